@@ -1,0 +1,360 @@
+"""The event contract between the services: topics, the envelope and typed payloads.
+
+This module is the contract. A consumer parses every message with `Envelope.parse_message`
+and `envelope.typed_payload()`; what does not parse goes to `<topic>.dlq`.
+Changing a payload incompatibly means a new `version` of its event type.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+# ---------------------------------------------------------------- topics
+HAZARD_EVENTS = "hazard.events"
+ORG_EVENTS = "org.events"
+ESCALATION_EVENTS = "escalation.events"
+NOTIFICATION_EVENTS = "notification.events"
+ALL_TOPICS = (HAZARD_EVENTS, ORG_EVENTS, ESCALATION_EVENTS, NOTIFICATION_EVENTS)
+DLQ_SUFFIX = ".dlq"
+
+
+def dlq_topic(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+class Producer(StrEnum):
+    HAZARD_API = "hazard_api"
+    ESCALATION = "escalation"
+    NOTIFICATION = "notification"
+
+
+# ---------------------------------------------------------------- shared vocabulary
+class UnitKind(StrEnum):
+    COUNTY = "county"  # 县
+    TOWNSHIP = "township"  # 乡镇、街道
+    VILLAGE = "village"  # 村、社区
+    DEPARTMENT = "department"  # 安委成员单位
+    ENTERPRISE = "enterprise"  # 生产经营单位
+
+
+class EnterpriseStatus(StrEnum):
+    OPERATING = "operating"  # 正常生产
+    SUSPENDED = "suspended"  # 停产整顿
+    CLOSED = "closed"  # 关闭
+
+
+class PostRole(StrEnum):
+    PRINCIPAL = "principal"  # 主要负责人
+    DEPUTY_SAFETY = "deputy_safety"  # 分管安全负责人
+    LEADERSHIP_MEMBER = "leadership_member"  # 其他班子成员
+    SAFETY_MANAGER = "safety_manager"  # 安全管理人员
+    CLERK = "clerk"  # 工作人员
+
+
+class ChainRole(StrEnum):
+    """Positions in a hazard's responsibility chain (一岗双责), as escalation steps name them."""
+
+    ENTERPRISE_PRINCIPAL = "enterprise.principal"
+    ENTERPRISE_SAFETY_MANAGER = "enterprise.safety_manager"
+    TOWNSHIP_PRINCIPAL = "township.principal"
+    TOWNSHIP_IN_CHARGE = "township.in_charge"
+    DEPARTMENT_HEAD = "department.head"
+    DEPARTMENT_IN_CHARGE = "department.in_charge"
+    COUNTY_PORTFOLIO_LEADER = "county.portfolio_leader"
+    COUNTY_SAFETY_LEADER = "county.safety_leader"
+    COUNTY_PRINCIPAL = "county.principal"
+    COUNTY_OFFICE = "county_office"
+
+
+class HazardLevel(StrEnum):
+    GENERAL = "general"  # 一般事故隐患
+    MAJOR = "major"  # 重大事故隐患
+
+
+class HazardStatus(StrEnum):
+    REPORTED = "reported"  # 登记
+    CLASSIFIED = "classified"  # 判定
+    RECTIFYING = "rectifying"  # 整改中
+    RECTIFICATION_REPORTED = "rectification_reported"  # 申请验收
+    ACCEPTED = "accepted"  # 验收通过
+    CLOSED = "closed"  # 销号
+
+
+class ListingLevel(StrEnum):
+    COUNTY = "county"  # 县级挂牌
+    CITY = "city"  # 市级挂牌
+    PROVINCE = "province"  # 省级挂牌
+
+
+class DeadlineKind(StrEnum):
+    CALENDAR_DAYS = "calendar_days"  # 自然日
+    WORKING_DAYS = "working_days"  # 工作日
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"  # waits for working hours
+    URGENT = "urgent"  # goes at once, day or night
+
+
+class EscalationAction(StrEnum):
+    REMINDER = "reminder"  # 提醒
+    OVERDUE_NOTICE = "overdue_notice"  # 整改通知（逾期）
+    SUPERVISION_LETTER = "supervision_letter"  # 督办函
+    BULLETIN = "bulletin"  # 通报
+    PROPOSE_LISTING = "propose_listing"  # 建议挂牌
+    RAISE_LISTING = "raise_listing"  # 提级挂牌
+    REFER_DISCIPLINE = "refer_discipline"  # 移交纪检监察
+    ACCEPTANCE_REMINDER = "acceptance_reminder"  # 验收催办
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+# ---------------------------------------------------------------- envelope
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str = Field(min_length=1, max_length=100)
+    version: int = Field(default=1, ge=1)
+    occurred_at: AwareDatetime
+    aggregate_id: str = Field(min_length=1, max_length=100)
+    producer: str = Field(min_length=1, max_length=50)
+    payload: dict[str, Any]
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return v.astimezone(UTC)
+
+    @classmethod
+    def of(
+        cls,
+        payload: BaseModel,
+        *,
+        aggregate_id: str,
+        producer: Producer | str,
+        occurred_at: datetime,
+        event_id: uuid.UUID | None = None,
+    ) -> Envelope:
+        event_type, version = EVENT_TYPES_BY_MODEL[type(payload)]
+        return cls(
+            event_id=event_id or uuid.uuid4(),
+            type=event_type,
+            version=version,
+            occurred_at=occurred_at,
+            aggregate_id=aggregate_id,
+            producer=str(producer),
+            payload=payload.model_dump(mode="json"),
+        )
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def parse_message(cls, raw: bytes | None) -> Envelope:
+        if raw is None:
+            raise ValueError("empty message")
+        return cls.model_validate_json(raw)
+
+    def typed_payload(self) -> BaseModel:
+        """The payload as its model; raises for an unknown type/version or a bad payload."""
+        model = PAYLOAD_MODELS.get((self.type, self.version))
+        if model is None:
+            raise ValueError(f"unknown event type {self.type!r} version {self.version}")
+        return model.model_validate(self.payload)
+
+
+# ---------------------------------------------------------------- org.events
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitUpserted(_Payload):
+    """Full state of a unit after a change (org.unit_upserted)."""
+
+    unit_id: str
+    kind: UnitKind
+    name: str
+    area_code: str
+    parent_id: str | None = None
+    is_safety_office: bool = False  # the 县安委办 (seated in 应急管理局)
+    industry_code: str | None = None
+    industry_name: str | None = None
+    territorial_unit_id: str | None = None
+    supervising_department_ids: list[str] = []
+    high_risk: bool = False
+    status: EnterpriseStatus | None = None
+
+
+class PersonUpserted(_Payload):
+    person_id: str
+    name: str
+    mobile: str | None = None
+    email: str | None = None
+    active: bool = True
+
+
+class PostUpserted(_Payload):
+    """A post: `holder_person_id` None means vacant; `acting` marks an acting holder (代理)."""
+
+    post_id: str
+    unit_id: str
+    role: PostRole
+    title: str
+    holder_person_id: str | None = None
+    acting: bool = False
+    portfolio_unit_ids: list[str] = []
+    portfolio_industry_codes: list[str] = []
+
+
+class PostRemoved(_Payload):
+    post_id: str
+    unit_id: str
+
+
+# ---------------------------------------------------------------- hazard.events
+class HazardFacts(_Payload):
+    """What every hazard event carries: the hazard's state after the transition."""
+
+    hazard_id: str
+    code: str | None = None  # human-readable number, e.g. 隐患编号
+    status: HazardStatus
+    level: HazardLevel | None = None
+    grade: int | None = Field(default=None, ge=1, le=3)
+    unit_id: str
+    unit_name: str
+    area_code: str
+    industry_code: str | None = None
+    township_id: str | None = None
+    department_ids: list[str] = []
+    description: str
+    deadline_at: AwareDatetime | None = None
+    deadline_kind: DeadlineKind | None = None
+    deadline_provisional: bool = False
+    listing_level: ListingLevel | None = None
+    listing_body_id: str | None = None
+    listed_at: AwareDatetime | None = None
+    classified_at: AwareDatetime | None = None
+    rectification_reported_at: AwareDatetime | None = None
+    acceptance_due_at: AwareDatetime | None = None
+    actor_person_id: str | None = None
+
+
+class HazardEventType(StrEnum):
+    REPORTED = "hazard.reported"
+    CLASSIFIED = "hazard.classified"
+    RECTIFICATION_STARTED = "hazard.rectification_started"
+    LISTED = "hazard.listed"
+    LISTING_RAISED = "hazard.listing_raised"
+    EXTENSION_REQUESTED = "hazard.extension_requested"
+    EXTENSION_APPROVED = "hazard.extension_approved"
+    EXTENSION_REJECTED = "hazard.extension_rejected"
+    RECTIFICATION_REPORTED = "hazard.rectification_reported"
+    ACCEPTANCE_FAILED = "hazard.acceptance_failed"
+    ACCEPTED = "hazard.accepted"
+    CLOSED = "hazard.closed"
+
+
+class HazardEvent(_Payload):
+    """One hazard transition; `event` names it, `facts` is the state after it."""
+
+    event: HazardEventType
+    facts: HazardFacts
+    note: str | None = None
+
+
+# ---------------------------------------------------------------- escalation.events
+class StepFired(_Payload):
+    """An escalation step fired: notify these chain roles about this hazard."""
+
+    case_id: str
+    hazard_id: str
+    policy_id: str
+    policy_version: int
+    step_key: str
+    step_index: int
+    repeat_index: int = 0
+    action: EscalationAction
+    urgency: Urgency
+    target_roles: list[ChainRole]
+    due_at: AwareDatetime
+    fired_at: AwareDatetime
+    stop_condition: str | None = None
+    facts: HazardFacts
+
+
+class CaseChanged(_Payload):
+    """A case started, was re-baselined, paused, resumed or stopped."""
+
+    case_id: str
+    hazard_id: str
+    state: str
+    policy_id: str
+    policy_version: int
+    next_fire_at: AwareDatetime | None = None
+    reason: str
+
+
+class AuditorAnomaly(_Payload):
+    case_id: str
+    hazard_id: str
+    kind: str
+    detail: str
+
+
+# ---------------------------------------------------------------- notification.events
+class NotificationStatus(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class NotificationChanged(_Payload):
+    """A notice to one person on one channel changed state (sent/delivered/failed/acknowledged)."""
+
+    notification_id: str
+    request_event_id: str  # the escalation event that asked for it
+    hazard_ids: list[str]
+    person_id: str
+    person_name: str
+    chain_role: ChainRole | None = None
+    channel: Channel
+    provider: str | None = None
+    status: NotificationStatus
+    at: AwareDatetime
+    detail: str | None = None
+
+
+# ---------------------------------------------------------------- registry
+EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
+    ("org.unit_upserted", 1): UnitUpserted,
+    ("org.person_upserted", 1): PersonUpserted,
+    ("org.post_upserted", 1): PostUpserted,
+    ("org.post_removed", 1): PostRemoved,
+    ("hazard.event", 1): HazardEvent,
+    ("escalation.step_fired", 1): StepFired,
+    ("escalation.case_changed", 1): CaseChanged,
+    ("escalation.anomaly", 1): AuditorAnomaly,
+    ("notification.changed", 1): NotificationChanged,
+}
+PAYLOAD_MODELS = EVENT_TYPES
+EVENT_TYPES_BY_MODEL: dict[type[BaseModel], tuple[str, int]] = {
+    model: key for key, model in EVENT_TYPES.items()
+}
+
+
+def contract_schema() -> dict[str, Any]:
+    """JSON Schema of every event type (AsyncAPI-style documentation of the topics)."""
+    return {
+        f"{name}@v{version}": model.model_json_schema()
+        for (name, version), model in EVENT_TYPES.items()
+    }

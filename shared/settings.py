@@ -1,0 +1,43 @@
+"""Settings base shared by the three services (pydantic-settings)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that must never reach production: the compose file and the README ship these.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev-secret", "placeholder"}
+)
+
+
+class DubanSettings(BaseSettings):
+    """Common settings; each service subclasses it with its own `env_prefix`.
+
+    `DUBAN_ENV` and `KAFKA_BOOTSTRAP_SERVERS` are read without the service prefix because
+    every service of one deployment shares them.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DUBAN_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        default="production", validation_alias=AliasChoices("DUBAN_ENV", "env")
+    )
+    database_url: str = "sqlite+aiosqlite:///./var/duban.db"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    secret_key: str = "changeme"
+    service_name: str = "duban"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> DubanSettings:
+        if self.env != "development" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                f"{self.service_name}: secret_key is a placeholder; set a real secret "
+                "or DUBAN_ENV=development"
+            )
+        return self

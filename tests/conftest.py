@@ -1,0 +1,115 @@
+"""Session-wide real servers: PostgreSQL databases, the tansu broker, a test clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.broker import EmbeddedBroker
+from shared.clock import TestClock
+
+PG_ADMIN_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DB_KINDS = ("sqlite", "postgresql")
+
+
+async def _pg_reachable() -> bool:
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError):
+        return False
+    await conn.close()
+    return True
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    ok = asyncio.run(_pg_reachable())
+    if not ok and IN_CI:
+        pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN_DSN} under CI=true", pytrace=False)
+    return ok
+
+
+DatabaseFactory = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+async def make_database_url(
+    pg_available: bool, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DatabaseFactory]:
+    """`await make_database_url("postgresql" | "sqlite")` → the URL of a fresh, empty database."""
+    created: list[str] = []
+
+    async def make(kind: str) -> str:
+        if kind == "sqlite":
+            path: Path = tmp_path_factory.mktemp("db") / "duban.db"
+            return f"sqlite+aiosqlite:///{path}"
+        if kind != "postgresql":
+            raise ValueError(kind)
+        if not pg_available:
+            pytest.skip(
+                f"!!! PostgreSQL unreachable at {PG_ADMIN_DSN}: PostgreSQL tests SKIPPED !!!"
+            )
+        name = f"duban_t_{uuid.uuid4().hex[:12]}"
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        created.append(name)
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        return f"{base}/{name}"
+
+    yield make
+
+    if created:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            for name in created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Parametrises a test over both databases."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(db_kind: str, make_database_url: DatabaseFactory) -> str:
+    return await make_database_url(db_kind)
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[str]:
+    """Bootstrap servers of a Kafka-protocol broker: `KAFKA_BOOTSTRAP_SERVERS`, or a tansu."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield external
+        return
+    with EmbeddedBroker() as embedded:
+        yield embedded.bootstrap_servers
+
+
+@pytest.fixture
+def clock() -> TestClock:
+    # A Friday morning in Shanghai, ordinary working week.
+    return TestClock(datetime(2026, 3, 6, 1, 0, tzinfo=UTC))
+
+
+def unique_topic(prefix: str = "t") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def topic_name() -> str:
+    return unique_topic()
