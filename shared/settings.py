@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.clock import Clock, OffsetClock, SystemClock
+
 # Values that must never reach production: the compose file and the README ship these.
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev-secret", "placeholder"}
@@ -32,6 +34,13 @@ class DubanSettings(BaseSettings):
     )
     secret_key: str = "changeme"
     service_name: str = "duban"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # End-to-end tests move the time of every process at once through this file.
+    clock_offset_file: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DUBAN_CLOCK_OFFSET_FILE", "clock_offset_file"),
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> DubanSettings:
@@ -41,3 +50,6 @@ class DubanSettings(BaseSettings):
                 "or DUBAN_ENV=development"
             )
         return self
+
+    def make_clock(self) -> Clock:
+        return OffsetClock(self.clock_offset_file) if self.clock_offset_file else SystemClock()

@@ -1,0 +1,98 @@
+"""HTTP plumbing every service mounts: health, readiness, metrics, and 4xx error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ReadyCheck = Callable[[], Awaitable[None]]
+
+
+def database_check(engine: AsyncEngine) -> ReadyCheck:
+    async def check() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return check
+
+
+def broker_check(bootstrap_servers: str) -> ReadyCheck:
+    async def check() -> None:
+        host, _, port = bootstrap_servers.split(",")[0].rpartition(":")
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 3)
+        writer.close()
+        await writer.wait_closed()
+
+    return check
+
+
+def ops_router(
+    checks: Mapping[str, ReadyCheck], registry: CollectorRegistry = REGISTRY
+) -> APIRouter:
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), 5)
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"unavailable: {type(exc).__name__}"
+        ok = all(v == "ok" for v in results.values())
+        return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+_FIELD_MESSAGES = {
+    "missing": "必填项缺失",
+    "json_invalid": "请求体不是合法的 JSON",
+    "string_pattern_mismatch": "格式不正确",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "extra_forbidden": "不允许的字段",
+}
+
+
+def _describe(error: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(error.get("type", ""))
+    return {
+        "field": ".".join(str(p) for p in error.get("loc", ()) if p != "body"),
+        "message": _FIELD_MESSAGES.get(kind, "输入不合法"),
+        "detail": error.get("msg"),
+        "type": kind,
+    }
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """422 bodies name each bad field with a Chinese message (and pydantic's own words)."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content=jsonable_encoder(
+                {"detail": "请求参数有误", "errors": [_describe(e) for e in exc.errors()]}
+            ),
+        )
