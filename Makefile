@@ -24,8 +24,9 @@ lint: $(STAMP)
 test: lint
 	$(VENV)/bin/pytest
 
+# make run: development mode (placeholder secrets allowed) unless DUBAN_ENV says otherwise.
 run: $(STAMP)
-	$(VENV)/bin/duban run
+	DUBAN_ENV=$${DUBAN_ENV:-development} exec $(VENV)/bin/duban run
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -29,8 +29,13 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
 class EmbeddedBroker:
     """Starts `tansu broker` with in-memory storage on a local port."""
 
-    def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, port: int | None = None, host: str = "127.0.0.1", *, new_session: bool = False
+    ) -> None:
+        """`new_session=True` keeps a terminal's Ctrl-C from reaching the broker, so its owner
+        can stop the services that use it first (`duban run`)."""
         self.host = host
+        self.new_session = new_session
         self.port = port or free_port()
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -53,6 +58,7 @@ class EmbeddedBroker:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=self.new_session,
         )
         wait_for_port(self.host, self.port)
         return self
