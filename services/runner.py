@@ -106,9 +106,13 @@ class LoadedService:
 
 def load_service(spec: ServiceSpec) -> LoadedService | str:
     """The service's settings, or why it cannot run (missing code, bad settings)."""
-    for part in ("main", "config"):
-        if importlib.util.find_spec(f"{spec.package}.{part}") is None:
-            return f"not built yet: {spec.package}.{part} is missing"
+    for module in (spec.package, f"{spec.package}.main", f"{spec.package}.config"):
+        try:
+            found = importlib.util.find_spec(module)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            return f"not built yet: {module} is missing"
     try:
         config = importlib.import_module(f"{spec.package}.config")
         settings = config.Settings()
@@ -314,7 +318,7 @@ def banner(
         f"  Texts (SMS)   {sms}",
         f"  Emails        {mail}",
         "",
-        "  Walkthrough: README.md → 'A first hazard'.",
+        "  Walkthrough: README.md → 'Walkthrough' (copy-paste curl calls).",
         "  Ctrl-C stops everything; the data stays in ./var for the next run.",
         "",
     ]

@@ -1,0 +1,23 @@
+# One image for the three services; docker-compose.yml picks the app with `command`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Install the project itself (the same pyproject.toml `make install` uses), then drop the
+# sources: the services run from the installed package.
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY shared ./shared
+COPY services ./services
+RUN pip install . \
+    && rm -rf /src \
+    && useradd --create-home --uid 10001 duban \
+    && mkdir -p /app/var && chown duban /app/var
+
+WORKDIR /app
+USER duban
+EXPOSE 8000 8001 8002
+CMD ["uvicorn", "--factory", "services.hazard_api.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

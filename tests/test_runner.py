@@ -1,0 +1,51 @@
+"""Pieces of `duban run` that can be checked in-process (the whole run is in tests/e2e)."""
+
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+
+from services.runner import ServiceSpec, load_service, start_mail_sink, topic_partitions
+from shared.broker import free_port
+from shared.contract import ALL_TOPICS
+
+
+async def test_mail_sink_keeps_each_message_and_announces_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    sink = start_mail_sink("127.0.0.1", port, tmp_path / "mail")
+    try:
+        message = EmailMessage()
+        message["From"] = "duban@localhost"
+        message["To"] = "leader@example.cn"
+        message["Subject"] = "隐患逾期提醒：王家厂镇某烟花厂"
+        message.set_content("请于期限内完成整改。")
+        await aiosmtplib.send(message, hostname="127.0.0.1", port=port)
+    finally:
+        sink.stop()
+    (saved,) = (tmp_path / "mail").glob("*.eml")
+    kept = message_from_bytes(saved.read_bytes(), policy=default)
+    assert isinstance(kept, EmailMessage)
+    body = kept.get_body()
+    assert body is not None
+    assert "请于期限内完成整改" in body.get_content()
+    line = capsys.readouterr().out
+    assert "[EMAIL] to leader@example.cn: 隐患逾期提醒：王家厂镇某烟花厂" in line
+    assert str(saved) in line
+
+
+def test_a_service_without_code_is_reported_not_fatal() -> None:
+    result = load_service(ServiceSpec("no_such_service", "nothing"))
+    assert result == "not built yet: services.no_such_service is missing"
+
+
+def test_every_topic_and_its_dead_letter_topic_are_created() -> None:
+    topics = topic_partitions(4)
+    assert {t: topics[t] for t in ALL_TOPICS} == dict.fromkeys(ALL_TOPICS, 4)
+    assert {topics[t + ".dlq"] for t in ALL_TOPICS} == {1}
