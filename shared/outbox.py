@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,6 +109,36 @@ async def add_event(
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Delivered at commit, so a relay never wakes for a row it cannot yet see.
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    if not session.info.get("outbox_wake_hooked"):
+        session.info["outbox_wake_hooked"] = True
+        event.listen(session.sync_session, "after_commit", _wake_local_relays)
+
+
+async def add_events(
+    session: AsyncSession,
+    outbox: Table,
+    events: Sequence[tuple[Envelope, str]],
+    *,
+    now: datetime,
+) -> None:
+    """Queue many `(envelope, topic)` pairs in one multi-row insert (hot paths, batches)."""
+    if not events:
+        return
+    await session.execute(
+        outbox.insert(),
+        [
+            {
+                "event_id": str(envelope.event_id),
+                "topic": topic,
+                "key": envelope.aggregate_id,
+                "value": envelope.model_dump_json(),
+                "created_at": now,
+            }
+            for envelope, topic in events
+        ],
+    )
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     if not session.info.get("outbox_wake_hooked"):
         session.info["outbox_wake_hooked"] = True

@@ -1,0 +1,159 @@
+"""A case's timeline: when each step of its frozen policy falls, computed, never stored.
+
+Pure functions of the steps, the anchor times and the case's phase, memoised: a county has
+many hazards but few distinct deadlines, so a million cases share a few thousand timelines
+and the scheduler's hot path is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from services.escalation.policy.models import (
+    ACTIVE_ANCHORS,
+    PAUSED_ANCHORS,
+    Anchor,
+    ListingCondition,
+    OffsetUnit,
+    Step,
+)
+from shared.calendar import WorkCalendar
+from shared.clock import SHANGHAI
+
+Key = tuple[datetime, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    deadline_at: datetime | None = None
+    classified_at: datetime | None = None
+    rectification_reported_at: datetime | None = None
+    acceptance_due_at: datetime | None = None
+
+    def of(self, anchor: Anchor) -> datetime | None:
+        if anchor is Anchor.DEADLINE:
+            return self.deadline_at
+        if anchor is Anchor.CLASSIFIED:
+            return self.classified_at
+        if anchor is Anchor.RECTIFICATION_REPORTED:
+            return self.rectification_reported_at
+        return self.acceptance_due_at
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    due_at: datetime
+    step_index: int
+    repeat_index: int
+    provisional: bool
+
+    @property
+    def key(self) -> Key:
+        return (self.due_at, self.step_index, self.repeat_index)
+
+
+Timeline = tuple[Occurrence, ...]
+
+
+class Planner:
+    def __init__(self, calendar: WorkCalendar, *, cache_size: int = 1 << 16) -> None:
+        self.calendar = calendar
+        self._steps: dict[int, tuple[Step, ...]] = {}
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._for_snapshot)
+
+    # ------------------------------------------------------------------ snapshots
+    def knows(self, snapshot_id: int) -> bool:
+        return snapshot_id in self._steps
+
+    def register(self, snapshot_id: int, steps: Sequence[Step]) -> None:
+        # Snapshots are immutable, so a registered one never needs invalidating.
+        self._steps[snapshot_id] = tuple(steps)
+
+    def steps(self, snapshot_id: int) -> tuple[Step, ...]:
+        return self._steps[snapshot_id]
+
+    def timeline(
+        self,
+        snapshot_id: int,
+        anchors: Anchors,
+        *,
+        paused: bool,
+        listed: bool,
+        halted: frozenset[int] = frozenset(),
+    ) -> Timeline:
+        return self._cached(snapshot_id, anchors, paused, listed, halted)
+
+    def _for_snapshot(
+        self, snapshot_id: int, anchors: Anchors, paused: bool, listed: bool, halted: frozenset[int]
+    ) -> Timeline:
+        return self.compute(
+            self._steps[snapshot_id], anchors, paused=paused, listed=listed, halted=halted
+        )
+
+    # ------------------------------------------------------------------ computing
+    def compute(
+        self,
+        steps: Sequence[Step],
+        anchors: Anchors,
+        *,
+        paused: bool,
+        listed: bool,
+        halted: frozenset[int] = frozenset(),
+    ) -> Timeline:
+        phase = PAUSED_ANCHORS if paused else ACTIVE_ANCHORS
+        out: list[Occurrence] = []
+        for index, step in enumerate(steps):
+            if index in halted or step.anchor not in phase:
+                continue
+            if step.only_if is ListingCondition.LISTED and not listed:
+                continue
+            if step.only_if is ListingCondition.UNLISTED and listed:
+                continue
+            base = anchors.of(step.anchor)
+            if base is None:
+                continue
+            first, provisional = self.shift(base, step.offset, step.unit, step.at)
+            out.append(Occurrence(first, index, 0, provisional))
+            if step.repeat is not None:
+                for k in range(1, step.repeat.times + 1):
+                    due, prov = self.shift(first, k * step.repeat.every, step.repeat.unit, None)
+                    out.append(Occurrence(due, index, k, provisional or prov))
+        out.sort(key=lambda o: o.key)
+        return tuple(out)
+
+    def shift(
+        self, start: datetime, offset: int, unit: OffsetUnit, at: time | None
+    ) -> tuple[datetime, bool]:
+        """`start` moved by `offset` units; day offsets land at `at` (local) or start's time."""
+        if unit is OffsetUnit.HOURS:
+            return (start + timedelta(hours=offset)).astimezone(UTC), False
+        local = start.astimezone(SHANGHAI)
+        if unit is OffsetUnit.WORKING_DAYS:
+            result = self.calendar.add_workdays(local.date(), offset)
+            day, provisional = result.day, result.provisional
+        else:
+            day, provisional = local.date() + timedelta(days=offset), False
+        when = datetime.combine(day, at or local.time(), tzinfo=SHANGHAI)
+        return when.astimezone(UTC), provisional
+
+
+# ---------------------------------------------------------------- cursor arithmetic
+def first_due_from(timeline: Timeline, moment: datetime) -> int:
+    """Index of the first occurrence due at or after `moment`."""
+    return bisect.bisect_left([o.due_at for o in timeline], moment)
+
+
+def carry_position(old: Timeline, old_cursor: int, new: Timeline) -> int:
+    """The cursor in `new` that continues after what was settled in `old`."""
+    if old_cursor <= 0 or not old:
+        return 0
+    last = old[min(old_cursor, len(old)) - 1].key
+    return bisect.bisect_right([o.key for o in new], last)
+
+
+def next_fire_at(timeline: Timeline, cursor: int) -> datetime | None:
+    return timeline[cursor].due_at if cursor < len(timeline) else None

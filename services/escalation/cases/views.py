@@ -1,0 +1,104 @@
+"""HTTP: a case's state and plan; the timeline a policy would give a hazard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+
+from services.escalation.cases import service
+from services.escalation.cases.flows import timeline_of
+from services.escalation.cases.models import (
+    CaseOut,
+    CaseState,
+    PlannedStep,
+    SimulateOut,
+    SimulateRequest,
+)
+from services.escalation.cases.timeline import Anchors, Planner, Timeline
+from services.escalation.policy.models import Step
+from services.escalation.policy.service import ensure_registered
+from services.escalation.runtime import Runtime
+
+router = APIRouter(tags=["cases"])
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def planned_steps(steps: Sequence[Step], timeline: Timeline, cursor: int) -> list[PlannedStep]:
+    return [
+        PlannedStep(
+            step_key=steps[o.step_index].key,
+            title=steps[o.step_index].title,
+            step_index=o.step_index,
+            repeat_index=o.repeat_index,
+            anchor=steps[o.step_index].anchor,
+            action=steps[o.step_index].action,
+            urgency=steps[o.step_index].urgency,
+            targets=steps[o.step_index].targets,
+            due_at=o.due_at,
+            provisional=o.provisional,
+            status="done" if i < cursor else "planned",
+        )
+        for i, o in enumerate(timeline)
+    ]
+
+
+@router.get("/cases/{hazard_id}", response_model=CaseOut)
+async def get_case(
+    hazard_id: Annotated[str, Path(min_length=1, max_length=100)], runtime: RuntimeDep
+) -> CaseOut:
+    async with runtime.sessionmaker() as session:
+        case = await service.get_case(session=session, hazard_id=hazard_id)
+        if case is None:
+            raise HTTPException(status_code=404, detail="未找到该隐患的督办案件")
+        await ensure_registered(
+            session=session, planner=runtime.planner, snapshot_id=case.snapshot_id
+        )
+    stopped = case.state == CaseState.STOPPED
+    timeline = () if stopped else timeline_of(runtime.planner, case)
+    return CaseOut(
+        case_id=case.id,
+        hazard_id=case.hazard_id,
+        state=CaseState(case.state),
+        policy_id=case.policy_id,
+        policy_version=case.policy_version,
+        fence=case.fence,
+        cursor=case.cursor,
+        next_fire_at=case.next_fire_at,
+        fired_count=case.fired_count,
+        started_at=case.started_at,
+        steps=planned_steps(runtime.planner.steps(case.snapshot_id), timeline, case.cursor),
+    )
+
+
+@router.post("/simulate", response_model=SimulateOut)
+async def simulate(body: SimulateRequest, runtime: RuntimeDep) -> SimulateOut:
+    """The whole timeline a policy gives these facts (to check a policy before adopting it)."""
+    policy = body.policy or runtime.policies.select(body.facts)
+    if policy is None:
+        raise HTTPException(status_code=422, detail="没有适用于该隐患的督办策略（请检查隐患等级）")
+    facts = body.facts
+    anchors = Anchors(
+        deadline_at=facts.deadline_at,
+        classified_at=facts.classified_at,
+        rectification_reported_at=facts.rectification_reported_at,
+        acceptance_due_at=facts.acceptance_due_at,
+    )
+    planner: Planner = runtime.planner
+    listed = facts.listing_level is not None
+    timeline = planner.compute(policy.steps, anchors, paused=False, listed=listed)
+    timeline += planner.compute(policy.steps, anchors, paused=True, listed=listed)
+    timeline = tuple(sorted(timeline, key=lambda o: o.key))
+    return SimulateOut(
+        policy_id=policy.id,
+        policy_version=policy.version,
+        steps=planned_steps(policy.steps, timeline, cursor=0),
+    )

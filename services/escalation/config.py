@@ -1,0 +1,43 @@
+"""Settings of the escalation service (environment prefix `ESCALATION_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import DubanSettings
+
+DEFAULT_POLICIES_DIR = Path(__file__).parent / "policies"
+CrashPoint = Literal["after_outbox_insert", "after_case_update"]
+
+
+class Settings(DubanSettings):
+    model_config = SettingsConfigDict(env_prefix="ESCALATION_", extra="ignore")
+
+    service_name: str = "escalation"
+    database_url: str = "sqlite+aiosqlite:///./var/escalation.db"
+    http_port: int = 8001
+    policies_dir: Path = DEFAULT_POLICIES_DIR
+    consumer_group: str = "escalation"
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    run_consumer: bool = True
+    run_relay: bool = True
+    run_scheduler: bool = True
+    run_auditor: bool = True
+    scheduler_batch_size: int = Field(default=500, ge=1, le=10_000)
+    scheduler_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    auditor_interval_seconds: float = Field(default=60.0, gt=0)
+    auditor_batch_size: int = Field(default=5_000, ge=1)
+    # A due step not fired this long after its time is an anomaly.
+    auditor_overdue_seconds: float = Field(default=300.0, gt=0)
+    # Test only: the scheduler process kills itself (SIGKILL) at this point of firing a step.
+    test_crash_point: CrashPoint | None = None
+
+    @model_validator(mode="after")
+    def _crash_only_in_tests(self) -> Self:
+        if self.test_crash_point is not None and self.env != "test":
+            raise ValueError("test_crash_point is only allowed with DUBAN_ENV=test")
+        return self

@@ -1,0 +1,83 @@
+"""The escalation service: `uvicorn --factory services.escalation.main:create_app`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from services.escalation.cases.views import router as cases_router
+from services.escalation.config import Settings
+from services.escalation.db import outbox_tables
+from services.escalation.policy.loader import PolicySet
+from services.escalation.runtime import build_runtime
+from shared.clock import Clock
+from shared.consumer import ConsumerRunner
+from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS
+from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
+from shared.outbox import OutboxRelay
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or settings.make_clock()
+    # An invalid policy file raises here, naming file, step and field: start-up stops.
+    policies = PolicySet.load(settings.policies_dir)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await build_runtime(settings, clock, policies)
+        app.state.runtime = runtime
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.run_relay:
+                relay = OutboxRelay(
+                    runtime.engine,
+                    outbox_tables.outbox,
+                    settings.kafka_bootstrap_servers,
+                    clock=clock,
+                )
+                await relay.start()
+                stack.push_async_callback(relay.stop)
+            if settings.run_consumer:
+                consumer = ConsumerRunner(
+                    name=settings.consumer_group,
+                    topics=[HAZARD_EVENTS, NOTIFICATION_EVENTS],
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    sessionmaker=runtime.sessionmaker,
+                    processed_events=outbox_tables.processed_events,
+                    handler=runtime.flows.handle,
+                    clock=clock,
+                    session_timeout_ms=settings.consumer_session_timeout_ms,
+                )
+                await consumer.start()
+                app.state.consumer = consumer
+                stack.push_async_callback(consumer.stop)
+            if settings.run_scheduler:
+                await runtime.scheduler.start()
+                stack.push_async_callback(runtime.scheduler.stop)
+            if settings.run_auditor:
+                await runtime.auditor.start()
+                stack.push_async_callback(runtime.auditor.stop)
+            stack.push_async_callback(runtime.engine.dispose)
+            yield
+
+    app = FastAPI(
+        title="督办 escalation",
+        description="升级督办：督办策略、持久定时器与审计",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    async def database_ready() -> None:
+        runtime = getattr(app.state, "runtime", None)
+        if runtime is None:
+            raise RuntimeError("starting")
+        await database_check(runtime.engine)()
+
+    checks: dict[str, ReadyCheck] = {"database": database_ready}
+    if settings.run_consumer or settings.run_relay:
+        checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
+    app.include_router(ops_router(checks))
+    app.include_router(cases_router)
+    return app

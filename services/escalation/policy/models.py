@@ -1,0 +1,169 @@
+"""Escalation policies as data (YAML in `services/escalation/policies/`), and their snapshots.
+
+A policy names which hazards it applies to (`match`) and its steps. When a case starts, the
+chosen policy's steps are frozen into a `policy_snapshots` row (one row per policy id, version
+and content digest); the case points at that row, so later edits of the file never reach it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.escalation.db import Base
+from shared.contract import ChainRole, EscalationAction, HazardLevel, Urgency
+from shared.db import UTCDateTime
+
+
+class OffsetUnit(StrEnum):
+    WORKING_DAYS = "working_days"  # 工作日 (statutory calendar with 调休)
+    CALENDAR_DAYS = "calendar_days"  # 自然日
+    HOURS = "hours"
+
+
+class Anchor(StrEnum):
+    """The moment a step's offset counts from; a case without that moment skips the step."""
+
+    DEADLINE = "deadline"  # 整改期限: the overdue ladder
+    CLASSIFIED = "classified"  # 判定: e.g. a major hazard must be listed within N days
+    RECTIFICATION_REPORTED = "rectification_reported"  # 申请验收: the acceptance clock
+    ACCEPTANCE_DUE = "acceptance_due"  # 验收期限 given by hazard_api
+
+
+# The overdue ladder and the listing clock run while a case is active; the acceptance clock
+# runs while it is paused (rectification reported, awaiting acceptance).
+ACTIVE_ANCHORS = frozenset({Anchor.DEADLINE, Anchor.CLASSIFIED})
+PAUSED_ANCHORS = frozenset({Anchor.RECTIFICATION_REPORTED, Anchor.ACCEPTANCE_DUE})
+
+
+class StopCondition(StrEnum):
+    ACKNOWLEDGED = "acknowledged"  # a notice this step sent was acknowledged (已签收)
+    RECTIFIED = "rectified"  # rectification reported: the step never fires again
+
+
+class ListingCondition(StrEnum):
+    LISTED = "listed"  # only for a hazard under supervised listing (挂牌)
+    UNLISTED = "unlisted"  # only while not listed (e.g. "propose listing")
+
+
+class Match(BaseModel):
+    """Which hazards a policy applies to; an empty list matches anything."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    levels: list[HazardLevel] = Field(default_factory=list, max_length=2)
+    grades: list[int] = Field(default_factory=list, max_length=3)
+    listed: bool | None = None
+    # GB/T 4754 industry codes or prefixes ("C" = manufacturing, "C26" = chemicals).
+    industries: list[str] = Field(default_factory=list, max_length=200)
+
+    @field_validator("grades")
+    @classmethod
+    def _grades(cls, grades: list[int]) -> list[int]:
+        bad = [g for g in grades if g not in (1, 2, 3)]
+        if bad:
+            raise ValueError(f"grades must be 1, 2 or 3, not {bad}")
+        return grades
+
+    @field_validator("industries")
+    @classmethod
+    def _industries(cls, codes: list[str]) -> list[str]:
+        bad = [c for c in codes if not re.fullmatch(r"[A-T]\d{0,4}", c)]
+        if bad:
+            raise ValueError(f"not GB/T 4754 industry codes: {bad}")
+        return codes
+
+    def matches(
+        self, *, level: HazardLevel, grade: int | None, listed: bool, industry: str | None
+    ) -> bool:
+        if self.levels and level not in self.levels:
+            return False
+        if self.grades and grade not in self.grades:
+            return False
+        if self.listed is not None and self.listed != listed:
+            return False
+        return not self.industries or (
+            industry is not None and any(industry.startswith(c) for c in self.industries)
+        )
+
+
+class Repeat(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    every: int = Field(ge=1, le=1000)
+    unit: OffsetUnit
+    times: int = Field(ge=1, le=50, description="repeats after the first firing")
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")
+    title: str = Field(min_length=1, max_length=200)
+    anchor: Anchor = Anchor.DEADLINE
+    offset: int = Field(ge=-1000, le=1000, description="negative = before the anchor")
+    unit: OffsetUnit
+    # Local (Asia/Shanghai) time of day for day offsets; default: the anchor's time of day.
+    at: time | None = None
+    targets: list[ChainRole] = Field(min_length=1, max_length=10)
+    action: EscalationAction
+    urgency: Urgency = Urgency.NORMAL
+    repeat: Repeat | None = None
+    stop: StopCondition | None = None
+    only_if: ListingCondition | None = None
+
+    @model_validator(mode="after")
+    def _at_only_for_days(self) -> Self:
+        if self.at is not None and self.unit is OffsetUnit.HOURS:
+            raise ValueError("'at' (time of day) only applies to day offsets, not hours")
+        if self.at is not None and self.at.tzinfo is not None:
+            raise ValueError("'at' is a local Asia/Shanghai time without a zone")
+        if len(set(self.targets)) != len(self.targets):
+            raise ValueError("targets repeat a role")
+        return self
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,79}$")
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=200)
+    priority: int = Field(default=0, ge=0, le=1000, description="higher wins among matches")
+    match: Match = Field(default_factory=Match)
+    steps: list[Step] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> Self:
+        keys = [s.key for s in self.steps]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"step keys repeat: {dupes}")
+        return self
+
+
+class StepsSnapshot(BaseModel):
+    """What is frozen onto a case: the steps exactly as they were when it started."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: list[Step]
+
+
+class PolicySnapshot(Base):
+    __tablename__ = "policy_snapshots"
+    __table_args__ = (UniqueConstraint("policy_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    steps: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

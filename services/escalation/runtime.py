@@ -1,0 +1,91 @@
+"""Everything a running escalation process holds, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.escalation.cases.flows import CaseFlows
+from services.escalation.cases.timeline import Planner
+from services.escalation.config import Settings
+from services.escalation.policy.loader import PolicySet
+from services.escalation.policy.service import ensure_snapshots
+from services.escalation.timers.auditor import Auditor
+from services.escalation.timers.scheduler import Scheduler
+from shared.calendar import default_calendar
+from shared.clock import Clock
+from shared.db import is_sqlite, make_engine, make_sessionmaker, transaction
+from shared.migrations import upgrade_async
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    policies: PolicySet
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    planner: Planner
+    snapshot_ids: dict[str, int]
+    flows: CaseFlows
+    scheduler: Scheduler
+    auditor: Auditor
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if is_sqlite(url) and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def build_runtime(settings: Settings, clock: Clock, policies: PolicySet) -> Runtime:
+    """Migrate the database, freeze the loaded policies into snapshots, wire the parts."""
+    _ensure_sqlite_folder(settings.database_url)
+    await upgrade_async(settings.database_url, MIGRATIONS_DIR)
+    engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    planner = Planner(default_calendar())
+    try:
+        async with transaction(sessionmaker) as session:
+            snapshot_ids = await ensure_snapshots(
+                session=session, policies=policies, now=clock.now()
+            )
+    except BaseException:
+        await engine.dispose()
+        raise
+    for policy in policies.policies:
+        planner.register(snapshot_ids[policy.id], policy.steps)
+    scheduler = Scheduler(
+        engine,
+        planner,
+        clock,
+        batch_size=settings.scheduler_batch_size,
+        poll_seconds=settings.scheduler_poll_seconds,
+        crash_point=settings.test_crash_point,
+    )
+    auditor = Auditor(
+        engine,
+        planner,
+        clock,
+        interval_seconds=settings.auditor_interval_seconds,
+        batch_size=settings.auditor_batch_size,
+        overdue_seconds=settings.auditor_overdue_seconds,
+    )
+    flows = CaseFlows(policies=policies, snapshot_ids=snapshot_ids, planner=planner, clock=clock)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        policies=policies,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        planner=planner,
+        snapshot_ids=snapshot_ids,
+        flows=flows,
+        scheduler=scheduler,
+        auditor=auditor,
+    )

@@ -1,0 +1,234 @@
+"""The scheduler: fires due steps exactly once, however many processes run it.
+
+One batch is one transaction: claim due cases (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+has a single writer), advance each cursor only if its fencing token still matches, compute
+the next fire time, and write the `StepFired` events to the outbox. A crash before commit
+leaves nothing behind; after commit the relay publishes. The event id is derived from
+(case, fence, cursor), so even a duplicate firing could not reach the outbox twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from services.escalation.cases import service
+from services.escalation.cases.models import Case, CaseState
+from services.escalation.cases.timeline import Planner, next_fire_at
+from services.escalation.db import outbox_tables
+from services.escalation.policy.service import ensure_registered
+from services.escalation.timers import metrics
+from shared.clock import Clock
+from shared.contract import (
+    ESCALATION_EVENTS,
+    Envelope,
+    HazardFacts,
+    Producer,
+    StepFired,
+)
+from shared.db import make_sessionmaker
+from shared.outbox import add_events
+
+log = logging.getLogger(__name__)
+
+STEP_EVENT_NAMESPACE = uuid.UUID("6f1d7c2e-4b8a-5d3e-9a71-0c2b3e4f5a6d")
+
+
+def step_event_id(case_id: str, fence: int, cursor: int) -> uuid.UUID:
+    return uuid.uuid5(STEP_EVENT_NAMESPACE, f"{case_id}/{fence}/{cursor}")
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    fired: int = 0
+    stale: int = 0
+    lateness: list[float] = field(default_factory=list)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        planner: Planner,
+        clock: Clock,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        crash_point: str | None = None,
+        keep_lateness: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.sessionmaker = make_sessionmaker(engine)
+        self.planner = planner
+        self.clock = clock
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.crash_point = crash_point
+        self.keep_lateness = keep_lateness
+        self.lateness: list[float] = []
+        self.fired = 0
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ loop
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="escalation-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                result = await self.fire_batch(self.batch_size)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler: batch failed; retrying")
+                await self.clock.sleep(self.poll_seconds)
+                continue
+            if result.claimed < self.batch_size:
+                await self.clock.sleep(await self._idle_seconds())
+
+    async def _idle_seconds(self) -> float:
+        """Until the next due step, at most one poll interval (other processes add cases)."""
+        async with self.engine.connect() as conn:
+            soonest = await conn.scalar(select(func.min(Case.next_fire_at)))
+        if soonest is None:
+            return self.poll_seconds
+        if soonest.tzinfo is None:  # SQLite aggregates lose the column type
+            soonest = soonest.replace(tzinfo=self.clock.now().tzinfo)
+        wait: float = (soonest - self.clock.now()).total_seconds()
+        return min(self.poll_seconds, max(wait, 0.001))
+
+    async def run_due(self, limit: int | None = None) -> int:
+        """Fire everything due now (at most `limit` steps); returns how many fired."""
+        fired = 0
+        while limit is None or fired < limit:
+            size = self.batch_size if limit is None else min(self.batch_size, limit - fired)
+            result = await self.fire_batch(size)
+            fired += result.fired
+            if result.claimed == 0:
+                break
+        return fired
+
+    # ------------------------------------------------------------------ one batch
+    async def fire_batch(self, limit: int) -> BatchResult:
+        now = self.clock.now()
+        async with self.sessionmaker() as session, session.begin():
+            rows = await service.claim_due(session=session, now=now, limit=limit)
+            if not rows:
+                return BatchResult()
+            result, due_by_id = await self.execute(session, rows, now)
+        committed = self.clock.now()
+        lateness = [(committed - due).total_seconds() for due in due_by_id.values()]
+        for late in lateness:
+            metrics.STEP_LATENESS.observe(late)
+        if self.keep_lateness:
+            self.lateness.extend(lateness)
+        self.fired += result.fired
+        return result
+
+    async def execute(
+        self, session: AsyncSession, rows: Sequence[service.ClaimRow], now: datetime
+    ) -> tuple[BatchResult, dict[str, datetime]]:
+        """Fire the occurrence at each claimed row's cursor, inside the caller's transaction.
+
+        Rows read under an older fencing token (the case was re-planned or stopped since) are
+        no-ops. Returns the result and the due time of each fired case.
+        """
+        for snapshot_id in {row.snapshot_id for row in rows}:
+            await ensure_registered(session=session, planner=self.planner, snapshot_id=snapshot_id)
+        advances: list[service.Advance] = []
+        pending: dict[str, tuple[Envelope, datetime, str]] = {}
+        for row in rows:
+            timeline = self.planner.timeline(
+                row.snapshot_id,
+                service.anchors_of(row),
+                paused=row.state == CaseState.PAUSED,
+                listed=row.listed,
+                halted=frozenset(row.halted),
+            )
+            cursor = row.cursor
+            occurrence = timeline[cursor] if cursor < len(timeline) else None
+            if occurrence is None or occurrence.due_at > now:
+                # The plan moved (e.g. a year's official calendar replaced an estimate).
+                await self._repair(session, row, next_fire_at(timeline, cursor))
+                continue
+            step = self.planner.steps(row.snapshot_id)[occurrence.step_index]
+            fired = StepFired(
+                case_id=row.id,
+                hazard_id=row.hazard_id,
+                policy_id=row.policy_id,
+                policy_version=row.policy_version,
+                step_key=step.key,
+                step_index=occurrence.step_index,
+                repeat_index=occurrence.repeat_index,
+                action=step.action,
+                urgency=step.urgency,
+                target_roles=step.targets,
+                due_at=occurrence.due_at,
+                fired_at=now,
+                stop_condition=step.stop.value if step.stop else None,
+                facts=HazardFacts.model_validate_json(row.facts),
+            )
+            envelope = Envelope.of(
+                fired,
+                aggregate_id=row.hazard_id,
+                producer=Producer.ESCALATION,
+                occurred_at=now,
+                event_id=step_event_id(row.id, row.fence, cursor),
+            )
+            pending[row.id] = (envelope, occurrence.due_at, step.action.value)
+            advances.append(
+                service.Advance(
+                    case_id=row.id,
+                    fence=row.fence,
+                    cursor=cursor,
+                    new_cursor=cursor + 1,
+                    next_fire_at=next_fire_at(timeline, cursor + 1),
+                )
+            )
+        done = await service.advance(session=session, advances=advances, now=now)
+        self._maybe_crash("after_case_update")
+        events = [(pending[case_id][0], ESCALATION_EVENTS) for case_id in done]
+        await add_events(session, outbox_tables.outbox, events, now=now)
+        self._maybe_crash("after_outbox_insert")
+        stale = len(advances) - len(done)
+        if stale:
+            metrics.STALE_STEPS.inc(stale)
+        for case_id in done:
+            metrics.STEPS_FIRED.labels(pending[case_id][2]).inc()
+        result = BatchResult(claimed=len(rows), fired=len(done), stale=stale)
+        return result, {case_id: pending[case_id][1] for case_id in done}
+
+    async def _repair(
+        self, session: AsyncSession, row: service.ClaimRow, when: datetime | None
+    ) -> None:
+        metrics.REPAIRED_TIMERS.inc()
+        log.warning("case %s: next fire time %s re-armed to %s", row.id, row.next_fire_at, when)
+        await session.execute(
+            update(Case)
+            .where(Case.id == row.id, Case.fence == row.fence)
+            .values(next_fire_at=when)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _maybe_crash(self, point: str) -> None:
+        if self.crash_point == point:
+            log.warning("test crash point %s reached: killing this process", point)
+            os.kill(os.getpid(), signal.SIGKILL)
