@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -192,6 +193,35 @@ def start_mail_sink(host: str, port: int, directory: Path) -> Any:
 
 
 # ----------------------------------------------------------------------------- processes
+# The services log through `logging`; uvicorn only configures its own loggers, so without this
+# the console SMS provider's INFO lines ("SMS to …") would never show.
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)-7s %(name)s: %(message)s"}},
+    "handlers": {
+        "out": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["out"]},
+    "loggers": {
+        "uvicorn": {"level": "INFO", "handlers": ["out"], "propagate": False},
+        "uvicorn.access": {"level": "WARNING"},
+        "aiokafka": {"level": "WARNING"},
+        "alembic": {"level": "WARNING"},
+    },
+}
+
+
+def write_logging_config(var_dir: Path) -> Path:
+    path = var_dir / "logging.json"
+    path.write_text(json.dumps(LOGGING, indent=1), encoding="utf-8")
+    return path
+
+
 def _die_with_parent() -> None:
     """Children must not outlive a runner that was killed outright (Linux only)."""
     if sys.platform.startswith("linux"):
@@ -213,7 +243,7 @@ class Child:
     pump: asyncio.Task[None]
 
 
-async def start_child(service: LoadedService, env: Mapping[str, str]) -> Child:
+async def start_child(service: LoadedService, env: Mapping[str, str], log_config: Path) -> Child:
     s = service.settings
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -226,6 +256,8 @@ async def start_child(service: LoadedService, env: Mapping[str, str]) -> Child:
         "--port",
         str(s.http_port),
         "--no-access-log",
+        "--log-config",
+        str(log_config),
         env=dict(env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -330,7 +362,7 @@ def sms_description(notification: LoadedService | None) -> str:
         return "notification service not running"
     kinds = [p.kind for p in getattr(notification.settings, "sms_providers", [])]
     if kinds and all(k == "console" for k in kinds):
-        return "printed below by the notification service (lines starting 'notifi | [SMS]')"
+        return "printed below by the notification service (lines 'notifi | … SMS to …')"
     return "sent through the configured providers: " + ", ".join(kinds or ["none"])
 
 
@@ -405,8 +437,9 @@ async def run_stack(settings: RunSettings) -> int:
                 )
 
         # 5. services
+        log_config = write_logging_config(settings.var_dir)
         for service in loaded:
-            children.append(await start_child(service, env))
+            children.append(await start_child(service, env, log_config))
         ready = asyncio.create_task(wait_ready(children, settings.ready_timeout_s))
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({ready, stopped}, return_when=asyncio.FIRST_COMPLETED)
