@@ -334,6 +334,18 @@ class NotificationChanged(_Payload):
     detail: str | None = None
 
 
+class NotificationAlert(_Payload):
+    """Something no retry will fix: a notice dead-lettered, or a role nobody holds."""
+
+    kind: str  # "dead_letter" | "unresolvable"
+    request_event_id: str
+    hazard_ids: list[str]
+    person_id: str | None = None
+    notification_id: str | None = None
+    detail: str
+    at: AwareDatetime
+
+
 # ---------------------------------------------------------------- registry
 EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("org.unit_upserted", 1): UnitUpserted,
@@ -345,6 +357,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("escalation.case_changed", 1): CaseChanged,
     ("escalation.anomaly", 1): AuditorAnomaly,
     ("notification.changed", 1): NotificationChanged,
+    ("notification.alert", 1): NotificationAlert,
 }
 PAYLOAD_MODELS = EVENT_TYPES
 EVENT_TYPES_BY_MODEL: dict[type[BaseModel], tuple[str, int]] = {

@@ -1,0 +1,50 @@
+"""Acknowledgement (签收): read the signed link, show the notice, record the confirmation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.ack.models import Acknowledgement
+from services.notification.ack.tokens import AckClaim
+from services.notification.delivery.models import Dispatch
+from services.notification.events import emit_changed
+from shared.contract import NotificationStatus
+
+
+async def load(
+    claim: AckClaim, *, session: AsyncSession
+) -> tuple[Dispatch | None, Acknowledgement | None]:
+    dispatch = await session.get(Dispatch, claim.dispatch_id)
+    ack = await session.get(Acknowledgement, claim.dispatch_id) if dispatch else None
+    return dispatch, ack
+
+
+async def acknowledge(
+    claim: AckClaim, dispatch: Dispatch, *, session: AsyncSession, now: datetime
+) -> tuple[Acknowledgement, bool]:
+    """Records the acknowledgement once; a second confirmation changes nothing."""
+    existing = await session.get(Acknowledgement, dispatch.id, with_for_update=True)
+    if existing is not None:
+        return existing, False
+    ack = Acknowledgement(
+        dispatch_id=dispatch.id,
+        person_id=dispatch.person_id,
+        channel=claim.channel.value,
+        acknowledged_at=now,
+    )
+    session.add(ack)
+    await session.flush()
+    await emit_changed(
+        session,
+        dispatch_id=dispatch.id,
+        person_id=dispatch.person_id,
+        person_name=dispatch.person_name,
+        items=dispatch.context["items"],
+        channel=claim.channel,
+        provider=None,
+        status=NotificationStatus.ACKNOWLEDGED,
+        now=now,
+    )
+    return ack, True

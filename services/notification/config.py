@@ -1,0 +1,103 @@
+"""Settings of the notification service (env prefix NOTIFICATION_)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.contract import Channel
+from shared.settings import DubanSettings
+
+
+class ProviderTemplate(BaseModel):
+    """How one of our templates maps onto a provider's approved template."""
+
+    code: str  # Aliyun TemplateCode / Tencent TemplateId
+    # Names of our template variables, in the order (Tencent) or under the keys (Aliyun)
+    # the provider's approved template expects them.
+    params: list[str] = []
+
+
+class SmsProviderConfig(BaseModel):
+    name: str
+    kind: Literal["aliyun", "tencent", "console"]
+    endpoint: str = ""
+    access_key_id: str = ""
+    access_key_secret: str = ""
+    sign_name: str = "督办"
+    region: str = ""
+    sdk_app_id: str = ""  # Tencent SmsSdkAppId
+    timeout_s: float = Field(default=5.0, gt=0)
+    # Per-number caps at this provider: same content at most once per interval, N per day.
+    same_content_interval_s: int = Field(default=30, ge=0)
+    daily_cap: int = Field(default=10, ge=1)
+    # our template key ("notice", "digest") → the provider's template
+    templates: dict[str, ProviderTemplate] = {}
+
+
+def _default_providers() -> list[SmsProviderConfig]:
+    return [SmsProviderConfig(name="console", kind="console")]
+
+
+class Settings(DubanSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFICATION_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    service_name: str = "notification"
+    database_url: str = "sqlite+aiosqlite:///./var/notification.db"
+    http_port: int = 8002
+    public_base_url: str = "http://127.0.0.1:8002"
+    consumer_group: str = "notification"
+    consumer_session_timeout_ms: int = 10_000
+    run_consumers: bool = True
+    run_scheduler: bool = True
+    migrate_on_start: bool = True
+
+    # SMS providers, tried in this order (failover on transient errors).
+    sms_providers: list[SmsProviderConfig] = Field(default_factory=_default_providers)
+    # Attempts at one provider before failing over to the next.
+    provider_attempts: int = Field(default=2, ge=1)
+    retry_backoff_s: float = Field(default=10.0, ge=0)
+    retry_backoff_max_s: float = Field(default=300.0, ge=0)
+    email_attempts: int = Field(default=3, ge=1)
+
+    # Email (SMTP through aiosmtplib).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "督办系统 <duban@localhost>"
+    smtp_timeout_s: float = 10.0
+    smtp_validate_certs: bool = True
+
+    # Preference defaults (a person's own row overrides them).
+    default_channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL])
+    quiet_hours_start: time | None = time(21, 0)
+    quiet_hours_end: time | None = time(8, 0)
+    digest_window_s: int = Field(default=600, ge=0)
+
+    # Current version of each message template (messages/templates/*/<name>.v<N>.*.j2).
+    template_versions: dict[str, int] = Field(default_factory=lambda: {"notice": 1, "digest": 1})
+
+    # Acknowledgement links.
+    ack_link_ttl_s: int = Field(default=7 * 86400, gt=0)
+
+    # Scheduler and crash reconciliation.
+    scheduler_interval_s: float = Field(default=1.0, gt=0)
+    dispatch_batch: int = Field(default=500, ge=1)
+    send_concurrency: int = Field(default=64, ge=1)
+    # A provider attempt still "pending" this long after it started belongs to a dead process.
+    reconcile_after_s: float = Field(default=60.0, ge=0)
+    # A provider that cannot find an attempt this long after it started never accepted it.
+    reconcile_not_found_after_s: float = Field(default=1800.0, ge=0)
+    # Roles that resolve to nobody are retried this long, then reported.
+    unresolved_retry_s: float = Field(default=60.0, gt=0)
+    unresolved_give_up_s: float = Field(default=86400.0, gt=0)
+
+    # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
+    receipt_token: str = ""

@@ -1,0 +1,196 @@
+"""Due notices → one dispatch per person (single or digest) → delivery-log rows per channel.
+
+Roles are resolved again here, at send time: a notice whose person no longer holds the role
+is superseded and goes to whoever holds it now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.config import Settings
+from services.notification.delivery.models import Delivery, DeliveryStatus, Dispatch, DispatchKind
+from services.notification.directory.service import DirectorySnapshot, SnapshotCache
+from services.notification.events import emit_alert
+from services.notification.intake import service as intake_service
+from services.notification.intake.flows import Intake
+from services.notification.intake.models import (
+    Notice,
+    NoticeStatus,
+    NotificationRequest,
+    RequestStatus,
+)
+from services.notification.messages.render import email_subject, notice_item, sms_variables
+from services.notification.preferences import service as preferences
+from shared.contract import ChainRole, Channel, PersonUpserted, StepFired, Urgency
+from shared.responsibility import ChainEntry, resolve_role
+
+
+def content_hash(channel: Channel, items: list[dict[str, Any]]) -> str:
+    """What "the same content" means for per-number caps: the message without its link."""
+    if channel == Channel.SMS:
+        key, variables = sms_variables(items, link="")
+        text = json.dumps([key, variables], ensure_ascii=False, sort_keys=True)
+    else:
+        text = email_subject(items) + "|" + ",".join(i["hazard_id"] for i in items)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def address_of(person: PersonUpserted, channel: Channel) -> str | None:
+    return person.mobile if channel == Channel.SMS else person.email
+
+
+class Bundler:
+    def __init__(self, settings: Settings, cache: SnapshotCache, intake: Intake) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.intake = intake
+
+    async def bundle_due(self, *, session: AsyncSession, now: datetime) -> int:
+        persons = await intake_service.persons_due(
+            session=session, now=now, limit=self.settings.dispatch_batch
+        )
+        if not persons:
+            return 0
+        snapshot = await self.cache.get(session=session)
+        notices = await intake_service.due_notices(persons, session=session, now=now)
+        requests = await intake_service.requests_by_id(
+            [n.request_id for n in notices], session=session
+        )
+        prefs = await preferences.prefs_for(persons, session=session, settings=self.settings)
+        by_person: dict[str, list[Notice]] = defaultdict(list)
+        for notice in notices:
+            by_person[notice.person_id].append(notice)
+        resolved: dict[tuple[str, str], list[ChainEntry]] = {}
+        retarget: list[tuple[NotificationRequest, str, ChainEntry]] = []
+        made = 0
+        pending: list[Delivery] = []
+        for person_id, person_notices in by_person.items():
+            valid: list[Notice] = []
+            for notice in person_notices:
+                key = (notice.unit_id, notice.target_role)
+                if key not in resolved:
+                    resolved[key] = resolve_role(
+                        snapshot.directory, notice.unit_id, ChainRole(notice.target_role)
+                    )
+                holders = resolved[key]
+                if any(e.person_id == person_id for e in holders):
+                    valid.append(notice)
+                    continue
+                notice.status = NoticeStatus.SUPERSEDED
+                request = requests[notice.request_id]
+                if holders:
+                    retarget.extend((request, notice.target_role, e) for e in holders)
+                else:  # nobody holds it any more: back to resolution, which retries, then alerts
+                    request.pending_roles = [*request.pending_roles, notice.target_role]
+                    request.status = RequestStatus.OPEN
+                    request.next_resolve_at = now
+            if valid:
+                pending.extend(
+                    await self._dispatch(
+                        person_id, valid, requests, snapshot, prefs[person_id], session, now
+                    )
+                )
+                made += 1
+        await session.flush()  # dispatches first: the delivery log refers to them
+        session.add_all(pending)
+        await self.intake.add_notices(retarget, session=session, now=now)
+        await session.flush()
+        return made
+
+    async def _dispatch(
+        self,
+        person_id: str,
+        notices: list[Notice],
+        requests: dict[str, NotificationRequest],
+        snapshot: DirectorySnapshot,
+        prefs: preferences.Prefs,
+        session: AsyncSession,
+        now: datetime,
+    ) -> list[Delivery]:
+        items = []
+        for notice in notices:
+            step = StepFired.model_validate(requests[notice.request_id].step)
+            item = notice_item(step, notice.chain_role, notice.covering_for)
+            item["request_id"] = notice.request_id
+            items.append(item)
+        person = snapshot.persons.get(person_id)
+        dispatch = Dispatch(
+            id=str(uuid.uuid4()),
+            person_id=person_id,
+            person_name=person.name if person else person_id,
+            kind=DispatchKind.SINGLE if len(items) == 1 else DispatchKind.DIGEST,
+            urgency=(
+                Urgency.URGENT
+                if any(n.urgency == Urgency.URGENT for n in notices)
+                else Urgency.NORMAL
+            ),
+            request_ids=[n.request_id for n in notices],
+            hazard_ids=list(dict.fromkeys(n.hazard_id for n in notices)),
+            chain_role=notices[0].chain_role if len(notices) == 1 else None,
+            context={"items": items},
+            created_at=now,
+        )
+        session.add(dispatch)
+        for notice in notices:
+            notice.status = NoticeStatus.BUNDLED
+            notice.dispatch_id = dispatch.id
+        channels = [
+            (c, address_of(person, c))
+            for c in prefs.channels
+            if person is not None and person.active and address_of(person, c)
+        ]
+        if not channels:
+            await emit_alert(
+                session,
+                kind="dead_letter",
+                request_event_id=dispatch.request_ids[0],
+                hazard_ids=dispatch.hazard_ids,
+                person_id=person_id,
+                notification_id=dispatch.id,
+                detail="该人员没有可用的联系方式（手机号或邮箱），通知无法送达",
+                now=now,
+            )
+            return []
+        return [
+            new_delivery(dispatch, channel, address, now, self.settings)
+            for channel, address in channels
+            if address is not None
+        ]
+
+
+def new_delivery(
+    dispatch: Dispatch,
+    channel: Channel,
+    address: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    fallback: bool = False,
+) -> Delivery:
+    items = dispatch.context["items"]
+    template = "notice" if len(items) == 1 else "digest"
+    return Delivery(
+        dispatch_id=dispatch.id,
+        person_id=dispatch.person_id,
+        channel=channel.value,
+        address=address,
+        status=DeliveryStatus.PENDING,
+        template=template,
+        template_version=settings.template_versions[template],
+        content_hash=content_hash(channel, items),
+        provider_index=0,
+        provider_attempts=0,
+        attempts=0,
+        next_attempt_at=now,
+        is_fallback=fallback,
+        created_at=now,
+        updated_at=now,
+    )

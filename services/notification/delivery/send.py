@@ -1,0 +1,363 @@
+"""Sending due deliveries: claim and log each attempt first, call the providers, record.
+
+The attempt row (outcome "pending") is committed before the provider is called, so a crash
+between the provider's answer and the record leaves a trace that reconciliation resolves
+by asking the provider, never by sending again blindly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notification.ack.links import ack_link
+from services.notification.config import Settings
+from services.notification.delivery import service
+from services.notification.delivery.models import (
+    AttemptOutcome,
+    Delivery,
+    DeliveryAttempt,
+    Dispatch,
+)
+from services.notification.delivery.outcomes import Outcomes
+from services.notification.messages.render import email_subject, render, sms_variables
+from services.notification.providers.base import (
+    Outcome,
+    Scope,
+    SendResult,
+    SmsMessage,
+    SmsProvider,
+    TemplateError,
+)
+from services.notification.providers.email import Email, SmtpSender, message_id
+from shared.clock import SHANGHAI, Clock, local
+from shared.contract import Channel
+from shared.db import transaction
+
+log = logging.getLogger(__name__)
+
+# Test hook: the path of a file to create, then stop dead, right after a provider accepted
+# an SMS and before the log records it (the crash the delivery log must survive).
+CRASH_HOOK_ENV = "NOTIFICATION_TEST_HANG_AFTER_ACCEPT"
+
+
+@dataclass
+class Plan:
+    delivery_id: int
+    attempt_id: int
+    channel: Channel
+    provider: SmsProvider | None
+    sms: SmsMessage | None = None
+    email: Email | None = None
+
+
+class CapTracker:
+    """Per-number caps at each provider: same content once per interval, N a day."""
+
+    def __init__(self, rows: list[tuple[str, str, str, datetime]]) -> None:
+        self.count: dict[tuple[str, str], int] = defaultdict(int)
+        self.last_same: dict[tuple[str, str, str], datetime] = {}
+        for provider, address, content, at in rows:
+            self.add(provider, address, content, at)
+
+    def add(self, provider: str, address: str, content: str, at: datetime) -> None:
+        self.count[(provider, address)] += 1
+        key = (provider, address, content)
+        if key not in self.last_same or self.last_same[key] < at:
+            self.last_same[key] = at
+
+    def free_at(
+        self, provider: SmsProvider, address: str, content: str, now: datetime
+    ) -> datetime | None:
+        """None if a send is allowed now, else when it would be."""
+        cfg = provider.config
+        if self.count[(provider.name, address)] >= cfg.daily_cap:
+            tomorrow = local(now).date() + timedelta(days=1)
+            return datetime.combine(tomorrow, datetime.min.time(), tzinfo=SHANGHAI)
+        last = self.last_same.get((provider.name, address, content))
+        if last is not None and now - last < timedelta(seconds=cfg.same_content_interval_s):
+            return last + timedelta(seconds=cfg.same_content_interval_s)
+        return None
+
+
+class Sender:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        providers: Sequence[SmsProvider],
+        smtp: SmtpSender,
+        outcomes: Outcomes,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.providers = list(providers)
+        self.smtp = smtp
+        self.outcomes = outcomes
+        self.clock = clock
+        self._gate = asyncio.Semaphore(settings.send_concurrency)
+
+    async def send_due(self) -> int:
+        now = self.clock.now()
+        async with transaction(self.sessionmaker) as session:
+            deliveries = await service.claim_due(
+                session=session, now=now, limit=self.settings.dispatch_batch
+            )
+            if not deliveries:
+                return 0
+            dispatches = await service.dispatches_by_id(
+                [d.dispatch_id for d in deliveries], session=session
+            )
+            caps = CapTracker(
+                await service.recent_sms(
+                    [d.address for d in deliveries if d.channel == Channel.SMS],
+                    session=session,
+                    now=now,
+                )
+            )
+            plans: list[tuple[Plan, DeliveryAttempt]] = []
+            for delivery in deliveries:
+                planned = await self._plan(
+                    session, delivery, dispatches[delivery.dispatch_id], caps, now
+                )
+                if planned is not None:
+                    plans.append(planned)
+            await session.flush()
+            ready = [
+                Plan(
+                    delivery_id=p.delivery_id,
+                    attempt_id=a.id,
+                    channel=p.channel,
+                    provider=p.provider,
+                    sms=p.sms,
+                    email=p.email,
+                )
+                for p, a in plans
+            ]
+        results = await asyncio.gather(*(self._call(p) for p in ready))
+        await self._record(list(zip(ready, results, strict=True)))
+        return len(ready)
+
+    async def _plan(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        dispatch: Dispatch,
+        caps: CapTracker,
+        now: datetime,
+    ) -> tuple[Plan, DeliveryAttempt] | None:
+        channel = Channel(delivery.channel)
+        items = dispatch.context["items"]
+        link = ack_link(self.settings, dispatch, channel)
+        provider: SmsProvider | None = None
+        sms: SmsMessage | None = None
+        email: Email | None = None
+        out_id = uuid.uuid4().hex
+        if channel == Channel.SMS:
+            free: list[datetime] = []
+            while delivery.provider_index < len(self.providers):
+                candidate = self.providers[delivery.provider_index]
+                blocked = caps.free_at(candidate, delivery.address, delivery.content_hash, now)
+                if blocked is None:
+                    provider = candidate
+                    break
+                free.append(blocked)
+                delivery.provider_index += 1
+                delivery.provider_attempts = 0
+            if provider is None and not free:
+                await self.outcomes.give_up(
+                    session, delivery, dispatch, reason="没有可用的短信服务商", now=now
+                )
+                return None
+            if provider is None:
+                await self._overflow(session, delivery, dispatch, min(free), now)
+                return None
+            key, variables = sms_variables(items, link)
+            text = render(
+                f"sms/{key}",
+                delivery.template_version,
+                "txt",
+                sign=provider.config.sign_name,
+                **variables,
+            )
+            sms = SmsMessage(delivery.address, key, variables, text, out_id)
+            caps.add(provider.name, delivery.address, delivery.content_hash, now)
+        else:
+            email = self._email(delivery, dispatch, link, now)
+        attempt = DeliveryAttempt(
+            delivery_id=delivery.id,
+            out_id=out_id,
+            channel=channel.value,
+            provider=provider.name if provider else self.smtp.name,
+            address=delivery.address,
+            content_hash=delivery.content_hash,
+            outcome=AttemptOutcome.PENDING,
+            started_at=now,
+        )
+        session.add(attempt)
+        delivery.attempts += 1
+        delivery.next_attempt_at = None
+        delivery.updated_at = now
+        plan = Plan(delivery.id, 0, channel, provider, sms, email)
+        return plan, attempt
+
+    def _email(self, delivery: Delivery, dispatch: Dispatch, link: str, now: datetime) -> Email:
+        items = dispatch.context["items"]
+        name = "email/" + delivery.template
+        expires = now + timedelta(seconds=self.settings.ack_link_ttl_s)
+        first = items[0]
+        context = {
+            "person_name": dispatch.person_name,
+            "items": items,
+            "item": first,
+            "count": len(items),
+            "action": first["action_label"],
+            "unit": first["unit_name"],
+            "code": first["code"],
+            "deadline": first["deadline_label"],
+            "link": link,
+            "expires": f"{local(expires):%Y-%m-%d %H:%M}",
+            "subject": email_subject(items),
+        }
+        return Email(
+            to=delivery.address,
+            subject=email_subject(items),
+            text=render(name, delivery.template_version, "txt", **context),
+            html=render(name, delivery.template_version, "html", **context),
+            message_id=message_id(dispatch.id, delivery.id),
+        )
+
+    async def _overflow(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        dispatch: Dispatch,
+        free_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Every provider's cap for this number is reached: email instead, or wait."""
+        snapshot = await self.outcomes.cache.get(session=session)
+        person = snapshot.persons.get(dispatch.person_id)
+        if person is not None and person.email:
+            await self.outcomes.give_up(
+                session, delivery, dispatch, reason="短信已达频次上限，改为邮件发送", now=now
+            )
+            return
+        delivery.provider_index = 0
+        delivery.provider_attempts = 0
+        delivery.next_attempt_at = free_at
+        delivery.last_error = "短信已达频次上限，推迟发送"
+        delivery.updated_at = now
+
+    async def _call(self, plan: Plan) -> SendResult:
+        async with self._gate:
+            try:
+                if plan.sms is not None and plan.provider is not None:
+                    result = await plan.provider.send(plan.sms)
+                    if result.outcome == Outcome.ACCEPTED and os.environ.get(CRASH_HOOK_ENV):
+                        _hang_for_crash_test()
+                    return result
+                assert plan.email is not None
+                return await self.smtp.send(plan.email)
+            except TemplateError as exc:
+                return SendResult(Outcome.PERMANENT, detail=str(exc), scope=Scope.PROVIDER)
+            except Exception as exc:  # a bug or an unexpected answer: the outcome is unknown
+                log.exception("provider call failed unexpectedly")
+                return SendResult(Outcome.UNKNOWN, detail=f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, results: list[tuple[Plan, SendResult]]) -> None:
+        if not results:
+            return
+        now = self.clock.now()
+        async with transaction(self.sessionmaker) as session:
+            attempts = {
+                a.id: a
+                for a in await session.scalars(
+                    select(DeliveryAttempt).where(
+                        DeliveryAttempt.id.in_([p.attempt_id for p, _ in results])
+                    )
+                )
+            }
+            deliveries = {
+                d.id: d
+                for d in await session.scalars(
+                    select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in results]))
+                )
+            }
+            dispatches = await service.dispatches_by_id(
+                [d.dispatch_id for d in deliveries.values()], session=session
+            )
+            for plan, result in results:
+                attempt = attempts[plan.attempt_id]
+                delivery = deliveries[plan.delivery_id]
+                await self.apply(
+                    session, delivery, dispatches[delivery.dispatch_id], attempt, result, now
+                )
+
+    async def apply(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        dispatch: Dispatch,
+        attempt: DeliveryAttempt,
+        result: SendResult,
+        now: datetime,
+    ) -> None:
+        attempt.detail = result.detail[:2000]
+        attempt.provider_message_id = result.provider_message_id
+        attempt.finished_at = now
+        o = self.outcomes
+        match result.outcome:
+            case Outcome.ACCEPTED:
+                attempt.outcome = AttemptOutcome.ACCEPTED
+                await o.sent(
+                    session,
+                    delivery,
+                    dispatch,
+                    provider=attempt.provider,
+                    message_id=result.provider_message_id,
+                    now=now,
+                )
+                return
+            case Outcome.UNKNOWN if delivery.channel == Channel.SMS:
+                attempt.outcome = AttemptOutcome.UNKNOWN
+                attempt.next_check_at = now
+                return
+            case Outcome.TRANSIENT | Outcome.UNKNOWN:
+                attempt.outcome = AttemptOutcome.TRANSIENT
+                if o.retry_later(delivery, now=now, error=result.detail):
+                    return
+                if o.fail_over(delivery, now=now, error=result.detail):
+                    return
+            case Outcome.THROTTLED:
+                attempt.outcome = AttemptOutcome.TRANSIENT
+                if o.fail_over(delivery, now=now, error=result.detail):
+                    return
+            case Outcome.PERMANENT:
+                attempt.outcome = AttemptOutcome.PERMANENT
+                if result.scope == Scope.PROVIDER and o.fail_over(
+                    delivery, now=now, error=result.detail
+                ):
+                    return
+        await o.give_up(session, delivery, dispatch, reason=result.detail, now=now)
+
+
+def _hang_for_crash_test() -> None:
+    """Announce the crash point, then wait to be SIGKILLed (or kill ourselves)."""
+    marker = os.environ[CRASH_HOOK_ENV]
+    with open(marker, "w", encoding="utf-8") as fh:
+        fh.write(str(os.getpid()))
+    time.sleep(30)
+    os.kill(os.getpid(), signal.SIGKILL)

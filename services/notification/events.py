@@ -1,0 +1,89 @@
+"""What the service publishes on `notification.events` (through its outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.db import outbox_tables
+from shared.contract import (
+    NOTIFICATION_EVENTS,
+    ChainRole,
+    Channel,
+    Envelope,
+    NotificationAlert,
+    NotificationChanged,
+    NotificationStatus,
+    Producer,
+)
+from shared.outbox import add_event
+
+
+async def emit_changed(
+    session: AsyncSession,
+    *,
+    dispatch_id: str,
+    person_id: str,
+    person_name: str,
+    items: list[dict[str, Any]],
+    channel: Channel,
+    provider: str | None,
+    status: NotificationStatus,
+    now: datetime,
+    detail: str | None = None,
+) -> None:
+    """One event per request the dispatch answers, so each escalation case sees its own."""
+    for item in items:
+        role = str(item.get("role"))
+        payload = NotificationChanged(
+            notification_id=f"{dispatch_id}:{channel.value}",
+            request_event_id=item["request_id"],
+            hazard_ids=[item["hazard_id"]],
+            person_id=person_id,
+            person_name=person_name,
+            chain_role=ChainRole(role) if role in ChainRole._value2member_map_ else None,
+            channel=channel,
+            provider=provider,
+            status=status,
+            at=now,
+            detail=detail,
+        )
+        envelope = Envelope.of(
+            payload, aggregate_id=item["hazard_id"], producer=Producer.NOTIFICATION, occurred_at=now
+        )
+        await _add(session, envelope, now)
+
+
+async def emit_alert(
+    session: AsyncSession,
+    *,
+    kind: str,
+    request_event_id: str,
+    hazard_ids: list[str],
+    detail: str,
+    now: datetime,
+    person_id: str | None = None,
+    notification_id: str | None = None,
+) -> None:
+    payload = NotificationAlert(
+        kind=kind,
+        request_event_id=request_event_id,
+        hazard_ids=hazard_ids,
+        person_id=person_id,
+        notification_id=notification_id,
+        detail=detail,
+        at=now,
+    )
+    envelope = Envelope.of(
+        payload,
+        aggregate_id=hazard_ids[0] if hazard_ids else request_event_id,
+        producer=Producer.NOTIFICATION,
+        occurred_at=now,
+    )
+    await _add(session, envelope, now)
+
+
+async def _add(session: AsyncSession, envelope: Envelope, now: datetime) -> None:
+    await add_event(session, outbox_tables.outbox, envelope, NOTIFICATION_EVENTS, now=now)

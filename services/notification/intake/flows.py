@@ -1,0 +1,139 @@
+"""From an escalation step to notices per person: resolve roles through the directory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.config import Settings
+from services.notification.directory.service import DirectorySnapshot, SnapshotCache
+from services.notification.events import emit_alert
+from services.notification.intake import service
+from services.notification.intake.models import Notice, NotificationRequest, RequestStatus
+from services.notification.preferences import service as preferences
+from shared.consumer import PermanentError
+from shared.contract import ChainRole, Envelope, StepFired, Urgency
+from shared.responsibility import ChainEntry, resolve_role
+
+
+class Intake:
+    def __init__(self, settings: Settings, cache: SnapshotCache) -> None:
+        self.settings = settings
+        self.cache = cache
+
+    async def handle_escalation_event(
+        self, session: AsyncSession, envelope: Envelope, *, now: datetime
+    ) -> None:
+        try:
+            payload = envelope.typed_payload()
+        except ValueError as exc:
+            raise PermanentError(str(exc)) from exc
+        if not isinstance(payload, StepFired):
+            return  # case changes and anomalies are not asks to notify anybody
+        if not payload.target_roles:
+            return
+        request = NotificationRequest(
+            event_id=str(envelope.event_id),
+            hazard_id=payload.hazard_id,
+            unit_id=payload.facts.unit_id,
+            action=payload.action.value,
+            urgency=payload.urgency.value,
+            step=payload.model_dump(mode="json"),
+            pending_roles=[r.value for r in dict.fromkeys(payload.target_roles)],
+            status=RequestStatus.OPEN,
+            received_at=now,
+            next_resolve_at=now,
+        )
+        session.add(request)
+        await session.flush()
+        snapshot = await self.cache.get(session=session)
+        await self.resolve([request], snapshot, session=session, now=now)
+
+    async def resolve_open(self, *, session: AsyncSession, now: datetime) -> int:
+        """Retry requests whose roles resolved to nobody (directory not there yet, vacancy)."""
+        requests = await service.open_requests(session=session, now=now, limit=500)
+        if requests:
+            snapshot = await self.cache.get(session=session)
+            await self.resolve(requests, snapshot, session=session, now=now)
+        return len(requests)
+
+    async def resolve(
+        self,
+        requests: Sequence[NotificationRequest],
+        snapshot: DirectorySnapshot,
+        *,
+        session: AsyncSession,
+        now: datetime,
+    ) -> None:
+        found: list[tuple[NotificationRequest, str, ChainEntry]] = []
+        for request in requests:
+            still_pending: list[str] = []
+            for role in request.pending_roles:
+                entries = resolve_role(snapshot.directory, request.unit_id, ChainRole(role))
+                if not entries:
+                    still_pending.append(role)
+                found.extend((request, role, e) for e in entries)
+            request.pending_roles = still_pending
+            if not still_pending:
+                request.status = RequestStatus.RESOLVED
+                request.next_resolve_at = None
+            elif now - request.received_at >= timedelta(seconds=self.settings.unresolved_give_up_s):
+                request.status = RequestStatus.UNRESOLVABLE
+                request.next_resolve_at = None
+                await emit_alert(
+                    session,
+                    kind="unresolvable",
+                    request_event_id=request.event_id,
+                    hazard_ids=[request.hazard_id],
+                    detail=f"无人承担以下职责：{'、'.join(still_pending)}",
+                    now=now,
+                )
+            else:
+                request.next_resolve_at = now + timedelta(seconds=self.settings.unresolved_retry_s)
+        await self.add_notices(found, session=session, now=now)
+
+    async def add_notices(
+        self,
+        found: list[tuple[NotificationRequest, str, ChainEntry]],
+        *,
+        session: AsyncSession,
+        now: datetime,
+    ) -> list[Notice]:
+        if not found:
+            return []
+        persons = [e.person_id for _, _, e in found]
+        prefs = await preferences.prefs_for(persons, session=session, settings=self.settings)
+        windows = await service.open_windows(persons, session=session)
+        known = await service.existing_persons([r.event_id for r, _, _ in found], session=session)
+        added: list[Notice] = []
+        for request, target_role, entry in found:
+            if entry.person_id in known.setdefault(request.event_id, set()):
+                continue  # one person answering for two roles gets one notice
+            known[request.event_id].add(entry.person_id)
+            urgent = request.urgency == Urgency.URGENT
+            release = preferences.release_time(
+                now,
+                urgent=urgent,
+                prefs=prefs[entry.person_id],
+                open_window=windows.get(entry.person_id),
+            )
+            if not urgent:
+                windows[entry.person_id] = release
+            notice = Notice(
+                request_id=request.event_id,
+                person_id=entry.person_id,
+                target_role=target_role,
+                chain_role=entry.role.value,
+                covering_for=entry.covering_for.value if entry.covering_for else None,
+                hazard_id=request.hazard_id,
+                unit_id=request.unit_id,
+                urgency=request.urgency,
+                created_at=now,
+                release_at=release,
+            )
+            session.add(notice)
+            added.append(notice)
+        await session.flush()
+        return added

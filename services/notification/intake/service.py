@@ -1,0 +1,101 @@
+"""Requests and notices: database only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notification.intake.models import (
+    Notice,
+    NoticeStatus,
+    NotificationRequest,
+    RequestStatus,
+)
+
+
+async def open_requests(
+    *, session: AsyncSession, now: datetime, limit: int
+) -> Sequence[NotificationRequest]:
+    rows = await session.scalars(
+        select(NotificationRequest)
+        .where(
+            NotificationRequest.status == RequestStatus.OPEN,
+            NotificationRequest.next_resolve_at <= now,
+        )
+        .order_by(NotificationRequest.next_resolve_at)
+        .limit(limit)
+    )
+    return rows.all()
+
+
+async def existing_persons(
+    request_ids: Sequence[str], *, session: AsyncSession
+) -> dict[str, set[str]]:
+    """Who already has a notice for each request."""
+    known: dict[str, set[str]] = {}
+    ids = list(set(request_ids))
+    for start in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(Notice.request_id, Notice.person_id).where(
+                Notice.request_id.in_(ids[start : start + 500])
+            )
+        )
+        for request_id, person_id in rows:
+            known.setdefault(request_id, set()).add(person_id)
+    return known
+
+
+async def open_windows(person_ids: Sequence[str], *, session: AsyncSession) -> dict[str, datetime]:
+    """Each person's open digest window: the release time of their waiting non-urgent notices."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Notice.person_id, func.max(Notice.release_at))
+        .where(
+            Notice.person_id.in_(list(person_ids)),
+            Notice.status == NoticeStatus.WAITING,
+            Notice.urgency != "urgent",
+        )
+        .group_by(Notice.person_id)
+    )
+    return {person_id: release for person_id, release in rows}
+
+
+async def persons_due(*, session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    rows = await session.scalars(
+        select(Notice.person_id)
+        .where(Notice.status == NoticeStatus.WAITING, Notice.release_at <= now)
+        .group_by(Notice.person_id)
+        .order_by(func.min(Notice.release_at))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def due_notices(
+    person_ids: Sequence[str], *, session: AsyncSession, now: datetime
+) -> Sequence[Notice]:
+    rows = await session.scalars(
+        select(Notice)
+        .where(
+            Notice.person_id.in_(list(person_ids)),
+            Notice.status == NoticeStatus.WAITING,
+            Notice.release_at <= now,
+        )
+        .order_by(Notice.id)
+    )
+    return rows.all()
+
+
+async def requests_by_id(
+    ids: Sequence[str], *, session: AsyncSession
+) -> dict[str, NotificationRequest]:
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(NotificationRequest).where(NotificationRequest.event_id.in_(list(set(ids))))
+    )
+    return {r.event_id: r for r in rows}

@@ -1,0 +1,55 @@
+"""The notification service's FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.notification.ack.views import router as ack_router
+from services.notification.config import Settings
+from services.notification.preferences.views import router as preferences_router
+from services.notification.receipts.views import router as receipts_router
+from services.notification.runtime import Runtime
+from shared.clock import Clock
+from shared.db import make_engine
+from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.migrations import upgrade_async
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or settings.make_clock()
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(settings, engine, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade_async(settings.database_url, MIGRATIONS_DIR)
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            await engine.dispose()
+
+    app = FastAPI(title="督办 notification", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.include_router(
+        ops_router(
+            {
+                "database": database_check(engine),
+                "broker": broker_check(settings.kafka_bootstrap_servers),
+            }
+        )
+    )
+    app.include_router(ack_router)
+    app.include_router(receipts_router)
+    app.include_router(preferences_router)
+    install_error_handlers(app)
+    return app

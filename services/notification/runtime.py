@@ -1,0 +1,172 @@
+"""The service's moving parts wired together: consumers, scheduler loop, outbox relay.
+
+`tick()` runs one pass of the durable work (resolution, bundling, sending, reconciliation);
+the scheduler loop calls it on the injected clock, tests call it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from services.notification.config import Settings
+from services.notification.db import outbox_tables
+from services.notification.delivery.bundle import Bundler
+from services.notification.delivery.outcomes import Outcomes
+from services.notification.delivery.reconcile import Reconciler
+from services.notification.delivery.send import Sender
+from services.notification.directory import service as directory_service
+from services.notification.directory.flows import apply_org_event
+from services.notification.directory.service import SnapshotCache
+from services.notification.intake.flows import Intake
+from services.notification.providers.base import SmsProvider
+from services.notification.providers.email import SmtpSender
+from services.notification.providers.registry import build_providers
+from shared.clock import Clock
+from shared.consumer import ConsumerRunner
+from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
+from shared.db import make_sessionmaker, transaction
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickResult:
+    resolved: int = 0
+    dispatched: int = 0
+    sent: int = 0
+    reconciled: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.resolved or self.dispatched or self.sent or self.reconciled)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        clock: Clock,
+        *,
+        providers: list[SmsProvider] | None = None,
+        smtp: SmtpSender | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.sessionmaker = make_sessionmaker(engine)
+        self.cache = SnapshotCache()
+        self.providers = providers if providers is not None else build_providers(settings)
+        self.smtp = smtp or SmtpSender(settings)
+        self.intake = Intake(settings, self.cache)
+        self.bundler = Bundler(settings, self.cache, self.intake)
+        self.outcomes = Outcomes(settings, self.cache)
+        self.sender = Sender(
+            settings, self.sessionmaker, self.providers, self.smtp, self.outcomes, clock
+        )
+        self.reconciler = Reconciler(
+            settings, self.sessionmaker, self.providers, self.outcomes, clock
+        )
+        self.consumers: list[ConsumerRunner] = []
+        self.relay: OutboxRelay | None = None
+        self._loop: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    # ------------------------------------------------------------------ event handlers
+    async def on_org_event(self, session: AsyncSession, envelope: Envelope) -> None:
+        await apply_org_event(session, envelope)
+
+    async def on_escalation_event(self, session: AsyncSession, envelope: Envelope) -> None:
+        await self.intake.handle_escalation_event(session, envelope, now=self.clock.now())
+        self._wake.set()
+
+    # ------------------------------------------------------------------ durable work
+    async def tick(self) -> TickResult:
+        result = TickResult()
+        now = self.clock.now()
+        async with transaction(self.sessionmaker) as session:
+            result.resolved = await self.intake.resolve_open(session=session, now=now)
+            result.dispatched = await self.bundler.bundle_due(session=session, now=now)
+        result.reconciled = await self.reconciler.reconcile()
+        result.sent = await self.sender.send_due()
+        return result
+
+    async def run_until_idle(self, max_ticks: int = 100) -> None:
+        for _ in range(max_ticks):
+            if not (await self.tick()).busy:
+                return
+
+    async def _scheduler(self) -> None:
+        while True:
+            try:
+                busy = (await self.tick()).busy
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler tick failed; retrying")
+                busy = False
+            if not busy:
+                self._wake.clear()
+                sleep = asyncio.ensure_future(self.clock.sleep(self.settings.scheduler_interval_s))
+                wake = asyncio.ensure_future(self._wake.wait())
+                _, pending = await asyncio.wait({sleep, wake}, return_when=asyncio.FIRST_COMPLETED)
+                for task in pending:
+                    task.cancel()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        s = self.settings
+        if s.run_consumers:
+            async with transaction(self.sessionmaker) as session:
+                epoch = await directory_service.read_model_epoch(session=session)
+            self.relay = OutboxRelay(
+                self.engine, outbox_tables.outbox, s.kafka_bootstrap_servers, clock=self.clock
+            )
+            await self.relay.start()
+            self.consumers = [
+                ConsumerRunner(
+                    name=f"{s.consumer_group}.directory.{epoch}",
+                    topics=[ORG_EVENTS],
+                    bootstrap_servers=s.kafka_bootstrap_servers,
+                    sessionmaker=self.sessionmaker,
+                    processed_events=outbox_tables.processed_events,
+                    handler=self.on_org_event,
+                    clock=self.clock,
+                    session_timeout_ms=s.consumer_session_timeout_ms,
+                ),
+                ConsumerRunner(
+                    name=f"{s.consumer_group}.requests",
+                    topics=[ESCALATION_EVENTS],
+                    bootstrap_servers=s.kafka_bootstrap_servers,
+                    sessionmaker=self.sessionmaker,
+                    processed_events=outbox_tables.processed_events,
+                    handler=self.on_escalation_event,
+                    clock=self.clock,
+                    session_timeout_ms=s.consumer_session_timeout_ms,
+                ),
+            ]
+            for consumer in self.consumers:
+                await consumer.start()
+        if s.run_scheduler:
+            self._loop = asyncio.create_task(self._scheduler(), name="notification-scheduler")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+        for consumer in self.consumers:
+            await consumer.stop()
+        self.consumers = []
+        if self.relay is not None:
+            await self.relay.stop()
+            self.relay = None
+        for provider in self.providers:
+            await provider.aclose()

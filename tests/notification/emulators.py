@@ -1,0 +1,382 @@
+"""Local HTTP servers that behave like the Aliyun and Tencent Cloud SMS APIs.
+
+They check each request the way the provider would (signature, credentials, API version,
+signature name, template code and its parameters, number format), record what they accepted,
+answer status queries from those records, and can be told to fail: `mode` is one of
+"ok", "5xx", "timeout" (accept, record, then answer too late), "throttle", "down" (5xx
+without recording). The signature checks here are written from the providers'
+documentation independently of the adapters under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from shared.broker import free_port
+
+ACCESS_KEY_ID = "LTAI-test-key"
+ACCESS_KEY_SECRET = "aliyun-test-secret"
+SECRET_ID = "AKID-test"
+SECRET_KEY = "tencent-test-secret"
+SDK_APP_ID = "1400000001"
+SIGN_NAME = "督办"
+# Provider template code → the parameter names its approved text declares.
+ALIYUN_TEMPLATES = {
+    "SMS_900001": ["action", "unit", "code", "deadline", "link"],
+    "SMS_900002": ["count", "link"],
+}
+# Tencent TemplateId → how many parameters it takes.
+TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2}
+
+
+@dataclass
+class Accepted:
+    phone: str
+    template: str
+    params: Any
+    out_id: str
+    message_id: str
+    at: datetime
+
+
+@dataclass
+class Emulator:
+    kind: str
+    mode: str = "ok"
+    delay_s: float = 3.0
+    accepted: list[Accepted] = field(default_factory=list)
+    requests: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+    def sends_to(self, phone: str) -> list[Accepted]:
+        return [a for a in self.accepted if phone in a.phone]
+
+
+# ---------------------------------------------------------------- Aliyun (RPC, HMAC-SHA1)
+def _pct(value: str) -> str:
+    return quote(value, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
+
+
+def aliyun_signature(method: str, params: dict[str, str], secret: str) -> str:
+    pairs = sorted((k, v) for k, v in params.items() if k != "Signature")
+    query = "&".join(f"{_pct(k)}={_pct(v)}" for k, v in pairs)
+    text = method + "&" + _pct("/") + "&" + _pct(query)
+    mac = hmac.new(f"{secret}&".encode(), text.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(mac).decode()
+
+
+def _aliyun_error(code: str, status: int = 400) -> JSONResponse:
+    return JSONResponse(
+        {"Code": code, "Message": code, "RequestId": uuid.uuid4().hex}, status_code=status
+    )
+
+
+async def aliyun_endpoint(request: Request) -> JSONResponse:
+    emu: Emulator = request.app.state.emulator
+    emu.requests += 1
+    form = await request.form()
+    params = {k: str(v) for k, v in form.items()}
+    if params.get("AccessKeyId") != ACCESS_KEY_ID:
+        emu.rejected.append("InvalidAccessKeyId")
+        return _aliyun_error("InvalidAccessKeyId.NotFound", 404)
+    required = ("Action", "Format", "SignatureMethod", "SignatureNonce", "Timestamp", "Version")
+    if any(k not in params for k in required) or params.get("SignatureVersion") != "1.0":
+        emu.rejected.append("MissingParameter")
+        return _aliyun_error("MissingParameter")
+    if params["SignatureMethod"] != "HMAC-SHA1" or params["Version"] != "2017-05-25":
+        emu.rejected.append("InvalidParameter")
+        return _aliyun_error("InvalidParameter")
+    datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    expected = aliyun_signature(request.method, params, ACCESS_KEY_SECRET)
+    if not hmac.compare_digest(expected, params.get("Signature", "")):
+        emu.rejected.append("SignatureDoesNotMatch")
+        return _aliyun_error("SignatureDoesNotMatch")
+    if params["Action"] == "QuerySendDetails":
+        return _aliyun_query(emu, params)
+    if params["Action"] != "SendSms":
+        return _aliyun_error("InvalidAction.NotFound", 404)
+    if emu.mode == "down":
+        return _aliyun_error("ServiceUnavailable", 503)
+    if emu.mode == "5xx":
+        return _aliyun_error("isp.SYSTEM_ERROR", 500)
+    if emu.mode == "throttle":
+        return JSONResponse({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发号码天级流控"})
+    phone = params.get("PhoneNumbers", "")
+    if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+        return JSONResponse({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"})
+    if params.get("SignName") != SIGN_NAME:
+        emu.rejected.append("SignName")
+        return JSONResponse({"Code": "isv.SMS_SIGNATURE_ILLEGAL", "Message": "签名不合法"})
+    names = ALIYUN_TEMPLATES.get(params.get("TemplateCode", ""))
+    try:
+        template_params = json.loads(params.get("TemplateParam", "{}"))
+    except ValueError:
+        template_params = None
+    if (
+        names is None
+        or not isinstance(template_params, dict)
+        or sorted(template_params) != sorted(names)
+        or not all(isinstance(v, str) and v for v in template_params.values())
+    ):
+        emu.rejected.append("Template")
+        return JSONResponse({"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "模板不合法"})
+    biz_id = f"{uuid.uuid4().int % 10**18}^0"
+    emu.accepted.append(
+        Accepted(
+            phone=phone,
+            template=params["TemplateCode"],
+            params=template_params,
+            out_id=params.get("OutId", ""),
+            message_id=biz_id,
+            at=datetime.now(UTC),
+        )
+    )
+    if emu.mode == "timeout":
+        await asyncio.sleep(emu.delay_s)
+    return JSONResponse(
+        {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": uuid.uuid4().hex}
+    )
+
+
+def _aliyun_query(emu: Emulator, params: dict[str, str]) -> JSONResponse:
+    phone = params.get("PhoneNumber", "")
+    date = params.get("SendDate", "")
+    if not date or len(date) != 8:
+        return _aliyun_error("isv.InvalidParameter")
+    rows = [
+        {
+            "PhoneNum": a.phone,
+            "SendStatus": 3,
+            "ErrCode": "DELIVERED",
+            "TemplateCode": a.template,
+            "Content": json.dumps(a.params, ensure_ascii=False),
+            "SendDate": a.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "ReceiveDate": a.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "OutId": a.out_id,
+        }
+        for a in emu.accepted
+        if a.phone == phone
+    ]
+    size = int(params.get("PageSize", "10"))
+    page = int(params.get("CurrentPage", "1"))
+    return JSONResponse(
+        {
+            "Code": "OK",
+            "Message": "OK",
+            "TotalCount": len(rows),
+            "SmsSendDetailDTOs": {"SmsSendDetailDTO": rows[(page - 1) * size : page * size]},
+        }
+    )
+
+
+# ---------------------------------------------------------------- Tencent (TC3-HMAC-SHA256)
+def tc3_expected(headers: dict[str, str], body: bytes, secret_key: str) -> str:
+    timestamp = int(headers["x-tc-timestamp"])
+    day = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    signed = "content-type;host"
+    canonical_headers = f"content-type:{headers['content-type']}\nhost:{headers['host']}\n"
+    canonical = f"POST\n/\n\n{canonical_headers}\n{signed}\n{hashlib.sha256(body).hexdigest()}"
+    scope = f"{day}/sms/tc3_request"
+    string_to_sign = (
+        f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    )
+
+    def h(key: bytes, msg: str) -> bytes:
+        return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+    key = h(h(h(f"TC3{secret_key}".encode(), day), "sms"), "tc3_request")
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return (
+        f"TC3-HMAC-SHA256 Credential={SECRET_ID}/{scope}, "
+        f"SignedHeaders={signed}, Signature={signature}"
+    )
+
+
+def _tc_error(code: str, status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        {"Response": {"Error": {"Code": code, "Message": code}, "RequestId": uuid.uuid4().hex}},
+        status_code=status,
+    )
+
+
+async def tencent_endpoint(request: Request) -> JSONResponse:
+    emu: Emulator = request.app.state.emulator
+    emu.requests += 1
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    if headers.get("x-tc-version") != "2021-01-11":
+        emu.rejected.append("Version")
+        return _tc_error("InvalidParameter.Version")
+    if not headers.get("content-type", "").startswith("application/json"):
+        return _tc_error("InvalidParameter.ContentType")
+    try:
+        expected = tc3_expected(headers, body, SECRET_KEY)
+    except (KeyError, ValueError):
+        emu.rejected.append("AuthFailure.MissingHeader")
+        return _tc_error("AuthFailure.SignatureFailure")
+    if not hmac.compare_digest(expected, headers.get("authorization", "")):
+        emu.rejected.append("AuthFailure.SignatureFailure")
+        return _tc_error("AuthFailure.SignatureFailure")
+    payload = json.loads(body)
+    if payload.get("SmsSdkAppId") != SDK_APP_ID:
+        return _tc_error("FailedOperation.SmsSdkAppIdVerifyFail")
+    action = headers.get("x-tc-action")
+    if action == "PullSmsSendStatusByPhoneNumber":
+        return _tencent_pull(emu, payload)
+    if action != "SendSms":
+        return _tc_error("InvalidAction")
+    if emu.mode == "down":
+        return JSONResponse({"error": "bad gateway"}, status_code=502)
+    if emu.mode == "5xx":
+        return _tc_error("InternalError.Timeout", 500)
+    if emu.mode == "throttle":
+        return _status_set(payload, "LimitExceeded.PhoneNumberThirtySecondLimit")
+    if payload.get("SignName") != SIGN_NAME:
+        emu.rejected.append("SignName")
+        return _status_set(payload, "FailedOperation.SignatureIncorrectOrUnapproved")
+    count = TENCENT_TEMPLATES.get(str(payload.get("TemplateId")))
+    params = payload.get("TemplateParamSet")
+    if count is None or not isinstance(params, list) or len(params) != count:
+        emu.rejected.append("Template")
+        return _status_set(payload, "FailedOperation.TemplateIncorrectOrUnapproved")
+    numbers = payload.get("PhoneNumberSet") or []
+    if len(numbers) != 1 or not str(numbers[0]).startswith("+861"):
+        return _status_set(payload, "InvalidParameterValue.IncorrectPhoneNumber")
+    serial = f"2433:{uuid.uuid4().int % 10**20}"
+    emu.accepted.append(
+        Accepted(
+            phone=numbers[0],
+            template=str(payload["TemplateId"]),
+            params=params,
+            out_id=str(payload.get("SessionContext", "")),
+            message_id=serial,
+            at=datetime.now(UTC),
+        )
+    )
+    if emu.mode == "timeout":
+        await asyncio.sleep(emu.delay_s)
+    return _status_set(payload, "Ok", serial)
+
+
+def _status_set(payload: dict[str, Any], code: str, serial: str = "") -> JSONResponse:
+    numbers = payload.get("PhoneNumberSet") or [""]
+    return JSONResponse(
+        {
+            "Response": {
+                "SendStatusSet": [
+                    {
+                        "SerialNo": serial,
+                        "PhoneNumber": numbers[0],
+                        "Fee": 1 if code == "Ok" else 0,
+                        "SessionContext": payload.get("SessionContext", ""),
+                        "Code": code,
+                        "Message": "send success" if code == "Ok" else code,
+                        "IsoCode": "CN",
+                    }
+                ],
+                "RequestId": uuid.uuid4().hex,
+            }
+        }
+    )
+
+
+def _tencent_pull(emu: Emulator, payload: dict[str, Any]) -> JSONResponse:
+    phone = payload.get("PhoneNumber")
+    rows = [
+        {
+            "UserReceiveTime": a.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "CountryCode": "86",
+            "SubscriberNumber": a.phone.removeprefix("+86"),
+            "PhoneNumber": a.phone,
+            "SerialNo": a.message_id,
+            "ReportStatus": "SUCCESS",
+            "Description": "用户短信送达成功",
+            "SessionContext": a.out_id,
+        }
+        for a in emu.accepted
+        if a.phone == phone
+    ]
+    offset, limit = int(payload.get("Offset", 0)), int(payload.get("Limit", 100))
+    return JSONResponse(
+        {
+            "Response": {
+                "PullSmsSendStatusSet": rows[offset : offset + limit],
+                "RequestId": uuid.uuid4().hex,
+            }
+        }
+    )
+
+
+# ---------------------------------------------------------------- control and serving
+async def control(request: Request) -> JSONResponse:
+    """For a test in another process: read what was accepted, change the mode."""
+    emu: Emulator = request.app.state.emulator
+    if request.method == "POST":
+        emu.mode = (await request.json())["mode"]
+    return JSONResponse(
+        {
+            "mode": emu.mode,
+            "requests": emu.requests,
+            "accepted": [
+                {"phone": a.phone, "template": a.template, "params": a.params, "out_id": a.out_id}
+                for a in emu.accepted
+            ],
+        }
+    )
+
+
+def make_app(kind: str) -> Starlette:
+    endpoint = aliyun_endpoint if kind == "aliyun" else tencent_endpoint
+    app = Starlette(
+        routes=[
+            Route("/", endpoint, methods=["POST"]),
+            Route("/_control", control, methods=["GET", "POST"]),
+        ]
+    )
+    app.state.emulator = Emulator(kind)
+    return app
+
+
+@dataclass
+class Running:
+    emulator: Emulator
+    url: str
+
+
+@contextlib.asynccontextmanager
+async def serve(kind: str) -> AsyncIterator[Running]:
+    """Runs the emulator under uvicorn in a thread of its own, on a free port."""
+    app = make_app(kind)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    try:
+        yield Running(app.state.emulator, f"http://127.0.0.1:{port}/")
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)
