@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from services.notification.config import SmsProviderConfig
 from services.notification.providers.base import Lookup, Outcome, SendResult, SmsMessage
-
-log = logging.getLogger("duban.sms.console")
 
 
 class ConsoleProvider:
@@ -22,7 +19,8 @@ class ConsoleProvider:
 
     async def send(self, message: SmsMessage) -> SendResult:
         self.sent.append(message)
-        log.info("SMS to %s [%s]: %s", message.phone, message.template, message.text)
+        # `duban run` shows these lines to the developer (see services/runner.py).
+        print(f"[SMS] {message.phone} ({message.template}): {message.text}", flush=True)
         return SendResult(Outcome.ACCEPTED, provider_message_id=f"console-{message.out_id}")
 
     async def lookup(self, *, phone: str, out_id: str, sent_at: datetime) -> Lookup | None:
