@@ -75,11 +75,18 @@ _FIELD_MESSAGES = {
 }
 
 
+def _is_chinese(text: object) -> bool:
+    return isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def _describe(error: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(error.get("type", ""))
+    msg = error.get("msg")
+    # A validator that already speaks Chinese (PydanticCustomError) is quoted as it is.
+    fallback = msg if _is_chinese(msg) else "输入不合法"
     return {
         "field": ".".join(str(p) for p in error.get("loc", ()) if p != "body"),
-        "message": _FIELD_MESSAGES.get(kind, "输入不合法"),
+        "message": _FIELD_MESSAGES.get(kind, fallback),
         "detail": error.get("msg"),
         "type": kind,
     }

@@ -1,0 +1,81 @@
+"""Login accounts (users), their roles and token schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.hazard_api.db import Base
+from shared.db import UTCDateTime
+
+
+class UserRole(StrEnum):
+    COUNTY_OFFICE = "county_office"  # 县安委办: sees everything
+    DEPARTMENT = "department"  # 安委成员单位: the enterprises it supervises
+    TOWNSHIP = "township"  # 乡镇（街道）: its territory
+    ENTERPRISE = "enterprise"  # 生产经营单位: itself
+    LEADER = "leader"  # 县领导等: what their posts and portfolios cover
+    INTEGRATION = "integration"  # 对接系统: scoped tokens
+
+
+class Scope(StrEnum):
+    """Token scopes an integration client may be granted (humans are limited by role)."""
+
+    DIRECTORY_READ = "directory:read"
+    HAZARDS_READ = "hazards:read"
+    HAZARDS_WRITE = "hazards:write"
+    ACCIDENTS_READ = "accidents:read"
+    ACCIDENTS_WRITE = "accidents:write"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
+    # Space-separated scopes an integration client may ask for (OAuth2 style).
+    scopes: Mapped[str] = mapped_column(String(500), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.\-]{3,50}$")
+]
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
+    role: UserRole
+    unit_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    person_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
+    scopes: list[Scope] = Field(default=[], max_length=len(Scope))
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    role: UserRole
+    unit_id: str
+    person_id: str | None
+    scopes: list[str]
+    active: bool
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    scope: str = ""

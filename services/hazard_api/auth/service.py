@@ -1,0 +1,190 @@
+"""Accounts, argon2 password hashes and JWT bearer tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.auth.models import User, UserIn, UserOut, UserRole
+from services.hazard_api.directory.models import Person, Unit
+from services.hazard_api.errors import Conflict, FieldError
+from shared.clock import Clock
+from shared.contract import UnitKind
+
+ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both answers take as long.
+_DUMMY_HASH = _hasher.hash("duban-no-such-user")
+
+# Which kind of unit a user of each role is bound to (None: any).
+ROLE_UNIT_KINDS: dict[UserRole, frozenset[UnitKind] | None] = {
+    UserRole.COUNTY_OFFICE: frozenset({UnitKind.COUNTY, UnitKind.DEPARTMENT}),
+    UserRole.DEPARTMENT: frozenset({UnitKind.DEPARTMENT}),
+    UserRole.TOWNSHIP: frozenset({UnitKind.TOWNSHIP}),
+    UserRole.ENTERPRISE: frozenset({UnitKind.ENTERPRISE}),
+    UserRole.LEADER: None,
+    UserRole.INTEGRATION: None,
+}
+
+
+@dataclass(frozen=True)
+class AuthUser:
+    """The caller, as the token and the users table say."""
+
+    id: str
+    username: str
+    role: UserRole
+    unit_id: str
+    person_id: str | None
+    scopes: frozenset[str]
+
+
+class InvalidToken(Exception):
+    pass
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        role=UserRole(user.role),
+        unit_id=user.unit_id,
+        person_id=user.person_id,
+        scopes=user.scopes.split(),
+        active=user.active,
+    )
+
+
+async def create_user(
+    data: UserIn,
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    user_id: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Validates the unit and person bindings; the caller commits.
+
+    `password_hash` (of `data.password`) spares hashing again when seeding many accounts.
+    """
+    unit = await session.get(Unit, data.unit_id)
+    if unit is None:
+        raise FieldError("unit_id", "所属单位不存在")
+    kinds = ROLE_UNIT_KINDS[data.role]
+    if kinds is not None and unit.kind not in kinds:
+        raise FieldError("unit_id", f"角色 {data.role.value} 不能绑定到该类单位")
+    if data.person_id is not None and await session.get(Person, data.person_id) is None:
+        raise FieldError("person_id", "人员不存在")
+    if data.role == UserRole.LEADER and data.person_id is None:
+        raise FieldError("person_id", "领导账号须绑定到人员")
+    if data.scopes and data.role != UserRole.INTEGRATION:
+        raise FieldError("scopes", "只有对接系统账号可以设置授权范围")
+    taken = await session.scalar(select(User.id).where(User.username == data.username))
+    if taken is not None:
+        raise Conflict("用户名已存在")
+    user = User(
+        id=user_id or str(uuid.uuid4()),
+        username=data.username,
+        password_hash=password_hash or await hash_password(data.password),
+        role=data.role.value,
+        unit_id=data.unit_id,
+        person_id=data.person_id,
+        scopes=" ".join(sorted(s.value for s in data.scopes)),
+        active=True,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(username: str, password: str, *, session: AsyncSession) -> User | None:
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        await _verify(_DUMMY_HASH, password)
+        return None
+    return user if await _verify(user.password_hash, password) else None
+
+
+def grant_scopes(user: User, requested: list[str]) -> list[str]:
+    """Integration clients get what they asked for within what they are allowed."""
+    if user.role != UserRole.INTEGRATION:
+        return []
+    allowed = set(user.scopes.split())
+    return sorted(allowed.intersection(requested) if requested else allowed)
+
+
+def issue_token(
+    user: User, scopes: list[str], *, secret_key: str, clock: Clock, minutes: int
+) -> str:
+    now = clock.now()
+    claims: dict[str, Any] = {
+        "sub": user.id,
+        "role": user.role,
+        "unit_id": user.unit_id,
+        "scopes": scopes,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+    }
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, *, secret_key: str, clock: Clock) -> dict[str, Any]:
+    """Checks signature and expiry against the injected clock (not the wall clock)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[ALGORITHM],
+            options={
+                "require": ["sub", "exp"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp <= clock.now().timestamp():
+        raise InvalidToken("expired")
+    if not isinstance(claims.get("sub"), str):
+        raise InvalidToken("bad subject")
+    return claims
+
+
+async def load_auth_user(claims: dict[str, Any], *, session: AsyncSession) -> AuthUser | None:
+    user = await session.get(User, claims["sub"])
+    if user is None or not user.active:
+        return None
+    raw_scopes = claims.get("scopes") or []
+    scopes = [s for s in raw_scopes if isinstance(s, str)] if isinstance(raw_scopes, list) else []
+    granted = frozenset(grant_scopes(user, scopes)) if scopes else frozenset()
+    return AuthUser(
+        id=user.id,
+        username=user.username,
+        role=UserRole(user.role),
+        unit_id=user.unit_id,
+        person_id=user.person_id,
+        scopes=granted,
+    )

@@ -1,0 +1,63 @@
+"""`POST /auth/token` (OAuth2 password flow), `GET /auth/me`, and user accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from services.hazard_api.auth.deps import CountyOffice, CurrentUser
+from services.hazard_api.auth.models import TokenOut, User, UserIn, UserOut
+from services.hazard_api.auth.service import (
+    AuthUser,
+    authenticate,
+    create_user,
+    grant_scopes,
+    issue_token,
+    user_out,
+)
+from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> TokenOut:
+    user = await authenticate(form.username, form.password, session=session)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "用户名或密码错误",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scopes = grant_scopes(user, form.scopes)
+    minutes = settings.access_token_minutes
+    token = issue_token(user, scopes, secret_key=settings.secret_key, clock=clock, minutes=minutes)
+    return TokenOut(access_token=token, expires_in=minutes * 60, scope=" ".join(scopes))
+
+
+@router.get("/auth/me")
+async def me(user: CurrentUser) -> AuthUser:
+    return user
+
+
+@router.post("/users", status_code=201)
+async def add_user(
+    data: UserIn, _office: CountyOffice, session: SessionDep, clock: ClockDep
+) -> UserOut:
+    user = await create_user(data, session=session, clock=clock)
+    await session.commit()
+    return user_out(user)
+
+
+@router.get("/users")
+async def list_users(_office: CountyOffice, session: SessionDep) -> list[UserOut]:
+    users = await session.scalars(select(User).order_by(User.username))
+    return [user_out(u) for u in users]

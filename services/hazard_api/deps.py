@@ -1,0 +1,32 @@
+"""Request-scoped dependencies every router of hazard_api uses (Annotated aliases)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.hazard_api.config import Settings
+from shared.clock import Clock
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session per request; handlers commit explicitly, anything uncommitted rolls back."""
+    sessionmaker = cast(async_sessionmaker[AsyncSession], request.app.state.sessionmaker)
+    async with sessionmaker() as session:
+        yield session
+
+
+def get_clock(request: Request) -> Clock:
+    return cast(Clock, request.app.state.clock)
+
+
+def get_settings(request: Request) -> Settings:
+    return cast(Settings, request.app.state.settings)
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,293 @@
+"""The organisation directory: units (a tree), people, posts and their 一岗双责 portfolios."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.hazard_api.db import Base
+from shared.contract import ChainRole, EnterpriseStatus, PostRole, UnitKind
+from shared.db import UTCDateTime
+
+ID = String(36)
+
+
+class Unit(Base):
+    """A county, township/street, village, department (安委成员单位) or enterprise."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    area_code: Mapped[str] = mapped_column(String(6))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # Denormalised for scoping: the township whose territory the unit lies in (itself for one).
+    township_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
+    is_safety_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    industry_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    industry_name: Mapped[str | None] = mapped_column(String(100))
+    territorial_unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
+    high_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupervisingDepartment(Base):
+    """Department D supervises enterprise E (行业监管)."""
+
+    __tablename__ = "supervising_departments"
+
+    enterprise_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    department_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    # The unit that keeps this person's record (their employer); scopes who may see them.
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    mobile: Mapped[str | None] = mapped_column(String(11), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Post(Base):
+    """Person P holds role R in unit U; no holder means the post is vacant."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(100))
+    holder_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PortfolioUnit(Base):
+    """A leadership post answers for this unit (一岗双责)."""
+
+    __tablename__ = "portfolio_units"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class PortfolioIndustry(Base):
+    """A leadership post answers for an industry (a GB/T 4754 code prefix)."""
+
+    __tablename__ = "portfolio_industries"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    industry_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+Index("ix_portfolio_industries_code", PortfolioIndustry.industry_code)
+
+
+# ---------------------------------------------------------------- field types (checked at the edge)
+# GB/T 2260 province-level prefixes: a six-digit code must start with one of them.
+_PROVINCE_PREFIXES = (
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82"
+)
+_PROVINCES = frozenset(_PROVINCE_PREFIXES.split())
+_AREA_CODE = re.compile(r"\d{6}")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_INDUSTRY = re.compile(r"[A-T](\d{2}(\d{1,2})?)?")
+
+
+def _area_code(value: str) -> str:
+    if not _AREA_CODE.fullmatch(value) or value[:2] not in _PROVINCES:
+        raise PydanticCustomError("area_code", "行政区划代码须为6位数字（GB/T 2260），例如 430725")
+    return value
+
+
+def _mobile(value: str) -> str:
+    value = value.strip().removeprefix("+86").replace("-", "").replace(" ", "")
+    if not _MOBILE.fullmatch(value):
+        raise PydanticCustomError("mobile", "手机号码须为11位大陆手机号，例如 13812345678")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value.strip()):
+        raise PydanticCustomError("email", "电子邮箱格式不正确")
+    return value.strip()
+
+
+def _industry(value: str) -> str:
+    value = value.strip().upper()
+    if not _INDUSTRY.fullmatch(value):
+        raise PydanticCustomError(
+            "industry_code", "行业代码须为 GB/T 4754 门类字母加2至4位数字，例如 C2671"
+        )
+    return value
+
+
+AreaCode = Annotated[str, AfterValidator(_area_code)]
+Mobile = Annotated[str, AfterValidator(_mobile)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+IndustryCode = Annotated[str, AfterValidator(_industry)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+EntityId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+LEADERSHIP_ROLES = frozenset(
+    {PostRole.PRINCIPAL, PostRole.DEPUTY_SAFETY, PostRole.LEADERSHIP_MEMBER}
+)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- units
+class UnitIn(_In):
+    kind: UnitKind
+    name: Name
+    area_code: AreaCode
+    parent_id: EntityId | None = None
+    is_safety_office: bool = False
+    industry_code: IndustryCode | None = None
+    industry_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    territorial_unit_id: EntityId | None = None
+    supervising_department_ids: list[EntityId] = Field(default=[], max_length=20)
+    high_risk: bool = False
+    status: EnterpriseStatus | None = None
+
+
+class UnitPatch(_In):
+    """Partial update: the merged state is validated again as a `UnitIn`."""
+
+    name: Name | None = None
+    area_code: AreaCode | None = None
+    parent_id: EntityId | None = None
+    is_safety_office: bool | None = None
+    industry_code: IndustryCode | None = None
+    industry_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    territorial_unit_id: EntityId | None = None
+    supervising_department_ids: list[EntityId] | None = Field(default=None, max_length=20)
+    high_risk: bool | None = None
+    status: EnterpriseStatus | None = None
+
+
+class UnitOut(BaseModel):
+    id: str
+    kind: UnitKind
+    name: str
+    area_code: str
+    parent_id: str | None
+    township_id: str | None
+    is_safety_office: bool
+    industry_code: str | None
+    industry_name: str | None
+    territorial_unit_id: str | None
+    supervising_department_ids: list[str]
+    high_risk: bool
+    status: EnterpriseStatus | None
+
+
+# ---------------------------------------------------------------- people
+class PersonIn(_In):
+    unit_id: EntityId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    mobile: Mobile | None = None
+    email: Email | None = None
+    active: bool = True
+
+
+class PersonPatch(_In):
+    unit_id: EntityId | None = None
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None
+    ) = None
+    mobile: Mobile | None = None
+    email: Email | None = None
+    active: bool | None = None
+
+
+class PersonOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    unit_id: str
+    name: str
+    mobile: str | None
+    email: str | None
+    active: bool
+
+
+# ---------------------------------------------------------------- posts
+class PostIn(_In):
+    unit_id: EntityId
+    role: PostRole
+    title: Name
+    holder_person_id: EntityId | None = None
+    acting: bool = False
+    portfolio_unit_ids: list[EntityId] = Field(default=[], max_length=100)
+    portfolio_industry_codes: list[IndustryCode] = Field(default=[], max_length=50)
+
+
+class PostPatch(_In):
+    role: PostRole | None = None
+    title: Name | None = None
+    holder_person_id: EntityId | None = None
+    acting: bool | None = None
+    portfolio_unit_ids: list[EntityId] | None = Field(default=None, max_length=100)
+    portfolio_industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
+
+
+class PostOut(BaseModel):
+    id: str
+    unit_id: str
+    role: PostRole
+    title: str
+    holder_person_id: str | None
+    acting: bool
+    portfolio_unit_ids: list[str]
+    portfolio_industry_codes: list[str]
+
+
+# ---------------------------------------------------------------- responsibility chain
+class ChainLink(BaseModel):
+    role: ChainRole
+    covering_for: ChainRole | None
+    person_id: str
+    person_name: str | None
+    mobile: str | None
+    post_id: str
+    post_title: str | None
+    unit_id: str
+    unit_name: str | None
+    acting: bool
+
+
+class ChainOut(BaseModel):
+    unit_id: str
+    unit_name: str
+    links: list[ChainLink]

@@ -1,0 +1,287 @@
+"""Units of the directory: database work only; every change queues its org event."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.auth.scope import unit_scope
+from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.db import outbox_tables
+from services.hazard_api.directory.models import (
+    SupervisingDepartment,
+    Unit,
+    UnitIn,
+    UnitOut,
+    UnitPatch,
+)
+from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
+from shared.clock import Clock
+from shared.contract import (
+    ORG_EVENTS,
+    EnterpriseStatus,
+    Envelope,
+    Producer,
+    UnitKind,
+    UnitUpserted,
+)
+from shared.outbox import add_event
+
+# The tree: which kinds of unit each kind may hang under.
+PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
+    UnitKind.COUNTY: frozenset(),
+    UnitKind.TOWNSHIP: frozenset({UnitKind.COUNTY}),
+    UnitKind.VILLAGE: frozenset({UnitKind.TOWNSHIP}),
+    UnitKind.DEPARTMENT: frozenset({UnitKind.COUNTY}),
+    UnitKind.ENTERPRISE: frozenset({UnitKind.TOWNSHIP, UnitKind.VILLAGE}),
+}
+_ENTERPRISE_ONLY = ("industry_code", "industry_name", "territorial_unit_id", "status")
+
+
+async def emit(
+    session: AsyncSession, payload: BaseModel, *, aggregate_id: str, clock: Clock
+) -> None:
+    """Queue an org event in the caller's transaction (topic org.events, key = entity id)."""
+    envelope = Envelope.of(
+        payload, aggregate_id=aggregate_id, producer=Producer.HAZARD_API, occurred_at=clock.now()
+    )
+    await add_event(session, outbox_tables.outbox, envelope, ORG_EVENTS, now=clock.now())
+
+
+async def department_ids(session: AsyncSession, unit_id: str) -> list[str]:
+    rows = await session.scalars(
+        select(SupervisingDepartment.department_id)
+        .where(SupervisingDepartment.enterprise_id == unit_id)
+        .order_by(SupervisingDepartment.department_id)
+    )
+    return list(rows)
+
+
+def unit_event(unit: Unit, departments: list[str]) -> UnitUpserted:
+    return UnitUpserted(
+        unit_id=unit.id,
+        kind=UnitKind(unit.kind),
+        name=unit.name,
+        area_code=unit.area_code,
+        parent_id=unit.parent_id,
+        is_safety_office=unit.is_safety_office,
+        industry_code=unit.industry_code,
+        industry_name=unit.industry_name,
+        territorial_unit_id=unit.territorial_unit_id,
+        supervising_department_ids=departments,
+        high_risk=unit.high_risk,
+        status=EnterpriseStatus(unit.status) if unit.status else None,
+    )
+
+
+def unit_out(unit: Unit, departments: list[str]) -> UnitOut:
+    return UnitOut(
+        id=unit.id,
+        township_id=unit.township_id,
+        **unit_event(unit, departments).model_dump(exclude={"unit_id"}),
+    )
+
+
+async def get_unit(unit_id: str, *, session: AsyncSession, user: AuthUser) -> Unit:
+    """The unit if it exists and `user` may see it; otherwise NotFound (the same answer)."""
+    unit = await session.scalar(select(Unit).where(Unit.id == unit_id, unit_scope(user)))
+    if unit is None:
+        raise NotFound("单位不存在")
+    return unit
+
+
+async def list_units(
+    *,
+    session: AsyncSession,
+    user: AuthUser,
+    kind: UnitKind | None = None,
+    parent_id: str | None = None,
+    township_id: str | None = None,
+    name_contains: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[tuple[Unit, list[str]]]:
+    query = select(Unit).where(unit_scope(user))
+    if kind is not None:
+        query = query.where(Unit.kind == kind.value)
+    if parent_id is not None:
+        query = query.where(Unit.parent_id == parent_id)
+    if township_id is not None:
+        query = query.where(Unit.township_id == township_id)
+    if name_contains:
+        query = query.where(Unit.name.contains(name_contains, autoescape=True))
+    units = list(
+        await session.scalars(
+            query.order_by(Unit.kind, Unit.name, Unit.id).limit(limit).offset(offset)
+        )
+    )
+    departments: dict[str, list[str]] = {u.id: [] for u in units}
+    if units:
+        rows = await session.execute(
+            select(SupervisingDepartment.enterprise_id, SupervisingDepartment.department_id)
+            .where(SupervisingDepartment.enterprise_id.in_(list(departments)))
+            .order_by(SupervisingDepartment.department_id)
+        )
+        for enterprise_id, department_id in rows:
+            departments[enterprise_id].append(department_id)
+    return [(u, departments[u.id]) for u in units]
+
+
+async def _referenced(session: AsyncSession, field: str, unit_id: str) -> Unit:
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise FieldError(field, "引用的单位不存在")
+    return unit
+
+
+async def _checked_state(
+    state: dict[str, Any], *, session: AsyncSession, unit_id: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """Validates a unit's full state against the tree; returns it with its township id."""
+    kind = UnitKind(state["kind"])
+    if kind == UnitKind.ENTERPRISE:
+        state["territorial_unit_id"] = state.get("territorial_unit_id") or state.get("parent_id")
+        state["parent_id"] = state.get("parent_id") or state["territorial_unit_id"]
+        if state["territorial_unit_id"] is None:
+            raise FieldError("territorial_unit_id", "企业须指定属地乡镇（街道）或村（社区）")
+        if state["parent_id"] != state["territorial_unit_id"]:
+            raise FieldError("parent_id", "企业的上级单位须与属地单位一致")
+        if not state.get("industry_code"):
+            raise FieldError("industry_code", "企业须填写国民经济行业代码（GB/T 4754）")
+        state["status"] = state.get("status") or EnterpriseStatus.OPERATING.value
+    else:
+        for field in _ENTERPRISE_ONLY:
+            if state.get(field) is not None:
+                raise FieldError(field, "只有企业可以填写此项")
+        if state.get("supervising_department_ids"):
+            raise FieldError("supervising_department_ids", "只有企业可以指定监管部门")
+        if state.get("high_risk"):
+            raise FieldError("high_risk", "只有企业可以标记为高危行业")
+    if state.get("is_safety_office") and kind != UnitKind.DEPARTMENT:
+        raise FieldError("is_safety_office", "只有部门可以作为县安委办")
+    parent_id = state.get("parent_id")
+    allowed = PARENT_KINDS[kind]
+    township_id: str | None = None
+    if not allowed:
+        if parent_id is not None:
+            raise FieldError("parent_id", "县级单位没有上级单位")
+    elif parent_id is None:
+        raise FieldError("parent_id", "须指定上级单位")
+    else:
+        if parent_id == unit_id:
+            raise FieldError("parent_id", "上级单位不能是本单位")
+        parent = await _referenced(session, "parent_id", parent_id)
+        if UnitKind(parent.kind) not in allowed:
+            names = "、".join(sorted(k.value for k in allowed))
+            raise FieldError("parent_id", f"该类单位的上级须为：{names}")
+        township_id = parent.township_id
+    if kind == UnitKind.TOWNSHIP:
+        township_id = unit_id
+    for department_id in state.get("supervising_department_ids") or []:
+        department = await _referenced(session, "supervising_department_ids", department_id)
+        if department.kind != UnitKind.DEPARTMENT:
+            raise FieldError("supervising_department_ids", "监管单位须为部门（安委成员单位）")
+    return state, township_id
+
+
+async def _ensure_unique_name(
+    session: AsyncSession, parent_id: str | None, name: str, unit_id: str | None
+) -> None:
+    query = select(Unit.id).where(
+        Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id,
+        Unit.name == name,
+    )
+    if unit_id is not None:
+        query = query.where(Unit.id != unit_id)
+    if await session.scalar(query) is not None:
+        raise Conflict("同一上级单位下已有同名单位")
+
+
+async def _ensure_visible(
+    session: AsyncSession, user: AuthUser, unit_id: str, message: str
+) -> None:
+    await session.flush()
+    if await session.scalar(select(Unit.id).where(Unit.id == unit_id, unit_scope(user))) is None:
+        raise Forbidden(message)
+
+
+async def _write_departments(
+    session: AsyncSession, unit_id: str, departments: list[str]
+) -> list[str]:
+    await session.execute(
+        delete(SupervisingDepartment).where(SupervisingDepartment.enterprise_id == unit_id)
+    )
+    unique = sorted(set(departments))
+    session.add_all(SupervisingDepartment(enterprise_id=unit_id, department_id=d) for d in unique)
+    return unique
+
+
+async def create_unit(
+    data: UnitIn,
+    *,
+    session: AsyncSession,
+    user: AuthUser | None,
+    clock: Clock,
+    unit_id: str | None = None,
+) -> tuple[Unit, list[str]]:
+    """`user` None: a trusted caller (seeding) that is not scoped."""
+    new_id = unit_id or str(uuid.uuid4())
+    if await session.get(Unit, new_id) is not None:
+        raise Conflict("单位编号已存在")
+    state, township_id = await _checked_state(
+        data.model_dump(mode="json"), session=session, unit_id=new_id
+    )
+    await _ensure_unique_name(session, state["parent_id"], state["name"], None)
+    departments = state.pop("supervising_department_ids")
+    now = clock.now()
+    unit = Unit(id=new_id, township_id=township_id, created_at=now, updated_at=now, **state)
+    session.add(unit)
+    await session.flush()
+    departments = await _write_departments(session, unit.id, departments)
+    if user is not None:
+        await _ensure_visible(session, user, unit.id, "新建单位不在您的管辖范围内")
+    await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
+    return unit, departments
+
+
+async def update_unit(
+    unit_id: str, patch: UnitPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
+) -> tuple[Unit, list[str]]:
+    unit = await get_unit(unit_id, session=session, user=user)
+    current = unit_event(unit, await department_ids(session, unit.id)).model_dump(
+        mode="json", exclude={"unit_id"}
+    )
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    state, township_id = await _checked_state(
+        {**current, **changes}, session=session, unit_id=unit.id
+    )
+    await _ensure_unique_name(session, state["parent_id"], state["name"], unit.id)
+    departments = state.pop("supervising_department_ids")
+    state.pop("kind")
+    for field, value in state.items():
+        setattr(unit, field, value)
+    moved = unit.township_id != township_id
+    unit.township_id = township_id
+    unit.updated_at = clock.now()
+    departments = await _write_departments(session, unit.id, departments)
+    if moved:
+        await _refresh_townships(session, unit)
+    await _ensure_visible(session, user, unit.id, "修改后该单位将超出您的管辖范围")
+    await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
+    return unit, departments
+
+
+async def _refresh_townships(session: AsyncSession, root: Unit) -> None:
+    """A unit moved to another township: so does everything under it."""
+    frontier = [root]
+    while frontier:
+        unit = frontier.pop()
+        children = await session.scalars(select(Unit).where(Unit.parent_id == unit.id))
+        for child in children:
+            if child.kind != UnitKind.TOWNSHIP:
+                child.township_id = unit.township_id
+                frontier.append(child)

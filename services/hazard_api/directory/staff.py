@@ -1,0 +1,301 @@
+"""People and posts (who holds which role where), with their 一岗双责 portfolios."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.auth.scope import in_scope, unit_scope
+from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.directory.models import (
+    LEADERSHIP_ROLES,
+    Person,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    PortfolioIndustry,
+    PortfolioUnit,
+    Post,
+    PostIn,
+    PostOut,
+    PostPatch,
+    Unit,
+)
+from services.hazard_api.directory.service import emit
+from services.hazard_api.errors import Conflict, FieldError, NotFound
+from shared.clock import Clock
+from shared.contract import PersonUpserted, PostRemoved, PostRole, PostUpserted
+
+
+# ---------------------------------------------------------------- people
+def person_event(person: Person) -> PersonUpserted:
+    return PersonUpserted(
+        person_id=person.id,
+        name=person.name,
+        mobile=person.mobile,
+        email=person.email,
+        active=person.active,
+    )
+
+
+async def _unit_in_scope(
+    session: AsyncSession, user: AuthUser | None, field: str, unit_id: str
+) -> Unit:
+    query = select(Unit).where(Unit.id == unit_id)
+    if user is not None:
+        query = query.where(unit_scope(user))
+    unit = await session.scalar(query)
+    if unit is None:
+        raise FieldError(field, "单位不存在或不在您的管辖范围内")
+    return unit
+
+
+async def _ensure_mobile_free(session: AsyncSession, mobile: str | None, person_id: str) -> None:
+    if mobile is None:
+        return
+    owner = await session.scalar(
+        select(Person.id).where(Person.mobile == mobile, Person.id != person_id)
+    )
+    if owner is not None:
+        raise Conflict("该手机号码已登记给其他人员")
+
+
+async def get_person(person_id: str, *, session: AsyncSession, user: AuthUser) -> Person:
+    person = await session.scalar(
+        select(Person).where(Person.id == person_id, in_scope(user, Person.unit_id))
+    )
+    if person is None:
+        raise NotFound("人员不存在")
+    return person
+
+
+async def list_people(
+    *,
+    session: AsyncSession,
+    user: AuthUser,
+    unit_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Person]:
+    query = select(Person).where(in_scope(user, Person.unit_id))
+    if unit_id is not None:
+        query = query.where(Person.unit_id == unit_id)
+    query = query.order_by(Person.name, Person.id).limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def create_person(
+    data: PersonIn,
+    *,
+    session: AsyncSession,
+    user: AuthUser | None,
+    clock: Clock,
+    person_id: str | None = None,
+) -> Person:
+    new_id = person_id or str(uuid.uuid4())
+    await _unit_in_scope(session, user, "unit_id", data.unit_id)
+    await _ensure_mobile_free(session, data.mobile, new_id)
+    if await session.get(Person, new_id) is not None:
+        raise Conflict("人员编号已存在")
+    now = clock.now()
+    person = Person(id=new_id, created_at=now, updated_at=now, **data.model_dump())
+    session.add(person)
+    await session.flush()
+    await emit(session, person_event(person), aggregate_id=person.id, clock=clock)
+    return person
+
+
+async def update_person(
+    person_id: str, patch: PersonPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
+) -> Person:
+    person = await get_person(person_id, session=session, user=user)
+    changes = patch.model_dump(exclude_unset=True)
+    for required in ("unit_id", "name", "active"):
+        if required in changes and changes[required] is None:
+            raise FieldError(required, "此项不能为空")
+    if changes.get("unit_id") is not None:
+        await _unit_in_scope(session, user, "unit_id", changes["unit_id"])
+    if "mobile" in changes:
+        await _ensure_mobile_free(session, changes["mobile"], person.id)
+    for field, value in changes.items():
+        setattr(person, field, value)
+    person.updated_at = clock.now()
+    await session.flush()
+    await emit(session, person_event(person), aggregate_id=person.id, clock=clock)
+    return person
+
+
+def person_out(person: Person) -> PersonOut:
+    return PersonOut.model_validate(person)
+
+
+# ---------------------------------------------------------------- posts
+async def portfolios(
+    session: AsyncSession, post_ids: Iterable[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(unit ids, industry codes) of each post's portfolio."""
+    ids = list(post_ids)
+    units: dict[str, list[str]] = {i: [] for i in ids}
+    industries: dict[str, list[str]] = {i: [] for i in ids}
+    if ids:
+        for post_id, unit_id in await session.execute(
+            select(PortfolioUnit.post_id, PortfolioUnit.unit_id)
+            .where(PortfolioUnit.post_id.in_(ids))
+            .order_by(PortfolioUnit.unit_id)
+        ):
+            units[post_id].append(unit_id)
+        for post_id, code in await session.execute(
+            select(PortfolioIndustry.post_id, PortfolioIndustry.industry_code)
+            .where(PortfolioIndustry.post_id.in_(ids))
+            .order_by(PortfolioIndustry.industry_code)
+        ):
+            industries[post_id].append(code)
+    return units, industries
+
+
+def post_event(post: Post, unit_ids: list[str], industry_codes: list[str]) -> PostUpserted:
+    return PostUpserted(
+        post_id=post.id,
+        unit_id=post.unit_id,
+        role=PostRole(post.role),
+        title=post.title,
+        holder_person_id=post.holder_person_id,
+        acting=post.acting,
+        portfolio_unit_ids=unit_ids,
+        portfolio_industry_codes=industry_codes,
+    )
+
+
+async def post_out(session: AsyncSession, post: Post) -> PostOut:
+    units, industries = await portfolios(session, [post.id])
+    event = post_event(post, units[post.id], industries[post.id])
+    return PostOut(id=post.id, **event.model_dump(exclude={"post_id"}))
+
+
+async def get_post(post_id: str, *, session: AsyncSession, user: AuthUser) -> Post:
+    post = await session.scalar(
+        select(Post).where(Post.id == post_id, in_scope(user, Post.unit_id))
+    )
+    if post is None:
+        raise NotFound("岗位不存在")
+    return post
+
+
+async def list_posts(
+    *,
+    session: AsyncSession,
+    user: AuthUser,
+    unit_id: str | None = None,
+    holder_person_id: str | None = None,
+    vacant: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[PostOut]:
+    query = select(Post).where(in_scope(user, Post.unit_id))
+    if unit_id is not None:
+        query = query.where(Post.unit_id == unit_id)
+    if holder_person_id is not None:
+        query = query.where(Post.holder_person_id == holder_person_id)
+    if vacant is not None:
+        held = Post.holder_person_id.is_(None)
+        query = query.where(held if vacant else ~held)
+    query = query.order_by(Post.unit_id, Post.role, Post.id).limit(limit).offset(offset)
+    posts = list(await session.scalars(query))
+    units, industries = await portfolios(session, (p.id for p in posts))
+    return [
+        PostOut(
+            id=p.id, **post_event(p, units[p.id], industries[p.id]).model_dump(exclude={"post_id"})
+        )
+        for p in posts
+    ]
+
+
+async def _check_post(session: AsyncSession, data: PostIn) -> None:
+    if (
+        data.holder_person_id is not None
+        and await session.get(Person, data.holder_person_id) is None
+    ):
+        raise FieldError("holder_person_id", "任职人员不存在")
+    if data.acting and data.holder_person_id is None:
+        raise FieldError("acting", "空缺岗位不能标记为代理")
+    if (
+        data.portfolio_unit_ids or data.portfolio_industry_codes
+    ) and data.role not in LEADERSHIP_ROLES:
+        raise FieldError("portfolio_unit_ids", "只有领导岗位可以设置分管范围（一岗双责）")
+    for unit_id in data.portfolio_unit_ids:
+        if await session.get(Unit, unit_id) is None:
+            raise FieldError("portfolio_unit_ids", "分管范围中的单位不存在")
+
+
+async def _write_portfolio(
+    session: AsyncSession, post_id: str, data: PostIn
+) -> tuple[list[str], list[str]]:
+    await session.execute(delete(PortfolioUnit).where(PortfolioUnit.post_id == post_id))
+    await session.execute(delete(PortfolioIndustry).where(PortfolioIndustry.post_id == post_id))
+    units = sorted(set(data.portfolio_unit_ids))
+    industries = sorted(set(data.portfolio_industry_codes))
+    session.add_all(PortfolioUnit(post_id=post_id, unit_id=u) for u in units)
+    session.add_all(PortfolioIndustry(post_id=post_id, industry_code=c) for c in industries)
+    await session.flush()
+    return units, industries
+
+
+async def create_post(
+    data: PostIn,
+    *,
+    session: AsyncSession,
+    user: AuthUser | None,
+    clock: Clock,
+    post_id: str | None = None,
+) -> Post:
+    new_id = post_id or str(uuid.uuid4())
+    await _unit_in_scope(session, user, "unit_id", data.unit_id)
+    await _check_post(session, data)
+    if await session.get(Post, new_id) is not None:
+        raise Conflict("岗位编号已存在")
+    now = clock.now()
+    fields = data.model_dump(exclude={"portfolio_unit_ids", "portfolio_industry_codes"})
+    post = Post(id=new_id, created_at=now, updated_at=now, **fields)
+    session.add(post)
+    await session.flush()
+    units, industries = await _write_portfolio(session, post.id, data)
+    await emit(session, post_event(post, units, industries), aggregate_id=post.id, clock=clock)
+    return post
+
+
+async def update_post(
+    post_id: str, patch: PostPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
+) -> Post:
+    post = await get_post(post_id, session=session, user=user)
+    units, industries = await portfolios(session, [post.id])
+    current = post_event(post, units[post.id], industries[post.id]).model_dump(exclude={"post_id"})
+    changes = patch.model_dump(exclude_unset=True)
+    for required in ("role", "title", "acting", "portfolio_unit_ids", "portfolio_industry_codes"):
+        if required in changes and changes[required] is None:
+            raise FieldError(required, "此项不能为空")
+    if changes.get("holder_person_id", post.holder_person_id) is None:
+        changes.setdefault("acting", False)
+    data = PostIn.model_validate({**current, **changes})
+    await _check_post(session, data)
+    for field in ("role", "title", "holder_person_id", "acting"):
+        setattr(post, field, getattr(data, field))
+    post.updated_at = clock.now()
+    await session.flush()
+    new_units, new_industries = await _write_portfolio(session, post.id, data)
+    await emit(
+        session, post_event(post, new_units, new_industries), aggregate_id=post.id, clock=clock
+    )
+    return post
+
+
+async def delete_post(post_id: str, *, session: AsyncSession, user: AuthUser, clock: Clock) -> None:
+    post = await get_post(post_id, session=session, user=user)
+    removed = PostRemoved(post_id=post.id, unit_id=post.unit_id)
+    await session.execute(delete(PortfolioUnit).where(PortfolioUnit.post_id == post.id))
+    await session.execute(delete(PortfolioIndustry).where(PortfolioIndustry.post_id == post.id))
+    await session.delete(post)
+    await session.flush()
+    await emit(session, removed, aggregate_id=post.id, clock=clock)

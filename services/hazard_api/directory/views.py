@@ -1,0 +1,184 @@
+"""HTTP API of the organisation directory: units, people, posts, responsibility chains."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from services.hazard_api.auth.deps import DirectoryReader, DirectoryWriter, StaffWriter
+from services.hazard_api.deps import ClockDep, SessionDep
+from services.hazard_api.directory import service, staff
+from services.hazard_api.directory.chain import responsibility_chain
+from services.hazard_api.directory.models import (
+    ChainOut,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    PostIn,
+    PostOut,
+    PostPatch,
+    UnitIn,
+    UnitOut,
+    UnitPatch,
+)
+from shared.contract import UnitKind
+
+router = APIRouter(tags=["directory"])
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+OptionalId = Annotated[str | None, Query(max_length=36)]
+
+
+# ---------------------------------------------------------------- units
+@router.get("/units")
+async def list_units(
+    user: DirectoryReader,
+    session: SessionDep,
+    kind: UnitKind | None = None,
+    parent_id: OptionalId = None,
+    township_id: OptionalId = None,
+    q: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[UnitOut]:
+    rows = await service.list_units(
+        session=session,
+        user=user,
+        kind=kind,
+        parent_id=parent_id,
+        township_id=township_id,
+        name_contains=q,
+        limit=limit,
+        offset=offset,
+    )
+    return [service.unit_out(unit, departments) for unit, departments in rows]
+
+
+@router.post("/units", status_code=201)
+async def create_unit(
+    data: UnitIn, user: DirectoryWriter, session: SessionDep, clock: ClockDep
+) -> UnitOut:
+    unit, departments = await service.create_unit(data, session=session, user=user, clock=clock)
+    await session.commit()
+    return service.unit_out(unit, departments)
+
+
+@router.get("/units/{unit_id}")
+async def get_unit(unit_id: str, user: DirectoryReader, session: SessionDep) -> UnitOut:
+    unit = await service.get_unit(unit_id, session=session, user=user)
+    return service.unit_out(unit, await service.department_ids(session, unit.id))
+
+
+@router.patch("/units/{unit_id}")
+async def update_unit(
+    unit_id: str, patch: UnitPatch, user: DirectoryWriter, session: SessionDep, clock: ClockDep
+) -> UnitOut:
+    unit, departments = await service.update_unit(
+        unit_id, patch, session=session, user=user, clock=clock
+    )
+    await session.commit()
+    return service.unit_out(unit, departments)
+
+
+@router.get("/units/{unit_id}/chain")
+async def get_chain(unit_id: str, user: DirectoryReader, session: SessionDep) -> ChainOut:
+    """The responsibility chain (一岗双责) of a unit; vacant posts fall through upward."""
+    unit = await service.get_unit(unit_id, session=session, user=user)
+    return await responsibility_chain(session, unit)
+
+
+# ---------------------------------------------------------------- people
+@router.get("/people")
+async def list_people(
+    user: DirectoryReader,
+    session: SessionDep,
+    unit_id: OptionalId = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[PersonOut]:
+    people = await staff.list_people(
+        session=session, user=user, unit_id=unit_id, limit=limit, offset=offset
+    )
+    return [staff.person_out(p) for p in people]
+
+
+@router.post("/people", status_code=201)
+async def create_person(
+    data: PersonIn, user: StaffWriter, session: SessionDep, clock: ClockDep
+) -> PersonOut:
+    person = await staff.create_person(data, session=session, user=user, clock=clock)
+    await session.commit()
+    return staff.person_out(person)
+
+
+@router.get("/people/{person_id}")
+async def get_person(person_id: str, user: DirectoryReader, session: SessionDep) -> PersonOut:
+    return staff.person_out(await staff.get_person(person_id, session=session, user=user))
+
+
+@router.patch("/people/{person_id}")
+async def update_person(
+    person_id: str, patch: PersonPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
+) -> PersonOut:
+    person = await staff.update_person(person_id, patch, session=session, user=user, clock=clock)
+    await session.commit()
+    return staff.person_out(person)
+
+
+# ---------------------------------------------------------------- posts
+@router.get("/posts")
+async def list_posts(
+    user: DirectoryReader,
+    session: SessionDep,
+    unit_id: OptionalId = None,
+    holder_person_id: OptionalId = None,
+    vacant: bool | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[PostOut]:
+    return await staff.list_posts(
+        session=session,
+        user=user,
+        unit_id=unit_id,
+        holder_person_id=holder_person_id,
+        vacant=vacant,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/posts", status_code=201)
+async def create_post(
+    data: PostIn, user: StaffWriter, session: SessionDep, clock: ClockDep
+) -> PostOut:
+    post = await staff.create_post(data, session=session, user=user, clock=clock)
+    out = await staff.post_out(session, post)
+    await session.commit()
+    return out
+
+
+@router.get("/posts/{post_id}")
+async def get_post(post_id: str, user: DirectoryReader, session: SessionDep) -> PostOut:
+    post = await staff.get_post(post_id, session=session, user=user)
+    return await staff.post_out(session, post)
+
+
+@router.patch("/posts/{post_id}")
+async def update_post(
+    post_id: str, patch: PostPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
+) -> PostOut:
+    post = await staff.update_post(post_id, patch, session=session, user=user, clock=clock)
+    out = await staff.post_out(session, post)
+    await session.commit()
+    return out
+
+
+@router.delete("/posts/{post_id}", status_code=204)
+async def delete_post(
+    post_id: str, user: StaffWriter, session: SessionDep, clock: ClockDep
+) -> Response:
+    await staff.delete_post(post_id, session=session, user=user, clock=clock)
+    await session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,73 @@
+"""hazard_api: the system of record (directory, access control; hazards in their own folder).
+
+Run with `uvicorn --factory services.hazard_api.main:create_app`. Migrations are not run here:
+`duban migrate` (and the tests) run them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.hazard_api.auth.views import router as auth_router
+from services.hazard_api.config import Settings
+from services.hazard_api.db import import_models, outbox_tables
+from services.hazard_api.directory.views import router as directory_router
+from services.hazard_api.errors import install_domain_error_handlers
+from shared.clock import Clock
+from shared.db import make_engine, make_sessionmaker
+from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.outbox import OutboxRelay
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or settings.make_clock()
+    import_models()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        relay: OutboxRelay | None = None
+        if settings.outbox_relay:
+            relay = OutboxRelay(
+                engine,
+                outbox_tables.outbox,
+                settings.kafka_bootstrap_servers,
+                clock=clock,
+                poll_interval=settings.outbox_poll_seconds,
+            )
+            await relay.start()
+        app.state.relay = relay
+        try:
+            yield
+        finally:
+            if relay is not None:
+                await relay.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Duban hazard_api（隐患排查治理督办）",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.relay = None
+    app.include_router(
+        ops_router(
+            {
+                "database": database_check(engine),
+                "broker": broker_check(settings.kafka_bootstrap_servers),
+            }
+        )
+    )
+    app.include_router(auth_router)
+    app.include_router(directory_router)
+    install_error_handlers(app)
+    install_domain_error_handlers(app)
+    return app
