@@ -12,8 +12,17 @@ from services.escalation.cases import service
 from services.escalation.cases.models import CaseState
 from services.escalation.runtime import Runtime
 from shared.clock import TestClock
+from shared.contract import (
+    Channel,
+    Envelope,
+    HazardLevel,
+    HazardStatus,
+    ListingLevel,
+    NotificationChanged,
+    NotificationStatus,
+    Producer,
+)
 from shared.contract import HazardEventType as E
-from shared.contract import HazardLevel, HazardStatus, ListingLevel
 from shared.db import transaction
 from tests.escalation.conftest import (
     deliver,
@@ -225,3 +234,48 @@ async def test_major_hazard_proposes_listing_unless_listed_and_overdue_listed_ra
     raise_step = (await fired_steps(runtime, unlisted.hazard_id))[-1]
     assert raise_step.due_at == u(sh(2026, 5, 11, 9, 0))
     assert "county.principal" in [r.value for r in raise_step.target_roles]
+
+
+def notice(request: Envelope, hazard_id: str, status: NotificationStatus) -> Envelope:
+    return Envelope.of(
+        NotificationChanged(
+            notification_id=f"n-{request.event_id}",
+            request_event_id=str(request.event_id),
+            hazard_ids=[hazard_id],
+            person_id="p-1",
+            person_name="王镇长",
+            channel=Channel.SMS,
+            status=status,
+            at=request.occurred_at,
+        ),
+        aggregate_id=hazard_id,
+        producer=Producer.NOTIFICATION,
+        occurred_at=request.occurred_at,
+    )
+
+
+async def test_acknowledgement_stops_the_repeats_of_its_step(
+    runtime: Runtime, clock: TestClock
+) -> None:
+    hazard_id = await start_general(runtime, clock)
+    await run_until(runtime, clock, sh(2026, 10, 13, 12, 0))
+    request = (await outbox_events(runtime, "escalation.step_fired"))[-1]
+    assert request.payload["step_key"] == "overdue_3wd"
+
+    await deliver(runtime, notice(request, hazard_id, NotificationStatus.DELIVERED))
+    async with runtime.sessionmaker() as session:
+        case = await service.get_case(session=session, hazard_id=hazard_id)
+    assert case is not None and case.next_fire_at == u(sh(2026, 10, 15, 9, 0))  # the repeat
+
+    await deliver(runtime, notice(request, hazard_id, NotificationStatus.ACKNOWLEDGED))
+    await run_until(runtime, clock, sh(2026, 12, 31, 0, 0))
+    keys = [(s.step_key, s.repeat_index) for s in await fired_steps(runtime)]
+    assert keys == [
+        ("remind_3wd", 0),
+        ("remind_1wd", 0),
+        ("overdue_notice", 0),
+        ("overdue_3wd", 0),
+        # acknowledged: no repeat on 15 Oct; the ladder itself goes on
+        ("supervision_letter", 0),
+        ("bulletin", 0),
+    ]

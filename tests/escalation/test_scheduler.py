@@ -1,0 +1,117 @@
+"""The scheduler across real processes: exactly once with two replicas, and after SIGKILL."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from services.escalation.cases.models import Case
+from services.escalation.runtime import Runtime
+from shared.clock import TestClock
+from shared.contract import HazardEventType as E
+from shared.db import transaction
+from tests.conftest import DatabaseFactory
+from tests.escalation.conftest import (
+    end_of_day,
+    fired_steps,
+    hazard_event,
+    make_facts,
+    sh,
+    start_runtime,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+STEPS_PER_GENERAL_CASE = 7  # county-general fires 7 times when nothing stops it
+
+
+async def open_cases(runtime: Runtime, clock: TestClock, n: int) -> None:
+    """`n` general hazards whose whole ladder lies in the past of the real clock."""
+    clock.set(sh(2026, 9, 21, 10, 0))
+    async with transaction(runtime.sessionmaker) as session:
+        for _ in range(n):
+            facts = make_facts(classified_at=clock.now(), deadline_at=end_of_day(2026, 10, 9))
+            await runtime.flows.handle(
+                session, hazard_event(E.RECTIFICATION_STARTED, facts, clock.now())
+            )
+
+
+async def run_worker(database_url: str, **env: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.escalation.worker",
+        "--until-idle",
+        cwd=REPO,
+        env={
+            **os.environ,
+            "DUBAN_ENV": "test",
+            "ESCALATION_SECRET_KEY": "escalation-test-secret",
+            "ESCALATION_DATABASE_URL": database_url,
+            **env,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=300)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def assert_each_step_fired_once(runtime: Runtime, cases: int) -> None:
+    steps = await fired_steps(runtime)
+    per_occurrence = collections.Counter((s.case_id, s.step_key, s.repeat_index) for s in steps)
+    assert len(per_occurrence) == cases * STEPS_PER_GENERAL_CASE
+    assert set(per_occurrence.values()) == {1}
+    async with runtime.engine.connect() as conn:
+        armed = await conn.scalar(select(func.count()).where(Case.next_fire_at.isnot(None)))
+        fired_total = await conn.scalar(select(func.sum(Case.fired_count)))
+    assert armed == 0
+    assert fired_total == cases * STEPS_PER_GENERAL_CASE
+
+
+async def test_two_processes_fire_every_step_of_1000_cases_exactly_once(
+    make_database_url: DatabaseFactory, clock: TestClock
+) -> None:
+    url = await make_database_url("postgresql")
+    runtime = await start_runtime(url, clock)
+    try:
+        await open_cases(runtime, clock, 1000)
+        results = await asyncio.gather(
+            run_worker(url, ESCALATION_SCHEDULER_BATCH_SIZE="50"),
+            run_worker(url, ESCALATION_SCHEDULER_BATCH_SIZE="50"),
+        )
+        for code, _out, err in results:
+            assert code == 0, err
+        counts = [int(out.strip().rsplit("fired=", 1)[1]) for _code, out, _err in results]
+        print("fired per process:", counts)
+        assert sum(counts) == 1000 * STEPS_PER_GENERAL_CASE, counts
+        await assert_each_step_fired_once(runtime, 1000)
+    finally:
+        await runtime.engine.dispose()
+
+
+async def test_process_killed_mid_step_fires_it_once_after_restart(
+    database_url: str, clock: TestClock
+) -> None:
+    runtime = await start_runtime(database_url, clock)
+    try:
+        await open_cases(runtime, clock, 20)
+        for point in ("after_case_update", "after_outbox_insert"):
+            code, _out, err = await run_worker(database_url, ESCALATION_TEST_CRASH_POINT=point)
+            assert code == -9, err  # SIGKILL, inside the first batch's transaction
+            assert f"test crash point {point} reached" in err
+            assert await fired_steps(runtime) == []
+            async with runtime.engine.connect() as conn:
+                moved = await conn.scalar(select(func.count()).where(Case.cursor > 0))
+            assert moved == 0
+        code, out, err = await run_worker(database_url)
+        assert code == 0, err
+        assert out.strip() == f"fired={20 * STEPS_PER_GENERAL_CASE}"
+        await assert_each_step_fired_once(runtime, 20)
+    finally:
+        await runtime.engine.dispose()
