@@ -362,7 +362,7 @@ def sms_description(notification: LoadedService | None) -> str:
         return "notification service not running"
     kinds = [p.kind for p in getattr(notification.settings, "sms_providers", [])]
     if kinds and all(k == "console" for k in kinds):
-        return "printed below by the notification service (lines 'notifi | … SMS to …')"
+        return "printed below by the notification service (lines 'notifi | [SMS] …')"
     return "sent through the configured providers: " + ", ".join(kinds or ["none"])
 
 
