@@ -74,6 +74,7 @@ class Settings(DubanSettings):
     smtp_sender: str = "督办系统 <duban@localhost>"
     smtp_timeout_s: float = 10.0
     smtp_validate_certs: bool = True
+    smtp_ca_file: str | None = None  # a private CA to trust, in addition to the system's
 
     # Preference defaults (a person's own row overrides them).
     default_channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL])

@@ -344,7 +344,7 @@ async def make_harness(
         if not migrated:
             await upgrade_async(database_url, MIGRATIONS_DIR)
             migrated = True
-        settings = make_settings(database_url, smtp.port, **overrides)
+        settings = make_settings(database_url, overrides.pop("smtp_port", smtp.port), **overrides)
         runtime = Runtime(settings, make_engine(database_url), clock)
         made.append(runtime)
         return Harness(runtime, clock)
@@ -353,6 +353,13 @@ async def make_harness(
     for runtime in made:
         await runtime.stop()
         await runtime.engine.dispose()
+
+
+def body(msg: EmailMessage, kind: str) -> str:
+    part = msg.get_body(preferencelist=(kind,))
+    assert part is not None, f"no {kind} part"
+    content: str = part.get_content()
+    return content
 
 
 def new_id() -> str:

@@ -101,9 +101,9 @@ class Bundler:
                 made += 1
         await session.flush()  # dispatches first: the delivery log refers to them
         session.add_all(pending)
-        await self.intake.add_notices(retarget, session=session, now=now)
+        await self.intake.add_notices(retarget, session=session, now=now, waited=True)
         await session.flush()
-        return made
+        return made + len(retarget)
 
     async def _dispatch(
         self,

@@ -100,7 +100,9 @@ class Intake:
         *,
         session: AsyncSession,
         now: datetime,
+        waited: bool = False,
     ) -> list[Notice]:
+        """`waited`: re-targeted at send time, the notice has had its digest window already."""
         if not found:
             return []
         persons = [e.person_id for _, _, e in found]
@@ -117,9 +119,9 @@ class Intake:
                 now,
                 urgent=urgent,
                 prefs=prefs[entry.person_id],
-                open_window=windows.get(entry.person_id),
+                open_window=now if waited else windows.get(entry.person_id),
             )
-            if not urgent:
+            if not urgent and not waited:
                 windows[entry.person_id] = release
             notice = Notice(
                 request_id=request.event_id,

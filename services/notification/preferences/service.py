@@ -99,7 +99,7 @@ def release_time(
     if urgent:
         return now
     if open_window is not None and open_window >= now:
-        return open_window
+        return quiet_until(open_window, prefs) or open_window
     release = now + timedelta(seconds=prefs.digest_window_s)
     held = quiet_until(release, prefs) or quiet_until(now, prefs)
     return max(release, held) if held is not None else release

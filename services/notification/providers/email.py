@@ -44,7 +44,7 @@ class SmtpSender:
 
     async def send(self, email: Email) -> SendResult:
         s = self.settings
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=s.smtp_ca_file)
         if not s.smtp_validate_certs:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE

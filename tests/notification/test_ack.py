@@ -1,0 +1,95 @@
+"""Acknowledgement (签收) links: page, confirmation, tampered and expired links."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from services.notification.ack.tokens import make_token
+from services.notification.main import create_app
+from shared.contract import ChainRole, Channel, Urgency
+from tests.notification.conftest import (
+    PEOPLE,
+    SECRET,
+    Harness,
+    aliyun_config,
+    org_events,
+    step_fired,
+)
+
+
+@pytest.fixture
+async def sent(make_harness, aliyun) -> AsyncIterator[tuple[Harness, AsyncClient, str]]:
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], ack_link_ttl_s=86400
+    )
+    await h.org(org_events())
+    for n in (1, 2):
+        await h.step(
+            step_fired(
+                h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], hazard_n=n, urgency=Urgency.URGENT
+            )
+        )
+    await h.settle()
+    [sms] = aliyun.emulator.sends_to(PEOPLE["p-firm"].mobile or "")
+    path = sms.params["link"].removeprefix("http://duban.test")
+    app = create_app(h.runtime.settings, h.clock)
+    app.state.runtime = h.runtime
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        yield h, client, path
+
+
+async def test_valid_link_shows_the_hazards_and_confirming_emits_acknowledged(sent) -> None:
+    h, client, path = sent
+    assert len(path) < 60  # short enough for an SMS
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    for fragment in ("督办签收", "厂长壬", "YH-2026-0001", "YH-2026-0002", "粉尘涉爆", "确认签收"):
+        assert fragment in page.text
+    confirmed = await client.post(path)
+    assert confirmed.status_code == 200 and "签收成功" in confirmed.text
+    acks = [e for e in await h.events() if e["status"] == "acknowledged"]
+    assert sorted(e["hazard_ids"][0] for e in acks) == ["h-1", "h-2"]
+    assert {e["person_id"] for e in acks} == {"p-firm"}
+    assert {e["channel"] for e in acks} == {"sms"}
+    # Confirming again changes nothing; the page now says when it was acknowledged.
+    again = await client.post(path)
+    assert again.status_code == 200
+    assert len([e for e in await h.events() if e["status"] == "acknowledged"]) == 2
+    assert "您已于" in (await client.get(path)).text
+
+
+async def test_tampered_links_are_refused(sent) -> None:
+    h, client, path = sent
+    token = path.removeprefix("/a/")
+    flipped = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
+    for bad in (flipped, token[:-2], "not-a-token", "x" * 300):
+        for method in (client.get, client.post):
+            response = await method(f"/a/{bad}")
+            assert response.status_code == 400, bad
+            assert "链接无效" in response.text
+    other_key = make_token("another-secret", str(uuid.uuid4()), Channel.SMS, h.clock.now())
+    assert (await client.get(f"/a/{other_key}")).status_code == 400
+    assert [e for e in await h.events() if e["status"] == "acknowledged"] == []
+
+
+async def test_expired_links_are_refused(sent) -> None:
+    h, client, path = sent
+    h.clock.advance(timedelta(days=1, seconds=1))
+    for method in (client.get, client.post):
+        response = await method(path)
+        assert response.status_code == 410
+        assert "链接已过期" in response.text
+    assert [e for e in await h.events() if e["status"] == "acknowledged"] == []
+
+
+async def test_a_signed_link_to_no_notice_is_not_found(sent) -> None:
+    h, client, _ = sent
+    token = make_token(SECRET, str(uuid.uuid4()), Channel.EMAIL, h.clock.now() + timedelta(1))
+    response = await client.get(f"/a/{token}")
+    assert response.status_code == 404 and "通知不存在" in response.text

@@ -1,0 +1,184 @@
+"""Retries, failover between providers, fallback to email, dead letters, caps, timeouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.notification.config import SmsProviderConfig
+from services.notification.delivery.models import Delivery, DeliveryAttempt
+from shared.broker import free_port
+from shared.contract import ChainRole, Urgency
+from tests.notification.conftest import (
+    PEOPLE,
+    aliyun_config,
+    body,
+    org_events,
+    step_fired,
+    tencent_config,
+)
+
+FIRM = PEOPLE["p-firm"]
+
+
+async def attempts(h) -> list[tuple[str, str, str]]:
+    async with h.runtime.sessionmaker() as session:
+        rows = await session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id))
+        return [(a.channel, a.provider, a.outcome) for a in rows]
+
+
+async def deliveries(h) -> list[tuple[str, str]]:
+    async with h.runtime.sessionmaker() as session:
+        rows = await session.scalars(select(Delivery).order_by(Delivery.id))
+        return [(d.channel, d.status) for d in rows]
+
+
+def providers(aliyun: Any, tencent: Any, **kw: Any) -> list[SmsProviderConfig]:
+    return [aliyun_config(aliyun.url, **kw), tencent_config(tencent.url, **kw)]
+
+
+async def urgent_notice(h, n: int = 1) -> None:
+    await h.step(
+        step_fired(
+            h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], urgency=Urgency.URGENT, hazard_n=n
+        )
+    )
+
+
+async def test_provider_a_5xx_then_provider_b_sends(make_harness, aliyun, tencent):
+    h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
+    aliyun.emulator.mode = "5xx"
+    await h.org(org_events())
+    await urgent_notice(h)
+    await h.settle()
+    assert await attempts(h) == [("sms", "aliyun", "transient")]
+    assert tencent.emulator.accepted == []
+    h.clock.advance(seconds=5)  # the backoff
+    await h.settle()
+    assert await attempts(h) == [
+        ("sms", "aliyun", "transient"),
+        ("sms", "aliyun", "transient"),
+        ("sms", "tencent", "accepted"),
+    ]
+    assert len(tencent.emulator.sends_to(FIRM.mobile or "")) == 1
+    assert aliyun.emulator.accepted == []
+    [event] = await h.events()
+    assert (event["status"], event["provider"]) == ("sent", "tencent")
+
+
+async def test_throttled_fails_over_at_once(make_harness, aliyun, tencent):
+    h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
+    aliyun.emulator.mode = "throttle"
+    await h.org(org_events())
+    await urgent_notice(h)
+    await h.settle()
+    assert await attempts(h) == [("sms", "aliyun", "transient"), ("sms", "tencent", "accepted")]
+
+
+async def test_both_providers_down_then_email(make_harness, aliyun, tencent, smtp):
+    h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
+    aliyun.emulator.mode = "down"
+    tencent.emulator.mode = "5xx"
+    await h.org(org_events())
+    await urgent_notice(h)
+    for _ in range(4):
+        await h.settle()
+        h.clock.advance(seconds=30)
+    assert await attempts(h) == [
+        ("sms", "aliyun", "transient"),
+        ("sms", "aliyun", "transient"),
+        ("sms", "tencent", "transient"),
+        ("sms", "tencent", "transient"),
+        ("email", "smtp", "accepted"),
+    ]
+    assert await deliveries(h) == [("sms", "failed"), ("email", "sent")]
+    assert len(smtp.mailbox.to(FIRM.email or "")) == 1
+    statuses = [(e["channel"], e["status"]) for e in await h.events()]
+    assert statuses == [("sms", "failed"), ("email", "sent")]
+
+
+async def test_nothing_works_dead_letter_and_alert(make_harness, aliyun, tencent):
+    h = await make_harness(
+        sms_providers=providers(aliyun, tencent),
+        default_channels=["sms"],
+        smtp_port=free_port(),  # nothing listens there
+        email_attempts=2,
+    )
+    aliyun.emulator.mode = tencent.emulator.mode = "5xx"
+    await h.org(org_events())
+    await urgent_notice(h)
+    for _ in range(6):
+        await h.settle()
+        h.clock.advance(seconds=60)
+    log = await attempts(h)
+    assert len(log) == 6 and log[-1] == ("email", "smtp", "transient")
+    assert await deliveries(h) == [("sms", "failed"), ("email", "dead")]
+    [alert] = await h.events("notification.alert")
+    assert alert["kind"] == "dead_letter" and alert["person_id"] == "p-firm"
+    # Bounded: nothing more is tried however long we wait.
+    h.clock.advance(hours=5)
+    await h.settle()
+    assert len(await attempts(h)) == 6
+
+
+async def test_bad_number_is_not_retried(make_harness, aliyun, tencent, smtp):
+    from shared.contract import PersonUpserted
+
+    h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
+    await h.org(org_events())
+    await h.org(
+        [PersonUpserted(person_id="p-firm", name="厂长壬", mobile="999", email="p-firm@gov.test")]
+    )
+    await urgent_notice(h)
+    await h.settle()
+    assert await attempts(h) == [("sms", "aliyun", "permanent"), ("email", "smtp", "accepted")]
+
+
+async def test_timeout_after_acceptance_is_reconciled_not_resent(make_harness, aliyun, tencent):
+    h = await make_harness(
+        sms_providers=providers(aliyun, tencent, timeout_s=0.3), default_channels=["sms"]
+    )
+    aliyun.emulator.mode = "timeout"
+    aliyun.emulator.delay_s = 1.0
+    await h.org(org_events())
+    await urgent_notice(h)
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 1
+    assert tencent.emulator.accepted == []
+    assert await attempts(h) == [("sms", "aliyun", "accepted")]
+    assert await deliveries(h) == [("sms", "delivered")]
+
+
+async def test_daily_cap_overflows_to_email(make_harness, aliyun, smtp):
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url, daily_cap=2)], default_channels=["sms"]
+    )
+    await h.org(org_events())
+    for n in range(1, 4):
+        await urgent_notice(h, n)
+        await h.settle()
+        h.clock.advance(seconds=40)
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 2
+    [mail] = smtp.mailbox.to(FIRM.email or "")
+    assert "YH-2026-0003" in body(mail, "plain")
+
+
+async def test_same_content_within_30s_is_held_back(make_harness, aliyun):
+    from shared.contract import PersonUpserted
+
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    await h.org(org_events())
+    await h.org([PersonUpserted(person_id="p-firm", name="厂长壬", mobile=FIRM.mobile)])
+    await urgent_notice(h, 1)
+    await h.settle()
+    h.clock.advance(seconds=10)
+    await urgent_notice(h, 1)  # the same step fired again 10 s later: the same text
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 1
+    h.clock.advance(seconds=19)
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 1
+    h.clock.advance(seconds=1)
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 2

@@ -1,0 +1,164 @@
+"""Digests, quiet hours and who is told: resolved at send time, vacancies fall through."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from shared.contract import ChainRole, PostRole, Urgency
+from tests.notification.conftest import (
+    COUNTY,
+    FIRM,
+    PEOPLE,
+    aliyun_config,
+    body,
+    org_events,
+    post,
+    step_fired,
+)
+
+LEADER = PEOPLE["p-portfolio"]
+
+
+async def test_forty_overdue_hazards_make_one_sms_and_one_email(make_harness, aliyun, smtp):
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=600)
+    await h.org(org_events())
+    for n in range(1, 41):
+        await h.step(step_fired(h.clock, roles=[ChainRole.COUNTY_PORTFOLIO_LEADER], hazard_n=n))
+        h.clock.advance(seconds=5)
+        await h.settle()  # the scheduler runs between arrivals; the window holds them
+    assert aliyun.emulator.sends_to(LEADER.mobile or "") == []
+    h.clock.advance(seconds=600)
+    await h.settle()
+
+    [sms] = aliyun.emulator.sends_to(LEADER.mobile or "")
+    assert sms.template == "SMS_900002"
+    assert sms.params["count"] == "40"
+    assert sms.params["link"].startswith("http://duban.test/a/")
+    [mail] = smtp.mailbox.to(LEADER.email or "")
+    assert "40项隐患" in str(mail["Subject"])
+    text = body(mail, "plain")
+    html = body(mail, "html")
+    for n in (1, 17, 40):
+        assert f"YH-2026-{n:04d}" in text and f"YH-2026-{n:04d}" in html
+    # Each of the 40 requests learns that it was sent, on both channels.
+    sent = [e for e in await h.events() if e["person_id"] == LEADER.person_id]
+    assert len({e["request_event_id"] for e in sent}) == 40
+    assert {(e["channel"], e["status"]) for e in sent} == {("sms", "sent"), ("email", "sent")}
+
+
+async def test_non_urgent_at_23h_waits_until_08h_urgent_goes_at_once(make_harness, aliyun):
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=600
+    )
+    h.clock.set(datetime(2026, 3, 6, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai
+    await h.org(org_events())
+    await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], hazard_n=1))
+    await h.step(
+        step_fired(
+            h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=2, urgency=Urgency.URGENT
+        )
+    )
+    await h.settle()
+    firm, town = PEOPLE["p-firm"].mobile or "", PEOPLE["p-town"].mobile or ""
+    assert len(aliyun.emulator.sends_to(town)) == 1  # urgent: at once, at night
+    assert aliyun.emulator.sends_to(firm) == []
+
+    h.clock.set(datetime(2026, 3, 6, 23, 59, tzinfo=UTC))  # 07:59
+    await h.settle()
+    assert aliyun.emulator.sends_to(firm) == []
+    h.clock.set(datetime(2026, 3, 7, 0, 0, tzinfo=UTC))  # 08:00
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(firm)) == 1
+
+
+async def test_personal_quiet_hours_and_channels_are_respected(make_harness, aliyun, smtp):
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=0)
+    await h.org(org_events())
+    from httpx import ASGITransport, AsyncClient
+
+    from services.notification.main import create_app
+
+    app = create_app(h.runtime.settings, h.clock)
+    app.state.runtime = h.runtime
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        bad = await client.put(
+            "/preferences/p-firm",
+            json={"channels": ["sms"], "quiet_start": "12:00", "digest_window_s": 0},
+        )
+        assert bad.status_code == 422
+        assert await client.get("/preferences/nobody") is not None
+        assert (await client.get("/preferences/nobody")).status_code == 404
+        ok = await client.put(
+            "/preferences/p-firm",
+            json={
+                "channels": ["email"],
+                "quiet_start": "08:30",
+                "quiet_end": "10:00",
+                "digest_window_s": 0,
+            },
+        )
+        assert ok.status_code == 200, ok.text
+        got = (await client.get("/preferences/p-firm")).json()
+        assert got["channels"] == ["email"] and got["is_default"] is False
+    # 09:00 in Shanghai: inside this person's own quiet hours (08:30–10:00).
+    await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL]))
+    await h.settle()
+    assert smtp.mailbox.to(PEOPLE["p-firm"].email or "") == []
+    h.clock.advance(hours=1)
+    await h.settle()
+    assert len(smtp.mailbox.to(PEOPLE["p-firm"].email or "")) == 1
+    assert aliyun.emulator.sends_to(PEOPLE["p-firm"].mobile or "") == []
+
+
+async def test_a_vacant_post_falls_through_to_the_next_holder(make_harness, aliyun):
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=0
+    )
+    await h.org(org_events())
+    await h.org([post(None, FIRM, PostRole.SAFETY_MANAGER, "安全员")])  # vacant
+    await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_SAFETY_MANAGER]))
+    await h.settle()
+    assert aliyun.emulator.sends_to(PEOPLE["p-firm-sm"].mobile or "") == []
+    assert len(aliyun.emulator.sends_to(PEOPLE["p-firm"].mobile or "")) == 1
+    [event] = await h.events()
+    assert (event["person_id"], event["chain_role"]) == ("p-firm", "enterprise.principal")
+
+
+async def test_roles_are_resolved_again_at_send_time(make_harness, aliyun):
+    """The county safety leader changed overnight: the new one is texted in the morning."""
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=600
+    )
+    h.clock.set(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))  # 22:00
+    await h.org(org_events())
+    await h.step(step_fired(h.clock, roles=[ChainRole.COUNTY_SAFETY_LEADER]))
+    await h.settle()
+    # Overnight the post changes hands.
+    await h.org([post("p-office", COUNTY, PostRole.DEPUTY_SAFETY, "常务副县长")])
+    h.clock.set(datetime(2026, 3, 7, 0, 0, tzinfo=UTC))  # 08:00
+    await h.settle()
+    assert aliyun.emulator.sends_to(PEOPLE["p-safety"].mobile or "") == []
+    assert len(aliyun.emulator.sends_to(PEOPLE["p-office"].mobile or "")) == 1
+
+
+async def test_a_role_nobody_holds_is_retried_then_alerted(make_harness, aliyun):
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)],
+        unresolved_retry_s=60,
+        unresolved_give_up_s=3600,
+    )
+    # No directory yet (the read model is still replaying): nobody to resolve.
+    await h.step(
+        step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], urgency=Urgency.URGENT)
+    )
+    await h.settle()
+    await h.org(org_events())
+    h.clock.advance(seconds=61)
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(PEOPLE["p-firm"].mobile or "")) == 1
+
+    await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], unit_id="u-unknown"))
+    h.clock.advance(timedelta(hours=2))
+    await h.settle()
+    [alert] = await h.events("notification.alert")
+    assert alert["kind"] == "unresolvable"
