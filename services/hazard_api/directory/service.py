@@ -40,6 +40,7 @@ PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
     UnitKind.ENTERPRISE: frozenset({UnitKind.TOWNSHIP, UnitKind.VILLAGE}),
 }
 _ENTERPRISE_ONLY = ("industry_code", "industry_name", "territorial_unit_id", "status")
+_REQUIRED = ("name", "area_code", "is_safety_office", "high_risk", "supervising_department_ids")
 
 
 async def emit(
@@ -256,6 +257,9 @@ async def update_unit(
         mode="json", exclude={"unit_id"}
     )
     changes = patch.model_dump(mode="json", exclude_unset=True)
+    for required in _REQUIRED:
+        if required in changes and changes[required] is None:
+            raise FieldError(required, "此项不能为空")
     state, township_id = await _checked_state(
         {**current, **changes}, session=session, unit_id=unit.id
     )
