@@ -1,0 +1,115 @@
+"""The service is SIGKILLed after the provider accepted an SMS but before the delivery log
+recorded it; restarted, it asks the provider and does not send that SMS again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from services.notification.delivery.models import Delivery, DeliveryAttempt
+from services.notification.delivery.send import CRASH_HOOK_ENV
+from shared.broker import free_port
+from shared.contract import ChainRole, Urgency
+from tests.notification.conftest import (
+    PEOPLE,
+    SECRET,
+    aliyun_config,
+    org_events,
+    step_fired,
+    tencent_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def service_env(database_url: str, providers: list[Any], **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFICATION_")}
+    env.update(
+        {
+            "DUBAN_ENV": "test",
+            "NOTIFICATION_SECRET_KEY": SECRET,
+            "NOTIFICATION_DATABASE_URL": database_url,
+            "NOTIFICATION_RUN_CONSUMERS": "false",
+            "NOTIFICATION_SCHEDULER_INTERVAL_S": "0.1",
+            "NOTIFICATION_RECONCILE_AFTER_S": "0",
+            "NOTIFICATION_DEFAULT_CHANNELS": '["sms"]',
+            "NOTIFICATION_SMS_PROVIDERS": json.dumps([p.model_dump() for p in providers]),
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "services.notification.main:create_app",
+        "--port",
+        str(free_port()),
+        "--log-level",
+        "warning",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def log_state(h: Any) -> tuple[list[str], list[str]]:
+    async with h.runtime.sessionmaker() as session:
+        deliveries = [d.status for d in await session.scalars(select(Delivery))]
+        attempts = [a.outcome for a in await session.scalars(select(DeliveryAttempt))]
+    return deliveries, attempts
+
+
+async def test_killed_after_acceptance_restart_does_not_resend(
+    make_harness, database_url, aliyun, tencent, tmp_path
+) -> None:
+    providers = [aliyun_config(aliyun.url), tencent_config(tencent.url)]
+    h = await make_harness(sms_providers=providers, default_channels=["sms"])
+    await h.org(org_events())
+    await h.step(
+        step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], urgency=Urgency.URGENT)
+    )
+    marker = tmp_path / "accepted"
+    phone = PEOPLE["p-firm"].mobile or ""
+
+    first = await start(service_env(database_url, providers, **{CRASH_HOOK_ENV: str(marker)}))
+    try:
+        for _ in range(600):
+            if marker.exists() and marker.read_text():
+                break
+            await asyncio.sleep(0.05)
+        assert marker.exists(), "the service never reached the crash point"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    assert first.returncode == -signal.SIGKILL
+    assert len(aliyun.emulator.sends_to(phone)) == 1
+    assert await log_state(h) == (["pending"], ["pending"])  # the crash left it unrecorded
+
+    second = await start(service_env(database_url, providers))
+    try:
+        for _ in range(600):
+            if (await log_state(h))[0] != ["pending"]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    assert await log_state(h) == (["delivered"], ["accepted"])
+    assert len(aliyun.emulator.sends_to(phone)) == 1  # exactly once
+    assert tencent.emulator.accepted == []  # and no failover resend either
+    statuses = [e["status"] for e in await h.events()]
+    assert statuses == ["sent", "delivered"]
