@@ -125,21 +125,39 @@ async def add_events(
     """Queue many `(envelope, topic)` pairs in one multi-row insert (hot paths, batches)."""
     if not events:
         return
-    await session.execute(
-        outbox.insert(),
-        [
-            {
-                "event_id": str(envelope.event_id),
-                "topic": topic,
-                "key": envelope.aggregate_id,
-                "value": envelope.model_dump_json(),
-                "created_at": now,
-            }
-            for envelope, topic in events
-        ],
-    )
     if session.get_bind().dialect.name == "postgresql":
+        # One statement over arrays: a batch of thousands costs one round trip.
+        # NOTIFY first, through SQLAlchemy: that opens the transaction (SQLAlchemy begins
+        # lazily, and a raw statement before that would autocommit); delivered at commit.
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        raw = await (await session.connection()).get_raw_connection()
+        driver: Any = raw.driver_connection
+        if not driver.is_in_transaction():
+            raise RuntimeError("add_events needs an open transaction")
+        await driver.execute(
+            f"INSERT INTO {outbox.name} (event_id, topic, key, value, created_at) "
+            "SELECT e, t, k, v, $5 FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], "
+            "$4::text[]) AS u(e, t, k, v)",
+            [str(envelope.event_id) for envelope, _ in events],
+            [topic for _, topic in events],
+            [envelope.aggregate_id for envelope, _ in events],
+            [envelope.model_dump_json() for envelope, _ in events],
+            now,
+        )
+    else:
+        await session.execute(
+            outbox.insert(),
+            [
+                {
+                    "event_id": str(envelope.event_id),
+                    "topic": topic,
+                    "key": envelope.aggregate_id,
+                    "value": envelope.model_dump_json(),
+                    "created_at": now,
+                }
+                for envelope, topic in events
+            ],
+        )
     if not session.info.get("outbox_wake_hooked"):
         session.info["outbox_wake_hooked"] = True
         event.listen(session.sync_session, "after_commit", _wake_local_relays)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
-from sqlalchemy import Row, bindparam, select, text, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases.models import Case, CaseState
 from services.escalation.cases.timeline import Anchors
-
-# A claimed row: the columns below, by attribute name.
-ClaimRow: TypeAlias = Row[*tuple[Any, ...]]
 
 CLAIM_COLUMNS = (
     Case.id,
@@ -36,7 +34,7 @@ CLAIM_COLUMNS = (
 )
 
 
-def anchors_of(case: Case | ClaimRow) -> Anchors:
+def anchors_of(case: Case | Claim) -> Anchors:
     return Anchors(
         deadline_at=case.deadline_at,
         classified_at=case.classified_at,
@@ -63,7 +61,55 @@ async def get_case_by_id(
     return await session.scalar(query)
 
 
-async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> Sequence[ClaimRow]:
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A due case as the scheduler read it (and, on PostgreSQL, locked it)."""
+
+    id: str
+    hazard_id: str
+    snapshot_id: int
+    policy_id: str
+    policy_version: int
+    state: str
+    cursor: int
+    fence: int
+    next_fire_at: datetime | None
+    deadline_at: datetime | None
+    classified_at: datetime | None
+    rectification_reported_at: datetime | None
+    acceptance_due_at: datetime | None
+    listed: bool
+    halted: tuple[int, ...]
+    facts: str
+
+
+_CLAIM_FIELDS = [c.key for c in CLAIM_COLUMNS]
+
+
+def _halted(value: object) -> tuple[int, ...]:
+    if isinstance(value, str):  # a raw driver hands JSON back as text
+        value = json.loads(value)
+    assert isinstance(value, list)
+    return tuple(int(v) for v in value)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction (the hot path's fast lane).
+
+    SQLAlchemy opens the database transaction with its first statement; a raw statement
+    before that would run in autocommit, so this refuses to hand the connection out then.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is not None and not driver.is_in_transaction():
+        await connection.exec_driver_sql("SELECT 1")  # SQLAlchemy's first statement begins
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("no open transaction on the driver connection")
+    return driver
+
+
+async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[Claim]:
     """Due cases, oldest first, locked for this transaction; rows another worker holds are
     skipped (PostgreSQL). SQLite has one writer at a time (BEGIN IMMEDIATE), so no locks."""
     query = (
@@ -74,7 +120,13 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> Sequ
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).all()
+    # Core, not ORM: no identity map for thousands of rows read once.
+    connection = await session.connection()
+    return claims_from_rows((await connection.execute(query)).all())
+
+
+def claims_from_rows(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[Claim]:
+    return [Claim(**{**row._asdict(), "halted": _halted(row.halted)}) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +140,15 @@ class Advance:
     next_fire_at: datetime | None
 
 
-_PG_ADVANCE = text(
-    """
+_PG_ADVANCE = """
     UPDATE cases AS c
     SET cursor = v.new_cursor, next_fire_at = v.next_fire_at,
-        fired_count = c.fired_count + 1, last_fired_at = :now, updated_at = :now
-    FROM unnest(
-        CAST(:ids AS VARCHAR[]), CAST(:fences AS INTEGER[]), CAST(:cursors AS INTEGER[]),
-        CAST(:new_cursors AS INTEGER[]), CAST(:next_fire_ats AS TIMESTAMPTZ[])
-    ) AS v(id, fence, cursor, new_cursor, next_fire_at)
+        fired_count = c.fired_count + 1, last_fired_at = $6, updated_at = $6
+    FROM unnest($1::varchar[], $2::integer[], $3::integer[], $4::integer[], $5::timestamptz[])
+        AS v(id, fence, cursor, new_cursor, next_fire_at)
     WHERE c.id = v.id AND c.fence = v.fence AND c.cursor = v.cursor
     RETURNING c.id
-    """
-)
+"""
 
 
 async def advance(*, session: AsyncSession, advances: Sequence[Advance], now: datetime) -> set[str]:
@@ -112,18 +160,16 @@ async def advance(*, session: AsyncSession, advances: Sequence[Advance], now: da
     if not advances:
         return set()
     if session.get_bind().dialect.name == "postgresql":
-        result = await session.execute(
+        records = await (await driver_connection(session)).fetch(
             _PG_ADVANCE,
-            {
-                "ids": [a.case_id for a in advances],
-                "fences": [a.fence for a in advances],
-                "cursors": [a.cursor for a in advances],
-                "new_cursors": [a.new_cursor for a in advances],
-                "next_fire_ats": [a.next_fire_at for a in advances],
-                "now": now,
-            },
+            [a.case_id for a in advances],
+            [a.fence for a in advances],
+            [a.cursor for a in advances],
+            [a.new_cursor for a in advances],
+            [a.next_fire_at for a in advances],
+            now,
         )
-        return {row[0] for row in result}
+        return {r[0] for r in records}
     done: set[str] = set()
     statement = (
         update(Case)

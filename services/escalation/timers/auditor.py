@@ -116,14 +116,16 @@ class Auditor:
         ]
 
     async def _check_batch(self, session: AsyncSession) -> list[Anomaly]:
-        rows = (
-            await session.execute(
-                select(*service.CLAIM_COLUMNS)
-                .where(Case.id > self._after_id)
-                .order_by(Case.id)
-                .limit(self.batch_size)
-            )
-        ).all()
+        rows = service.claims_from_rows(
+            (
+                await session.execute(
+                    select(*service.CLAIM_COLUMNS)
+                    .where(Case.id > self._after_id)
+                    .order_by(Case.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        )
         self._after_id = rows[-1].id if len(rows) == self.batch_size else ""
         found: list[Anomaly] = []
         for row in rows:

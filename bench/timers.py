@@ -1,0 +1,344 @@
+"""Durable timers at scale: the escalation scheduler at 10k and 1M open cases vs APScheduler 3.
+
+    .venv/bin/python bench/timers.py            (needs PostgreSQL; DUBAN_TEST_PG_DSN)
+
+At each size the same 10,000 cases are fired several times:
+- burst (best of 3): all 10,000 steps already due; `run_due()` drains them → cost, steps/s;
+- paced: the same cases re-armed to fall due at a steady rate (`PACED_RATE`/s) while the
+  scheduler loop runs → lateness (commit time − due time).
+Then APScheduler 3 (SQLAlchemyJobStore on the same PostgreSQL database, psycopg) holds 100,000
+date jobs, 10,000 of them due; the time to run those 10,000 is its baseline. Its jobs only
+count in memory while each of our steps writes an event to the outbox: the ratio is
+conservative.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import statistics
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.escalation.cases.timeline import Anchors, Planner
+from services.escalation.config import Settings
+from services.escalation.policy.loader import PolicySet
+from services.escalation.runtime import build_runtime
+from shared.clock import SystemClock
+from shared.contract import HazardFacts, HazardLevel, HazardStatus
+
+ADMIN_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+DUE = 10_000
+SIZES = (10_000, 1_000_000)
+APS_JOBS = 100_000
+PACED_RATE = 1_000  # steps falling due per second in the paced run
+BURSTS = 3
+BATCH = 1_000
+COPY_CHUNK = 100_000
+
+COLUMNS = (
+    "id",
+    "hazard_id",
+    "snapshot_id",
+    "policy_id",
+    "policy_version",
+    "state",
+    "cursor",
+    "fence",
+    "next_fire_at",
+    "deadline_at",
+    "classified_at",
+    "listed",
+    "halted",
+    "facts",
+    "fired_count",
+    "started_at",
+    "updated_at",
+)
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def facts_template() -> str:
+    facts = HazardFacts(
+        hazard_id="HAZARD_ID",
+        status=HazardStatus.RECTIFYING,
+        level=HazardLevel.GENERAL,
+        unit_id="ent-1",
+        unit_name="城关镇某某机械厂",
+        area_code="330226",
+        industry_code="C34",
+        description="车间配电箱未接地",
+    )
+    return facts.model_dump_json()
+
+
+class Loader:
+    """Builds case rows consistent with the general policy's timeline."""
+
+    def __init__(self, planner: Planner, snapshot_id: int, now: datetime) -> None:
+        self.planner = planner
+        self.snapshot_id = snapshot_id
+        self.now = now
+        self.template = facts_template()
+        self.classified = now - timedelta(days=30)
+        steps = planner.steps(snapshot_id)
+        self.overdue_index = next(i for i, s in enumerate(steps) if s.key == "overdue_notice")
+
+    def cursor_of_overdue(self, deadline: datetime) -> int:
+        timeline = self.planner.timeline(
+            self.snapshot_id, Anchors(deadline, self.classified), paused=False, listed=False
+        )
+        return next(i for i, o in enumerate(timeline) if o.step_index == self.overdue_index)
+
+    def row(
+        self, hazard_id: str, cursor: int, next_fire_at: datetime, deadline: datetime
+    ) -> tuple[Any, ...]:
+        return (
+            str(uuid.uuid4()),
+            hazard_id,
+            self.snapshot_id,
+            "county-general",
+            1,
+            "active",
+            cursor,
+            1,
+            next_fire_at,
+            deadline,
+            self.classified,
+            False,
+            "[]",
+            self.template.replace("HAZARD_ID", hazard_id),
+            0,
+            self.now,
+            self.now,
+        )
+
+    def due_rows(self, tag: str) -> list[tuple[Any, ...]]:
+        """DUE cases whose overdue notice (at the deadline) fell due in the last minute."""
+        rows = []
+        for i in range(DUE):
+            deadline = self.now - timedelta(seconds=60) + timedelta(microseconds=i * 50)
+            rows.append(
+                self.row(f"{tag}-{i}", self.cursor_of_overdue(deadline), deadline, deadline)
+            )
+        return rows
+
+    def idle_rows(self, tag: str, n: int) -> list[tuple[Any, ...]]:
+        """Cases whose next step lies days or weeks ahead (a county's steady state)."""
+        plans = []
+        for day in range(200):
+            deadline = (self.now + timedelta(days=20 + day)).replace(
+                hour=15, minute=59, second=59, microsecond=999999
+            )
+            timeline = self.planner.timeline(
+                self.snapshot_id, Anchors(deadline, self.classified), paused=False, listed=False
+            )
+            plans.append((deadline, timeline[0].due_at))
+        return [self.row(f"{tag}-{i}", 0, plans[i % 200][1], plans[i % 200][0]) for i in range(n)]
+
+
+async def copy_rows(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    for start in range(0, len(rows), COPY_CHUNK):
+        await conn.copy_records_to_table(
+            "cases", records=rows[start : start + COPY_CHUNK], columns=COLUMNS
+        )
+
+
+async def rearm(
+    conn: asyncpg.Connection, loader: Loader, tag: str, start: datetime, spacing: timedelta
+) -> None:
+    """Re-arm the DUE cases: their overdue notices fall due from `start`, `spacing` apart."""
+    ids, deadlines, cursors = [], [], []
+    for i in range(DUE):
+        deadline = start + i * spacing
+        ids.append(f"{tag}-{i}")
+        deadlines.append(deadline)
+        cursors.append(loader.cursor_of_overdue(deadline))
+    await conn.execute(
+        """
+        UPDATE cases AS c SET deadline_at = v.deadline, next_fire_at = v.deadline,
+               cursor = v.cursor, fence = c.fence + 1
+        FROM unnest($1::varchar[], $2::timestamptz[], $3::int[]) AS v(hazard_id, deadline, cursor)
+        WHERE c.hazard_id = v.hazard_id
+        """,
+        ids,
+        deadlines,
+        cursors,
+    )
+    await conn.execute("VACUUM ANALYZE cases")
+
+
+async def measure_size(
+    url: str, size: int, loader: Loader, conn: asyncpg.Connection
+) -> dict[str, float]:
+    tag = f"due{size}"
+    already = await conn.fetchval("SELECT count(*) FROM cases")
+    t0 = time.perf_counter()
+    await copy_rows(conn, loader.due_rows(tag))
+    idle = size - DUE - already
+    for start in range(0, idle, 200_000):
+        await copy_rows(conn, loader.idle_rows(f"idle{size}-{start}", min(200_000, idle - start)))
+    await conn.execute("VACUUM ANALYZE cases")
+    total = await conn.fetchval("SELECT count(*) FROM cases")
+    say(f"size {total:,}: loaded in {time.perf_counter() - t0:.1f}s")
+
+    settings = Settings(
+        env="test", secret_key="bench-secret", database_url=url, scheduler_batch_size=BATCH
+    )
+    policies = PolicySet.load(settings.policies_dir)
+    runtime = await build_runtime(settings, SystemClock(), policies)
+    runtime.scheduler.keep_lateness = True
+    try:
+        async with runtime.engine.connect() as warm:  # open the pool's first connection
+            await warm.execute(text("SELECT 1"))
+        bursts = []
+        for _ in range(BURSTS):
+            past = datetime.now(UTC) - timedelta(seconds=60)
+            await rearm(conn, loader, tag, past, timedelta(microseconds=50))
+            t1 = time.perf_counter()
+            fired = await runtime.scheduler.run_due()
+            bursts.append(time.perf_counter() - t1)
+            assert fired == DUE, f"burst fired {fired}, expected {DUE}"
+        burst = min(bursts)
+        say(
+            f"size {total:,}: burst of {DUE:,} due steps, best of {BURSTS}: {burst:.2f}s "
+            f"= {DUE / burst:,.0f} steps/s (all: {', '.join(f'{b:.2f}s' for b in bursts)})"
+        )
+
+        soon = datetime.now(UTC) + timedelta(seconds=1)
+        await rearm(conn, loader, tag, soon, timedelta(seconds=1 / PACED_RATE))
+        runtime.scheduler.lateness.clear()
+        before = runtime.scheduler.fired
+        await runtime.scheduler.start()
+        while runtime.scheduler.fired - before < DUE:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        await runtime.scheduler.stop()
+        lateness = sorted(runtime.scheduler.lateness)
+        p99 = lateness[int(len(lateness) * 0.99) - 1]
+        say(
+            f"size {total:,}: paced {len(lateness):,} steps at {PACED_RATE}/s: lateness "
+            f"p50={statistics.median(lateness):.3f}s p99={p99:.3f}s max={lateness[-1]:.3f}s"
+        )
+        plan = await conn.fetch(
+            "EXPLAIN SELECT id FROM cases WHERE next_fire_at <= now() ORDER BY next_fire_at "
+            "LIMIT 1000 FOR UPDATE SKIP LOCKED"
+        )
+        say("  plan: " + " / ".join(r[0].strip() for r in plan[:3]))
+    finally:
+        await runtime.engine.dispose()
+    return {"burst_s": burst, "steps_per_s": DUE / burst, "p99": p99}
+
+
+# ---------------------------------------------------------------- APScheduler 3 baseline
+_aps_count = 0
+_aps_lock = threading.Lock()
+_aps_done = threading.Event()
+
+
+def aps_job() -> None:
+    global _aps_count
+    with _aps_lock:
+        _aps_count += 1
+        if _aps_count >= DUE:
+            _aps_done.set()
+
+
+async def measure_apscheduler(url: str, conn: asyncpg.Connection) -> float:
+    from apscheduler.job import Job
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    sync_url = url.replace("postgresql+asyncpg://", "postgresql+psycopg://")
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=sync_url)}, timezone=UTC
+    )
+    scheduler.start(paused=True)  # creates apscheduler_jobs
+    now = datetime.now(UTC)
+    template = Job(
+        scheduler,
+        id="template",
+        func=aps_job,
+        trigger=DateTrigger(now, timezone=UTC),
+        executor="default",
+        args=(),
+        kwargs={},
+        name="step",
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+        next_run_time=now,
+    ).__getstate__()
+    t0 = time.perf_counter()
+    records = []
+    for i in range(APS_JOBS):
+        due = now - timedelta(seconds=1) if i < DUE else now + timedelta(days=1 + i % 60)
+        state = {
+            **template,
+            "id": f"job-{i}",
+            "trigger": DateTrigger(due, timezone=UTC),
+            "next_run_time": due,
+        }
+        records.append((f"job-{i}", due.timestamp(), pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
+    await conn.copy_records_to_table(
+        "apscheduler_jobs", records=records, columns=("id", "next_run_time", "job_state")
+    )
+    await conn.execute("VACUUM ANALYZE apscheduler_jobs")
+    say(f"apscheduler: {APS_JOBS:,} jobs loaded in {time.perf_counter() - t0:.1f}s")
+    t1 = time.perf_counter()
+    scheduler.resume()
+    finished = await asyncio.to_thread(_aps_done.wait, 300)
+    elapsed = time.perf_counter() - t1
+    scheduler.shutdown(wait=False)
+    assert finished, f"apscheduler ran only {_aps_count} jobs in 300 s"
+    say(f"apscheduler: {DUE:,} due jobs ran in {elapsed:.2f}s = {DUE / elapsed:,.0f} jobs/s")
+    return DUE / elapsed
+
+
+async def main() -> None:
+    name = f"duban_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_DSN.rsplit("/", 1)[0]
+    url = base.replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    try:
+        settings = Settings(env="test", secret_key="bench-secret", database_url=url)
+        runtime = await build_runtime(
+            settings, SystemClock(), PolicySet.load(settings.policies_dir)
+        )
+        loader = Loader(runtime.planner, runtime.snapshot_ids["county-general"], datetime.now(UTC))
+        await runtime.engine.dispose()
+        conn = await asyncpg.connect(f"{base}/{name}")
+        try:
+            results = {size: await measure_size(url, size, loader, conn) for size in SIZES}
+            aps_rate = await measure_apscheduler(url, conn)
+        finally:
+            await conn.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    small, large = results[SIZES[0]], results[SIZES[-1]]
+    ratio = large["burst_s"] / small["burst_s"]
+    p99 = max(small["p99"], large["p99"])
+    say(
+        f"RESULT cost_ratio_1m_vs_10k={ratio:.2f} steps_per_s={large['steps_per_s']:.0f} "
+        f"lateness_p99_s={p99:.3f} apscheduler_ratio={large['steps_per_s'] / aps_rate:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
