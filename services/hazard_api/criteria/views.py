@@ -1,0 +1,51 @@
+"""判定标准 catalogue for forms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from services.hazard_api.auth.deps import CurrentUser
+from services.hazard_api.criteria.models import CriterionOut, IndustryOut
+from services.hazard_api.criteria.service import catalogue
+from services.hazard_api.errors import NotFound
+
+router = APIRouter(tags=["criteria"])
+
+
+@router.get("/criteria/industries", summary="判定标准适用行业")
+async def industries(_user: CurrentUser) -> list[IndustryOut]:
+    return [
+        IndustryOut(
+            industry=c.industry,
+            name=c.name,
+            industry_codes=c.industry_codes,
+            universal=c.universal,
+            document=c.document,
+            count=len(c.criteria),
+        )
+        for c in catalogue().industries
+    ]
+
+
+@router.get("/criteria", summary="重大事故隐患判定标准条目")
+async def search(
+    _user: CurrentUser,
+    industry: Annotated[str | None, Query(max_length=40)] = None,
+    industry_code: Annotated[str | None, Query(max_length=10, description="GB/T 4754")] = None,
+    q: Annotated[str | None, Query(max_length=50)] = None,
+) -> list[CriterionOut]:
+    return catalogue().search(
+        industry=industry, industry_code=industry_code.upper() if industry_code else None, q=q
+    )
+
+
+@router.get("/criteria/{criterion_id}", summary="判定标准条目")
+async def get(
+    criterion_id: Annotated[str, Path(max_length=40)], _user: CurrentUser
+) -> CriterionOut:
+    found = catalogue().get(criterion_id)
+    if found is None:
+        raise NotFound("判定标准条目不存在")
+    return found

@@ -1,0 +1,111 @@
+"""Evidence upload (multipart) and download, scoped like the hazard it belongs to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+from services.hazard_api.errors import NotFound
+from services.hazard_api.evidence import service
+from services.hazard_api.evidence.models import Attachment, AttachmentOut, Purpose
+from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardWriter
+from services.hazard_api.hazards.flows import audit_only
+from services.hazard_api.hazards.models import Hazard, snapshot
+from services.hazard_api.hazards.service import get_scoped, scoped
+from services.hazard_api.hazards.states import Action, guard
+
+router = APIRouter(tags=["evidence"])
+# Multipart framing around the file itself.
+_OVERHEAD = 64 * 1024
+
+
+@router.post(
+    "/hazards/{hazard_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    summary="上传佐证材料（照片、PDF）",
+)
+async def upload(
+    request: Request,
+    hazard_id: HazardId,
+    file: Annotated[UploadFile, File(description="JPEG、PNG 或 PDF")],
+    session: SessionDep,
+    user: HazardWriter,
+    clock: ClockDep,
+    settings: SettingsDep,
+    purpose: Annotated[Purpose, Form()] = Purpose.HAZARD,
+) -> AttachmentOut:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.evidence_max_bytes + _OVERHEAD:
+        raise service.TooLarge(
+            f"文件过大：单个文件不得超过 {settings.evidence_max_bytes // 1024} KB"
+        )
+    now = clock.now()
+    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
+    guard(Action.ATTACH_EVIDENCE, status=h.status, role=user.role)
+    attachment = await service.store(
+        file,
+        session=session,
+        hazard_id=h.id,
+        purpose=purpose,
+        user_id=user.id,
+        now=now,
+        evidence_dir=settings.evidence_dir,
+        max_bytes=settings.evidence_max_bytes,
+        allowed_types=settings.evidence_types,
+    )
+    before = snapshot(h)
+    audit_only(
+        session,
+        h,
+        action="hazard.evidence_attached",
+        user=user,
+        now=now,
+        before=before,
+        after=before
+        | {
+            "attachment": {
+                "id": attachment.id,
+                "purpose": attachment.purpose,
+                "sha256": attachment.sha256,
+                "size": attachment.size,
+            }
+        },
+    )
+    await session.commit()
+    return AttachmentOut.model_validate(attachment)
+
+
+@router.get("/hazards/{hazard_id}/attachments", summary="佐证材料列表")
+async def list_attachments(
+    hazard_id: HazardId, session: SessionDep, user: HazardReader
+) -> list[AttachmentOut]:
+    h = await get_scoped(session=session, user=user, hazard_id=hazard_id)
+    return [
+        AttachmentOut.model_validate(a)
+        for a in await service.for_hazard(session=session, hazard_id=h.id)
+    ]
+
+
+@router.get("/attachments/{attachment_id}/content", summary="下载佐证材料")
+async def download(
+    attachment_id: Annotated[str, PathParam(min_length=1, max_length=36)],
+    session: SessionDep,
+    user: HazardReader,
+    settings: SettingsDep,
+) -> FileResponse:
+    visible = scoped(user).with_only_columns(Hazard.id)
+    attachment = await session.scalar(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.hazard_id.in_(visible))
+    )
+    if attachment is None:
+        raise NotFound("佐证材料不存在或不在您的管辖范围内")
+    path = Path(settings.evidence_dir) / attachment.stored_path
+    if not path.is_file():
+        raise NotFound("佐证材料文件已丢失，请联系管理员")
+    return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename)

@@ -1,0 +1,78 @@
+"""Extension requests (延期申请) and their decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.hazard_api.db import Base
+from services.hazard_api.hazards.schemas import Days
+from services.hazard_api.hazards.schemas import Text as BodyText
+from shared.contract import DeadlineKind
+from shared.db import UTCDateTime
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"  # 待审批
+    APPROVED = "approved"  # 已批准
+    REJECTED = "rejected"  # 已驳回
+
+
+class Extension(Base):
+    __tablename__ = "extensions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hazard_id: Mapped[str] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    days: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    previous_deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    proposed_deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by_user_id: Mapped[str] = mapped_column(String(36))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_user_id: Mapped[str | None] = mapped_column(String(36))
+    opinion: Mapped[str | None] = mapped_column(Text)
+
+
+class ExtensionIn(BaseModel):
+    """Extend the deadline by `days` counted from the current deadline (default: its kind)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: BodyText
+    days: Days
+    kind: DeadlineKind | None = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    opinion: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ExtensionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    hazard_id: str
+    reason: str
+    days: int
+    kind: DeadlineKind
+    previous_deadline_at: datetime
+    proposed_deadline_at: datetime
+    provisional: bool
+    status: ExtensionStatus
+    requested_at: datetime
+    requested_by_user_id: str
+    decided_at: datetime | None
+    decided_by_user_id: str | None
+    opinion: str | None

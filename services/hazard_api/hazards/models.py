@@ -1,0 +1,132 @@
+"""Hazard records (事故隐患) and major-hazard treatment plans (治理方案): tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.hazard_api.db import Base
+from shared.db import UTCDateTime
+
+ID = String(36)
+
+
+class HazardSource(StrEnum):
+    SELF_CHECK = "self_check"  # 企业自查
+    INSPECTION = "inspection"  # 监管检查
+    COMPLAINT = "complaint"  # 举报、热线
+    SUPERVISION = "supervision"  # 督查
+
+
+class Hazard(Base):
+    __tablename__ = "hazards"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # 隐患编号
+    # The unit with the hazard, and its facts as they were at intake (events carry them).
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_name: Mapped[str] = mapped_column(String(100))
+    area_code: Mapped[str] = mapped_column(String(6))
+    industry_code: Mapped[str | None] = mapped_column(String(10))
+    township_id: Mapped[str | None] = mapped_column(ID, index=True)
+    department_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    location: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str | None] = mapped_column(String(10))
+    grade: Mapped[int | None] = mapped_column(Integer)
+    criterion_id: Mapped[str | None] = mapped_column(String(40))
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reported_by_user_id: Mapped[str] = mapped_column(ID)
+    reported_by_person_id: Mapped[str | None] = mapped_column(ID)
+    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    classified_by_user_id: Mapped[str | None] = mapped_column(ID)
+    # 整改期限: the end of a Shanghai day, with how it was counted.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadline_kind: Mapped[str | None] = mapped_column(String(20))
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    original_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rectification_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)  # 立查立改
+    rectification_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rectification_reported_by_user_id: Mapped[str | None] = mapped_column(ID)
+    rectification_reported_by_person_id: Mapped[str | None] = mapped_column(ID)
+    acceptance_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    funds_spent: Mapped[int] = mapped_column(Integer, default=0)  # 元
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_user_id: Mapped[str | None] = mapped_column(ID)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_user_id: Mapped[str | None] = mapped_column(ID)
+    # 挂牌督办
+    listing_level: Mapped[str | None] = mapped_column(String(10))
+    listing_body_id: Mapped[str | None] = mapped_column(ID)
+    listing_body_name: Mapped[str | None] = mapped_column(String(100))
+    listing_notice_no: Mapped[str | None] = mapped_column(String(60))
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    listing_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    delisting_notice_no: Mapped[str | None] = mapped_column(String(60))
+    # Head of this hazard's audit chain (see audit.models).
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+Index("ix_hazards_status_deadline", Hazard.status, Hazard.deadline_at)
+
+
+class TreatmentPlan(Base):
+    """治理方案 of a major hazard: the six parts (16号令 第十五条)."""
+
+    __tablename__ = "treatment_plans"
+
+    hazard_id: Mapped[str] = mapped_column(
+        ForeignKey("hazards.id", ondelete="CASCADE"), primary_key=True
+    )
+    goal_and_tasks: Mapped[str] = mapped_column(Text)  # 治理的目标和任务
+    methods_and_measures: Mapped[str] = mapped_column(Text)  # 采取的方法和措施
+    funds_and_materials: Mapped[str] = mapped_column(Text)  # 经费和物资的落实
+    organisation_and_persons: Mapped[str] = mapped_column(Text)  # 负责治理的机构和人员
+    time_limit: Mapped[str] = mapped_column(Text)  # 治理的时限和要求
+    safety_and_emergency: Mapped[str] = mapped_column(Text)  # 安全措施和应急预案
+    funds_budget: Mapped[int] = mapped_column(Integer, default=0)  # 元
+    responsible_person: Mapped[str] = mapped_column(String(50))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by_user_id: Mapped[str] = mapped_column(ID)
+
+
+def snapshot(h: Hazard) -> dict[str, Any]:
+    """The audited state of a hazard (JSON-safe, stable across databases)."""
+
+    def iso(v: datetime | None) -> str | None:
+        return v.isoformat() if v is not None else None
+
+    return {
+        "status": h.status,
+        "level": h.level,
+        "grade": h.grade,
+        "criterion_id": h.criterion_id,
+        "unit_id": h.unit_id,
+        "description": h.description,
+        "location": h.location,
+        "source": h.source,
+        "found_at": iso(h.found_at),
+        "deadline_at": iso(h.deadline_at),
+        "deadline_kind": h.deadline_kind,
+        "deadline_provisional": h.deadline_provisional,
+        "listing_level": h.listing_level,
+        "listing_body_id": h.listing_body_id,
+        "listing_notice_no": h.listing_notice_no,
+        "listing_published": h.listing_published,
+        "acceptance_due_at": iso(h.acceptance_due_at),
+        "funds_spent": h.funds_spent,
+        "closed_at": iso(h.closed_at),
+    }

@@ -1,0 +1,151 @@
+"""Request and response bodies of the hazard lifecycle (validated at the edge)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from services.hazard_api.hazards.models import HazardSource
+from shared.contract import DeadlineKind, HazardLevel, HazardStatus, ListingLevel
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+NoticeNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+EntityId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+Yuan = Annotated[int, Field(ge=0, le=10_000_000_000)]
+Days = Annotated[int, Field(ge=1, le=365)]
+AttachmentIds = Annotated[list[EntityId], Field(min_length=1, max_length=50)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HazardIn(_In):
+    """登记隐患. An enterprise account reports for its own unit when `unit_id` is left out."""
+
+    unit_id: EntityId | None = None
+    location: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    description: Text
+    source: HazardSource
+    found_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _gps_pair(self) -> HazardIn:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("经纬度须同时填写或同时不填")
+        return self
+
+
+class ClassifyIn(_In):
+    """判定: a major hazard needs its grade (1–3) and the criterion it falls under."""
+
+    level: HazardLevel
+    grade: int | None = Field(default=None, ge=1, le=3)
+    criterion_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    deadline_days: Days | None = None
+    deadline_kind: DeadlineKind | None = None
+
+    @model_validator(mode="after")
+    def _major_needs_grade(self) -> ClassifyIn:
+        if self.level == HazardLevel.MAJOR and (self.grade is None or self.criterion_id is None):
+            raise ValueError("重大事故隐患须填写分级（1-3级）和判定依据")
+        if self.level == HazardLevel.GENERAL and self.grade is not None:
+            raise ValueError("一般事故隐患不分级")
+        return self
+
+
+class PlanIn(_In):
+    """治理方案, six parts."""
+
+    goal_and_tasks: Text
+    methods_and_measures: Text
+    funds_and_materials: Text
+    organisation_and_persons: Text
+    time_limit: Text
+    safety_and_emergency: Text
+    funds_budget: Yuan = 0
+    responsible_person: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+    ]
+
+
+class NoteIn(_In):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class RectifiedIn(_In):
+    """申请验收 (or 立查立改): what was done, what it cost, and the evidence uploaded for it."""
+
+    summary: Text
+    funds_spent: Yuan = 0
+    attachment_ids: AttachmentIds
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    goal_and_tasks: str
+    methods_and_measures: str
+    funds_and_materials: str
+    organisation_and_persons: str
+    time_limit: str
+    safety_and_emergency: str
+    funds_budget: int
+    responsible_person: str
+    submitted_at: datetime
+
+
+class HazardOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    unit_id: str
+    unit_name: str
+    area_code: str
+    industry_code: str | None
+    township_id: str | None
+    department_ids: list[str]
+    location: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    source: HazardSource
+    status: HazardStatus
+    level: HazardLevel | None
+    grade: int | None
+    criterion_id: str | None
+    found_at: datetime
+    reported_at: datetime
+    classified_at: datetime | None
+    deadline_at: datetime | None
+    deadline_kind: DeadlineKind | None
+    deadline_days: int | None
+    deadline_provisional: bool
+    original_deadline_at: datetime | None
+    overdue: bool = False
+    on_the_spot: bool
+    rectification_reported_at: datetime | None
+    acceptance_due_at: datetime | None
+    funds_spent: int
+    accepted_at: datetime | None
+    closed_at: datetime | None
+    listing_level: ListingLevel | None
+    listing_body_id: str | None
+    listing_body_name: str | None
+    listing_notice_no: str | None
+    listed_at: datetime | None
+    listing_published: bool
+    delisting_notice_no: str | None
+
+
+class HazardPage(BaseModel):
+    items: list[HazardOut]
+    total: int
+    page: int
+    page_size: int

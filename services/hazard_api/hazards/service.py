@@ -1,0 +1,184 @@
+"""Hazard queries (database only): scoped look-ups, filtered lists, event facts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.directory.models import SupervisingDepartment, Unit
+from services.hazard_api.errors import NotFound
+from services.hazard_api.hazards.models import Hazard
+from services.hazard_api.hazards.schemas import HazardOut
+from shared.contract import DeadlineKind, HazardFacts, HazardLevel, HazardStatus, ListingLevel
+
+NOT_FOUND = "隐患不存在或不在您的管辖范围内"
+# States in which a deadline is running and can be missed (逾期).
+RUNNING = (HazardStatus.CLASSIFIED.value, HazardStatus.RECTIFYING.value)
+
+
+async def get_scoped(
+    *, session: AsyncSession, user: AuthUser, hazard_id: str, lock: bool = False
+) -> Hazard:
+    """The hazard if `user` may see it; 404 otherwise (existence must not leak)."""
+    query = select(Hazard).where(Hazard.id == hazard_id, in_scope(user, Hazard.unit_id))
+    if lock:
+        query = query.with_for_update(of=Hazard)
+    hazard = await session.scalar(query)
+    if hazard is None:
+        raise NotFound(NOT_FOUND)
+    return hazard
+
+
+async def unit_with_departments(
+    *, session: AsyncSession, user: AuthUser, unit_id: str
+) -> tuple[Unit, list[str]]:
+    """The unit (in `user`'s scope) and its supervising departments, in one round trip."""
+    rows = (
+        await session.execute(
+            select(Unit, SupervisingDepartment.department_id)
+            .outerjoin(SupervisingDepartment, SupervisingDepartment.enterprise_id == Unit.id)
+            .where(Unit.id == unit_id, in_scope(user, Unit.id))
+        )
+    ).all()
+    if not rows:
+        raise NotFound("单位不存在或不在您的管辖范围内")
+    return rows[0][0], sorted(r[1] for r in rows if r[1] is not None)
+
+
+def facts(h: Hazard, *, actor_person_id: str | None) -> HazardFacts:
+    return HazardFacts(
+        hazard_id=h.id,
+        code=h.code,
+        status=HazardStatus(h.status),
+        level=HazardLevel(h.level) if h.level else None,
+        grade=h.grade,
+        unit_id=h.unit_id,
+        unit_name=h.unit_name,
+        area_code=h.area_code,
+        industry_code=h.industry_code,
+        township_id=h.township_id,
+        department_ids=list(h.department_ids or []),
+        description=h.description,
+        deadline_at=h.deadline_at,
+        deadline_kind=DeadlineKind(h.deadline_kind) if h.deadline_kind else None,
+        deadline_provisional=h.deadline_provisional,
+        listing_level=ListingLevel(h.listing_level) if h.listing_level else None,
+        listing_body_id=h.listing_body_id,
+        listed_at=h.listed_at,
+        classified_at=h.classified_at,
+        rectification_reported_at=h.rectification_reported_at,
+        acceptance_due_at=h.acceptance_due_at,
+        actor_person_id=actor_person_id,
+    )
+
+
+def is_overdue(h: Hazard, now: datetime) -> bool:
+    return h.status in RUNNING and h.deadline_at is not None and h.deadline_at < now
+
+
+def hazard_out(h: Hazard, now: datetime) -> HazardOut:
+    out = HazardOut.model_validate(h)
+    out.overdue = is_overdue(h, now)
+    return out
+
+
+class SortKey(StrEnum):
+    FOUND_AT = "found_at"
+    FOUND_AT_DESC = "-found_at"
+    DEADLINE_AT = "deadline_at"
+    DEADLINE_AT_DESC = "-deadline_at"
+    REPORTED_AT = "reported_at"
+    REPORTED_AT_DESC = "-reported_at"
+    GRADE = "grade"
+
+
+class HazardFilter(BaseModel):
+    """Query parameters of `GET /hazards`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: HazardStatus | None = None
+    level: HazardLevel | None = None
+    grade: int | None = Field(default=None, ge=1, le=3)
+    overdue: bool | None = None
+    listed: bool | None = None
+    listing_level: ListingLevel | None = None
+    township_id: str | None = Field(default=None, max_length=36)
+    department_id: str | None = Field(default=None, max_length=36)
+    unit_id: str | None = Field(default=None, max_length=36)
+    industry_code: str | None = Field(default=None, max_length=10)  # GB/T 4754 prefix
+    deadline_from: AwareDatetime | None = None
+    deadline_to: AwareDatetime | None = None
+    sort: SortKey = SortKey.FOUND_AT_DESC
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+def _conditions(f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
+    c: list[ColumnElement[bool]] = []
+    if f.status is not None:
+        c.append(Hazard.status == f.status.value)
+    if f.level is not None:
+        c.append(Hazard.level == f.level.value)
+    if f.grade is not None:
+        c.append(Hazard.grade == f.grade)
+    if f.overdue is not None:
+        late = Hazard.status.in_(RUNNING) & (Hazard.deadline_at < now)
+        c.append(late if f.overdue else ~late)
+    if f.listed is not None:
+        c.append(Hazard.listing_level.is_not(None) if f.listed else Hazard.listing_level.is_(None))
+    if f.listing_level is not None:
+        c.append(Hazard.listing_level == f.listing_level.value)
+    if f.township_id is not None:
+        c.append(Hazard.township_id == f.township_id)
+    if f.department_id is not None:
+        supervised = select(SupervisingDepartment.enterprise_id).where(
+            SupervisingDepartment.department_id == f.department_id
+        )
+        c.append(Hazard.unit_id.in_(supervised))
+    if f.unit_id is not None:
+        c.append(Hazard.unit_id == f.unit_id)
+    if f.industry_code is not None:
+        c.append(Hazard.industry_code.startswith(f.industry_code.upper(), autoescape=True))
+    if f.deadline_from is not None:
+        c.append(Hazard.deadline_at >= f.deadline_from)
+    if f.deadline_to is not None:
+        c.append(Hazard.deadline_at <= f.deadline_to)
+    return c
+
+
+_ORDER: dict[SortKey, Any] = {
+    SortKey.FOUND_AT: Hazard.found_at.asc(),
+    SortKey.FOUND_AT_DESC: Hazard.found_at.desc(),
+    SortKey.DEADLINE_AT: Hazard.deadline_at.asc().nulls_last(),
+    SortKey.DEADLINE_AT_DESC: Hazard.deadline_at.desc().nulls_last(),
+    SortKey.REPORTED_AT: Hazard.reported_at.asc(),
+    SortKey.REPORTED_AT_DESC: Hazard.reported_at.desc(),
+    SortKey.GRADE: Hazard.grade.asc().nulls_last(),
+}
+
+
+def scoped(user: AuthUser) -> Select[Hazard]:
+    return select(Hazard).where(in_scope(user, Hazard.unit_id))
+
+
+async def list_hazards(
+    *, session: AsyncSession, user: AuthUser, f: HazardFilter, now: datetime
+) -> tuple[list[Hazard], int]:
+    conditions = [in_scope(user, Hazard.unit_id), *_conditions(f, now)]
+    total = await session.scalar(select(func.count()).select_from(Hazard).where(*conditions))
+    rows = await session.scalars(
+        select(Hazard)
+        .where(*conditions)
+        .order_by(_ORDER[f.sort], Hazard.id)
+        .offset((f.page - 1) * f.page_size)
+        .limit(f.page_size)
+    )
+    return list(rows), int(total or 0)

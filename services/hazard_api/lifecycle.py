@@ -1,0 +1,60 @@
+"""The hazard lifecycle's wiring into the app: its tables, routers and timeline consumer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.hazard_api.config import Settings
+from shared.clock import Clock
+from shared.consumer import ConsumerRunner
+
+
+def import_lifecycle_models() -> None:
+    from services.hazard_api.acceptance import models as _acceptance  # noqa: F401
+    from services.hazard_api.audit import models as _audit  # noqa: F401
+    from services.hazard_api.evidence import models as _evidence  # noqa: F401
+    from services.hazard_api.extensions import models as _extensions  # noqa: F401
+    from services.hazard_api.hazards import models as _hazards  # noqa: F401
+    from services.hazard_api.timeline import models as _timeline  # noqa: F401
+
+
+def lifecycle_routers() -> list[APIRouter]:
+    from services.hazard_api.acceptance.views import router as acceptance
+    from services.hazard_api.audit.views import router as audit
+    from services.hazard_api.criteria.views import router as criteria
+    from services.hazard_api.evidence.views import router as evidence
+    from services.hazard_api.extensions.views import router as extensions
+    from services.hazard_api.hazards.views import router as hazards
+    from services.hazard_api.listing.views import router as listing
+    from services.hazard_api.statistics.views import router as statistics
+    from services.hazard_api.timeline.views import router as timeline
+
+    return [
+        criteria,
+        hazards,
+        listing,
+        extensions,
+        acceptance,
+        evidence,
+        timeline,
+        audit,
+        statistics,
+    ]
+
+
+async def start_timeline(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> ConsumerRunner | None:
+    if not settings.timeline_consumer:
+        return None
+    from services.hazard_api.timeline.flows import timeline_consumer
+
+    runner = timeline_consumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        sessionmaker=sessionmaker,
+        session_timeout_ms=settings.timeline_session_timeout_ms,
+        clock=clock,
+    )
+    await runner.start()
+    return runner
