@@ -117,10 +117,11 @@ def timeline_consumer(
     bootstrap_servers: str,
     sessionmaker: async_sessionmaker[AsyncSession],
     session_timeout_ms: int,
+    name: str = CONSUMER_NAME,
     **kwargs: Any,
 ) -> ConsumerRunner:
     return ConsumerRunner(
-        name=CONSUMER_NAME,
+        name=name,
         topics=[ESCALATION_EVENTS, NOTIFICATION_EVENTS],
         bootstrap_servers=bootstrap_servers,
         sessionmaker=sessionmaker,

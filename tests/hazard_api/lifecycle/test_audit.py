@@ -55,7 +55,9 @@ async def test_deleted_last_row_is_detected_against_the_chain_head(api: Api, app
     a, _b = await _two_hazards(api)
     async with app.state.sessionmaker() as session, session.begin():
         last = await session.scalar(
-            select(AuditRow.id).where(AuditRow.chain_key == f"hazard:{a}").order_by(AuditRow.seq.desc())
+            select(AuditRow.id)
+            .where(AuditRow.chain_key == f"hazard:{a}")
+            .order_by(AuditRow.seq.desc())
         )
         await session.execute(delete(AuditRow).where(AuditRow.id == last))
     bad = (await api.as_("office").get("/audit/verify")).json()

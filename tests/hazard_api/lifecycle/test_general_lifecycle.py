@@ -17,7 +17,11 @@ async def test_general_hazard_reported_fixed_accepted_closed(
     assert created.status_code == 201, created.text
     h = created.json()
     hid = h["id"]
-    assert (h["status"], h["unit_id"], h["unit_name"]) == ("reported", "ent-jiancheng", "建成建筑工程有限公司")
+    assert (h["status"], h["unit_id"], h["unit_name"]) == (
+        "reported",
+        "ent-jiancheng",
+        "建成建筑工程有限公司",
+    )
     assert h["township_id"] == "tw-matoupu" and h["department_ids"] == ["dep-zhujian"]
 
     classified = await ent.post(
@@ -28,16 +32,25 @@ async def test_general_hazard_reported_fixed_accepted_closed(
     body = classified.json()
     assert body["status"] == "classified" and body["deadline_kind"] == "working_days"
     # Friday 2026-03-06 + 5 working days = Friday 2026-03-13, end of day in Shanghai.
-    assert datetime.fromisoformat(body["deadline_at"]).isoformat() == "2026-03-13T15:59:59.999999+00:00"
+    assert (
+        datetime.fromisoformat(body["deadline_at"]).isoformat()
+        == "2026-03-13T15:59:59.999999+00:00"
+    )
     assert body["deadline_provisional"] is False
 
-    assert (await ent.post(f"/hazards/{hid}/start-rectification", {})).json()["status"] == "rectifying"
+    assert (await ent.post(f"/hazards/{hid}/start-rectification", {})).json()[
+        "status"
+    ] == "rectifying"
     clock.advance(hours=2)
     photo = await ent.upload(hid, purpose="acceptance")
     assert photo.status_code == 201, photo.text
     reported = await ent.post(
         f"/hazards/{hid}/rectification-report",
-        {"summary": "已补齐连墙件并复查", "funds_spent": 3000, "attachment_ids": [photo.json()["id"]]},
+        {
+            "summary": "已补齐连墙件并复查",
+            "funds_spent": 3000,
+            "attachment_ids": [photo.json()["id"]],
+        },
     )
     assert reported.status_code == 200, reported.text
     assert reported.json()["status"] == "rectification_reported"
@@ -47,7 +60,9 @@ async def test_general_hazard_reported_fixed_accepted_closed(
     # The enterprise may not accept its own work; the supervising department does.
     denied = await ent.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "自验合格"})
     assert denied.status_code == 403
-    passed = await dept.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "现场复查合格"})
+    passed = await dept.post(
+        f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "现场复查合格"}
+    )
     assert passed.status_code == 200, passed.text
     closed = await dept2.post(f"/hazards/{hid}/close", {"note": "销号"})
     assert closed.status_code == 200, closed.text
@@ -80,17 +95,27 @@ async def test_on_the_spot_fix_still_needs_someone_else_to_accept(
     assert missing.status_code == 422
     photo = (await ent.upload(hid, purpose="acceptance")).json()
     fixed = await ent.post(
-        f"/hazards/{hid}/rectified-on-spot", {"summary": "当场清理完毕", "attachment_ids": [photo["id"]]}
+        f"/hazards/{hid}/rectified-on-spot",
+        {"summary": "当场清理完毕", "attachment_ids": [photo["id"]]},
     )
     assert fixed.status_code == 200, fixed.text
     assert fixed.json() | {} and fixed.json()["status"] == "rectification_reported"
     assert fixed.json()["level"] == "general" and fixed.json()["on_the_spot"] is True
-    assert (await ent.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "好"})).status_code == 403
-    accepted = await office.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "复核合格"})
+    assert (
+        await ent.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "好"})
+    ).status_code == 403
+    accepted = await office.post(
+        f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "复核合格"}
+    )
     assert accepted.status_code == 200, accepted.text
     assert (await office.post(f"/hazards/{hid}/close", {})).json()["status"] == "closed"
     events = [e.payload["event"] for e in await outbox_events(hid)]
-    assert events == ["hazard.reported", "hazard.rectification_reported", "hazard.accepted", "hazard.closed"]
+    assert events == [
+        "hazard.reported",
+        "hazard.rectification_reported",
+        "hazard.accepted",
+        "hazard.closed",
+    ]
 
 
 async def test_the_person_who_reported_the_rectification_cannot_accept_it(api: Api) -> None:
@@ -101,7 +126,8 @@ async def test_the_person_who_reported_the_rectification_cannot_accept_it(api: A
     photo = (await dept.upload(hid, data=b"%PDF-1.7\n...", name="整改报告.pdf")).json()
     assert photo["content_type"] == "application/pdf"
     await dept.post(
-        f"/hazards/{hid}/rectification-report", {"summary": "督促整改完成", "attachment_ids": [photo["id"]]}
+        f"/hazards/{hid}/rectification-report",
+        {"summary": "督促整改完成", "attachment_ids": [photo["id"]]},
     )
     refused = await dept.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "合格"})
     assert refused.status_code == 403

@@ -66,7 +66,9 @@ async def test_outside_scope_is_404_and_looks_like_a_missing_hazard(api: Api) ->
         missing = await me.get("/hazards/no-such-hazard")
         assert missing.json() == (await me.get(f"/hazards/{hid}")).json()
     # Reporting for a unit outside one's scope is refused the same way.
-    assert (await api.as_("daping").post("/hazards", HAZARD | {"unit_id": "ent-jiancheng"})).status_code == 404
+    assert (
+        await api.as_("daping").post("/hazards", HAZARD | {"unit_id": "ent-jiancheng"})
+    ).status_code == 404
 
 
 async def test_integration_clients_need_the_write_scope(api: Api) -> None:

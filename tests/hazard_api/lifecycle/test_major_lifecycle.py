@@ -35,13 +35,17 @@ async def test_major_hazard_full_lifecycle(
     # No rectification without the six-part treatment plan.
     early = await ent.post(f"/hazards/{hid}/start-rectification", {})
     assert early.status_code == 409 and "治理方案" in early.json()["detail"]
-    partial = await ent.put(f"/hazards/{hid}/plan", {k: v for k, v in PLAN.items() if k != "time_limit"})
+    partial = await ent.put(
+        f"/hazards/{hid}/plan", {k: v for k, v in PLAN.items() if k != "time_limit"}
+    )
     assert partial.status_code == 422
     plan = await ent.put(f"/hazards/{hid}/plan", PLAN)
     assert plan.status_code == 200, plan.text
 
     # Listing: county level from grade 3, 60-day default deadline, at most 90.
-    too_long = await office.post(f"/hazards/{hid}/listing", {"notice_no": "演安委〔2026〕1号", "deadline_days": 91})
+    too_long = await office.post(
+        f"/hazards/{hid}/listing", {"notice_no": "演安委〔2026〕1号", "deadline_days": 91}
+    )
     assert too_long.status_code == 422
     assert (await ent.post(f"/hazards/{hid}/listing", {"notice_no": "x"})).status_code == 403
     listed = await office.post(
@@ -53,17 +57,23 @@ async def test_major_hazard_full_lifecycle(
     assert body["listing_published"] is True and body["deadline_kind"] == "calendar_days"
     assert body["deadline_at"].startswith("2026-05-05T15:59:59")  # 2026-03-06 + 60 days
 
-    assert (await ent.post(f"/hazards/{hid}/start-rectification", {"note": "停止涉药作业"})).status_code == 200
+    assert (
+        await ent.post(f"/hazards/{hid}/start-rectification", {"note": "停止涉药作业"})
+    ).status_code == 200
 
     # Extension: requested by the unit, decided by the listing body (not the township).
-    ext = await ent.post(f"/hazards/{hid}/extensions", {"reason": "防护土堤施工受雨季影响", "days": 15})
+    ext = await ent.post(
+        f"/hazards/{hid}/extensions", {"reason": "防护土堤施工受雨季影响", "days": 15}
+    )
     assert ext.status_code == 201, ext.text
     ext_id = ext.json()["id"]
     assert ext.json()["proposed_deadline_at"].startswith("2026-05-20T15:59:59")
     again = await ent.post(f"/hazards/{hid}/extensions", {"reason": "再延", "days": 5})
     assert again.status_code == 409
     decision = {"approve": True, "opinion": "同意延期15日"}
-    assert (await township.post(f"/hazards/{hid}/extensions/{ext_id}/decision", decision)).status_code == 403
+    assert (
+        await township.post(f"/hazards/{hid}/extensions/{ext_id}/decision", decision)
+    ).status_code == 403
     approved = await office.post(f"/hazards/{hid}/extensions/{ext_id}/decision", decision)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     detail = (await ent.get(f"/hazards/{hid}")).json()
@@ -73,7 +83,9 @@ async def test_major_hazard_full_lifecycle(
     assert detail["plan"]["responsible_person"] == "张红星"
 
     # Delisting before acceptance is refused with the state it needs.
-    early_close = await office.post(f"/hazards/{hid}/close", {"delisting_notice_no": "演安委〔2026〕9号"})
+    early_close = await office.post(
+        f"/hazards/{hid}/close", {"delisting_notice_no": "演安委〔2026〕9号"}
+    )
     assert early_close.status_code == 409
     assert early_close.json()["detail"] == "销号需要隐患处于“验收通过”状态，当前为“整改中”"
 
@@ -100,10 +112,16 @@ async def test_major_hazard_full_lifecycle(
     photo2 = (await ent.upload(hid, purpose="acceptance")).json()
     reapplied = await ent.post(
         f"/hazards/{hid}/rectification-report",
-        {"summary": "防护屏障已按设计修复", "funds_spent": 120000, "attachment_ids": [photo2["id"]]},
+        {
+            "summary": "防护屏障已按设计修复",
+            "funds_spent": 120000,
+            "attachment_ids": [photo2["id"]],
+        },
     )
     assert reapplied.status_code == 200
-    passed = await office2.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "现场验收合格"})
+    passed = await office2.post(
+        f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "现场验收合格"}
+    )
     assert passed.status_code == 200, passed.text
 
     # Delisting needs the notice number; a department may not delist a county listing.
@@ -112,7 +130,10 @@ async def test_major_hazard_full_lifecycle(
         f"/hazards/{hid}/close", {"delisting_notice_no": "演安委〔2026〕9号", "published": True}
     )
     assert closed.status_code == 200, closed.text
-    assert closed.json()["status"] == "closed" and closed.json()["delisting_notice_no"] == "演安委〔2026〕9号"
+    assert (
+        closed.json()["status"] == "closed"
+        and closed.json()["delisting_notice_no"] == "演安委〔2026〕9号"
+    )
 
     rounds = (await office.get(f"/hazards/{hid}")).json()["acceptances"]
     assert [(r["round"], r["passed"]) for r in rounds] == [(1, False), (2, True)]
@@ -132,7 +153,11 @@ async def test_major_hazard_full_lifecycle(
         "hazard.closed",
     ]
     listed_facts = events[2].facts
-    assert (listed_facts.level, listed_facts.grade, listed_facts.listing_level) == ("major", 3, "county")
+    assert (listed_facts.level, listed_facts.grade, listed_facts.listing_level) == (
+        "major",
+        3,
+        "county",
+    )
     assert listed_facts.listing_body_id == "dep-yingji" and listed_facts.listed_at is not None
     assert events[5].facts.deadline_at is not None
     assert events[5].facts.deadline_at.isoformat().startswith("2026-05-20T15:59:59")
@@ -140,10 +165,16 @@ async def test_major_hazard_full_lifecycle(
 
 async def test_listing_is_raised_a_level_and_extension_lead_time_is_enforced(api: Api) -> None:
     ent, office = api.as_("huayu"), api.as_("office")
-    hid = (await ent.post("/hazards", HAZARD | {"description": "重点监管危险化工工艺未实现自动化控制"})).json()["id"]
-    await office.post(f"/hazards/{hid}/classify", {"level": "major", "grade": 2, "criterion_id": "HG-04"})
+    hid = (
+        await ent.post("/hazards", HAZARD | {"description": "重点监管危险化工工艺未实现自动化控制"})
+    ).json()["id"]
+    await office.post(
+        f"/hazards/{hid}/classify", {"level": "major", "grade": 2, "criterion_id": "HG-04"}
+    )
     assert (await ent.put(f"/hazards/{hid}/plan", PLAN)).status_code == 200
-    listed = await office.post(f"/hazards/{hid}/listing", {"notice_no": "市安委〔2026〕3号", "deadline_days": 20})
+    listed = await office.post(
+        f"/hazards/{hid}/listing", {"notice_no": "市安委〔2026〕3号", "deadline_days": 20}
+    )
     assert listed.json()["listing_level"] == "city"  # grade 2 → city
     raised = await office.post(f"/hazards/{hid}/listing/raise", {"reason": "逾期未整改，提级督办"})
     assert raised.status_code == 200 and raised.json()["listing_level"] == "province"
