@@ -23,3 +23,6 @@ def import_models() -> None:
     """Register every table on `Base.metadata` (Alembic and tests need them all)."""
     from services.hazard_api.auth import models as _auth  # noqa: F401
     from services.hazard_api.directory import models as _directory  # noqa: F401
+    from services.hazard_api.lifecycle import import_lifecycle_models
+
+    import_lifecycle_models()

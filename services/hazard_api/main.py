@@ -16,6 +16,7 @@ from services.hazard_api.config import Settings
 from services.hazard_api.db import import_models, outbox_tables
 from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
+from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
 from shared.clock import Clock
 from shared.db import make_engine, make_sessionmaker
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
@@ -41,9 +42,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
             await relay.start()
         app.state.relay = relay
+        timeline = await start_timeline(settings, app.state.sessionmaker, clock)
         try:
             yield
         finally:
+            if timeline is not None:
+                await timeline.stop()
             if relay is not None:
                 await relay.stop()
             await engine.dispose()
@@ -68,6 +72,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.include_router(auth_router)
     app.include_router(directory_router)
+    for router in lifecycle_routers():
+        app.include_router(router)
     install_error_handlers(app)
     install_domain_error_handlers(app)
     return app
