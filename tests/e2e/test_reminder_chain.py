@@ -1,0 +1,380 @@
+"""A major hazard from a township clerk's report to a county leader's phone, and back to 销号.
+
+The three services run as separate processes (`duban run`), time moves for all of them through
+the clock offset file, texts go to the Aliyun SMS emulator and emails to an SMTP server. The
+same scenario runs on the embedded configuration (SQLite files, `duban run`'s own tansu broker
+and SMTP sink) and on PostgreSQL with an external broker and SMTP server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from shared.broker import EmbeddedBroker, free_port
+from tests.conftest import DatabaseFactory
+from tests.e2e.harness import (
+    Mailbox,
+    VirtualClock,
+    aliyun_provider,
+    eventually,
+    providers_env,
+)
+from tests.e2e.stack import Stack
+from tests.notification import emulators
+
+PASSWORD = "duban-demo-2026"
+# Monday 2026-03-09, 09:30 in Shanghai: an ordinary working week (official calendar).
+START = datetime(2026, 3, 9, 1, 30, tzinfo=UTC)
+DIGEST_WINDOW = timedelta(seconds=600)  # the notification service's default window
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+PLAN = {
+    "goal_and_tasks": "一个月内将库存药量降至核定药量以下，修复防护屏障",
+    "methods_and_measures": "清理超量成品，分批转运至合规仓库；按设计修复防护土堤",
+    "funds_and_materials": "安排整改资金12万元，防护材料已采购",
+    "organisation_and_persons": "总经理张红星为第一责任人，安全管理员李安具体负责",
+    "time_limit": "2026年3月23日前完成，每周报告进度",
+    "safety_and_emergency": "整改期间停止涉药作业，设置警戒区，落实应急预案和应急物资",
+    "funds_budget": 120000,
+    "responsible_person": "张红星",
+}
+
+
+@dataclass
+class World:
+    stack: Stack
+    clock: VirtualClock
+    sms: emulators.Emulator
+    mailbox: Mailbox
+    client: httpx.AsyncClient
+    tokens: dict[str, dict[str, str]]
+
+    async def as_(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            r = await self.client.post(
+                self.stack.url("hazard_api") + "/auth/token",
+                data={"username": username, "password": PASSWORD},
+            )
+            assert r.status_code == 200, r.text
+            self.tokens[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return self.tokens[username]
+
+    async def api(self, method: str, path: str, user: str, **kw: Any) -> Any:
+        url = self.stack.url("hazard_api") + path
+        r = await self.client.request(method, url, headers=await self.as_(user), **kw)
+        if r.status_code == 401:  # the token expired while time moved on: log in again
+            del self.tokens[user]
+            r = await self.client.request(method, url, headers=await self.as_(user), **kw)
+        assert r.status_code in (200, 201), f"{method} {path} as {user}: {r.status_code} {r.text}"
+        return r.json()
+
+    async def case(self, hazard_id: str) -> dict[str, Any] | None:
+        r = await self.client.get(f"{self.stack.url('escalation')}/cases/{hazard_id}")
+        if r.status_code == 404:
+            return None
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    def phones_texted(self, since: int = 0) -> set[str]:
+        return {a.phone for a in self.sms.accepted[since:]}
+
+
+@contextlib.asynccontextmanager
+async def world(
+    tmp_path: Path, extra_env: dict[str, str], mailbox: Mailbox
+) -> AsyncIterator[World]:
+    clock = VirtualClock(tmp_path / "clock-offset")
+    clock.set(START)
+    async with emulators.serve("aliyun") as aliyun:
+        env = {
+            "DUBAN_CLOCK_OFFSET_FILE": str(clock.path),
+            "NOTIFICATION_SMS_PROVIDERS": providers_env(aliyun_provider(aliyun.url)),
+            **extra_env,
+        }
+        stack = Stack(tmp_path / "stack", extra_env=env)
+        if mailbox.directory is not None:  # `duban run`'s own SMTP sink writes the files
+            mailbox.directory = stack.mail_dir
+        await stack.start()
+        try:
+            async with httpx.AsyncClient(timeout=30) as client:
+                yield World(stack, clock, aliyun.emulator, mailbox, client, {})
+        except BaseException:
+            print(stack.output()[-20000:])  # shown by pytest for the failed test
+            print("SMS emulator:", aliyun.emulator.requests, aliyun.emulator.rejected)
+            for a in aliyun.emulator.accepted:
+                print("  SMS", a.at, a.phone, a.template, a.params)
+            raise
+        finally:
+            code = await stack.stop()
+            assert code == 0, stack.output()[-4000:]
+            assert "Traceback" not in stack.output(), stack.output()
+
+
+async def run_scenario(w: World) -> None:
+    # ---- a township clerk (大坪乡) reports a hazard at an enterprise in its territory
+    found_at = (START - timedelta(hours=20)).isoformat()
+    hazard = await w.api(
+        "POST",
+        "/hazards",
+        "daping",
+        json={
+            "unit_id": "ent-hongxing",
+            "location": "二号库房东侧",
+            "description": "库房内存放药量超过核定药量，且防护屏障部分缺失",
+            "source": "inspection",
+            "found_at": found_at,
+        },
+    )
+    hid = hazard["id"]
+
+    # ---- the county office classifies it as major, the enterprise submits the six-part plan,
+    # the office lists it (挂牌督办, county level) with a 14-day deadline, rectification starts
+    await w.api(
+        "POST",
+        f"/hazards/{hid}/classify",
+        "office",
+        json={"level": "major", "grade": 3, "criterion_id": "YH-05"},
+    )
+    await w.api("PUT", f"/hazards/{hid}/plan", "hongxing", json=PLAN)
+    listed = await w.api(
+        "POST",
+        f"/hazards/{hid}/listing",
+        "office",
+        json={"notice_no": "演安委〔2026〕1号", "deadline_days": 14, "published": True},
+    )
+    assert listed["listing_level"] == "county"
+    await w.api("POST", f"/hazards/{hid}/start-rectification", "hongxing", json={})
+    office_list = await w.api("GET", "/hazards", "office", params={"listing_level": "county"})
+    assert hid in [h["id"] for h in office_list["items"]]
+
+    # ---- the escalation service has a case with the major-hazard policy, planned from the
+    # listing's deadline (the overdue notice falls due at the deadline itself)
+    deadline = datetime.fromisoformat(listed["deadline_at"])
+
+    async def planned() -> bool:
+        case = await w.case(hid)
+        return bool(
+            case
+            and case["state"] == "active"
+            and any(
+                s["step_key"] == "overdue_notice"
+                and datetime.fromisoformat(s["due_at"]) == deadline
+                for s in case["steps"]
+            )
+        )
+
+    await eventually(planned, "escalation case planned from the listing deadline")
+    case = await w.case(hid)
+    assert case is not None and case["policy_id"] == "county-major"
+    steps = {(s["step_key"], s["repeat_index"]): s for s in case["steps"]}
+
+    # Who answers for this enterprise (一岗双责), from hazard_api's directory.
+    chain = await w.api("GET", "/units/ent-hongxing/chain", "office")
+    by_role: dict[str, set[str]] = {}
+    for link in chain["links"]:
+        by_role.setdefault(link["role"], set()).add(link["person_id"])
+    people: dict[str, dict[str, Any]] = {}
+    for pid in {p for ps in by_role.values() for p in ps}:
+        people[pid] = await w.api("GET", f"/people/{pid}", "office")
+
+    def expected(step: dict[str, Any]) -> tuple[set[str], set[str]]:
+        persons = {p for role in step["targets"] for p in by_role.get(role, set())}
+        phones = {people[p]["mobile"] for p in persons if people[p].get("mobile")}
+        emails = {people[p]["email"] for p in persons if people[p].get("email")}
+        return phones, emails
+
+    async def fire(key: str) -> tuple[set[str], set[str]]:
+        """Move time to the step, let it fire, let its notices go; who got them."""
+        step = steps[(key, 0)]
+        texts_before, mails_before = len(w.sms.accepted), len(w.mailbox.all())
+        w.clock.set(datetime.fromisoformat(step["due_at"]) + timedelta(seconds=1))
+
+        async def fired() -> bool:
+            case = await w.case(hid)
+            return case is not None and any(
+                s["step_key"] == key and s["status"] == "done" for s in case["steps"]
+            )
+
+        await eventually(fired, f"step {key} fired")
+        phones, emails = expected(step)
+        assert phones and emails, f"nobody to tell for {key}: {step['targets']}"
+        # A normal (non-urgent) notice waits for its person's digest window: let time run on,
+        # a minute at a time, until the texts went out (at most half an hour).
+        released_by = w.clock.now() + DIGEST_WINDOW * 3
+
+        async def texted() -> bool:
+            if w.phones_texted(texts_before) >= phones:
+                return True
+            if step["urgency"] != "urgent" and w.clock.now() < released_by:
+                w.clock.advance(timedelta(minutes=1))
+            return False
+
+        await eventually(texted, f"{key}: SMS to {sorted(phones)}", within_s=120)
+        await eventually(
+            lambda: {t for m in w.mailbox.all()[mails_before:] for t in m.to} >= emails,
+            f"{key}: email to {sorted(emails)}",
+        )
+        return phones, emails
+
+    # ---- five working days before the deadline: the reminder reaches the enterprise
+    # principal, the township principal and the departments' deputies in charge
+    reminded, _ = await fire("remind_5wd")
+    assert people[next(iter(by_role["enterprise.principal"]))]["mobile"] in reminded
+    assert people[next(iter(by_role["township.principal"]))]["mobile"] in reminded
+
+    # ---- the township principal (a leader in the chain) acknowledges through the link
+    township_mobile = people[next(iter(by_role["township.principal"]))]["mobile"]
+    text = next(a for a in reversed(w.sms.accepted) if a.phone == township_mobile)
+    link = text.params["link"]
+    assert link.startswith(w.stack.url("notification") + "/a/")
+    page = await w.client.get(link)
+    assert page.status_code == 200 and "确认" in page.text
+    confirmed = await w.client.post(link)
+    assert confirmed.status_code == 200, confirmed.text
+
+    # ---- not rectified: the second reminder, then the deadline passes (urgent overdue notice
+    # to the county leader whose portfolio covers it), then the 督办函 two working days later
+    # reaches the county leader in charge of work safety
+    await fire("remind_2wd")
+    overdue, _ = await fire("overdue_notice")
+    portfolio = {people[p]["mobile"] for p in by_role["county.portfolio_leader"]}
+    assert portfolio <= overdue
+    letter, _ = await fire("supervision_letter")
+    safety_leader = {people[p]["mobile"] for p in by_role["county.safety_leader"]}
+    assert safety_leader <= letter and not safety_leader <= reminded
+
+    # ---- the enterprise reports rectification with evidence; the office (not the rectifier)
+    # accepts; the listing is removed (摘牌销号)
+    photo = await w.api(
+        "POST",
+        f"/hazards/{hid}/attachments",
+        "hongxing",
+        files={"file": ("整改后.png", io.BytesIO(PNG), "image/png")},
+        data={"purpose": "acceptance"},
+    )
+    await w.api(
+        "POST",
+        f"/hazards/{hid}/rectification-report",
+        "hongxing",
+        json={
+            "summary": "超量成品已转运，防护屏障已修复",
+            "funds_spent": 110000,
+            "attachment_ids": [photo["id"]],
+        },
+    )
+    accepted = await w.api(
+        "POST",
+        f"/hazards/{hid}/acceptance",
+        "office",
+        json={"passed": True, "opinion": "现场验收合格"},
+    )
+    assert accepted["passed"] is True
+    closed = await w.api(
+        "POST",
+        f"/hazards/{hid}/close",
+        "office",
+        json={"delisting_notice_no": "演安委〔2026〕9号", "published": True},
+    )
+    assert closed["status"] == "closed"
+
+    async def stopped() -> bool:
+        case = await w.case(hid)
+        return case is not None and case["state"] == "stopped"
+
+    await eventually(stopped, "escalation case stopped after 销号")
+
+    # ---- no further notices: a month later nothing more was sent about this hazard
+    texts_after = len(w.sms.accepted)
+    w.clock.advance(timedelta(days=30))
+    bulletin_due = datetime.fromisoformat(steps[("bulletin", 0)]["due_at"])
+    assert w.clock.now() > bulletin_due
+    await _settle(w)
+    assert len(w.sms.accepted) == texts_after, [a.params for a in w.sms.accepted[texts_after:]]
+
+    # ---- the timeline shows every step, notice, delivery and acknowledgement
+    async def timeline_complete() -> bool:
+        items = await w.api("GET", f"/hazards/{hid}/timeline", "office")
+        kinds = {i["kind"] for i in items}
+        return {"state_change", "escalation_step", "notice", "acknowledgement"} <= kinds
+
+    await eventually(timeline_complete, "timeline with steps, notices and the acknowledgement")
+    items = await w.api("GET", f"/hazards/{hid}/timeline", "office")
+    actions = [i["detail"].get("action") for i in items if i["kind"] == "state_change"]
+    for action in (
+        "hazard.reported",
+        "hazard.classified",
+        "hazard.listed",
+        "hazard.rectification_started",
+        "hazard.rectification_reported",
+        "hazard.accepted",
+        "hazard.closed",
+    ):
+        assert action in actions, (action, actions)
+    step_summaries = " ".join(i["summary"] for i in items if i["kind"] == "escalation_step")
+    for label in ("到期提醒", "逾期整改通知", "督办函"):
+        assert label in step_summaries
+    notices = [i for i in items if i["kind"] == "notice"]
+    assert any("短信" in i["summary"] for i in notices)
+    assert any("邮件" in i["summary"] for i in notices)
+    assert [i["at"] for i in items] == sorted(i["at"] for i in items)
+
+
+async def _settle(w: World) -> None:
+    """Give the scheduler of every service a few rounds at the new time."""
+    texts = len(w.sms.accepted)
+    marker = datetime.now(UTC)
+    await eventually(
+        lambda: (datetime.now(UTC) - marker).total_seconds() > 3 or len(w.sms.accepted) > texts,
+        "schedulers to run at the new time",
+    )
+
+
+async def test_reminder_chain_on_the_embedded_configuration(tmp_path: Path) -> None:
+    mailbox = Mailbox(directory=tmp_path / "placeholder")
+    async with world(tmp_path, {}, mailbox) as w:
+        assert "(embedded tansu" in w.stack.output()
+        assert "SMTP sink" in w.stack.output()
+        await run_scenario(w)
+
+
+@pytest.mark.usefixtures("pg_available")
+async def test_reminder_chain_on_postgresql(
+    tmp_path: Path, make_database_url: DatabaseFactory
+) -> None:
+    urls = {
+        svc: await make_database_url("postgresql")
+        for svc in ("hazard_api", "escalation", "notification")
+    }
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    try:
+        with EmbeddedBroker() as broker:
+            env = {
+                "HAZARD_API_DATABASE_URL": urls["hazard_api"],
+                "ESCALATION_DATABASE_URL": urls["escalation"],
+                "NOTIFICATION_DATABASE_URL": urls["notification"],
+                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                "NOTIFICATION_SMTP_HOST": "127.0.0.1",
+                "NOTIFICATION_SMTP_PORT": str(smtp_port),
+            }
+            async with world(tmp_path, env, mailbox) as w:
+                assert "postgresql+asyncpg" in w.stack.output()
+                await run_scenario(w)
+    finally:
+        smtp.stop()
