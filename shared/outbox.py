@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -123,10 +123,27 @@ async def add_events(
     now: datetime,
 ) -> None:
     """Queue many `(envelope, topic)` pairs in one multi-row insert (hot paths, batches)."""
-    if not events:
+    rows = [
+        OutboxRow(str(env.event_id), topic, env.aggregate_id, env.model_dump_json())
+        for env, topic in events
+    ]
+    await add_serialized_events(session, outbox, rows, now=now)
+
+
+class OutboxRow(NamedTuple):
+    event_id: str
+    topic: str
+    key: str
+    value: str  # the envelope's JSON
+
+
+async def add_serialized_events(
+    session: AsyncSession, outbox: Table, rows: Sequence[OutboxRow], *, now: datetime
+) -> None:
+    """Like `add_events`, for callers that serialise their envelopes themselves."""
+    if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        # One statement over arrays: a batch of thousands costs one round trip.
         # NOTIFY first, through SQLAlchemy: that opens the transaction (SQLAlchemy begins
         # lazily, and a raw statement before that would autocommit); delivered at commit.
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
@@ -134,14 +151,15 @@ async def add_events(
         driver: Any = raw.driver_connection
         if not driver.is_in_transaction():
             raise RuntimeError("add_events needs an open transaction")
+        # One statement over arrays: a batch of thousands costs one round trip.
         await driver.execute(
             f"INSERT INTO {outbox.name} (event_id, topic, key, value, created_at) "
             "SELECT e, t, k, v, $5 FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], "
             "$4::text[]) AS u(e, t, k, v)",
-            [str(envelope.event_id) for envelope, _ in events],
-            [topic for _, topic in events],
-            [envelope.aggregate_id for envelope, _ in events],
-            [envelope.model_dump_json() for envelope, _ in events],
+            [r.event_id for r in rows],
+            [r.topic for r in rows],
+            [r.key for r in rows],
+            [r.value for r in rows],
             now,
         )
     else:
@@ -149,13 +167,13 @@ async def add_events(
             outbox.insert(),
             [
                 {
-                    "event_id": str(envelope.event_id),
-                    "topic": topic,
-                    "key": envelope.aggregate_id,
-                    "value": envelope.model_dump_json(),
+                    "event_id": r.event_id,
+                    "topic": r.topic,
+                    "key": r.key,
+                    "value": r.value,
                     "created_at": now,
                 }
-                for envelope, topic in events
+                for r in rows
             ],
         )
     if not session.info.get("outbox_wake_hooked"):

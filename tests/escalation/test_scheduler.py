@@ -6,13 +6,26 @@ import asyncio
 import collections
 import os
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from services.escalation.cases.models import Case
+from services.escalation.cases.service import Claim
+from services.escalation.cases.timeline import Occurrence
+from services.escalation.config import DEFAULT_POLICIES_DIR
+from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import Runtime
+from services.escalation.timers.scheduler import (
+    STEP_EVENT_NAMESPACE,
+    step_event_id,
+    step_fired_json,
+    step_fragment,
+)
 from shared.clock import TestClock
+from shared.contract import Envelope, StepFired
 from shared.contract import HazardEventType as E
 from shared.db import transaction
 from tests.conftest import DatabaseFactory
@@ -115,3 +128,54 @@ async def test_process_killed_mid_step_fires_it_once_after_restart(
         await assert_each_step_fired_once(runtime, 20)
     finally:
         await runtime.engine.dispose()
+
+
+def test_hand_built_step_event_matches_the_contract() -> None:
+    assert step_event_id("c-1", 3, 4) == str(uuid.uuid5(STEP_EVENT_NAMESPACE, "c-1/3/4"))
+    step = PolicySet.load(DEFAULT_POLICIES_DIR).by_id["county-general"].steps[3]
+    facts = make_facts(hazard_id='hz-"引号"', deadline_at=end_of_day(2026, 10, 9))
+    now = datetime(2026, 10, 13, 1, 0, 0, 123456, tzinfo=UTC)
+    claim = Claim(
+        id="c-1",
+        hazard_id=facts.hazard_id,
+        snapshot_id=1,
+        policy_id="county-general",
+        policy_version=1,
+        state="active",
+        cursor=3,
+        fence=2,
+        next_fire_at=now,
+        deadline_at=facts.deadline_at,
+        classified_at=None,
+        rectification_reported_at=None,
+        acceptance_due_at=None,
+        listed=False,
+        halted=(),
+        facts=facts.model_dump_json(),
+    )
+    occurrence = Occurrence(now, 3, 1, False)
+    raw = step_fired_json(
+        "e1d2c3b4-0000-5000-8000-000000000000",
+        claim,
+        occurrence,
+        step_fragment(step),
+        now.isoformat(),
+    )
+    envelope = Envelope.parse_message(raw.encode())
+    assert envelope.type == "escalation.step_fired" and envelope.aggregate_id == facts.hazard_id
+    assert envelope.typed_payload() == StepFired(
+        case_id="c-1",
+        hazard_id=facts.hazard_id,
+        policy_id="county-general",
+        policy_version=1,
+        step_key="overdue_3wd",
+        step_index=3,
+        repeat_index=1,
+        action=step.action,
+        urgency=step.urgency,
+        target_roles=step.targets,
+        due_at=now,
+        fired_at=now,
+        stop_condition="acknowledged",
+        facts=facts,
+    )

@@ -84,6 +84,11 @@ class Claim:
 
 
 _CLAIM_FIELDS = [c.key for c in CLAIM_COLUMNS]
+# The same query as the SQLAlchemy one below, straight to the driver: no row processing.
+_PG_CLAIM = (
+    f"SELECT {', '.join(_CLAIM_FIELDS)} FROM cases WHERE next_fire_at <= $1 "
+    "ORDER BY next_fire_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+)
 
 
 def _halted(value: object) -> tuple[int, ...]:
@@ -119,10 +124,16 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    # Core, not ORM: no identity map for thousands of rows read once.
-    connection = await session.connection()
-    return claims_from_rows((await connection.execute(query)).all())
+        driver = await driver_connection(session)
+        records = await driver.fetch(_PG_CLAIM, now, limit)
+        return [_claim(tuple(r)) for r in records]
+    return claims_from_rows((await session.execute(query)).all())
+
+
+def _claim(values: tuple[Any, ...]) -> Claim:
+    fields: dict[str, Any] = dict(zip(_CLAIM_FIELDS, values, strict=True))
+    fields["halted"] = _halted(fields["halted"])
+    return Claim(**fields)
 
 
 def claims_from_rows(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[Claim]:

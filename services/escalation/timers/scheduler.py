@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -26,29 +27,72 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.escalation.cases import service
 from services.escalation.cases.models import Case, CaseState
-from services.escalation.cases.timeline import Planner, next_fire_at
+from services.escalation.cases.timeline import Occurrence, Planner, next_fire_at
 from services.escalation.db import outbox_tables
+from services.escalation.policy.models import Step
 from services.escalation.policy.service import ensure_registered
 from services.escalation.timers import metrics
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
     EVENT_TYPES_BY_MODEL,
-    Envelope,
     Producer,
     StepFired,
 )
 from shared.db import make_sessionmaker
-from shared.outbox import add_events
+from shared.outbox import OutboxRow, add_serialized_events
 
 log = logging.getLogger(__name__)
 
 STEP_FIRED = EVENT_TYPES_BY_MODEL[StepFired]
+PRODUCER = Producer.ESCALATION.value
 STEP_EVENT_NAMESPACE = uuid.UUID("6f1d7c2e-4b8a-5d3e-9a71-0c2b3e4f5a6d")
 
 
-def step_event_id(case_id: str, fence: int, cursor: int) -> uuid.UUID:
-    return uuid.uuid5(STEP_EVENT_NAMESPACE, f"{case_id}/{fence}/{cursor}")
+def step_event_id(case_id: str, fence: int, cursor: int) -> str:
+    """`str(uuid.uuid5(STEP_EVENT_NAMESPACE, ...))`, without the UUID object (hot path)."""
+    name = f"{case_id}/{fence}/{cursor}".encode()
+    digest = bytearray(hashlib.sha1(STEP_EVENT_NAMESPACE.bytes + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def step_fragment(step: Step) -> str:
+    """The JSON members of a StepFired payload that only depend on the step."""
+    members = json.dumps(
+        {
+            "step_key": step.key,
+            "action": step.action.value,
+            "urgency": step.urgency.value,
+            "target_roles": [role.value for role in step.targets],
+            "stop_condition": step.stop.value if step.stop else None,
+        },
+        ensure_ascii=False,
+    )
+    return members[1:-1]
+
+
+def step_fired_json(
+    event_id: str, row: service.Claim, occurrence: Occurrence, fragment: str, now_iso: str
+) -> str:
+    """The `escalation.step_fired` envelope as JSON, with the case's stored facts spliced in.
+
+    Hand-built because it is the hot path (a generic serialiser costs more than the database
+    work); tests parse every fired event back through `Envelope` and `StepFired`.
+    """
+    hazard = json.dumps(row.hazard_id, ensure_ascii=False)
+    return (
+        f'{{"event_id":"{event_id}","type":"{STEP_FIRED[0]}","version":{STEP_FIRED[1]},'
+        f'"occurred_at":"{now_iso}","aggregate_id":{hazard},"producer":"{PRODUCER}",'
+        f'"payload":{{"case_id":{json.dumps(row.id)},"hazard_id":{hazard},'
+        f'"policy_id":{json.dumps(row.policy_id)},"policy_version":{int(row.policy_version)},'
+        f'{fragment},"step_index":{occurrence.step_index},'
+        f'"repeat_index":{occurrence.repeat_index},'
+        f'"due_at":"{occurrence.due_at.isoformat()}","fired_at":"{now_iso}",'
+        f'"facts":{row.facts}}}}}'
+    )
 
 
 @dataclass
@@ -82,6 +126,7 @@ class Scheduler:
         self.lateness: list[float] = []
         self.fired = 0
         self._task: asyncio.Task[None] | None = None
+        self._fragments: dict[tuple[int, str], str] = {}
 
     # ------------------------------------------------------------------ loop
     async def start(self) -> None:
@@ -159,7 +204,8 @@ class Scheduler:
         for snapshot_id in {row.snapshot_id for row in rows}:
             await ensure_registered(session=session, planner=self.planner, snapshot_id=snapshot_id)
         advances: list[service.Advance] = []
-        pending: dict[str, tuple[Envelope, datetime, str]] = {}
+        pending: dict[str, tuple[OutboxRow, datetime, str]] = {}
+        now_iso = now.isoformat()
         for row in rows:
             timeline = self.planner.timeline(
                 row.snapshot_id,
@@ -175,34 +221,15 @@ class Scheduler:
                 await self._repair(session, row, next_fire_at(timeline, cursor))
                 continue
             step = self.planner.steps(row.snapshot_id)[occurrence.step_index]
-            # Built without re-validation (the hot path): every field comes from a validated
-            # snapshot or case; tests parse what lands in the outbox against the contract.
-            payload = {
-                "case_id": row.id,
-                "hazard_id": row.hazard_id,
-                "policy_id": row.policy_id,
-                "policy_version": row.policy_version,
-                "step_key": step.key,
-                "step_index": occurrence.step_index,
-                "repeat_index": occurrence.repeat_index,
-                "action": step.action.value,
-                "urgency": step.urgency.value,
-                "target_roles": [role.value for role in step.targets],
-                "due_at": occurrence.due_at,
-                "fired_at": now,
-                "stop_condition": step.stop.value if step.stop else None,
-                "facts": json.loads(row.facts),
-            }
-            envelope = Envelope.model_construct(
-                event_id=step_event_id(row.id, row.fence, cursor),
-                type=STEP_FIRED[0],
-                version=STEP_FIRED[1],
-                occurred_at=now,
-                aggregate_id=row.hazard_id,
-                producer=Producer.ESCALATION.value,
-                payload=payload,
+            event_id = step_event_id(row.id, row.fence, cursor)
+            value = step_fired_json(
+                event_id, row, occurrence, self._fragment(row.snapshot_id, step), now_iso
             )
-            pending[row.id] = (envelope, occurrence.due_at, step.action.value)
+            pending[row.id] = (
+                OutboxRow(event_id, ESCALATION_EVENTS, row.hazard_id, value),
+                occurrence.due_at,
+                step.action.value,
+            )
             advances.append(
                 service.Advance(
                     case_id=row.id,
@@ -214,8 +241,8 @@ class Scheduler:
             )
         done = await service.advance(session=session, advances=advances, now=now)
         self._maybe_crash("after_case_update")
-        events = [(pending[case_id][0], ESCALATION_EVENTS) for case_id in done]
-        await add_events(session, outbox_tables.outbox, events, now=now)
+        events = [pending[case_id][0] for case_id in done]
+        await add_serialized_events(session, outbox_tables.outbox, events, now=now)
         self._maybe_crash("after_outbox_insert")
         stale = len(advances) - len(done)
         if stale:
@@ -236,6 +263,13 @@ class Scheduler:
             .values(next_fire_at=when)
             .execution_options(synchronize_session=False)
         )
+
+    def _fragment(self, snapshot_id: int, step: Step) -> str:
+        key = (snapshot_id, step.key)
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            fragment = self._fragments[key] = step_fragment(step)
+        return fragment
 
     def _maybe_crash(self, point: str) -> None:
         if self.crash_point == point:
