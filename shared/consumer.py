@@ -2,9 +2,20 @@
 
 For each message: parse the envelope (unparsable → `<topic>.dlq` at once), then in one
 database transaction check and record the event id in `processed_events` and run the handler.
-Offsets are committed only after those transactions committed. A handler that keeps failing
-is retried a bounded number of times with backoff, then the message goes to the DLQ with its
-error and the runner goes on.
+Offsets are committed only after those transactions committed (at-least-once, said
+explicitly: never auto-commit). A handler that keeps failing is retried `max_retries` times
+with backoff, then the message goes to the DLQ with its error and the runner goes on; a
+`PermanentError` goes to the DLQ at once.
+
+Infrastructure trouble is not the message's fault: when the database is unreachable
+(`OSError`, SQLAlchemy `OperationalError`/`InterfaceError`/pool timeout) or the DLQ cannot be
+written, the record is retried with capped backoff until it succeeds or the runner stops; its
+offset is not committed meanwhile.
+
+Rebalance-safe commits: a batch is handled and committed under a lock that the
+partitions-revoked callback also takes, so a partition is handed over only after its handled
+records are committed; records of partitions revoked before the batch started are dropped
+(the next owner reads them again).
 """
 
 from __future__ import annotations
@@ -15,9 +26,13 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from prometheus_client import Counter
 from sqlalchemy import Table, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock, SystemClock
@@ -26,13 +41,31 @@ from shared.contract import Envelope, dlq_topic
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+)
+MAX_BACKOFF = 5.0
+
+HANDLED = Counter("duban_consumer_handled", "Events applied by a handler", ["consumer", "topic"])
+DUPLICATES = Counter(
+    "duban_consumer_duplicates", "Events skipped as already processed", ["consumer", "topic"]
+)
+DEAD_LETTERED = Counter(
+    "duban_consumer_dead_lettered", "Records sent to the DLQ", ["consumer", "topic"]
+)
+RETRIES = Counter("duban_consumer_retries", "Handler attempts that failed", ["consumer", "topic"])
 
 
 class PermanentError(Exception):
     """Raised by a handler for an event that can never succeed: no retry, straight to DLQ."""
 
 
-def dlq_record(record: ConsumerRecord[bytes, bytes], error: str, now: str) -> bytes:
+def dlq_record(record: Record, error: str, now: str) -> bytes:
     value: bytes = record.value or b""
     try:
         original: dict[str, str] = {"text": value.decode()}
@@ -50,6 +83,18 @@ def dlq_record(record: ConsumerRecord[bytes, bytes], error: str, now: str) -> by
         },
         ensure_ascii=False,
     ).encode()
+
+
+class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        async with self._lock:  # the batch in hand is handled and committed first
+            pass
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        pass
 
 
 class ConsumerRunner:
@@ -85,15 +130,17 @@ class ConsumerRunner:
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._lock = asyncio.Lock()
         self.assigned = asyncio.Event()
         self.handled = 0
+        self.skipped = 0  # duplicates: event id already processed
         self.dead_lettered = 0
 
     async def start(self) -> None:
+        self._stopping.clear()
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
         await self._producer.start()
         self._consumer = AIOKafkaConsumer(
-            *self.topics,
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.name,
             enable_auto_commit=False,
@@ -102,10 +149,12 @@ class ConsumerRunner:
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 10),
             metadata_max_age_ms=5_000,
         )
+        self._consumer.subscribe(self.topics, listener=_DrainOnRevoke(self._lock))
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:
+        """Finish the record in hand, commit what was handled, leave the group."""
         self._stopping.set()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -118,55 +167,89 @@ class ConsumerRunner:
             await self._producer.stop()
             self._producer = None
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep that ends early when the runner is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
     async def _run(self) -> None:
         assert self._consumer is not None
+        consumer = self._consumer
         while not self._stopping.is_set():
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=self.max_records)
-            if self._consumer.assignment():
+            try:
+                batches = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
+            except Exception:
+                log.exception("consumer %s: fetch failed", self.name)
+                await self._pause(1.0)
+                continue
+            if consumer.assignment():
                 self.assigned.set()
             if not batches:
                 continue
-            # Partitions are independent; within one, messages are handled in order.
-            await asyncio.gather(*(self._handle_partition(msgs) for msgs in batches.values()))
-            offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batches.items()}
-            await self._commit(offsets)
+            async with self._lock:
+                owned = consumer.assignment()
+                mine = {tp: recs for tp, recs in batches.items() if tp in owned}
+                # Partitions are independent; within one, records are handled in order.
+                done = await asyncio.gather(*(self._handle_partition(r) for r in mine.values()))
+                offsets = {tp: n for tp, n in zip(mine, done, strict=True) if n is not None}
+                await self._commit(offsets)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
+        if not offsets:
+            return
         try:
             await self._consumer.commit(offsets)
         except Exception as exc:  # a rebalance: the next owner re-reads, handlers are idempotent
             log.warning("consumer %s: offset commit failed: %s", self.name, exc)
 
-    async def _handle_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+    async def _handle_partition(self, records: list[Record]) -> int | None:
+        """Handle records in order; the offset to commit, or None if none was finished."""
+        next_offset: int | None = None
         for record in records:
-            await self.handle_record(record)
+            if not await self.handle_record(record):
+                break
+            next_offset = record.offset + 1
+        return next_offset
 
-    async def handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def handle_record(self, record: Record) -> bool:
+        """Apply or dead-letter one record; False if the runner stopped before it was done."""
         try:
             envelope = Envelope.parse_message(record.value)
             envelope.typed_payload()
         except ValueError as exc:
-            await self._dead_letter(record, f"unparsable event: {exc}")
-            return
-        attempt = 0
-        while True:
+            return await self._dead_letter(record, f"unparsable event: {exc}")
+        failures = 0
+        outages = 0
+        while not self._stopping.is_set():
             try:
-                await self._apply(envelope)
-                self.handled += 1
-                return
+                applied = await self._apply(envelope)
             except PermanentError as exc:
-                await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
-                return
+                return await self._dead_letter(record, f"PermanentError: {exc}")
+            except TRANSIENT_ERRORS as exc:
+                outages += 1
+                log.warning("consumer %s: infrastructure error, will retry: %r", self.name, exc)
+                await self._pause(min(self.retry_backoff * 2 ** min(outages, 10), MAX_BACKOFF))
+                continue
             except Exception as exc:
-                attempt += 1
-                if attempt > self.max_retries:
+                failures += 1
+                RETRIES.labels(self.name, record.topic).inc()
+                if failures > self.max_retries:
                     log.exception("consumer %s: giving up on %s", self.name, envelope.event_id)
-                    await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
-                    return
-                await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+                    return await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+                await self._pause(min(self.retry_backoff * 2 ** (failures - 1), MAX_BACKOFF))
+                continue
+            if applied:
+                self.handled += 1
+                HANDLED.labels(self.name, record.topic).inc()
+            else:
+                self.skipped += 1
+                DUPLICATES.labels(self.name, record.topic).inc()
+            return True
+        return False
 
-    async def _apply(self, envelope: Envelope) -> None:
+    async def _apply(self, envelope: Envelope) -> bool:
+        """Record the event id and run the handler in one transaction; False if seen before."""
         p = self.processed
         async with self.sessionmaker() as session, session.begin():
             seen = await session.scalar(
@@ -175,7 +258,8 @@ class ConsumerRunner:
                 )
             )
             if seen is not None:
-                return
+                return False
+            # A concurrent duplicate (during a rebalance) fails on the primary key and retries.
             await session.execute(
                 p.insert().values(
                     consumer=self.name,
@@ -184,8 +268,9 @@ class ConsumerRunner:
                 )
             )
             await self.handler(session, envelope)
+        return True
 
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: str) -> None:
+    async def _dead_letter(self, record: Record, error: str) -> bool:
         assert self._producer is not None
         log.error(
             "consumer %s: %s[%s]@%s → DLQ: %s",
@@ -195,9 +280,18 @@ class ConsumerRunner:
             record.offset,
             error,
         )
-        await self._producer.send_and_wait(
-            dlq_topic(record.topic),
-            dlq_record(record, error, self.clock.now().isoformat()),
-            key=record.key,
-        )
+        value = dlq_record(record, error, self.clock.now().isoformat())
+        attempt = 0
+        while True:
+            try:
+                await self._producer.send_and_wait(dlq_topic(record.topic), value, key=record.key)
+                break
+            except Exception as exc:
+                attempt += 1
+                log.warning("consumer %s: DLQ write failed, will retry: %r", self.name, exc)
+                if self._stopping.is_set():
+                    return False
+                await self._pause(min(self.retry_backoff * 2**attempt, MAX_BACKOFF))
         self.dead_lettered += 1
+        DEAD_LETTERED.labels(self.name, record.topic).inc()
+        return True
