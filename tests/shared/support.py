@@ -112,13 +112,17 @@ async def produce(broker: str, topic: str, messages: list[tuple[bytes, bytes]]) 
         await producer.stop()
 
 
-async def read_topic(broker: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record now in `topic` (all partitions, from the beginning), without a group."""
+async def read_topic(
+    broker: str, topic: str, *, wait: float = 10.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record now in `topic` (all partitions, from the beginning), without a group.
+
+    Waits up to `wait` s for the topic to appear; a topic that never appears is empty."""
     consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions: set[int] | None = None
-        for _ in range(100):
+        for _ in range(max(1, int(wait * 10))):
             await consumer.topics()  # refreshes metadata
             partitions = consumer.partitions_for_topic(topic)
             if partitions:
