@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.clock import Clock, OffsetClock, SystemClock
@@ -22,15 +22,17 @@ class DubanSettings(BaseSettings):
     every service of one deployment shares them.
     """
 
-    model_config = SettingsConfigDict(env_prefix="DUBAN_", extra="ignore")
+    # Aliases are exact environment names (no bare ENV or CLOCK_OFFSET_FILE from the host);
+    # the field names still work as keyword arguments.
+    model_config = SettingsConfigDict(env_prefix="DUBAN_", extra="ignore", populate_by_name=True)
 
     env: Literal["development", "test", "production"] = Field(
-        default="production", validation_alias=AliasChoices("DUBAN_ENV", "env")
+        default="production", validation_alias="DUBAN_ENV"
     )
     database_url: str = "sqlite+aiosqlite:///./var/duban.db"
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
     )
     secret_key: str = "changeme"
     service_name: str = "duban"
@@ -39,7 +41,7 @@ class DubanSettings(BaseSettings):
     # End-to-end tests move the time of every process at once through this file.
     clock_offset_file: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("DUBAN_CLOCK_OFFSET_FILE", "clock_offset_file"),
+        validation_alias="DUBAN_CLOCK_OFFSET_FILE",
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,79 @@
+"""Ops endpoints and 422 bodies that every service mounts."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+import shared.consumer
+import shared.outbox  # noqa: F401  (the metrics are registered at import)
+from shared.db import make_engine
+from shared.http import broker_check, database_check, install_error_handlers, ops_router
+
+
+class Unit(BaseModel):
+    area_code: str = Field(pattern=r"^\d{6}$")
+
+
+def make_app(checks: dict[str, object]) -> FastAPI:
+    app = FastAPI()
+    app.include_router(ops_router(checks))  # type: ignore[arg-type]
+    install_error_handlers(app)
+
+    @app.post("/units")
+    async def create(unit: Unit) -> Unit:
+        return unit
+
+    return app
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def test_readyz_reports_each_dependency(database_url: str, broker: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        app = make_app(
+            {
+                "database": database_check(engine),
+                "broker": broker_check(broker),
+                "smtp": broker_check("127.0.0.1:1"),  # nothing listens there
+            }
+        )
+        async with client(app) as http:
+            assert (await http.get("/healthz")).json() == {"status": "ok"}
+            ready = await http.get("/readyz")
+    finally:
+        await engine.dispose()
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["ready"] is False
+    assert body["checks"]["database"] == body["checks"]["broker"] == "ok"
+    assert body["checks"]["smtp"].startswith("unavailable")
+
+
+async def test_metrics_expose_the_plumbing_counters() -> None:
+
+    async with client(make_app({})) as http:
+        text = (await http.get("/metrics")).text
+    for name in (
+        "duban_outbox_published_total",
+        "duban_outbox_lag_seconds",
+        "duban_consumer_handled_total",
+        "duban_consumer_dead_lettered_total",
+    ):
+        assert f"# TYPE {name.removesuffix('_total')}" in text, name
+
+
+async def test_bad_input_answers_422_naming_the_field_in_chinese() -> None:
+    async with client(make_app({})) as http:
+        bad_code = await http.post("/units", json={"area_code": "43062"})
+        bad_json = await http.post(
+            "/units", content=b"{oops", headers={"content-type": "application/json"}
+        )
+    assert bad_code.status_code == bad_json.status_code == 422
+    error = bad_code.json()["errors"][0]
+    assert (error["field"], error["message"]) == ("area_code", "格式不正确")
+    assert bad_json.json()["errors"][0]["message"] == "请求体不是合法的 JSON"
