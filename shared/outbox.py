@@ -37,6 +37,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     Index,
@@ -45,8 +46,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
+    bindparam,
     event,
-    func,
     select,
     text,
     update,
@@ -129,6 +131,19 @@ def _after_rollback(session: Any) -> None:
     session.info.pop("outbox_pending", None)
 
 
+async def _announce(session: AsyncSession) -> None:
+    """Wake relays once the caller's transaction commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered at commit (and only then), to relays in any process.
+        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        return
+    session.info["outbox_pending"] = True
+    if not session.info.get("outbox_wake_hooked"):
+        session.info["outbox_wake_hooked"] = True
+        event.listen(session.sync_session, "after_commit", _after_commit)
+        event.listen(session.sync_session, "after_rollback", _after_rollback)
+
+
 async def add_event(
     session: AsyncSession, outbox: Table, envelope: Envelope, topic: str, *, now: datetime
 ) -> None:
@@ -142,15 +157,7 @@ async def add_event(
             created_at=now,
         )
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Delivered at commit (and only then), to relays in any process.
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-        return
-    session.info["outbox_pending"] = True
-    if not session.info.get("outbox_wake_hooked"):
-        session.info["outbox_wake_hooked"] = True
-        event.listen(session.sync_session, "after_commit", _after_commit)
-        event.listen(session.sync_session, "after_rollback", _after_rollback)
+    await _announce(session)
 
 
 async def add_events(
@@ -184,7 +191,7 @@ async def add_serialized_events(
     if session.get_bind().dialect.name == "postgresql":
         # NOTIFY first, through SQLAlchemy: that opens the transaction (SQLAlchemy begins
         # lazily, and a raw statement before that would autocommit); delivered at commit.
-        await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        await _announce(session)
         raw = await (await session.connection()).get_raw_connection()
         driver: Any = raw.driver_connection
         if not driver.is_in_transaction():
@@ -214,9 +221,7 @@ async def add_serialized_events(
                 for r in rows
             ],
         )
-    if not session.info.get("outbox_wake_hooked"):
-        session.info["outbox_wake_hooked"] = True
-        event.listen(session.sync_session, "after_commit", _wake_local_relays)
+        await _announce(session)
 
 
 class OutboxRelay:
@@ -353,9 +358,15 @@ class OutboxRelay:
         return list((await conn.execute(query)).all())
 
     async def _mark_sent(self, conn: AsyncConnection, ids: list[int]) -> None:
-        if ids:
-            o = self.outbox
-            await conn.execute(update(o).where(o.c.id.in_(ids)).values(sent_at=self.clock.now()))
+        if not ids:
+            return
+        o = self.outbox
+        matches = (
+            o.c.id.in_(ids)
+            if self._sqlite
+            else o.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
+        )
+        await conn.execute(update(o).where(matches).values(sent_at=self.clock.now()))
 
     async def _measure_lag(self, conn: AsyncConnection) -> None:
         o = self.outbox
@@ -374,18 +385,16 @@ class OutboxRelay:
         the holder of a key's oldest unsent row always may publish it, so every key advances.
         """
         o = self.outbox
-        foreign = (
-            await conn.execute(
-                select(o.c.key, func.min(o.c.id).label("first"))
-                .where(
-                    o.c.sent_at.is_(None),
-                    o.c.key.in_({row.key for row in rows}),
-                    o.c.id.not_in([row.id for row in rows]),
-                )
-                .group_by(o.c.key)
-            )
-        ).all()
-        first_foreign: dict[str, int] = {r.key: r.first for r in foreign}
+        mine = {row.id for row in rows}
+        # Only rows below our newest claim can stand in front of ours; one bind parameter
+        # keeps the statement cached (an IN list of the batch's ids costs more than the rows).
+        below = await conn.execute(
+            select(o.c.id, o.c.key).where(o.c.sent_at.is_(None), o.c.id < max(mine))
+        )
+        first_foreign: dict[str, int] = {}
+        for r in below:
+            if r.id not in mine and r.id < first_foreign.get(r.key, r.id + 1):
+                first_foreign[r.key] = r.id
         return [row for row in rows if row.id < first_foreign.get(row.key, row.id + 1)]
 
     async def _publish(self, rows: list[Any]) -> list[int]:
