@@ -2,16 +2,21 @@
 
 A service's `migrations/env.py` is two lines: import its metadata and call `run_env(metadata)`.
 `upgrade(url, migrations_dir)` runs `alembic upgrade head` for that service's database.
+
+Safe to call concurrently: Alembic's `context` is process-global, so upgrades in one process
+take turns; on PostgreSQL a transaction-scoped advisory lock makes replicas starting at once
+migrate one after the other (the second finds the database at head).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from shared.db import make_engine
@@ -24,9 +29,14 @@ def alembic_config(database_url: str, migrations_dir: Path) -> Config:
     return cfg
 
 
+_ONE_AT_A_TIME = threading.Lock()
+_PG_LOCK_KEY = 0x44554241  # "DUBA": one advisory lock for every service's migrations
+
+
 def upgrade(database_url: str, migrations_dir: Path, revision: str = "head") -> None:
     """Blocking; call from a thread (`asyncio.to_thread`) inside a running loop."""
-    command.upgrade(alembic_config(database_url, migrations_dir), revision)
+    with _ONE_AT_A_TIME:
+        command.upgrade(alembic_config(database_url, migrations_dir), revision)
 
 
 async def upgrade_async(database_url: str, migrations_dir: Path) -> None:
@@ -48,6 +58,9 @@ async def _run_online(url: str, metadata: MetaData) -> None:
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # Held until the migration transaction commits.
+                await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
             await conn.run_sync(_run_sync, metadata)
             await conn.commit()
     finally:

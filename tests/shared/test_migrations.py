@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from shared.db import make_engine, make_metadata
-from shared.migrations import upgrade_async
+from shared.migrations import _PG_LOCK_KEY, upgrade_async
 from shared.outbox import define_outbox_tables
+from tests.conftest import DatabaseFactory
 
 ENV_PY = """
 from shared.db import make_metadata
@@ -108,5 +110,27 @@ async def test_upgrade_creates_the_schema_the_metadata_describes(
             )
             assert {"ix_outbox_unsent", "ix_outbox_key_unsent"} <= indexes
             assert await conn.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_replicas_starting_together_migrate_one_after_the_other(
+    make_database_url: DatabaseFactory, tmp_path: Path
+) -> None:
+    """Another process holds the migration lock: our upgrade waits, then finds its work."""
+    url = await make_database_url("postgresql")
+    folder = make_migrations(tmp_path)
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as other:
+            await other.execute(text(f"SELECT pg_advisory_lock({_PG_LOCK_KEY})"))
+            upgrading = asyncio.create_task(upgrade_async(url, folder))
+            done, _ = await asyncio.wait({upgrading}, timeout=3)
+            assert not done  # blocked behind the other replica
+            await other.execute(text(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})"))
+            await other.commit()
+        await asyncio.wait_for(upgrading, 60)
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
     finally:
         await engine.dispose()
