@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 import json
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -145,6 +146,29 @@ def migrate(service: LoadedService) -> None:
 
 def redact(database_url: str) -> str:
     return make_url(database_url).render_as_string(hide_password=True)
+
+
+# ----------------------------------------------------------------------------- secrets
+SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_")
+
+
+def development_secrets(env: dict[str, str], var_dir: Path) -> None:
+    """In development, a service without a secret key gets one generated once per checkout
+    (var/dev-secret-key): tokens and acknowledgement links survive a restart, and nobody signs
+    with the public placeholder. Production keeps refusing to start without a real secret."""
+    if env.get("DUBAN_ENV") != "development":
+        return
+    missing = [p for p in SECRET_PREFIXES if not env.get(f"{p}SECRET_KEY")]
+    if not missing:
+        return
+    path = var_dir / "dev-secret-key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="ascii")
+        path.chmod(0o600)
+    key = path.read_text(encoding="ascii").strip()
+    for prefix in missing:
+        env[f"{prefix}SECRET_KEY"] = key
 
 
 # ----------------------------------------------------------------------------- broker
@@ -375,6 +399,7 @@ async def run_stack(settings: RunSettings) -> int:
 
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    development_secrets(env, settings.var_dir)
     broker: EmbeddedBroker | None = None
     mail_controller: Any = None
     children: list[Child] = []

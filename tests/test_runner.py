@@ -10,7 +10,13 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from services.runner import ServiceSpec, load_service, start_mail_sink, topic_partitions
+from services.runner import (
+    ServiceSpec,
+    development_secrets,
+    load_service,
+    start_mail_sink,
+    topic_partitions,
+)
 from shared.broker import free_port
 from shared.contract import ALL_TOPICS
 
@@ -49,3 +55,19 @@ def test_every_topic_and_its_dead_letter_topic_are_created() -> None:
     topics = topic_partitions(4)
     assert {t: topics[t] for t in ALL_TOPICS} == dict.fromkeys(ALL_TOPICS, 4)
     assert {topics[t + ".dlq"] for t in ALL_TOPICS} == {1}
+
+
+def test_development_gets_a_kept_secret_production_none(tmp_path: Path) -> None:
+    dev = {"DUBAN_ENV": "development", "ESCALATION_SECRET_KEY": "set-by-the-operator"}
+    development_secrets(dev, tmp_path)
+    key = dev["HAZARD_API_SECRET_KEY"]
+    assert len(key) >= 32 and dev["NOTIFICATION_SECRET_KEY"] == key
+    assert dev["ESCALATION_SECRET_KEY"] == "set-by-the-operator"
+    again = {"DUBAN_ENV": "development"}
+    development_secrets(again, tmp_path)
+    assert again["HAZARD_API_SECRET_KEY"] == key  # the same after a restart
+
+    production = {"DUBAN_ENV": "production"}
+    development_secrets(production, tmp_path / "prod")
+    assert "HAZARD_API_SECRET_KEY" not in production
+    assert not (tmp_path / "prod").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
 import httpx
@@ -10,6 +12,39 @@ from services.runner import SERVICES
 from tests.e2e.stack import Stack
 
 DEMO_PASSWORD = "duban-demo-2026"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def walkthrough(stack: Stack) -> list[str]:
+    """The shell blocks of the README's walkthrough, pointed at this stack's ports."""
+    section = README.read_text(encoding="utf-8").split("## Walkthrough", 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    ports = {"8000": "hazard_api", "8001": "escalation", "8002": "notification"}
+    return [
+        re.sub(r"127\.0\.0\.1:(800[012])", lambda m: stack.url(ports[m[1]])[7:], block)
+        for block in blocks
+    ]
+
+
+async def run_shell(script: str, cwd: Path) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        "bash",
+        "-euo",
+        "pipefail",
+        "-c",
+        script,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 300)
+    except TimeoutError:
+        proc.kill()
+        raise
+    text = out.decode(errors="replace")
+    assert proc.returncode == 0, text
+    return text
 
 
 async def login(client: httpx.AsyncClient, base: str, username: str) -> dict[str, str]:
@@ -20,8 +55,11 @@ async def login(client: httpx.AsyncClient, base: str, username: str) -> dict[str
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-async def test_duban_run_comes_up_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
-    stack = Stack(tmp_path / "clone")
+async def test_duban_run_comes_up_runs_the_readme_walkthrough_and_keeps_its_data(
+    tmp_path: Path,
+) -> None:
+    # As the README says to start it for the second half of the walkthrough.
+    stack = Stack(tmp_path / "clone", extra_env={"DUBAN_CLOCK_OFFSET_FILE": "var/clock-offset"})
     await stack.start()
     try:
         output = stack.output()
@@ -41,6 +79,15 @@ async def test_duban_run_comes_up_stops_cleanly_and_keeps_its_data(tmp_path: Pat
             )
             assert r.status_code == 201, r.text
             person_id = r.json()["id"]
+
+        # The README walkthrough, as written: both blocks in one shell session.
+        first, second = walkthrough(stack)
+        out = await run_shell(first + "\n" + second, stack.workdir)
+        assert "enterprise.principal 张红星 13800001001" in out
+        assert "overdue_notice" in out and "escalation_step" in out
+        assert out.rstrip().endswith("stopped"), out
+        assert "notifi | [SMS] 13800001001" in stack.output()
+        assert "mail   | [EMAIL] to zhanghx@example.cn" in stack.output()
     finally:
         code = await stack.stop()
     assert code == 0, stack.output()[-3000:]
