@@ -10,6 +10,13 @@ from shared.clock import TestClock
 from tests.hazard_api.conftest import DEMO_PASSWORD, SECRET, Login
 
 
+async def _password_login(client: httpx.AsyncClient, username: str, **form: str) -> dict[str, str]:
+    data = {"username": username, "password": DEMO_PASSWORD, **form}
+    response = await client.post("/auth/token", data=data)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 async def test_token_for_the_right_password_identifies_the_user(
     client: httpx.AsyncClient, seeded: DemoCounty, login: Login
 ) -> None:
@@ -45,7 +52,7 @@ async def test_wrong_password_and_unknown_user_answer_401(
 async def test_expired_token_answers_401(
     client: httpx.AsyncClient, seeded: DemoCounty, login: Login, clock: TestClock
 ) -> None:
-    headers = await login("office")
+    headers = await _password_login(client, "office")
     assert (await client.get("/units/county", headers=headers)).status_code == 200
     clock.advance(hours=8, minutes=1)  # access_token_minutes defaults to 8 hours
     expired = await client.get("/units/county", headers=headers)
@@ -70,9 +77,9 @@ async def test_missing_forged_and_garbage_tokens_answer_401(
 async def test_integration_client_gets_only_the_scopes_it_asked_for(
     client: httpx.AsyncClient, seeded: DemoCounty, login: Login
 ) -> None:
-    full = await login("shiji")
+    full = await _password_login(client, "shiji")
     assert (await client.get("/units/ent-hongxing", headers=full)).status_code == 200
-    narrow = await login("shiji", scope="hazards:read")
+    narrow = await _password_login(client, "shiji", scope="hazards:read")
     denied = await client.get("/units", headers=narrow)
     assert denied.status_code == 403
     assert "directory:read" in denied.json()["detail"]

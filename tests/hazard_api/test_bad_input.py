@@ -109,6 +109,8 @@ async def test_unknown_roles_are_422(
             "supervising_department_ids",
         ),
         ("/units", {**TOWNSHIP, "unexpected": 1}, "unexpected"),
+        ("/units", {**TOWNSHIP, "name": "新\x00城"}, "name"),
+        ("/units", {**TOWNSHIP, "parent_id": "县/../x"}, "parent_id"),
         ("/people", {"unit_id": "no-such-unit", "name": "张三"}, "unit_id"),
         ("/people", {"unit_id": "county", "name": "张三", "email": "not-an-email"}, "email"),
         ("/people", {"unit_id": "county", "name": ""}, "name"),
@@ -172,6 +174,13 @@ async def test_unknown_ids_are_404_and_bad_queries_422(
         await client.patch("/people/x", json={"name": "甲"}, headers=headers)
     ).status_code == 404
     assert (await client.delete("/posts/x", headers=headers)).status_code == 404
+    # An id that cannot exist (NUL, too long) is refused before any query runs.
+    assert _errors(await client.get("/units/a%00b", headers=headers)) == {
+        "path.unit_id": "格式不正确"
+    }
+    assert _errors(await client.get("/people/" + "p" * 37, headers=headers))
+    nul_login = await client.post("/auth/token", data={"username": "off\x00ice", "password": "x"})
+    assert nul_login.status_code == 401
     assert _errors(await client.get("/units", params={"kind": "planet"}, headers=headers))
     assert _errors(await client.get("/units", params={"limit": 0}, headers=headers))
     # A patch that clears a required field is refused, not crashed on.

@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
+from services.hazard_api.fields import EntityId
 from shared.db import UTCDateTime
 
 
@@ -59,8 +60,8 @@ class UserIn(BaseModel):
     username: Username
     password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
     role: UserRole
-    unit_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
-    person_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
+    unit_id: EntityId
+    person_id: EntityId | None = None
     scopes: list[Scope] = Field(default=[], max_length=len(Scope))
 
 

@@ -30,7 +30,8 @@ async def login(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> TokenOut:
-    user = await authenticate(form.username, form.password, session=session)
+    readable = form.username.isprintable() and len(form.username) <= 50
+    user = await authenticate(form.username, form.password, session=session) if readable else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

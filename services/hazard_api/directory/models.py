@@ -6,12 +6,13 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
+from services.hazard_api.fields import EntityId, Name, PersonName, ShortText
 from shared.contract import ChainRole, EnterpriseStatus, PostRole, UnitKind
 from shared.db import UTCDateTime
 
@@ -137,7 +138,7 @@ def _mobile(value: str) -> str:
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value.strip()):
+    if not _EMAIL.fullmatch(value.strip()) or not value.isprintable():
         raise PydanticCustomError("email", "电子邮箱格式不正确")
     return value.strip()
 
@@ -155,8 +156,6 @@ AreaCode = Annotated[str, AfterValidator(_area_code)]
 Mobile = Annotated[str, AfterValidator(_mobile)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 IndustryCode = Annotated[str, AfterValidator(_industry)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-EntityId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
 LEADERSHIP_ROLES = frozenset(
     {PostRole.PRINCIPAL, PostRole.DEPUTY_SAFETY, PostRole.LEADERSHIP_MEMBER}
 )
@@ -174,7 +173,7 @@ class UnitIn(_In):
     parent_id: EntityId | None = None
     is_safety_office: bool = False
     industry_code: IndustryCode | None = None
-    industry_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    industry_name: ShortText | None = None
     territorial_unit_id: EntityId | None = None
     supervising_department_ids: list[EntityId] = Field(default=[], max_length=20)
     high_risk: bool = False
@@ -189,7 +188,7 @@ class UnitPatch(_In):
     parent_id: EntityId | None = None
     is_safety_office: bool | None = None
     industry_code: IndustryCode | None = None
-    industry_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    industry_name: ShortText | None = None
     territorial_unit_id: EntityId | None = None
     supervising_department_ids: list[EntityId] | None = Field(default=None, max_length=20)
     high_risk: bool | None = None
@@ -215,7 +214,7 @@ class UnitOut(BaseModel):
 # ---------------------------------------------------------------- people
 class PersonIn(_In):
     unit_id: EntityId
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    name: PersonName
     mobile: Mobile | None = None
     email: Email | None = None
     active: bool = True
@@ -223,9 +222,7 @@ class PersonIn(_In):
 
 class PersonPatch(_In):
     unit_id: EntityId | None = None
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None
-    ) = None
+    name: PersonName | None = None
     mobile: Mobile | None = None
     email: Email | None = None
     active: bool | None = None

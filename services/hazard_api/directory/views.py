@@ -22,13 +22,14 @@ from services.hazard_api.directory.models import (
     UnitOut,
     UnitPatch,
 )
+from services.hazard_api.fields import ID_PATTERN, IdPath, SearchText
 from shared.contract import UnitKind
 
 router = APIRouter(tags=["directory"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
-OptionalId = Annotated[str | None, Query(max_length=36)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+OptionalId = Annotated[str | None, Query(max_length=36, pattern=ID_PATTERN)]
 
 
 # ---------------------------------------------------------------- units
@@ -39,7 +40,7 @@ async def list_units(
     kind: UnitKind | None = None,
     parent_id: OptionalId = None,
     township_id: OptionalId = None,
-    q: Annotated[str | None, Query(max_length=50)] = None,
+    q: Annotated[SearchText | None, Query(max_length=50)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[UnitOut]:
@@ -66,14 +67,14 @@ async def create_unit(
 
 
 @router.get("/units/{unit_id}")
-async def get_unit(unit_id: str, user: DirectoryReader, session: SessionDep) -> UnitOut:
+async def get_unit(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> UnitOut:
     unit = await service.get_unit(unit_id, session=session, user=user)
     return service.unit_out(unit, await service.department_ids(session, unit.id))
 
 
 @router.patch("/units/{unit_id}")
 async def update_unit(
-    unit_id: str, patch: UnitPatch, user: DirectoryWriter, session: SessionDep, clock: ClockDep
+    unit_id: IdPath, patch: UnitPatch, user: DirectoryWriter, session: SessionDep, clock: ClockDep
 ) -> UnitOut:
     unit, departments = await service.update_unit(
         unit_id, patch, session=session, user=user, clock=clock
@@ -83,7 +84,7 @@ async def update_unit(
 
 
 @router.get("/units/{unit_id}/chain")
-async def get_chain(unit_id: str, user: DirectoryReader, session: SessionDep) -> ChainOut:
+async def get_chain(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> ChainOut:
     """The responsibility chain (一岗双责) of a unit; vacant posts fall through upward."""
     unit = await service.get_unit(unit_id, session=session, user=user)
     return await responsibility_chain(session, unit)
@@ -114,13 +115,13 @@ async def create_person(
 
 
 @router.get("/people/{person_id}")
-async def get_person(person_id: str, user: DirectoryReader, session: SessionDep) -> PersonOut:
+async def get_person(person_id: IdPath, user: DirectoryReader, session: SessionDep) -> PersonOut:
     return staff.person_out(await staff.get_person(person_id, session=session, user=user))
 
 
 @router.patch("/people/{person_id}")
 async def update_person(
-    person_id: str, patch: PersonPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
+    person_id: IdPath, patch: PersonPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
 ) -> PersonOut:
     person = await staff.update_person(person_id, patch, session=session, user=user, clock=clock)
     await session.commit()
@@ -160,14 +161,14 @@ async def create_post(
 
 
 @router.get("/posts/{post_id}")
-async def get_post(post_id: str, user: DirectoryReader, session: SessionDep) -> PostOut:
+async def get_post(post_id: IdPath, user: DirectoryReader, session: SessionDep) -> PostOut:
     post = await staff.get_post(post_id, session=session, user=user)
     return await staff.post_out(session, post)
 
 
 @router.patch("/posts/{post_id}")
 async def update_post(
-    post_id: str, patch: PostPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
+    post_id: IdPath, patch: PostPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
 ) -> PostOut:
     post = await staff.update_post(post_id, patch, session=session, user=user, clock=clock)
     out = await staff.post_out(session, post)
@@ -177,7 +178,7 @@ async def update_post(
 
 @router.delete("/posts/{post_id}", status_code=204)
 async def delete_post(
-    post_id: str, user: StaffWriter, session: SessionDep, clock: ClockDep
+    post_id: IdPath, user: StaffWriter, session: SessionDep, clock: ClockDep
 ) -> Response:
     await staff.delete_post(post_id, session=session, user=user, clock=clock)
     await session.commit()
