@@ -113,6 +113,7 @@ class ConsumerRunner:
         session_timeout_ms: int = 10_000,
         max_records: int = 200,
         auto_offset_reset: str = "earliest",
+        stop_timeout: float = 10.0,
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -126,6 +127,7 @@ class ConsumerRunner:
         self.session_timeout_ms = session_timeout_ms
         self.max_records = max_records
         self.auto_offset_reset = auto_offset_reset
+        self.stop_timeout = stop_timeout
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -154,9 +156,15 @@ class ConsumerRunner:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:
-        """Finish the record in hand, commit what was handled, leave the group."""
+        """Finish the record in hand, commit what was handled, leave the group.
+
+        A handler still running after `stop_timeout` s is cancelled: its transaction rolls
+        back and its offset stays uncommitted, so the record is delivered again."""
         self._stopping.set()
         if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), self.stop_timeout)
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -189,8 +197,15 @@ class ConsumerRunner:
             async with self._lock:
                 owned = consumer.assignment()
                 mine = {tp: recs for tp, recs in batches.items() if tp in owned}
-                # Partitions are independent; within one, records are handled in order.
-                done = await asyncio.gather(*(self._handle_partition(r) for r in mine.values()))
+                try:
+                    # Partitions are independent; within one, records are handled in order.
+                    done = await asyncio.gather(*(self._handle_partition(r) for r in mine.values()))
+                except Exception:
+                    log.exception("consumer %s: batch failed; reading it again", self.name)
+                    for tp, recs in mine.items():
+                        consumer.seek(tp, recs[0].offset)
+                    await self._pause(1.0)
+                    continue
                 offsets = {tp: n for tp, n in zip(mine, done, strict=True) if n is not None}
                 await self._commit(offsets)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -224,4 +225,31 @@ async def test_a_rebalance_loses_nothing_and_applies_nothing_twice(
             assert await consumer.committed(TopicPartition(topic, partition)) == end
     finally:
         await consumer.stop()
+    await db.engine.dispose()
+
+
+async def test_stop_cancels_a_stuck_handler_without_committing_its_record(
+    make_database_url: DatabaseFactory, broker: str, clock: TestClock
+) -> None:
+    db = await make_outbox_db(await make_database_url("sqlite"))
+    topic = unique_topic("stuck")
+    await produce(broker, topic, [message(person_event(clock))])
+    entered = asyncio.Event()
+
+    async def stuck(session: AsyncSession, envelope: Envelope) -> None:
+        await db.apply(session, envelope)
+        entered.set()
+        await asyncio.Event().wait()  # never returns
+
+    runner = make_runner(db, broker, topic, stuck)
+    runner.stop_timeout = 0.5
+    await runner.start()
+    try:
+        await asyncio.wait_for(entered.wait(), 30)
+    finally:
+        await asyncio.wait_for(runner.stop(), 30)
+    assert runner.handled == 0
+    assert await db.count(db.effects) == 0  # the handler's transaction rolled back
+    assert await db.count(db.tables.processed_events) == 0
+    assert await committed_offset(broker, runner.name, topic) is None
     await db.engine.dispose()

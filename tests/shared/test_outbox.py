@@ -263,3 +263,30 @@ async def test_two_relays_publish_every_row_exactly_once_in_order_per_key(
         assert seq == sorted(seq), key
     assert json.loads(records[0].value)["producer"] == "hazard_api"
     await writer.engine.dispose()
+
+
+async def test_on_sqlite_a_row_written_by_another_process_is_found_by_polling(
+    make_database_url: DatabaseFactory, broker: str, clock: TestClock
+) -> None:
+    db = await make_outbox_db(await make_database_url("sqlite"))
+    topic = unique_topic("poll")
+    envelope = person_event(clock)
+    relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=0.2)
+    await relay.start()
+    try:
+        # A plain insert, as another process would do it: no in-process wake-up.
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                db.tables.outbox.insert().values(
+                    event_id=str(envelope.event_id),
+                    topic=topic,
+                    key=envelope.aggregate_id,
+                    value=envelope.model_dump_json(),
+                    created_at=clock.now(),
+                )
+            )
+        await eventually(db.all_sent)
+    finally:
+        await relay.stop()
+        await db.engine.dispose()
+    assert [Envelope.parse_message(r.value) for r in await read_topic(broker, topic)] == [envelope]
