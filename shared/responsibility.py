@@ -46,6 +46,9 @@ class Directory:
         self.posts_by_unit: dict[str, list[PostUpserted]] = {}
         for post in posts:
             self.posts_by_unit.setdefault(post.unit_id, []).append(post)
+        # Looked up for every role of every hazard: found once, not by a scan each time.
+        self._county = next((u for u in self.units.values() if u.kind == UnitKind.COUNTY), None)
+        self._office = next((u for u in self.units.values() if u.is_safety_office), None)
 
     def ancestor(self, unit_id: str | None, kind: UnitKind) -> UnitUpserted | None:
         seen: set[str] = set()
@@ -60,10 +63,10 @@ class Directory:
         return None
 
     def county(self) -> UnitUpserted | None:
-        return next((u for u in self.units.values() if u.kind == UnitKind.COUNTY), None)
+        return self._county
 
     def safety_office(self) -> UnitUpserted | None:
-        return next((u for u in self.units.values() if u.is_safety_office), None)
+        return self._office
 
     def holders(self, unit_id: str | None, *roles: PostRole) -> list[PostUpserted]:
         if unit_id is None:

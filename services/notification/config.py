@@ -31,6 +31,8 @@ class SmsProviderConfig(BaseModel):
     region: str = ""
     sdk_app_id: str = ""  # Tencent SmsSdkAppId
     timeout_s: float = Field(default=5.0, gt=0)
+    # Kept-alive connections to the provider (new TLS handshakes per send are slow).
+    max_connections: int = Field(default=32, ge=1)
     # Per-number caps at this provider: same content at most once per interval, N per day.
     same_content_interval_s: int = Field(default=30, ge=0)
     daily_cap: int = Field(default=10, ge=1)
@@ -91,7 +93,7 @@ class Settings(DubanSettings):
     # Scheduler and crash reconciliation.
     scheduler_interval_s: float = Field(default=1.0, gt=0)
     dispatch_batch: int = Field(default=500, ge=1)
-    send_concurrency: int = Field(default=64, ge=1)
+    send_concurrency: int = Field(default=32, ge=1)
     # A provider attempt still "pending" this long after it started belongs to a dead process.
     reconcile_after_s: float = Field(default=60.0, ge=0)
     # A provider that cannot find an attempt this long after it started never accepted it.

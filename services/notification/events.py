@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from services.notification.db import outbox_tables
 from shared.contract import (
@@ -18,7 +20,7 @@ from shared.contract import (
     NotificationStatus,
     Producer,
 )
-from shared.outbox import add_event
+from shared.outbox import add_events
 
 
 async def emit_changed(
@@ -85,5 +87,29 @@ async def emit_alert(
     await _add(session, envelope, now)
 
 
+_BUFFER = "notification_outbox_buffer"
+
+
+def _unflushed_guard(session: Session) -> None:
+    if session.info.get(_BUFFER):
+        raise RuntimeError("notification events emitted but not flushed before commit")
+
+
 async def _add(session: AsyncSession, envelope: Envelope, now: datetime) -> None:
-    await add_event(session, outbox_tables.outbox, envelope, NOTIFICATION_EVENTS, now=now)
+    """Buffered: batches write their events in one insert (`flush_events`) before commit."""
+    buffer: list[Envelope] | None = session.info.get(_BUFFER)
+    if buffer is None:
+        buffer = session.info[_BUFFER] = []
+        if not session.info.get("notification_guard"):
+            session.info["notification_guard"] = True
+            event.listen(session.sync_session, "before_commit", _unflushed_guard)
+    buffer.append(envelope)
+
+
+async def flush_events(session: AsyncSession, *, now: datetime) -> int:
+    """Write the buffered events to the outbox; call before the transaction commits."""
+    buffer: list[Envelope] = session.info.pop(_BUFFER, None) or []
+    await add_events(
+        session, outbox_tables.outbox, [(e, NOTIFICATION_EVENTS) for e in buffer], now=now
+    )
+    return len(buffer)

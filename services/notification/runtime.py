@@ -22,6 +22,7 @@ from services.notification.delivery.send import Sender
 from services.notification.directory import service as directory_service
 from services.notification.directory.flows import apply_org_event
 from services.notification.directory.service import SnapshotCache
+from services.notification.events import flush_events
 from services.notification.intake.flows import Intake
 from services.notification.providers.base import SmsProvider
 from services.notification.providers.email import SmtpSender
@@ -93,6 +94,7 @@ class Runtime:
         async with transaction(self.sessionmaker) as session:
             result.resolved = await self.intake.resolve_open(session=session, now=now)
             result.dispatched = await self.bundler.bundle_due(session=session, now=now)
+            await flush_events(session, now=now)
         result.reconciled = await self.reconciler.reconcile()
         result.sent = await self.sender.send_due()
         return result

@@ -380,3 +380,8 @@ async def serve(kind: str) -> AsyncIterator[Running]:
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
+
+
+def aliyun_app() -> Starlette:
+    """`uvicorn --factory tests.notification.emulators:aliyun_app` (the benchmark's provider)."""
+    return make_app("aliyun")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification.ack.models import Acknowledgement
 from services.notification.ack.tokens import AckClaim
 from services.notification.delivery.models import Dispatch
-from services.notification.events import emit_changed
+from services.notification.events import emit_changed, flush_events
 from shared.contract import NotificationStatus
 
 
@@ -47,4 +47,5 @@ async def acknowledge(
         status=NotificationStatus.ACKNOWLEDGED,
         now=now,
     )
+    await flush_events(session, now=now)
     return ack, True

@@ -25,6 +25,7 @@ from services.notification.delivery.models import (
     DeliveryStatus,
 )
 from services.notification.delivery.outcomes import Outcomes
+from services.notification.events import flush_events
 from services.notification.providers.base import Lookup, SmsProvider
 from shared.clock import Clock
 from shared.contract import Channel
@@ -82,6 +83,7 @@ class Reconciler:
                 if current is None or delivery is None or current.outcome != stale.outcome:
                     continue  # settled meanwhile by another replica
                 await self._settle(session, current, delivery, lookups.get(current.id), now)
+            await flush_events(session, now=now)
         return len(attempts)
 
     async def _settle(

@@ -31,6 +31,7 @@ from services.notification.delivery.models import (
     Dispatch,
 )
 from services.notification.delivery.outcomes import Outcomes
+from services.notification.events import flush_events
 from services.notification.messages.render import email_subject, render, sms_variables
 from services.notification.providers.base import (
     Outcome,
@@ -128,12 +129,14 @@ class Sender:
                 )
             )
             plans: list[tuple[Plan, DeliveryAttempt]] = []
-            for delivery in deliveries:
-                planned = await self._plan(
-                    session, delivery, dispatches[delivery.dispatch_id], caps, now
-                )
-                if planned is not None:
-                    plans.append(planned)
+            with session.no_autoflush:
+                for delivery in deliveries:
+                    planned = await self._plan(
+                        session, delivery, dispatches[delivery.dispatch_id], caps, now
+                    )
+                    if planned is not None:
+                        plans.append(planned)
+            await flush_events(session, now=now)
             await session.flush()
             ready = [
                 Plan(
@@ -299,12 +302,15 @@ class Sender:
             dispatches = await service.dispatches_by_id(
                 [d.dispatch_id for d in deliveries.values()], session=session
             )
-            for plan, result in results:
-                attempt = attempts[plan.attempt_id]
-                delivery = deliveries[plan.delivery_id]
-                await self.apply(
-                    session, delivery, dispatches[delivery.dispatch_id], attempt, result, now
-                )
+            # Batch work: flush once at commit, not before every event insert.
+            with session.no_autoflush:
+                for plan, result in results:
+                    attempt = attempts[plan.attempt_id]
+                    delivery = deliveries[plan.delivery_id]
+                    await self.apply(
+                        session, delivery, dispatches[delivery.dispatch_id], attempt, result, now
+                    )
+            await flush_events(session, now=now)
 
     async def apply(
         self,

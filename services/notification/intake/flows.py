@@ -46,14 +46,15 @@ class Intake:
             received_at=now,
             next_resolve_at=now,
         )
+        # Only recorded here; the scheduler resolves open requests in bulk right after.
         session.add(request)
-        await session.flush()
-        snapshot = await self.cache.get(session=session)
-        await self.resolve([request], snapshot, session=session, now=now)
 
     async def resolve_open(self, *, session: AsyncSession, now: datetime) -> int:
-        """Retry requests whose roles resolved to nobody (directory not there yet, vacancy)."""
-        requests = await service.open_requests(session=session, now=now, limit=500)
+        """Resolve new requests, and retry those whose roles resolved to nobody (directory
+        not there yet, every post up the chain vacant)."""
+        requests = await service.open_requests(
+            session=session, now=now, limit=self.settings.dispatch_batch
+        )
         if requests:
             snapshot = await self.cache.get(session=session)
             await self.resolve(requests, snapshot, session=session, now=now)

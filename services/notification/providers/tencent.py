@@ -98,7 +98,13 @@ class TencentProvider:
         self.config = config
         self.endpoint = config.endpoint or DEFAULT_ENDPOINT
         self.host = urlsplit(self.endpoint).netloc
-        self._client = client or httpx.AsyncClient(timeout=config.timeout_s)
+        self._client = client or httpx.AsyncClient(
+            timeout=config.timeout_s,
+            limits=httpx.Limits(
+                max_connections=config.max_connections,
+                max_keepalive_connections=config.max_connections,
+            ),
+        )
         self._now = now or (lambda: datetime.now(UTC))
 
     @property

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notification.deps import RuntimeDep, SessionDep
+from services.notification.events import flush_events
 from services.notification.receipts import service
 
 router = APIRouter(prefix="/receipts", tags=["receipts"])
@@ -65,6 +66,7 @@ async def aliyun_receipts(
             raw=report.model_dump(mode="json"),
             now=runtime.clock.now(),
         )
+    await flush_events(session, now=runtime.clock.now())
     return {"code": 0, "msg": "成功"}
 
 
@@ -88,4 +90,5 @@ async def tencent_receipts(
             raw=report.model_dump(mode="json"),
             now=runtime.clock.now(),
         )
+    await flush_events(session, now=runtime.clock.now())
     return {"result": 0, "errmsg": "OK"}
