@@ -214,3 +214,40 @@ def _fields(response: httpx.Response) -> dict[str, str]:
     assert response.status_code == 422, response.text
     body: dict[str, Any] = response.json()
     return {e["field"]: e["message"] for e in body["errors"]}
+
+
+async def test_enterprises_and_townships_keep_their_own_people_and_posts(
+    client: httpx.AsyncClient, seeded: DemoCounty, login: Login
+) -> None:
+    enterprise = await login("hongxing")
+    person = await client.post(
+        "/people", json={"unit_id": "ent-hongxing", "name": "新安全员"}, headers=enterprise
+    )
+    assert person.status_code == 201, person.text
+    manager = await client.patch(
+        "/posts/post-hongxing-aq",
+        json={"holder_person_id": person.json()["id"]},
+        headers=enterprise,
+    )
+    assert manager.status_code == 200, manager.text
+    # Not for another enterprise: its unit is not in scope.
+    elsewhere = await client.post(
+        "/people", json={"unit_id": "ent-huayu", "name": "某人"}, headers=enterprise
+    )
+    assert _fields(elsewhere) == {"unit_id": "单位不存在或不在您的管辖范围内"}
+    assert (await client.get("/posts/post-huayu-aq", headers=enterprise)).status_code == 404
+
+    township = await login("daping")
+    vacancy = await client.post(
+        "/posts",
+        json={"unit_id": "ent-shifeng", "role": "clerk", "title": "统计员"},
+        headers=township,
+    )
+    assert vacancy.status_code == 201, vacancy.text
+    assert vacancy.json()["holder_person_id"] is None
+    other = await client.post(
+        "/posts",
+        json={"unit_id": "ent-jiancheng", "role": "clerk", "title": "统计员"},
+        headers=township,
+    )
+    assert _fields(other) == {"unit_id": "单位不存在或不在您的管辖范围内"}

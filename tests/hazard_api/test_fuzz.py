@@ -1,4 +1,4 @@
-"""Schema-driven fuzzing (schemathesis): no request the OpenAPI schema allows ends in a 5xx."""
+"""Schema-driven fuzzing (schemathesis): no request the schema allows ends in a 5xx."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from services.hazard_api.directory.seed import DemoCounty
 from tests.hazard_api.conftest import Login
 
 EXAMPLES_PER_OPERATION = 25
+DIRECTORY_PATHS = ("/units", "/people", "/posts", "/auth", "/users", "/healthz")
 
 
 def _cases(strategy: st.SearchStrategy[Any]) -> list[Any]:
@@ -45,7 +46,8 @@ async def test_no_generated_request_answers_5xx(
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
         operation = result.ok()
-        if operation.path == "/readyz":  # answers 503 by design: this app has no broker
+        # The directory's and accounts' endpoints (the lifecycle has its own fuzz test).
+        if not operation.path.startswith(DIRECTORY_PATHS):
             continue
         for i, case in enumerate(_cases(operation.as_strategy())):
             kwargs = case.as_transport_kwargs(base_url=str(client.base_url))
