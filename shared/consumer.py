@@ -152,7 +152,12 @@ class ConsumerRunner:
             metadata_max_age_ms=5_000,
         )
         self._consumer.subscribe(self.topics, listener=_DrainOnRevoke(self._lock))
-        await self._consumer.start()
+        try:
+            await self._consumer.start()
+        except BaseException:
+            await self._producer.stop()
+            self._producer = self._consumer = None
+            raise
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:

@@ -27,7 +27,8 @@ def database_check(engine: AsyncEngine) -> ReadyCheck:
 
 def broker_check(bootstrap_servers: str) -> ReadyCheck:
     async def check() -> None:
-        host, _, port = bootstrap_servers.split(",")[0].rpartition(":")
+        host, _, port = bootstrap_servers.split(",")[0].strip().rpartition(":")
+        host = host.strip("[]")  # [::1]:9092
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 3)
         writer.close()
         await writer.wait_closed()

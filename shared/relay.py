@@ -97,8 +97,7 @@ class OutboxRelay:
             await self._producer.start()
         self._stopping = False
         _local_wakeups.add(self._wakeup)
-        with contextlib.suppress(Exception):
-            await self._listen()
+        await self._listen()
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
 
     async def stop(self, grace: float | None = None) -> None:
@@ -123,14 +122,23 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def _listen(self) -> None:
+        """(Re)connect the LISTEN connection; without it the relay still polls."""
         if self._sqlite or (self._listener is not None and not self._listener.is_closed()):
             return
         import asyncpg
 
         await self._close_listener()
         url = self.engine.url.set(drivername="postgresql")
-        self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
-        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wakeup.set())
+        try:
+            self._listener = await asyncpg.connect(
+                url.render_as_string(hide_password=False), timeout=5
+            )
+            await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wakeup.set())
+            # A lost connection wakes the loop, which reconnects and looks for missed rows.
+            self._listener.add_termination_listener(lambda *_: self._wakeup.set())
+        except Exception as exc:
+            log.warning("outbox relay %s: LISTEN unavailable, polling: %r", self.name, exc)
+            await self._close_listener()
 
     async def _close_listener(self) -> None:
         if self._listener is not None:
@@ -145,6 +153,7 @@ class OutboxRelay:
             timeout = self.poll_interval
             try:
                 await self._listen()  # reconnects a lost LISTEN connection
+                # Rows committed while LISTEN was down are found by this query.
                 sent = await self.publish_batch()
                 if sent >= self.batch_size:
                     continue

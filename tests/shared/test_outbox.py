@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import TestClock
@@ -290,3 +290,24 @@ async def test_on_sqlite_a_row_written_by_another_process_is_found_by_polling(
         await relay.stop()
         await db.engine.dispose()
     assert [Envelope.parse_message(r.value) for r in await read_topic(broker, topic)] == [envelope]
+
+
+async def test_relay_listens_again_after_losing_its_listen_connection(
+    pg_db: OutboxDb, broker: str, clock: TestClock
+) -> None:
+    db = pg_db
+    topic = unique_topic("relisten")
+    relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=60)
+    await relay.start()
+    try:
+        await eventually(lambda: relay._listener is not None)
+        lost = relay._listener.get_server_pid()
+        async with db.engine.connect() as conn:
+            await conn.execute(select(func.pg_terminate_backend(lost)))
+        await eventually(
+            lambda: relay._listener is not None and relay._listener.get_server_pid() != lost
+        )
+        await add(db, topic, person_event(clock), clock=clock)
+        await eventually(lambda: relay.published == 1, within=10)  # poll interval: 60 s
+    finally:
+        await relay.stop()
