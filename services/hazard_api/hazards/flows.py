@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.acceptance.service import open_round
+from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.audit.service import Actor, ChainHead, new_row
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.config import Settings
@@ -19,7 +20,7 @@ from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.evidence.service import bind_attachments
 from services.hazard_api.hazards.models import Hazard, TreatmentPlan, snapshot
 from services.hazard_api.hazards.schemas import ClassifyIn, HazardIn, PlanIn, RectifiedIn
-from services.hazard_api.hazards.service import facts, unit_with_departments
+from services.hazard_api.hazards.service import facts, insert_reported, unit_with_departments
 from services.hazard_api.hazards.states import Action, guard
 from shared.calendar import default_calendar
 from shared.clock import local
@@ -54,15 +55,11 @@ async def record(
     """Audit row (extending the hazard's chain) and outbox event for one transition."""
     after = snapshot(h) | (extra or {})
     audit_only(session, h, action=event.value, user=user, now=now, before=before, after=after)
-    payload = HazardEvent(event=event, facts=facts(h, actor_person_id=user.person_id), note=note)
-    envelope = Envelope.of(
-        payload, aggregate_id=h.id, producer=Producer.HAZARD_API, occurred_at=now
-    )
+    envelope = envelope_for(h, event, user=user, now=now, note=note)
     await add_event(session, outbox_tables.outbox, envelope, HAZARD_EVENTS, now=now)
 
 
-def audit_only(
-    session: AsyncSession,
+def chain_row(
     h: Hazard,
     *,
     action: str,
@@ -70,8 +67,8 @@ def audit_only(
     now: datetime,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None = None,
-) -> None:
-    """An audited change that is not a lifecycle transition (no event)."""
+) -> AuditRow:
+    """The next row of the hazard's audit chain; moves the head kept on the hazard."""
     head = ChainHead(h.audit_seq, h.audit_head) if h.audit_seq else None
     row = new_row(
         chain_key=chain_key(h.id),
@@ -85,7 +82,28 @@ def audit_only(
         after=after if after is not None else snapshot(h),
     )
     h.audit_seq, h.audit_head, h.updated_at = row.seq, row.hash, now
-    session.add(row)
+    return row
+
+
+def audit_only(
+    session: AsyncSession,
+    h: Hazard,
+    *,
+    action: str,
+    user: AuthUser,
+    now: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An audited change that is not a lifecycle transition (no event)."""
+    session.add(chain_row(h, action=action, user=user, now=now, before=before, after=after))
+
+
+def envelope_for(
+    h: Hazard, event: HazardEventType, *, user: AuthUser, now: datetime, note: str | None = None
+) -> Envelope:
+    payload = HazardEvent(event=event, facts=facts(h, actor_person_id=user.person_id), note=note)
+    return Envelope.of(payload, aggregate_id=h.id, producer=Producer.HAZARD_API, occurred_at=now)
 
 
 def set_deadline(h: Hazard, *, start: datetime, days: int, kind: DeadlineKind) -> None:
@@ -127,8 +145,12 @@ async def report(data: HazardIn, *, session: AsyncSession, user: AuthUser, now: 
         funds_spent=0,
         listing_published=False,
     )
-    session.add(h)
-    await record(session, h, event=HazardEventType.REPORTED, user=user, now=now, before=None)
+    row = chain_row(h, action=HazardEventType.REPORTED.value, user=user, now=now, before=None)
+    envelope = envelope_for(h, HazardEventType.REPORTED, user=user, now=now)
+    # Intake is the hot path: one statement for hazard, audit row and outbox row, and no NOTIFY
+    # (PostgreSQL holds a database-wide lock from NOTIFY through the commit's WAL flush, so
+    # every intake would commit one at a time); the relays of this process wake at commit.
+    await insert_reported(session, h, row, envelope, now=now)
     return h
 
 

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
+from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import SupervisingDepartment, Unit
 from services.hazard_api.errors import NotFound
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.schemas import HazardOut
-from shared.contract import DeadlineKind, HazardFacts, HazardLevel, HazardStatus, ListingLevel
+from shared.contract import (
+    HAZARD_EVENTS,
+    DeadlineKind,
+    Envelope,
+    HazardFacts,
+    HazardLevel,
+    HazardStatus,
+    ListingLevel,
+)
+from shared.outbox import wake_local_relays
 
 NOT_FOUND = "隐患不存在或不在您的管辖范围内"
 # States in which a deadline is running and can be missed (逾期).
@@ -50,6 +63,47 @@ async def unit_with_departments(
     if not rows:
         raise NotFound("单位不存在或不在您的管辖范围内")
     return rows[0][0], sorted(r[1] for r in rows if r[1] is not None)
+
+
+def _prefixed_insert(table: Table, prefix: str, skip: tuple[str, ...] = ()) -> Insert:
+    return insert(table).values(
+        {c.key: bindparam(prefix + c.key, type_=c.type) for c in table.columns if c.key not in skip}
+    )
+
+
+# Built once: a constant statement keeps SQLAlchemy's per-request work to binding parameters.
+_HAZARD_INSERT = _prefixed_insert(cast(Table, Hazard.__table__), "h_")
+_AUDIT_INSERT = _prefixed_insert(cast(Table, AuditRow.__table__), "a_", skip=("id",))
+_OUTBOX_INSERT = _prefixed_insert(outbox_tables.outbox, "o_", skip=("id", "sent_at"))
+_INTAKE_PG = _OUTBOX_INSERT.add_cte(
+    _HAZARD_INSERT.cte("new_hazard"), _AUDIT_INSERT.cte("new_audit")
+)
+
+
+async def insert_reported(
+    session: AsyncSession, h: Hazard, audit: AuditRow, envelope: Envelope, *, now: datetime
+) -> None:
+    """Write a new hazard, its first audit row and its event: one round trip on PostgreSQL
+    (data-modifying CTEs), three local statements on SQLite. Relays of this process wake when
+    the transaction commits."""
+    hazard = {"h_" + c.key: getattr(h, c.key) for c in Hazard.__table__.columns}
+    row = {"a_" + c.key: getattr(audit, c.key) for c in AuditRow.__table__.columns if c.key != "id"}
+    event = {
+        "o_event_id": str(envelope.event_id),
+        "o_topic": HAZARD_EVENTS,
+        "o_key": envelope.aggregate_id,
+        "o_value": envelope.model_dump_json(),
+        "o_created_at": now,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_INTAKE_PG, hazard | row | event)
+    else:
+        await session.execute(_HAZARD_INSERT, hazard)
+        await session.execute(_AUDIT_INSERT, row)
+        await session.execute(_OUTBOX_INSERT, event)
+    if not session.info.get("hazard_intake_wake"):
+        session.info["hazard_intake_wake"] = True
+        sa_event.listen(session.sync_session, "after_commit", lambda _session: wake_local_relays())
 
 
 def facts(h: Hazard, *, actor_person_id: str | None) -> HazardFacts:
