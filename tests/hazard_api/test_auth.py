@@ -119,3 +119,44 @@ async def test_county_office_creates_users_and_duplicates_conflict(
     township = await login("daping")
     again = {**user, "username": "matoupu2"}
     assert (await client.post("/users", json=again, headers=township)).status_code == 403
+
+
+async def test_locking_an_account_or_narrowing_scopes_takes_effect_at_once(
+    client: httpx.AsyncClient, seeded: DemoCounty, login: Login
+) -> None:
+    office = await login("office")
+    users = {u["username"]: u for u in (await client.get("/users", headers=office)).json()}
+    township = await _password_login(client, "daping")
+    locked = await client.patch(
+        f"/users/{users['daping']['id']}", json={"active": False}, headers=office
+    )
+    assert locked.status_code == 200, locked.text
+    assert (await client.get("/units/tw-daping", headers=township)).status_code == 401
+    refused = await client.post(
+        "/auth/token", data={"username": "daping", "password": DEMO_PASSWORD}
+    )
+    assert refused.status_code == 401
+
+    reset = {"active": True, "password": "a-new-password"}
+    assert (
+        await client.patch(f"/users/{users['daping']['id']}", json=reset, headers=office)
+    ).status_code == 200
+    old = await client.post("/auth/token", data={"username": "daping", "password": DEMO_PASSWORD})
+    assert old.status_code == 401
+    assert (await login("daping", "a-new-password"))["Authorization"].startswith("Bearer ")
+
+    integration = await _password_login(client, "shiji")
+    narrowed = await client.patch(
+        f"/users/{users['shiji']['id']}", json={"scopes": ["hazards:read"]}, headers=office
+    )
+    assert narrowed.json()["scopes"] == ["hazards:read"]
+    assert (await client.get("/units", headers=integration)).status_code == 403
+    # Scopes are for integration clients only; unknown accounts are 404.
+    assert (
+        await client.patch(
+            f"/users/{users['office']['id']}", json={"scopes": ["hazards:read"]}, headers=office
+        )
+    ).status_code == 422
+    assert (
+        await client.patch("/users/nobody", json={"active": False}, headers=office)
+    ).status_code == 404

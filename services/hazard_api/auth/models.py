@@ -65,6 +65,16 @@ class UserIn(BaseModel):
     scopes: list[Scope] = Field(default=[], max_length=len(Scope))
 
 
+class UserPatch(BaseModel):
+    """What the county office changes on an account: lock it, reset its password, its scopes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
+    scopes: list[Scope] | None = Field(default=None, max_length=len(Scope))
+
+
 class UserOut(BaseModel):
     id: str
     username: str

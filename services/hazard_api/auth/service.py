@@ -14,9 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.models import User, UserIn, UserOut, UserRole
+from services.hazard_api.auth.models import User, UserIn, UserOut, UserPatch, UserRole
 from services.hazard_api.directory.models import Person, Unit
-from services.hazard_api.errors import Conflict, FieldError
+from services.hazard_api.errors import Conflict, FieldError, NotFound
 from shared.clock import Clock
 from shared.contract import UnitKind
 
@@ -114,6 +114,23 @@ async def create_user(
         created_at=clock.now(),
     )
     session.add(user)
+    await session.flush()
+    return user
+
+
+async def update_user(user_id: str, patch: UserPatch, *, session: AsyncSession) -> User:
+    """A locked account's tokens stop working at once: every request reloads the user."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    if patch.active is not None:
+        user.active = patch.active
+    if patch.password is not None:
+        user.password_hash = await hash_password(patch.password)
+    if patch.scopes is not None:
+        if patch.scopes and user.role != UserRole.INTEGRATION:
+            raise FieldError("scopes", "只有对接系统账号可以设置授权范围")
+        user.scopes = " ".join(sorted(s.value for s in patch.scopes))
     await session.flush()
     return user
 

@@ -9,16 +9,18 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from services.hazard_api.auth.deps import CountyOffice, CurrentUser
-from services.hazard_api.auth.models import TokenOut, User, UserIn, UserOut
+from services.hazard_api.auth.models import TokenOut, User, UserIn, UserOut, UserPatch
 from services.hazard_api.auth.service import (
     AuthUser,
     authenticate,
     create_user,
     grant_scopes,
     issue_token,
+    update_user,
     user_out,
 )
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+from services.hazard_api.fields import IdPath
 
 router = APIRouter(tags=["auth"])
 
@@ -62,3 +64,12 @@ async def add_user(
 async def list_users(_office: CountyOffice, session: SessionDep) -> list[UserOut]:
     users = await session.scalars(select(User).order_by(User.username))
     return [user_out(u) for u in users]
+
+
+@router.patch("/users/{user_id}")
+async def change_user(
+    user_id: IdPath, patch: UserPatch, _office: CountyOffice, session: SessionDep
+) -> UserOut:
+    user = await update_user(user_id, patch, session=session)
+    await session.commit()
+    return user_out(user)
