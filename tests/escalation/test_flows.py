@@ -279,3 +279,36 @@ async def test_acknowledgement_stops_the_repeats_of_its_step(
         ("supervision_letter", 0),
         ("bulletin", 0),
     ]
+
+
+async def test_failed_acceptance_with_a_new_deadline_plans_from_the_new_deadline(
+    runtime: Runtime, clock: TestClock
+) -> None:
+    hazard_id = await start_general(runtime, clock)
+    reported_at = sh(2026, 9, 30, 16, 0)
+    await run_until(runtime, clock, reported_at)
+    base = {"hazard_id": hazard_id, "classified_at": CLASSIFIED_AT}
+    reported = make_facts(
+        **base,
+        status=HazardStatus.RECTIFICATION_REPORTED,
+        deadline_at=DEADLINE,
+        rectification_reported_at=reported_at,
+    )
+    await deliver(runtime, hazard_event(E.RECTIFICATION_REPORTED, reported, reported_at))
+    failed_at = sh(2026, 10, 14, 10, 0)
+    await run_until(runtime, clock, failed_at)
+    new_deadline = end_of_day(2026, 10, 23)
+    failed = make_facts(**base, status=HazardStatus.RECTIFYING, deadline_at=new_deadline)
+    await deliver(runtime, hazard_event(E.ACCEPTANCE_FAILED, failed, failed_at))
+    await run_until(runtime, clock, sh(2026, 10, 27, 0, 0))
+
+    fired = [(s.step_key, s.repeat_index, s.due_at) for s in await fired_steps(runtime)]
+    assert fired == [
+        ("remind_3wd", 0, u(sh(2026, 9, 29, 9, 0))),
+        ("acceptance_overdue", 0, u(sh(2026, 10, 10, 16, 0))),  # 10 days after the report
+        ("acceptance_overdue", 1, u(sh(2026, 10, 12, 16, 0))),  # next working day
+        ("acceptance_overdue", 2, u(sh(2026, 10, 13, 16, 0))),
+        # the old deadline's overdue steps (9 and 13 Oct) are not fired late: a new deadline
+        # was set; reminders end with the rectification report (stop: rectified)
+        ("overdue_notice", 0, u(new_deadline)),
+    ]

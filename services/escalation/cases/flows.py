@@ -101,16 +101,26 @@ class CaseFlows:
         deadline_moved = facts.deadline_at != case.deadline_at
         listing_changed = (facts.listing_level is not None) != case.listed
         classified_moved = facts.classified_at != case.classified_at
+        acceptance_moved = (facts.rectification_reported_at, facts.acceptance_due_at) != (
+            case.rectification_reported_at,
+            case.acceptance_due_at,
+        )
         self._absorb(case, facts)
         if event.event in ENDING_EVENTS or facts.status in ENDED_STATUSES:
             await self._stop(session, case, reason=event.event.value)
         elif event.event is HazardEventType.RECTIFICATION_REPORTED:
             await self._pause(session, case, facts, at=at)
         elif event.event is HazardEventType.ACCEPTANCE_FAILED and case.state == CaseState.PAUSED:
+            if deadline_moved:  # a new deadline for the re-rectification: plan from now
+                case.paused_at = at
             await self._resume(session, case)
         elif case.state == CaseState.PAUSED:
             if deadline_moved:  # the ladder will restart from the new deadline on resume
                 case.paused_at = at
+            if acceptance_moved:
+                new_timeline = timeline_of(self.planner, case)
+                case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
+                await self._commit_plan(session, case, new_timeline, reason="replanned")
         elif deadline_moved or event.event is HazardEventType.EXTENSION_APPROVED:
             await self._replan(session, case, reason="rebaselined", cursor_from=at)
         elif listing_changed or classified_moved:
@@ -151,8 +161,14 @@ class CaseFlows:
         case.deadline_at = facts.deadline_at
         case.classified_at = facts.classified_at
         case.listed = facts.listing_level is not None
-        case.rectification_reported_at = facts.rectification_reported_at
-        case.acceptance_due_at = facts.acceptance_due_at
+        # While paused the acceptance clock needs its anchor even if an event leaves it out.
+        keep = case.state == CaseState.PAUSED
+        case.rectification_reported_at = facts.rectification_reported_at or (
+            case.rectification_reported_at if keep else None
+        )
+        case.acceptance_due_at = facts.acceptance_due_at or (
+            case.acceptance_due_at if keep else None
+        )
 
     # ------------------------------------------------------------------ transitions
     async def _replan(
