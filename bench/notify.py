@@ -45,7 +45,7 @@ from shared.migrations import upgrade_async  # noqa: E402
 from tests.notification.conftest import aliyun_config, envelope_of, post, step_fired  # noqa: E402
 
 NOTICES = int(os.environ.get("BENCH_NOTICES", "3000"))
-CONCURRENCY = 32
+CONCURRENCY = 8
 
 
 async def baseline(url: str, n: int) -> float:

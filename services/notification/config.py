@@ -93,7 +93,8 @@ class Settings(DubanSettings):
     # Scheduler and crash reconciliation.
     scheduler_interval_s: float = Field(default=1.0, gt=0)
     dispatch_batch: int = Field(default=500, ge=1)
-    send_concurrency: int = Field(default=32, ge=1)
+    # Provider calls in flight at once (httpx's pool costs more CPU per call as it grows).
+    send_concurrency: int = Field(default=16, ge=1)
     # A provider attempt still "pending" this long after it started belongs to a dead process.
     reconcile_after_s: float = Field(default=60.0, ge=0)
     # A provider that cannot find an attempt this long after it started never accepted it.

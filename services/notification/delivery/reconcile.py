@@ -78,7 +78,8 @@ class Reconciler:
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
             for stale in attempts:
-                current = await session.get(DeliveryAttempt, stale.id)
+                # Locked (PostgreSQL): another replica settling the same attempt waits here.
+                current = await session.get(DeliveryAttempt, stale.id, with_for_update=True)
                 delivery = await session.get(Delivery, stale.delivery_id)
                 if current is None or delivery is None or current.outcome != stale.outcome:
                     continue  # settled meanwhile by another replica
