@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
+from services.notification.delivery.views import router as deliveries_router
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
 from services.notification.runtime import Runtime
@@ -51,5 +52,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(ack_router)
     app.include_router(receipts_router)
     app.include_router(preferences_router)
+    app.include_router(deliveries_router)
     install_error_handlers(app)
     return app

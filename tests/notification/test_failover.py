@@ -182,3 +182,26 @@ async def test_same_content_within_30s_is_held_back(make_harness, aliyun):
     h.clock.advance(seconds=1)
     await h.settle()
     assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 2
+
+
+async def test_the_log_is_readable_over_http(make_harness, aliyun, tencent, smtp):
+    from httpx import ASGITransport, AsyncClient
+
+    from services.notification.main import create_app
+
+    h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
+    aliyun.emulator.mode = "throttle"
+    await h.org(org_events())
+    await urgent_notice(h, 7)
+    await h.settle()
+    app = create_app(h.runtime.settings, h.clock)
+    app.state.runtime = h.runtime
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        [row] = (await client.get("/deliveries", params={"hazard_id": "h-7"})).json()
+        assert (await client.get("/deliveries", params={"hazard_id": "h-8"})).json() == []
+        assert (await client.get("/deliveries", params={"limit": 0})).status_code == 422
+    assert (row["person_id"], row["channel"], row["status"]) == ("p-firm", "sms", "sent")
+    assert [(a["provider"], a["outcome"]) for a in row["attempts"]] == [
+        ("aliyun", "transient"),
+        ("tencent", "accepted"),
+    ]
