@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -278,7 +279,11 @@ async def update_post(
             raise FieldError(required, "此项不能为空")
     if changes.get("holder_person_id", post.holder_person_id) is None:
         changes.setdefault("acting", False)
-    data = PostIn.model_validate({**current, **changes})
+    try:
+        data = PostIn.model_validate({**current, **changes})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise FieldError(".".join(str(p) for p in first["loc"]), first["msg"]) from None
     await _check_post(session, data)
     for field in ("role", "title", "holder_person_id", "acting"):
         setattr(post, field, getattr(data, field))
