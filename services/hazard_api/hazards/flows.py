@@ -119,7 +119,7 @@ async def report(data: HazardIn, *, session: AsyncSession, user: AuthUser, now: 
     if data.found_at > now:
         raise FieldError("found_at", "发现时间不能晚于当前时间")
     unit_id = data.unit_id or user.unit_id
-    unit, departments = await unit_with_departments(session=session, user=user, unit_id=unit_id)
+    unit = await unit_with_departments(session=session, user=user, unit_id=unit_id)
     hazard_id = str(uuid.uuid4())
     h = Hazard(
         id=hazard_id,
@@ -129,7 +129,7 @@ async def report(data: HazardIn, *, session: AsyncSession, user: AuthUser, now: 
         area_code=unit.area_code,
         industry_code=unit.industry_code,
         township_id=unit.township_id,
-        department_ids=departments,
+        department_ids=unit.department_ids,
         location=data.location,
         latitude=data.latitude,
         longitude=data.longitude,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -49,20 +50,46 @@ async def get_scoped(
     return hazard
 
 
+@dataclass(frozen=True)
+class UnitFacts:
+    id: str
+    name: str
+    area_code: str
+    industry_code: str | None
+    township_id: str | None
+    department_ids: list[str]
+
+
 async def unit_with_departments(
     *, session: AsyncSession, user: AuthUser, unit_id: str
-) -> tuple[Unit, list[str]]:
-    """The unit (in `user`'s scope) and its supervising departments, in one round trip."""
+) -> UnitFacts:
+    """The unit (in `user`'s scope) and its supervising departments, in one round trip
+    (plain columns: intake needs a few facts, not a tracked ORM object)."""
     rows = (
         await session.execute(
-            select(Unit, SupervisingDepartment.department_id)
+            select(
+                Unit.id,
+                Unit.name,
+                Unit.area_code,
+                Unit.industry_code,
+                Unit.township_id,
+                SupervisingDepartment.department_id,
+            )
             .outerjoin(SupervisingDepartment, SupervisingDepartment.enterprise_id == Unit.id)
             .where(Unit.id == unit_id, in_scope(user, Unit.id))
         )
     ).all()
     if not rows:
         raise NotFound("单位不存在或不在您的管辖范围内")
-    return rows[0][0], sorted(r[1] for r in rows if r[1] is not None)
+    first = rows[0]
+    return UnitFacts(
+        id=first.id,
+        name=first.name,
+        area_code=first.area_code,
+        industry_code=first.industry_code,
+        township_id=first.township_id,
+        department_ids=sorted(r.department_id for r in rows if r.department_id is not None),
+    )
 
 
 def _prefixed_insert(table: Table, prefix: str, skip: tuple[str, ...] = ()) -> Insert:
