@@ -169,6 +169,7 @@ class Load:
         # principal's phone → [(classify start, hazard code)] in classification order
         self.pending: dict[str, list[tuple[float, str]]] = defaultdict(list)
         self.report_started: dict[str, float] = {}
+        self.hazard_ids: list[tuple[str, float]] = []  # (hazard id, classify start)
 
     async def one(self, unit_id: str, phone: str) -> None:
         try:
@@ -205,6 +206,7 @@ class Load:
         code = str(hazard.get("code") or hazard["id"])
         self.pending[phone].append((t_classify, code))
         self.report_started[code] = t_report
+        self.hazard_ids.append((hazard["id"], t_classify))
 
     async def run(self, rate: float, count: int, phones: dict[str, str]) -> float:
         tasks = []
@@ -232,6 +234,8 @@ def attribute(
     for phone, waiting in pending.items():
         queue = list(waiting)
         for sms in by_phone.get(phone, []):
+            if not queue or sms.at < queue[0][0]:
+                continue  # an earlier run's text
             texts += 1
             at = sms.at
             if sms.template == "SMS_900002":
@@ -281,6 +285,7 @@ async def e2e(stack: Stack, sms_url: str) -> dict[int, dict[str, float]]:
                 f"{sent} texts; classify→SMS p50 {p50:.1f} ms, p99 {p99:.1f} ms",
                 flush=True,
             )
+            print(f"      median ms after classify: {await stages(client, base, headers, load)}")
     return results
 
 
@@ -300,6 +305,33 @@ async def wait_for_notified(
             print(f"  only {notified} of {expected} hazards texted after {within_s}s", flush=True)
             return
         await asyncio.sleep(0.5)
+
+
+STAGES = (
+    ("escalation_case", "case started"),
+    ("escalation_step", "step fired"),
+    ("notice", "SMS/email sent"),
+)
+
+
+async def stages(client: httpx.AsyncClient, base: str, headers: dict[str, str], load: Load) -> str:
+    """Where the time goes, from a sample of hazards' timelines (median ms after classify)."""
+    found: dict[str, list[float]] = defaultdict(list)
+    for hazard_id, t_classify in load.hazard_ids[:: max(1, len(load.hazard_ids) // 20)]:
+        r = await client.get(f"{base}/hazards/{hazard_id}/timeline", headers=headers)
+        if r.status_code != 200:
+            continue
+        seen: set[str] = set()
+        for item in r.json():
+            kind = item["kind"]
+            if kind in seen or kind not in dict(STAGES):
+                continue
+            seen.add(kind)
+            at = datetime.fromisoformat(item["at"]).timestamp()
+            found[kind].append((at - t_classify) * 1000)
+    return ", ".join(
+        f"{label} {statistics.median(found[kind]):.0f}" for kind, label in STAGES if found[kind]
+    )
 
 
 # ----------------------------------------------------------------------------- baseline

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.notification.config import Settings
@@ -85,7 +86,9 @@ class Runtime:
 
     async def on_escalation_event(self, session: AsyncSession, envelope: Envelope) -> None:
         await self.intake.handle_escalation_event(session, envelope, now=self.clock.now())
-        self._wake.set()
+        # Wake the scheduler once the consumer's transaction committed (not before: a tick
+        # that ran now would not see the new notices and would then sleep a whole interval).
+        event.listen(session.sync_session, "after_commit", lambda _s: self._wake.set(), once=True)
 
     # ------------------------------------------------------------------ durable work
     async def tick(self) -> TickResult:
