@@ -76,7 +76,13 @@ async def build_runtime(settings: Settings, clock: Clock, policies: PolicySet) -
         batch_size=settings.auditor_batch_size,
         overdue_seconds=settings.auditor_overdue_seconds,
     )
-    flows = CaseFlows(policies=policies, snapshot_ids=snapshot_ids, planner=planner, clock=clock)
+    flows = CaseFlows(
+        policies=policies,
+        snapshot_ids=snapshot_ids,
+        planner=planner,
+        clock=clock,
+        on_due=scheduler.wake,
+    )
     return Runtime(
         settings=settings,
         clock=clock,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import service
@@ -66,11 +67,14 @@ class CaseFlows:
         snapshot_ids: dict[str, int],
         planner: Planner,
         clock: Clock,
+        on_due: Callable[[], None] | None = None,
     ) -> None:
         self.policies = policies
         self.snapshot_ids = snapshot_ids
         self.planner = planner
         self.clock = clock
+        # Called after the commit of a plan whose next step is already due (wakes the scheduler).
+        self.on_due = on_due
 
     async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
         """Consumer handler for `hazard.events` and `notification.events`."""
@@ -212,6 +216,9 @@ class CaseFlows:
         case.fence += 1
         case.updated_at = now
         await session.flush()
+        on_due = self.on_due
+        if on_due is not None and case.next_fire_at is not None and case.next_fire_at <= now:
+            event.listen(session.sync_session, "after_commit", lambda _s: on_due(), once=True)
         changed = CaseChanged(
             case_id=case.id,
             hazard_id=case.hazard_id,

@@ -126,11 +126,27 @@ class Scheduler:
         self.lateness: list[float] = []
         self.fired = 0
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
         self._fragments: dict[tuple[int, str], str] = {}
 
     # ------------------------------------------------------------------ loop
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="escalation-scheduler")
+
+    def wake(self) -> None:
+        """A step fell due now (a case started or moved in this process): fire it without
+        waiting for the poll interval."""
+        self._wake.set()
+
+    async def _idle(self, seconds: float) -> None:
+        self._wake.clear()
+        sleep = asyncio.ensure_future(self.clock.sleep(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleep, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleep.cancel()
+            woken.cancel()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -150,7 +166,7 @@ class Scheduler:
                 await self.clock.sleep(self.poll_seconds)
                 continue
             if result.claimed == 0:
-                await self.clock.sleep(await self._idle_seconds())
+                await self._idle(await self._idle_seconds())
             else:
                 await asyncio.sleep(0)  # let other tasks run between busy batches
 
