@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import PurePath
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -66,7 +67,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         producer: AIOKafkaProducer | None = None,
-        name: str = "outbox",
+        name: str | None = None,
         stop_timeout: float = 5.0,
     ) -> None:
         self.engine = engine
@@ -75,7 +76,8 @@ class OutboxRelay:
         self.clock = clock or SystemClock()
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self.name = name
+        # The metrics label: the service's name, else its database's (hazard_api.db → hazard_api).
+        self.name = name or PurePath(engine.url.database or "outbox").stem
         self.stop_timeout = stop_timeout
         self._producer = producer
         self._own_producer = producer is None

@@ -272,6 +272,7 @@ async def test_on_sqlite_a_row_written_by_another_process_is_found_by_polling(
     topic = unique_topic("poll")
     envelope = person_event(clock)
     relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=0.2)
+    assert relay.name == "duban"  # metrics label from the database file: …/duban.db
     await relay.start()
     try:
         # A plain insert, as another process would do it: no in-process wake-up.
