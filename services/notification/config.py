@@ -31,8 +31,15 @@ class SmsProviderConfig(BaseModel):
     region: str = ""
     sdk_app_id: str = ""  # Tencent SmsSdkAppId
     timeout_s: float = Field(default=5.0, gt=0)
-    # Kept-alive connections to the provider (new TLS handshakes per send are slow).
+    # Kept-alive connections to the provider (new TLS handshakes per send are slow), closed
+    # after this idle time, well before a server would close them under a request in flight.
     max_connections: int = Field(default=32, ge=1)
+    keepalive_s: float = Field(default=2.0, gt=0)
+    # After a crash or timeout: how long the status query may miss an accepted message before
+    # we conclude it was never accepted and resend. None: Aliyun lists a message as soon as it
+    # accepts it (SendStatus 1, waiting for the receipt) → 120 s; Tencent only once a receipt
+    # came back → the service-wide `reconcile_not_found_after_s`.
+    not_found_after_s: float | None = Field(default=None, ge=0)
     # Per-number caps at this provider: same content at most once per interval, N per day.
     same_content_interval_s: int = Field(default=30, ge=0)
     daily_cap: int = Field(default=10, ge=1)

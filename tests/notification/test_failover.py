@@ -205,3 +205,36 @@ async def test_the_log_is_readable_over_http(make_harness, aliyun, tencent, smtp
         ("aliyun", "transient"),
         ("tencent", "accepted"),
     ]
+
+
+async def test_a_send_lost_on_the_way_is_resent_once_the_provider_denies_it(make_harness, aliyun):
+    """The connection broke before Aliyun got the request: unknown outcome, the status query
+    does not find it; after the provider's grace period it is sent again, once."""
+    from services.notification.providers.aliyun import AliyunProvider
+    from services.notification.providers.base import Outcome, SendResult, SmsMessage
+
+    class LosesFirstRequest(AliyunProvider):
+        lost = 0
+
+        async def send(self, message: SmsMessage) -> SendResult:
+            if not self.lost:
+                self.lost += 1
+                return SendResult(Outcome.UNKNOWN, detail="no answer: ReadError")
+            return await super().send(message)
+
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    provider = LosesFirstRequest(aliyun_config(aliyun.url))
+    h.runtime.sender.providers = [provider]
+    h.runtime.reconciler.providers = {provider.name: provider}
+    await h.org(org_events())
+    await urgent_notice(h)
+    await h.settle()
+    assert aliyun.emulator.accepted == []
+    assert await attempts(h) == [("sms", "aliyun", "unknown")]
+    h.clock.advance(seconds=60)
+    await h.settle()
+    assert aliyun.emulator.accepted == []  # not yet: Aliyun may still be processing it
+    h.clock.advance(seconds=61)
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 1
+    assert await attempts(h) == [("sms", "aliyun", "not_accepted"), ("sms", "aliyun", "accepted")]

@@ -33,6 +33,9 @@ from shared.db import transaction
 
 log = logging.getLogger(__name__)
 
+# QuerySendDetails lists a message from the moment Aliyun accepted it (SendStatus 1).
+ALIYUN_NOT_FOUND_AFTER_S = 120.0
+
 
 class Reconciler:
     def __init__(
@@ -48,6 +51,14 @@ class Reconciler:
         self.providers = {p.name: p for p in providers}
         self.outcomes = outcomes
         self.clock = clock
+
+    def not_found_after(self, provider_name: str) -> float:
+        provider = self.providers.get(provider_name)
+        if provider is not None and provider.config.not_found_after_s is not None:
+            return provider.config.not_found_after_s
+        if provider is not None and provider.config.kind == "aliyun":
+            return ALIYUN_NOT_FOUND_AFTER_S
+        return self.settings.reconcile_not_found_after_s
 
     async def reconcile(self) -> int:
         now = self.clock.now()
@@ -139,7 +150,7 @@ class Reconciler:
             )
             return
         waited = now - attempt.started_at
-        if waited < timedelta(seconds=self.settings.reconcile_not_found_after_s):
+        if waited < timedelta(seconds=self.not_found_after(attempt.provider)):
             attempt.outcome = AttemptOutcome.UNKNOWN
             attempt.next_check_at = now + self.outcomes.backoff(delivery.attempts)
             attempt.detail = "服务商暂未查到该短信，稍后再查"

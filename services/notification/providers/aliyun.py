@@ -83,6 +83,7 @@ class AliyunProvider:
             limits=httpx.Limits(
                 max_connections=config.max_connections,
                 max_keepalive_connections=config.max_connections,
+                keepalive_expiry=config.keepalive_s,
             ),
         )
         self._now = now or (lambda: datetime.now(UTC))
