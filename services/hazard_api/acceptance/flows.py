@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.acceptance.models import Acceptance, VerdictIn
+from services.hazard_api.acceptance.models import Acceptance, CloseIn, VerdictIn
 from services.hazard_api.acceptance.service import open_acceptance
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.auth.service import AuthUser
@@ -18,18 +16,6 @@ from services.hazard_api.hazards.flows import record, set_deadline
 from services.hazard_api.hazards.models import Hazard, snapshot
 from services.hazard_api.hazards.states import Action, guard
 from shared.contract import DeadlineKind, HazardEventType, HazardStatus
-
-
-class CloseIn(BaseModel):
-    """销号; a listed hazard is delisted (摘牌) with the delisting notice's number."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    delisting_notice_no: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
-    ) = None
-    published: bool = False
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
 def _is_rectifier(h: Hazard, user: AuthUser) -> bool:

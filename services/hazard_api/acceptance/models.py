@@ -44,6 +44,18 @@ class VerdictIn(BaseModel):
     redo_days: Days | None = None
 
 
+class CloseIn(BaseModel):
+    """销号; a listed hazard is delisted (摘牌) with the delisting notice's number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delisting_notice_no: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
+    ) = None
+    published: bool = False
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
 class AcceptanceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

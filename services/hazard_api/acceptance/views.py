@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.hazard_api.acceptance import flows
-from services.hazard_api.acceptance.flows import CloseIn
-from services.hazard_api.acceptance.models import AcceptanceOut, VerdictIn
+from services.hazard_api.acceptance.models import AcceptanceOut, CloseIn, VerdictIn
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.hazards.deps import HazardId, HazardWriter
 from services.hazard_api.hazards.schemas import HazardOut

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +14,8 @@ from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.hazards.flows import audit_only, record, set_deadline
 from services.hazard_api.hazards.models import Hazard, snapshot
 from services.hazard_api.hazards.states import Action, guard
+from services.hazard_api.listing.models import ListingIn, PublishIn, RaiseIn
 from shared.contract import DeadlineKind, HazardEventType, HazardLevel, ListingLevel
-
-NoticeNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-BodyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 # 鄂安〔2010〕20号: grade 3 → county, 2 → city, 1 → province.
 LEVEL_BY_GRADE = {3: ListingLevel.COUNTY, 2: ListingLevel.CITY, 1: ListingLevel.PROVINCE}
@@ -29,33 +25,6 @@ BODY_NAMES = {
     ListingLevel.CITY: "市安全生产委员会",
     ListingLevel.PROVINCE: "省安全生产委员会",
 }
-
-
-class ListingIn(BaseModel):
-    """挂牌督办通知书. Level defaults from the grade; deadline from configuration (≤ max)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    notice_no: NoticeNo
-    level: ListingLevel | None = None
-    body_name: BodyName | None = None
-    issued_at: AwareDatetime | None = None
-    deadline_days: int | None = Field(default=None, ge=1, le=365)
-    published: bool = False
-
-
-class RaiseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-    notice_no: NoticeNo | None = None
-    body_name: BodyName | None = None
-
-
-class PublishIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    published: bool = True
 
 
 async def _county_body_id(session: AsyncSession) -> str | None:

@@ -9,7 +9,7 @@ from services.hazard_api.hazards.deps import HazardId, HazardWriter
 from services.hazard_api.hazards.schemas import HazardOut
 from services.hazard_api.hazards.service import get_scoped, hazard_out
 from services.hazard_api.listing import flows
-from services.hazard_api.listing.flows import ListingIn, PublishIn, RaiseIn
+from services.hazard_api.listing.models import ListingIn, PublishIn, RaiseIn
 
 router = APIRouter(tags=["listing"])
 
