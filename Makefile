@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test run lint bench install clean
+.PHONY: test run lint bench install clean browser
+
+CHROMIUM := /usr/bin/chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +23,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services tests $(wildcard bench/*.py)
 
-test: lint
+# The page tests drive Debian's Chromium; CJK fonts so pages render as users see them.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing chromium (Debian) for the page tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: lint browser
 	$(VENV)/bin/pytest
 
 # make run: development mode (placeholder secrets allowed) unless DUBAN_ENV says otherwise.

@@ -1,0 +1,87 @@
+"""The acknowledgement page as a leader meets it: headless Chromium, a real HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+from playwright.async_api import async_playwright
+
+from services.notification.main import create_app
+from shared.broker import free_port, wait_for_port
+from shared.contract import ChainRole, Urgency
+from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+
+CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which(CHROMIUM) or ""
+    if not path:
+        message = f"Chromium not found at {CHROMIUM}; `make test` installs it (Debian chromium)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(f"!!! {message} !!!")
+    return path
+
+
+@contextlib.asynccontextmanager
+async def serving(app: object) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+    )
+    task = asyncio.create_task(server.serve())
+    await asyncio.to_thread(wait_for_port, "127.0.0.1", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_leader_opens_the_link_and_confirms_in_a_browser(
+    make_harness, aliyun, chromium_path: str
+) -> None:
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], ack_link_ttl_s=86400
+    )
+    await h.org(org_events())
+    await h.step(
+        step_fired(
+            h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], hazard_n=1, urgency=Urgency.URGENT
+        )
+    )
+    await h.settle()
+    [sms] = aliyun.emulator.sends_to(PEOPLE["p-firm"].mobile or "")
+    path = sms.params["link"].removeprefix("http://duban.test")
+    app = create_app(h.runtime.settings, h.clock)
+    app.state.runtime = h.runtime
+
+    async with serving(app) as base, async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(base + path)
+            body = await page.inner_text("body")
+            assert "督办签收" in body and "YH-2026-0001" in body and "厂长壬" in body
+            if shots := os.environ.get("DUBAN_SCREENSHOTS"):
+                await page.screenshot(path=f"{shots}/ack.png", full_page=True)
+            await page.get_by_role("button", name="确认签收").click()
+            await page.wait_for_load_state()
+            assert "签收成功" in await page.inner_text("body")
+        finally:
+            await browser.close()
+
+    acks = [e for e in await h.events() if e["status"] == "acknowledged"]
+    assert [(e["person_id"], e["hazard_ids"]) for e in acks] == [("p-firm", ["h-1"])]
