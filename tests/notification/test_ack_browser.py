@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import uvicorn
-from playwright.async_api import async_playwright
 
 from services.notification.main import create_app
 from shared.broker import free_port, wait_for_port
@@ -19,6 +18,13 @@ from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_
 
 CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+try:
+    from playwright.async_api import async_playwright
+except ImportError:  # a venv made before playwright joined the test extras: `make install`
+    if IN_CI:
+        raise
+    pytest.skip("!!! playwright not installed: run `make install` !!!", allow_module_level=True)
 
 
 @pytest.fixture
