@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from services.notification.config import Settings  # noqa: E402
+from services.notification.db import MIGRATIONS_DIR  # noqa: E402
 from services.notification.delivery.models import Delivery  # noqa: E402
 from services.notification.directory.flows import apply_org_event  # noqa: E402
-from services.notification.main import MIGRATIONS_DIR  # noqa: E402
 from services.notification.providers.aliyun import AliyunProvider  # noqa: E402
 from services.notification.providers.base import Outcome, SmsMessage  # noqa: E402
 from services.notification.runtime import Runtime  # noqa: E402

@@ -78,3 +78,23 @@ def run_env(metadata: MetaData) -> None:
             context.run_migrations()
         return
     asyncio.run(_run_online(url, metadata))
+
+
+def create_outbox_tables() -> None:
+    """Inside a service's first revision: the outbox and processed-event tables, exactly as
+    `shared.outbox.define_outbox_tables` declares them (one definition for three services)."""
+    from alembic import op
+
+    from shared.db import make_metadata
+    from shared.outbox import define_outbox_tables
+
+    tables = define_outbox_tables(make_metadata())
+    for table in (tables.outbox, tables.processed_events):
+        table.create(op.get_bind())
+
+
+def drop_outbox_tables() -> None:
+    from alembic import op
+
+    op.drop_table("processed_events")
+    op.drop_table("outbox")

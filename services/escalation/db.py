@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import make_metadata
 from shared.outbox import define_outbox_tables
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 class Base(DeclarativeBase):
@@ -13,3 +17,9 @@ class Base(DeclarativeBase):
 
 
 outbox_tables = define_outbox_tables(Base.metadata)
+
+
+def import_models() -> None:
+    """Register every table on `Base.metadata` (migrations and tests need them all)."""
+    from services.escalation.cases import models as _cases  # noqa: F401
+    from services.escalation.policy import models as _policy  # noqa: F401

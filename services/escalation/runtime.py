@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.escalation.cases.flows import CaseFlows
 from services.escalation.cases.timeline import Planner
 from services.escalation.config import Settings
+from services.escalation.db import MIGRATIONS_DIR
 from services.escalation.policy.loader import PolicySet
 from services.escalation.policy.service import ensure_snapshots
 from services.escalation.timers.auditor import Auditor
@@ -18,8 +19,6 @@ from shared.calendar import default_calendar
 from shared.clock import Clock
 from shared.db import is_sqlite, make_engine, make_sessionmaker, transaction
 from shared.migrations import upgrade_async
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 @dataclass

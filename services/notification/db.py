@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import make_metadata
 from shared.outbox import define_outbox_tables
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 class Base(DeclarativeBase):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
+from services.notification.db import MIGRATIONS_DIR
 from services.notification.delivery.views import router as deliveries_router
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
@@ -18,8 +18,6 @@ from shared.clock import Clock
 from shared.db import make_engine
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:

@@ -20,9 +20,8 @@ from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from sqlalchemy import select
 
 from services.notification.config import ProviderTemplate, Settings, SmsProviderConfig
-from services.notification.db import outbox_tables
+from services.notification.db import MIGRATIONS_DIR, outbox_tables
 from services.notification.directory.flows import apply_org_event
-from services.notification.main import MIGRATIONS_DIR
 from services.notification.runtime import Runtime
 from shared.broker import free_port
 from shared.clock import TestClock

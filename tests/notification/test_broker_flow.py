@@ -8,8 +8,8 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from services.notification.db import MIGRATIONS_DIR
 from services.notification.directory.models import DirPost
-from services.notification.main import MIGRATIONS_DIR
 from services.notification.runtime import Runtime
 from shared.contract import (
     ESCALATION_EVENTS,

@@ -8,9 +8,9 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from services.notification.db import MIGRATIONS_DIR
 from services.notification.directory import service
 from services.notification.directory.flows import apply_org_event
-from services.notification.main import MIGRATIONS_DIR
 from services.notification.runtime import Runtime
 from shared.consumer import PermanentError
 from shared.contract import (

@@ -1,6 +1,5 @@
-from services.escalation.cases import models as _cases  # noqa: F401  (register tables)
-from services.escalation.db import Base
-from services.escalation.policy import models as _policy  # noqa: F401
+from services.escalation.db import Base, import_models
 from shared.migrations import run_env
 
+import_models()
 run_env(Base.metadata)

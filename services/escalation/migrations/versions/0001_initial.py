@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared.migrations import create_outbox_tables, drop_outbox_tables
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -19,33 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
-        sa.Column("value", sa.Text(), nullable=False),
-        sa.Column("created_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbox_key_unsent",
-            ["key", "id"],
-            unique=False,
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
-        )
-        batch_op.create_index(
-            "ix_outbox_unsent",
-            ["id"],
-            unique=False,
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
-        )
+    create_outbox_tables()
 
     op.create_table(
         "policy_snapshots",
@@ -61,14 +36,6 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "policy_id", "version", name=op.f("uq_policy_snapshots_policy_id_version")
         ),
-    )
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("processed_at", shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("outcome", sa.String(length=20), server_default="applied", nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_processed_events")),
     )
     op.create_table(
         "cases",
@@ -120,18 +87,5 @@ def downgrade() -> None:
         )
 
     op.drop_table("cases")
-    op.drop_table("processed_events")
     op.drop_table("policy_snapshots")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_outbox_unsent",
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
-        )
-        batch_op.drop_index(
-            "ix_outbox_key_unsent",
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
-        )
-
-    op.drop_table("outbox")
+    drop_outbox_tables()
