@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.auth.models import User, UserIn, UserOut, UserPatch, UserRole
@@ -168,6 +171,20 @@ def issue_token(
 
 def decode_token(token: str, *, secret_key: str, clock: Clock) -> dict[str, Any]:
     """Checks signature and expiry against the injected clock (not the wall clock)."""
+    claims = _verified_claims(token, secret_key)
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp <= clock.now().timestamp():
+        raise InvalidToken("expired")
+    if not isinstance(claims.get("sub"), str):
+        raise InvalidToken("bad subject")
+    return dict(claims)
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret_key: str) -> Mapping[str, Any]:
+    """Signature and format check of one exact token string (memoised: a client sends the same
+    token on every request; expiry is checked by the caller each time). A failure raises and is
+    not cached; the claims are returned read-only so a caller cannot alter the cached copy."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -182,21 +199,27 @@ def decode_token(token: str, *, secret_key: str, clock: Clock) -> dict[str, Any]
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= clock.now().timestamp():
-        raise InvalidToken("expired")
-    if not isinstance(claims.get("sub"), str):
-        raise InvalidToken("bad subject")
-    return claims
+    return MappingProxyType(claims)
+
+
+# Built once (plain columns, no tracked ORM object): every authenticated request runs it.
+_AUTH_USER = select(
+    User.id, User.username, User.role, User.unit_id, User.person_id, User.scopes
+).where(User.id == bindparam("user_id"), User.active)
 
 
 async def load_auth_user(claims: dict[str, Any], *, session: AsyncSession) -> AuthUser | None:
-    user = await session.get(User, claims["sub"])
-    if user is None or not user.active:
+    """The caller's users row, if it exists and is active (read on every request, so locking an
+    account takes effect at once)."""
+    user = (await session.execute(_AUTH_USER, {"user_id": claims["sub"]})).one_or_none()
+    if user is None:
         return None
     raw_scopes = claims.get("scopes") or []
     scopes = [s for s in raw_scopes if isinstance(s, str)] if isinstance(raw_scopes, list) else []
-    granted = frozenset(grant_scopes(user, scopes)) if scopes else frozenset()
+    granted: frozenset[str] = frozenset()
+    if scopes and user.role == UserRole.INTEGRATION:
+        allowed = set(user.scopes.split())
+        granted = frozenset(allowed.intersection(scopes))
     return AuthUser(
         id=user.id,
         username=user.username,
