@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 
-from services.notification.providers.aliyun import AliyunProvider, sign
+from services.notification.providers.aliyun import AliyunProvider, sign, string_to_sign
 from services.notification.providers.base import Outcome, Scope, SmsMessage
 from services.notification.providers.tencent import TencentProvider
 from tests.notification import emulators
@@ -43,6 +44,17 @@ def test_aliyun_signature_matches_the_documented_example() -> None:
         "Version": "2017-05-25",
     }
     assert sign("GET", params, "testSecret") == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
+
+
+def test_aliyun_string_to_sign_encodes_the_canonical_query_twice() -> None:
+    # The canonical query is percent-encoded a second time; awkward characters in values
+    # ('%', '=', '&', '*', '~', space, Chinese) must come out as a plain second quote would.
+    params = {"B": "a=b&c%d", "A": "隐患 *~+", "C": '{"k":"v/1"}'}
+    canonical = "&".join(
+        f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in sorted(params.items())
+    )
+    expected = f"POST&%2F&{quote(canonical, safe='~')}"
+    assert string_to_sign("POST", params) == expected
 
 
 async def test_aliyun_send_is_signed_and_uses_the_template_mapping(aliyun) -> None:
