@@ -10,13 +10,9 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from services.runner import (
-    ServiceSpec,
-    development_secrets,
-    load_service,
-    start_mail_sink,
-    topic_partitions,
-)
+from services.mailsink import start_mail_sink
+from services.processes import ServiceSpec
+from services.runner import development_secrets, load_service, topic_partitions
 from shared.broker import free_port
 from shared.contract import ALL_TOPICS
 
