@@ -127,11 +127,21 @@ async def test_locking_an_account_or_narrowing_scopes_takes_effect_at_once(
     office = await login("office")
     users = {u["username"]: u for u in (await client.get("/users", headers=office)).json()}
     township = await _password_login(client, "daping")
+    hazard = {
+        "unit_id": "ent-chaoshi",
+        "location": "二楼仓库",
+        "description": "消防通道堆放杂物",
+        "source": "self_check",
+        "found_at": "2026-01-05T02:00:00Z",
+    }
+    # Intake folds the users-row check into its unit look-up: it too refuses at once.
+    assert (await client.post("/hazards", json=hazard, headers=township)).status_code == 201
     locked = await client.patch(
         f"/users/{users['daping']['id']}", json={"active": False}, headers=office
     )
     assert locked.status_code == 200, locked.text
     assert (await client.get("/units/tw-daping", headers=township)).status_code == 401
+    assert (await client.post("/hazards", json=hazard, headers=township)).status_code == 401
     refused = await client.post(
         "/auth/token", data={"username": "daping", "password": DEMO_PASSWORD}
     )

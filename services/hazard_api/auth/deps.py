@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
@@ -21,18 +21,36 @@ _UNAUTHENTICATED = HTTPException(
 )
 
 
-async def get_current_user(
+async def get_token_claims(
     token: Annotated[str | None, Depends(oauth2_scheme)],
-    session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-) -> AuthUser:
+) -> dict[str, Any]:
+    """The bearer token's verified, unexpired claims (the users row is not read here)."""
     if not token:
         raise _UNAUTHENTICATED
     try:
-        claims = decode_token(token, secret_key=settings.secret_key, clock=clock)
+        return decode_token(token, secret_key=settings.secret_key, clock=clock)
     except InvalidToken:
         raise _UNAUTHENTICATED from None
+
+
+TokenClaims = Annotated[dict[str, Any], Depends(get_token_claims)]
+
+
+def unauthenticated() -> HTTPException:
+    return _UNAUTHENTICATED
+
+
+def missing_scopes(*scopes: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        "令牌未获授权：需要 " + " ".join(scopes),
+        headers={"WWW-Authenticate": f'Bearer scope="{" ".join(scopes)}"'},
+    )
+
+
+async def get_current_user(claims: TokenClaims, session: SessionDep) -> AuthUser:
     user = await load_auth_user(claims, session=session)
     if user is None:
         raise _UNAUTHENTICATED
@@ -58,11 +76,7 @@ def require_scopes(*scopes: str) -> Callable[[AuthUser], Awaitable[AuthUser]]:
 
     async def check(user: CurrentUser) -> AuthUser:
         if user.role == UserRole.INTEGRATION and not set(scopes) <= user.scopes:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                "令牌未获授权：需要 " + " ".join(scopes),
-                headers={"WWW-Authenticate": f'Bearer scope="{" ".join(scopes)}"'},
-            )
+            raise missing_scopes(*scopes)
         return user
 
     return check

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
@@ -208,23 +208,41 @@ _AUTH_USER = select(
 ).where(User.id == bindparam("user_id"), User.active)
 
 
+def granted_from(role: UserRole, allowed: str, claims: Mapping[str, Any]) -> frozenset[str]:
+    """The token's scopes that the users row still allows (integration clients only)."""
+    raw = claims.get("scopes") or []
+    requested = [s for s in raw if isinstance(s, str)] if isinstance(raw, list) else []
+    if not requested or role != UserRole.INTEGRATION:
+        return frozenset()
+    return frozenset(set(allowed.split()).intersection(requested))
+
+
+# The identity (role, unit, person) last read for each user id in this process: a guess that
+# lets a hot path fold its users-row check into its own query, which re-checks every field
+# against the row (a stale or foreign guess finds nothing and the caller reloads the row).
+_identities: dict[str, AuthUser] = {}
+_IDENTITIES_MAX = 10_000
+
+
+def remembered_identity(user_id: str) -> AuthUser | None:
+    return _identities.get(user_id)
+
+
 async def load_auth_user(claims: dict[str, Any], *, session: AsyncSession) -> AuthUser | None:
     """The caller's users row, if it exists and is active (read on every request, so locking an
     account takes effect at once)."""
     user = (await session.execute(_AUTH_USER, {"user_id": claims["sub"]})).one_or_none()
     if user is None:
         return None
-    raw_scopes = claims.get("scopes") or []
-    scopes = [s for s in raw_scopes if isinstance(s, str)] if isinstance(raw_scopes, list) else []
-    granted: frozenset[str] = frozenset()
-    if scopes and user.role == UserRole.INTEGRATION:
-        allowed = set(user.scopes.split())
-        granted = frozenset(allowed.intersection(scopes))
-    return AuthUser(
+    identity = AuthUser(
         id=user.id,
         username=user.username,
         role=UserRole(user.role),
         unit_id=user.unit_id,
         person_id=user.person_id,
-        scopes=granted,
+        scopes=frozenset(),
     )
+    if len(_identities) >= _IDENTITIES_MAX:
+        _identities.clear()
+    _identities[identity.id] = identity
+    return replace(identity, scopes=granted_from(identity.role, user.scopes, claims))

@@ -20,7 +20,7 @@ from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.evidence.service import bind_attachments
 from services.hazard_api.hazards.models import Hazard, TreatmentPlan, snapshot
 from services.hazard_api.hazards.schemas import ClassifyIn, HazardIn, PlanIn, RectifiedIn
-from services.hazard_api.hazards.service import facts, insert_reported, unit_with_departments
+from services.hazard_api.hazards.service import UnitFacts, facts, insert_reported
 from services.hazard_api.hazards.states import Action, guard
 from shared.calendar import default_calendar
 from shared.clock import local
@@ -114,12 +114,12 @@ def set_deadline(h: Hazard, *, start: datetime, days: int, kind: DeadlineKind) -
         h.original_deadline_at = deadline.at
 
 
-async def report(data: HazardIn, *, session: AsyncSession, user: AuthUser, now: datetime) -> Hazard:
-    """登记: a new hazard in `reported`."""
+async def report(
+    data: HazardIn, unit: UnitFacts, *, session: AsyncSession, user: AuthUser, now: datetime
+) -> Hazard:
+    """登记: a new hazard in `reported` for `unit` (already checked to be in `user`'s scope)."""
     if data.found_at > now:
         raise FieldError("found_at", "发现时间不能晚于当前时间")
-    unit_id = data.unit_id or user.unit_id
-    unit = await unit_with_departments(session=session, user=user, unit_id=unit_id)
     hazard_id = str(uuid.uuid4())
     h = Hazard(
         id=hazard_id,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
 from services.hazard_api.audit.models import AuditRow
+from services.hazard_api.auth.models import User, UserRole
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
@@ -60,36 +62,73 @@ class UnitFacts:
     department_ids: list[str]
 
 
-async def unit_with_departments(
-    *, session: AsyncSession, user: AuthUser, unit_id: str
-) -> UnitFacts:
-    """The unit (in `user`'s scope) and its supervising departments, in one round trip
-    (plain columns: intake needs a few facts, not a tracked ORM object)."""
+# scopes, unit id, name, area code, industry, township, one supervising department
+IntakeSelect = Select[str, str, str, str, str | None, str | None, str]
+
+
+@functools.lru_cache(maxsize=1024)
+def _intake_lookup(role: UserRole, unit_id: str, person_id: str | None) -> IntakeSelect:
+    """Built once per identity: the caller's users row (still active, still this identity) and
+    the unit asked for if it is in the identity's scope, with its supervising departments."""
+    who = AuthUser(
+        id="", username="", role=role, unit_id=unit_id, person_id=person_id, scopes=frozenset()
+    )
+    same_person = User.person_id.is_(None) if person_id is None else User.person_id == person_id
+    return (
+        select(
+            User.scopes,
+            Unit.id.label("unit_id"),
+            Unit.name,
+            Unit.area_code,
+            Unit.industry_code,
+            Unit.township_id,
+            SupervisingDepartment.department_id,
+        )
+        .select_from(User)
+        .outerjoin(Unit, and_(Unit.id == bindparam("unit_id"), in_scope(who, Unit.id)))
+        .outerjoin(SupervisingDepartment, SupervisingDepartment.enterprise_id == Unit.id)
+        .where(
+            User.id == bindparam("user_id"),
+            User.active,
+            User.role == role.value,
+            User.unit_id == unit_id,
+            same_person,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class IntakeLookup:
+    allowed_scopes: str  # the users row's scopes (integration clients)
+    unit: UnitFacts | None  # None: no such unit, or not in the caller's scope
+
+
+async def intake_lookup(
+    *, session: AsyncSession, who: AuthUser, unit_id: str
+) -> IntakeLookup | None:
+    """One round trip for the caller and the unit of a new hazard (plain columns: intake needs
+    a few facts, not a tracked ORM object). None: the users row is missing, locked, or no
+    longer matches `who` (the caller reloads it)."""
     rows = (
         await session.execute(
-            select(
-                Unit.id,
-                Unit.name,
-                Unit.area_code,
-                Unit.industry_code,
-                Unit.township_id,
-                SupervisingDepartment.department_id,
-            )
-            .outerjoin(SupervisingDepartment, SupervisingDepartment.enterprise_id == Unit.id)
-            .where(Unit.id == unit_id, in_scope(user, Unit.id))
+            _intake_lookup(who.role, who.unit_id, who.person_id),
+            {"user_id": who.id, "unit_id": unit_id},
         )
     ).all()
     if not rows:
-        raise NotFound("单位不存在或不在您的管辖范围内")
+        return None
     first = rows[0]
-    return UnitFacts(
-        id=first.id,
+    if first.unit_id is None:
+        return IntakeLookup(first.scopes, None)
+    unit = UnitFacts(
+        id=first.unit_id,
         name=first.name,
         area_code=first.area_code,
         industry_code=first.industry_code,
         township_id=first.township_id,
         department_ids=sorted(r.department_id for r in rows if r.department_id is not None),
     )
+    return IntakeLookup(first.scopes, unit)
 
 
 def _prefixed_insert(table: Table, prefix: str, skip: tuple[str, ...] = ()) -> Insert:
