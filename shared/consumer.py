@@ -114,6 +114,7 @@ class ConsumerRunner:
         max_records: int = 200,
         auto_offset_reset: str = "earliest",
         stop_timeout: float = 10.0,
+        fetch_max_wait_ms: int = 20,
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -128,6 +129,7 @@ class ConsumerRunner:
         self.max_records = max_records
         self.auto_offset_reset = auto_offset_reset
         self.stop_timeout = stop_timeout
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -150,6 +152,9 @@ class ConsumerRunner:
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(100, self.session_timeout_ms // 10),
             metadata_max_age_ms=5_000,
+            # tansu answers a waiting fetch only when the wait ends, not when a record arrives,
+            # so the wait is every hop's latency floor; Kafka pays only idle fetches for it.
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
         )
         self._consumer.subscribe(self.topics, listener=_DrainOnRevoke(self._lock))
         try:
