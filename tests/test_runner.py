@@ -42,6 +42,26 @@ async def test_mail_sink_keeps_each_message_and_announces_it(
     assert str(saved) in line
 
 
+async def test_mail_sink_file_names_sort_in_arrival_order(tmp_path: Path) -> None:
+    port = free_port()
+    sink = start_mail_sink("127.0.0.1", port, tmp_path / "mail")
+    try:
+        for n in range(40):
+            message = EmailMessage()
+            message["From"] = "duban@localhost"
+            message["To"] = "leader@example.cn"
+            message["Subject"] = f"第{n:02d}封"
+            message.set_content("。")
+            await aiosmtplib.send(message, hostname="127.0.0.1", port=port)
+    finally:
+        sink.stop()
+    subjects = [
+        message_from_bytes(p.read_bytes(), policy=default)["Subject"]
+        for p in sorted((tmp_path / "mail").glob("*.eml"))
+    ]
+    assert subjects == [f"第{n:02d}封" for n in range(40)]
+
+
 def test_a_service_without_code_is_reported_not_fatal() -> None:
     result = load_service(ServiceSpec("no_such_service", "nothing"))
     assert result == "not built yet: services.no_such_service is missing"
