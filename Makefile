@@ -39,7 +39,7 @@ run: $(STAMP)
 	DUBAN_ENV=$${DUBAN_ENV:-development} exec $(VENV)/bin/duban run
 
 bench: $(STAMP)
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
