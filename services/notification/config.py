@@ -110,5 +110,9 @@ class Settings(DubanSettings):
     unresolved_retry_s: float = Field(default=60.0, gt=0)
     unresolved_give_up_s: float = Field(default=86400.0, gt=0)
 
+    # The key hazard_api signs its bearer tokens with (HAZARD_API_SECRET_KEY): /preferences and
+    # /deliveries accept those tokens. None: this service's own secret_key (one deployment key).
+    bearer_key: str | None = None
+
     # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
     receipt_token: str = ""

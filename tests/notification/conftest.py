@@ -23,6 +23,7 @@ from services.notification.config import ProviderTemplate, Settings, SmsProvider
 from services.notification.db import MIGRATIONS_DIR, outbox_tables
 from services.notification.directory.flows import apply_org_event
 from services.notification.runtime import Runtime
+from shared.bearer import encode_token
 from shared.broker import free_port
 from shared.clock import TestClock
 from shared.contract import (
@@ -319,6 +320,17 @@ class Harness:
 
     async def settle(self) -> None:
         await self.runtime.run_until_idle()
+
+    def bearer(
+        self,
+        role: str = "county_office",
+        person_id: str | None = None,
+        scopes: tuple[str, ...] = (),
+    ) -> dict[str, str]:
+        """Headers carrying a token as hazard_api issues them (same key, same claims)."""
+        claims = {"sub": new_id(), "role": role, "person_id": person_id, "scopes": list(scopes)}
+        token = encode_token(claims, secret_key=SECRET, clock=self.clock, minutes=60)
+        return {"Authorization": f"Bearer {token}"}
 
     async def events(self, type_: str = "notification.changed") -> list[dict[str, Any]]:
         o = outbox_tables.outbox

@@ -196,7 +196,9 @@ async def test_the_log_is_readable_over_http(make_harness, aliyun, tencent, smtp
     await h.settle()
     app = create_app(h.runtime.settings, h.clock)
     app.state.runtime = h.runtime
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://t", headers=h.bearer()
+    ) as client:
         [row] = (await client.get("/deliveries", params={"hazard_id": "h-7"})).json()
         assert (await client.get("/deliveries", params={"hazard_id": "h-8"})).json() == []
         assert (await client.get("/deliveries", params={"limit": 0})).status_code == 422

@@ -80,14 +80,19 @@ async def test_personal_quiet_hours_and_channels_are_respected(make_harness, ali
 
     app = create_app(h.runtime.settings, h.clock)
     app.state.runtime = h.runtime
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+    async with AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://t",
+        headers=h.bearer("leader", person_id="p-firm"),
+    ) as client:
         bad = await client.put(
             "/preferences/p-firm",
             json={"channels": ["sms"], "quiet_start": "12:00", "digest_window_s": 0},
         )
         assert bad.status_code == 422
-        assert await client.get("/preferences/nobody") is not None
-        assert (await client.get("/preferences/nobody")).status_code == 404
+        assert (await client.get("/preferences/nobody")).status_code == 403  # not their own
+        office = h.bearer()
+        assert (await client.get("/preferences/nobody", headers=office)).status_code == 404
         ok = await client.put(
             "/preferences/p-firm",
             json={

@@ -9,8 +9,9 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
 
 from services.hazard_api.auth.models import UserRole
-from services.hazard_api.auth.service import AuthUser, InvalidToken, decode_token, load_auth_user
+from services.hazard_api.auth.service import AuthUser, load_auth_user
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+from shared.bearer import InvalidToken, decode_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

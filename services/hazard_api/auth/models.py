@@ -32,6 +32,7 @@ class Scope(StrEnum):
     HAZARDS_WRITE = "hazards:write"
     ACCIDENTS_READ = "accidents:read"
     ACCIDENTS_WRITE = "accidents:write"
+    DELIVERIES_READ = "deliveries:read"  # notification's delivery log (proof of who was told)
 
 
 class User(Base):

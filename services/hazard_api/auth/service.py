@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from types import MappingProxyType
 from typing import Any
 
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
@@ -20,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.hazard_api.auth.models import User, UserIn, UserOut, UserPatch, UserRole
 from services.hazard_api.directory.models import Person, Unit
 from services.hazard_api.errors import Conflict, FieldError, NotFound
+from shared.bearer import encode_token
 from shared.clock import Clock
 from shared.contract import UnitKind
 
-ALGORITHM = "HS256"
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both answers take as long.
 _DUMMY_HASH = _hasher.hash("duban-no-such-user")
@@ -49,10 +45,6 @@ class AuthUser:
     unit_id: str
     person_id: str | None
     scopes: frozenset[str]
-
-
-class InvalidToken(Exception):
-    pass
 
 
 async def hash_password(password: str) -> str:
@@ -157,49 +149,15 @@ def grant_scopes(user: User, requested: list[str]) -> list[str]:
 def issue_token(
     user: User, scopes: list[str], *, secret_key: str, clock: Clock, minutes: int
 ) -> str:
-    now = clock.now()
-    claims: dict[str, Any] = {
+    # person_id lets the other services (which keep no accounts) scope what a person may see.
+    claims = {
         "sub": user.id,
         "role": user.role,
         "unit_id": user.unit_id,
+        "person_id": user.person_id,
         "scopes": scopes,
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
     }
-    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
-
-
-def decode_token(token: str, *, secret_key: str, clock: Clock) -> dict[str, Any]:
-    """Checks signature and expiry against the injected clock (not the wall clock)."""
-    claims = _verified_claims(token, secret_key)
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= clock.now().timestamp():
-        raise InvalidToken("expired")
-    if not isinstance(claims.get("sub"), str):
-        raise InvalidToken("bad subject")
-    return dict(claims)
-
-
-@functools.lru_cache(maxsize=4096)
-def _verified_claims(token: str, secret_key: str) -> Mapping[str, Any]:
-    """Signature and format check of one exact token string (memoised: a client sends the same
-    token on every request; expiry is checked by the caller each time). A failure raises and is
-    not cached; the claims are returned read-only so a caller cannot alter the cached copy."""
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            secret_key,
-            algorithms=[ALGORITHM],
-            options={
-                "require": ["sub", "exp"],
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-            },
-        )
-    except jwt.PyJWTError as exc:
-        raise InvalidToken(str(exc)) from exc
-    return MappingProxyType(claims)
+    return encode_token(claims, secret_key=secret_key, clock=clock, minutes=minutes)
 
 
 # Built once (plain columns, no tracked ORM object): every authenticated request runs it.

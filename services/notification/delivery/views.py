@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.notification.ack.models import Acknowledgement
+from services.notification.callers import CallerDep, forbidden
 from services.notification.delivery.models import Delivery, DeliveryAttempt, Dispatch
 from services.notification.deps import SessionDep
 
@@ -43,11 +44,19 @@ class DeliveryOut(BaseModel):
 
 @router.get("")
 async def list_deliveries(
+    caller: CallerDep,
     session: SessionDep,
     hazard_id: str | None = Query(default=None, max_length=100),
     person_id: str | None = Query(default=None, max_length=100),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[DeliveryOut]:
+    if not caller.sees_everyone:
+        # Everyone else reads what was sent to them (the proof they were told).
+        if caller.person_id is None:
+            raise forbidden("当前账号未绑定人员，无权查看通知记录")
+        if person_id not in (None, caller.person_id):
+            raise forbidden("只能查看发给本人的通知记录")
+        person_id = caller.person_id
     query = (
         select(Delivery, Dispatch, Acknowledgement.acknowledged_at)
         .join(Dispatch, Dispatch.id == Delivery.dispatch_id)

@@ -1,0 +1,79 @@
+"""Who is calling /preferences and /deliveries: a person signed in at hazard_api.
+
+This service keeps no accounts; it trusts hazard_api's bearer token (same key) and reads the
+role, unit and person from it. A locked account keeps its access here until the token
+expires (hazard_api re-reads the users row on every request; this service cannot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordBearer
+
+from services.notification.deps import RuntimeDep
+from shared.bearer import InvalidToken, decode_token
+
+# Bearer tokens come from hazard_api's /auth/token; the URL is for the OpenAPI page only.
+_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+COUNTY_OFFICE = "county_office"
+INTEGRATION = "integration"
+DELIVERIES_READ = "deliveries:read"
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    role: str
+    person_id: str | None
+    scopes: frozenset[str]
+
+    @property
+    def sees_everyone(self) -> bool:
+        """The county office keeps the proof of who was told what; an integration client may
+        read it with the `deliveries:read` scope."""
+        return self.role == COUNTY_OFFICE or (
+            self.role == INTEGRATION and DELIVERIES_READ in self.scopes
+        )
+
+    def may_act_for(self, person_id: str) -> bool:
+        return self.role == COUNTY_OFFICE or self.person_id == person_id
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+async def get_caller(token: Annotated[str | None, Depends(_scheme)], runtime: RuntimeDep) -> Caller:
+    settings = runtime.settings
+    try:
+        if not token:
+            raise InvalidToken("no token")
+        claims = decode_token(
+            token, secret_key=settings.bearer_key or settings.secret_key, clock=runtime.clock
+        )
+    except InvalidToken:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "未登录或登录已过期，请重新登录",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
+    raw_scopes = claims.get("scopes")
+    return Caller(
+        user_id=claims["sub"],
+        role=str(claims.get("role", "")),
+        person_id=_str_or_none(claims.get("person_id")),
+        scopes=frozenset(s for s in raw_scopes if isinstance(s, str))
+        if isinstance(raw_scopes, list)
+        else frozenset(),
+    )
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def forbidden(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, message)
