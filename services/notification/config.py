@@ -43,6 +43,10 @@ class SmsProviderConfig(BaseModel):
     # Per-number caps at this provider: same content at most once per interval, N per day.
     same_content_interval_s: int = Field(default=30, ge=0)
     daily_cap: int = Field(default=10, ge=1)
+    # Aliyun SendBatchSms: texts due together that share this provider and template go out
+    # up to this many numbers per call (its limit is 100); 1 sends each text on its own.
+    # Tencent cannot batch ours (its batch takes one parameter set; every ack link differs).
+    batch_size: int = Field(default=100, ge=1, le=100)
     # our template key ("notice", "digest") → the provider's template
     templates: dict[str, ProviderTemplate] = {}
 

@@ -5,13 +5,12 @@ signature name, template code and its parameters, number format), record what th
 answer status queries from those records, and can be told to fail: `mode` is one of
 "ok", "5xx", "timeout" (accept, record, then answer too late), "throttle", "down" (5xx
 without recording). The signature checks here are written from the providers'
-documentation independently of the adapters under test.
+documentation independently of the adapters under test. Aliyun's lives in emulator_aliyun.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import hmac
@@ -19,10 +18,9 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,160 +29,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from shared.broker import free_port
-
-ACCESS_KEY_ID = "LTAI-test-key"
-ACCESS_KEY_SECRET = "aliyun-test-secret"
-SECRET_ID = "AKID-test"
-SECRET_KEY = "tencent-test-secret"
-SDK_APP_ID = "1400000001"
-SIGN_NAME = "督办"
-# Provider template code → the parameter names its approved text declares.
-ALIYUN_TEMPLATES = {
-    "SMS_900001": ["action", "unit", "code", "deadline", "link"],
-    "SMS_900002": ["count", "link"],
-}
-# Tencent TemplateId → how many parameters it takes.
-TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2}
-
-
-@dataclass
-class Accepted:
-    phone: str
-    template: str
-    params: Any
-    out_id: str
-    message_id: str
-    at: datetime
-
-
-@dataclass
-class Emulator:
-    kind: str
-    mode: str = "ok"
-    delay_s: float = 3.0
-    accepted: list[Accepted] = field(default_factory=list)
-    requests: int = 0
-    rejected: list[str] = field(default_factory=list)
-
-    def sends_to(self, phone: str) -> list[Accepted]:
-        return [a for a in self.accepted if phone in a.phone]
-
-
-# ---------------------------------------------------------------- Aliyun (RPC, HMAC-SHA1)
-def _pct(value: str) -> str:
-    return quote(value, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
-
-
-def aliyun_signature(method: str, params: dict[str, str], secret: str) -> str:
-    pairs = sorted((k, v) for k, v in params.items() if k != "Signature")
-    query = "&".join(f"{_pct(k)}={_pct(v)}" for k, v in pairs)
-    text = method + "&" + _pct("/") + "&" + _pct(query)
-    mac = hmac.new(f"{secret}&".encode(), text.encode("utf-8"), hashlib.sha1).digest()
-    return base64.b64encode(mac).decode()
-
-
-def _aliyun_error(code: str, status: int = 400) -> JSONResponse:
-    return JSONResponse(
-        {"Code": code, "Message": code, "RequestId": uuid.uuid4().hex}, status_code=status
-    )
-
-
-async def aliyun_endpoint(request: Request) -> JSONResponse:
-    emu: Emulator = request.app.state.emulator
-    emu.requests += 1
-    form = await request.form()
-    params = {k: str(v) for k, v in form.items()}
-    if params.get("AccessKeyId") != ACCESS_KEY_ID:
-        emu.rejected.append("InvalidAccessKeyId")
-        return _aliyun_error("InvalidAccessKeyId.NotFound", 404)
-    required = ("Action", "Format", "SignatureMethod", "SignatureNonce", "Timestamp", "Version")
-    if any(k not in params for k in required) or params.get("SignatureVersion") != "1.0":
-        emu.rejected.append("MissingParameter")
-        return _aliyun_error("MissingParameter")
-    if params["SignatureMethod"] != "HMAC-SHA1" or params["Version"] != "2017-05-25":
-        emu.rejected.append("InvalidParameter")
-        return _aliyun_error("InvalidParameter")
-    datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ")
-    expected = aliyun_signature(request.method, params, ACCESS_KEY_SECRET)
-    if not hmac.compare_digest(expected, params.get("Signature", "")):
-        emu.rejected.append("SignatureDoesNotMatch")
-        return _aliyun_error("SignatureDoesNotMatch")
-    if params["Action"] == "QuerySendDetails":
-        return _aliyun_query(emu, params)
-    if params["Action"] != "SendSms":
-        return _aliyun_error("InvalidAction.NotFound", 404)
-    if emu.mode == "down":
-        return _aliyun_error("ServiceUnavailable", 503)
-    if emu.mode == "5xx":
-        return _aliyun_error("isp.SYSTEM_ERROR", 500)
-    if emu.mode == "throttle":
-        return JSONResponse({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发号码天级流控"})
-    phone = params.get("PhoneNumbers", "")
-    if not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
-        return JSONResponse({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"})
-    if params.get("SignName") != SIGN_NAME:
-        emu.rejected.append("SignName")
-        return JSONResponse({"Code": "isv.SMS_SIGNATURE_ILLEGAL", "Message": "签名不合法"})
-    names = ALIYUN_TEMPLATES.get(params.get("TemplateCode", ""))
-    try:
-        template_params = json.loads(params.get("TemplateParam", "{}"))
-    except ValueError:
-        template_params = None
-    if (
-        names is None
-        or not isinstance(template_params, dict)
-        or sorted(template_params) != sorted(names)
-        or not all(isinstance(v, str) and v for v in template_params.values())
-    ):
-        emu.rejected.append("Template")
-        return JSONResponse({"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "模板不合法"})
-    biz_id = f"{uuid.uuid4().int % 10**18}^0"
-    emu.accepted.append(
-        Accepted(
-            phone=phone,
-            template=params["TemplateCode"],
-            params=template_params,
-            out_id=params.get("OutId", ""),
-            message_id=biz_id,
-            at=datetime.now(UTC),
-        )
-    )
-    if emu.mode == "timeout":
-        await asyncio.sleep(emu.delay_s)
-    return JSONResponse(
-        {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": uuid.uuid4().hex}
-    )
-
-
-def _aliyun_query(emu: Emulator, params: dict[str, str]) -> JSONResponse:
-    phone = params.get("PhoneNumber", "")
-    date = params.get("SendDate", "")
-    if not date or len(date) != 8:
-        return _aliyun_error("isv.InvalidParameter")
-    rows = [
-        {
-            "PhoneNum": a.phone,
-            "SendStatus": 3,
-            "ErrCode": "DELIVERED",
-            "TemplateCode": a.template,
-            "Content": json.dumps(a.params, ensure_ascii=False),
-            "SendDate": a.at.strftime("%Y-%m-%d %H:%M:%S"),
-            "ReceiveDate": a.at.strftime("%Y-%m-%d %H:%M:%S"),
-            "OutId": a.out_id,
-        }
-        for a in emu.accepted
-        if a.phone == phone
-    ]
-    size = int(params.get("PageSize", "10"))
-    page = int(params.get("CurrentPage", "1"))
-    return JSONResponse(
-        {
-            "Code": "OK",
-            "Message": "OK",
-            "TotalCount": len(rows),
-            "SmsSendDetailDTOs": {"SmsSendDetailDTO": rows[(page - 1) * size : page * size]},
-        }
-    )
+from tests.notification.emulator_aliyun import aliyun_endpoint
+from tests.notification.emulator_aliyun import aliyun_signature as aliyun_signature
+from tests.notification.emulator_records import ACCESS_KEY_ID as ACCESS_KEY_ID
+from tests.notification.emulator_records import ACCESS_KEY_SECRET as ACCESS_KEY_SECRET
+from tests.notification.emulator_records import SDK_APP_ID as SDK_APP_ID
+from tests.notification.emulator_records import SECRET_ID as SECRET_ID
+from tests.notification.emulator_records import SECRET_KEY as SECRET_KEY
+from tests.notification.emulator_records import SIGN_NAME as SIGN_NAME
+from tests.notification.emulator_records import TENCENT_TEMPLATES, Accepted
+from tests.notification.emulator_records import Emulator as Emulator
 
 
 # ---------------------------------------------------------------- Tencent (TC3-HMAC-SHA256)

@@ -9,9 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification.config import Settings
 from services.notification.delivery import service
 from services.notification.delivery.bundle import new_delivery
-from services.notification.delivery.models import Delivery, DeliveryStatus, Dispatch
+from services.notification.delivery.models import (
+    AttemptOutcome,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Dispatch,
+)
 from services.notification.directory.service import SnapshotCache
 from services.notification.events import emit_alert, emit_changed
+from services.notification.providers.base import Outcome, Scope, SendResult
 from shared.contract import Channel, NotificationStatus
 
 
@@ -145,3 +152,50 @@ class Outcomes:
             detail=f"短信与邮件均未能送达：{reason}",
             now=now,
         )
+
+    async def apply(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        dispatch: Dispatch,
+        attempt: DeliveryAttempt,
+        result: SendResult,
+        now: datetime,
+    ) -> None:
+        """A provider's answer to one attempt: record it, then sent, retry, fail over or give up."""
+        attempt.detail = result.detail[:2000]
+        attempt.provider_message_id = result.provider_message_id
+        attempt.finished_at = now
+        match result.outcome:
+            case Outcome.ACCEPTED:
+                attempt.outcome = AttemptOutcome.ACCEPTED
+                await self.sent(
+                    session,
+                    delivery,
+                    dispatch,
+                    provider=attempt.provider,
+                    message_id=result.provider_message_id,
+                    now=now,
+                )
+                return
+            case Outcome.UNKNOWN if delivery.channel == Channel.SMS:
+                attempt.outcome = AttemptOutcome.UNKNOWN
+                attempt.next_check_at = now
+                return
+            case Outcome.TRANSIENT | Outcome.UNKNOWN:
+                attempt.outcome = AttemptOutcome.TRANSIENT
+                if self.retry_later(delivery, now=now, error=result.detail):
+                    return
+                if self.fail_over(delivery, now=now, error=result.detail):
+                    return
+            case Outcome.THROTTLED:
+                attempt.outcome = AttemptOutcome.TRANSIENT
+                if self.fail_over(delivery, now=now, error=result.detail):
+                    return
+            case Outcome.PERMANENT:
+                attempt.outcome = AttemptOutcome.PERMANENT
+                if result.scope == Scope.PROVIDER and self.fail_over(
+                    delivery, now=now, error=result.detail
+                ):
+                    return
+        await self.give_up(session, delivery, dispatch, reason=result.detail, now=now)

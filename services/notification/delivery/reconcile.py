@@ -26,7 +26,7 @@ from services.notification.delivery.models import (
 )
 from services.notification.delivery.outcomes import Outcomes
 from services.notification.events import flush_events
-from services.notification.providers.base import Lookup, SmsProvider
+from services.notification.providers.base import Lookup, SmsProvider, provider_out_id
 from shared.clock import Clock
 from shared.contract import Channel
 from shared.db import transaction
@@ -80,8 +80,11 @@ class Reconciler:
                 lookups[attempt.id] = None
                 continue
             try:
+                # A batch member is known to the provider by the batch's OutId and its number.
                 lookups[attempt.id] = await provider.lookup(
-                    phone=attempt.address, out_id=attempt.out_id, sent_at=attempt.started_at
+                    phone=attempt.address,
+                    out_id=provider_out_id(attempt.out_id),
+                    sent_at=attempt.started_at,
                 )
             except Exception as exc:
                 log.warning("status query for attempt %s failed: %s", attempt.id, exc)

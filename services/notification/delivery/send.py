@@ -13,9 +13,7 @@ import os
 import signal
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -24,6 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.notification.ack.links import ack_link
 from services.notification.config import Settings
 from services.notification.delivery import service
+from services.notification.delivery.batch import (
+    Batch,
+    Plan,
+    form_batches,
+    refused,
+    retry_singly,
+)
+from services.notification.delivery.caps import CapTracker
 from services.notification.delivery.models import (
     AttemptOutcome,
     Delivery,
@@ -42,7 +48,7 @@ from services.notification.providers.base import (
     TemplateError,
 )
 from services.notification.providers.email import Email, SmtpSender, message_id
-from shared.clock import SHANGHAI, Clock, local
+from shared.clock import Clock, local
 from shared.contract import Channel
 from shared.db import transaction
 
@@ -51,45 +57,6 @@ log = logging.getLogger(__name__)
 # Test hook: the path of a file to create, then stop dead, right after a provider accepted
 # an SMS and before the log records it (the crash the delivery log must survive).
 CRASH_HOOK_ENV = "NOTIFICATION_TEST_HANG_AFTER_ACCEPT"
-
-
-@dataclass
-class Plan:
-    delivery_id: int
-    attempt_id: int
-    channel: Channel
-    provider: SmsProvider | None
-    sms: SmsMessage | None = None
-    email: Email | None = None
-
-
-class CapTracker:
-    """Per-number caps at each provider: same content once per interval, N a day."""
-
-    def __init__(self, rows: list[tuple[str, str, str, datetime]]) -> None:
-        self.count: dict[tuple[str, str], int] = defaultdict(int)
-        self.last_same: dict[tuple[str, str, str], datetime] = {}
-        for provider, address, content, at in rows:
-            self.add(provider, address, content, at)
-
-    def add(self, provider: str, address: str, content: str, at: datetime) -> None:
-        self.count[(provider, address)] += 1
-        key = (provider, address, content)
-        if key not in self.last_same or self.last_same[key] < at:
-            self.last_same[key] = at
-
-    def free_at(
-        self, provider: SmsProvider, address: str, content: str, now: datetime
-    ) -> datetime | None:
-        """None if a send is allowed now, else when it would be."""
-        cfg = provider.config
-        if self.count[(provider.name, address)] >= cfg.daily_cap:
-            tomorrow = local(now).date() + timedelta(days=1)
-            return datetime.combine(tomorrow, datetime.min.time(), tzinfo=SHANGHAI)
-        last = self.last_same.get((provider.name, address, content))
-        if last is not None and now - last < timedelta(seconds=cfg.same_content_interval_s):
-            return last + timedelta(seconds=cfg.same_content_interval_s)
-        return None
 
 
 class Sender:
@@ -136,22 +103,23 @@ class Sender:
                     )
                     if planned is not None:
                         plans.append(planned)
+            batches = form_batches(plans)
             await flush_events(session, now=now)
             await session.flush()
-            ready = [
-                Plan(
-                    delivery_id=p.delivery_id,
-                    attempt_id=a.id,
-                    channel=p.channel,
-                    provider=p.provider,
-                    sms=p.sms,
-                    email=p.email,
-                )
-                for p, a in plans
-            ]
-        results = await asyncio.gather(*(self._call(p) for p in ready))
-        await self._record(list(zip(ready, results, strict=True)))
-        return len(ready)
+            for plan, attempt in plans:
+                plan.attempt_id = attempt.id
+        singles = [p for p, _ in plans if p.batch is None]
+        answers = await asyncio.gather(
+            *(self._call(p) for p in singles), *(self._call_batch(b) for b in batches)
+        )
+        results = list(zip(singles, answers[: len(singles)], strict=True))
+        for batch, answer in zip(batches, answers[len(singles) :], strict=True):
+            results.extend((member, answer) for member in batch.members)
+        retries = await self._record(results)
+        if retries:  # members of refused batches, one number at a time
+            answers = await asyncio.gather(*(self._call(p) for p in retries))
+            await self._record(list(zip(retries, answers, strict=True)))
+        return len(plans)
 
     async def _plan(
         self,
@@ -213,8 +181,7 @@ class Sender:
         delivery.attempts += 1
         delivery.next_attempt_at = None
         delivery.updated_at = now
-        plan = Plan(delivery.id, 0, channel, provider, sms, email)
-        return plan, attempt
+        return Plan(delivery.id, 0, channel, provider, sms, email), attempt
 
     def _email(self, delivery: Delivery, dispatch: Dispatch, link: str, now: datetime) -> Email:
         items = dispatch.context["items"]
@@ -280,9 +247,26 @@ class Sender:
                 log.exception("provider call failed unexpectedly")
                 return SendResult(Outcome.UNKNOWN, detail=f"{type(exc).__name__}: {exc}")
 
-    async def _record(self, results: list[tuple[Plan, SendResult]]) -> None:
+    async def _call_batch(self, batch: Batch) -> SendResult:
+        """One SendBatchSms call; its answer stands for every member."""
+        async with self._gate:
+            try:
+                result = await batch.provider.send_batch(batch.messages(), batch.out_id)
+                if result.outcome == Outcome.ACCEPTED and os.environ.get(CRASH_HOOK_ENV):
+                    _hang_for_crash_test()
+                return result
+            except TemplateError as exc:
+                return SendResult(Outcome.PERMANENT, detail=str(exc), scope=Scope.PROVIDER)
+            except Exception as exc:  # a bug or an unexpected answer: the outcome is unknown
+                log.exception("provider batch call failed unexpectedly")
+                return SendResult(Outcome.UNKNOWN, detail=f"{type(exc).__name__}: {exc}")
+
+    async def _record(self, results: list[tuple[Plan, SendResult]]) -> list[Plan]:
+        """Record the answers; returns the single sends that replace refused batch members
+        (their attempt rows committed here, before those calls are made)."""
         if not results:
-            return
+            return []
+        retries: list[tuple[Plan, DeliveryAttempt]] = []
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
             attempts = {
@@ -307,57 +291,18 @@ class Sender:
                 for plan, result in results:
                     attempt = attempts[plan.attempt_id]
                     delivery = deliveries[plan.delivery_id]
-                    await self.apply(
+                    if refused(plan, result):
+                        retries.append(retry_singly(plan, attempt, delivery, result, now))
+                        session.add(retries[-1][1])
+                        continue
+                    await self.outcomes.apply(
                         session, delivery, dispatches[delivery.dispatch_id], attempt, result, now
                     )
             await flush_events(session, now=now)
-
-    async def apply(
-        self,
-        session: AsyncSession,
-        delivery: Delivery,
-        dispatch: Dispatch,
-        attempt: DeliveryAttempt,
-        result: SendResult,
-        now: datetime,
-    ) -> None:
-        attempt.detail = result.detail[:2000]
-        attempt.provider_message_id = result.provider_message_id
-        attempt.finished_at = now
-        o = self.outcomes
-        match result.outcome:
-            case Outcome.ACCEPTED:
-                attempt.outcome = AttemptOutcome.ACCEPTED
-                await o.sent(
-                    session,
-                    delivery,
-                    dispatch,
-                    provider=attempt.provider,
-                    message_id=result.provider_message_id,
-                    now=now,
-                )
-                return
-            case Outcome.UNKNOWN if delivery.channel == Channel.SMS:
-                attempt.outcome = AttemptOutcome.UNKNOWN
-                attempt.next_check_at = now
-                return
-            case Outcome.TRANSIENT | Outcome.UNKNOWN:
-                attempt.outcome = AttemptOutcome.TRANSIENT
-                if o.retry_later(delivery, now=now, error=result.detail):
-                    return
-                if o.fail_over(delivery, now=now, error=result.detail):
-                    return
-            case Outcome.THROTTLED:
-                attempt.outcome = AttemptOutcome.TRANSIENT
-                if o.fail_over(delivery, now=now, error=result.detail):
-                    return
-            case Outcome.PERMANENT:
-                attempt.outcome = AttemptOutcome.PERMANENT
-                if result.scope == Scope.PROVIDER and o.fail_over(
-                    delivery, now=now, error=result.detail
-                ):
-                    return
-        await o.give_up(session, delivery, dispatch, reason=result.detail, now=now)
+            await session.flush()
+            for plan, attempt in retries:
+                plan.attempt_id = attempt.id
+        return [plan for plan, _ in retries]
 
 
 def _hang_for_crash_test() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from services.notification.config import SmsProviderConfig
 
@@ -77,6 +78,29 @@ class SmsProvider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class BatchSmsProvider(SmsProvider, Protocol):
+    """A provider that sends texts of one template to many numbers in one call (Aliyun
+    SendBatchSms), each number with its own parameters. One answer for the whole batch."""
+
+    async def send_batch(self, messages: Sequence[SmsMessage], out_id: str) -> SendResult: ...
+
+
+# Attempt out_ids of a batch's members are "<batch out_id>.<i>"; the provider only knows the
+# batch's OutId, so status queries and receipts look for that, together with the number.
+BATCH_MEMBER_SEPARATOR = "."
+MAX_BATCH = 100  # numbers per SendBatchSms call
+
+
+def member_out_id(batch_out_id: str, index: int) -> str:
+    return f"{batch_out_id}{BATCH_MEMBER_SEPARATOR}{index}"
+
+
+def provider_out_id(out_id: str) -> str:
+    """The OutId the provider was given for this attempt (the batch's, for a member)."""
+    return out_id.split(BATCH_MEMBER_SEPARATOR, 1)[0]
 
 
 def template_params(config: SmsProviderConfig, message: SmsMessage) -> tuple[str, list[str]]:

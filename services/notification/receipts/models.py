@@ -18,9 +18,11 @@ class Receipt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     provider_kind: Mapped[str] = mapped_column(String(20))
     provider_message_id: Mapped[str] = mapped_column(String(100))
+    # A batch (Aliyun SendBatchSms) has one BizId for all its numbers: a receipt is one number's.
+    phone: Mapped[str] = mapped_column(String(30), server_default="")
     success: Mapped[bool]
     code: Mapped[str] = mapped_column(String(100))
     raw: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (UniqueConstraint("provider_kind", "provider_message_id"),)
+    __table_args__ = (UniqueConstraint("provider_kind", "provider_message_id", "phone"),)

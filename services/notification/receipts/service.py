@@ -17,6 +17,7 @@ from services.notification.delivery.models import (
     DeliveryStatus,
 )
 from services.notification.delivery.outcomes import Outcomes
+from services.notification.providers.base import MAX_BATCH, mainland_number, member_out_id
 from services.notification.receipts.models import Receipt
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ async def record(
     outcomes: Outcomes,
     provider_kind: str,
     message_id: str,
+    phone: str,
     out_id: str | None,
     success: bool,
     code: str,
@@ -37,7 +39,9 @@ async def record(
     """False for a duplicate receipt."""
     seen = await session.scalar(
         select(Receipt.id).where(
-            Receipt.provider_kind == provider_kind, Receipt.provider_message_id == message_id
+            Receipt.provider_kind == provider_kind,
+            Receipt.provider_message_id == message_id,
+            Receipt.phone == phone,
         )
     )
     if seen is not None:
@@ -46,6 +50,7 @@ async def record(
         Receipt(
             provider_kind=provider_kind,
             provider_message_id=message_id,
+            phone=phone,
             success=success,
             code=code,
             raw=raw,
@@ -53,12 +58,7 @@ async def record(
         )
     )
     await session.flush()
-    query = select(DeliveryAttempt)
-    if out_id:
-        query = query.where(DeliveryAttempt.out_id == out_id)
-    else:
-        query = query.where(DeliveryAttempt.provider_message_id == message_id)
-    attempt = (await session.scalars(query.limit(1))).first()
+    attempt = await _attempt_of(session, message_id=message_id, phone=phone, out_id=out_id)
     if attempt is None:
         log.warning("receipt for unknown message %s/%s", provider_kind, message_id)
         return True
@@ -90,3 +90,26 @@ async def record(
             session, delivery, dispatch, reason=f"状态报告：未送达（{code}）", now=now
         )
     return True
+
+
+async def _attempt_of(
+    session: AsyncSession, *, message_id: str, phone: str, out_id: str | None
+) -> DeliveryAttempt | None:
+    """The attempt a receipt reports on: by the provider's message id and the number together
+    (a batch's numbers share one BizId); failing that (the send's answer never reached the
+    log) by our OutId and the number, a batch member's attempt being "<OutId>.<i>"."""
+    number = mainland_number(phone)
+    by_message = await session.scalars(
+        select(DeliveryAttempt).where(DeliveryAttempt.provider_message_id == message_id)
+    )
+    for attempt in by_message:
+        if mainland_number(attempt.address) == number:
+            return attempt
+    if not out_id:
+        return None
+    ids = [out_id, *(member_out_id(out_id, i) for i in range(MAX_BATCH))]
+    rows = (
+        await session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.out_id.in_(ids)))
+    ).all()
+    same = [a for a in rows if mainland_number(a.address) == number]
+    return same[0] if same else next((a for a in rows if a.out_id == out_id), None)

@@ -1,0 +1,45 @@
+"""What the SMS emulators accept and record: credentials, approved templates, accepted texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ACCESS_KEY_ID = "LTAI-test-key"
+ACCESS_KEY_SECRET = "aliyun-test-secret"
+SECRET_ID = "AKID-test"
+SECRET_KEY = "tencent-test-secret"
+SDK_APP_ID = "1400000001"
+SIGN_NAME = "督办"
+# Provider template code → the parameter names its approved text declares.
+ALIYUN_TEMPLATES = {
+    "SMS_900001": ["action", "unit", "code", "deadline", "link"],
+    "SMS_900002": ["count", "link"],
+}
+# Tencent TemplateId → how many parameters it takes.
+TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2}
+
+
+@dataclass
+class Accepted:
+    phone: str
+    template: str
+    params: Any
+    out_id: str
+    message_id: str
+    at: datetime
+
+
+@dataclass
+class Emulator:
+    kind: str
+    mode: str = "ok"
+    delay_s: float = 3.0
+    accepted: list[Accepted] = field(default_factory=list)
+    requests: int = 0
+    rejected: list[str] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)  # numbers in each SendBatchSms accepted
+
+    def sends_to(self, phone: str) -> list[Accepted]:
+        return [a for a in self.accepted if phone in a.phone]
