@@ -113,3 +113,48 @@ async def test_killed_after_acceptance_restart_does_not_resend(
     assert tencent.emulator.accepted == []  # and no failover resend either
     statuses = [e["status"] for e in await h.events()]
     assert statuses == ["sent", "delivered"]
+
+
+async def test_killed_after_a_batch_was_accepted_each_number_gets_one_text(
+    make_harness, database_url, aliyun, tencent, tmp_path
+) -> None:
+    """SendBatchSms accepted for three numbers, then the process dies before the log records
+    it; restarted, reconciliation finds each number under the batch's OutId: nothing resent."""
+    providers = [aliyun_config(aliyun.url), tencent_config(tencent.url)]
+    h = await make_harness(sms_providers=providers, default_channels=["sms"])
+    await h.org(org_events())
+    roles = [
+        ChainRole.ENTERPRISE_PRINCIPAL,
+        ChainRole.ENTERPRISE_SAFETY_MANAGER,
+        ChainRole.TOWNSHIP_PRINCIPAL,
+    ]
+    await h.step(step_fired(h.clock, roles=roles, urgency=Urgency.URGENT))
+    marker = tmp_path / "accepted"
+    phones = [PEOPLE[p].mobile or "" for p in ("p-firm", "p-firm-sm", "p-town")]
+
+    first = await start(service_env(database_url, providers, **{CRASH_HOOK_ENV: str(marker)}))
+    try:
+        for _ in range(600):
+            if marker.exists() and marker.read_text():
+                break
+            await asyncio.sleep(0.05)
+        assert marker.exists(), "the service never reached the crash point"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    assert aliyun.emulator.batches == [3]
+    assert await log_state(h) == (["pending"] * 3, ["pending"] * 3)
+
+    second = await start(service_env(database_url, providers))
+    try:
+        for _ in range(600):
+            if "pending" not in (await log_state(h))[0]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    assert await log_state(h) == (["delivered"] * 3, ["accepted"] * 3)
+    assert [len(aliyun.emulator.sends_to(p)) for p in phones] == [1, 1, 1]  # exactly once
+    assert aliyun.emulator.batches == [3]
+    assert tencent.emulator.accepted == []

@@ -16,8 +16,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from services.notification.delivery.models import AttemptOutcome, Delivery, DeliveryAttempt
+from services.notification.delivery.models import AttemptOutcome, Delivery
+from services.notification.delivery.outcomes import AttemptUpdate
 from services.notification.providers.base import (
     BatchSmsProvider,
     Outcome,
@@ -30,13 +32,15 @@ from services.notification.providers.base import (
 from services.notification.providers.email import Email
 from shared.contract import Channel
 
+AttemptRow = dict[str, Any]  # a delivery_attempts row to insert
+
 
 @dataclass
 class Plan:
     """One message to send, its attempt row already written (outcome pending)."""
 
     delivery_id: int
-    attempt_id: int
+    out_id: str  # of its attempt row
     channel: Channel
     provider: SmsProvider | None
     sms: SmsMessage | None = None
@@ -54,11 +58,11 @@ class Batch:
         return [m.sms for m in self.members if m.sms is not None]
 
 
-def form_batches(planned: list[tuple[Plan, DeliveryAttempt]]) -> list[Batch]:
+def form_batches(planned: list[tuple[Plan, AttemptRow]]) -> list[Batch]:
     """Group SMS plans by provider and template code into batches of at most the provider's
     batch size, and name each member's attempt "<batch>.<i>" (call before the attempt rows
     are flushed). A group of one stays a single send; so does anything else."""
-    groups: dict[tuple[str, str], list[tuple[Plan, DeliveryAttempt]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[tuple[Plan, AttemptRow]]] = defaultdict(list)
     for plan, attempt in planned:
         provider = plan.provider
         if plan.sms is None or provider is None or provider.config.batch_size < 2:
@@ -79,8 +83,8 @@ def form_batches(planned: list[tuple[Plan, DeliveryAttempt]]) -> list[Batch]:
             batch = Batch(provider, uuid.uuid4().hex, [])
             for i, (plan, attempt) in enumerate(chunk):
                 assert plan.sms is not None
-                attempt.out_id = member_out_id(batch.out_id, i)
-                plan.sms = replace(plan.sms, out_id=attempt.out_id)
+                plan.out_id = attempt["out_id"] = member_out_id(batch.out_id, i)
+                plan.sms = replace(plan.sms, out_id=plan.out_id)
                 plan.batch = batch.out_id
                 batch.members.append(plan)
             batches.append(batch)
@@ -88,11 +92,11 @@ def form_batches(planned: list[tuple[Plan, DeliveryAttempt]]) -> list[Batch]:
 
 
 def _chunks(
-    members: list[tuple[Plan, DeliveryAttempt]], size: int
-) -> list[list[tuple[Plan, DeliveryAttempt]]]:
+    members: list[tuple[Plan, AttemptRow]], size: int
+) -> list[list[tuple[Plan, AttemptRow]]]:
     """At most `size` each, and a number at most once in each: a batch's texts share one
     BizId, so a receipt (BizId + number) must name exactly one of them."""
-    chunks: list[list[tuple[Plan, DeliveryAttempt]]] = []
+    chunks: list[list[tuple[Plan, AttemptRow]]] = []
     numbers: list[set[str]] = []
     for plan, attempt in members:
         assert plan.sms is not None
@@ -115,8 +119,8 @@ def refused(plan: Plan, result: SendResult) -> bool:
 
 
 def retry_singly(
-    plan: Plan, attempt: DeliveryAttempt, delivery: Delivery, result: SendResult, now: datetime
-) -> tuple[Plan, DeliveryAttempt]:
+    plan: Plan, attempt: AttemptUpdate, delivery: Delivery, result: SendResult, now: datetime
+) -> tuple[Plan, AttemptRow]:
     """Record the refusal on the member's attempt and write the attempt of its single send
     (outcome pending, committed before the call like every other)."""
     assert plan.sms is not None
@@ -124,17 +128,31 @@ def retry_singly(
     attempt.detail = f"批量发送被拒，逐个重发：{result.detail}"[:2000]
     attempt.finished_at = now
     out_id = uuid.uuid4().hex
-    retry = DeliveryAttempt(
-        delivery_id=delivery.id,
-        out_id=out_id,
-        channel=attempt.channel,
-        provider=attempt.provider,
-        address=attempt.address,
-        content_hash=attempt.content_hash,
-        outcome=AttemptOutcome.PENDING,
-        started_at=now,
+    retry = attempt_row(
+        delivery, out_id=out_id, channel=plan.channel, provider=attempt.provider, now=now
     )
     delivery.attempts += 1
     delivery.updated_at = now
-    single = Plan(delivery.id, 0, plan.channel, plan.provider, replace(plan.sms, out_id=out_id))
-    return single, retry
+    sms = replace(plan.sms, out_id=out_id)
+    return Plan(delivery.id, out_id, plan.channel, plan.provider, sms), retry
+
+
+def attempt_row(
+    delivery: Delivery, *, out_id: str, channel: str, provider: str, now: datetime
+) -> AttemptRow:
+    """A delivery-log attempt, outcome pending: written (one multi-row insert for all of a
+    pass) and committed before the call."""
+    return {
+        "delivery_id": delivery.id,
+        "out_id": out_id,
+        "channel": channel,
+        "provider": provider,
+        "address": delivery.address,
+        "content_hash": delivery.content_hash,
+        "outcome": AttemptOutcome.PENDING,
+        "detail": None,
+        "provider_message_id": None,
+        "started_at": now,
+        "finished_at": None,
+        "next_check_at": None,
+    }

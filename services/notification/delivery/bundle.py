@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.config import Settings
@@ -61,9 +62,7 @@ class Bundler:
             return 0
         snapshot = await self.cache.get(session=session)
         notices = await intake_service.due_notices(persons, session=session, now=now)
-        requests = await intake_service.requests_by_id(
-            [n.request_id for n in notices], session=session
-        )
+        steps = await intake_service.steps_by_id([n.request_id for n in notices], session=session)
         prefs = await preferences.prefs_for(persons, session=session, settings=self.settings)
         by_person: dict[str, list[Notice]] = defaultdict(list)
         for notice in notices:
@@ -71,7 +70,7 @@ class Bundler:
         resolved: dict[tuple[str, str], list[ChainEntry]] = {}
         retarget: list[tuple[NotificationRequest, str, ChainEntry]] = []
         made = 0
-        pending: list[Delivery] = []
+        pending: list[dict[str, Any]] = []
         for person_id, person_notices in by_person.items():
             valid: list[Notice] = []
             for notice in person_notices:
@@ -85,7 +84,7 @@ class Bundler:
                     valid.append(notice)
                     continue
                 notice.status = NoticeStatus.SUPERSEDED
-                request = requests[notice.request_id]
+                request = await session.get_one(NotificationRequest, notice.request_id)
                 if holders:
                     retarget.extend((request, notice.target_role, e) for e in holders)
                 else:  # nobody holds it any more: back to resolution, which retries, then alerts
@@ -95,12 +94,13 @@ class Bundler:
             if valid:
                 pending.extend(
                     await self._dispatch(
-                        person_id, valid, requests, snapshot, prefs[person_id], session, now
+                        person_id, valid, steps, snapshot, prefs[person_id], session, now
                     )
                 )
                 made += 1
         await session.flush()  # dispatches first: the delivery log refers to them
-        session.add_all(pending)
+        if pending:  # one multi-row insert (the unit of work would insert them one by one)
+            await session.execute(insert(Delivery), pending)
         await self.intake.add_notices(retarget, session=session, now=now, waited=True)
         await session.flush()
         return made + len(retarget)
@@ -109,15 +109,15 @@ class Bundler:
         self,
         person_id: str,
         notices: list[Notice],
-        requests: dict[str, NotificationRequest],
+        steps: dict[str, dict[str, Any]],
         snapshot: DirectorySnapshot,
         prefs: preferences.Prefs,
         session: AsyncSession,
         now: datetime,
-    ) -> list[Delivery]:
+    ) -> list[dict[str, Any]]:
         items = []
         for notice in notices:
-            step = StepFired.model_validate(requests[notice.request_id].step)
+            step = StepFired.model_validate(steps[notice.request_id])
             item = notice_item(step, notice.chain_role, notice.covering_for)
             item["request_id"] = notice.request_id
             items.append(item)
@@ -160,7 +160,7 @@ class Bundler:
             )
             return []
         return [
-            new_delivery(dispatch, channel, address, now, self.settings)
+            delivery_row(dispatch, channel, address, now, self.settings)
             for channel, address in channels
             if address is not None
         ]
@@ -175,22 +175,38 @@ def new_delivery(
     *,
     fallback: bool = False,
 ) -> Delivery:
+    return Delivery(**delivery_row(dispatch, channel, address, now, settings, fallback=fallback))
+
+
+def delivery_row(
+    dispatch: Dispatch,
+    channel: Channel,
+    address: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    fallback: bool = False,
+) -> dict[str, Any]:
+    """A new delivery-log row (status pending, due now) of this dispatch on this channel."""
     items = dispatch.context["items"]
     template = "notice" if len(items) == 1 else "digest"
-    return Delivery(
-        dispatch_id=dispatch.id,
-        person_id=dispatch.person_id,
-        channel=channel.value,
-        address=address,
-        status=DeliveryStatus.PENDING,
-        template=template,
-        template_version=settings.template_versions[template],
-        content_hash=content_hash(channel, items),
-        provider_index=0,
-        provider_attempts=0,
-        attempts=0,
-        next_attempt_at=now,
-        is_fallback=fallback,
-        created_at=now,
-        updated_at=now,
-    )
+    return {
+        "dispatch_id": dispatch.id,
+        "person_id": dispatch.person_id,
+        "channel": channel.value,
+        "address": address,
+        "status": DeliveryStatus.PENDING,
+        "template": template,
+        "template_version": settings.template_versions[template],
+        "content_hash": content_hash(channel, items),
+        "provider_index": 0,
+        "provider_attempts": 0,
+        "attempts": 0,
+        "provider": None,
+        "provider_message_id": None,
+        "next_attempt_at": now,
+        "is_fallback": fallback,
+        "last_error": None,
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,6 @@ from services.notification.delivery.bundle import new_delivery
 from services.notification.delivery.models import (
     AttemptOutcome,
     Delivery,
-    DeliveryAttempt,
     DeliveryStatus,
     Dispatch,
 )
@@ -20,6 +20,19 @@ from services.notification.directory.service import SnapshotCache
 from services.notification.events import emit_alert, emit_changed
 from services.notification.providers.base import Outcome, Scope, SendResult
 from shared.contract import Channel, NotificationStatus
+
+
+@dataclass
+class AttemptUpdate:
+    """What a provider's answer changes on an attempt row (written by out_id, in bulk)."""
+
+    out_id: str
+    provider: str
+    outcome: str = AttemptOutcome.PENDING
+    detail: str | None = None
+    provider_message_id: str | None = None
+    finished_at: datetime | None = None
+    next_check_at: datetime | None = None
 
 
 class Outcomes:
@@ -158,7 +171,7 @@ class Outcomes:
         session: AsyncSession,
         delivery: Delivery,
         dispatch: Dispatch,
-        attempt: DeliveryAttempt,
+        attempt: AttemptUpdate,
         result: SendResult,
         now: datetime,
     ) -> None:

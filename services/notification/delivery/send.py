@@ -16,27 +16,28 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notification.ack.links import ack_link
 from services.notification.config import Settings
 from services.notification.delivery import service
 from services.notification.delivery.batch import (
+    AttemptRow,
     Batch,
     Plan,
+    attempt_row,
     form_batches,
     refused,
     retry_singly,
 )
 from services.notification.delivery.caps import CapTracker
 from services.notification.delivery.models import (
-    AttemptOutcome,
     Delivery,
     DeliveryAttempt,
     Dispatch,
 )
-from services.notification.delivery.outcomes import Outcomes
+from services.notification.delivery.outcomes import AttemptUpdate, Outcomes
 from services.notification.events import flush_events
 from services.notification.messages.render import email_subject, render, sms_variables
 from services.notification.providers.base import (
@@ -95,7 +96,7 @@ class Sender:
                     now=now,
                 )
             )
-            plans: list[tuple[Plan, DeliveryAttempt]] = []
+            plans: list[tuple[Plan, AttemptRow]] = []
             with session.no_autoflush:
                 for delivery in deliveries:
                     planned = await self._plan(
@@ -106,8 +107,8 @@ class Sender:
             batches = form_batches(plans)
             await flush_events(session, now=now)
             await session.flush()
-            for plan, attempt in plans:
-                plan.attempt_id = attempt.id
+            if plans:
+                await session.execute(insert(DeliveryAttempt), [row for _, row in plans])
         singles = [p for p, _ in plans if p.batch is None]
         answers = await asyncio.gather(
             *(self._call(p) for p in singles), *(self._call_batch(b) for b in batches)
@@ -115,10 +116,10 @@ class Sender:
         results = list(zip(singles, answers[: len(singles)], strict=True))
         for batch, answer in zip(batches, answers[len(singles) :], strict=True):
             results.extend((member, answer) for member in batch.members)
-        retries = await self._record(results)
+        retries = await self._record(results, dispatches)
         if retries:  # members of refused batches, one number at a time
             answers = await asyncio.gather(*(self._call(p) for p in retries))
-            await self._record(list(zip(retries, answers, strict=True)))
+            await self._record(list(zip(retries, answers, strict=True)), dispatches)
         return len(plans)
 
     async def _plan(
@@ -128,7 +129,7 @@ class Sender:
         dispatch: Dispatch,
         caps: CapTracker,
         now: datetime,
-    ) -> tuple[Plan, DeliveryAttempt] | None:
+    ) -> tuple[Plan, AttemptRow] | None:
         channel = Channel(delivery.channel)
         items = dispatch.context["items"]
         link = ack_link(self.settings, dispatch, channel)
@@ -167,21 +168,17 @@ class Sender:
             caps.add(provider.name, delivery.address, delivery.content_hash, now)
         else:
             email = self._email(delivery, dispatch, link, now)
-        attempt = DeliveryAttempt(
-            delivery_id=delivery.id,
+        attempt = attempt_row(
+            delivery,
             out_id=out_id,
             channel=channel.value,
             provider=provider.name if provider else self.smtp.name,
-            address=delivery.address,
-            content_hash=delivery.content_hash,
-            outcome=AttemptOutcome.PENDING,
-            started_at=now,
+            now=now,
         )
-        session.add(attempt)
         delivery.attempts += 1
         delivery.next_attempt_at = None
         delivery.updated_at = now
-        return Plan(delivery.id, 0, channel, provider, sms, email), attempt
+        return Plan(delivery.id, out_id, channel, provider, sms, email), attempt
 
     def _email(self, delivery: Delivery, dispatch: Dispatch, link: str, now: datetime) -> Email:
         items = dispatch.context["items"]
@@ -261,47 +258,42 @@ class Sender:
                 log.exception("provider batch call failed unexpectedly")
                 return SendResult(Outcome.UNKNOWN, detail=f"{type(exc).__name__}: {exc}")
 
-    async def _record(self, results: list[tuple[Plan, SendResult]]) -> list[Plan]:
+    async def _record(
+        self, results: list[tuple[Plan, SendResult]], dispatches: dict[str, Dispatch]
+    ) -> list[Plan]:
         """Record the answers; returns the single sends that replace refused batch members
-        (their attempt rows committed here, before those calls are made)."""
+        (their attempt rows committed here, before those calls are made). `dispatches`: as
+        loaded for the plans (never changed by sending)."""
         if not results:
             return []
-        retries: list[tuple[Plan, DeliveryAttempt]] = []
+        retries: list[tuple[Plan, AttemptRow]] = []
+        updates: list[AttemptUpdate] = []
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
-            attempts = {
-                a.id: a
-                for a in await session.scalars(
-                    select(DeliveryAttempt).where(
-                        DeliveryAttempt.id.in_([p.attempt_id for p, _ in results])
-                    )
-                )
-            }
             deliveries = {
                 d.id: d
                 for d in await session.scalars(
                     select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in results]))
                 )
             }
-            dispatches = await service.dispatches_by_id(
-                [d.dispatch_id for d in deliveries.values()], session=session
-            )
             # Batch work: flush once at commit, not before every event insert.
             with session.no_autoflush:
                 for plan, result in results:
-                    attempt = attempts[plan.attempt_id]
                     delivery = deliveries[plan.delivery_id]
+                    provider = plan.provider.name if plan.provider else self.smtp.name
+                    attempt = AttemptUpdate(plan.out_id, provider)
+                    updates.append(attempt)
                     if refused(plan, result):
                         retries.append(retry_singly(plan, attempt, delivery, result, now))
-                        session.add(retries[-1][1])
                         continue
                     await self.outcomes.apply(
                         session, delivery, dispatches[delivery.dispatch_id], attempt, result, now
                     )
             await flush_events(session, now=now)
             await session.flush()
-            for plan, attempt in retries:
-                plan.attempt_id = attempt.id
+            await service.update_attempts(updates, session=session)
+            if retries:
+                await session.execute(insert(DeliveryAttempt), [row for _, row in retries])
         return [plan for plan, _ in retries]
 
 

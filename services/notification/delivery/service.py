@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.delivery.models import (
@@ -16,6 +17,9 @@ from services.notification.delivery.models import (
     Dispatch,
 )
 from shared.clock import SHANGHAI, local
+
+if TYPE_CHECKING:
+    from services.notification.delivery.outcomes import AttemptUpdate
 
 LIVE = (DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 COUNTED = (AttemptOutcome.ACCEPTED, AttemptOutcome.PENDING, AttemptOutcome.UNKNOWN)
@@ -100,3 +104,37 @@ async def attempts_to_reconcile(
         .limit(limit)
     )
     return rows.all()
+
+
+_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
+_UPDATE_ATTEMPT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.out_id == bindparam("k_out_id"))
+    .values(
+        outcome=bindparam("k_outcome"),
+        detail=bindparam("k_detail"),
+        provider_message_id=bindparam("k_provider_message_id"),
+        finished_at=bindparam("k_finished_at"),
+        next_check_at=bindparam("k_next_check_at"),
+    )
+)
+
+
+async def update_attempts(updates: Sequence[AttemptUpdate], *, session: AsyncSession) -> None:
+    """The answers of a pass's attempts, in one statement executed for every row."""
+    if not updates:
+        return
+    await session.execute(
+        _UPDATE_ATTEMPT,
+        [
+            {
+                "k_out_id": u.out_id,
+                "k_outcome": u.outcome,
+                "k_detail": u.detail,
+                "k_provider_message_id": u.provider_message_id,
+                "k_finished_at": u.finished_at,
+                "k_next_check_at": u.next_check_at,
+            }
+            for u in updates
+        ],
+    )

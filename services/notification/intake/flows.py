@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.config import Settings
 from services.notification.directory.service import DirectorySnapshot, SnapshotCache
 from services.notification.events import emit_alert
 from services.notification.intake import service
-from services.notification.intake.models import Notice, NotificationRequest, RequestStatus
+from services.notification.intake.models import (
+    Notice,
+    NoticeStatus,
+    NotificationRequest,
+    RequestStatus,
+)
 from services.notification.preferences import service as preferences
 from shared.consumer import PermanentError
 from shared.contract import ChainRole, Envelope, StepFired, Urgency
@@ -102,15 +109,17 @@ class Intake:
         session: AsyncSession,
         now: datetime,
         waited: bool = False,
-    ) -> list[Notice]:
-        """`waited`: re-targeted at send time, the notice has had its digest window already."""
+    ) -> int:
+        """`waited`: re-targeted at send time, the notice has had its digest window already.
+        The notices are written in one multi-row insert (the ORM's unit of work inserts rows
+        with database-made ids one statement each on SQLite)."""
         if not found:
-            return []
+            return 0
         persons = [e.person_id for _, _, e in found]
         prefs = await preferences.prefs_for(persons, session=session, settings=self.settings)
         windows = await service.open_windows(persons, session=session)
         known = await service.existing_persons([r.event_id for r, _, _ in found], session=session)
-        added: list[Notice] = []
+        rows: list[dict[str, Any]] = []
         for request, target_role, entry in found:
             if entry.person_id in known.setdefault(request.event_id, set()):
                 continue  # one person answering for two roles gets one notice
@@ -124,19 +133,23 @@ class Intake:
             )
             if not urgent and not waited:
                 windows[entry.person_id] = release
-            notice = Notice(
-                request_id=request.event_id,
-                person_id=entry.person_id,
-                target_role=target_role,
-                chain_role=entry.role.value,
-                covering_for=entry.covering_for.value if entry.covering_for else None,
-                hazard_id=request.hazard_id,
-                unit_id=request.unit_id,
-                urgency=request.urgency,
-                created_at=now,
-                release_at=release,
+            rows.append(
+                {
+                    "request_id": request.event_id,
+                    "person_id": entry.person_id,
+                    "target_role": target_role,
+                    "chain_role": entry.role.value,
+                    "covering_for": entry.covering_for.value if entry.covering_for else None,
+                    "hazard_id": request.hazard_id,
+                    "unit_id": request.unit_id,
+                    "urgency": request.urgency,
+                    "created_at": now,
+                    "release_at": release,
+                    "status": NoticeStatus.WAITING,
+                    "dispatch_id": None,
+                }
             )
-            session.add(notice)
-            added.append(notice)
-        await session.flush()
-        return added
+        if rows:
+            await session.flush()  # the requests first: notices refer to them
+            await session.execute(insert(Notice), rows)
+        return len(rows)

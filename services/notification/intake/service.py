@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from services.notification.intake.models import (
     Notice,
@@ -21,6 +23,7 @@ async def open_requests(
 ) -> Sequence[NotificationRequest]:
     rows = await session.scalars(
         select(NotificationRequest)
+        .options(defer(NotificationRequest.step, raiseload=True))  # resolution needs no step
         .where(
             NotificationRequest.status == RequestStatus.OPEN,
             NotificationRequest.next_resolve_at <= now,
@@ -90,12 +93,13 @@ async def due_notices(
     return rows.all()
 
 
-async def requests_by_id(
-    ids: Sequence[str], *, session: AsyncSession
-) -> dict[str, NotificationRequest]:
+async def steps_by_id(ids: Sequence[str], *, session: AsyncSession) -> dict[str, dict[str, Any]]:
+    """The StepFired payload of each request (what its notices say), without the requests."""
     if not ids:
         return {}
-    rows = await session.scalars(
-        select(NotificationRequest).where(NotificationRequest.event_id.in_(list(set(ids))))
+    rows = await session.execute(
+        select(NotificationRequest.event_id, NotificationRequest.step).where(
+            NotificationRequest.event_id.in_(list(set(ids)))
+        )
     )
-    return {r.event_id: r for r in rows}
+    return {event_id: step for event_id, step in rows}

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from shared.clock import local
 from shared.contract import ChainRole, EscalationAction, HazardLevel, StepFired
@@ -46,11 +46,18 @@ def environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the code: no stat() of the file per message
     )
 
 
+@lru_cache(maxsize=64)
+def template(name: str, version: int, suffix: str) -> Template:
+    """Compiled once per process (a versioned template never changes)."""
+    return environment().get_template(f"{name}.v{version}.{suffix}.j2")
+
+
 def render(name: str, version: int, suffix: str, **context: Any) -> str:
-    return environment().get_template(f"{name}.v{version}.{suffix}.j2").render(**context).strip()
+    return template(name, version, suffix).render(**context).strip()
 
 
 def format_local(dt: datetime | None) -> str:
