@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from services.notification.config import Settings
 from services.notification.db import outbox_tables
@@ -35,6 +36,8 @@ from shared.db import make_sessionmaker, transaction
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
+
+_WAKE_PENDING = "notification_wake_pending"
 
 
 @dataclass
@@ -88,7 +91,14 @@ class Runtime:
         await self.intake.handle_escalation_event(session, envelope, now=self.clock.now())
         # Wake the scheduler once the consumer's transaction committed (not before: a tick
         # that ran now would not see the new notices and would then sleep a whole interval).
-        event.listen(session.sync_session, "after_commit", lambda _s: self._wake.set(), once=True)
+        # One listener per transaction, however many events its batch holds.
+        if not session.info.get(_WAKE_PENDING):
+            session.info[_WAKE_PENDING] = True
+            event.listen(session.sync_session, "after_commit", self._woken, once=True)
+
+    def _woken(self, session: Session) -> None:
+        session.info.pop(_WAKE_PENDING, None)
+        self._wake.set()
 
     # ------------------------------------------------------------------ durable work
     async def tick(self) -> TickResult:

@@ -71,6 +71,7 @@ class Bundler:
         retarget: list[tuple[NotificationRequest, str, ChainEntry]] = []
         made = 0
         pending: list[dict[str, Any]] = []
+        dispatches: list[dict[str, Any]] = []
         for person_id, person_notices in by_person.items():
             valid: list[Notice] = []
             for notice in person_notices:
@@ -94,12 +95,22 @@ class Bundler:
             if valid:
                 pending.extend(
                     await self._dispatch(
-                        person_id, valid, steps, snapshot, prefs[person_id], session, now
+                        person_id,
+                        valid,
+                        steps,
+                        snapshot,
+                        prefs[person_id],
+                        dispatches,
+                        session,
+                        now,
                     )
                 )
                 made += 1
-        await session.flush()  # dispatches first: the delivery log refers to them
-        if pending:  # one multi-row insert (the unit of work would insert them one by one)
+        # Multi-row inserts (the unit of work inserts the log's rows one by one on SQLite);
+        # dispatches first: the delivery log refers to them.
+        if dispatches:
+            await session.execute(insert(Dispatch), dispatches)
+        if pending:
             await session.execute(insert(Delivery), pending)
         await self.intake.add_notices(retarget, session=session, now=now, waited=True)
         await session.flush()
@@ -112,9 +123,11 @@ class Bundler:
         steps: dict[str, dict[str, Any]],
         snapshot: DirectorySnapshot,
         prefs: preferences.Prefs,
+        dispatches: list[dict[str, Any]],
         session: AsyncSession,
         now: datetime,
     ) -> list[dict[str, Any]]:
+        """The person's dispatch (a row added to `dispatches`) and its delivery-log rows."""
         items = []
         for notice in notices:
             step = StepFired.model_validate(steps[notice.request_id])
@@ -122,26 +135,30 @@ class Bundler:
             item["request_id"] = notice.request_id
             items.append(item)
         person = snapshot.persons.get(person_id)
-        dispatch = Dispatch(
-            id=str(uuid.uuid4()),
-            person_id=person_id,
-            person_name=person.name if person else person_id,
-            kind=DispatchKind.SINGLE if len(items) == 1 else DispatchKind.DIGEST,
-            urgency=(
-                Urgency.URGENT
-                if any(n.urgency == Urgency.URGENT for n in notices)
-                else Urgency.NORMAL
-            ),
-            request_ids=[n.request_id for n in notices],
-            hazard_ids=list(dict.fromkeys(n.hazard_id for n in notices)),
-            chain_role=notices[0].chain_role if len(notices) == 1 else None,
-            context={"items": items},
-            created_at=now,
+        dispatch_id = str(uuid.uuid4())
+        request_ids = [n.request_id for n in notices]
+        hazard_ids = list(dict.fromkeys(n.hazard_id for n in notices))
+        dispatches.append(
+            {
+                "id": dispatch_id,
+                "person_id": person_id,
+                "person_name": person.name if person else person_id,
+                "kind": DispatchKind.SINGLE if len(items) == 1 else DispatchKind.DIGEST,
+                "urgency": (
+                    Urgency.URGENT
+                    if any(n.urgency == Urgency.URGENT for n in notices)
+                    else Urgency.NORMAL
+                ),
+                "request_ids": request_ids,
+                "hazard_ids": hazard_ids,
+                "chain_role": notices[0].chain_role if len(notices) == 1 else None,
+                "context": {"items": items},
+                "created_at": now,
+            }
         )
-        session.add(dispatch)
         for notice in notices:
             notice.status = NoticeStatus.BUNDLED
-            notice.dispatch_id = dispatch.id
+            notice.dispatch_id = dispatch_id
         channels = [
             (c, address_of(person, c))
             for c in prefs.channels
@@ -151,16 +168,16 @@ class Bundler:
             await emit_alert(
                 session,
                 kind="dead_letter",
-                request_event_id=dispatch.request_ids[0],
-                hazard_ids=dispatch.hazard_ids,
+                request_event_id=request_ids[0],
+                hazard_ids=hazard_ids,
                 person_id=person_id,
-                notification_id=dispatch.id,
+                notification_id=dispatch_id,
                 detail="该人员没有可用的联系方式（手机号或邮箱），通知无法送达",
                 now=now,
             )
             return []
         return [
-            delivery_row(dispatch, channel, address, now, self.settings)
+            delivery_row(dispatch_id, person_id, items, channel, address, now, self.settings)
             for channel, address in channels
             if address is not None
         ]
@@ -175,11 +192,17 @@ def new_delivery(
     *,
     fallback: bool = False,
 ) -> Delivery:
-    return Delivery(**delivery_row(dispatch, channel, address, now, settings, fallback=fallback))
+    items = dispatch.context["items"]
+    row = delivery_row(
+        dispatch.id, dispatch.person_id, items, channel, address, now, settings, fallback=fallback
+    )
+    return Delivery(**row)
 
 
 def delivery_row(
-    dispatch: Dispatch,
+    dispatch_id: str,
+    person_id: str,
+    items: list[dict[str, Any]],
     channel: Channel,
     address: str,
     now: datetime,
@@ -187,12 +210,11 @@ def delivery_row(
     *,
     fallback: bool = False,
 ) -> dict[str, Any]:
-    """A new delivery-log row (status pending, due now) of this dispatch on this channel."""
-    items = dispatch.context["items"]
+    """A new delivery-log row (status pending, due now) of a dispatch on this channel."""
     template = "notice" if len(items) == 1 else "digest"
     return {
-        "dispatch_id": dispatch.id,
-        "person_id": dispatch.person_id,
+        "dispatch_id": dispatch_id,
+        "person_id": person_id,
         "channel": channel.value,
         "address": address,
         "status": DeliveryStatus.PENDING,
