@@ -63,11 +63,14 @@ def form_batches(planned: list[tuple[Plan, AttemptRow]]) -> list[Batch]:
     batch size, and name each member's attempt "<batch>.<i>" (call before the attempt rows
     are flushed). A group of one stays a single send; so does anything else."""
     groups: dict[tuple[str, str], list[tuple[Plan, AttemptRow]]] = defaultdict(list)
+    batching: dict[str, bool] = {}  # a Protocol isinstance check is slow: once per provider
     for plan, attempt in planned:
         provider = plan.provider
         if plan.sms is None or provider is None or provider.config.batch_size < 2:
             continue
-        if not isinstance(provider, BatchSmsProvider):
+        if provider.name not in batching:
+            batching[provider.name] = isinstance(provider, BatchSmsProvider)
+        if not batching[provider.name]:
             continue
         mapping = provider.config.templates.get(plan.sms.template)
         if mapping is None:
