@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,14 @@ from shared.http import broker_check, database_check, install_error_handlers, op
 from shared.migrations import upgrade_async
 
 
+def settle_heap() -> None:
+    """Once started: collect, then freeze what is left (modules, settings, clients, caches)
+    out of the cyclic collector's sight. A busy service runs a full collection every few
+    seconds; each one scanned all of that again (about a fifth of the CPU per notice)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or settings.make_clock()
@@ -31,6 +40,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if settings.migrate_on_start:
             await upgrade_async(settings.database_url, MIGRATIONS_DIR)
         await runtime.start()
+        settle_heap()
         try:
             yield
         finally:
