@@ -2,7 +2,9 @@
 
 The attempt row (outcome "pending") is committed before the provider is called, so a crash
 between the provider's answer and the record leaves a trace that reconciliation resolves
-by asking the provider, never by sending again blindly.
+by asking the provider, never by sending again blindly. Texts due together that share a
+provider and template go out in one SendBatchSms call, each still with its own attempt row
+(see batch.py). A pass writes its rows with multi-row statements, not one per text.
 """
 
 from __future__ import annotations
