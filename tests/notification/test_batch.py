@@ -97,6 +97,21 @@ async def test_a_batch_5xx_fails_over_number_by_number(make_harness, aliyun, ten
     assert {d.provider for d in (await deliveries(h)).values()} == {"tencent"}
 
 
+async def test_a_batch_timeout_is_reconciled_per_number_not_resent(
+    make_harness, aliyun, tencent
+) -> None:
+    providers = [aliyun_config(aliyun.url, timeout_s=0.3), tencent_config(tencent.url)]
+    h = await make_harness(sms_providers=providers, default_channels=["sms"])
+    aliyun.emulator.mode = "timeout"  # accepted, answered too late
+    aliyun.emulator.delay_s = 1.0
+    await notify_three(h)
+    assert aliyun.emulator.batches == [3]
+    assert per_number(aliyun) == [1, 1, 1]
+    assert tencent.emulator.accepted == []
+    assert [a.outcome for a in await attempts(h)] == ["accepted"] * 3
+    assert {d.status for d in (await deliveries(h)).values()} == {"delivered"}
+
+
 async def test_a_batch_on_a_provider_that_is_down_ends_in_email(
     make_harness, aliyun, tencent, smtp
 ) -> None:
