@@ -6,8 +6,9 @@ batch would be), roles resolved from the directory read model, one dispatch and 
 delivery-log row per person, every person's attempt row committed before the call, the
 texts due together sent through the Aliyun emulator in SendBatchSms calls (up to 100
 numbers each; signature, template and every number's parameters checked), outcome and
-NotificationChanged events recorded. One notice per person (no digest), urgent (no quiet
-hours), SMS only; SQLite. The service's start-up (`settle_heap`) runs before the measured
+NotificationChanged events recorded. One routine notice per person (no digest window, no
+quiet hours: the 08:00 release of everything held overnight; urgent texts are never batched),
+SMS only; SQLite. The service's start-up (`settle_heap`) runs before the measured
 part, as in the service process.
 """
 
@@ -109,6 +110,9 @@ async def measured(url: str, n: int, workdir: str) -> tuple[float, int, float]:
         sms_providers=[aliyun_config(url, timeout_s=10, daily_cap=100)],
         send_concurrency=CONCURRENCY,
         dispatch_batch=500,
+        digest_window_s=0,
+        quiet_hours_start=None,
+        quiet_hours_end=None,
     )
     engine = make_engine(db)
     runtime = Runtime(settings, engine, clock)
@@ -120,7 +124,7 @@ async def measured(url: str, n: int, workdir: str) -> tuple[float, int, float]:
         step_fired(
             clock,  # type: ignore[arg-type]
             roles=[ChainRole.ENTERPRISE_PRINCIPAL],
-            urgency=Urgency.URGENT,
+            urgency=Urgency.NORMAL,
             hazard_n=i,
             unit_id=f"e{i}",
         )

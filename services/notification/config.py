@@ -57,7 +57,10 @@ def _default_providers() -> list[SmsProviderConfig]:
 
 class Settings(DubanSettings):
     model_config = SettingsConfigDict(
-        env_prefix="NOTIFICATION_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="NOTIFICATION_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        env_parse_none_str="null",  # NOTIFICATION_QUIET_HOURS_START=null: no quiet hours
     )
 
     service_name: str = "notification"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, update
 
@@ -32,9 +33,19 @@ PERSONS = ["p-firm", "p-firm-sm", "p-town"]
 PHONES = [PEOPLE[p].mobile or "" for p in PERSONS]
 
 
+@pytest.fixture
+def make_harness(make_harness: Any) -> Any:
+    """Routine notices (what batches carry) go at once here: no digest window."""
+
+    async def make(**overrides: Any) -> Any:
+        return await make_harness(**{"digest_window_s": 0, **overrides})
+
+    return make
+
+
 async def notify_three(h: Any) -> None:
     await h.org(org_events())
-    await h.step(step_fired(h.clock, roles=ROLES, urgency=Urgency.URGENT))
+    await h.step(step_fired(h.clock, roles=ROLES, urgency=Urgency.NORMAL))
     await h.settle()
 
 
@@ -70,6 +81,17 @@ async def test_a_batch_is_one_call_and_every_person_is_sent(make_harness, aliyun
     # Each number got its own parameters (its own acknowledgement link).
     assert len({a.params["link"] for a in aliyun.emulator.accepted}) == 3
     assert sorted(e["person_id"] for e in await h.events()) == sorted(PERSONS)
+
+
+async def test_urgent_texts_are_not_batched(make_harness, aliyun) -> None:
+    # Aliyun may delay SendBatchSms under load; an urgent text must not wait for that.
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    await h.org(org_events())
+    await h.step(step_fired(h.clock, roles=ROLES, urgency=Urgency.URGENT))
+    await h.settle()
+    assert aliyun.emulator.batches == []
+    assert per_number(aliyun) == [1, 1, 1]
+    assert len({a.out_id for a in aliyun.emulator.accepted}) == 3
 
 
 async def test_batch_size_one_sends_each_text_on_its_own(make_harness, aliyun) -> None:
@@ -136,7 +158,7 @@ async def test_a_refused_batch_is_retried_one_number_at_a_time(make_harness, ali
     await h.org(
         [PersonUpserted(person_id="p-town", name="镇长戊", mobile="999", email="p-town@gov.test")]
     )
-    await h.step(step_fired(h.clock, roles=ROLES, urgency=Urgency.URGENT))
+    await h.step(step_fired(h.clock, roles=ROLES, urgency=Urgency.NORMAL))
     await h.settle()
     assert aliyun.emulator.batches == []  # the batch with the bad number was refused whole
     assert per_number(aliyun)[:2] == [1, 1]
@@ -207,8 +229,8 @@ async def test_a_number_is_never_twice_in_one_batch(make_harness, aliyun) -> Non
     h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
     await h.org(org_events())
     await h.org([PersonUpserted(person_id="p-firm-sm", name="安全员癸", mobile=PHONES[0])])
-    await h.step(step_fired(h.clock, roles=ROLES[:1], urgency=Urgency.URGENT, hazard_n=1))
-    await h.step(step_fired(h.clock, roles=ROLES[1:], urgency=Urgency.URGENT, hazard_n=2))
+    await h.step(step_fired(h.clock, roles=ROLES[:1], urgency=Urgency.NORMAL, hazard_n=1))
+    await h.step(step_fired(h.clock, roles=ROLES[1:], urgency=Urgency.NORMAL, hazard_n=2))
     await h.settle()
     sends = aliyun.emulator.sends_to(PHONES[0])
     assert len(sends) == 2 and sends[0].message_id != sends[1].message_id

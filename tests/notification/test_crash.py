@@ -121,18 +121,26 @@ async def test_killed_after_a_batch_was_accepted_each_number_gets_one_text(
     """SendBatchSms accepted for three numbers, then the process dies before the log records
     it; restarted, reconciliation finds each number under the batch's OutId: nothing resent."""
     providers = [aliyun_config(aliyun.url), tencent_config(tencent.url)]
-    h = await make_harness(sms_providers=providers, default_channels=["sms"])
+    # A routine notice (urgent texts are never batched), sent at once: no digest window.
+    h = await make_harness(sms_providers=providers, default_channels=["sms"], digest_window_s=0)
     await h.org(org_events())
     roles = [
         ChainRole.ENTERPRISE_PRINCIPAL,
         ChainRole.ENTERPRISE_SAFETY_MANAGER,
         ChainRole.TOWNSHIP_PRINCIPAL,
     ]
-    await h.step(step_fired(h.clock, roles=roles, urgency=Urgency.URGENT))
+    await h.step(step_fired(h.clock, roles=roles, urgency=Urgency.NORMAL))
     marker = tmp_path / "accepted"
+    routine = {
+        "NOTIFICATION_DIGEST_WINDOW_S": "0",  # the service's real clock may be in quiet hours
+        "NOTIFICATION_QUIET_HOURS_START": "null",
+        "NOTIFICATION_QUIET_HOURS_END": "null",
+    }
     phones = [PEOPLE[p].mobile or "" for p in ("p-firm", "p-firm-sm", "p-town")]
 
-    first = await start(service_env(database_url, providers, **{CRASH_HOOK_ENV: str(marker)}))
+    first = await start(
+        service_env(database_url, providers, **routine, **{CRASH_HOOK_ENV: str(marker)})
+    )
     try:
         for _ in range(600):
             if marker.exists() and marker.read_text():
@@ -145,7 +153,7 @@ async def test_killed_after_a_batch_was_accepted_each_number_gets_one_text(
     assert aliyun.emulator.batches == [3]
     assert await log_state(h) == (["pending"] * 3, ["pending"] * 3)
 
-    second = await start(service_env(database_url, providers))
+    second = await start(service_env(database_url, providers, **routine))
     try:
         for _ in range(600):
             if "pending" not in (await log_state(h))[0]:

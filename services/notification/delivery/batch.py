@@ -8,6 +8,10 @@ receipts are matched on BizId and number together. The provider answers for the 
 accepted, transient (5xx, timeout) and throttled answers count for every member as they would
 for a single send (retry, then fail over per number); a refused batch is retried one number at
 a time, each retry a new attempt row, so one bad number does not fail the rest.
+
+Urgent texts are never batched: Aliyun warns that SendBatchSms may be delayed when its
+capacity is short and advises SendSms for time-critical messages. Routine reminders (the bulk,
+e.g. everything held back by quiet hours going out at 08:00) are what batches carry.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Plan:
     sms: SmsMessage | None = None
     email: Email | None = None
     batch: str | None = None  # the OutId of the SendBatchSms call this text goes out in
+    urgent: bool = False
 
 
 @dataclass
@@ -66,7 +71,7 @@ def form_batches(planned: list[tuple[Plan, AttemptRow]]) -> list[Batch]:
     batching: dict[str, bool] = {}  # a Protocol isinstance check is slow: once per provider
     for plan, attempt in planned:
         provider = plan.provider
-        if plan.sms is None or provider is None or provider.config.batch_size < 2:
+        if plan.sms is None or provider is None or plan.urgent or provider.config.batch_size < 2:
             continue
         if provider.name not in batching:
             batching[provider.name] = isinstance(provider, BatchSmsProvider)

@@ -52,7 +52,7 @@ from services.notification.providers.base import (
 )
 from services.notification.providers.email import Email, SmtpSender, message_id
 from shared.clock import Clock, local
-from shared.contract import Channel
+from shared.contract import Channel, Urgency
 from shared.db import transaction
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,8 @@ class Sender:
         delivery.attempts += 1
         delivery.next_attempt_at = None
         delivery.updated_at = now
-        return Plan(delivery.id, out_id, channel, provider, sms, email), attempt
+        urgent = dispatch.urgency == Urgency.URGENT
+        return Plan(delivery.id, out_id, channel, provider, sms, email, urgent=urgent), attempt
 
     def _email(self, delivery: Delivery, dispatch: Dispatch, link: str, now: datetime) -> Email:
         items = dispatch.context["items"]
