@@ -64,7 +64,7 @@ class ChainHead:
     hash: str
 
 
-def new_row(
+def new_row_values(
     *,
     chain_key: str,
     head: ChainHead | None,
@@ -75,8 +75,9 @@ def new_row(
     entity_id: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> AuditRow:
-    """The next row of a chain whose current head the caller holds (under its row lock)."""
+) -> dict[str, Any]:
+    """The column values (all but the id) of the next row of a chain whose current head the
+    caller holds (under its row lock, or because it is creating the entity)."""
     seq = (head.seq if head else 0) + 1
     prev = head.hash if head else genesis(chain_key)
     fields: dict[str, Any] = {
@@ -92,7 +93,35 @@ def new_row(
         "before": before,
         "after": after,
     }
-    return AuditRow(**fields, prev_hash=prev, hash=row_hash(**fields, prev_hash=prev))
+    return fields | {"prev_hash": prev, "hash": row_hash(**fields, prev_hash=prev)}
+
+
+def new_row(
+    *,
+    chain_key: str,
+    head: ChainHead | None,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditRow:
+    """`new_row_values` as an ORM row."""
+    return AuditRow(
+        **new_row_values(
+            chain_key=chain_key,
+            head=head,
+            at=at,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )
 
 
 def _recompute(row: AuditRow) -> str:

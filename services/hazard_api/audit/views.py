@@ -11,8 +11,7 @@ from services.hazard_api.audit.service import ChainHead, chain, verify
 from services.hazard_api.auth.deps import CountyOffice
 from services.hazard_api.deps import SessionDep
 from services.hazard_api.hazards.deps import HazardId, HazardReader
-from services.hazard_api.hazards.flows import chain_key
-from services.hazard_api.hazards.models import Hazard
+from services.hazard_api.hazards.models import Hazard, chain_key
 from services.hazard_api.hazards.service import get_scoped
 
 router = APIRouter(tags=["audit"])

@@ -17,6 +17,7 @@ from services.hazard_api.auth.service import (
     remembered_identity,
 )
 from services.hazard_api.errors import NotFound
+from services.hazard_api.hazards.intake import UNIT_NOT_FOUND
 from services.hazard_api.hazards.service import UnitFacts, intake_lookup
 
 # People are limited by role and scope filter; integration clients also need token scopes.
@@ -46,5 +47,5 @@ async def intake_caller(
     if user.role == UserRole.INTEGRATION and Scope.HAZARDS_WRITE.value not in user.scopes:
         raise missing_scopes(Scope.HAZARDS_WRITE.value)
     if found.unit is None:
-        raise NotFound("单位不存在或不在您的管辖范围内")
+        raise NotFound(UNIT_NOT_FOUND)
     return user, found.unit

@@ -3,7 +3,6 @@ event in the outbox, all in the caller's transaction (the views commit)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +17,17 @@ from services.hazard_api.criteria.service import catalogue
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.evidence.service import bind_attachments
-from services.hazard_api.hazards.models import Hazard, TreatmentPlan, snapshot
+from services.hazard_api.hazards.intake import (
+    check_found_at,
+    first_audit_row,
+    reported_envelope,
+    reported_values,
+)
+from services.hazard_api.hazards.models import Hazard, TreatmentPlan, chain_key, snapshot
 from services.hazard_api.hazards.schemas import ClassifyIn, HazardIn, PlanIn, RectifiedIn
 from services.hazard_api.hazards.service import UnitFacts, facts, insert_reported
 from services.hazard_api.hazards.states import Action, guard
 from shared.calendar import default_calendar
-from shared.clock import local
 from shared.contract import (
     HAZARD_EVENTS,
     DeadlineKind,
@@ -35,10 +39,6 @@ from shared.contract import (
     Producer,
 )
 from shared.outbox import add_event
-
-
-def chain_key(hazard_id: str) -> str:
-    return f"hazard:{hazard_id}"
 
 
 async def record(
@@ -117,41 +117,24 @@ def set_deadline(h: Hazard, *, start: datetime, days: int, kind: DeadlineKind) -
 async def report(
     data: HazardIn, unit: UnitFacts, *, session: AsyncSession, user: AuthUser, now: datetime
 ) -> Hazard:
-    """登记: a new hazard in `reported` for `unit` (already checked to be in `user`'s scope)."""
-    if data.found_at > now:
-        raise FieldError("found_at", "发现时间不能晚于当前时间")
-    hazard_id = str(uuid.uuid4())
-    h = Hazard(
-        id=hazard_id,
-        code=f"YH{local(now):%Y%m%d}-{hazard_id[:8].upper()}",
-        unit_id=unit.id,
+    """登记: a new hazard in `reported` for `unit` (already checked to be in `user`'s scope).
+    On PostgreSQL, `intake.report_in_one_statement` usually gets there first."""
+    check_found_at(data, now)
+    values = reported_values(data, unit_id=unit.id, user=user, now=now)
+    values.update(
         unit_name=unit.name,
         area_code=unit.area_code,
         industry_code=unit.industry_code,
         township_id=unit.township_id,
         department_ids=unit.department_ids,
-        location=data.location,
-        latitude=data.latitude,
-        longitude=data.longitude,
-        description=data.description,
-        source=data.source.value,
-        status=HazardStatus.REPORTED.value,
-        found_at=data.found_at,
-        reported_at=now,
-        reported_by_user_id=user.id,
-        reported_by_person_id=user.person_id,
-        deadline_provisional=False,
-        on_the_spot=False,
-        funds_spent=0,
-        listing_published=False,
     )
-    row = chain_row(h, action=HazardEventType.REPORTED.value, user=user, now=now, before=None)
-    envelope = envelope_for(h, HazardEventType.REPORTED, user=user, now=now)
-    # Intake is the hot path: one statement for hazard, audit row and outbox row, and no NOTIFY
-    # (PostgreSQL holds a database-wide lock from NOTIFY through the commit's WAL flush, so
-    # every intake would commit one at a time); the relays of this process wake at commit.
-    await insert_reported(session, h, row, envelope, now=now)
-    return h
+    row = first_audit_row(values, user=user, now=now)
+    envelope = reported_envelope(values, user=user, now=now)
+    # No NOTIFY (PostgreSQL holds a database-wide lock from NOTIFY through the commit's WAL
+    # flush, so every intake would commit one at a time); the relays of this process wake at
+    # commit.
+    await insert_reported(session, values, row, envelope, now=now)
+    return Hazard(**values)
 
 
 async def classify(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -103,30 +105,38 @@ class TreatmentPlan(Base):
     submitted_by_user_id: Mapped[str] = mapped_column(ID)
 
 
-def snapshot(h: Hazard) -> dict[str, Any]:
-    """The audited state of a hazard (JSON-safe, stable across databases)."""
+def chain_key(hazard_id: str) -> str:
+    """The hazard's audit chain (see audit.models)."""
+    return f"hazard:{hazard_id}"
 
-    def iso(v: datetime | None) -> str | None:
+
+def snapshot(h: Hazard | Mapping[str, Any]) -> dict[str, Any]:
+    """The audited state of a hazard (JSON-safe, stable across databases); `h` may also be the
+    column values of a hazard not yet written (intake builds no ORM object)."""
+    get: Callable[[str], Any] = h.get if isinstance(h, Mapping) else functools.partial(getattr, h)
+
+    def iso(key: str) -> str | None:
+        v: datetime | None = get(key)
         return v.isoformat() if v is not None else None
 
     return {
-        "status": h.status,
-        "level": h.level,
-        "grade": h.grade,
-        "criterion_id": h.criterion_id,
-        "unit_id": h.unit_id,
-        "description": h.description,
-        "location": h.location,
-        "source": h.source,
-        "found_at": iso(h.found_at),
-        "deadline_at": iso(h.deadline_at),
-        "deadline_kind": h.deadline_kind,
-        "deadline_provisional": h.deadline_provisional,
-        "listing_level": h.listing_level,
-        "listing_body_id": h.listing_body_id,
-        "listing_notice_no": h.listing_notice_no,
-        "listing_published": h.listing_published,
-        "acceptance_due_at": iso(h.acceptance_due_at),
-        "funds_spent": h.funds_spent,
-        "closed_at": iso(h.closed_at),
+        "status": get("status"),
+        "level": get("level"),
+        "grade": get("grade"),
+        "criterion_id": get("criterion_id"),
+        "unit_id": get("unit_id"),
+        "description": get("description"),
+        "location": get("location"),
+        "source": get("source"),
+        "found_at": iso("found_at"),
+        "deadline_at": iso("deadline_at"),
+        "deadline_kind": get("deadline_kind"),
+        "deadline_provisional": get("deadline_provisional"),
+        "listing_level": get("listing_level"),
+        "listing_body_id": get("listing_body_id"),
+        "listing_notice_no": get("listing_notice_no"),
+        "listing_published": get("listing_published"),
+        "acceptance_due_at": iso("acceptance_due_at"),
+        "funds_spent": get("funds_spent"),
+        "closed_at": iso("closed_at"),
     }

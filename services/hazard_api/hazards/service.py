@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -147,13 +148,18 @@ _INTAKE_PG = _OUTBOX_INSERT.add_cte(
 
 
 async def insert_reported(
-    session: AsyncSession, h: Hazard, audit: AuditRow, envelope: Envelope, *, now: datetime
+    session: AsyncSession,
+    hazard: Mapping[str, Any],
+    audit: Mapping[str, Any],
+    envelope: Envelope,
+    *,
+    now: datetime,
 ) -> None:
-    """Write a new hazard, its first audit row and its event: one round trip on PostgreSQL
-    (data-modifying CTEs), three local statements on SQLite. Relays of this process wake when
-    the transaction commits."""
-    hazard = {"h_" + c.key: getattr(h, c.key) for c in Hazard.__table__.columns}
-    row = {"a_" + c.key: getattr(audit, c.key) for c in AuditRow.__table__.columns if c.key != "id"}
+    """Write a new hazard, its first audit row and its event from their column values: one
+    round trip on PostgreSQL (data-modifying CTEs), three local statements on SQLite. Relays of
+    this process wake when the transaction commits."""
+    h = {"h_" + k: v for k, v in hazard.items()}
+    row = {"a_" + k: v for k, v in audit.items()}
     event = {
         "o_event_id": str(envelope.event_id),
         "o_topic": HAZARD_EVENTS,
@@ -162,9 +168,9 @@ async def insert_reported(
         "o_created_at": now,
     }
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_INTAKE_PG, hazard | row | event)
+        await session.execute(_INTAKE_PG, h | row | event)
     else:
-        await session.execute(_HAZARD_INSERT, hazard)
+        await session.execute(_HAZARD_INSERT, h)
         await session.execute(_AUDIT_INSERT, row)
         await session.execute(_OUTBOX_INSERT, event)
     if not session.info.get("hazard_intake_wake"):
@@ -172,29 +178,32 @@ async def insert_reported(
         sa_event.listen(session.sync_session, "after_commit", lambda _session: wake_local_relays())
 
 
-def facts(h: Hazard, *, actor_person_id: str | None) -> HazardFacts:
+def facts(h: Hazard | Mapping[str, Any], *, actor_person_id: str | None) -> HazardFacts:
+    """The event facts of a hazard (or of the column values of one not yet written)."""
+    get: Callable[[str], Any] = h.get if isinstance(h, Mapping) else functools.partial(getattr, h)
+    level, deadline_kind, listing_level = get("level"), get("deadline_kind"), get("listing_level")
     return HazardFacts(
-        hazard_id=h.id,
-        code=h.code,
-        status=HazardStatus(h.status),
-        level=HazardLevel(h.level) if h.level else None,
-        grade=h.grade,
-        unit_id=h.unit_id,
-        unit_name=h.unit_name,
-        area_code=h.area_code,
-        industry_code=h.industry_code,
-        township_id=h.township_id,
-        department_ids=list(h.department_ids or []),
-        description=h.description,
-        deadline_at=h.deadline_at,
-        deadline_kind=DeadlineKind(h.deadline_kind) if h.deadline_kind else None,
-        deadline_provisional=h.deadline_provisional,
-        listing_level=ListingLevel(h.listing_level) if h.listing_level else None,
-        listing_body_id=h.listing_body_id,
-        listed_at=h.listed_at,
-        classified_at=h.classified_at,
-        rectification_reported_at=h.rectification_reported_at,
-        acceptance_due_at=h.acceptance_due_at,
+        hazard_id=get("id"),
+        code=get("code"),
+        status=HazardStatus(get("status")),
+        level=HazardLevel(level) if level else None,
+        grade=get("grade"),
+        unit_id=get("unit_id"),
+        unit_name=get("unit_name"),
+        area_code=get("area_code"),
+        industry_code=get("industry_code"),
+        township_id=get("township_id"),
+        department_ids=list(get("department_ids") or []),
+        description=get("description"),
+        deadline_at=get("deadline_at"),
+        deadline_kind=DeadlineKind(deadline_kind) if deadline_kind else None,
+        deadline_provisional=get("deadline_provisional"),
+        listing_level=ListingLevel(listing_level) if listing_level else None,
+        listing_body_id=get("listing_body_id"),
+        listed_at=get("listed_at"),
+        classified_at=get("classified_at"),
+        rectification_reported_at=get("rectification_reported_at"),
+        acceptance_due_at=get("acceptance_due_at"),
         actor_person_id=actor_person_id,
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.deps import SessionDep
 from services.hazard_api.hazards.deps import HazardId, HazardReader
-from services.hazard_api.hazards.flows import chain_key
+from services.hazard_api.hazards.models import chain_key
 from services.hazard_api.hazards.service import get_scoped
 from services.hazard_api.timeline.models import EntryKind, TimelineEntry, TimelineItem
 
