@@ -9,7 +9,8 @@ one transaction. The baseline does one SQLAlchemy INSERT and a commit.
 The load generator shares the machine's two cores with the server, so it is a minimal
 keep-alive HTTP/1.1 client (a fixed request, read to Content-Length): a general-purpose client
 would spend more CPU per request than the endpoints measured and flatten the ratio. Rounds
-alternate baseline and intake so background noise falls on both. Bounded in time; 127.0.0.1 only.
+alternate baseline and intake so background noise falls on both; within a round both run over the
+same client connections (see `measure`). Bounded in time; 127.0.0.1 only.
 
     .venv/bin/python bench/intake.py        # needs PostgreSQL (DUBAN_TEST_PG_DSN)
 """
@@ -145,35 +146,54 @@ def request_bytes(path: str, body: dict[str, Any] | None, token: str | None, por
     return ("\r\n".join(head) + "\r\n\r\n").encode() + payload
 
 
-async def _one_connection(port: int, request: bytes, until: float, expect: int) -> tuple[int, int]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def _drive(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    request: bytes,
+    until: float,
+    expect: int,
+) -> tuple[int, int]:
     done = failed = 0
-    try:
-        while time.perf_counter() < until:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
-            if status == expect:
-                done += 1
-            else:
-                failed += 1
-    finally:
-        writer.close()
+    while time.perf_counter() < until:
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        await reader.readexactly(length)
+        if status == expect:
+            done += 1
+        else:
+            failed += 1
     return done, failed
 
 
-async def measure(port: int, request: bytes, seconds: float, expect: int) -> tuple[float, int]:
-    start = time.perf_counter()
-    results = await asyncio.gather(
-        *(_one_connection(port, request, start + seconds, expect) for _ in range(CONCURRENCY))
-    )
-    elapsed = time.perf_counter() - start
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+async def measure(
+    port: int, requests: list[bytes], seconds: float, expect: int
+) -> list[tuple[float, int]]:
+    """Each request in turn for `seconds`, over the same CONCURRENCY keep-alive connections.
+
+    The same connections for every kind: the uvicorn workers share one listening socket and
+    the kernel hands new connections out unevenly (16 to one worker and none to the other, or
+    15/1, 12/4...), which changes the throughput of a round by up to half. Fresh connections
+    per kind would give each kind a different split; these give both the same one.
+    """
+    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(CONCURRENCY)]
+    results = []
+    try:
+        for request in requests:
+            start = time.perf_counter()
+            counts = await asyncio.gather(
+                *(_drive(r, w, request, start + seconds, expect) for r, w in connections)
+            )
+            elapsed = time.perf_counter() - start
+            results.append((sum(c[0] for c in counts) / elapsed, sum(c[1] for c in counts)))
+    finally:
+        for _reader, writer in connections:
+            writer.close()
+    return results
 
 
 async def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -210,12 +230,16 @@ async def main() -> None:
         intake = request_bytes("/hazards", hazard, token, port)
         baseline = request_bytes("/bench/baseline", None, None, port)
         # Warm both paths (pools, caches, JIT-less Python imports).
-        await measure(port, baseline, 1.0, 201)
-        await measure(port, intake, 1.0, 201)
+        await measure(port, [baseline, intake], 1.0, 201)
         totals = {"baseline": 0.0, "intake": 0.0}
         for i in range(ROUNDS):
-            for kind, request in (("baseline", baseline), ("intake", intake)):
-                rps, failed = await measure(port, request, SECONDS, 201)
+            kinds = ("baseline", "intake")
+            # Alternating order, so neither kind always runs first on a round's connections.
+            order = kinds if i % 2 == 0 else kinds[::-1]
+            requests = [baseline if kind == "baseline" else intake for kind in order]
+            for kind, (rps, failed) in zip(
+                order, await measure(port, requests, SECONDS, 201), strict=True
+            ):
                 if failed:
                     raise RuntimeError(f"{kind}: {failed} requests did not answer 201")
                 totals[kind] += rps
