@@ -6,16 +6,24 @@ from collections.abc import AsyncIterator
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.hazard_api.config import Settings
 from shared.clock import Clock
 
 
+def sessionmaker_of(request: Request) -> async_sessionmaker[AsyncSession]:
+    return cast(async_sessionmaker[AsyncSession], request.app.state.sessionmaker)
+
+
+def engine_of(request: Request) -> AsyncEngine:
+    """For a hot path that needs no session (see hazards.intake)."""
+    return cast(AsyncEngine, request.app.state.engine)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session per request; handlers commit explicitly, anything uncommitted rolls back."""
-    sessionmaker = cast(async_sessionmaker[AsyncSession], request.app.state.sessionmaker)
-    async with sessionmaker() as session:
+    async with sessionmaker_of(request)() as session:
         yield session
 
 

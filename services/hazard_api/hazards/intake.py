@@ -38,7 +38,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as _asyncpg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.audit.service import Actor, new_row_values
@@ -292,11 +292,12 @@ def _intake_statement(role: UserRole, unit_id: str, person_id: str | None) -> _S
 
 
 async def report_in_one_statement(
-    data: HazardIn, claims: Mapping[str, Any], *, session: AsyncSession, now: datetime
+    data: HazardIn, claims: Mapping[str, Any], *, engine: AsyncEngine, now: datetime
 ) -> HazardOut | None:
-    """The new hazard, written in one statement; None where this path does not apply (the
-    caller takes the general one, which also answers a locked or changed account)."""
-    if session.get_bind().dialect.name != "postgresql":
+    """The new hazard, written in one statement on a pooled connection (no session); None where
+    this path does not apply (the caller takes the general one, which also answers a locked or
+    changed account)."""
+    if engine.dialect.name != "postgresql":
         return None
     who = remembered_identity(claims["sub"])
     if who is None or who.role == UserRole.INTEGRATION:  # integration: token scopes matter
@@ -319,19 +320,19 @@ async def report_in_one_statement(
         o_created_at=now,
     )
     statement = _intake_statement(who.role, who.unit_id, who.person_id)
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if driver is None or driver.is_in_transaction():
-        raise RuntimeError("intake runs its statement outside any transaction")
-    try:
-        found = await driver.fetchrow(statement.sql, *statement.args(params))
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise IntegrityError(statement.sql, None, exc) from exc
-    except asyncpg.PostgresError as exc:
-        raise DBAPIError(statement.sql, None, exc) from exc
-    except (asyncpg.InterfaceError, OSError):
-        await connection.invalidate()  # not back into the pool
-        raise
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        if driver is None or driver.is_in_transaction():
+            raise RuntimeError("intake runs its statement outside any transaction")
+        try:
+            found = await driver.fetchrow(statement.sql, *statement.args(params))
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityError(statement.sql, None, exc) from exc
+        except asyncpg.PostgresError as exc:
+            raise DBAPIError(statement.sql, None, exc) from exc
+        except (asyncpg.InterfaceError, OSError):
+            await connection.invalidate()  # not back into the pool
+            raise
     if not found["caller_ok"]:
         return None  # the account is locked or changed: the general path reloads it
     if found["unit_name"] is None:

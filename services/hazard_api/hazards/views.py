@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
 from services.hazard_api.acceptance.models import AcceptanceOut
 from services.hazard_api.acceptance.service import rounds
 from services.hazard_api.auth.deps import TokenClaims
-from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep, engine_of, sessionmaker_of
 from services.hazard_api.evidence.models import AttachmentOut
 from services.hazard_api.evidence.service import for_hazard
 from services.hazard_api.extensions.flows import history
@@ -51,16 +51,18 @@ class HazardDetail(BaseModel):
     "/hazards", status_code=status.HTTP_201_CREATED, response_model=HazardOut, summary="登记隐患"
 )
 async def report_hazard(
-    data: HazardIn, session: SessionDep, claims: TokenClaims, clock: ClockDep
+    data: HazardIn, claims: TokenClaims, clock: ClockDep, request: Request
 ) -> Response:
-    # The hot path (see hazards.intake): on PostgreSQL usually one statement; the general path
-    # checks the users row with the unit look-up (intake_caller) and writes in a transaction.
+    # The hot path (see hazards.intake): on PostgreSQL usually one statement on a pooled
+    # connection, no session; the general path checks the users row with the unit look-up
+    # (intake_caller) and writes in a transaction.
     now = clock.now()
-    out = await report_in_one_statement(data, claims, session=session, now=now)
+    out = await report_in_one_statement(data, claims, engine=engine_of(request), now=now)
     if out is None:
-        user, unit = await intake_caller(claims, data.unit_id, session=session)
-        h = await flows.report(data, unit, session=session, user=user, now=now)
-        await session.commit()
+        async with sessionmaker_of(request)() as session:
+            user, unit = await intake_caller(claims, data.unit_id, session=session)
+            h = await flows.report(data, unit, session=session, user=user, now=now)
+            await session.commit()
         out = hazard_out(h, now)
     # Serialised here: the model is built from checked values, no second validation.
     return Response(out.model_dump_json(), status.HTTP_201_CREATED, media_type="application/json")
