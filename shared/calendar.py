@@ -85,6 +85,8 @@ class WorkCalendar:
 
     def __init__(self, schedules: Iterable[YearSchedule] = ()) -> None:
         self._schedules: dict[int, YearSchedule] = {}
+        # Bumped by every load: callers memoising answers of this calendar drop them then.
+        self.generation = 0
         self._tables: dict[int, _YearTable] = {}
         # Deadlines are computed for every timer (the 1M-timer bench), mostly from a few
         # hundred distinct start days: memoising whole answers beats walking day by day.
@@ -97,6 +99,7 @@ class WorkCalendar:
         """Use `schedule` for its year, in preference to any other source."""
         self._schedules[schedule.year] = schedule
         self._tables.pop(schedule.year, None)
+        self.generation += 1
         self._shift.cache_clear()
         self._end_of_day.cache_clear()
 

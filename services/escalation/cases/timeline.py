@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from services.escalation.policy.models import (
     ACTIVE_ANCHORS,
@@ -59,11 +60,21 @@ class Occurrence:
 Timeline = tuple[Occurrence, ...]
 
 
+_ORDER = operator.attrgetter("due_at", "step_index", "repeat_index")  # == Occurrence.key
+_DAY_UNITS = frozenset({OffsetUnit.WORKING_DAYS, OffsetUnit.CALENDAR_DAYS})
+_DATED_MEMO_SIZE = 1 << 16
+
+
 class Planner:
     def __init__(self, calendar: WorkCalendar, *, cache_size: int = 1 << 16) -> None:
         self.calendar = calendar
         self._steps: dict[int, tuple[Step, ...]] = {}
         self._cached = functools.lru_cache(maxsize=cache_size)(self._for_snapshot)
+        # (snapshot, step index, local date of its anchor) -> the step's occurrences, for
+        # steps at a fixed time of day: those depend on the anchor's date only. Anchors are
+        # per case (the timeline cache above rarely hits in a county); their dates are few.
+        self._dated: dict[tuple[int, int, date], tuple[Occurrence, ...]] = {}
+        self._generation = calendar.generation
 
     # ------------------------------------------------------------------ snapshots
     def knows(self, snapshot_id: int) -> bool:
@@ -84,14 +95,28 @@ class Planner:
         paused: bool,
         listed: bool,
         halted: frozenset[int] = frozenset(),
+        memo: bool = True,
     ) -> Timeline:
+        """`memo=False` for anchors unlikely to come again soon (the scheduler firing distinct
+        cases): remembering each whole timeline would only keep garbage for the collector."""
+        if self._generation != self.calendar.generation:  # a year's schedule was loaded
+            self._generation = self.calendar.generation
+            self._cached.cache_clear()
+            self._dated.clear()
+        if not memo:
+            return self._for_snapshot(snapshot_id, anchors, paused, listed, halted)
         return self._cached(snapshot_id, anchors, paused, listed, halted)
 
     def _for_snapshot(
         self, snapshot_id: int, anchors: Anchors, paused: bool, listed: bool, halted: frozenset[int]
     ) -> Timeline:
         return self.compute(
-            self._steps[snapshot_id], anchors, paused=paused, listed=listed, halted=halted
+            self._steps[snapshot_id],
+            anchors,
+            paused=paused,
+            listed=listed,
+            halted=halted,
+            snapshot_id=snapshot_id,
         )
 
     # ------------------------------------------------------------------ computing
@@ -103,7 +128,10 @@ class Planner:
         paused: bool,
         listed: bool,
         halted: frozenset[int] = frozenset(),
+        snapshot_id: int | None = None,
     ) -> Timeline:
+        """The occurrences of `steps`, in order; `snapshot_id` (steps registered under it)
+        lets the occurrences of fixed-time-of-day steps be memoised per anchor date."""
         phase = PAUSED_ANCHORS if paused else ACTIVE_ANCHORS
         out: list[Occurrence] = []
         for index, step in enumerate(steps):
@@ -116,13 +144,30 @@ class Planner:
             base = anchors.of(step.anchor)
             if base is None:
                 continue
-            first, provisional = self.shift(base, step.offset, step.unit, step.at)
-            out.append(Occurrence(first, index, 0, provisional))
-            if step.repeat is not None:
-                for k in range(1, step.repeat.times + 1):
-                    due, prov = self.shift(first, k * step.repeat.every, step.repeat.unit, None)
-                    out.append(Occurrence(due, index, k, provisional or prov))
-        out.sort(key=lambda o: o.key)
+            if snapshot_id is not None and step.at is not None and step.unit in _DAY_UNITS:
+                # Lands at `at` on a day counted from the anchor's local date, and repeats
+                # from there: a function of that date alone.
+                key = (snapshot_id, index, base.astimezone(SHANGHAI).date())
+                dated = self._dated.get(key)
+                if dated is None:
+                    if len(self._dated) >= _DATED_MEMO_SIZE:
+                        self._dated.clear()
+                    dated = self._dated[key] = self.occurrences(step, index, base)
+                out.extend(dated)
+            else:
+                out.extend(self.occurrences(step, index, base))
+        out.sort(key=_ORDER)
+        return tuple(out)
+
+    def occurrences(self, step: Step, index: int, base: datetime) -> tuple[Occurrence, ...]:
+        """One step's first firing from `base`, then its repeats."""
+        first, provisional = self.shift(base, step.offset, step.unit, step.at)
+        if step.repeat is None:
+            return (Occurrence(first, index, 0, provisional),)
+        out = [Occurrence(first, index, 0, provisional)]
+        for k in range(1, step.repeat.times + 1):
+            due, prov = self.shift(first, k * step.repeat.every, step.repeat.unit, None)
+            out.append(Occurrence(due, index, k, provisional or prov))
         return tuple(out)
 
     def shift(

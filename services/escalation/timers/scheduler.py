@@ -229,6 +229,7 @@ class Scheduler:
                 paused=row.state == CaseState.PAUSED,
                 listed=row.listed,
                 halted=frozenset(row.halted),
+                memo=False,
             )
             cursor = row.cursor
             occurrence = timeline[cursor] if cursor < len(timeline) else None
