@@ -119,11 +119,11 @@ async def run_until(runtime: Runtime, clock: TestClock, until: datetime) -> None
     """Move the test clock from one due step to the next, firing each, up to `until`."""
     from sqlalchemy import func
 
-    from services.escalation.cases.models import Case
+    from services.escalation.cases.models import CaseTimer
 
     while True:
         async with runtime.engine.connect() as conn:
-            soonest = await conn.scalar(select(func.min(Case.next_fire_at)))
+            soonest = await conn.scalar(select(func.min(CaseTimer.due_at)))
         if soonest is None:
             break
         soonest = soonest.replace(tzinfo=UTC) if soonest.tzinfo is None else soonest

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prometheus_client import REGISTRY
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from services.escalation.cases.models import Case
+from services.escalation.cases.models import Case, CaseTimer
 from services.escalation.runtime import Runtime
 from shared.clock import TestClock
 from shared.contract import AuditorAnomaly
@@ -37,8 +37,9 @@ async def test_auditor_reports_lost_timers_and_overdue_steps_once(
     for facts in (healthy, lost, stuck):
         await deliver(runtime, hazard_event(E.RECTIFICATION_STARTED, facts, clock.now()))
     async with runtime.engine.begin() as conn:
+        lost_id = select(Case.id).where(Case.hazard_id == lost.hazard_id).scalar_subquery()
         await conn.execute(
-            update(Case).where(Case.hazard_id == lost.hazard_id).values(next_fire_at=None)
+            update(CaseTimer).where(CaseTimer.case_id == lost_id).values(due_at=None)
         )
     before = anomalies_counted("next_fire_mismatch"), anomalies_counted("overdue_step")
 

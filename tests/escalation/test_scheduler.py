@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services.escalation.cases.models import Case
+from services.escalation.cases.models import CaseTimer
 from services.escalation.cases.service import Claim
 from services.escalation.cases.timeline import Occurrence
 from services.escalation.config import DEFAULT_POLICIES_DIR
@@ -81,8 +81,8 @@ async def assert_each_step_fired_once(runtime: Runtime, cases: int) -> None:
     assert len(per_occurrence) == cases * STEPS_PER_GENERAL_CASE
     assert set(per_occurrence.values()) == {1}
     async with runtime.engine.connect() as conn:
-        armed = await conn.scalar(select(func.count()).where(Case.next_fire_at.isnot(None)))
-        fired_total = await conn.scalar(select(func.sum(Case.fired_count)))
+        armed = await conn.scalar(select(func.count()).where(CaseTimer.due_at.isnot(None)))
+        fired_total = await conn.scalar(select(func.sum(CaseTimer.fired_count)))
     assert armed == 0
     assert fired_total == cases * STEPS_PER_GENERAL_CASE
 
@@ -120,7 +120,7 @@ async def test_process_killed_mid_step_fires_it_once_after_restart(
             assert f"test crash point {point} reached" in err
             assert await fired_steps(runtime) == []
             async with runtime.engine.connect() as conn:
-                moved = await conn.scalar(select(func.count()).where(Case.cursor > 0))
+                moved = await conn.scalar(select(func.count()).where(CaseTimer.cursor > 0))
             assert moved == 0
         code, out, err = await run_worker(database_url)
         assert code == 0, err

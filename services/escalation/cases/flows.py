@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import service
-from services.escalation.cases.models import Case, CaseState
+from services.escalation.cases.models import Case, CaseState, CaseTimer
 from services.escalation.cases.timeline import (
     Planner,
     Timeline,
@@ -147,10 +147,8 @@ class CaseFlows:
             policy_id=policy.id,
             policy_version=policy.version,
             state=CaseState.ACTIVE.value,
-            cursor=0,
-            fence=0,
             halted=[],
-            fired_count=0,
+            timer=CaseTimer(fence=0, cursor=0, fired_count=0),
             started_at=now,
             updated_at=now,
         )

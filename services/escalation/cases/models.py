@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.escalation.db import Base
 from services.escalation.policy.models import Anchor, Policy
@@ -30,11 +30,6 @@ class Case(Base):
     policy_id: Mapped[str] = mapped_column(String(80))
     policy_version: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(10))
-    # Index into the case's current timeline of the next occurrence to fire.
-    cursor: Mapped[int] = mapped_column(Integer, default=0)
-    # Fencing token: bumped by every re-plan, so work computed against an older plan is void.
-    fence: Mapped[int] = mapped_column(Integer, default=1)
-    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     rectification_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -44,19 +39,70 @@ class Case(Base):
     # Step indexes a stop condition ended (acknowledged, rectified).
     halted: Mapped[list[int]] = mapped_column(JSON, default=list)
     facts: Mapped[str] = mapped_column(Text)  # HazardFacts JSON as of the last event
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())  # facts or plan; not firings
+
+    # Loaded with the case (an inner join): `get_case(for_update=True)` locks both rows.
+    timer: Mapped[CaseTimer] = relationship(
+        lazy="joined", innerjoin=True, cascade="all, delete-orphan"
+    )
+
+    # The timer's fields, as the flows and views use them.
+    @property
+    def cursor(self) -> int:
+        return self.timer.cursor
+
+    @cursor.setter
+    def cursor(self, value: int) -> None:
+        self.timer.cursor = value
+
+    @property
+    def fence(self) -> int:
+        return self.timer.fence
+
+    @fence.setter
+    def fence(self, value: int) -> None:
+        self.timer.fence = value
+
+    @property
+    def next_fire_at(self) -> datetime | None:
+        return self.timer.due_at
+
+    @next_fire_at.setter
+    def next_fire_at(self, value: datetime | None) -> None:
+        self.timer.due_at = value
+
+    @property
+    def fired_count(self) -> int:
+        return self.timer.fired_count
+
+
+class CaseTimer(Base):
+    """Where a case stands in its timeline, apart from the wide case row.
+
+    Firing a step rewrites only this narrow row and its due-time index entry: the case row
+    (facts, anchors, two unique indexes) is read, never written, by the scheduler.
+    """
+
+    __tablename__ = "case_timers"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    # Fencing token: bumped by every re-plan, so work computed against an older plan is void.
+    fence: Mapped[int] = mapped_column(Integer, default=1)
+    # Index into the case's current timeline of the next occurrence to fire.
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     fired_count: Mapped[int] = mapped_column(Integer, default=0)
     last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        # The scheduler's only query: armed cases by due time. Stopped and finished cases
-        # have no next_fire_at, so the index holds only cases that will fire.
+        # The scheduler's only query: armed timers by due time. Stopped and finished cases
+        # have no due time, so the index holds only timers that will fire.
         Index(
-            "ix_cases_due",
-            "next_fire_at",
-            postgresql_where=next_fire_at.isnot(None),
-            sqlite_where=next_fire_at.isnot(None),
+            "ix_case_timers_due",
+            "due_at",
+            postgresql_where=due_at.isnot(None),
+            sqlite_where=due_at.isnot(None),
         ),
     )
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.escalation.cases.models import Case, CaseState
+from services.escalation.cases.models import Case, CaseTimer
 from services.escalation.cases.timeline import Anchors
 
 CLAIM_COLUMNS = (
@@ -21,9 +21,9 @@ CLAIM_COLUMNS = (
     Case.policy_id,
     Case.policy_version,
     Case.state,
-    Case.cursor,
-    Case.fence,
-    Case.next_fire_at,
+    CaseTimer.cursor,
+    CaseTimer.fence,
+    CaseTimer.due_at.label("next_fire_at"),
     Case.deadline_at,
     Case.classified_at,
     Case.rectification_reported_at,
@@ -85,10 +85,20 @@ class Claim:
 
 _CLAIM_FIELDS = [c.key for c in CLAIM_COLUMNS]
 # The same query as the SQLAlchemy one below, straight to the driver: no row processing.
+# It locks the timer and the case row: a re-plan committed while this statement ran is then
+# read whole (re-checked timer and case together), never a new fence with old anchors.
 _PG_CLAIM = (
-    f"SELECT {', '.join(_CLAIM_FIELDS)} FROM cases WHERE next_fire_at <= $1 "
-    "ORDER BY next_fire_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+    "SELECT c.id, c.hazard_id, c.snapshot_id, c.policy_id, c.policy_version, c.state, "
+    "t.cursor, t.fence, t.due_at, c.deadline_at, c.classified_at, "
+    "c.rectification_reported_at, c.acceptance_due_at, c.listed, c.halted, c.facts "
+    "FROM case_timers AS t JOIN cases AS c ON c.id = t.case_id "
+    "WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT $2 FOR UPDATE SKIP LOCKED"
 )
+
+
+def claim_select() -> Select[*tuple[Any, ...]]:
+    """`CLAIM_COLUMNS` of every case (timer joined); callers add filters and order."""
+    return select(*CLAIM_COLUMNS).join_from(CaseTimer, Case, Case.id == CaseTimer.case_id)
 
 
 def _halted(value: object) -> tuple[int, ...]:
@@ -117,12 +127,7 @@ async def driver_connection(session: AsyncSession) -> Any:
 async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[Claim]:
     """Due cases, oldest first, locked for this transaction; rows another worker holds are
     skipped (PostgreSQL). SQLite has one writer at a time (BEGIN IMMEDIATE), so no locks."""
-    query = (
-        select(*CLAIM_COLUMNS)
-        .where(Case.next_fire_at <= now)
-        .order_by(Case.next_fire_at)
-        .limit(limit)
-    )
+    query = claim_select().where(CaseTimer.due_at <= now).order_by(CaseTimer.due_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         driver = await driver_connection(session)
         records = await driver.fetch(_PG_CLAIM, now, limit)
@@ -152,13 +157,13 @@ class Advance:
 
 
 _PG_ADVANCE = """
-    UPDATE cases AS c
-    SET cursor = v.new_cursor, next_fire_at = v.next_fire_at,
-        fired_count = c.fired_count + 1, last_fired_at = $6, updated_at = $6
+    UPDATE case_timers AS t
+    SET cursor = v.new_cursor, due_at = v.next_fire_at,
+        fired_count = t.fired_count + 1, last_fired_at = $6
     FROM unnest($1::varchar[], $2::integer[], $3::integer[], $4::integer[], $5::timestamptz[])
         AS v(id, fence, cursor, new_cursor, next_fire_at)
-    WHERE c.id = v.id AND c.fence = v.fence AND c.cursor = v.cursor
-    RETURNING c.id
+    WHERE t.case_id = v.id AND t.fence = v.fence AND t.cursor = v.cursor
+    RETURNING t.case_id
 """
 
 
@@ -166,7 +171,7 @@ async def advance(*, session: AsyncSession, advances: Sequence[Advance], now: da
     """Apply the advances whose fencing token and cursor still match; returns their ids.
 
     A case whose fence moved (re-planned, stopped) since it was read is left alone: the work
-    computed from the old plan is void.
+    computed from the old plan is void. Only the case's timer row is written.
     """
     if not advances:
         return set()
@@ -183,19 +188,17 @@ async def advance(*, session: AsyncSession, advances: Sequence[Advance], now: da
         return {r[0] for r in records}
     done: set[str] = set()
     statement = (
-        update(Case)
+        update(CaseTimer)
         .where(
-            Case.id == bindparam("b_id"),
-            Case.fence == bindparam("b_fence"),
-            Case.cursor == bindparam("b_cursor"),
-            Case.state != CaseState.STOPPED.value,
+            CaseTimer.case_id == bindparam("b_id"),
+            CaseTimer.fence == bindparam("b_fence"),
+            CaseTimer.cursor == bindparam("b_cursor"),
         )
         .values(
             cursor=bindparam("b_new_cursor"),
-            next_fire_at=bindparam("b_next_fire_at"),
-            fired_count=Case.fired_count + 1,
+            due_at=bindparam("b_next_fire_at"),
+            fired_count=CaseTimer.fired_count + 1,
             last_fired_at=now,
-            updated_at=now,
         )
         .execution_options(synchronize_session=False)
     )

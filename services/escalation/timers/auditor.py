@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.escalation.cases import service
-from services.escalation.cases.models import Case, CaseState
+from services.escalation.cases.models import Case, CaseState, CaseTimer
 from services.escalation.cases.timeline import Planner, next_fire_at
 from services.escalation.db import outbox_tables
 from services.escalation.policy.service import ensure_registered
@@ -98,9 +98,10 @@ class Auditor:
     async def _overdue(self, session: AsyncSession, now: datetime) -> list[Anomaly]:
         rows = (
             await session.execute(
-                select(Case.id, Case.hazard_id, Case.fence, Case.next_fire_at)
-                .where(Case.next_fire_at < now - self.overdue)
-                .order_by(Case.next_fire_at)
+                select(Case.id, Case.hazard_id, CaseTimer.fence, CaseTimer.due_at)
+                .join_from(CaseTimer, Case, Case.id == CaseTimer.case_id)
+                .where(CaseTimer.due_at < now - self.overdue)
+                .order_by(CaseTimer.due_at)
                 .limit(1000)
             )
         ).all()
@@ -109,7 +110,7 @@ class Auditor:
                 r.id,
                 r.hazard_id,
                 "overdue_step",
-                f"step due at {r.next_fire_at.isoformat()} not fired by {now.isoformat()}",
+                f"step due at {r.due_at.isoformat()} not fired by {now.isoformat()}",
                 r.fence,
             )
             for r in rows
@@ -119,7 +120,7 @@ class Auditor:
         rows = service.claims_from_rows(
             (
                 await session.execute(
-                    select(*service.CLAIM_COLUMNS)
+                    service.claim_select()
                     .where(Case.id > self._after_id)
                     .order_by(Case.id)
                     .limit(self.batch_size)

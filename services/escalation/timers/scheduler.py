@@ -1,8 +1,9 @@
 """The scheduler: fires due steps exactly once, however many processes run it.
 
-One batch is one transaction: claim due cases (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
-has a single writer), advance each cursor only if its fencing token still matches, compute
-the next fire time, and write the `StepFired` events to the outbox. A crash before commit
+One batch is one transaction: claim due timers with their cases (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL; SQLite has a single writer), advance each cursor only if its fencing token still
+matches, compute the next fire time, and write the `StepFired` events to the outbox. Only the
+narrow `case_timers` rows are written; the case rows are read. A crash before commit
 leaves nothing behind; after commit the relay publishes. The event id is derived from
 (case, fence, cursor), so even a duplicate firing could not reach the outbox twice.
 """
@@ -26,7 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.escalation.cases import service
-from services.escalation.cases.models import Case, CaseState
+from services.escalation.cases.models import CaseState, CaseTimer
 from services.escalation.cases.timeline import Occurrence, Planner, next_fire_at
 from services.escalation.db import outbox_tables
 from services.escalation.policy.models import Step
@@ -173,7 +174,7 @@ class Scheduler:
     async def _idle_seconds(self) -> float:
         """Until the next due step, at most one poll interval (other processes add cases)."""
         async with self.engine.connect() as conn:
-            soonest = await conn.scalar(select(func.min(Case.next_fire_at)))
+            soonest = await conn.scalar(select(func.min(CaseTimer.due_at)))
         if soonest is None:
             return self.poll_seconds
         if soonest.tzinfo is None:  # SQLite aggregates lose the column type
@@ -275,9 +276,9 @@ class Scheduler:
         metrics.REPAIRED_TIMERS.inc()
         log.warning("case %s: next fire time %s re-armed to %s", row.id, row.next_fire_at, when)
         await session.execute(
-            update(Case)
-            .where(Case.id == row.id, Case.fence == row.fence)
-            .values(next_fire_at=when)
+            update(CaseTimer)
+            .where(CaseTimer.case_id == row.id, CaseTimer.fence == row.fence)
+            .values(due_at=when)
             .execution_options(synchronize_session=False)
         )
 
