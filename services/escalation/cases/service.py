@@ -83,16 +83,19 @@ class Claim:
     facts: str
 
 
-_CLAIM_FIELDS = [c.key for c in CLAIM_COLUMNS]
-# The same query as the SQLAlchemy one below, straight to the driver: no row processing.
-# It locks the timer and the case row: a re-plan committed while this statement ran is then
-# read whole (re-checked timer and case together), never a new fence with old anchors.
-_PG_CLAIM = (
-    "SELECT c.id, c.hazard_id, c.snapshot_id, c.policy_id, c.policy_version, c.state, "
-    "t.cursor, t.fence, t.due_at, c.deadline_at, c.classified_at, "
-    "c.rectification_reported_at, c.acceptance_due_at, c.listed, c.halted, c.facts "
-    "FROM case_timers AS t JOIN cases AS c ON c.id = t.case_id "
-    "WHERE t.due_at <= $1 ORDER BY t.due_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+# The same query as the SQLAlchemy one below, straight to the driver, in two statements:
+# lock the due timers, then read their cases. Firing does not write (nor lock) the wide case
+# row; every change to a case locks its timer first (`get_case(for_update=True)`), so the
+# second statement, with a snapshot taken once the timers are ours, sees each case as of its
+# timer (a re-plan committed while the first statement ran included).
+_PG_CLAIM_TIMERS = (
+    "SELECT case_id, cursor, fence, due_at FROM case_timers "
+    "WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED"
+)
+_PG_CLAIM_CASES = (
+    "SELECT id, hazard_id, snapshot_id, policy_id, policy_version, state, deadline_at, "
+    "classified_at, rectification_reported_at, acceptance_due_at, listed, halted, facts "
+    "FROM cases WHERE id = ANY($1::varchar[])"
 )
 
 
@@ -125,20 +128,27 @@ async def driver_connection(session: AsyncSession) -> Any:
 
 
 async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list[Claim]:
-    """Due cases, oldest first, locked for this transaction; rows another worker holds are
-    skipped (PostgreSQL). SQLite has one writer at a time (BEGIN IMMEDIATE), so no locks."""
+    """Due cases, oldest first, their timers locked for this transaction; timers another
+    worker holds are skipped (PostgreSQL). SQLite has one writer at a time (BEGIN IMMEDIATE),
+    so no locks."""
     query = claim_select().where(CaseTimer.due_at <= now).order_by(CaseTimer.due_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         driver = await driver_connection(session)
-        records = await driver.fetch(_PG_CLAIM, now, limit)
-        return [_claim(tuple(r)) for r in records]
+        timers = await driver.fetch(_PG_CLAIM_TIMERS, now, limit)
+        if not timers:
+            return []
+        cases = {r[0]: r for r in await driver.fetch(_PG_CLAIM_CASES, [t[0] for t in timers])}
+        return [_claim(cases[t[0]], t) for t in timers]
     return claims_from_rows((await session.execute(query)).all())
 
 
-def _claim(values: tuple[Any, ...]) -> Claim:
-    fields: dict[str, Any] = dict(zip(_CLAIM_FIELDS, values, strict=True))
-    fields["halted"] = _halted(fields["halted"])
-    return Claim(**fields)
+def _claim(case: Any, timer: Any) -> Claim:
+    """A claim from a `_PG_CLAIM_CASES` row and a `_PG_CLAIM_TIMERS` row."""
+    return Claim(
+        case[0], case[1], case[2], case[3], case[4], case[5],
+        timer[1], timer[2], timer[3],
+        case[6], case[7], case[8], case[9], case[10], _halted(case[11]), case[12],
+    )  # fmt: skip
 
 
 def claims_from_rows(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[Claim]:
