@@ -21,6 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 MOVED = ("fence", "cursor", "next_fire_at", "fired_count", "last_fired_at")
+FK = "fk_case_timers_case_id_cases"
 
 
 def upgrade() -> None:
@@ -32,9 +33,6 @@ def upgrade() -> None:
         sa.Column("due_at", shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("fired_count", sa.Integer(), nullable=False),
         sa.Column("last_fired_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_case_timers_case_id_cases")
-        ),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_timers")),
     )
     op.execute(
@@ -57,9 +55,14 @@ def upgrade() -> None:
         )
         for column in MOVED:
             batch_op.drop_column(column)
+    # Only now: SQLite rebuilds `cases` above (drop, re-create), which a reference would stop.
+    with op.batch_alter_table("case_timers", schema=None) as batch_op:
+        batch_op.create_foreign_key(FK, "cases", ["case_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_timers", schema=None) as batch_op:
+        batch_op.drop_constraint(FK, type_="foreignkey")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fence", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(sa.Column("cursor", sa.Integer(), nullable=False, server_default="0"))
