@@ -63,6 +63,8 @@ Timeline = tuple[Occurrence, ...]
 _ORDER = operator.attrgetter("due_at", "step_index", "repeat_index")  # == Occurrence.key
 _DAY_UNITS = frozenset({OffsetUnit.WORKING_DAYS, OffsetUnit.CALENDAR_DAYS})
 _DATED_MEMO_SIZE = 1 << 16
+# An anchor, its steps at a fixed time of day, its other steps (each with its index).
+_Part = tuple[Anchor, tuple[tuple[int, Step], ...], tuple[tuple[int, Step], ...]]
 
 
 class Planner:
@@ -70,10 +72,11 @@ class Planner:
         self.calendar = calendar
         self._steps: dict[int, tuple[Step, ...]] = {}
         self._cached = functools.lru_cache(maxsize=cache_size)(self._for_snapshot)
-        # (snapshot, step index, local date of its anchor) -> the step's occurrences, for
-        # steps at a fixed time of day: those depend on the anchor's date only. Anchors are
-        # per case (the timeline cache above rarely hits in a county); their dates are few.
-        self._dated: dict[tuple[int, int, date], tuple[Occurrence, ...]] = {}
+        # (snapshot and phase, anchor, its local date) -> the occurrences of the steps at a
+        # fixed time of day on that anchor: those depend on the anchor's date only. Anchors
+        # are per case (the timeline cache above rarely hits in a county); dates are few.
+        self._plans: dict[tuple[int | None, bool, bool, frozenset[int]], tuple[_Part, ...]] = {}
+        self._dated: dict[tuple[object, Anchor, date], tuple[Occurrence, ...]] = {}
         self._generation = calendar.generation
 
     # ------------------------------------------------------------------ snapshots
@@ -132,8 +135,45 @@ class Planner:
     ) -> Timeline:
         """The occurrences of `steps`, in order; `snapshot_id` (steps registered under it)
         lets the occurrences of fixed-time-of-day steps be memoised per anchor date."""
-        phase = PAUSED_ANCHORS if paused else ACTIVE_ANCHORS
+        plan = (snapshot_id, paused, listed, halted)
+        if snapshot_id is None:
+            parts = self._parts(steps, paused, listed, halted)
+        else:
+            parts = self._plans.get(plan) or self._plans.setdefault(
+                plan, self._parts(steps, paused, listed, halted)
+            )
         out: list[Occurrence] = []
+        for anchor, dated, other in parts:
+            base = anchors.of(anchor)
+            if base is None:
+                continue
+            if dated and snapshot_id is not None:
+                # At `at` on days counted from the anchor's local date, repeating from there:
+                # a function of that date alone.
+                key = (plan, anchor, base.astimezone(SHANGHAI).date())
+                memo = self._dated.get(key)
+                if memo is None:
+                    if len(self._dated) >= _DATED_MEMO_SIZE:
+                        self._dated.clear()
+                    memo = self._dated[key] = tuple(
+                        o for index, step in dated for o in self.occurrences(step, index, base)
+                    )
+                out.extend(memo)
+            else:
+                other = dated + other
+            for index, step in other:
+                out.extend(self.occurrences(step, index, base))
+        out.sort(key=_ORDER)
+        return tuple(out)
+
+    @staticmethod
+    def _parts(
+        steps: Sequence[Step], paused: bool, listed: bool, halted: frozenset[int]
+    ) -> tuple[_Part, ...]:
+        """The steps a case in this phase runs, by anchor: (anchor, fixed-time-of-day steps,
+        the others), each step with its index."""
+        phase = PAUSED_ANCHORS if paused else ACTIVE_ANCHORS
+        by_anchor: dict[Anchor, tuple[list[tuple[int, Step]], list[tuple[int, Step]]]] = {}
         for index, step in enumerate(steps):
             if index in halted or step.anchor not in phase:
                 continue
@@ -141,23 +181,10 @@ class Planner:
                 continue
             if step.only_if is ListingCondition.UNLISTED and listed:
                 continue
-            base = anchors.of(step.anchor)
-            if base is None:
-                continue
-            if snapshot_id is not None and step.at is not None and step.unit in _DAY_UNITS:
-                # Lands at `at` on a day counted from the anchor's local date, and repeats
-                # from there: a function of that date alone.
-                key = (snapshot_id, index, base.astimezone(SHANGHAI).date())
-                dated = self._dated.get(key)
-                if dated is None:
-                    if len(self._dated) >= _DATED_MEMO_SIZE:
-                        self._dated.clear()
-                    dated = self._dated[key] = self.occurrences(step, index, base)
-                out.extend(dated)
-            else:
-                out.extend(self.occurrences(step, index, base))
-        out.sort(key=_ORDER)
-        return tuple(out)
+            dated, other = by_anchor.setdefault(step.anchor, ([], []))
+            fixed_time = step.at is not None and step.unit in _DAY_UNITS
+            (dated if fixed_time else other).append((index, step))
+        return tuple((a, tuple(d), tuple(o)) for a, (d, o) in by_anchor.items())
 
     def occurrences(self, step: Step, index: int, base: datetime) -> tuple[Occurrence, ...]:
         """One step's first firing from `base`, then its repeats."""
