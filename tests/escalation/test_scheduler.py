@@ -179,3 +179,35 @@ def test_hand_built_step_event_matches_the_contract() -> None:
         stop_condition="acknowledged",
         facts=facts,
     )
+
+
+async def test_a_replan_in_flight_holds_the_timer_and_the_scheduler_skips_it(
+    make_database_url: DatabaseFactory, clock: TestClock
+) -> None:
+    """The claim reads cases after locking their timers; a change to a case must hold the
+    timer's lock until it commits, so a firing never mixes the new fence with old anchors."""
+    runtime = await start_runtime(await make_database_url("postgresql"), clock)
+    try:
+        clock.set(sh(2026, 9, 21, 10, 0))
+        facts = make_facts(classified_at=clock.now(), deadline_at=end_of_day(2026, 10, 9))
+        async with transaction(runtime.sessionmaker) as session:
+            await runtime.flows.handle(
+                session, hazard_event(E.RECTIFICATION_STARTED, facts, clock.now())
+            )
+        clock.set(sh(2026, 9, 29, 9, 30))  # the 3-working-day reminder is due
+        extended = facts.model_copy(update={"deadline_at": end_of_day(2026, 11, 20)})
+        async with transaction(runtime.sessionmaker) as session:
+            await runtime.flows.handle(
+                session, hazard_event(E.EXTENSION_APPROVED, extended, clock.now())
+            )
+            assert await runtime.scheduler.run_due() == 0  # skipped, not waited for
+        assert await runtime.scheduler.run_due() == 0  # the new plan has nothing due yet
+        assert await fired_steps(runtime, facts.hazard_id) == []
+
+        clock.set(sh(2026, 11, 17, 9, 30))  # 3 working days before the new deadline
+        assert await runtime.scheduler.run_due() == 1
+        [fired] = await fired_steps(runtime, facts.hazard_id)
+        assert fired.step_key == "remind_3wd"
+        assert fired.facts.deadline_at == extended.deadline_at
+    finally:
+        await runtime.engine.dispose()
