@@ -131,7 +131,6 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
     """Due cases, oldest first, their timers locked for this transaction; timers another
     worker holds are skipped (PostgreSQL). SQLite has one writer at a time (BEGIN IMMEDIATE),
     so no locks."""
-    query = claim_select().where(CaseTimer.due_at <= now).order_by(CaseTimer.due_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         driver = await driver_connection(session)
         timers = await driver.fetch(_PG_CLAIM_TIMERS, now, limit)
@@ -139,6 +138,7 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
             return []
         cases = {r[0]: r for r in await driver.fetch(_PG_CLAIM_CASES, [t[0] for t in timers])}
         return [_claim(cases[t[0]], t) for t in timers]
+    query = claim_select().where(CaseTimer.due_at <= now).order_by(CaseTimer.due_at).limit(limit)
     return claims_from_rows((await session.execute(query)).all())
 
 
