@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import pickle
 import statistics
 import sys
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -30,6 +28,8 @@ import asyncpg
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timers import backend_pids, backends_cpu, measure_apscheduler
 
 from services.escalation.cases.timeline import Anchors, Planner, next_fire_at
 from services.escalation.config import Settings
@@ -284,32 +284,6 @@ async def measure_size(
     return {"burst_s": burst, "steps_per_s": DUE / burst, "p99": p99, "cpu_s": best_cpu}
 
 
-async def backend_pids(conn: asyncpg.Connection) -> list[int]:
-    """The other backends of this database: the scheduler's pooled connections."""
-    return [
-        r[0]
-        for r in await conn.fetch(
-            "SELECT pid FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    ]
-
-
-def backends_cpu(pids: list[int]) -> float:
-    """CPU seconds (user + system) the backends used so far; 0 if the server is not local.
-
-    Unlike wall time, CPU time hardly depends on what else the shared machine runs.
-    """
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def measure_planning(snapshot_id: int, steps: Any, now: datetime) -> None:
     """Next fire times of a million cases: memoised per distinct deadline, so cheap."""
     planner = Planner(default_calendar())
@@ -331,87 +305,6 @@ def measure_planning(snapshot_id: int, steps: Any, now: datetime) -> None:
     )
 
 
-# ---------------------------------------------------------------- APScheduler 3 baseline
-_aps_count = 0
-_aps_lock = threading.Lock()
-_aps_done = threading.Event()
-
-
-def aps_job() -> None:
-    global _aps_count
-    with _aps_lock:
-        _aps_count += 1
-        if _aps_count >= DUE:
-            _aps_done.set()
-
-
-async def measure_apscheduler(url: str, conn: asyncpg.Connection) -> float:
-    """Best of `BURSTS` runs, as for our bursts: each from a freshly loaded job table."""
-    rates = [await apscheduler_run(url, conn) for _ in range(BURSTS)]
-    say(
-        f"apscheduler: best of {BURSTS}: {max(rates):,.0f} jobs/s "
-        f"(all: {', '.join(f'{r:,.0f}' for r in rates)})"
-    )
-    return max(rates)
-
-
-async def apscheduler_run(url: str, conn: asyncpg.Connection) -> float:
-    global _aps_count
-    from apscheduler.job import Job
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.triggers.date import DateTrigger
-
-    with _aps_lock:
-        _aps_count = 0
-        _aps_done.clear()
-    sync_url = url.replace("postgresql+asyncpg://", "postgresql+psycopg://")
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=sync_url)}, timezone=UTC
-    )
-    scheduler.start(paused=True)  # creates apscheduler_jobs
-    await conn.execute("TRUNCATE apscheduler_jobs")
-    now = datetime.now(UTC)
-    template = Job(
-        scheduler,
-        id="template",
-        func=aps_job,
-        trigger=DateTrigger(now, timezone=UTC),
-        executor="default",
-        args=(),
-        kwargs={},
-        name="step",
-        misfire_grace_time=None,
-        coalesce=True,
-        max_instances=1,
-        next_run_time=now,
-    ).__getstate__()
-    t0 = time.perf_counter()
-    records = []
-    for i in range(APS_JOBS):
-        due = now - timedelta(seconds=1) if i < DUE else now + timedelta(days=1 + i % 60)
-        state = {
-            **template,
-            "id": f"job-{i}",
-            "trigger": DateTrigger(due, timezone=UTC),
-            "next_run_time": due,
-        }
-        records.append((f"job-{i}", due.timestamp(), pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
-    await conn.copy_records_to_table(
-        "apscheduler_jobs", records=records, columns=("id", "next_run_time", "job_state")
-    )
-    await conn.execute("VACUUM ANALYZE apscheduler_jobs")
-    say(f"apscheduler: {APS_JOBS:,} jobs loaded in {time.perf_counter() - t0:.1f}s")
-    t1 = time.perf_counter()
-    scheduler.resume()
-    finished = await asyncio.to_thread(_aps_done.wait, 300)
-    elapsed = time.perf_counter() - t1
-    scheduler.shutdown(wait=False)
-    assert finished, f"apscheduler ran only {_aps_count} jobs in 300 s"
-    say(f"apscheduler: {DUE:,} due jobs ran in {elapsed:.2f}s = {DUE / elapsed:,.0f} jobs/s")
-    return DUE / elapsed
-
-
 async def main() -> None:
     name = f"duban_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_DSN)
@@ -430,7 +323,7 @@ async def main() -> None:
         conn = await asyncpg.connect(f"{base}/{name}")
         try:
             results = {size: await measure_size(url, size, loader, conn) for size in SIZES}
-            aps_rate = await measure_apscheduler(url, conn)
+            aps_rate = await measure_apscheduler(url, conn, jobs=APS_JOBS, due=DUE, runs=BURSTS)
         finally:
             await conn.close()
     finally:
