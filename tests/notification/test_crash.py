@@ -66,6 +66,34 @@ async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+async def run_until_crash(env: dict[str, str], marker: Any) -> None:
+    """Start the service with the crash hook; SIGKILL it once the provider has accepted."""
+    process = await start({**env, CRASH_HOOK_ENV: str(marker)})
+    try:
+        for _ in range(600):
+            if marker.exists() and marker.read_text():
+                break
+            await asyncio.sleep(0.05)
+        assert marker.exists(), "the service never reached the crash point"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+
+async def run_until_settled(env: dict[str, str], h: Any) -> None:
+    """Restart the service and stop it once no delivery is pending any more."""
+    process = await start(env)
+    try:
+        for _ in range(600):
+            if "pending" not in (await log_state(h))[0]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await process.wait()
+
+
 async def log_state(h: Any) -> tuple[list[str], list[str]]:
     async with h.runtime.sessionmaker() as session:
         deliveries = [d.status for d in await session.scalars(select(Delivery))]
@@ -85,29 +113,11 @@ async def test_killed_after_acceptance_restart_does_not_resend(
     marker = tmp_path / "accepted"
     phone = PEOPLE["p-firm"].mobile or ""
 
-    first = await start(service_env(database_url, providers, **{CRASH_HOOK_ENV: str(marker)}))
-    try:
-        for _ in range(600):
-            if marker.exists() and marker.read_text():
-                break
-            await asyncio.sleep(0.05)
-        assert marker.exists(), "the service never reached the crash point"
-    finally:
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
-    assert first.returncode == -signal.SIGKILL
+    await run_until_crash(service_env(database_url, providers), marker)
     assert len(aliyun.emulator.sends_to(phone)) == 1
     assert await log_state(h) == (["pending"], ["pending"])  # the crash left it unrecorded
 
-    second = await start(service_env(database_url, providers))
-    try:
-        for _ in range(600):
-            if (await log_state(h))[0] != ["pending"]:
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+    await run_until_settled(service_env(database_url, providers), h)
     assert await log_state(h) == (["delivered"], ["accepted"])
     assert len(aliyun.emulator.sends_to(phone)) == 1  # exactly once
     assert tencent.emulator.accepted == []  # and no failover resend either
@@ -138,30 +148,11 @@ async def test_killed_after_a_batch_was_accepted_each_number_gets_one_text(
     }
     phones = [PEOPLE[p].mobile or "" for p in ("p-firm", "p-firm-sm", "p-town")]
 
-    first = await start(
-        service_env(database_url, providers, **routine, **{CRASH_HOOK_ENV: str(marker)})
-    )
-    try:
-        for _ in range(600):
-            if marker.exists() and marker.read_text():
-                break
-            await asyncio.sleep(0.05)
-        assert marker.exists(), "the service never reached the crash point"
-    finally:
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+    await run_until_crash(service_env(database_url, providers, **routine), marker)
     assert aliyun.emulator.batches == [3]
     assert await log_state(h) == (["pending"] * 3, ["pending"] * 3)
 
-    second = await start(service_env(database_url, providers, **routine))
-    try:
-        for _ in range(600):
-            if "pending" not in (await log_state(h))[0]:
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+    await run_until_settled(service_env(database_url, providers, **routine), h)
     assert await log_state(h) == (["delivered"] * 3, ["accepted"] * 3)
     assert [len(aliyun.emulator.sends_to(p)) for p in phones] == [1, 1, 1]  # exactly once
     assert aliyun.emulator.batches == [3]

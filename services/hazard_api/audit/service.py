@@ -96,34 +96,6 @@ def new_row_values(
     return fields | {"prev_hash": prev, "hash": row_hash(**fields, prev_hash=prev)}
 
 
-def new_row(
-    *,
-    chain_key: str,
-    head: ChainHead | None,
-    at: datetime,
-    actor: Actor,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> AuditRow:
-    """`new_row_values` as an ORM row."""
-    return AuditRow(
-        **new_row_values(
-            chain_key=chain_key,
-            head=head,
-            at=at,
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-        )
-    )
-
-
 def _recompute(row: AuditRow) -> str:
     return row_hash(
         chain_key=row.chain_key,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.acceptance.service import open_round
 from services.hazard_api.audit.models import AuditRow
-from services.hazard_api.audit.service import Actor, ChainHead, new_row
+from services.hazard_api.audit.service import Actor, ChainHead, new_row_values
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.config import Settings
 from services.hazard_api.criteria.service import catalogue
@@ -70,16 +70,18 @@ def chain_row(
 ) -> AuditRow:
     """The next row of the hazard's audit chain; moves the head kept on the hazard."""
     head = ChainHead(h.audit_seq, h.audit_head) if h.audit_seq else None
-    row = new_row(
-        chain_key=chain_key(h.id),
-        head=head,
-        at=now,
-        actor=Actor(user.id, user.person_id, user.role.value),
-        action=action,
-        entity_type="hazard",
-        entity_id=h.id,
-        before=before,
-        after=after if after is not None else snapshot(h),
+    row = AuditRow(
+        **new_row_values(
+            chain_key=chain_key(h.id),
+            head=head,
+            at=now,
+            actor=Actor(user.id, user.person_id, user.role.value),
+            action=action,
+            entity_type="hazard",
+            entity_id=h.id,
+            before=before,
+            after=after if after is not None else snapshot(h),
+        )
     )
     h.audit_seq, h.audit_head, h.updated_at = row.seq, row.hash, now
     return row
