@@ -63,6 +63,9 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
+        # SQLAlchemy picks SQLite's pool (a static one for :memory:, which takes no sizes).
+        kwargs.pop("pool_size", None)
+        kwargs.pop("max_overflow", None)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
 

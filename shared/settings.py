@@ -6,8 +6,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock, OffsetClock, SystemClock
+from shared.db import make_engine
 
 # Values that must never reach production: the compose file and the README ship these.
 PLACEHOLDER_SECRETS = frozenset(
@@ -38,6 +40,11 @@ class DubanSettings(BaseSettings):
     service_name: str = "duban"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # Connections one process keeps to PostgreSQL. Size the pool to the requests a worker has in
+    # flight at once: the pool closes an overflow connection as soon as it is returned, so under
+    # steady load above pool_size most requests would open (and prepare statements on) a new one.
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
     # End-to-end tests move the time of every process at once through this file.
     clock_offset_file: str | None = Field(
         default=None,
@@ -52,6 +59,11 @@ class DubanSettings(BaseSettings):
                 "or DUBAN_ENV=development"
             )
         return self
+
+    def make_engine(self) -> AsyncEngine:
+        return make_engine(
+            self.database_url, pool_size=self.db_pool_size, max_overflow=self.db_max_overflow
+        )
 
     def make_clock(self) -> Clock:
         return OffsetClock(self.clock_offset_file) if self.clock_offset_file else SystemClock()

@@ -17,7 +17,7 @@ from services.escalation.timers.auditor import Auditor
 from services.escalation.timers.scheduler import Scheduler
 from shared.calendar import default_calendar
 from shared.clock import Clock
-from shared.db import is_sqlite, make_engine, make_sessionmaker, transaction
+from shared.db import is_sqlite, make_sessionmaker, transaction
 from shared.migrations import upgrade_async
 
 
@@ -46,7 +46,7 @@ async def build_runtime(settings: Settings, clock: Clock, policies: PolicySet) -
     """Migrate the database, freeze the loaded policies into snapshots, wire the parts."""
     _ensure_sqlite_folder(settings.database_url)
     await upgrade_async(settings.database_url, MIGRATIONS_DIR)
-    engine = make_engine(settings.database_url)
+    engine = settings.make_engine()
     sessionmaker = make_sessionmaker(engine)
     planner = Planner(default_calendar())
     try:

@@ -18,7 +18,7 @@ from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
 from shared.clock import Clock
-from shared.db import make_engine, make_sessionmaker
+from shared.db import make_sessionmaker
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.outbox import OutboxRelay
 
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     clock = clock or settings.make_clock()
     import_models()
-    engine = make_engine(settings.database_url)
+    engine = settings.make_engine()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,6 @@ from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
 from services.notification.runtime import Runtime
 from shared.clock import Clock
-from shared.db import make_engine
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
 
@@ -32,7 +31,7 @@ def settle_heap() -> None:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or settings.make_clock()
-    engine = make_engine(settings.database_url)
+    engine = settings.make_engine()
     runtime = Runtime(settings, engine, clock)
 
     @asynccontextmanager

@@ -18,7 +18,7 @@ from services.hazard_api.directory.service import create_unit
 from services.hazard_api.directory.staff import create_person, create_post
 from shared.clock import Clock
 from shared.contract import EnterpriseStatus, PostRole, UnitKind
-from shared.db import make_engine, make_sessionmaker, transaction
+from shared.db import make_sessionmaker, transaction
 
 DEMO_FILE = Path(__file__).with_name("demo_county.yaml")
 # One argon2 hash of the demo password per process: seeding stays quick in tests.
@@ -189,7 +189,7 @@ async def seed_demo_database(
 
     `if_empty`: write nothing if the directory holds any unit (a real county's directory).
     """
-    engine = make_engine(settings.database_url)
+    engine = settings.make_engine()
     try:
         async with transaction(make_sessionmaker(engine)) as session:
             if if_empty and await session.scalar(select(Unit.id).limit(1)) is not None:
