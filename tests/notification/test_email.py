@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -104,3 +105,47 @@ async def test_untrusted_certificate_is_refused(ca: trustme.CA) -> None:
         controller.stop()
     assert result.outcome != Outcome.ACCEPTED
     assert mailbox.messages == []
+
+
+async def test_one_tls_context_serves_every_email_of_a_sender(
+    ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context(ca),
+        require_starttls=True,
+    )
+    controller.start()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    built: list[str | None] = []
+    create = ssl.create_default_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(kwargs.get("cafile"))
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    settings = Settings(
+        env="test",
+        secret_key=SECRET,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="starttls",
+        smtp_ca_file=str(ca_file),
+    )
+    sender = SmtpSender(settings)
+    try:
+        for _ in range(3):
+            assert (await sender.send(sample())).outcome == Outcome.ACCEPTED
+    finally:
+        controller.stop()
+    assert len(mailbox.messages) == 3
+    assert built == [str(ca_file)]
+    plain = SmtpSender(settings.model_copy(update={"smtp_security": "none"}))
+    assert plain.tls_context() is None
+    assert built == [str(ca_file)]
