@@ -2,6 +2,9 @@
 
 For each message: parse the envelope (unparsable → `<topic>.dlq` at once), then in one
 database transaction check and record the event id in `processed_events` and run the handler.
+A partition's records in one fetch share that transaction (BEGIN, the id check and COMMIT were
+most of a small event's cost). When the handler fails on one of them, the batch is rolled back;
+the records before it go together again, it goes alone (the failed try counts), then the rest.
 Offsets are committed only after those transactions committed (at-least-once, said
 explicitly: never auto-commit). A handler that keeps failing is retried `max_retries` times
 with backoff, then the message goes to the DLQ with its error and the runner goes on; a
@@ -85,6 +88,14 @@ def dlq_record(record: Record, error: str, now: str) -> bytes:
     ).encode()
 
 
+class _HandlerFailed(Exception):
+    """The handler failed on the envelope at `index` of a batch (the batch is rolled back)."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
 class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, lock: asyncio.Lock) -> None:
         self._lock = lock
@@ -112,6 +123,7 @@ class ConsumerRunner:
         retry_backoff: float = 0.2,
         session_timeout_ms: int = 10_000,
         max_records: int = 200,
+        max_batch: int = 100,
         auto_offset_reset: str = "earliest",
         stop_timeout: float = 10.0,
         fetch_max_wait_ms: int = 20,
@@ -127,6 +139,7 @@ class ConsumerRunner:
         self.retry_backoff = retry_backoff
         self.session_timeout_ms = session_timeout_ms
         self.max_records = max_records
+        self.max_batch = max_batch
         self.auto_offset_reset = auto_offset_reset
         self.stop_timeout = stop_timeout
         self.fetch_max_wait_ms = fetch_max_wait_ms
@@ -231,14 +244,55 @@ class ConsumerRunner:
     async def _handle_partition(self, records: list[Record]) -> int | None:
         """Handle records in order; the offset to commit, or None if none was finished."""
         next_offset: int | None = None
-        for record in records:
-            if not await self.handle_record(record):
+        for start in range(0, len(records), self.max_batch):
+            chunk = records[start : start + self.max_batch]
+            done = await self._handle_run(chunk)
+            next_offset = chunk[done - 1].offset + 1 if done else next_offset
+            if done < len(chunk):
                 break
-            next_offset = record.offset + 1
         return next_offset
 
-    async def handle_record(self, record: Record) -> bool:
-        """Apply or dead-letter one record; False if the runner stopped before it was done."""
+    async def _handle_run(self, records: list[Record]) -> int:
+        """Handle records in order, together in one transaction where they all succeed; how
+        many were finished (fewer than all only when the runner stops)."""
+        if len(records) < 2 or self._stopping.is_set():
+            return await self._one_by_one(records)
+        envelopes = []
+        for i, record in enumerate(records):
+            try:
+                envelope = Envelope.parse_message(record.value)
+                envelope.typed_payload()
+            except ValueError:
+                return await self._around(records, i, None)  # it goes to the DLQ
+            envelopes.append(envelope)
+        try:
+            applied = await self._apply_all(envelopes)
+        except _HandlerFailed as failed:
+            return await self._around(records, failed.index, failed.error)
+        except Exception as exc:
+            log.info("consumer %s: batch rolled back (%r); one by one", self.name, exc)
+            return await self._one_by_one(records)
+        for record, new in zip(records, applied, strict=True):
+            self._count(record, new)
+        return len(records)
+
+    async def _around(self, records: list[Record], i: int, error: Exception | None) -> int:
+        """The records before i together, record i alone (its first attempt ended in `error`),
+        then the rest together."""
+        done = await self._handle_run(records[:i])
+        if done < i or not await self.handle_record(records[i], first_error=error):
+            return done
+        return i + 1 + await self._handle_run(records[i + 1 :])
+
+    async def _one_by_one(self, records: list[Record]) -> int:
+        done = 0
+        while done < len(records) and await self.handle_record(records[done]):
+            done += 1
+        return done
+
+    async def handle_record(self, record: Record, first_error: Exception | None = None) -> bool:
+        """Apply or dead-letter one record; False if the runner stopped before it was done.
+        `first_error`: how an attempt already made (in a batch) failed."""
         try:
             envelope = Envelope.parse_message(record.value)
             envelope.typed_payload()
@@ -246,54 +300,80 @@ class ConsumerRunner:
             return await self._dead_letter(record, f"unparsable event: {exc}")
         failures = 0
         outages = 0
+        error = first_error
         while not self._stopping.is_set():
-            try:
-                applied = await self._apply(envelope)
-            except PermanentError as exc:
-                return await self._dead_letter(record, f"PermanentError: {exc}")
-            except TRANSIENT_ERRORS as exc:
+            if error is None:
+                try:
+                    applied = await self._apply(envelope)
+                except Exception as exc:
+                    error = exc
+                else:
+                    self._count(record, applied)
+                    return True
+            if isinstance(error, PermanentError):
+                return await self._dead_letter(record, f"PermanentError: {error}")
+            if isinstance(error, TRANSIENT_ERRORS):
                 outages += 1
-                log.warning("consumer %s: infrastructure error, will retry: %r", self.name, exc)
+                log.warning("consumer %s: infrastructure error, will retry: %r", self.name, error)
                 await self._pause(min(self.retry_backoff * 2 ** min(outages, 10), MAX_BACKOFF))
-                continue
-            except Exception as exc:
+            else:
                 failures += 1
                 RETRIES.labels(self.name, record.topic).inc()
                 if failures > self.max_retries:
-                    log.exception("consumer %s: giving up on %s", self.name, envelope.event_id)
-                    return await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+                    log.error(
+                        "consumer %s: giving up on %s", self.name, envelope.event_id, exc_info=error
+                    )
+                    return await self._dead_letter(record, f"{type(error).__name__}: {error}")
                 await self._pause(min(self.retry_backoff * 2 ** (failures - 1), MAX_BACKOFF))
-                continue
-            if applied:
-                self.handled += 1
-                HANDLED.labels(self.name, record.topic).inc()
-            else:
-                self.skipped += 1
-                DUPLICATES.labels(self.name, record.topic).inc()
-            return True
+            error = None
         return False
+
+    def _count(self, record: Record, applied: bool) -> None:
+        self.handled += applied
+        self.skipped += not applied
+        (HANDLED if applied else DUPLICATES).labels(self.name, record.topic).inc()
 
     async def _apply(self, envelope: Envelope) -> bool:
         """Record the event id and run the handler in one transaction; False if seen before."""
+        try:
+            return (await self._apply_all([envelope]))[0]
+        except _HandlerFailed as failed:
+            raise failed.error from None
+
+    async def _apply_all(self, envelopes: list[Envelope]) -> list[bool]:
+        """Record the event ids and run the handler for each new one, in order, in one
+        transaction; per envelope, False if it was processed before (or earlier in the list)."""
         p = self.processed
+        ids = [str(e.event_id) for e in envelopes]
         async with self.sessionmaker() as session, session.begin():
-            seen = await session.scalar(
-                select(p.c.event_id).where(
-                    p.c.consumer == self.name, p.c.event_id == str(envelope.event_id)
+            seen = set(
+                await session.scalars(
+                    select(p.c.event_id).where(p.c.consumer == self.name, p.c.event_id.in_(ids))
                 )
             )
-            if seen is not None:
-                return False
+            applied = []
+            for event_id in ids:
+                applied.append(event_id not in seen)
+                seen.add(event_id)
+            if not any(applied):
+                return applied
             # A concurrent duplicate (during a rebalance) fails on the primary key and retries.
+            now = self.clock.now()
             await session.execute(
-                p.insert().values(
-                    consumer=self.name,
-                    event_id=str(envelope.event_id),
-                    processed_at=self.clock.now(),
-                )
+                p.insert(),
+                [
+                    {"consumer": self.name, "event_id": event_id, "processed_at": now}
+                    for event_id, new in zip(ids, applied, strict=True)
+                    if new
+                ],
             )
-            await self.handler(session, envelope)
-        return True
+            for i, (envelope, new) in enumerate(zip(envelopes, applied, strict=True)):
+                if new:
+                    try:
+                        await self.handler(session, envelope)
+                    except Exception as exc:
+                        raise _HandlerFailed(i, exc) from exc
+        return applied
 
     async def _dead_letter(self, record: Record, error: str) -> bool:
         assert self._producer is not None

@@ -133,6 +133,43 @@ async def test_a_redelivered_event_is_applied_once(
     assert await db.count(db.effects) == 1
 
 
+async def test_a_partitions_records_share_one_transaction_unless_one_fails(
+    db: OutboxDb, broker: str, clock: TestClock
+) -> None:
+    topic = unique_topic("batch")
+    events = [person_event(clock, f"p{i}") for i in range(12)]
+    events[5] = person_event(clock, "flaky")
+    events[9] = person_event(clock, "perm")
+    sessions: dict[int, AsyncSession] = {}  # held, so no id is reused
+    attempts: Counter[str] = Counter()
+
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
+        sessions[id(session)] = session
+        attempts[envelope.aggregate_id] += 1
+        await db.apply(session, envelope)  # rolled back with a failure anywhere in its batch
+        if envelope.aggregate_id == "flaky":
+            raise RuntimeError("boom")
+        if envelope.aggregate_id == "perm":
+            raise PermanentError("not for us")
+
+    # One key: one partition, in this order, all there before the runner's first fetch.
+    await produce(broker, topic, [(b"one-key", e.to_bytes()) for e in events])
+    runner = make_runner(db, broker, topic, handler)
+    await runner.start()
+    try:
+        await eventually(lambda: runner.handled == 10 and runner.dead_lettered == 2)
+    finally:
+        await runner.stop()
+    assert await db.count(db.effects) == 10
+    assert await db.count(db.tables.processed_events) == 10
+    # The failed batch attempt counts: 3 attempts for max_retries=2, and one for a PermanentError.
+    assert attempts["flaky"] == 3 and attempts["perm"] == 1
+    # Before, between and after the two failures, records went together: p0–p4 (twice: the
+    # batch that met flaky was rolled back), p6–p8 (twice), p10–p11; flaky's three attempts.
+    assert len(sessions) < len(events)
+    assert attempts["p0"] == 2 and attempts["p10"] == 1
+
+
 async def committed_offset(broker: str, group: str, topic: str) -> int | None:
     """The group's committed offset on the (single) partition that holds the topic's records."""
     (partition,) = {r.partition for r in await read_topic(broker, topic)}
