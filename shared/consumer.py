@@ -253,8 +253,7 @@ class ConsumerRunner:
         return next_offset
 
     async def _handle_run(self, records: list[Record]) -> int:
-        """Handle records in order, together in one transaction where they all succeed; how
-        many were finished (fewer than all only when the runner stops)."""
+        """Handle records in order, together where they all succeed; how many were finished."""
         if len(records) < 2 or self._stopping.is_set():
             return await self._one_by_one(records)
         envelopes = []
@@ -277,8 +276,7 @@ class ConsumerRunner:
         return len(records)
 
     async def _around(self, records: list[Record], i: int, error: Exception | None) -> int:
-        """The records before i together, record i alone (its first attempt ended in `error`),
-        then the rest together."""
+        """Records before i together, record i alone (its first try ended in `error`), the rest."""
         done = await self._handle_run(records[:i])
         if done < i or not await self.handle_record(records[i], first_error=error):
             return done
@@ -291,8 +289,8 @@ class ConsumerRunner:
         return done
 
     async def handle_record(self, record: Record, first_error: Exception | None = None) -> bool:
-        """Apply or dead-letter one record; False if the runner stopped before it was done.
-        `first_error`: how an attempt already made (in a batch) failed."""
+        """Apply or dead-letter one record (`first_error`: how a try in a batch failed); False
+        if the runner stopped before it was done."""
         try:
             envelope = Envelope.parse_message(record.value)
             envelope.typed_payload()
