@@ -12,6 +12,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
+COPY ops ./ops
 RUN pip install . \
     && rm -rf /src \
     && useradd --create-home --uid 10001 duban \

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -59,6 +60,13 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
         else url_or_engine.split(":", 1)[0]
     )
     return name.startswith("sqlite")
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """SQLite creates a database file but not its folder (./var on a fresh checkout)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -24,8 +24,8 @@ import yaml
 from pydantic import AliasChoices, AliasPath
 from pydantic_settings import BaseSettings
 
-from services.cli import build_parser
-from services.runner import SERVICES, RunSettings, topic_partitions
+from ops.cli import build_parser
+from ops.stack import SERVICES, RunSettings, topic_partitions
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -275,7 +275,7 @@ def test_dockerfile_installs_this_project_and_contains_what_compose_runs(
     (wheel,) = tmp_path.glob("duban-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "duban = services.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "duban = ops.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     cmd = next(arg for op, arg in instructions if op == "CMD")
     commands = [cmd, *(str(s.get("command")) for s in SERVICE_DEFS.values())]
     for command in commands:

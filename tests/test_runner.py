@@ -10,9 +10,9 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from services.mailsink import start_mail_sink
-from services.processes import ServiceSpec
-from services.runner import development_secrets, load_service, topic_partitions
+from ops.mailsink import start_mail_sink
+from ops.processes import ServiceSpec
+from ops.stack import development_secrets, load_service, topic_partitions
 from shared.broker import free_port
 from shared.contract import ALL_TOPICS
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,7 +16,7 @@ from services.escalation.timers.auditor import Auditor
 from services.escalation.timers.scheduler import Scheduler
 from shared.calendar import default_calendar
 from shared.clock import Clock
-from shared.db import is_sqlite, make_sessionmaker, transaction
+from shared.db import ensure_sqlite_folder, make_sessionmaker, transaction
 from shared.migrations import upgrade_async
 
 
@@ -35,16 +34,9 @@ class Runtime:
     auditor: Auditor
 
 
-def _ensure_sqlite_folder(url: str) -> None:
-    if is_sqlite(url) and ":///" in url:
-        path = url.split(":///", 1)[1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-
-
 async def build_runtime(settings: Settings, clock: Clock, policies: PolicySet) -> Runtime:
     """Migrate the database, freeze the loaded policies into snapshots, wire the parts."""
-    _ensure_sqlite_folder(settings.database_url)
+    ensure_sqlite_folder(settings.database_url)
     await upgrade_async(settings.database_url, MIGRATIONS_DIR)
     engine = settings.make_engine()
     sessionmaker = make_sessionmaker(engine)

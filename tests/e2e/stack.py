@@ -1,6 +1,6 @@
 """The whole stack as `duban run` starts it, in a scratch directory, for tests and benches.
 
-`Stack` runs `python -m services.cli run` with its working directory in a temporary folder (so
+`Stack` runs `python -m ops.cli run` with its working directory in a temporary folder (so
 `./var` is private), free ports for everything, and whatever environment the caller adds
 (PostgreSQL URLs, an external broker, SMS providers, the clock offset file). It waits for the
 banner that `duban run` prints once every /readyz is green and keeps all output lines.
@@ -74,7 +74,7 @@ class Stack:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "services.cli",
+            "ops.cli",
             "run",
             cwd=self.workdir,
             env=self.environment(),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from services.runner import SERVICES
+from ops.stack import SERVICES
 from tests.e2e.stack import Stack
 
 DEMO_PASSWORD = "duban-demo-2026"

@@ -24,7 +24,7 @@ def duban(
         "HAZARD_API_SECRET_KEY": SECRET,
     }
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
+        [sys.executable, "-m", "ops.cli", *args],
         env=environ,
         capture_output=True,
         text=True,

@@ -19,7 +19,7 @@ class ConsoleProvider:
 
     async def send(self, message: SmsMessage) -> SendResult:
         self.sent.append(message)
-        # `duban run` shows these lines to the developer (see services/runner.py).
+        # `duban run` shows these lines to the developer (see ops/stack.py).
         print(f"[SMS] {message.phone} ({message.template}): {message.text}", flush=True)
         return SendResult(Outcome.ACCEPTED, provider_message_id=f"console-{message.out_id}")
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 
 def migrate(service_name: str | None) -> int:
-    from services.runner import SERVICES, load_service, migrate
+    from ops.stack import SERVICES, load_service, migrate
 
     specs = [s for s in SERVICES if service_name in (None, s.name)]
     for spec in specs:
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "run":
-        from services.runner import main as run
+        from ops.stack import main as run
 
         return run()
     if args.command == "migrate":

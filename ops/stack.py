@@ -18,7 +18,8 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +27,25 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from services.mailsink import start_mail_sink
-from services.processes import (
+from ops.banner import banner, clock_offset_description, sms_description
+from ops.mailsink import start_mail_sink
+from ops.processes import (
     Child,
     LoadedService,
+    RestartPolicy,
     RunError,
     ServiceSpec,
     pump_lines,
     say,
     start_child,
     stop_child,
+    supervise,
     wait_ready,
     write_logging_config,
 )
 from shared.broker import EmbeddedBroker
 from shared.contract import ALL_TOPICS, dlq_topic
+from shared.db import ensure_sqlite_folder
 
 
 class RunSettings(BaseSettings):
@@ -57,6 +62,11 @@ class RunSettings(BaseSettings):
     ready_timeout_s: float = Field(default=60.0, gt=0)
     stop_timeout_s: float = Field(default=15.0, gt=0)
     seed_demo: bool = True
+    restart_max_failures: int = Field(default=5, ge=1)
+
+    @property
+    def restart(self) -> RestartPolicy:
+        return RestartPolicy(max_failures=self.restart_max_failures)
 
 
 # Partitions per topic: the runner creates them on the embedded broker, the compose file's
@@ -96,16 +106,10 @@ def load_service(spec: ServiceSpec) -> LoadedService | str:
     return LoadedService(spec, settings, migrations if (migrations / "env.py").exists() else None)
 
 
-def ensure_sqlite_dir(database_url: str) -> None:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-
-
 def migrate(service: LoadedService) -> None:
     from shared.migrations import upgrade
 
-    ensure_sqlite_dir(service.settings.database_url)
+    ensure_sqlite_folder(service.settings.database_url)
     if service.migrations_dir is None:
         say(f"{service.spec.name}: no migrations folder yet, nothing to migrate")
         return
@@ -161,7 +165,7 @@ async def seed_demo(env: Mapping[str, str]) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "services.cli",
+        "ops.cli",
         "seed-demo",
         "--if-empty",
         env=dict(env),
@@ -174,168 +178,142 @@ async def seed_demo(env: Mapping[str, str]) -> None:
         raise RunError(f"seeding the demo county failed (exit code {proc.returncode})")
 
 
-# ----------------------------------------------------------------------------- the banner
-def banner(
-    children: Sequence[Child],
-    skipped: Mapping[str, str],
-    *,
-    broker: str,
-    embedded_broker: bool,
-    mail: str,
-    sms: str,
-) -> str:
-    lines = ["", "Duban 督办 is running. 服务已启动。", ""]
-    for child in children:
-        base = child.service.base_url
-        lines.append(f"  {child.service.spec.title}")
-        lines.append(f"      API docs      {base}/docs")
-        lines.append(f"      health        {base}/readyz   metrics {base}/metrics")
-        for label, path in child.service.spec.extra_urls.items():
-            lines.append(f"      {label}  {base}{path}  (the link is in every text and email)")
-    for name, why in skipped.items():
-        lines.append(f"  {name}: NOT RUNNING — {why}")
-    kind = "embedded tansu, in memory" if embedded_broker else "external"
-    lines += [
-        "",
-        f"  Broker        {broker} ({kind})",
-        f"  Texts (SMS)   {sms}",
-        f"  Emails        {mail}",
-        "",
-        "  Walkthrough: README.md → 'Walkthrough' (copy-paste curl calls).",
-        "  Ctrl-C stops everything; the data stays in ./var for the next run.",
-        "",
-    ]
-    return "\n".join(lines)
+# ----------------------------------------------------------------------------- the steps
+@dataclass
+class Stack:
+    """What `duban run` has started so far; each step adds to it, `stop` undoes it in reverse."""
+
+    settings: RunSettings
+    env: dict[str, str]
+    broker: EmbeddedBroker | None = None
+    bootstrap: str = ""
+    loaded: list[LoadedService] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    mail_controller: Any = None
+    mail: str = "no notification service, no email"
+    children: list[Child] = field(default_factory=list)
+
+    @property
+    def by_name(self) -> dict[str, LoadedService]:
+        return {s.spec.name: s for s in self.loaded}
+
+    async def start_broker(self) -> None:
+        self.bootstrap = self.env.get("KAFKA_BOOTSTRAP_SERVERS", "")
+        if not self.bootstrap:
+            host, port = self.settings.broker_host, self.settings.broker_port
+            if port_in_use(host, port):
+                raise RunError(
+                    f"port {port} is taken (another `duban run`?); stop it, or set "
+                    "DUBAN_RUN_BROKER_PORT, or KAFKA_BOOTSTRAP_SERVERS for an existing broker"
+                )
+            self.broker = EmbeddedBroker(port=port, host=host, new_session=True)
+            await asyncio.to_thread(self.broker.start)
+            self.bootstrap = self.broker.bootstrap_servers
+            self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
+            # Make the choice visible to the settings read in this process, too.
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap
+        say(f"broker: {self.bootstrap}{' (embedded tansu)' if self.broker else ''}")
+        await ensure_topics(self.bootstrap, topic_partitions(self.settings.topic_partitions))
+
+    def load_services(self) -> None:
+        for spec in SERVICES:
+            result = load_service(spec)
+            if isinstance(result, str):
+                self.skipped[spec.name] = result
+                say(f"{spec.name}: {result}")
+            else:
+                self.loaded.append(result)
+
+    async def prepare_databases(self) -> None:
+        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.loaded:
+            await asyncio.to_thread(migrate, service)
+        if self.settings.seed_demo and "hazard_api" in self.by_name:
+            await seed_demo(self.env)
+
+    def start_mail_sink(self) -> None:
+        notification = self.by_name.get("notification")
+        if notification is None:
+            return
+        if "NOTIFICATION_SMTP_HOST" in self.env or "NOTIFICATION_SMTP_PORT" in self.env:
+            ns = notification.settings
+            self.mail = f"sent to the configured SMTP server {ns.smtp_host}:{ns.smtp_port}"
+            return
+        host, port = self.settings.smtp_sink_host, self.settings.smtp_sink_port
+        mail_dir = self.settings.var_dir / "mail"
+        self.mail_controller = start_mail_sink(host, port, mail_dir)
+        self.env["NOTIFICATION_SMTP_HOST"] = host
+        self.env["NOTIFICATION_SMTP_PORT"] = str(port)
+        self.mail = (
+            f"SMTP sink {host}:{port} writes each to {mail_dir}/*.eml "
+            "and prints a line 'mail   | [EMAIL] …'"
+        )
+
+    async def start_services(self) -> None:
+        log_config = write_logging_config(self.settings.var_dir)
+        for service in self.loaded:
+            self.children.append(await start_child(service, self.env, log_config))
+
+    def banner(self) -> str:
+        return banner(
+            self.children,
+            self.skipped,
+            broker=self.bootstrap,
+            embedded_broker=self.broker is not None,
+            mail=self.mail,
+            sms=sms_description(self.by_name.get("notification")),
+            clock_offset=clock_offset_description(self.env),
+        )
+
+    async def stop(self) -> None:
+        for child in reversed(self.children):
+            await stop_child(child, self.settings.stop_timeout_s)
+            say(f"{child.service.spec.name}: stopped")
+        if self.mail_controller is not None:
+            self.mail_controller.stop()
+        if self.broker is not None:
+            await asyncio.to_thread(self.broker.stop)
+            say("broker: stopped")
 
 
-def sms_description(notification: LoadedService | None) -> str:
-    if notification is None:
-        return "notification service not running"
-    kinds = [p.kind for p in getattr(notification.settings, "sms_providers", [])]
-    if kinds and all(k == "console" for k in kinds):
-        return "printed below by the notification service (lines 'notifi | [SMS] …')"
-    return "sent through the configured providers: " + ", ".join(kinds or ["none"])
+async def first_of(*aws: Awaitable[Any]) -> None:
+    """Wait for the first of `aws` to finish, cancel the rest (their exceptions propagate)."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        task.result()
 
 
-# ----------------------------------------------------------------------------- main
 async def run_stack(settings: RunSettings) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     development_secrets(env, settings.var_dir)
-    broker: EmbeddedBroker | None = None
-    mail_controller: Any = None
-    children: list[Child] = []
+    stack = Stack(settings, env)
     try:
-        # 1. broker
-        bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", "")
-        if not bootstrap:
-            broker = EmbeddedBroker(
-                port=settings.broker_port, host=settings.broker_host, new_session=True
-            )
-            if port_in_use(settings.broker_host, settings.broker_port):
-                raise RunError(
-                    f"port {settings.broker_port} is taken (another `duban run`?); stop it, or set "
-                    "DUBAN_RUN_BROKER_PORT, or KAFKA_BOOTSTRAP_SERVERS for an existing broker"
-                )
-            await asyncio.to_thread(broker.start)
-            bootstrap = broker.bootstrap_servers
-            env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-            # Make the choice visible to the settings read in this process, too.
-            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-        say(f"broker: {bootstrap}{' (embedded tansu)' if broker else ''}")
-        await ensure_topics(bootstrap, topic_partitions(settings.topic_partitions))
-
-        # 2. which services are there, and their settings
-        loaded: list[LoadedService] = []
-        skipped: dict[str, str] = {}
-        for spec in SERVICES:
-            result = load_service(spec)
-            if isinstance(result, str):
-                skipped[spec.name] = result
-                say(f"{spec.name}: {result}")
-            else:
-                loaded.append(result)
-        by_name = {s.spec.name: s for s in loaded}
-
-        # 3. databases
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-        for service in loaded:
-            await asyncio.to_thread(migrate, service)
-        if settings.seed_demo and "hazard_api" in by_name:
-            await seed_demo(env)
-
-        # 4. sinks
-        mail = "no notification service, no email"
-        notification = by_name.get("notification")
-        if notification is not None:
-            ns = notification.settings
-            if "NOTIFICATION_SMTP_HOST" in env or "NOTIFICATION_SMTP_PORT" in env:
-                mail = f"sent to the configured SMTP server {ns.smtp_host}:{ns.smtp_port}"
-            else:
-                mail_dir = settings.var_dir / "mail"
-                mail_controller = start_mail_sink(
-                    settings.smtp_sink_host, settings.smtp_sink_port, mail_dir
-                )
-                env["NOTIFICATION_SMTP_HOST"] = settings.smtp_sink_host
-                env["NOTIFICATION_SMTP_PORT"] = str(settings.smtp_sink_port)
-                mail = (
-                    f"SMTP sink {settings.smtp_sink_host}:{settings.smtp_sink_port} writes each "
-                    f"to {mail_dir}/*.eml and prints a line 'mail   | [EMAIL] …'"
-                )
-
-        # 5. services
-        log_config = write_logging_config(settings.var_dir)
-        for service in loaded:
-            children.append(await start_child(service, env, log_config))
-        ready = asyncio.create_task(wait_ready(children, settings.ready_timeout_s))
-        stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({ready, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await stack.start_broker()
+        stack.load_services()
+        await stack.prepare_databases()
+        stack.start_mail_sink()
+        await stack.start_services()
+        await first_of(wait_ready(stack.children, settings.ready_timeout_s), stop.wait())
         if stop.is_set():
-            ready.cancel()
             say("stopping before the stack was ready")
             return 0
-        stopped.cancel()
-        ready.result()
-        print(
-            banner(
-                children,
-                skipped,
-                broker=bootstrap,
-                embedded_broker=broker is not None,
-                mail=mail,
-                sms=sms_description(notification),
-            ),
-            flush=True,
-        )
-
-        # 6. until Ctrl-C, or a service dies
-        exits = [asyncio.create_task(c.proc.wait()) for c in children]
-        waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait({waiter, *exits}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (waiter, *exits):
-            task.cancel()
-        for child in children:
-            if child.proc.returncode is not None:
-                raise RunError(f"{child.service.spec.name} exited (code {child.proc.returncode})")
+        print(stack.banner(), flush=True)
+        await first_of(supervise(stack.children, settings.restart), stop.wait())
         say("stopping (Ctrl-C) …")
         return 0
     except RunError as exc:
         say(f"ERROR: {exc}")
         return 1
     finally:
-        for child in reversed(children):
-            await stop_child(child, settings.stop_timeout_s)
-            say(f"{child.service.spec.name}: stopped")
-        if mail_controller is not None:
-            mail_controller.stop()
-        if broker is not None:
-            await asyncio.to_thread(broker.stop)
-            say("broker: stopped")
+        await stack.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 

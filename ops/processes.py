@@ -101,11 +101,20 @@ async def pump_lines(name: str, stream: asyncio.StreamReader) -> None:
 @dataclass
 class Child:
     service: LoadedService
+    env: Mapping[str, str]
+    log_config: Path
     proc: asyncio.subprocess.Process
     pump: asyncio.Task[None]
 
 
 async def start_child(service: LoadedService, env: Mapping[str, str], log_config: Path) -> Child:
+    proc, pump = await _spawn(service, env, log_config)
+    return Child(service, env, log_config, proc, pump)
+
+
+async def _spawn(
+    service: LoadedService, env: Mapping[str, str], log_config: Path
+) -> tuple[asyncio.subprocess.Process, asyncio.Task[None]]:
     s = service.settings
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -128,7 +137,7 @@ async def start_child(service: LoadedService, env: Mapping[str, str], log_config
         preexec_fn=_die_with_parent,
     )
     assert proc.stdout is not None
-    return Child(service, proc, asyncio.create_task(pump_lines(service.spec.name, proc.stdout)))
+    return proc, asyncio.create_task(pump_lines(service.spec.name, proc.stdout))
 
 
 async def wait_ready(children: Sequence[Child], within_s: float) -> None:
@@ -164,3 +173,39 @@ async def stop_child(child: Child, within_s: float) -> None:
             await child.proc.wait()
     with contextlib.suppress(asyncio.CancelledError):
         await child.pump
+
+
+# ----------------------------------------------------------------------------- supervision
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How `duban run` treats a child that dies: restart it after a growing pause; a child that
+    fails `max_failures` times in a row (each within `healthy_after_s` of its start) stops the
+    stack, because restarting it again would only hide the fault."""
+
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    max_failures: int = 5
+    healthy_after_s: float = 60.0
+
+
+async def supervise(children: Sequence[Child], policy: RestartPolicy) -> None:
+    """Runs until a child keeps failing (RunError); cancelled when the stack stops."""
+    await asyncio.gather(*(keep_running(child, policy) for child in children))
+
+
+async def keep_running(child: Child, policy: RestartPolicy) -> None:
+    name = child.service.spec.name
+    failures = 0
+    while True:
+        started = time.monotonic()
+        code = await child.proc.wait()
+        with contextlib.suppress(asyncio.CancelledError):
+            await child.pump
+        failures = 1 if time.monotonic() - started >= policy.healthy_after_s else failures + 1
+        if failures >= policy.max_failures:
+            raise RunError(f"{name} exited {failures} times in a row (last code {code}), giving up")
+        delay = min(policy.first_delay_s * 2 ** (failures - 1), policy.max_delay_s)
+        say(f"{name} exited (code {code}); restarting in {delay:.0f}s (failure {failures})")
+        await asyncio.sleep(delay)
+        child.proc, child.pump = await _spawn(child.service, child.env, child.log_config)
+        say(f"{name}: restarted (pid {child.proc.pid})")
