@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,25 +99,49 @@ async def pump_lines(name: str, stream: asyncio.StreamReader) -> None:
         print(f"{name[:6]:<6} | {line.decode(errors='replace').rstrip()}", flush=True)
 
 
+# Starts one process of a child (the first time and after each death); its stdout is piped.
+Spawn = Callable[[], Awaitable[asyncio.subprocess.Process]]
+
+
 @dataclass
 class Child:
     service: LoadedService
-    env: Mapping[str, str]
-    log_config: Path
+    spawn: Spawn
     proc: asyncio.subprocess.Process
     pump: asyncio.Task[None]
+    started_at: float
+
+    @property
+    def name(self) -> str:
+        return self.service.spec.name
+
+
+async def launch(service: LoadedService, spawn: Spawn) -> Child:
+    started_at = time.monotonic()
+    proc = await spawn()
+    return Child(service, spawn, proc, _pump(service.spec.name, proc), started_at)
+
+
+async def respawn(child: Child) -> None:
+    child.started_at = time.monotonic()
+    child.proc = await child.spawn()
+    child.pump = _pump(child.name, child.proc)
+
+
+def _pump(name: str, proc: asyncio.subprocess.Process) -> asyncio.Task[None]:
+    assert proc.stdout is not None
+    return asyncio.create_task(pump_lines(name, proc.stdout))
 
 
 async def start_child(service: LoadedService, env: Mapping[str, str], log_config: Path) -> Child:
-    proc, pump = await _spawn(service, env, log_config)
-    return Child(service, env, log_config, proc, pump)
+    return await launch(service, functools.partial(spawn_uvicorn, service, env, log_config))
 
 
-async def _spawn(
+async def spawn_uvicorn(
     service: LoadedService, env: Mapping[str, str], log_config: Path
-) -> tuple[asyncio.subprocess.Process, asyncio.Task[None]]:
+) -> asyncio.subprocess.Process:
     s = service.settings
-    proc = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "uvicorn",
@@ -136,13 +161,11 @@ async def _spawn(
         start_new_session=True,
         preexec_fn=_die_with_parent,
     )
-    assert proc.stdout is not None
-    return proc, asyncio.create_task(pump_lines(service.spec.name, proc.stdout))
 
 
 async def wait_ready(children: Sequence[Child], within_s: float) -> None:
     deadline = time.monotonic() + within_s
-    pending = {c.service.spec.name: c for c in children}
+    pending = {c.name: c for c in children}
     async with httpx.AsyncClient(timeout=2.0) as client:
         while pending:
             for name, child in list(pending.items()):
@@ -167,7 +190,7 @@ async def stop_child(child: Child, within_s: float) -> None:
         try:
             await asyncio.wait_for(child.proc.wait(), within_s)
         except TimeoutError:
-            say(f"{child.service.spec.name}: did not stop in {within_s:.0f}s, killing it")
+            say(f"{child.name}: did not stop in {within_s:.0f}s, killing it")
             with contextlib.suppress(ProcessLookupError):
                 child.proc.kill()
             await child.proc.wait()
@@ -187,25 +210,42 @@ class RestartPolicy:
     max_failures: int = 5
     healthy_after_s: float = 60.0
 
+    def delay(self, failures: int) -> float:
+        """The pause before restarting after the `failures`-th failure in a row (1, 2, 4 … s)."""
+        return float(min(self.first_delay_s * 2 ** (failures - 1), self.max_delay_s))
+
 
 async def supervise(children: Sequence[Child], policy: RestartPolicy) -> None:
-    """Runs until a child keeps failing (RunError); cancelled when the stack stops."""
-    await asyncio.gather(*(keep_running(child, policy) for child in children))
+    """Runs until a child keeps failing (RunError); cancelled when the stack stops.
+
+    When one child gives up, the others stop being supervised before the error propagates:
+    otherwise the stack's shutdown, which stops them, would see them die and restart them.
+    """
+    tasks = [asyncio.create_task(keep_running(child, policy)) for child in children]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        task.result()
 
 
 async def keep_running(child: Child, policy: RestartPolicy) -> None:
-    name = child.service.spec.name
     failures = 0
     while True:
-        started = time.monotonic()
         code = await child.proc.wait()
         with contextlib.suppress(asyncio.CancelledError):
             await child.pump
-        failures = 1 if time.monotonic() - started >= policy.healthy_after_s else failures + 1
+        lived = time.monotonic() - child.started_at
+        failures = 1 if lived >= policy.healthy_after_s else failures + 1
         if failures >= policy.max_failures:
-            raise RunError(f"{name} exited {failures} times in a row (last code {code}), giving up")
-        delay = min(policy.first_delay_s * 2 ** (failures - 1), policy.max_delay_s)
-        say(f"{name} exited (code {code}); restarting in {delay:.0f}s (failure {failures})")
+            raise RunError(
+                f"{child.name} exited {failures} times in a row (last code {code}), giving up"
+            )
+        delay = policy.delay(failures)
+        say(f"{child.name} exited (code {code}); restarting in {delay:g}s (failure {failures})")
         await asyncio.sleep(delay)
-        child.proc, child.pump = await _spawn(child.service, child.env, child.log_config)
-        say(f"{name}: restarted (pid {child.proc.pid})")
+        await respawn(child)
+        say(f"{child.name}: restarted (pid {child.proc.pid})")

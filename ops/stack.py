@@ -268,7 +268,7 @@ class Stack:
     async def stop(self) -> None:
         for child in reversed(self.children):
             await stop_child(child, self.settings.stop_timeout_s)
-            say(f"{child.service.spec.name}: stopped")
+            say(f"{child.name}: stopped")
         if self.mail_controller is not None:
             self.mail_controller.stop()
         if self.broker is not None:
@@ -277,11 +277,14 @@ class Stack:
 
 
 async def first_of(*aws: Awaitable[Any]) -> None:
-    """Wait for the first of `aws` to finish, cancel the rest (their exceptions propagate)."""
+    """Wait for the first of `aws` to finish, cancel the rest and wait until they have let go
+    (so a cancelled supervisor cannot restart a child the shutdown is stopping); the first's
+    exception propagates."""
     tasks = [asyncio.ensure_future(a) for a in aws]
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
     for task in done:
         task.result()
 
