@@ -69,7 +69,7 @@ class OffsetClock:
     def __init__(self, offset_file: str) -> None:
         self._path = offset_file
 
-    def _offset(self) -> timedelta:
+    def offset(self) -> timedelta:
         try:
             with open(self._path, encoding="ascii") as fh:
                 return timedelta(seconds=float(fh.read().strip() or 0))
@@ -77,7 +77,7 @@ class OffsetClock:
             return timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset()
+        return datetime.now(UTC) + self.offset()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(min(seconds, 0.2))

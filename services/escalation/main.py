@@ -78,6 +78,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     checks: dict[str, ReadyCheck] = {"database": database_ready}
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
-    app.include_router(ops_router(checks))
+    app.include_router(ops_router(checks, clock=clock))
     app.include_router(cases_router)
     return app

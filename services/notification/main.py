@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             {
                 "database": database_check(engine),
                 "broker": broker_check(settings.kafka_bootstrap_servers),
-            }
+            },
+            clock=clock,
         )
     )
     app.include_router(ack_router)

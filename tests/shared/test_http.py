@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 import shared.consumer
 import shared.outbox  # noqa: F401  (the metrics are registered at import)
+from shared.clock import OffsetClock, SystemClock
 from shared.db import make_engine
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 
@@ -77,3 +80,21 @@ async def test_bad_input_answers_422_naming_the_field_in_chinese() -> None:
     error = bad_code.json()["errors"][0]
     assert (error["field"], error["message"]) == ("area_code", "格式不正确")
     assert bad_json.json()["errors"][0]["message"] == "请求体不是合法的 JSON"
+
+
+async def test_healthz_says_whether_the_clock_can_be_moved(tmp_path: Path) -> None:
+    offset_file = tmp_path / "clock-offset"
+    for clock, expected in (
+        (SystemClock(), {"movable": False, "offset_s": 0.0}),
+        (OffsetClock(str(offset_file)), {"movable": True, "offset_s": 0.0}),
+    ):
+        app = FastAPI()
+        app.include_router(ops_router({}, clock=clock))
+        async with client(app) as http:
+            assert (await http.get("/healthz")).json() == {"status": "ok", "clock": expected}
+    offset_file.write_text(str(31 * 86400))
+    async with client(app) as http:
+        assert (await http.get("/healthz")).json()["clock"] == {
+            "movable": True,
+            "offset_s": 31 * 86400.0,
+        }
