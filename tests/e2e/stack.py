@@ -21,6 +21,8 @@ from shared.broker import free_port
 
 READY_BANNER = "Duban 督办 is running"
 _OWN_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "DUBAN_")
+# An outer `make test` must not lend its jobserver or level to a `make run` started here.
+_NOT_PASSED_ON = {"KAFKA_BOOTSTRAP_SERVERS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
 
 
 @dataclass
@@ -28,6 +30,9 @@ class Stack:
     workdir: Path
     extra_env: Mapping[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    # Another way in (`make run` in a clone): it runs in its own process group, and `stop`
+    # signals the whole group, as Ctrl-C in a terminal does (make only waits for its recipe).
+    command: tuple[str, ...] | None = None
     lines: list[str] = field(default_factory=list)
     proc: asyncio.subprocess.Process | None = None
     _pump: asyncio.Task[None] | None = None
@@ -51,7 +56,7 @@ class Stack:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(_OWN_PREFIXES) and k != "KAFKA_BOOTSTRAP_SERVERS"
+            if not k.startswith(_OWN_PREFIXES) and k not in _NOT_PASSED_ON
         }
         env.update(
             {
@@ -72,14 +77,12 @@ class Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._ready = asyncio.Event()
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ops.cli",
-            "run",
+            *(self.command or (sys.executable, "-m", "ops.cli", "run")),
             cwd=self.workdir,
             env=self.environment(),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            start_new_session=self.command is not None,
         )
         self._pump = asyncio.create_task(self._read())
         waiter = asyncio.create_task(self._ready.wait())
@@ -108,7 +111,10 @@ class Stack:
         """SIGINT, as Ctrl-C would; returns the exit code."""
         assert self.proc is not None
         if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGINT)
+            if self.command is None:
+                self.proc.send_signal(signal.SIGINT)
+            else:
+                os.killpg(self.proc.pid, signal.SIGINT)
             try:
                 await asyncio.wait_for(self.proc.wait(), within_s)
             except TimeoutError:
