@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
+import signal
 from pathlib import Path
 
 import httpx
@@ -26,7 +29,7 @@ def walkthrough(stack: Stack) -> list[str]:
     ]
 
 
-async def run_shell(script: str, cwd: Path) -> str:
+async def run_shell(script: str, cwd: Path, *, expect_ok: bool = True) -> str:
     proc = await asyncio.create_subprocess_exec(
         "bash",
         "-euo",
@@ -43,8 +46,26 @@ async def run_shell(script: str, cwd: Path) -> str:
         proc.kill()
         raise
     text = out.decode(errors="replace")
-    assert proc.returncode == 0, text
+    assert (proc.returncode == 0) is expect_ok, text
     return text
+
+
+def service_pids(runner_pid: int) -> dict[str, int]:
+    """The pid of each service's uvicorn among the runner's children (read from /proc)."""
+    found: dict[str, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # gone meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the state
+        for spec in SERVICES:
+            if parent == runner_pid and spec.factory in cmdline:
+                found[spec.name] = int(entry.name)
+    return found
 
 
 async def login(client: httpx.AsyncClient, base: str, username: str) -> dict[str, str]:
@@ -65,6 +86,7 @@ async def test_duban_run_comes_up_runs_the_readme_walkthrough_and_keeps_its_data
         output = stack.output()
         assert "NOT RUNNING" not in output
         assert "seed   | 演示县已写入" in output
+        assert "  Clock         movable (demo): offset +0 s, read from var/clock-offset" in output
         async with httpx.AsyncClient(timeout=10) as client:
             for spec in SERVICES:
                 r = await client.get(stack.url(spec.name) + "/readyz")
@@ -109,3 +131,44 @@ async def test_duban_run_comes_up_runs_the_readme_walkthrough_and_keeps_its_data
             assert r.json()["name"] == "测试员"
     finally:
         assert await again.stop() == 0
+
+
+async def test_a_killed_service_comes_back_alone_and_the_clock_half_stops_on_a_fixed_clock(
+    tmp_path: Path,
+) -> None:
+    stack = Stack(tmp_path / "clone")  # as `make run` starts it: no movable clock
+    await stack.start()
+    try:
+        assert stack.proc is not None
+        assert "Clock " not in stack.output()
+        before = service_pids(stack.proc.pid)
+        assert set(before) == {spec.name for spec in SERVICES}
+
+        os.kill(before["escalation"], signal.SIGKILL)
+        async with httpx.AsyncClient(timeout=10) as client, asyncio.timeout(120):
+            while True:
+                after = service_pids(stack.proc.pid)
+                if after.get("escalation", before["escalation"]) != before["escalation"]:
+                    with contextlib.suppress(httpx.HTTPError):
+                        r = await client.get(stack.url("escalation") + "/readyz")
+                        if r.status_code == 200:
+                            break
+                await asyncio.sleep(0.5)
+        output = stack.output()
+        assert "duban  | escalation exited (code -9); restarting in 1s (failure 1)" in output
+        assert f"duban  | escalation: restarted (pid {after['escalation']})" in output
+        for name in ("hazard_api", "notification"):
+            assert after[name] == before[name]  # never stopped nor restarted
+            assert f"{name} exited" not in output and f"{name}: stopped" not in output
+
+        # The walkthrough works against the restarted escalation, then its clock half stops
+        # at once, before moving anything, with the reason and the way out.
+        first, second = walkthrough(stack)
+        out = await run_shell(first + "\n" + second, stack.workdir, expect_ok=False)
+        assert "deadline " in out  # the first half ran through (step 6 needs escalation)
+        assert "时钟不可调（http://127.0.0.1:" in out and "改用 make demo 启动" in out
+        assert not (stack.workdir / "var" / "clock-offset").exists()
+    finally:
+        code = await stack.stop()
+    assert code == 0, stack.output()[-3000:]
+    assert "Traceback" not in stack.output().split("escalation: restarted", 1)[1]
