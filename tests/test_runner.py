@@ -10,6 +10,7 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
+from ops.banner import banner, clock_offset_description
 from ops.mailsink import start_mail_sink
 from ops.processes import ServiceSpec
 from ops.stack import development_secrets, load_service, topic_partitions
@@ -87,3 +88,23 @@ def test_development_gets_a_kept_secret_production_none(tmp_path: Path) -> None:
     development_secrets(production, tmp_path / "prod")
     assert "HAZARD_API_SECRET_KEY" not in production
     assert not (tmp_path / "prod").exists()
+
+
+def test_the_banner_shows_the_movable_clock_and_its_offset_only_under_make_demo(
+    tmp_path: Path,
+) -> None:
+    offset = tmp_path / "clock-offset"
+    demo = {"DUBAN_CLOCK_OFFSET_FILE": str(offset)}
+    assert clock_offset_description(demo) == (
+        f"movable (demo): offset +0 s, read from {offset} "
+        "(write a number of seconds into it to move every service's time)"
+    )
+    offset.write_text(str(31 * 86400), encoding="ascii")
+    line = clock_offset_description(demo)
+    assert line is not None and line.startswith("movable (demo): offset +2678400 s")
+    text = banner([], {}, broker="b", embedded_broker=True, mail="m", sms="s", clock_offset=line)
+    assert f"  Clock         {line}\n" in text
+
+    assert clock_offset_description({}) is None
+    plain = banner([], {}, broker="b", embedded_broker=True, mail="m", sms="s")
+    assert "Clock" not in plain
