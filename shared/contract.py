@@ -83,6 +83,7 @@ class HazardStatus(StrEnum):
     RECTIFICATION_REPORTED = "rectification_reported"  # 申请验收
     ACCEPTED = "accepted"  # 验收通过
     CLOSED = "closed"  # 销号
+    VOIDED = "voided"  # 作废 (a duplicate or mistaken report, with a reason)
 
 
 class ListingLevel(StrEnum):
@@ -246,6 +247,12 @@ class HazardFacts(_Payload):
     rectification_reported_at: AwareDatetime | None = None
     acceptance_due_at: AwareDatetime | None = None
     actor_person_id: str | None = None
+    # Added for county practice (#11); optional so older events still parse.
+    source: str | None = None  # who found it: self_check, inspection, complaint, 督查 …
+    reported_at: AwareDatetime | None = None
+    listing_published_at: AwareDatetime | None = None  # 挂牌公布
+    extension_requested_at: AwareDatetime | None = None  # a request awaiting its decision
+    accepted_at: AwareDatetime | None = None  # 验收通过: the delisting clock starts
 
 
 class HazardEventType(StrEnum):
@@ -261,6 +268,9 @@ class HazardEventType(StrEnum):
     ACCEPTANCE_FAILED = "hazard.acceptance_failed"
     ACCEPTED = "hazard.accepted"
     CLOSED = "hazard.closed"
+    LISTING_PUBLISHED = "hazard.listing_published"  # 挂牌督办通知书公布
+    RECLASSIFIED = "hazard.reclassified"  # 一般 ↔ 重大, with a reason
+    VOIDED = "hazard.voided"  # 作废, with a reason
 
 
 class HazardEvent(_Payload):

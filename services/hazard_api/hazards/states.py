@@ -24,6 +24,7 @@ STATUS_LABELS: dict[HazardStatus, str] = {
     S.RECTIFICATION_REPORTED: "已申请验收",
     S.ACCEPTED: "验收通过",
     S.CLOSED: "已销号",
+    S.VOIDED: "已作废",
 }
 
 
