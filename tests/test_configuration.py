@@ -140,6 +140,7 @@ def direct_reads() -> dict[str, Setting]:
             for match in DIRECT_READ.finditer(path.read_text(encoding="utf-8")):
                 var = match["a"] or match["b"]
                 owner = next((app for app in APPS if var.startswith(app.upper() + "_")), SHARED)
+                owner = RUNNER if var.startswith("DUBAN_RUN_") else owner
                 out[var] = Setting(owner, None)
     return out
 
@@ -199,8 +200,9 @@ def test_every_row_names_a_setting_or_a_compose_variable() -> None:
             continue
         if row.service == HOST:
             assert var in hosts, f"{var}: docker-compose.yml takes no such variable"
-            expected = hosts[var]
-            assert row.default == ("—" if expected is None else expected or "(empty)"), var
+            default = hosts[var]
+            expected = "—" if default is None else default or "(empty)"
+            assert row.default == expected, f"{var}: compose's default is {expected}"
         else:
             assert row.service.startswith(CONTAINER), f"{var}: no setting reads it"
             container = row.service.removeprefix(CONTAINER)
