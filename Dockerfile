@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Install the project itself (the same pyproject.toml `make install` uses), then drop the
-# sources: the services run from the installed package.
+# sources: the services run from the installed package. The evidence folder exists in the
+# image, owned by the service user: a new named volume mounted there takes that ownership.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY shared ./shared
@@ -16,7 +17,7 @@ COPY ops ./ops
 RUN pip install . \
     && rm -rf /src \
     && useradd --create-home --uid 10001 duban \
-    && mkdir -p /app/var && chown duban /app/var
+    && mkdir -p /app/var/evidence && chown -R duban /app/var
 
 WORKDIR /app
 USER duban

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -105,7 +106,7 @@ def duban_services() -> list[str]:
     return [
         name
         for name, svc in SERVICE_DEFS.items()
-        if svc.get("image", "").startswith("duban") or svc.get("build")
+        if interpolate(svc.get("image", ""), {}).startswith("duban") or svc.get("build")
     ]
 
 
@@ -286,3 +287,78 @@ def test_dockerfile_installs_this_project_and_contains_what_compose_runs(
             assert f"services/{module}/migrations/env.py" in names, "migrations not installed"
             assert any(n.startswith(f"services/{module}/migrations/versions/") for n in names)
             assert f"services/{module}/migrations/script.py.mako" in names
+
+
+# ------------------------------------------------------------------ one image, data on volumes
+def test_one_image_is_built_once_and_run_by_every_duban_container() -> None:
+    builders = [name for name, svc in SERVICE_DEFS.items() if "build" in svc]
+    assert builders == ["migrate"], "exactly one service builds the image"
+    image = SERVICE_DEFS["migrate"]["image"]
+    assert interpolate(image, {}) == "duban:latest"
+    assert interpolate(image, {"DUBAN_IMAGE": "duban:2027.1"}) == "duban:2027.1"
+    duban = duban_services()
+    assert set(APP_NAMES) | {"migrate", "seed-demo"} <= set(duban)
+    for name in duban:
+        svc = SERVICE_DEFS[name]
+        assert svc["image"] == image, f"{name} runs another image"
+        if name != "migrate":
+            # Never pulled (there is no such image in a registry), and only started once
+            # the job that builds it has run.
+            assert svc.get("pull_policy") == "never", name
+            assert "migrate" in (svc.get("depends_on") or {}), name
+
+
+def named_mounts(service: str) -> dict[str, str]:
+    """Container path → named volume, for the service's named-volume mounts."""
+    mounts: dict[str, str] = {}
+    for volume in SERVICE_DEFS[service].get("volumes") or []:
+        source, target = str(volume).split(":")[:2]
+        if not source.startswith((".", "/")):
+            assert source in (COMPOSE.get("volumes") or {}), f"{service}: {source} undeclared"
+            mounts[target] = source
+    return mounts
+
+
+def on_volume(service: str, path: str) -> str | None:
+    for target, volume in named_mounts(service).items():
+        if path == target or path.startswith(target.rstrip("/") + "/"):
+            return volume
+    return None
+
+
+def test_declared_volumes_are_all_mounted() -> None:
+    used = {v for name in SERVICE_DEFS for v in named_mounts(name).values()}
+    assert used == set(COMPOSE["volumes"])
+
+
+def test_kafka_writes_its_log_to_its_volume() -> None:
+    env = SERVICE_DEFS["kafka"]["environment"]
+    # The apache/kafka image falls back to /tmp/kraft-combined-logs when this is unset.
+    log_dirs = str(env["KAFKA_LOG_DIRS"]).split(",")
+    assert [on_volume("kafka", d) for d in log_dirs] == ["kafkadata"] * len(log_dirs)
+    # A fixed cluster id: the formatted log is accepted again after the container is recreated.
+    assert env["CLUSTER_ID"]
+
+
+def test_evidence_is_kept_on_a_volume_the_service_can_write() -> None:
+    env = container_env("hazard_api", OPERATOR_ENV)
+    workdir = next(arg for op, arg in reversed(dockerfile()) if op == "WORKDIR")
+    default = settings_class("hazard_api").model_fields["evidence_dir"].default
+    evidence = str(Path(workdir, env.get("HAZARD_API_EVIDENCE_DIR") or default))
+    evidence = os.path.normpath(evidence)
+    assert on_volume("hazard_api", evidence) == "evidence", evidence
+    # A new named volume takes the ownership of the image's folder at its mount point: the
+    # image must create it for its user.
+    user = next(arg for op, arg in dockerfile() if op == "USER")
+    run = " ".join(arg for op, arg in dockerfile() if op == "RUN")
+    assert re.search(rf"mkdir -p \S*{re.escape(evidence)}(\s|$)", run), run
+    assert re.search(rf"chown (-R )?{user} {re.escape(str(Path(evidence).parent))}", run), run
+
+
+def test_postgres_is_healthy_only_when_it_answers_over_tcp() -> None:
+    check = " ".join(SERVICE_DEFS["postgres"]["healthcheck"]["test"])
+    assert "pg_isready" in check
+    # Without -h, pg_isready asks over the Unix socket, on which the entrypoint's temporary
+    # server answers while initdb and the init scripts still run.
+    host = re.search(r"(?:-h|--host)[ =](\S+)", check)
+    assert host is not None and not host[1].startswith("/"), check

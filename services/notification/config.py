@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
-from typing import Literal
+from email.utils import parseaddr
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contract import Channel
@@ -91,6 +93,9 @@ class Settings(DubanSettings):
     smtp_timeout_s: float = 10.0
     smtp_validate_certs: bool = True
     smtp_ca_file: str | None = None  # a private CA to trust, in addition to the system's
+    # The right-hand side of every Message-ID <dispatch.delivery@domain>; empty: the domain of
+    # smtp_sender. Kept short: the id is stored in a 100-character column.
+    smtp_message_id_domain: str = ""
 
     # Preference defaults (a person's own row overrides them).
     default_channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL])
@@ -123,3 +128,20 @@ class Settings(DubanSettings):
 
     # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
     receipt_token: str = ""
+
+    @model_validator(mode="after")
+    def _message_id_domain(self) -> Self:
+        if not self.smtp_message_id_domain:
+            address = parseaddr(self.smtp_sender)[1]
+            self.smtp_message_id_domain = address.rpartition("@")[2] or "localhost"
+        if not _DOMAIN.fullmatch(self.smtp_message_id_domain):
+            raise ValueError(
+                f"smtp_message_id_domain {self.smtp_message_id_domain!r} is not a domain name "
+                "of at most 48 characters (set NOTIFICATION_SMTP_MESSAGE_ID_DOMAIN)"
+            )
+        return self
+
+
+# A dot-atom domain as RFC 5322 allows on the right of a Message-ID, and short enough for the
+# column the id is recorded in.
+_DOMAIN = re.compile(r"(?=.{1,48}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")

@@ -206,7 +206,8 @@ class Sender:
             subject=email_subject(items),
             text=render(name, delivery.template_version, "txt", **context),
             html=render(name, delivery.template_version, "html", **context),
-            message_id=message_id(dispatch.id, delivery.id),
+            message_id=message_id(dispatch.id, delivery.id, self.settings.smtp_message_id_domain),
+            date=now,
         )
 
     async def _overflow(

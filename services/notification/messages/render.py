@@ -112,7 +112,15 @@ def sms_variables(items: list[dict[str, Any]], link: str) -> tuple[str, dict[str
     return "digest", {"count": str(len(items)), "link": link}
 
 
+# A digest's subject names this many hazard codes, then "等".
+SUBJECT_CODES = 3
+
+
 def email_subject(items: list[dict[str, Any]]) -> str:
+    """Names the hazard code(s), so a reader can find the hazard from the inbox list."""
     if len(items) == 1:
-        return f"【督办】{items[0]['action_label']}：{items[0]['unit_name']}隐患"
-    return f"【督办】您负责的{len(items)}项隐患已逾期或需督办"
+        item = items[0]
+        return f"【督办】{item['action_label']}：{item['unit_name']}隐患（编号 {item['code']}）"
+    codes = "、".join(str(i["code"]) for i in items[:SUBJECT_CODES])
+    more = "等" if len(items) > SUBJECT_CODES else ""
+    return f"【督办】您负责的{len(items)}项隐患已逾期或需督办（编号 {codes}{more}）"

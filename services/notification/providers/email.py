@@ -1,15 +1,23 @@
-"""Email through SMTP (aiosmtplib): STARTTLS or SSL, optional login, HTML and plain text."""
+"""Email through SMTP (aiosmtplib): STARTTLS or SSL, optional login.
+
+Every message is what RFC 5322 and receiving servers expect: `Date` (the attempt's time on the
+service clock, in Beijing time), a `Message-ID` derived from the delivery, and a
+multipart/alternative body with a plain-text and an HTML part.
+"""
 
 from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 import aiosmtplib
 
 from services.notification.config import Settings
 from services.notification.providers.base import Outcome, Scope, SendResult
+from shared.clock import local
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,7 @@ class Email:
     text: str
     html: str
     message_id: str  # stable per delivery, so a resend after a crash is recognisable
+    date: datetime  # aware; when this attempt was made (the injected clock's now)
 
 
 def build_message(sender: str, email: Email) -> EmailMessage:
@@ -26,13 +35,18 @@ def build_message(sender: str, email: Email) -> EmailMessage:
     msg["From"] = sender
     msg["To"] = email.to
     msg["Subject"] = email.subject
+    msg["Date"] = format_datetime(local(email.date))
     msg["Message-ID"] = email.message_id
+    # RFC 3834: vacation responders and the like must not answer a machine.
+    msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(email.text)
     msg.add_alternative(email.html, subtype="html")
     return msg
 
 
-def message_id(dispatch_id: str, delivery_id: int, domain: str = "duban.local") -> str:
+def message_id(dispatch_id: str, delivery_id: int, domain: str) -> str:
+    """The same for every attempt of one delivery (a resend after a crash or a timeout is
+    recognisable as the same message), different for any two deliveries."""
     return f"<{dispatch_id}.{delivery_id}@{domain}>"
 
 
