@@ -12,6 +12,7 @@ from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import build_runtime
+from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS
@@ -62,8 +63,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             stack.push_async_callback(runtime.engine.dispose)
             yield
 
-    app = FastAPI(
-        title="督办 escalation",
+    app = service_app(
+        title="督办 · 升级督办（escalation）",
         description="升级督办：督办策略、持久定时器与审计",
         lifespan=lifespan,
     )

@@ -17,6 +17,7 @@ from services.hazard_api.db import import_models, outbox_tables
 from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
+from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
@@ -52,9 +53,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 await relay.stop()
             await engine.dispose()
 
-    app = FastAPI(
-        title="Duban hazard_api（隐患排查治理督办）",
-        version="0.1.0",
+    app = service_app(
+        title="督办 · 隐患排查治理与组织目录（hazard_api）",
+        description="隐患排查治理督办的记录系统：组织目录、账号与权限、隐患全流程、时间线与统计",
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -15,6 +15,7 @@ from services.notification.delivery.views import router as deliveries_router
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
 from services.notification.runtime import Runtime
+from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
@@ -46,7 +47,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await runtime.stop()
             await engine.dispose()
 
-    app = FastAPI(title="督办 notification", lifespan=lifespan)
+    app = service_app(
+        title="督办 · 通知（notification）",
+        description="短信与邮件通知：投递记录、回执、签收与接收偏好",
+        lifespan=lifespan,
+    )
     app.state.runtime = runtime
     app.include_router(
         ops_router(
