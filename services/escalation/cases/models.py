@@ -182,7 +182,9 @@ class StoryEvent(BaseModel):
 class FiredOut(BaseModel):
     """A step as it fired in the story: when, what, to whom, under which policy."""
 
+    due_at: AwareDatetime
     fired_at: AwareDatetime
+    hazard_id: str
     step_key: str
     title: str | None
     action: EscalationAction

@@ -91,7 +91,9 @@ async def _story(runtime: Runtime) -> StoryOut:
         if isinstance(payload, StepFired):
             out.fired.append(
                 FiredOut(
+                    due_at=payload.due_at,
                     fired_at=payload.fired_at,
+                    hazard_id=payload.hazard_id,
                     step_key=payload.step_key,
                     title=payload.step_title,
                     action=payload.action,

@@ -1,0 +1,173 @@
+"""Steps that ask a person to decide (约谈, 停产整顿, 督办函 …) create tasks for the county
+office; `GET /tasks` lists the open ones and `POST /tasks/{id}/done` closes one with a note."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.escalation.config import DEFAULT_POLICIES_DIR
+from services.escalation.main import create_app
+from services.escalation.policy.loader import PolicySet
+from services.escalation.runtime import Runtime
+from shared.bearer import encode_token
+from shared.clock import TestClock, local
+from shared.contract import (
+    EscalationAction,
+    HazardEventType,
+    HazardLevel,
+    HazardStatus,
+    TaskClosed,
+    TaskCreated,
+)
+from tests.escalation.conftest import (
+    deliver,
+    end_of_day,
+    fired_steps,
+    hazard_event,
+    make_facts,
+    make_settings,
+    outbox_events,
+    run_until,
+    sh,
+)
+
+SECRET = "escalation-test-secret"
+
+
+@pytest.fixture
+async def app(database_url: str, clock: TestClock) -> AsyncIterator[FastAPI]:
+    settings = make_settings(
+        database_url, run_consumer=False, run_relay=False, run_scheduler=False, run_auditor=False
+    )
+    application = create_app(settings, clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
+        yield c
+
+
+def auth(clock: TestClock, role: str) -> dict[str, str]:
+    token = encode_token(
+        {"sub": f"u-{role}", "role": role}, secret_key=SECRET, clock=clock, minutes=600
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def overdue_major(runtime: Runtime, clock: TestClock) -> str:
+    clock.set(sh(2026, 3, 2, 10, 0))
+    facts = make_facts(
+        code="YH-2026-0007",
+        level=HazardLevel.MAJOR,
+        grade=3,
+        status=HazardStatus.RECTIFYING,
+        classified_at=clock.now(),
+        deadline_at=end_of_day(2026, 3, 6),
+    )
+    await deliver(runtime, hazard_event(HazardEventType.CLASSIFIED, facts, clock.now()))
+    await run_until(runtime, clock, sh(2026, 3, 20, 12, 0))
+    return facts.hazard_id
+
+
+async def test_overdue_steps_create_tasks_for_the_county_office(
+    app: FastAPI, client: httpx.AsyncClient, clock: TestClock
+) -> None:
+    runtime: Runtime = app.state.runtime
+    hazard_id = await overdue_major(runtime, clock)
+
+    task_steps = [s for s in await fired_steps(runtime) if s.action is EscalationAction.TASK]
+    assert [(s.step_key, local(s.due_at).strftime("%m-%d %H:%M")) for s in task_steps] == [
+        ("letter_due", "03-10 09:00"),  # 2 working days overdue
+        ("interview_due", "03-13 09:00"),  # 5
+        ("suspension_due", "03-20 09:00"),  # 10
+    ]
+    created = [e.typed_payload() for e in await outbox_events(runtime, "escalation.task_created")]
+    assert all(isinstance(c, TaskCreated) for c in created)
+    assert [c.task_id for c in created] == [s.task_id for s in task_steps]  # type: ignore[attr-defined]
+
+    listed = await client.get("/tasks", headers=auth(clock, "county_office"))
+    assert listed.status_code == 200
+    body = listed.json()
+    assert body["total"] == 3
+    assert [
+        (t["kind"], t["kind_label"], t["assignee_role"], t["state"]) for t in body["items"]
+    ] == [
+        ("supervision_letter", "建议发督办函", "county_office", "open"),
+        ("interview", "建议约谈", "county_office", "open"),
+        ("suspension", "建议停产整顿", "county_office", "open"),
+    ]
+    assert {(t["hazard_id"], t["hazard_code"]) for t in body["items"]} == {
+        (hazard_id, "YH-2026-0007")
+    }
+
+    interview = body["items"][1]["task_id"]
+    done = await client.post(
+        f"/tasks/{interview}/done",
+        json={"note": "已于3月16日约谈企业主要负责人，见某安委办〔2026〕3号"},
+        headers=auth(clock, "county_office"),
+    )
+    assert done.status_code == 200
+    assert done.json()["state"] == "done" and done.json()["closed_by"] == "u-county_office"
+    left = (await client.get("/tasks", headers=auth(clock, "county_office"))).json()
+    assert [t["kind"] for t in left["items"]] == ["supervision_letter", "suspension"]
+    closed = [e.typed_payload() for e in await outbox_events(runtime, "escalation.task_closed")]
+    assert len(closed) == 1 and isinstance(closed[0], TaskClosed)
+    assert closed[0].task_id == interview and closed[0].note.startswith("已于3月16日约谈")
+
+    again = await client.post(
+        f"/tasks/{interview}/done", json={"note": "再次"}, headers=auth(clock, "county_office")
+    )
+    assert again.status_code == 409 and again.json()["detail"] == "该待办事项已办结，不能重复办结"
+
+
+async def test_tasks_answer_only_the_county_office(
+    app: FastAPI, client: httpx.AsyncClient, clock: TestClock
+) -> None:
+    await overdue_major(app.state.runtime, clock)
+    tasks = (await client.get("/tasks", headers=auth(clock, "county_office"))).json()["items"]
+    some = tasks[0]["task_id"]
+
+    anonymous = await client.get("/tasks")
+    assert anonymous.status_code == 401 and anonymous.json()["detail"] == (
+        "未登录或登录已过期，请重新登录"
+    )
+    for role in ("township", "department", "enterprise"):
+        refused = await client.get("/tasks", headers=auth(clock, role))
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "只有县安委办可以查看和办理督办待办事项"
+        closing = await client.post(
+            f"/tasks/{some}/done", json={"note": "x"}, headers=auth(clock, role)
+        )
+        assert closing.status_code == 403
+    missing = await client.post(
+        "/tasks/no-such-task/done", json={"note": "x"}, headers=auth(clock, "county_office")
+    )
+    assert missing.status_code == 404 and missing.json()["detail"] == "未找到该待办事项"
+    empty = await client.post(
+        f"/tasks/{some}/done", json={"note": ""}, headers=auth(clock, "county_office")
+    )
+    assert empty.status_code == 422
+
+
+def test_default_policies_never_announce_a_sanction() -> None:
+    """督办函, 通报 and 移交纪检 are decisions of people: the default policies may only
+    recommend them as tasks, never send them as texts."""
+    sanctions = {
+        EscalationAction.SUPERVISION_LETTER,
+        EscalationAction.BULLETIN,
+        EscalationAction.REFER_DISCIPLINE,
+    }
+    for policy in PolicySet.load(DEFAULT_POLICIES_DIR).policies:
+        for step in policy.steps:
+            assert step.action not in sanctions, (policy.id, step.key)
+            if step.action is EscalationAction.TASK:
+                assert "建议" in step.title, (policy.id, step.key)
+                assert step.targets[0].value == "county_office", (policy.id, step.key)
