@@ -50,6 +50,7 @@ async def _soonest(runtime: Runtime) -> datetime | None:
         soonest = await conn.scalar(select(func.min(CaseTimer.due_at)))
     if soonest is None:
         return None
+    assert isinstance(soonest, datetime)
     return soonest.replace(tzinfo=UTC) if soonest.tzinfo is None else soonest
 
 

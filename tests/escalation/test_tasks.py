@@ -35,13 +35,19 @@ from tests.escalation.conftest import (
     sh,
 )
 
-SECRET = "escalation-test-secret"
+# hazard_api's signing key, as escalation is told it (ESCALATION_BEARER_KEY).
+SECRET = "hazard-api-signing-key-for-tests-0123456789"
 
 
 @pytest.fixture
 async def app(database_url: str, clock: TestClock) -> AsyncIterator[FastAPI]:
     settings = make_settings(
-        database_url, run_consumer=False, run_relay=False, run_scheduler=False, run_auditor=False
+        database_url,
+        bearer_key=SECRET,
+        run_consumer=False,
+        run_relay=False,
+        run_scheduler=False,
+        run_auditor=False,
     )
     application = create_app(settings, clock)
     async with application.router.lifespan_context(application):
