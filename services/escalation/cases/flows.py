@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.escalation.cases import service
+from services.escalation.cases import acks, anchors, service
+from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
 from services.escalation.cases.timeline import (
     Planner,
@@ -29,7 +30,6 @@ from services.escalation.policy.models import (
     Anchor,
     ListingCondition,
     Policy,
-    Step,
     StopCondition,
 )
 from services.escalation.policy.service import ensure_registered
@@ -43,9 +43,7 @@ from shared.contract import (
     HazardFacts,
     HazardStatus,
     NotificationChanged,
-    NotificationStatus,
     Producer,
-    StepFired,
 )
 from shared.outbox import add_event
 
@@ -65,25 +63,6 @@ SELECTING_EVENTS = frozenset(
         HazardEventType.RECLASSIFIED,
     }
 )
-# A deadline set by these is not a new rectification order (it extends the old one).
-NOT_AN_ORDER = frozenset({HazardEventType.EXTENSION_APPROVED})
-EXTENSION_DECIDED = frozenset(
-    {HazardEventType.EXTENSION_APPROVED, HazardEventType.EXTENSION_REJECTED}
-)
-
-
-def timeline_of(planner: Planner, case: Case) -> Timeline:
-    return planner.timeline(
-        case.snapshot_id,
-        service.anchors_of(case),
-        paused=case.state == CaseState.PAUSED,
-        listed=case.listed,
-        halted=frozenset(case.halted),
-    )
-
-
-def _indexes(steps: Sequence[Step], stop: StopCondition) -> set[int]:
-    return {i for i, s in enumerate(steps) if s.stop is stop}
 
 
 class CaseFlows:
@@ -109,7 +88,7 @@ class CaseFlows:
         if isinstance(payload, HazardEvent):
             await self.on_hazard_event(session, payload, at=envelope.occurred_at)
         elif isinstance(payload, NotificationChanged):
-            await self.on_notification(session, payload)
+            await acks.on_notification(self, session, payload)
 
     # ------------------------------------------------------------------ hazard events
     async def on_hazard_event(
@@ -159,7 +138,7 @@ class CaseFlows:
             new_timeline = timeline_of(self.planner, case)
             if acceptance_moved or new_timeline != old_timeline:
                 case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
-                await self._commit_plan(session, case, new_timeline, reason="replanned")
+                await self.commit_plan(session, case, new_timeline, reason="replanned")
         elif deadline_moved or event.event is HazardEventType.EXTENSION_APPROVED:
             await self._replan(session, case, reason="rebaselined", cursor_from=at)
         else:
@@ -168,7 +147,7 @@ class CaseFlows:
             new_timeline = timeline_of(self.planner, case)
             if new_timeline != old_timeline or case.halted != old_halted:
                 case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
-                await self._commit_plan(session, case, new_timeline, reason="replanned")
+                await self.commit_plan(session, case, new_timeline, reason="replanned")
 
     async def start(
         self,
@@ -191,7 +170,7 @@ class CaseFlows:
             policy_version=policy.version,
             state=CaseState.ACTIVE.value,
             halted=[],
-            history=[_period(policy.id, policy.version, at, "started")],
+            history=[anchors.period(policy.id, policy.version, at, "started")],
             timer=CaseTimer(fence=0, cursor=0, fired_count=0),
             started_at=now,
             updated_at=now,
@@ -204,48 +183,9 @@ class CaseFlows:
     def _absorb(
         self, case: Case, facts: HazardFacts, *, kind: HazardEventType | None, at: datetime
     ) -> None:
-        """Take the hazard's facts as of this event; each clock's anchor is set only while
-        that clock runs (so a clock stops by its anchor going away)."""
-        deadline_moved = facts.deadline_at != case.deadline_at
-        case.facts = facts.model_dump_json()
-        case.deadline_at = facts.deadline_at
-        case.classified_at = facts.classified_at
-        case.listed = facts.listing_level is not None
-        # While paused the acceptance clock needs its anchor even if an event leaves it out.
-        keep = case.state == CaseState.PAUSED
-        case.rectification_reported_at = facts.rectification_reported_at or (
-            case.rectification_reported_at if keep else None
-        )
-        case.acceptance_due_at = facts.acceptance_due_at or (
-            case.acceptance_due_at if keep else None
-        )
-        case.reported_at = (
-            (facts.reported_at or case.reported_at or at) if facts.level is None else None
-        )
-        if facts.deadline_at is None:
-            case.ordered_at = None
-        elif deadline_moved and kind not in NOT_AN_ORDER:
-            case.ordered_at = at  # the order (with its deadline) is given now
-        raised = kind is HazardEventType.LISTING_RAISED
-        case.listed_at = (
-            (facts.listed_at or (None if raised else case.listed_at) or at) if case.listed else None
-        )
-        if kind in EXTENSION_DECIDED:
-            case.extension_requested_at = None
-        elif kind is HazardEventType.EXTENSION_REQUESTED:
-            case.extension_requested_at = facts.extension_requested_at or at
-        else:
-            case.extension_requested_at = facts.extension_requested_at
-        accepted = facts.status is HazardStatus.ACCEPTED or kind is HazardEventType.ACCEPTED
-        case.accepted_at = (facts.accepted_at or case.accepted_at or at) if accepted else None
-        if self.planner.knows(case.snapshot_id):
-            self._sync_published(case, facts.listing_published_at is not None)
-
-    def _sync_published(self, case: Case, published: bool) -> None:
-        """The publication chase ends with publication; a raised listing is published anew."""
-        chase = _indexes(self.planner.steps(case.snapshot_id), StopCondition.PUBLISHED)
-        halted = set(case.halted) - chase
-        case.halted = sorted(halted | chase if published else halted)
+        known = self.planner.knows(case.snapshot_id)
+        steps = self.planner.steps(case.snapshot_id) if known else None
+        anchors.absorb(case, facts, kind=kind, at=at, steps=steps)
 
     # ------------------------------------------------------------------ transitions
     async def _replan(
@@ -260,7 +200,7 @@ class CaseFlows:
         """Steps due before `cursor_from` are past for this plan and do not fire."""
         timeline = timeline_of(self.planner, case)
         case.cursor = first_due_from(timeline, cursor_from)
-        await self._commit_plan(session, case, timeline, reason=reason, previous=previous)
+        await self.commit_plan(session, case, timeline, reason=reason, previous=previous)
 
     async def _pause(
         self, session: AsyncSession, case: Case, facts: HazardFacts, *, at: datetime
@@ -270,7 +210,7 @@ class CaseFlows:
         if case.rectification_reported_at is None:
             case.rectification_reported_at = at
         steps = self.planner.steps(case.snapshot_id)
-        rectified = _indexes(steps, StopCondition.RECTIFIED)
+        rectified = anchors.indexes(steps, StopCondition.RECTIFIED)
         case.halted = sorted(set(case.halted) | rectified)
         case.state = CaseState.PAUSED.value
         case.paused_at = at
@@ -285,7 +225,7 @@ class CaseFlows:
 
     async def _stop(self, session: AsyncSession, case: Case, *, reason: str) -> None:
         case.state = CaseState.STOPPED.value
-        await self._commit_plan(session, case, (), reason=f"stopped: {reason}")
+        await self.commit_plan(session, case, (), reason=f"stopped: {reason}")
 
     async def _accepted(
         self, session: AsyncSession, case: Case, *, at: datetime, reason: str
@@ -302,7 +242,7 @@ class CaseFlows:
         if not delisting:
             await self._stop(session, case, reason=reason)
             return
-        case.halted = sorted(set(case.halted) | _indexes(steps, StopCondition.RECTIFIED))
+        case.halted = sorted(set(case.halted) | anchors.indexes(steps, StopCondition.RECTIFIED))
         case.state = CaseState.PAUSED.value
         case.paused_at = case.paused_at or at
         await self._replan(session, case, reason="accepted", cursor_from=at)
@@ -325,13 +265,17 @@ class CaseFlows:
         await ensure_registered(session=session, planner=self.planner, snapshot_id=case.snapshot_id)
         steps = self.planner.steps(case.snapshot_id)
         # Step indexes belong to the old steps; what carries over is what the facts say.
-        case.halted = sorted(_indexes(steps, StopCondition.RECTIFIED)) if case.paused_at else []
+        case.halted = (
+            sorted(anchors.indexes(steps, StopCondition.RECTIFIED))
+            if case.state == CaseState.PAUSED
+            else []
+        )
         self._absorb(case, facts, kind=kind, at=at)
-        case.history = [*case.history, _period(policy.id, policy.version, at, kind.value)]
+        case.history = [*case.history, anchors.period(policy.id, policy.version, at, kind.value)]
         reason = f"policy switched: {previous[0]} v{previous[1]} -> {policy.id} v{policy.version}"
         await self._replan(session, case, reason=reason, cursor_from=at, previous=previous)
 
-    async def _commit_plan(
+    async def commit_plan(
         self,
         session: AsyncSession,
         case: Case,
@@ -363,43 +307,3 @@ class CaseFlows:
             changed, aggregate_id=case.hazard_id, producer=Producer.ESCALATION, occurred_at=now
         )
         await add_event(session, outbox_tables.outbox, envelope, ESCALATION_EVENTS, now=now)
-
-    # ------------------------------------------------------------------ acknowledgements
-    async def on_notification(self, session: AsyncSession, change: NotificationChanged) -> None:
-        """An acknowledged notice ends the repeats of the step that asked for it."""
-        if change.status is not NotificationStatus.ACKNOWLEDGED:
-            return
-        o = outbox_tables.outbox
-        raw = await session.scalar(select(o.c.value).where(o.c.event_id == change.request_event_id))
-        if raw is None:
-            return
-        request = Envelope.parse_message(raw.encode())
-        fired = request.typed_payload()
-        if not isinstance(fired, StepFired):
-            return
-        case = await service.get_case_by_id(session=session, case_id=fired.case_id, for_update=True)
-        if case is None or case.state == CaseState.STOPPED:
-            return
-        await ensure_registered(session=session, planner=self.planner, snapshot_id=case.snapshot_id)
-        steps = self.planner.steps(case.snapshot_id)
-        index = fired.step_index
-        if index >= len(steps) or steps[index].key != fired.step_key:
-            return
-        if steps[index].stop is not StopCondition.ACKNOWLEDGED or index in case.halted:
-            return
-        old_timeline, old_cursor = timeline_of(self.planner, case), case.cursor
-        case.halted = sorted({*case.halted, index})
-        new_timeline = timeline_of(self.planner, case)
-        case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
-        await self._commit_plan(
-            session, case, new_timeline, reason=f"acknowledged: {fired.step_key}"
-        )
-
-
-def _period(policy_id: str, version: int, at: datetime, reason: str) -> dict[str, object]:
-    return {
-        "policy_id": policy_id,
-        "policy_version": version,
-        "since": at.isoformat(),
-        "reason": reason,
-    }

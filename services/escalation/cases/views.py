@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from services.escalation.cases import service
-from services.escalation.cases.flows import timeline_of
+from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import (
     CaseOut,
     CaseState,
