@@ -374,3 +374,21 @@ async def test_rule_through_the_chain(
     fired = await play_chain(database_url, broker, clock, rule.stories, rule.until)
     for hazard_id, expected in rule.expected.items():
         assert rows(fired, hazard_id) == expected
+
+
+async def test_a_story_without_its_end_or_with_facts_too_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    story = opens_at_report().stories[0]
+    events = story.json_events()
+    facts = story.facts.model_dump(mode="json")
+    for body, message in (
+        ({"events": events}, "按事件经过推演时须给出推演截止时间（until）"),
+        (
+            {"events": events, "facts": facts, "until": sh(2026, 4, 1).isoformat()},
+            "请给出隐患现状（facts）或事件经过（events），二者选一",
+        ),
+        ({"events": events, "until": sh(2020, 1, 1).isoformat()}, "推演截止时间须在第一个事件之后"),
+    ):
+        answer = await client.post("/simulate", json=body)
+        assert answer.status_code == 422 and message in answer.text, answer.text
