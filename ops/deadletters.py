@@ -19,6 +19,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from pydantic import ValidationError
 
 from shared.clock import local
 from shared.contract import DLQ_SUFFIX, dlq_topic
@@ -168,14 +169,20 @@ async def replay(bootstrap_servers: str, letters: Sequence[DeadLetter]) -> None:
 
 
 # ----------------------------------------------------------------------------- commands
-def _bootstrap() -> str:
+def _bootstrap() -> str | None:
     # Only the shared KAFKA_BOOTSTRAP_SERVERS is wanted; a throwaway key keeps the settings'
     # production guard (about service secrets) out of a command that signs nothing.
-    return DubanSettings(secret_key="unused-by-dead-letters").kafka_bootstrap_servers
+    try:
+        return DubanSettings(secret_key="unused-by-dead-letters").kafka_bootstrap_servers
+    except ValidationError:
+        print("配置无效（DUBAN_ENV 等），请先运行 duban check-config 查看", file=sys.stderr)
+        return None
 
 
 def run_list(topic: str | None, limit: int | None) -> int:
     bootstrap = _bootstrap()
+    if bootstrap is None:
+        return 1
     try:
         letters = asyncio.run(read_dead_letters(bootstrap, topic))
     except KafkaError as exc:
@@ -192,6 +199,8 @@ def run_list(topic: str | None, limit: int | None) -> int:
 
 def run_replay(topic: str, event_ids: Sequence[str] | None) -> int:
     bootstrap = _bootstrap()
+    if bootstrap is None:
+        return 1
     try:
         letters = asyncio.run(read_dead_letters(bootstrap, topic))
         chosen, problems = choose(letters, event_ids)

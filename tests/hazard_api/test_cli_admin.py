@@ -121,6 +121,17 @@ async def test_an_administrator_joins_the_safety_office_of_an_existing_directory
     )
     assert on_enterprise.returncode == 1
     assert "不是县级单位或部门" in on_enterprise.stderr
+    bad_mobile = admin(database_url, "create", "zhaoliu", "--name", "赵六", "--mobile", "12345")
+    assert bad_mobile.returncode == 1
+    assert "手机号码：手机号码须为11位大陆手机号" in bad_mobile.stderr
+    bad_username = admin(database_url, "create", "赵 六", "--name", "赵六")
+    assert bad_username.returncode == 1
+    assert "用户名（3至50位字母、数字、_ . -）：格式不正确" in bad_username.stderr
+    async with app.state.sessionmaker() as session:
+        people = await session.scalar(
+            select(func.count()).select_from(Person).where(Person.name == "赵六")
+        )
+    assert people == 0
 
 
 async def test_reset_password_replaces_the_old_one_and_unlocks(
