@@ -93,6 +93,12 @@ def _admin_parsers(commands: Any) -> None:
         )
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("须为正整数")
+    return int(text)
+
+
 def _dead_letter_parsers(commands: Any) -> None:
     letters = commands.add_parser(
         "dead-letters", help="events the consumers gave up on (<topic>.dlq)"
@@ -100,7 +106,7 @@ def _dead_letter_parsers(commands: Any) -> None:
     actions = letters.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="one line per dead letter")
     listing.add_argument("--topic", help="e.g. hazard.events (default: every .dlq topic)")
-    listing.add_argument("--limit", type=int, help="only the last N")
+    listing.add_argument("--limit", type=_positive, help="only the N most recent")
     replay = actions.add_parser(
         "replay", help="publish dead-lettered events again to their topic (same event id)"
     )
