@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
+
 
 def migrate(service_name: str | None) -> int:
     from ops.stack import SERVICES, load_service, migrate
@@ -63,9 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("service", nargs="?", choices=SERVICE_NAMES)
     return parser
-
-
-SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
 
 
 def _admin_parsers(commands: Any) -> None:

@@ -107,6 +107,13 @@ async def test_first_administrator_of_an_empty_production_directory(
     assert await token_status(client, "chenming", "另一个密码-123") == 401
 
 
+def test_an_unmigrated_database_is_said_plainly(database_url: str) -> None:
+    result = admin(database_url, "reset-password", "office")
+    assert result.returncode == 1
+    assert "是否已运行 duban migrate hazard_api" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 async def test_an_administrator_joins_the_safety_office_of_an_existing_directory(
     seeded: DemoCounty, app: FastAPI, client: httpx.AsyncClient
 ) -> None:
