@@ -157,6 +157,11 @@ async def test_timeline_shows_state_changes_escalation_and_notifications_in_orde
     finally:
         await runner.stop()
     assert facts["status"] == "classified"
+    assert (facts["status_label"], facts["level_label"], facts["listing_level_label"]) == (
+        "已判定",
+        "一般事故隐患",
+        "",
+    )
     assert [(i["kind"], i["source"]) for i in items] == [
         ("state_change", "hazard_api"),
         ("state_change", "hazard_api"),
