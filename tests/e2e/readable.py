@@ -122,10 +122,17 @@ def visible_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
-def human_fields(item: dict[str, Any], prefix: str) -> Iterator[tuple[str, str]]:
-    for key, value in item.items():
-        if (key == "summary" or key.endswith("_label")) and isinstance(value, str):
-            yield f"{prefix}.{key}", value
+def human_fields(body: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """`summary` and every `*_label` in an API answer, however deep (machine `detail` aside)."""
+    if isinstance(body, list):
+        for n, item in enumerate(body):
+            yield from human_fields(item, f"{prefix}[{n}]")
+    elif isinstance(body, dict):
+        for key, value in body.items():
+            if (key == "summary" or key.endswith("_label")) and isinstance(value, str):
+                yield f"{prefix}.{key}", value
+            elif key != "detail":
+                yield from human_fields(value, f"{prefix}.{key}")
 
 
 def check(texts: Iterable[tuple[str, str]]) -> list[str]:
@@ -159,9 +166,7 @@ def gather(
     pages: Iterable[tuple[str, str]],
 ) -> list[tuple[str, str]]:
     """Every human-facing text of one hazard's scenario, each with where it was read."""
-    texts = list(human_fields(hazard, "hazard"))
-    for n, item in enumerate(timeline):
-        texts += human_fields(item, f"timeline[{n}]")
+    texts = [*human_fields(hazard, "hazard"), *human_fields(timeline, "timeline")]
     for n, (template, params) in enumerate(sms):
         texts.append((f"sms[{n}]", sms_text(template, params, sign)))
     for n, mail in enumerate(mails):

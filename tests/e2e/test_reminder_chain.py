@@ -345,6 +345,7 @@ async def assert_readable(w: World, hid: str, deadline: datetime, pages: list[st
     mails = w.mailbox.all()
     sms = [(a.template, a.params) for a in w.sms.accepted]
     assert sms and mails and all(m.html for m in mails)
+    assert hazard["hazard"]["status_label"] == "已销号"
     texts = readable.gather(
         hazard=hazard,
         timeline=timeline,
