@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from services.hazard_api.timeline.flows import case_summary, finding_summary
-from shared.contract import AuditorAnomaly, CaseChanged
+from services.hazard_api.timeline.flows import case_summary, finding_summary, notification_summary
+from shared.contract import (
+    AuditorAnomaly,
+    CaseChanged,
+    ChainRole,
+    Channel,
+    NotificationChanged,
+    NotificationStatus,
+)
 
 MOVED = "演示时钟被调快，原定于2026年3月16日09:00的督办步骤在时钟调整后才到期，系统随即补发"
 
@@ -63,3 +70,26 @@ async def test_display_fields_are_documented_in_openapi(app: FastAPI) -> None:
     for field in ("at_label", "kind_label", "source_label", "actor_role_label"):
         assert item[field]["type"] == "string" and item[field]["description"], field
     assert hazard["status"]["$ref"].endswith("/HazardStatus")  # the code stays as it was
+
+
+def test_a_failed_notice_names_the_post_and_whose_words_the_reason_is() -> None:
+    change = NotificationChanged(
+        notification_id="n-1:sms",
+        request_event_id="e-1",
+        hazard_ids=["h-1"],
+        person_id="p-1",
+        person_name="张红星",
+        chain_role=ChainRole.ENTERPRISE_PRINCIPAL,
+        channel=Channel.SMS,
+        provider="aliyun",
+        status=NotificationStatus.FAILED,
+        at=datetime(2026, 3, 16, 1, 0, tzinfo=UTC),
+        detail="isv.MOBILE_NUMBER_ILLEGAL",
+    )
+    assert notification_summary(change) == (
+        "短信通知企业主要负责人张红星：发送失败（服务商返回：isv.MOBILE_NUMBER_ILLEGAL）"
+    )
+    ours = change.model_copy(update={"detail": "短信与邮件均未能送达：号码停机"})
+    assert notification_summary(ours) == (
+        "短信通知企业主要负责人张红星：发送失败（短信与邮件均未能送达：号码停机）"
+    )

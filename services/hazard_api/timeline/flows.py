@@ -72,7 +72,9 @@ def notification_summary(change: NotificationChanged) -> str:
         f"{label(NOTIFICATION_STATUS_LABELS, change.status)}"
     )
     if change.detail:
-        summary += f"（{change.detail}）"
+        # Our own reasons are Chinese; a provider's raw answer is marked as what it is.
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in change.detail)
+        summary += f"（{change.detail}）" if chinese else f"（服务商返回：{change.detail}）"
     return summary
 
 
