@@ -11,7 +11,13 @@ from pydantic import BaseModel
 from services.hazard_api.acceptance.models import AcceptanceOut
 from services.hazard_api.acceptance.service import rounds
 from services.hazard_api.auth.deps import TokenClaims
-from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep, engine_of, sessionmaker_of
+from services.hazard_api.deps import (
+    ClockDep,
+    SessionDep,
+    engine_of,
+    sessionmaker_of,
+    settings_of,
+)
 from services.hazard_api.evidence.models import AttachmentOut
 from services.hazard_api.evidence.service import for_hazard
 from services.hazard_api.extensions.models import ExtensionOut
@@ -57,7 +63,7 @@ class HazardDetail(BaseModel):
     "/hazards", status_code=status.HTTP_201_CREATED, response_model=HazardOut, summary="登记隐患"
 )
 async def report_hazard(
-    data: HazardIn, claims: TokenClaims, clock: ClockDep, settings: SettingsDep, request: Request
+    data: HazardIn, claims: TokenClaims, clock: ClockDep, request: Request
 ) -> Response:
     # The hot path (see hazards.intake): the kernel's create usually writes in one statement on
     # a pooled connection, no session.
@@ -69,7 +75,7 @@ async def report_hazard(
         engine=engine_of(request),
         sessionmaker=sessionmaker_of(request),
         now=clock.now(),
-        settings=settings,
+        settings=settings_of(request),
     )
     # Serialised here: the model is built from checked values, no second validation.
     return Response(out.model_dump_json(), status.HTTP_201_CREATED, media_type="application/json")

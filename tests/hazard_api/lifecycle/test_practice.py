@@ -84,6 +84,8 @@ async def test_reclassification_and_voiding_carry_their_reason_and_are_evented(
     # No plan yet: back to 已判定 until the six-part plan is in; a new deadline from today.
     assert (body["level"], body["grade"], body["status"]) == ("major", 3, "classified")
     assert body["deadline_days"] == 60 and body["original_deadline_at"] == body["deadline_at"]
+    stats = {"year": 2026}
+    found = (await office.get("/statistics/hazards", params=stats)).json()["total"]["found"]
     void = await office.post(f"/hazards/{hid}/void", {"reason": "与YH编号重复登记"})
     assert void.status_code == 200 and void.json()["status"] == "voided"
     assert void.json()["void_reason"] == "与YH编号重复登记"
@@ -91,6 +93,9 @@ async def test_reclassification_and_voiding_carry_their_reason_and_are_evented(
     for path, payload in [("start-rectification", {}), ("void", {"reason": "再作废"})]:
         again = await office.post(f"/hazards/{hid}/{path}", payload)
         assert again.status_code == 409 and "当前为“已作废”" in again.json()["detail"]
+    # A duplicate or mistaken report is not counted as a hazard found.
+    after = (await office.get("/statistics/hazards", params=stats)).json()["total"]["found"]
+    assert after == found - 1
     events = await _events(outbox_events, hid)
     assert [e.event.value for e in events][-2:] == ["hazard.reclassified", "hazard.voided"]
     assert (events[-2].note, events[-1].note) == ("复核认定为重大", "与YH编号重复登记")
