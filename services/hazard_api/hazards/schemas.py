@@ -75,6 +75,30 @@ class ClassifyIn(_In):
         return self
 
 
+Criterion = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ProposalIn(_In):
+    """判定建议: the enterprise judges its hazard major; the supervisor confirms (classify)."""
+
+    grade: int = Field(ge=1, le=3)
+    criterion_id: Criterion
+    reason: Reason
+
+
+class ReclassifyIn(ClassifyIn):
+    """改判 (一般 ↔ 重大) with its reason; the deadline is set again from now."""
+
+    reason: Reason
+
+
+class VoidIn(_In):
+    """作废: a duplicate or mistaken report."""
+
+    reason: Reason
+
+
 class PlanIn(_In):
     """治理方案, six parts."""
 
@@ -158,6 +182,11 @@ class HazardOut(BaseModel):
     listed_at: datetime | None
     listing_published: bool
     delisting_notice_no: str | None
+    listing_published_at: datetime | None = None
+    proposed_grade: int | None = None
+    proposed_criterion_id: str | None = None
+    voided_at: datetime | None = None
+    void_reason: str | None = None
 
     # For display: the codes above in Chinese and the deadline in Beijing time.
     @computed_field(description="状态（中文）")  # type: ignore[prop-decorator]

@@ -18,8 +18,8 @@ router = APIRouter(tags=["timeline"])
 # What the audit records beyond the hazard events (same words as the events where they meet).
 EVENT_LABELS = HAZARD_EVENT_LABELS | {
     "hazard.plan_submitted": "提交治理方案",
-    "hazard.listing_published": "公开挂牌信息",
     "hazard.evidence_attached": "上传佐证材料",
+    "hazard.major_proposed": "企业提出判定为重大事故隐患",
 }
 
 
