@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -41,6 +42,7 @@ from tests.notification.conftest import Mailbox, authenticator
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pg_available")]
 
 PUBLIC_URL = "https://duban.example.test"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN_PASSWORD = "Qingshan-anquan-2026"
 SERVICES = ("hazard_api", "escalation", "notification")
 # Monday 2026-03-09, 09:30 in Shanghai: an ordinary working week.
@@ -356,9 +358,10 @@ async def scenario(
             )
 
         await eventually(fired, "the reminder step fired")
-        # A reminder waits for its person's digest window (10 minutes): let time run on, a
-        # minute at a time, up to half an hour (well before the evening's quiet hours).
-        released_by = clock.now() + timedelta(minutes=30)
+        # A reminder waits for its person's digest window (10 minutes) from when notification
+        # got it: let time run on, a minute at a time, but not into the evening's quiet hours.
+        due = datetime.fromisoformat(step["due_at"]).astimezone(SHANGHAI)
+        released_by = due.replace(hour=20, minute=0)
 
         async def texted() -> bool:
             if any(a.phone.endswith(county["principal"]) for a in sms.accepted):
@@ -367,7 +370,12 @@ async def scenario(
                 clock.advance(timedelta(minutes=1))
             return False
 
-        await eventually(texted, "the reminder text to the enterprise principal", within_s=120)
+        try:
+            await eventually(texted, "the reminder text to the enterprise principal", within_s=180)
+        except AssertionError as exc:
+            sent = [(a.phone, a.template, a.params) for a in sms.accepted]
+            seen = f"at {clock.now()} the emulator had {sent}, rejected {sms.rejected}"
+            raise AssertionError(f"{exc}; {seen}") from exc
         text = next(a for a in sms.accepted if a.phone.endswith(county["principal"]))
         assert text.template == "SMS_900001"
         assert text.params["action"] == "整改期限提醒"
