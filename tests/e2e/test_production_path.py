@@ -16,6 +16,7 @@ so). Not run: `install` (this test runs in the project's virtualenv), the Kafka 
 from __future__ import annotations
 
 import io
+import signal
 import ssl
 import urllib.parse
 import uuid
@@ -264,9 +265,13 @@ async def test_production_guide_from_empty_database_to_a_text_and_a_restored_bac
                 finally:
                     await proxy.stop()
                     codes = [await service.stop() for service in reversed(running)]
-                assert codes == [0] * len(SERVICES), codes
+                # Clean stops as systemd counts them: exit 0, or SIGTERM re-raised by a single
+                # uvicorn process after its graceful shutdown.
+                assert set(codes) <= {0, -signal.SIGTERM}, codes
                 for service in running:
-                    assert "Traceback" not in "\n".join(service.lines), service.lines
+                    output = "\n".join(service.lines)
+                    assert "Application shutdown complete" in output, output
+                    assert "Traceback" not in output, output
 
             await restore_drill(site, prefix, backup)
     except BaseException:
