@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from getpass import getpass
 from typing import IO, Any
@@ -77,19 +78,6 @@ def read_password(*, from_stdin: bool, stdin: IO[str] | None = None) -> str:
 
 
 # ----------------------------------------------------------------------------- the work
-def _field_errors(exc: ValidationError, labels: dict[str, str]) -> AdminError:
-    parts = []
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else ""
-        message = error["msg"] if error["type"] not in _PYDANTIC_TYPES else "格式不正确"
-        parts.append(f"{labels.get(field, field)}：{message}")
-    return AdminError("；".join(parts))
-
-
-# pydantic's own (English) messages; ours (PydanticCustomError) are already Chinese.
-_PYDANTIC_TYPES = frozenset(
-    {"string_pattern_mismatch", "string_too_short", "string_too_long", "string_type"}
-)
 _LABELS = {
     "username": "用户名（3至50位字母、数字、_ . -）",
     "name": "姓名",
@@ -100,11 +88,18 @@ _LABELS = {
 }
 
 
-def _validated(model: type[Any], labels: dict[str, str] = _LABELS, **fields: Any) -> Any:
+def _validated(model: type[Any], **fields: Any) -> Any:
+    """The model, or the operator told which of their arguments is wrong."""
     try:
         return model(**fields)
     except ValidationError as exc:
-        raise _field_errors(exc, labels) from None
+        parts = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            # Our own checks (PydanticCustomError) speak Chinese; pydantic's built-in ones do not.
+            message = "格式不正确" if error["msg"].isascii() else error["msg"]
+            parts.append(f"{_LABELS.get(field, field)}：{message}")
+        raise AdminError("；".join(parts)) from None
 
 
 async def _units(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Unit]:
@@ -176,12 +171,13 @@ async def _reset(session: AsyncSession, username: str, password: str) -> str:
     return f"已为 {username} 设置新密码" + ("，并解除了账号锁定" if was_locked else "")
 
 
-async def _in_transaction(settings: Settings, work: Any) -> str:
+async def _in_transaction(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[str]]
+) -> str:
     engine = settings.make_engine()
     try:
         async with transaction(make_sessionmaker(engine)) as session:
-            message: str = await work(session)
-            return message
+            return await work(session)
     except DomainError as exc:
         raise AdminError(exc.message) from None
     except IntegrityError:
@@ -198,7 +194,12 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise AdminError(f"hazard_api 的配置无效（运行 duban check-config 查看）：{exc}") from None
+        problems = "；".join(
+            f"{'.'.join(map(str, e['loc'])) or 'hazard_api'}：{e['msg']}" for e in exc.errors()
+        )
+        raise AdminError(
+            f"hazard_api 的配置无效（{problems}）；运行 duban check-config hazard_api 查看"
+        ) from None
 
 
 async def create_admin(

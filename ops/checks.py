@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import ipaddress
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,11 @@ def _is_local_host(host: str | None) -> bool:
 
 
 # ----------------------------------------------------------------------------- loading
+def _named_field(settings_class: type[DubanSettings], error: Any) -> str:
+    """The field a whole-model check complains about, as its message names it."""
+    return next((f for f in settings_class.model_fields if f in str(error["msg"])), "")
+
+
 def load(name: str) -> tuple[DubanSettings | None, list[Finding]]:
     """The service's settings as it would read them, and what made them invalid.
 
@@ -68,7 +74,7 @@ def load(name: str) -> tuple[DubanSettings | None, list[Finding]]:
         for error in exc.errors():
             if "secret_key" in error["msg"] and not error["loc"]:
                 continue  # the secret checks below say it with the variable's name
-            field = str(error["loc"][0]) if error["loc"] else ""
+            field = str(error["loc"][0]) if error["loc"] else _named_field(settings_class, error)
             variable = field if field.isupper() else f"{prefix}{field.upper()}"
             findings.append(Finding(variable, f"取值无效，{name} 无法启动：{error['msg']}"))
     try:
@@ -217,6 +223,14 @@ def check(services: Iterable[str] = SERVICE_NAMES) -> tuple[str, list[Finding]]:
         if name == "notification":
             findings += notification(settings)
     findings += across(loaded)
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        findings.append(
+            Finding(
+                "KAFKA_BOOTSTRAP_SERVERS",
+                "未设置：duban run 会自带一个内存中的消息队列，重启即丢失尚未处理的事件；"
+                "生产环境请使用 Apache Kafka 并设置其地址",
+            )
+        )
     # An invalid DUBAN_ENV is reported by the loading above, and judged as production.
     with contextlib.suppress(ValidationError):
         env = DubanSettings(secret_key="x" * MIN_SECRET_LENGTH).env

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
+
 
 def migrate(service_name: str | None) -> int:
     from ops.stack import SERVICES, load_service, migrate
@@ -65,9 +67,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
-
-
 def _admin_parsers(commands: Any) -> None:
     admin = commands.add_parser("admin", help="county-office accounts from the server's shell")
     actions = admin.add_subparsers(dest="action", required=True)
@@ -93,6 +92,12 @@ def _admin_parsers(commands: Any) -> None:
         )
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("须为正整数")
+    return int(text)
+
+
 def _dead_letter_parsers(commands: Any) -> None:
     letters = commands.add_parser(
         "dead-letters", help="events the consumers gave up on (<topic>.dlq)"
@@ -100,7 +105,7 @@ def _dead_letter_parsers(commands: Any) -> None:
     actions = letters.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="one line per dead letter")
     listing.add_argument("--topic", help="e.g. hazard.events (default: every .dlq topic)")
-    listing.add_argument("--limit", type=int, help="only the last N")
+    listing.add_argument("--limit", type=_positive, help="only the N most recent")
     replay = actions.add_parser(
         "replay", help="publish dead-lettered events again to their topic (same event id)"
     )

@@ -15,10 +15,11 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from pydantic import ValidationError
 
 from shared.clock import local
 from shared.contract import DLQ_SUFFIX, dlq_topic
@@ -70,9 +71,11 @@ def parse_dead_letter(record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
         event = None
     event = event if isinstance(event, dict) else {}
     try:
-        failed_at = datetime.fromisoformat(str(body.get("failed_at")))
+        failed_at: datetime | None = datetime.fromisoformat(str(body.get("failed_at")))
     except ValueError:
         failed_at = None
+    if failed_at is not None and failed_at.tzinfo is None:
+        failed_at = failed_at.replace(tzinfo=UTC)  # the consumers write UTC
     return DeadLetter(
         dlq=record.topic,
         partition=record.partition,
@@ -168,19 +171,29 @@ async def replay(bootstrap_servers: str, letters: Sequence[DeadLetter]) -> None:
 
 
 # ----------------------------------------------------------------------------- commands
-def _bootstrap() -> str:
+_LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)  # sorts letters of unknown time first
+
+
+def _bootstrap() -> str | None:
     # Only the shared KAFKA_BOOTSTRAP_SERVERS is wanted; a throwaway key keeps the settings'
     # production guard (about service secrets) out of a command that signs nothing.
-    return DubanSettings(secret_key="unused-by-dead-letters").kafka_bootstrap_servers
+    try:
+        return DubanSettings(secret_key="unused-by-dead-letters").kafka_bootstrap_servers
+    except ValidationError:
+        print("配置无效（DUBAN_ENV 等），请先运行 duban check-config 查看", file=sys.stderr)
+        return None
 
 
 def run_list(topic: str | None, limit: int | None) -> int:
     bootstrap = _bootstrap()
+    if bootstrap is None:
+        return 1
     try:
         letters = asyncio.run(read_dead_letters(bootstrap, topic))
     except KafkaError as exc:
         print(f"无法连接消息队列 {bootstrap}（KAFKA_BOOTSTRAP_SERVERS）：{exc}", file=sys.stderr)
         return 1
+    letters.sort(key=lambda letter: (letter.failed_at or _LONG_AGO, letter.dlq, letter.offset))
     shown = letters[-limit:] if limit else letters
     for letter in shown:
         print(describe(letter))
@@ -192,6 +205,8 @@ def run_list(topic: str | None, limit: int | None) -> int:
 
 def run_replay(topic: str, event_ids: Sequence[str] | None) -> int:
     bootstrap = _bootstrap()
+    if bootstrap is None:
+        return 1
     try:
         letters = asyncio.run(read_dead_letters(bootstrap, topic))
         chosen, problems = choose(letters, event_ids)

@@ -42,6 +42,7 @@ SAFE_PRODUCTION = {
     "NOTIFICATION_SMTP_PORT": "587",
     "NOTIFICATION_SMTP_SECURITY": "starttls",
     "NOTIFICATION_SMTP_SENDER": "督办系统 <duban@county.gov.cn>",
+    "KAFKA_BOOTSTRAP_SERVERS": "kafka1.county.internal:9092,kafka2.county.internal:9092",
 }
 OURS = ("DUBAN_", "HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "KAFKA_")
 
@@ -65,7 +66,7 @@ def test_a_safe_production_deployment_has_no_findings(deployment: pytest.MonkeyP
     assert check() == ("production", [])
 
 
-UNSAFE = {
+UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     "placeholder secret": (
         {"HAZARD_API_SECRET_KEY": "changeme"},
         # notification no longer accepts hazard_api's tokens either
@@ -120,6 +121,11 @@ UNSAFE = {
         {"NOTIFICATION_SMTP_SENDER"},
     ),
     "unknown environment": ({"DUBAN_ENV": "prod"}, {"DUBAN_ENV"}),
+    "in-memory broker": ({"KAFKA_BOOTSTRAP_SERVERS": None}, {"KAFKA_BOOTSTRAP_SERVERS"}),
+    "crash point outside tests": (
+        {"ESCALATION_TEST_CRASH_POINT": "after_outbox_insert"},
+        {"ESCALATION_TEST_CRASH_POINT"},
+    ),
 }
 
 
@@ -129,7 +135,10 @@ def test_each_unsafe_setting_is_named_by_its_variable(
 ) -> None:
     changes, expected = UNSAFE[case]
     for name, value in changes.items():
-        deployment.setenv(name, value)
+        if value is None:
+            deployment.delenv(name)
+        else:
+            deployment.setenv(name, value)
     env, findings = check()
     assert env == "production"
     assert {f.variable for f in findings} == expected

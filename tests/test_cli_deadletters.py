@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.broker import free_port
 from shared.clock import TestClock
 from shared.consumer import ConsumerRunner
 from shared.contract import Envelope
@@ -135,3 +136,11 @@ async def test_dead_letters_are_listed_and_replayed_without_double_application(
     assert await applied(db, "p-bad") == 1
     assert await applied(db, "p-good") == 1
     assert runner.handled == 2
+
+
+def test_an_unreachable_broker_is_said_plainly() -> None:
+    nowhere = f"127.0.0.1:{free_port()}"
+    result = duban(nowhere, "list")
+    assert result.returncode == 1
+    assert f"无法连接消息队列 {nowhere}（KAFKA_BOOTSTRAP_SERVERS）" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
+from select import select as wait_readable
 
 import httpx
 from fastapi import FastAPI
@@ -16,6 +18,7 @@ from services.hazard_api.directory.seed import DemoCounty
 from tests.hazard_api.conftest import DEMO_PASSWORD, SECRET
 
 NEW_PASSWORD = "县里的新密码-2027"
+PROMPT_END = "密码：".encode()
 
 
 def admin(
@@ -104,6 +107,13 @@ async def test_first_administrator_of_an_empty_production_directory(
     assert await token_status(client, "chenming", "另一个密码-123") == 401
 
 
+def test_an_unmigrated_database_is_said_plainly(database_url: str) -> None:
+    result = admin(database_url, "reset-password", "office")
+    assert result.returncode == 1
+    assert "是否已运行 duban migrate hazard_api" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 async def test_an_administrator_joins_the_safety_office_of_an_existing_directory(
     seeded: DemoCounty, app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -121,6 +131,17 @@ async def test_an_administrator_joins_the_safety_office_of_an_existing_directory
     )
     assert on_enterprise.returncode == 1
     assert "不是县级单位或部门" in on_enterprise.stderr
+    bad_mobile = admin(database_url, "create", "zhaoliu", "--name", "赵六", "--mobile", "12345")
+    assert bad_mobile.returncode == 1
+    assert "手机号码：手机号码须为11位大陆手机号" in bad_mobile.stderr
+    bad_username = admin(database_url, "create", "赵 六", "--name", "赵六")
+    assert bad_username.returncode == 1
+    assert "用户名（3至50位字母、数字、_ . -）：格式不正确" in bad_username.stderr
+    async with app.state.sessionmaker() as session:
+        people = await session.scalar(
+            select(func.count()).select_from(Person).where(Person.name == "赵六")
+        )
+    assert people == 0
 
 
 async def test_reset_password_replaces_the_old_one_and_unlocks(
@@ -155,3 +176,59 @@ async def test_passwords_come_only_from_a_prompt_or_stdin_and_follow_the_api_rul
     assert no_tty.returncode == 1
     assert "--password-stdin" in no_tty.stderr
     assert await token_status(client, "daping", DEMO_PASSWORD) == 200
+
+
+def on_a_terminal(database_url: str, *args: str, typed: list[str]) -> tuple[int, str]:
+    """`duban admin …` on a pseudo-terminal (its controlling TTY, as getpass wants): answers
+    each prompt with the next of `typed`; the exit status and everything the terminal showed."""
+    environ = {
+        **os.environ,
+        "DUBAN_ENV": "production",
+        "HAZARD_API_DATABASE_URL": database_url,
+        "HAZARD_API_SECRET_KEY": SECRET,
+    }
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a new session whose controlling terminal is the pty
+        os.execve(sys.executable, [sys.executable, "-m", "ops.cli", "admin", *args], environ)
+    shown = b""
+    answers = list(typed)
+    try:
+        while True:
+            ready, _, _ = wait_readable([fd], [], [], 120)
+            assert ready, f"no output for 120 s; so far: {shown!r}"
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            # getpass turns echo off before it prints its prompt (and flushes what was typed
+            # earlier), so an answer goes only to a prompt that is the last thing shown.
+            if answers and shown.endswith(PROMPT_END):
+                os.write(fd, answers.pop(0).encode() + b"\n")
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+async def test_on_a_terminal_the_password_is_asked_twice_without_echo(
+    seeded: DemoCounty, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    database_url = app.state.settings.database_url
+    status, shown = on_a_terminal(
+        database_url, "reset-password", "daping", typed=[NEW_PASSWORD, NEW_PASSWORD]
+    )
+    assert status == 0, shown
+    assert "新密码：" in shown and "再次输入新密码：" in shown
+    assert NEW_PASSWORD not in shown
+    assert "已为 daping 设置新密码" in shown
+    assert await token_status(client, "daping", NEW_PASSWORD) == 200
+
+    status, shown = on_a_terminal(
+        database_url, "reset-password", "daping", typed=["first-password", "other-password"]
+    )
+    assert status == 1
+    assert "两次输入的密码不一致" in shown
+    assert await token_status(client, "daping", NEW_PASSWORD) == 200
