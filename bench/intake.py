@@ -162,11 +162,13 @@ async def _drive(
         for line in head.split(b"\r\n"):
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
-        await reader.readexactly(length)
+        body = await reader.readexactly(length)
         if status == expect:
             done += 1
         else:
             failed += 1
+            if failed == 1:  # the first refusal says why
+                print(f"unexpected {status}: {body[:300].decode(errors='replace')}", flush=True)
     return done, failed
 
 

@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
 
 
 def migrate(service_name: str | None) -> int:
@@ -46,9 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="start the whole stack (broker, databases, the three services, sinks)"
     )
     migrate_cmd = commands.add_parser("migrate", help="upgrade databases to the newest schema")
-    migrate_cmd.add_argument(
-        "service", nargs="?", choices=["hazard_api", "escalation", "notification"]
-    )
+    migrate_cmd.add_argument("service", nargs="?", choices=SERVICE_NAMES)
     seed = commands.add_parser(
         "seed-demo", help="write the demo county into hazard_api's database (development only)"
     )
@@ -57,7 +58,86 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only into an empty directory (default: whenever the demo county is absent)",
     )
+    _admin_parsers(commands)
+    _dead_letter_parsers(commands)
+    check = commands.add_parser(
+        "check-config", help="list what in this deployment's settings is unsafe for production"
+    )
+    check.add_argument("service", nargs="?", choices=SERVICE_NAMES)
     return parser
+
+
+def _admin_parsers(commands: Any) -> None:
+    admin = commands.add_parser("admin", help="county-office accounts from the server's shell")
+    actions = admin.add_subparsers(dest="action", required=True)
+    create = actions.add_parser(
+        "create", help="create a county-office administrator (works in production)"
+    )
+    create.add_argument("username")
+    create.add_argument("--name", required=True, help="the administrator's name (姓名)")
+    create.add_argument("--mobile")
+    create.add_argument("--email")
+    create.add_argument(
+        "--unit", help="unit id (the county or a department); default: the safety office"
+    )
+    create.add_argument("--county", help="an empty directory only: the county's name")
+    create.add_argument("--area-code", help="with --county: its GB/T 2260 code")
+    reset = actions.add_parser("reset-password", help="set a new password (and unlock the account)")
+    reset.add_argument("username")
+    for command in (create, reset):
+        command.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from the first line of standard input (no prompt)",
+        )
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("须为正整数")
+    return int(text)
+
+
+def _dead_letter_parsers(commands: Any) -> None:
+    letters = commands.add_parser(
+        "dead-letters", help="events the consumers gave up on (<topic>.dlq)"
+    )
+    actions = letters.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="one line per dead letter")
+    listing.add_argument("--topic", help="e.g. hazard.events (default: every .dlq topic)")
+    listing.add_argument("--limit", type=_positive, help="only the N most recent")
+    replay = actions.add_parser(
+        "replay", help="publish dead-lettered events again to their topic (same event id)"
+    )
+    replay.add_argument("--topic", required=True, help="e.g. hazard.events")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", dest="ids", action="append", metavar="EVENT_ID")
+    which.add_argument("--all", action="store_true")
+
+
+def admin(args: argparse.Namespace) -> int:
+    from ops.admin import NewAdmin, run_create, run_reset
+
+    if args.action == "reset-password":
+        return run_reset(args.username, password_stdin=args.password_stdin)
+    data = NewAdmin(
+        username=args.username,
+        name=args.name,
+        mobile=args.mobile,
+        email=args.email,
+        unit_id=args.unit,
+        county=args.county,
+        area_code=args.area_code,
+    )
+    return run_create(data, password_stdin=args.password_stdin)
+
+
+def dead_letters(args: argparse.Namespace) -> int:
+    from ops.deadletters import run_list, run_replay
+
+    if args.action == "list":
+        return run_list(args.topic, args.limit)
+    return run_replay(args.topic, None if args.all else args.ids)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return migrate(args.service)
     if args.command == "seed-demo":
         return seed_demo(args.if_empty)
+    if args.command == "admin":
+        return admin(args)
+    if args.command == "dead-letters":
+        return dead_letters(args)
+    if args.command == "check-config":
+        from ops.checks import run as check_config
+
+        return check_config(args.service)
     raise AssertionError(args.command)
 
 

@@ -228,8 +228,15 @@ class Stack:
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         for service in self.loaded:
             await asyncio.to_thread(migrate, service)
-        if self.settings.seed_demo and "hazard_api" in self.by_name:
-            await seed_demo(self.env)
+        hazard_api = self.by_name.get("hazard_api")
+        if not self.settings.seed_demo or hazard_api is None:
+            return
+        if hazard_api.settings.env == "production":
+            # The demo accounts share a public password: a real county starts from
+            # `duban admin create` instead.
+            say("production: no demo county (create the first administrator: duban admin create)")
+            return
+        await seed_demo(self.env)
 
     def start_mail_sink(self) -> None:
         notification = self.by_name.get("notification")

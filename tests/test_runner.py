@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -108,3 +109,21 @@ def test_the_banner_shows_the_movable_clock_and_its_offset_only_under_make_demo(
     assert clock_offset_description({}) is None
     plain = banner([], {}, broker="b", embedded_broker=True, mail="m", sms="s")
     assert "Clock" not in plain
+
+
+async def test_production_never_seeds_the_demo_county(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ops.processes import LoadedService
+    from ops.stack import RunSettings, Stack
+    from services.hazard_api.config import Settings
+
+    monkeypatch.setenv("DUBAN_ENV", "production")
+    monkeypatch.setenv("HAZARD_API_SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("HAZARD_API_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/h.db")
+    spec = ServiceSpec("hazard_api", "隐患")
+    stack = Stack(RunSettings(var_dir=tmp_path / "var"), env=dict(os.environ))
+    stack.loaded.append(LoadedService(spec, Settings(), migrations_dir=None))
+    # Seeding would run `duban seed-demo`, which refuses in production and fails the start.
+    await stack.prepare_databases()
+    assert "production: no demo county" in capsys.readouterr().out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.escalation.cases.flows import CaseFlows
@@ -34,6 +35,20 @@ class Runtime:
     auditor: Auditor
 
 
+async def policy_snapshots(
+    sessionmaker: async_sessionmaker[AsyncSession], policies: PolicySet, clock: Clock
+) -> dict[str, int]:
+    """The snapshot id of each loaded policy. Two workers (or replicas) starting together on a
+    new database both insert the same snapshots; the one that loses that race finds the
+    winner's rows when it reads again."""
+    try:
+        async with transaction(sessionmaker) as session:
+            return await ensure_snapshots(session=session, policies=policies, now=clock.now())
+    except IntegrityError:
+        async with transaction(sessionmaker) as session:
+            return await ensure_snapshots(session=session, policies=policies, now=clock.now())
+
+
 async def build_runtime(
     settings: Settings,
     clock: Clock,
@@ -49,10 +64,7 @@ async def build_runtime(
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
     planner = Planner(calendar or default_calendar(), hours=hours)
     try:
-        async with transaction(sessionmaker) as session:
-            snapshot_ids = await ensure_snapshots(
-                session=session, policies=policies, now=clock.now()
-            )
+        snapshot_ids = await policy_snapshots(sessionmaker, policies, clock)
     except BaseException:
         await engine.dispose()
         raise

@@ -25,6 +25,9 @@ class Settings(DubanSettings):
     general_deadline_days: int = Field(default=30, ge=1, le=365)
     general_deadline_kind: DeadlineKind = DeadlineKind.CALENDAR_DAYS
     major_deadline_days: int = Field(default=60, ge=1, le=365)
+    # The longest deadline a classifier may set, in calendar days (县级规定; DOMAIN §2, §9).
+    general_deadline_max_days: int = Field(default=30, ge=1, le=365)
+    major_deadline_max_days: int = Field(default=90, ge=1, le=365)
     listing_deadline_days: int = Field(default=60, ge=1, le=365)  # 挂牌督办一般60日
     listing_deadline_max_days: int = Field(default=90, ge=1, le=365)  # 最长90日
     acceptance_review_days: int = Field(default=10, ge=1, le=60)  # 10日内现场验收

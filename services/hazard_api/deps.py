@@ -21,6 +21,11 @@ def engine_of(request: Request) -> AsyncEngine:
     return cast(AsyncEngine, request.app.state.engine)
 
 
+def settings_of(request: Request) -> Settings:
+    """Without a dependency (hot path): the same object `SettingsDep` gives."""
+    return cast(Settings, request.app.state.settings)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session per request; handlers commit explicitly, anything uncommitted rolls back."""
     async with sessionmaker_of(request)() as session:

@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from services.notification.config import Settings
@@ -38,6 +39,18 @@ from shared.outbox import OutboxRelay
 log = logging.getLogger(__name__)
 
 _WAKE_PENDING = "notification_wake_pending"
+
+
+async def directory_epoch(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
+    """The directory read model's epoch. Two workers (or replicas) starting together on a new
+    database both create one; the one that loses that race reads the winner's, so they share
+    one consumer group."""
+    try:
+        async with transaction(sessionmaker) as session:
+            return await directory_service.read_model_epoch(session=session)
+    except IntegrityError:
+        async with transaction(sessionmaker) as session:
+            return await directory_service.read_model_epoch(session=session)
 
 
 @dataclass
@@ -138,8 +151,7 @@ class Runtime:
     async def start(self) -> None:
         s = self.settings
         if s.run_consumers:
-            async with transaction(self.sessionmaker) as session:
-                epoch = await directory_service.read_model_epoch(session=session)
+            epoch = await directory_epoch(self.sessionmaker)
             self.relay = OutboxRelay(
                 self.engine, outbox_tables.outbox, s.kafka_bootstrap_servers, clock=self.clock
             )

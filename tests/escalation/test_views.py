@@ -47,7 +47,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_ops_endpoints(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json()["status"] == "ok"
+    assert (await client.get("/healthz")).json() == {
+        "status": "ok",
+        "clock": {"movable": False, "offset_s": 0.0},
+    }
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok"}
     metrics = (await client.get("/metrics")).text

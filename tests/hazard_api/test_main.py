@@ -91,7 +91,10 @@ async def test_health_and_readiness_without_a_broker(hazard_db: str, clock: Test
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            assert (await client.get("/healthz")).json() == {"status": "ok"}
+            assert (await client.get("/healthz")).json() == {
+                "status": "ok",
+                "clock": {"movable": False, "offset_s": 0.0},
+            }
             ready = await client.get("/readyz")
             assert ready.status_code == 503
             body = ready.json()

@@ -16,15 +16,6 @@ from services.escalation.db import Base
 from shared.contract import ChainRole, TaskKind, TaskState
 from shared.db import UTCDateTime
 
-TASK_LABELS: dict[TaskKind, str] = {
-    TaskKind.INTERVIEW: "建议约谈",
-    TaskKind.SUSPENSION: "建议停产整顿",
-    TaskKind.SUPERVISION_LETTER: "建议发督办函",
-    TaskKind.BULLETIN: "建议通报批评",
-    TaskKind.RAISE_LISTING: "建议提级挂牌",
-    TaskKind.REFERRAL: "建议移交纪检监察",
-}
-
 
 class Task(Base):
     __tablename__ = "tasks"

@@ -10,9 +10,10 @@ from services.escalation.callers import CallerDep
 from services.escalation.cases.views import RuntimeDep
 from services.escalation.tasks import service
 from services.escalation.tasks.flows import close_task
-from services.escalation.tasks.models import TASK_LABELS, Task, TaskDone, TaskList, TaskOut
+from services.escalation.tasks.models import Task, TaskDone, TaskList, TaskOut
 from shared.contract import ChainRole, HazardFacts, TaskKind, TaskState
 from shared.db import transaction
+from shared.labels import TASK_KIND_LABELS
 
 router = APIRouter(tags=["tasks"])
 
@@ -29,7 +30,7 @@ def task_out(task: Task) -> TaskOut:
         hazard_code=facts.code,
         unit_name=facts.unit_name,
         kind=kind,
-        kind_label=TASK_LABELS[kind],
+        kind_label=TASK_KIND_LABELS[kind],
         title=task.title,
         assignee_role=ChainRole(task.assignee_role),
         state=TaskState(task.state),

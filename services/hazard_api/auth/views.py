@@ -21,6 +21,7 @@ from services.hazard_api.auth.service import (
 )
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.fields import IdPath
+from services.hazard_api.unit_of_work import Write
 
 router = APIRouter(tags=["auth"])
 
@@ -52,11 +53,8 @@ async def me(user: CurrentUser) -> AuthUser:
 
 
 @router.post("/users", status_code=201)
-async def add_user(
-    data: UserIn, _office: CountyOffice, session: SessionDep, clock: ClockDep
-) -> UserOut:
-    user = await create_user(data, session=session, clock=clock)
-    await session.commit()
+async def add_user(data: UserIn, _office: CountyOffice, write: Write, clock: ClockDep) -> UserOut:
+    user = await write(lambda session: create_user(data, session=session, clock=clock))
     return user_out(user)
 
 
@@ -68,8 +66,7 @@ async def list_users(_office: CountyOffice, session: SessionDep) -> list[UserOut
 
 @router.patch("/users/{user_id}")
 async def change_user(
-    user_id: IdPath, patch: UserPatch, _office: CountyOffice, session: SessionDep
+    user_id: IdPath, patch: UserPatch, _office: CountyOffice, write: Write
 ) -> UserOut:
-    user = await update_user(user_id, patch, session=session)
-    await session.commit()
+    user = await write(lambda session: update_user(user_id, patch, session=session))
     return user_out(user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.auth.deps import DirectoryReader, DirectoryWriter, StaffWriter
 from services.hazard_api.deps import ClockDep, SessionDep
@@ -23,6 +24,7 @@ from services.hazard_api.directory.models import (
     UnitPatch,
 )
 from services.hazard_api.fields import ID_PATTERN, IdPath, SearchText
+from services.hazard_api.unit_of_work import Write
 from shared.contract import UnitKind
 
 router = APIRouter(tags=["directory"])
@@ -59,10 +61,11 @@ async def list_units(
 
 @router.post("/units", status_code=201)
 async def create_unit(
-    data: UnitIn, user: DirectoryWriter, session: SessionDep, clock: ClockDep
+    data: UnitIn, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await service.create_unit(data, session=session, user=user, clock=clock)
-    await session.commit()
+    unit, departments = await write(
+        lambda session: service.create_unit(data, session=session, user=user, clock=clock)
+    )
     return service.unit_out(unit, departments)
 
 
@@ -74,12 +77,11 @@ async def get_unit(unit_id: IdPath, user: DirectoryReader, session: SessionDep) 
 
 @router.patch("/units/{unit_id}")
 async def update_unit(
-    unit_id: IdPath, patch: UnitPatch, user: DirectoryWriter, session: SessionDep, clock: ClockDep
+    unit_id: IdPath, patch: UnitPatch, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await service.update_unit(
-        unit_id, patch, session=session, user=user, clock=clock
+    unit, departments = await write(
+        lambda session: service.update_unit(unit_id, patch, session=session, user=user, clock=clock)
     )
-    await session.commit()
     return service.unit_out(unit, departments)
 
 
@@ -107,10 +109,11 @@ async def list_people(
 
 @router.post("/people", status_code=201)
 async def create_person(
-    data: PersonIn, user: StaffWriter, session: SessionDep, clock: ClockDep
+    data: PersonIn, user: StaffWriter, write: Write, clock: ClockDep
 ) -> PersonOut:
-    person = await staff.create_person(data, session=session, user=user, clock=clock)
-    await session.commit()
+    person = await write(
+        lambda session: staff.create_person(data, session=session, user=user, clock=clock)
+    )
     return staff.person_out(person)
 
 
@@ -121,10 +124,13 @@ async def get_person(person_id: IdPath, user: DirectoryReader, session: SessionD
 
 @router.patch("/people/{person_id}")
 async def update_person(
-    person_id: IdPath, patch: PersonPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
+    person_id: IdPath, patch: PersonPatch, user: StaffWriter, write: Write, clock: ClockDep
 ) -> PersonOut:
-    person = await staff.update_person(person_id, patch, session=session, user=user, clock=clock)
-    await session.commit()
+    person = await write(
+        lambda session: staff.update_person(
+            person_id, patch, session=session, user=user, clock=clock
+        )
+    )
     return staff.person_out(person)
 
 
@@ -151,13 +157,12 @@ async def list_posts(
 
 
 @router.post("/posts", status_code=201)
-async def create_post(
-    data: PostIn, user: StaffWriter, session: SessionDep, clock: ClockDep
-) -> PostOut:
-    post = await staff.create_post(data, session=session, user=user, clock=clock)
-    out = await staff.post_out(session, post)
-    await session.commit()
-    return out
+async def create_post(data: PostIn, user: StaffWriter, write: Write, clock: ClockDep) -> PostOut:
+    async def work(session: AsyncSession) -> PostOut:
+        post = await staff.create_post(data, session=session, user=user, clock=clock)
+        return await staff.post_out(session, post)
+
+    return await write(work)
 
 
 @router.get("/posts/{post_id}")
@@ -168,18 +173,18 @@ async def get_post(post_id: IdPath, user: DirectoryReader, session: SessionDep) 
 
 @router.patch("/posts/{post_id}")
 async def update_post(
-    post_id: IdPath, patch: PostPatch, user: StaffWriter, session: SessionDep, clock: ClockDep
+    post_id: IdPath, patch: PostPatch, user: StaffWriter, write: Write, clock: ClockDep
 ) -> PostOut:
-    post = await staff.update_post(post_id, patch, session=session, user=user, clock=clock)
-    out = await staff.post_out(session, post)
-    await session.commit()
-    return out
+    async def work(session: AsyncSession) -> PostOut:
+        post = await staff.update_post(post_id, patch, session=session, user=user, clock=clock)
+        return await staff.post_out(session, post)
+
+    return await write(work)
 
 
 @router.delete("/posts/{post_id}", status_code=204)
 async def delete_post(
-    post_id: IdPath, user: StaffWriter, session: SessionDep, clock: ClockDep
+    post_id: IdPath, user: StaffWriter, write: Write, clock: ClockDep
 ) -> Response:
-    await staff.delete_post(post_id, session=session, user=user, clock=clock)
-    await session.commit()
+    await write(lambda session: staff.delete_post(post_id, session=session, user=user, clock=clock))
     return Response(status_code=204)

@@ -10,15 +10,15 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+from services.hazard_api.deps import SessionDep, SettingsDep
 from services.hazard_api.errors import NotFound
-from services.hazard_api.evidence import service
+from services.hazard_api.evidence import flows, service
 from services.hazard_api.evidence.models import Attachment, AttachmentOut, Purpose
-from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardWriter
-from services.hazard_api.hazards.flows import audit_only
-from services.hazard_api.hazards.models import Hazard, snapshot
+from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardTransitions
+from services.hazard_api.hazards.kind import HAZARD
+from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.service import get_scoped, scoped
-from services.hazard_api.hazards.states import Action, guard
+from services.hazard_api.hazards.states import Action
 
 router = APIRouter(tags=["evidence"])
 # Multipart framing around the file itself.
@@ -34,9 +34,7 @@ async def upload(
     request: Request,
     hazard_id: HazardId,
     file: Annotated[UploadFile, File(description="JPEG、PNG 或 PDF")],
-    session: SessionDep,
-    user: HazardWriter,
-    clock: ClockDep,
+    tx: HazardTransitions,
     settings: SettingsDep,
     purpose: Annotated[Purpose, Form()] = Purpose.HAZARD,
 ) -> AttachmentOut:
@@ -45,39 +43,8 @@ async def upload(
         raise service.TooLarge(
             f"文件过大：单个文件不得超过 {settings.evidence_max_bytes // 1024} KB"
         )
-    now = clock.now()
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    guard(Action.ATTACH_EVIDENCE, status=h.status, role=user.role)
-    attachment = await service.store(
-        file,
-        session=session,
-        hazard_id=h.id,
-        purpose=purpose,
-        user_id=user.id,
-        now=now,
-        evidence_dir=settings.evidence_dir,
-        max_bytes=settings.evidence_max_bytes,
-        allowed_types=settings.evidence_types,
-    )
-    before = snapshot(h)
-    audit_only(
-        session,
-        h,
-        action="hazard.evidence_attached",
-        user=user,
-        now=now,
-        before=before,
-        after=before
-        | {
-            "attachment": {
-                "id": attachment.id,
-                "purpose": attachment.purpose,
-                "sha256": attachment.sha256,
-                "size": attachment.size,
-            }
-        },
-    )
-    await session.commit()
+    change = flows.attach(file, purpose)
+    _, attachment = await tx.apply(HAZARD, hazard_id, Action.ATTACH_EVIDENCE, change)
     return AttachmentOut.model_validate(attachment)
 
 

@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
+from services.hazard_api.deps import SessionDep
 from services.hazard_api.extensions import flows
 from services.hazard_api.extensions.models import DecisionIn, ExtensionIn, ExtensionOut
-from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardWriter
+from services.hazard_api.extensions.service import history
+from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardTransitions
+from services.hazard_api.hazards.kind import HAZARD
 from services.hazard_api.hazards.service import get_scoped
+from services.hazard_api.hazards.states import Action
 
 router = APIRouter(tags=["extensions"])
 ExtensionId = Annotated[str, Path(min_length=1, max_length=36)]
@@ -20,33 +23,18 @@ ExtensionId = Annotated[str, Path(min_length=1, max_length=36)]
     "/hazards/{hazard_id}/extensions", status_code=status.HTTP_201_CREATED, summary="申请延期"
 )
 async def request_extension(
-    hazard_id: HazardId,
-    data: ExtensionIn,
-    session: SessionDep,
-    user: HazardWriter,
-    clock: ClockDep,
-    settings: SettingsDep,
+    hazard_id: HazardId, data: ExtensionIn, tx: HazardTransitions
 ) -> ExtensionOut:
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    ext = await flows.request(
-        h, data, session=session, user=user, now=clock.now(), settings=settings
-    )
-    await session.commit()
+    _, ext = await tx.apply(HAZARD, hazard_id, Action.REQUEST_EXTENSION, flows.request(data))
     return ExtensionOut.model_validate(ext)
 
 
 @router.post("/hazards/{hazard_id}/extensions/{extension_id}/decision", summary="审批延期")
 async def decide_extension(
-    hazard_id: HazardId,
-    extension_id: ExtensionId,
-    data: DecisionIn,
-    session: SessionDep,
-    user: HazardWriter,
-    clock: ClockDep,
+    hazard_id: HazardId, extension_id: ExtensionId, data: DecisionIn, tx: HazardTransitions
 ) -> ExtensionOut:
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    ext = await flows.decide(h, extension_id, data, session=session, user=user, now=clock.now())
-    await session.commit()
+    change = flows.decide(extension_id, data)
+    _, ext = await tx.apply(HAZARD, hazard_id, Action.DECIDE_EXTENSION, change)
     return ExtensionOut.model_validate(ext)
 
 
@@ -55,6 +43,4 @@ async def extension_history(
     hazard_id: HazardId, session: SessionDep, user: HazardReader
 ) -> list[ExtensionOut]:
     h = await get_scoped(session=session, user=user, hazard_id=hazard_id)
-    return [
-        ExtensionOut.model_validate(e) for e in await flows.history(session=session, hazard_id=h.id)
-    ]
+    return [ExtensionOut.model_validate(e) for e in await history(session=session, hazard_id=h.id)]

@@ -16,13 +16,25 @@ from services.hazard_api.auth.service import (
     load_auth_user,
     remembered_identity,
 )
+from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.errors import NotFound
 from services.hazard_api.hazards.intake import UNIT_NOT_FOUND
 from services.hazard_api.hazards.service import UnitFacts, intake_lookup
+from services.hazard_api.items.kernel import Context, Transitions
 
 # People are limited by role and scope filter; integration clients also need token scopes.
 HazardReader = Annotated[AuthUser, Depends(require_scopes(Scope.HAZARDS_READ.value))]
 HazardWriter = Annotated[AuthUser, Depends(require_scopes(Scope.HAZARDS_WRITE.value))]
+
+
+async def hazard_transitions(
+    session: SessionDep, user: HazardWriter, clock: ClockDep, settings: SettingsDep
+) -> Transitions:
+    return Transitions(Context(session, user, clock.now(), settings))
+
+
+# The transition kernel for this request, as the caller (who needs `hazards:write`).
+HazardTransitions = Annotated[Transitions, Depends(hazard_transitions)]
 HazardId = Annotated[str, Path(min_length=1, max_length=36, description="隐患ID")]
 
 

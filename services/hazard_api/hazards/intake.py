@@ -6,7 +6,8 @@ statement is atomic on its own): it checks the caller's users row (still active,
 identity), finds the unit in the caller's scope with its supervising departments, and inserts
 the hazard, the audit row and the outbox event, copying the unit's facts in SQL. One round trip
 instead of BEGIN, look-up, insert and COMMIT. Everything else (SQLite, integration clients, an
-identity not yet seen or stale) takes the general path in `flows.report`.
+identity not yet seen or stale) takes the general path (`kind.HAZARD_INTAKE`): both are
+behind the transition kernel's `create`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from services.hazard_api.errors import FieldError, NotFound
 from services.hazard_api.hazards.models import Hazard, chain_key, snapshot
 from services.hazard_api.hazards.schemas import HazardIn, HazardOut
 from services.hazard_api.hazards.service import facts
+from services.hazard_api.hazards.states import AUTHORITY, Action, origin_of
 from shared.clock import local
 from shared.contract import (
     HAZARD_EVENTS,
@@ -302,6 +304,9 @@ async def report_in_one_statement(
     who = remembered_identity(claims["sub"])
     if who is None or who.role == UserRole.INTEGRATION:  # integration: token scopes matter
         return None
+    origin = origin_of(source=data.source.value, listing_level=None)
+    if not AUTHORITY.allows(Action.REPORT, origin=origin, role=who.role):
+        return None  # the general path answers with the kernel's 403
     check_found_at(data, now)
     values = reported_values(data, unit_id=data.unit_id or who.unit_id, user=who, now=now)
     row = first_audit_row(values, user=who, now=now)

@@ -24,6 +24,14 @@ class HazardSource(StrEnum):
     SUPERVISION = "supervision"  # 督查
 
 
+SOURCE_LABELS: dict[str, str] = {
+    HazardSource.SELF_CHECK: "企业自查",
+    HazardSource.INSPECTION: "监管检查",
+    HazardSource.COMPLAINT: "举报、热线",
+    HazardSource.SUPERVISION: "督查",
+}
+
+
 class Hazard(Base):
     __tablename__ = "hazards"
 
@@ -64,6 +72,8 @@ class Hazard(Base):
     rectification_reported_by_person_id: Mapped[str | None] = mapped_column(ID)
     acceptance_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     funds_spent: Mapped[int] = mapped_column(Integer, default=0)  # 元
+    # A request awaiting its decision (延期申请待审批).
+    extension_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by_user_id: Mapped[str | None] = mapped_column(ID)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -75,7 +85,18 @@ class Hazard(Base):
     listing_notice_no: Mapped[str | None] = mapped_column(String(60))
     listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     listing_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    listing_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 公布
     delisting_notice_no: Mapped[str | None] = mapped_column(String(60))
+    # An enterprise's proposal that the hazard is major (判定建议); the supervisor decides.
+    proposed_grade: Mapped[int | None] = mapped_column(Integer)
+    proposed_criterion_id: Mapped[str | None] = mapped_column(String(40))
+    proposal_reason: Mapped[str | None] = mapped_column(Text)
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    proposed_by_user_id: Mapped[str | None] = mapped_column(ID)
+    # 作废: a duplicate or mistaken report (terminal).
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_by_user_id: Mapped[str | None] = mapped_column(ID)
+    void_reason: Mapped[str | None] = mapped_column(Text)
     # Head of this hazard's audit chain (see audit.models).
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
@@ -119,7 +140,7 @@ def snapshot(h: Hazard | Mapping[str, Any]) -> dict[str, Any]:
         v: datetime | None = get(key)
         return v.isoformat() if v is not None else None
 
-    return {
+    base = {
         "status": get("status"),
         "level": get("level"),
         "grade": get("grade"),
@@ -140,3 +161,12 @@ def snapshot(h: Hazard | Mapping[str, Any]) -> dict[str, Any]:
         "funds_spent": get("funds_spent"),
         "closed_at": iso("closed_at"),
     }
+    # Added with the authority table (#11); absent from older rows' snapshots.
+    extra = {
+        "listing_published_at": iso("listing_published_at"),
+        "extension_requested_at": iso("extension_requested_at"),
+        "proposed_grade": get("proposed_grade"),
+        "proposed_criterion_id": get("proposed_criterion_id"),
+        "void_reason": get("void_reason"),
+    }
+    return base | {k: v for k, v in extra.items() if v is not None}

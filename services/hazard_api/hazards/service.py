@@ -205,6 +205,11 @@ def facts(h: Hazard | Mapping[str, Any], *, actor_person_id: str | None) -> Haza
         rectification_reported_at=get("rectification_reported_at"),
         acceptance_due_at=get("acceptance_due_at"),
         actor_person_id=actor_person_id,
+        source=get("source"),
+        reported_at=get("reported_at"),
+        listing_published_at=get("listing_published_at"),
+        extension_requested_at=get("extension_requested_at"),
+        accepted_at=get("accepted_at"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Hazard record and its own transitions: report, classify, plan, rectify, apply for acceptance."""
+"""Hazard record and its own transitions: report, classify, propose, reclassify, void, plan,
+rectify, apply for acceptance. Each view parses, calls the transition kernel and serialises."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from pydantic import BaseModel
 from services.hazard_api.acceptance.models import AcceptanceOut
 from services.hazard_api.acceptance.service import rounds
 from services.hazard_api.auth.deps import TokenClaims
-from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep, engine_of, sessionmaker_of
+from services.hazard_api.deps import (
+    ClockDep,
+    SessionDep,
+    engine_of,
+    sessionmaker_of,
+    settings_of,
+)
 from services.hazard_api.evidence.models import AttachmentOut
 from services.hazard_api.evidence.service import for_hazard
-from services.hazard_api.extensions.flows import history
 from services.hazard_api.extensions.models import ExtensionOut
+from services.hazard_api.extensions.service import history
 from services.hazard_api.hazards import flows
-from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardWriter, intake_caller
-from services.hazard_api.hazards.intake import report_in_one_statement
+from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardTransitions
+from services.hazard_api.hazards.kind import HAZARD, HAZARD_INTAKE
 from services.hazard_api.hazards.models import TreatmentPlan
 from services.hazard_api.hazards.schemas import (
     ClassifyIn,
@@ -27,7 +34,10 @@ from services.hazard_api.hazards.schemas import (
     NoteIn,
     PlanIn,
     PlanOut,
+    ProposalIn,
+    ReclassifyIn,
     RectifiedIn,
+    VoidIn,
 )
 from services.hazard_api.hazards.service import (
     HazardFilter,
@@ -35,6 +45,8 @@ from services.hazard_api.hazards.service import (
     hazard_out,
     list_hazards,
 )
+from services.hazard_api.hazards.states import Action
+from services.hazard_api.items.kernel import create
 
 router = APIRouter(tags=["hazards"])
 
@@ -53,17 +65,18 @@ class HazardDetail(BaseModel):
 async def report_hazard(
     data: HazardIn, claims: TokenClaims, clock: ClockDep, request: Request
 ) -> Response:
-    # The hot path (see hazards.intake): on PostgreSQL usually one statement on a pooled
-    # connection, no session; the general path checks the users row with the unit look-up
-    # (intake_caller) and writes in a transaction.
-    now = clock.now()
-    out = await report_in_one_statement(data, claims, engine=engine_of(request), now=now)
-    if out is None:
-        async with sessionmaker_of(request)() as session:
-            user, unit = await intake_caller(claims, data.unit_id, session=session)
-            h = await flows.report(data, unit, session=session, user=user, now=now)
-            await session.commit()
-        out = hazard_out(h, now)
+    # The hot path (see hazards.intake): the kernel's create usually writes in one statement on
+    # a pooled connection, no session.
+    out = await create(
+        HAZARD,
+        HAZARD_INTAKE,
+        data,
+        claims=claims,
+        engine=engine_of(request),
+        sessionmaker=sessionmaker_of(request),
+        now=clock.now(),
+        settings=settings_of(request),
+    )
     # Serialised here: the model is built from checked values, no second validation.
     return Response(out.model_dump_json(), status.HTTP_201_CREATED, media_type="application/json")
 
@@ -102,73 +115,57 @@ async def detail(
 
 
 @router.post("/hazards/{hazard_id}/classify", summary="判定隐患等级")
-async def classify(
-    hazard_id: HazardId,
-    data: ClassifyIn,
-    session: SessionDep,
-    user: HazardWriter,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> HazardOut:
-    now = clock.now()
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    await flows.classify(h, data, session=session, user=user, now=now, settings=settings)
-    await session.commit()
-    return hazard_out(h, now)
+async def classify(hazard_id: HazardId, data: ClassifyIn, tx: HazardTransitions) -> HazardOut:
+    h, _ = await tx.apply(HAZARD, hazard_id, flows.classify_action(data), flows.classify(data))
+    return hazard_out(h, tx.now)
+
+
+@router.post("/hazards/{hazard_id}/propose-major", summary="提出重大事故隐患判定建议（企业）")
+async def propose_major(hazard_id: HazardId, data: ProposalIn, tx: HazardTransitions) -> HazardOut:
+    h, _ = await tx.apply(HAZARD, hazard_id, Action.PROPOSE_MAJOR, flows.propose_major(data))
+    return hazard_out(h, tx.now)
+
+
+@router.post("/hazards/{hazard_id}/reclassify", summary="改判隐患等级（一般 ↔ 重大）")
+async def reclassify(hazard_id: HazardId, data: ReclassifyIn, tx: HazardTransitions) -> HazardOut:
+    h, _ = await tx.apply(HAZARD, hazard_id, Action.RECLASSIFY, flows.reclassify(data))
+    return hazard_out(h, tx.now)
+
+
+@router.post("/hazards/{hazard_id}/void", summary="作废（重复或误报）")
+async def void(hazard_id: HazardId, data: VoidIn, tx: HazardTransitions) -> HazardOut:
+    h, _ = await tx.apply(HAZARD, hazard_id, Action.VOID, flows.void(data))
+    return hazard_out(h, tx.now)
 
 
 @router.put("/hazards/{hazard_id}/plan", summary="提交或修改重大隐患治理方案")
-async def submit_plan(
-    hazard_id: HazardId, data: PlanIn, session: SessionDep, user: HazardWriter, clock: ClockDep
-) -> PlanOut:
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    plan = await flows.submit_plan(h, data, session=session, user=user, now=clock.now())
-    await session.commit()
+async def submit_plan(hazard_id: HazardId, data: PlanIn, tx: HazardTransitions) -> PlanOut:
+    _, plan = await tx.apply(HAZARD, hazard_id, Action.SUBMIT_PLAN, flows.submit_plan(data))
     return PlanOut.model_validate(plan)
 
 
 @router.post("/hazards/{hazard_id}/start-rectification", summary="开始整改")
 async def start_rectification(
-    hazard_id: HazardId, data: NoteIn, session: SessionDep, user: HazardWriter, clock: ClockDep
+    hazard_id: HazardId, data: NoteIn, tx: HazardTransitions
 ) -> HazardOut:
-    now = clock.now()
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    await flows.start_rectification(h, session=session, user=user, now=now, note=data.note)
-    await session.commit()
-    return hazard_out(h, now)
+    change = flows.start_rectification(data.note)
+    h, _ = await tx.apply(HAZARD, hazard_id, Action.START_RECTIFICATION, change)
+    return hazard_out(h, tx.now)
 
 
 @router.post("/hazards/{hazard_id}/rectified-on-spot", summary="立查立改（一般隐患当场整改）")
 async def rectified_on_spot(
-    hazard_id: HazardId,
-    data: RectifiedIn,
-    session: SessionDep,
-    user: HazardWriter,
-    clock: ClockDep,
-    settings: SettingsDep,
+    hazard_id: HazardId, data: RectifiedIn, tx: HazardTransitions
 ) -> HazardOut:
-    now = clock.now()
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    await flows.report_rectification(
-        h, data, session=session, user=user, now=now, settings=settings, on_the_spot=True
-    )
-    await session.commit()
-    return hazard_out(h, now)
+    change = flows.report_rectification(data, on_the_spot=True)
+    h, _ = await tx.apply(HAZARD, hazard_id, Action.RECTIFY_ON_SPOT, change)
+    return hazard_out(h, tx.now)
 
 
 @router.post("/hazards/{hazard_id}/rectification-report", summary="整改完成，申请验收")
 async def report_rectification(
-    hazard_id: HazardId,
-    data: RectifiedIn,
-    session: SessionDep,
-    user: HazardWriter,
-    clock: ClockDep,
-    settings: SettingsDep,
+    hazard_id: HazardId, data: RectifiedIn, tx: HazardTransitions
 ) -> HazardOut:
-    now = clock.now()
-    h = await get_scoped(session=session, user=user, hazard_id=hazard_id, lock=True)
-    await flows.report_rectification(
-        h, data, session=session, user=user, now=now, settings=settings
-    )
-    await session.commit()
-    return hazard_out(h, now)
+    change = flows.report_rectification(data)
+    h, _ = await tx.apply(HAZARD, hazard_id, Action.REPORT_RECTIFICATION, change)
+    return hazard_out(h, tx.now)

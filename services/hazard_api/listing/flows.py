@@ -1,19 +1,16 @@
-"""挂牌督办: listing a major hazard, raising the listing a level."""
+"""挂牌督办: listing a major hazard, raising the listing a level, recording its publication.
+Changes for the transition kernel (the county office stands for the listing body)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import Conflict, FieldError
-from services.hazard_api.hazards.flows import audit_only, record, set_deadline
-from services.hazard_api.hazards.models import Hazard, snapshot
-from services.hazard_api.hazards.states import Action, guard
+from services.hazard_api.hazards.deadlines import set_deadline
+from services.hazard_api.hazards.models import Hazard
+from services.hazard_api.items.kernel import Change, Context, Outcome
 from services.hazard_api.listing.models import ListingIn, PublishIn, RaiseIn
 from shared.contract import DeadlineKind, HazardEventType, HazardLevel, ListingLevel
 
@@ -32,74 +29,63 @@ async def _county_body_id(session: AsyncSession) -> str | None:
     return await session.scalar(select(Unit.id).where(Unit.is_safety_office.is_(True)).limit(1))
 
 
-async def list_hazard(
-    h: Hazard,
-    data: ListingIn,
-    *,
-    session: AsyncSession,
-    user: AuthUser,
-    now: datetime,
-    settings: Settings,
-) -> None:
-    guard(Action.LIST, status=h.status, role=user.role)
-    if h.level != HazardLevel.MAJOR.value or h.grade is None:
-        raise Conflict("只有已判定为重大事故隐患的才能挂牌督办")
-    if h.listing_level is not None:
-        raise Conflict("该隐患已挂牌督办；如需提级请使用提级挂牌")
-    days = data.deadline_days or settings.listing_deadline_days
-    if days > settings.listing_deadline_max_days:
-        raise FieldError(
-            "deadline_days", f"挂牌督办整改期限最长 {settings.listing_deadline_max_days} 日"
-        )
-    issued_at = data.issued_at or now
-    if issued_at > now:
-        raise FieldError("issued_at", "下达时间不能晚于当前时间")
-    level = data.level or LEVEL_BY_GRADE[h.grade]
-    before = snapshot(h)
-    h.listing_level, h.listing_notice_no, h.listed_at = level.value, data.notice_no, issued_at
-    h.listing_body_name = data.body_name or BODY_NAMES[level]
-    h.listing_body_id = await _county_body_id(session) if level == ListingLevel.COUNTY else None
-    h.listing_published = data.published
-    h.original_deadline_at = None  # the listing sets the baseline
-    set_deadline(h, start=issued_at, days=days, kind=DeadlineKind.CALENDAR_DAYS)
-    await record(session, h, event=HazardEventType.LISTED, user=user, now=now, before=before)
+def list_hazard(data: ListingIn) -> Change[Hazard, None]:
+    async def change(h: Hazard, ctx: Context) -> Outcome[None]:
+        if h.level != HazardLevel.MAJOR.value or h.grade is None:
+            raise Conflict("只有已判定为重大事故隐患的才能挂牌督办")
+        settings = ctx.settings
+        days = data.deadline_days or settings.listing_deadline_days
+        if days > settings.listing_deadline_max_days:
+            raise FieldError(
+                "deadline_days", f"挂牌督办整改期限最长 {settings.listing_deadline_max_days} 日"
+            )
+        issued_at = data.issued_at or ctx.now
+        if issued_at > ctx.now:
+            raise FieldError("issued_at", "下达时间不能晚于当前时间")
+        level = data.level or LEVEL_BY_GRADE[h.grade]
+        h.listing_level, h.listing_notice_no, h.listed_at = level.value, data.notice_no, issued_at
+        h.listing_body_name = data.body_name or BODY_NAMES[level]
+        county = level == ListingLevel.COUNTY
+        h.listing_body_id = await _county_body_id(ctx.session) if county else None
+        h.listing_published = data.published
+        h.listing_published_at = issued_at if data.published else None
+        h.original_deadline_at = None  # the listing sets the baseline
+        set_deadline(h, start=issued_at, days=days, kind=DeadlineKind.CALENDAR_DAYS)
+        return Outcome(None, HazardEventType.LISTED)
+
+    return change
 
 
-async def raise_listing(
-    h: Hazard, data: RaiseIn, *, session: AsyncSession, user: AuthUser, now: datetime
-) -> None:
+def raise_listing(data: RaiseIn) -> Change[Hazard, None]:
     """提级挂牌: county → city → province when rectification drags on."""
-    guard(Action.RAISE_LISTING, status=h.status, role=user.role)
-    if h.listing_level is None:
-        raise Conflict("该隐患尚未挂牌督办，不能提级")
-    current = ListingLevel(h.listing_level)
-    if current not in NEXT_LEVEL:
-        raise Conflict("已是省级挂牌督办，不能再提级")
-    before = snapshot(h)
-    level = NEXT_LEVEL[current]
-    h.listing_level, h.listing_body_id = level.value, None
-    h.listing_body_name = data.body_name or BODY_NAMES[level]
-    if data.notice_no is not None:
-        h.listing_notice_no = data.notice_no
-    await record(
-        session,
-        h,
-        event=HazardEventType.LISTING_RAISED,
-        user=user,
-        now=now,
-        before=before,
-        extra={"reason": data.reason},
-        note=data.reason,
-    )
+
+    async def change(h: Hazard, ctx: Context) -> Outcome[None]:
+        if h.listing_level is None:  # pragma: no cover - the authority table's origin
+            raise Conflict("该隐患尚未挂牌督办，不能提级")
+        current = ListingLevel(h.listing_level)
+        if current not in NEXT_LEVEL:
+            raise Conflict("已是省级挂牌督办，不能再提级")
+        level = NEXT_LEVEL[current]
+        h.listing_level, h.listing_body_id = level.value, None
+        h.listing_body_name = data.body_name or BODY_NAMES[level]
+        if data.notice_no is not None:
+            h.listing_notice_no = data.notice_no
+        return Outcome(
+            None, HazardEventType.LISTING_RAISED, extra={"reason": data.reason}, note=data.reason
+        )
+
+    return change
 
 
-async def publish(
-    h: Hazard, data: PublishIn, *, session: AsyncSession, user: AuthUser, now: datetime
-) -> None:
-    """Mark the listing notice as published (公开); audited, no lifecycle event."""
-    guard(Action.RAISE_LISTING, status=h.status, role=user.role)
-    if h.listing_level is None:
-        raise Conflict("该隐患尚未挂牌督办")
-    before = snapshot(h)
-    h.listing_published = data.published
-    audit_only(session, h, action="hazard.listing_published", user=user, now=now, before=before)
+def publish(data: PublishIn) -> Change[Hazard, None]:
+    """挂牌督办通知书公布: stops the publication chase."""
+
+    async def change(h: Hazard, ctx: Context) -> Outcome[None]:
+        if not data.published:
+            raise FieldError("published", "只能登记挂牌督办通知已公布")
+        if h.listing_published:
+            raise Conflict("挂牌督办通知已公布")
+        h.listing_published, h.listing_published_at = True, ctx.now
+        return Outcome(None, HazardEventType.LISTING_PUBLISHED)
+
+    return change

@@ -78,7 +78,13 @@ async def statistics(
             _count(Hazard.listing_level.is_not(None)).label("listed"),
             func.coalesce(func.sum(Hazard.funds_spent), 0).label("funds_spent"),
         )
-        .where(in_scope(user, Hazard.unit_id), Hazard.found_at >= start, Hazard.found_at < end)
+        .where(
+            in_scope(user, Hazard.unit_id),
+            Hazard.found_at >= start,
+            Hazard.found_at < end,
+            # 作废: a duplicate or mistaken report was never a hazard found.
+            Hazard.status != HazardStatus.VOIDED.value,
+        )
         .group_by(Hazard.unit_id)
         .order_by(Hazard.unit_id)
     )

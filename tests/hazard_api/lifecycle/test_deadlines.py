@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from shared.clock import local
 from tests.hazard_api.lifecycle.conftest import HAZARD, PLAN, Api, EventsLoader
 
 
-async def test_deadline_beyond_the_official_calendar_is_marked_provisional(api: Api) -> None:
+async def test_the_classifier_sets_the_deadline_within_the_county_maximum(
+    api: Api, app: FastAPI
+) -> None:
+    ent, office = api.as_("hongxing"), api.as_("office")
+    hid = (await ent.post("/hazards", HAZARD)).json()["id"]
+    # General: at most 30 calendar days, however the days are counted.
+    for body in (
+        {"deadline_days": 31},
+        {"deadline_days": 25, "deadline_kind": "working_days"},  # 25 working days > 30 days
+    ):
+        refused = await ent.post(f"/hazards/{hid}/classify", {"level": "general"} | body)
+        assert refused.status_code == 422, refused.text
+        assert (
+            refused.json()["errors"][0]["message"] == "一般事故隐患整改期限最长 30 日（本县规定）"
+        )
+    major = {"level": "major", "grade": 3, "criterion_id": "YH-04"}
+    too_long = await office.post(f"/hazards/{hid}/classify", major | {"deadline_days": 91})
+    assert too_long.status_code == 422
+    assert "重大事故隐患整改期限最长 90 日" in too_long.json()["errors"][0]["message"]
+    app.state.settings.general_deadline_max_days = 45  # configurable
+    ok = await ent.post(f"/hazards/{hid}/classify", {"level": "general", "deadline_days": 45})
+    assert ok.status_code == 200 and ok.json()["deadline_days"] == 45
+
+
+async def test_deadline_beyond_the_official_calendar_is_marked_provisional(
+    api: Api, app: FastAPI
+) -> None:
+    app.state.settings.general_deadline_max_days = 365  # a county that allows long deadlines
     ent = api.as_("hongxing")
     near = (await ent.post("/hazards", HAZARD)).json()["id"]
     far = (await ent.post("/hazards", HAZARD)).json()["id"]
@@ -14,14 +46,14 @@ async def test_deadline_beyond_the_official_calendar_is_marked_provisional(api: 
         {"level": "general", "deadline_days": 10, "deadline_kind": "working_days"},
     )
     assert ok.json()["deadline_provisional"] is False
-    # 300 working days from March 2026 reach a year the State Council has not yet published.
+    # 240 working days from March 2026 reach a year the State Council has not yet published.
     later = await ent.post(
         f"/hazards/{far}/classify",
-        {"level": "general", "deadline_days": 300, "deadline_kind": "working_days"},
+        {"level": "general", "deadline_days": 240, "deadline_kind": "working_days"},
     )
     body = later.json()
-    assert body["deadline_kind"] == "working_days" and body["deadline_days"] == 300
-    assert body["deadline_at"] > "2027-03-01" and body["deadline_provisional"] is True
+    assert body["deadline_kind"] == "working_days" and body["deadline_days"] == 240
+    assert body["deadline_at"] > "2027-01-01" and body["deadline_provisional"] is True
 
 
 async def test_rejected_extension_keeps_the_deadline_and_is_kept_in_history(
@@ -33,6 +65,11 @@ async def test_rejected_extension_keeps_the_deadline_and_is_kept_in_history(
     deadline = classified.json()["deadline_at"]
     await ent.post(f"/hazards/{hid}/start-rectification", {})
     ext = (await ent.post(f"/hazards/{hid}/extensions", {"reason": "材料未到", "days": 5})).json()
+    assert ext["status_label"] == "待审批"
+    proposed = local(datetime.fromisoformat(ext["proposed_deadline_at"]))
+    assert ext["proposed_deadline_label"] == (
+        f"{proposed.year}年{proposed.month}月{proposed.day}日{proposed:%H:%M}"
+    )
     rejected = await dept.post(
         f"/hazards/{hid}/extensions/{ext['id']}/decision",
         {"approve": False, "opinion": "理由不充分"},
@@ -43,7 +80,9 @@ async def test_rejected_extension_keeps_the_deadline_and_is_kept_in_history(
     )
     assert twice.status_code == 409
     history = (await ent.get(f"/hazards/{hid}/extensions")).json()
-    assert [(e["status"], e["opinion"]) for e in history] == [("rejected", "理由不充分")]
+    assert [(e["status"], e["status_label"], e["opinion"]) for e in history] == [
+        ("rejected", "已驳回", "理由不充分")
+    ]
     assert (await ent.get(f"/hazards/{hid}")).json()["hazard"]["deadline_at"] == deadline
     events = [e.payload["event"] for e in await outbox_events(hid)]
     assert events[-2:] == ["hazard.extension_requested", "hazard.extension_rejected"]

@@ -13,7 +13,9 @@ async def test_general_hazard_reported_fixed_accepted_closed(
     api: Api, clock: TestClock, outbox_events: EventsLoader
 ) -> None:
     ent, dept, dept2 = api.as_("jiancheng"), api.as_("zhujian"), api.as_("zhujian2")
-    created = await ent.post("/hazards", HAZARD | {"description": "脚手架连墙件缺失"})
+    # Found by the enterprise itself: it classifies and sets the deadline (≤ 30 days).
+    found = {"description": "脚手架连墙件缺失", "source": "self_check"}
+    created = await ent.post("/hazards", HAZARD | found)
     assert created.status_code == 201, created.text
     h = created.json()
     hid = h["id"]
@@ -87,7 +89,8 @@ async def test_on_the_spot_fix_still_needs_someone_else_to_accept(
     api: Api, outbox_events: EventsLoader
 ) -> None:
     ent, office = api.as_("hongxing"), api.as_("office")
-    hid = (await ent.post("/hazards", HAZARD | {"description": "消防通道堆放纸箱"})).json()["id"]
+    found = {"description": "消防通道堆放纸箱", "source": "self_check"}
+    hid = (await ent.post("/hazards", HAZARD | found)).json()["id"]
     # Without evidence there is nothing to accept.
     missing = await ent.post(
         f"/hazards/{hid}/rectified-on-spot", {"summary": "已清理", "attachment_ids": []}

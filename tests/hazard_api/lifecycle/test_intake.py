@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.hazards import intake, views
+from services.hazard_api.hazards import intake
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.schemas import HazardOut
 from shared.db import is_sqlite
@@ -35,7 +35,7 @@ class _Paths:
             self.taken[-1] = out is not None
             return out
 
-        monkeypatch.setattr(views, "report_in_one_statement", spy)
+        monkeypatch.setattr(intake, "report_in_one_statement", spy)
 
 
 async def _rows(app: FastAPI, hazard_id: str) -> tuple[dict[str, Any], dict[str, Any], str]:
