@@ -21,6 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from shared.broker import EmbeddedBroker, free_port
+from shared.clock import SHANGHAI
 from tests.conftest import DatabaseFactory
 from tests.e2e import readable
 from tests.e2e.harness import (
@@ -162,9 +163,17 @@ async def run_scenario(w: World) -> None:
     office_list = await w.api("GET", "/hazards", "office", params={"listing_level": "county"})
     assert hid in [h["id"] for h in office_list["items"]]
 
-    # ---- the escalation service has a case with the major-hazard policy, planned from the
-    # listing's deadline (the overdue notice falls due at the deadline itself)
+    # ---- the escalation service has a case with the listed-hazard policy (re-selected at
+    # listing), planned from the listing's deadline: the overdue notice falls due at 08:30 of
+    # the next working day, not at the deadline's last minute
     deadline = datetime.fromisoformat(listed["deadline_at"])
+
+    def next_morning(due: datetime) -> bool:
+        local_due = due.astimezone(SHANGHAI)
+        return deadline < due < deadline + timedelta(days=5) and (
+            local_due.hour,
+            local_due.minute,
+        ) == (8, 30)
 
     async def planned() -> bool:
         case = await w.case(hid)
@@ -173,14 +182,14 @@ async def run_scenario(w: World) -> None:
             and case["state"] == "active"
             and any(
                 s["step_key"] == "overdue_notice"
-                and datetime.fromisoformat(s["due_at"]) == deadline
+                and next_morning(datetime.fromisoformat(s["due_at"]))
                 for s in case["steps"]
             )
         )
 
     await eventually(planned, "escalation case planned from the listing deadline")
     case = await w.case(hid)
-    assert case is not None and case["policy_id"] == "county-major"
+    assert case is not None and case["policy_id"] == "county-listed"
     steps = {(s["step_key"], s["repeat_index"]): s for s in case["steps"]}
 
     # Who answers for this enterprise (一岗双责), from hazard_api's directory.
@@ -248,15 +257,16 @@ async def run_scenario(w: World) -> None:
     assert confirmed.status_code == 200, confirmed.text
 
     # ---- not rectified: the second reminder, then the deadline passes (urgent overdue notice
-    # to the county leader whose portfolio covers it), then the 督办函 two working days later
-    # reaches the county leader in charge of work safety
+    # the next working morning to the county leader whose portfolio covers it), then two
+    # working days later the county office is asked to decide on a 督办函 (a task, not a text
+    # announcing one)
     await fire("remind_2wd")
     overdue, _ = await fire("overdue_notice")
     portfolio = {people[p]["mobile"] for p in by_role["county.portfolio_leader"]}
     assert portfolio <= overdue
-    letter, _ = await fire("supervision_letter")
-    safety_leader = {people[p]["mobile"] for p in by_role["county.safety_leader"]}
-    assert safety_leader <= letter and not safety_leader <= reminded
+    letter, _ = await fire("letter_due")
+    office = {people[p]["mobile"] for p in by_role["county_office"]}
+    assert office <= letter and not office <= reminded
 
     # ---- the enterprise reports rectification with evidence; the office (not the rectifier)
     # accepts; the listing is removed (摘牌销号)
@@ -301,7 +311,7 @@ async def run_scenario(w: World) -> None:
     # ---- no further notices: a month later nothing more was sent about this hazard
     texts_after = len(w.sms.accepted)
     w.clock.advance(timedelta(days=30))
-    bulletin_due = datetime.fromisoformat(steps[("bulletin", 0)]["due_at"])
+    bulletin_due = datetime.fromisoformat(steps[("bulletin_due", 0)]["due_at"])
     assert w.clock.now() > bulletin_due
     await _settle(w)
     assert len(w.sms.accepted) == texts_after, [a.params for a in w.sms.accepted[texts_after:]]
@@ -326,7 +336,7 @@ async def run_scenario(w: World) -> None:
     ):
         assert action in actions, (action, actions)
     step_summaries = " ".join(i["summary"] for i in items if i["kind"] == "escalation_step")
-    for label in ("整改期限提醒", "逾期整改通知", "督办函"):
+    for label in ("整改期限提醒", "逾期整改通知", "待办事项", "挂牌督办告知"):
         assert label in step_summaries
     notices = [i for i in items if i["kind"] == "notice"]
     assert any("短信" in i["summary"] for i in notices)
