@@ -80,6 +80,7 @@ class Mail:
     to: list[str]
     subject: str
     text: str
+    html: str = ""
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         mail = parse_mail(envelope.original_content or envelope.content)
-        self.received.append(Mail(list(envelope.rcpt_tos), mail.subject, mail.text))
+        self.received.append(Mail(list(envelope.rcpt_tos), mail.subject, mail.text, mail.html))
         return "250 OK"
 
 
@@ -108,7 +109,10 @@ def parse_mail(raw: bytes) -> Mail:
     assert isinstance(message, EmailMessage)
     body = message.get_body(preferencelist=("plain", "html"))
     text = body.get_content() if body is not None else ""
-    return Mail([str(a) for a in message.get_all("To", [])], str(message["Subject"]), text)
+    html_part = message.get_body(preferencelist=("html",))
+    html = html_part.get_content() if html_part is not None else ""
+    to = [str(a) for a in message.get_all("To", [])]
+    return Mail(to, str(message["Subject"]), text, html)
 
 
 async def eventually(

@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 from shared.broker import EmbeddedBroker, free_port
 from tests.conftest import DatabaseFactory
+from tests.e2e import readable
 from tests.e2e.harness import (
     Mailbox,
     VirtualClock,
@@ -325,12 +326,44 @@ async def run_scenario(w: World) -> None:
     ):
         assert action in actions, (action, actions)
     step_summaries = " ".join(i["summary"] for i in items if i["kind"] == "escalation_step")
-    for label in ("到期提醒", "逾期整改通知", "督办函"):
+    for label in ("整改期限提醒", "逾期整改通知", "督办函"):
         assert label in step_summaries
     notices = [i for i in items if i["kind"] == "notice"]
     assert any("短信" in i["summary"] for i in notices)
     assert any("邮件" in i["summary"] for i in notices)
     assert [i["at"] for i in items] == sorted(i["at"] for i in items)
+    expired = await w.client.get(link)  # a month on, the link has expired
+    assert expired.status_code == 410
+    pages = [page.text, confirmed.text, expired.text]
+    await assert_readable(w, hid, deadline, pages)
+
+
+async def assert_readable(w: World, hid: str, deadline: datetime, pages: list[str]) -> None:
+    """Everything people read about the hazard: Chinese labels and Beijing time, no codes."""
+    hazard = await w.api("GET", f"/hazards/{hid}", "office")
+    timeline = await w.api("GET", f"/hazards/{hid}/timeline", "office")
+    mails = w.mailbox.all()
+    sms = [(a.template, a.params) for a in w.sms.accepted]
+    assert sms and mails and all(m.html for m in mails)
+    assert hazard["hazard"]["status_label"] == "已销号"
+    texts = readable.gather(
+        hazard=hazard,
+        timeline=timeline,
+        sms=sms,
+        sign=emulators.SIGN_NAME,
+        mails=mails,
+        pages=[(f"ack page {n}", html) for n, html in enumerate(pages)],
+    )
+    problems = readable.check(texts)
+    assert not problems, "\n".join(problems)
+    # Who was told: the steps name the chain's posts.
+    steps = [i["summary"] for i in timeline if i["kind"] == "escalation_step"]
+    assert any("企业主要负责人" in s for s in steps)
+    # The deadline as a person in the county writes it, never with UTC's clock.
+    beijing, utc = readable.beijing_clock_text(deadline), readable.utc_clock_text(deadline)
+    everything = " ".join(text for _, text in texts)
+    assert beijing in " ".join(steps) and beijing in " ".join(m.text for m in mails)
+    assert utc not in everything
 
 
 async def _settle(w: World) -> None:

@@ -44,6 +44,7 @@ async def test_chain_of_an_enterprise_in_a_township_under_a_department(
     first = chain["links"][0]
     assert first["mobile"] == "13800001051"
     assert first["post_title"] == "总经理"
+    assert (first["role_label"], first["covering_for_label"]) == ("企业主要负责人", "")
     assert first["unit_id"] == "ent-jiancheng"
 
 
@@ -56,11 +57,15 @@ async def test_vacant_township_principal_falls_through_to_the_next_holder(
     )
     assert vacate.status_code == 200, vacate.text
     assert vacate.json()["holder_person_id"] is None
+    assert vacate.json()["role_label"] == "主要负责人"
 
     chain = (await client.get("/units/ent-jiancheng/chain", headers=headers)).json()
     covering = [link for link in chain["links"] if link["covering_for"] == "township.principal"]
     assert [(c["role"], c["person_name"], c["unit_id"]) for c in covering] == [
         ("county.portfolio_leader", "陈卫东", "county")
+    ]
+    assert [(c["role_label"], c["covering_for_label"]) for c in covering] == [
+        ("县分管领导", "乡镇（街道）主要负责人")
     ]
     assert not [link for link in chain["links"] if link["role"] == "township.principal"]
 

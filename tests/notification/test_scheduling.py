@@ -167,3 +167,4 @@ async def test_a_role_nobody_holds_is_retried_then_alerted(make_harness, aliyun)
     await h.settle()
     [alert] = await h.events("notification.alert")
     assert alert["kind"] == "unresolvable"
+    assert alert["detail"] == "无人承担以下职责：企业主要负责人"

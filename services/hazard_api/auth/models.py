@@ -24,6 +24,16 @@ class UserRole(StrEnum):
     INTEGRATION = "integration"  # 对接系统: scoped tokens
 
 
+USER_ROLE_LABELS: dict[str, str] = {
+    UserRole.COUNTY_OFFICE: "县安委办",
+    UserRole.DEPARTMENT: "安委会成员单位",
+    UserRole.TOWNSHIP: "乡镇（街道）",
+    UserRole.ENTERPRISE: "生产经营单位",
+    UserRole.LEADER: "县领导",
+    UserRole.INTEGRATION: "对接系统",
+}
+
+
 class Scope(StrEnum):
     """Token scopes an integration client may be granted (humans are limited by role)."""
 

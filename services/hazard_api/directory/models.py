@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +15,7 @@ from services.hazard_api.db import Base
 from services.hazard_api.fields import EntityId, Name, PersonName, ShortText
 from shared.contract import ChainRole, EnterpriseStatus, PostRole, UnitKind
 from shared.db import UTCDateTime
+from shared.labels import CHAIN_ROLE_LABELS, POST_ROLE_LABELS, label
 
 ID = String(36)
 
@@ -269,6 +270,11 @@ class PostOut(BaseModel):
     portfolio_unit_ids: list[str]
     portfolio_industry_codes: list[str]
 
+    @computed_field(description="岗位类别（中文）")  # type: ignore[prop-decorator]
+    @property
+    def role_label(self) -> str:
+        return label(POST_ROLE_LABELS, self.role)
+
 
 # ---------------------------------------------------------------- responsibility chain
 class ChainLink(BaseModel):
@@ -282,6 +288,16 @@ class ChainLink(BaseModel):
     unit_id: str
     unit_name: str | None
     acting: bool
+
+    @computed_field(description="责任链岗位（中文）")  # type: ignore[prop-decorator]
+    @property
+    def role_label(self) -> str:
+        return label(CHAIN_ROLE_LABELS, self.role)
+
+    @computed_field(description="代为承担的空缺岗位（中文），无则为空")  # type: ignore[prop-decorator]
+    @property
+    def covering_for_label(self) -> str:
+        return label(CHAIN_ROLE_LABELS, self.covering_for)
 
 
 class ChainOut(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,12 +15,20 @@ from services.hazard_api.hazards.schemas import Days
 from services.hazard_api.hazards.schemas import Text as BodyText
 from shared.contract import DeadlineKind
 from shared.db import UTCDateTime
+from shared.labels import beijing_time, label
 
 
 class ExtensionStatus(StrEnum):
     PENDING = "pending"  # 待审批
     APPROVED = "approved"  # 已批准
     REJECTED = "rejected"  # 已驳回
+
+
+EXTENSION_STATUS_LABELS: dict[str, str] = {
+    ExtensionStatus.PENDING: "待审批",
+    ExtensionStatus.APPROVED: "已批准",
+    ExtensionStatus.REJECTED: "已驳回",
+}
 
 
 class Extension(Base):
@@ -76,3 +84,13 @@ class ExtensionOut(BaseModel):
     decided_at: datetime | None
     decided_by_user_id: str | None
     opinion: str | None
+
+    @computed_field(description="审批状态（中文）")  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        return label(EXTENSION_STATUS_LABELS, self.status)
+
+    @computed_field(description="申请延期至（北京时间）")  # type: ignore[prop-decorator]
+    @property
+    def proposed_deadline_label(self) -> str:
+        return beijing_time(self.proposed_deadline_at)

@@ -24,6 +24,14 @@ class HazardSource(StrEnum):
     SUPERVISION = "supervision"  # 督查
 
 
+SOURCE_LABELS: dict[str, str] = {
+    HazardSource.SELF_CHECK: "企业自查",
+    HazardSource.INSPECTION: "监管检查",
+    HazardSource.COMPLAINT: "举报、热线",
+    HazardSource.SUPERVISION: "督查",
+}
+
+
 class Hazard(Base):
     __tablename__ = "hazards"
 

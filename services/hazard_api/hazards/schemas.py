@@ -5,10 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
-from services.hazard_api.hazards.models import HazardSource
+from services.hazard_api.hazards.models import SOURCE_LABELS, HazardSource
 from shared.contract import DeadlineKind, HazardLevel, HazardStatus, ListingLevel
+from shared.labels import (
+    DEADLINE_KIND_LABELS,
+    HAZARD_LEVEL_LABELS,
+    HAZARD_STATUS_LABELS,
+    LISTING_LEVEL_LABELS,
+    beijing_time,
+    label,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -142,6 +158,37 @@ class HazardOut(BaseModel):
     listed_at: datetime | None
     listing_published: bool
     delisting_notice_no: str | None
+
+    # For display: the codes above in Chinese and the deadline in Beijing time.
+    @computed_field(description="状态（中文）")  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        return label(HAZARD_STATUS_LABELS, self.status)
+
+    @computed_field(description="隐患等级（中文），未判定为空")  # type: ignore[prop-decorator]
+    @property
+    def level_label(self) -> str:
+        return label(HAZARD_LEVEL_LABELS, self.level)
+
+    @computed_field(description="挂牌级别（中文），未挂牌为空")  # type: ignore[prop-decorator]
+    @property
+    def listing_level_label(self) -> str:
+        return label(LISTING_LEVEL_LABELS, self.listing_level)
+
+    @computed_field(description="整改期限计算方式（中文）")  # type: ignore[prop-decorator]
+    @property
+    def deadline_kind_label(self) -> str:
+        return label(DEADLINE_KIND_LABELS, self.deadline_kind)
+
+    @computed_field(description="隐患来源（中文）")  # type: ignore[prop-decorator]
+    @property
+    def source_label(self) -> str:
+        return label(SOURCE_LABELS, self.source)
+
+    @computed_field(description="整改期限（北京时间），如 2027年1月1日23:59")  # type: ignore[prop-decorator]
+    @property
+    def deadline_label(self) -> str:
+        return beijing_time(self.deadline_at)
 
 
 class HazardPage(BaseModel):

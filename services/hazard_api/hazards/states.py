@@ -13,19 +13,10 @@ from enum import StrEnum
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.errors import Conflict, Forbidden
 from shared.contract import HazardStatus
+from shared.labels import HAZARD_STATUS_LABELS
 
 S = HazardStatus
 R = UserRole
-
-STATUS_LABELS: dict[HazardStatus, str] = {
-    S.REPORTED: "已登记",
-    S.CLASSIFIED: "已判定",
-    S.RECTIFYING: "整改中",
-    S.RECTIFICATION_REPORTED: "已申请验收",
-    S.ACCEPTED: "验收通过",
-    S.CLOSED: "已销号",
-    S.VOIDED: "已作废",
-}
 
 
 class Action(StrEnum):
@@ -75,7 +66,7 @@ RULES: dict[Action, Rule] = {
 
 
 def needs(rule: Rule) -> str:
-    return "或".join(f"“{STATUS_LABELS[s]}”" for s in rule.from_states)
+    return "或".join(f"“{HAZARD_STATUS_LABELS[s]}”" for s in rule.from_states)
 
 
 def guard(action: Action, *, status: str, role: UserRole) -> Rule:
@@ -85,6 +76,6 @@ def guard(action: Action, *, status: str, role: UserRole) -> Rule:
     current = HazardStatus(status)
     if current not in rule.from_states:
         raise Conflict(
-            f"{rule.label}需要隐患处于{needs(rule)}状态，当前为“{STATUS_LABELS[current]}”"
+            f"{rule.label}需要隐患处于{needs(rule)}状态，当前为“{HAZARD_STATUS_LABELS[current]}”"
         )
     return rule

@@ -14,40 +14,68 @@ from shared.contract import (
     NOTIFICATION_EVENTS,
     AuditorAnomaly,
     CaseChanged,
-    Channel,
     Envelope,
-    EscalationAction,
     NotificationChanged,
     NotificationStatus,
     StepFired,
-    Urgency,
+)
+from shared.labels import (
+    ACTION_LABELS,
+    AUDITOR_FINDING_LABELS,
+    CHANNEL_LABELS,
+    NOTIFICATION_STATUS_LABELS,
+    URGENCY_LABELS,
+    beijing_time,
+    case_reason_label,
+    label,
+    role_label,
+    roles_label,
 )
 
 CONSUMER_NAME = "hazard_api.timeline"
 
-ACTION_LABELS = {
-    EscalationAction.REMINDER: "到期提醒",
-    EscalationAction.OVERDUE_NOTICE: "逾期整改通知",
-    EscalationAction.SUPERVISION_LETTER: "督办函",
-    EscalationAction.BULLETIN: "通报",
-    EscalationAction.PROPOSE_LISTING: "建议挂牌督办",
-    EscalationAction.RAISE_LISTING: "提级挂牌",
-    EscalationAction.REFER_DISCIPLINE: "移交纪检监察",
-    EscalationAction.ACCEPTANCE_REMINDER: "验收催办",
-}
-CHANNEL_LABELS = {Channel.SMS: "短信", Channel.EMAIL: "邮件"}
 NOTIFICATION_KINDS = {
     NotificationStatus.SENT: EntryKind.NOTICE,
     NotificationStatus.DELIVERED: EntryKind.DELIVERY,
     NotificationStatus.FAILED: EntryKind.DELIVERY,
     NotificationStatus.ACKNOWLEDGED: EntryKind.ACKNOWLEDGEMENT,
 }
-NOTIFICATION_VERBS = {
-    NotificationStatus.SENT: "已发送",
-    NotificationStatus.DELIVERED: "已送达",
-    NotificationStatus.FAILED: "发送失败",
-    NotificationStatus.ACKNOWLEDGED: "已确认收到",
-}
+
+
+def step_summary(step: StepFired) -> str:
+    repeat = f"（第{step.repeat_index + 1}次）" if step.repeat_index else ""
+    return (
+        f"督办升级：{label(ACTION_LABELS, step.action)}{repeat}"
+        f"（{label(URGENCY_LABELS, step.urgency)}），通知{roles_label(step.target_roles)}；"
+        f"整改期限{beijing_time(step.facts.deadline_at)}"
+    )
+
+
+def case_summary(change: CaseChanged) -> str:
+    summary = f"督办安排：{case_reason_label(change.reason)}"
+    if change.next_fire_at is not None:
+        summary += f"；下一次督办{beijing_time(change.next_fire_at)}"
+    return summary
+
+
+def finding_summary(finding: AuditorAnomaly) -> str:
+    """A moved clock is said as such (its detail explains it); anything else is a fault."""
+    if finding.kind == "clock_moved":
+        return f"督办核查：{finding.detail}"
+    return f"督办核查发现问题（{label(AUDITOR_FINDING_LABELS, finding.kind)}）：{finding.detail}"
+
+
+def notification_summary(change: NotificationChanged) -> str:
+    who = role_label(change.chain_role) + change.person_name
+    summary = (
+        f"{label(CHANNEL_LABELS, change.channel)}通知{who}："
+        f"{label(NOTIFICATION_STATUS_LABELS, change.status)}"
+    )
+    if change.detail:
+        # Our own reasons are Chinese; a provider's raw answer is marked as what it is.
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in change.detail)
+        summary += f"（{change.detail}）" if chinese else f"（服务商返回：{change.detail}）"
+    return summary
 
 
 def _entries(envelope: Envelope) -> list[dict[str, Any]]:
@@ -55,16 +83,13 @@ def _entries(envelope: Envelope) -> list[dict[str, Any]]:
     base = {"event_id": str(envelope.event_id), "source": envelope.producer}
     match payload:
         case StepFired():
-            urgency = "紧急" if payload.urgency == Urgency.URGENT else "常规"
-            roles = "、".join(r.value for r in payload.target_roles)
-            summary = f"督办升级：{ACTION_LABELS[payload.action]}（{urgency}），通知 {roles}"
             return [
                 base
                 | {
                     "hazard_id": payload.hazard_id,
                     "at": payload.fired_at,
                     "kind": EntryKind.ESCALATION_STEP.value,
-                    "summary": summary,
+                    "summary": step_summary(payload),
                 }
             ]
         case CaseChanged():
@@ -74,7 +99,7 @@ def _entries(envelope: Envelope) -> list[dict[str, Any]]:
                     "hazard_id": payload.hazard_id,
                     "at": envelope.occurred_at,
                     "kind": EntryKind.ESCALATION_CASE.value,
-                    "summary": f"督办案件状态：{payload.state}（{payload.reason}）",
+                    "summary": case_summary(payload),
                 }
             ]
         case AuditorAnomaly():
@@ -84,14 +109,11 @@ def _entries(envelope: Envelope) -> list[dict[str, Any]]:
                     "hazard_id": payload.hazard_id,
                     "at": envelope.occurred_at,
                     "kind": EntryKind.ANOMALY.value,
-                    "summary": f"督办异常：{payload.kind} {payload.detail}",
+                    "summary": finding_summary(payload),
                 }
             ]
         case NotificationChanged():
-            verb = NOTIFICATION_VERBS[payload.status]
-            summary = f"{CHANNEL_LABELS[payload.channel]}通知{payload.person_name}：{verb}"
-            if payload.detail:
-                summary += f"（{payload.detail}）"
+            summary = notification_summary(payload)
             return [
                 base
                 | {

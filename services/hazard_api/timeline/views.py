@@ -11,26 +11,24 @@ from services.hazard_api.hazards.deps import HazardId, HazardReader
 from services.hazard_api.hazards.models import chain_key
 from services.hazard_api.hazards.service import get_scoped
 from services.hazard_api.timeline.models import EntryKind, TimelineEntry, TimelineItem
+from shared.labels import HAZARD_EVENT_LABELS, HAZARD_STATUS_LABELS, label
 
 router = APIRouter(tags=["timeline"])
 
-EVENT_LABELS = {
-    "hazard.reported": "登记隐患",
-    "hazard.classified": "判定隐患等级",
+# What the audit records beyond the hazard events (same words as the events where they meet).
+EVENT_LABELS = HAZARD_EVENT_LABELS | {
     "hazard.plan_submitted": "提交治理方案",
-    "hazard.rectification_started": "开始整改",
-    "hazard.listed": "挂牌督办",
-    "hazard.listing_raised": "提级挂牌",
     "hazard.listing_published": "公开挂牌信息",
-    "hazard.extension_requested": "申请延期",
-    "hazard.extension_approved": "批准延期",
-    "hazard.extension_rejected": "驳回延期",
     "hazard.evidence_attached": "上传佐证材料",
-    "hazard.rectification_reported": "申请验收",
-    "hazard.acceptance_failed": "验收不通过",
-    "hazard.accepted": "验收通过",
-    "hazard.closed": "销号",
 }
+
+
+def state_change_summary(action: str, before: str | None, after: str | None) -> str:
+    summary = label(EVENT_LABELS, action)
+    if before is not None and after is not None and before != after:
+        was, now = label(HAZARD_STATUS_LABELS, before), label(HAZARD_STATUS_LABELS, after)
+        summary += f"（状态：{was}→{now}）"
+    return summary
 
 
 @router.get("/hazards/{hazard_id}/timeline", summary="隐患全过程时间线")
@@ -49,7 +47,9 @@ async def timeline(
                 at=row.at,
                 kind=EntryKind.STATE_CHANGE,
                 source="hazard_api",
-                summary=EVENT_LABELS.get(row.action, row.action),
+                summary=state_change_summary(
+                    row.action, (row.before or {}).get("status"), (row.after or {}).get("status")
+                ),
                 actor_role=row.actor_role,
                 detail={
                     "action": row.action,

@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 from services.notification.ack import flows
 from services.notification.ack.tokens import AckClaim, TokenExpired, TokenInvalid, read_token
 from services.notification.deps import RuntimeDep, SessionDep
-from services.notification.messages.render import format_local, render
+from services.notification.messages.render import render
+from shared.labels import beijing_time
 
 router = APIRouter(tags=["acknowledgement"])
 
@@ -25,7 +26,7 @@ def _claim(runtime: RuntimeDep, token: str) -> AckClaim | HTMLResponse:
         return read_token(runtime.settings.secret_key, token, now=runtime.clock.now())
     except TokenExpired as exc:
         return _error(
-            410, "链接已过期", f"该签收链接已于{format_local(exc.expires_at)}过期，无法再签收。"
+            410, "链接已过期", f"该签收链接已于{beijing_time(exc.expires_at)}过期，无法再签收。"
         )
     except TokenInvalid:
         return _error(400, "链接无效", "该签收链接不完整或已被改动，无法使用。")
@@ -45,9 +46,9 @@ async def ack_page(token: str, session: SessionDep, runtime: RuntimeDep) -> HTML
         "html",
         person_name=dispatch.person_name,
         items=dispatch.context["items"],
-        acknowledged_at=format_local(ack.acknowledged_at) if ack else None,
+        acknowledged_at=beijing_time(ack.acknowledged_at) if ack else None,
         action_url=f"/a/{token}",
-        expires=format_local(claim.expires_at),
+        expires=beijing_time(claim.expires_at),
     )
     return HTMLResponse(html)
 
@@ -69,6 +70,6 @@ async def ack_confirm(token: str, session: SessionDep, runtime: RuntimeDep) -> H
         "html",
         person_name=dispatch.person_name,
         count=len(dispatch.context["items"]),
-        acknowledged_at=format_local(ack.acknowledged_at),
+        acknowledged_at=beijing_time(ack.acknowledged_at),
     )
     return HTMLResponse(html)

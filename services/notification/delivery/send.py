@@ -51,9 +51,10 @@ from services.notification.providers.base import (
     TemplateError,
 )
 from services.notification.providers.email import Email, SmtpSender, message_id
-from shared.clock import Clock, local
+from shared.clock import Clock
 from shared.contract import Channel, Urgency
 from shared.db import transaction
+from shared.labels import beijing_time
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ class Sender:
             "code": first["code"],
             "deadline": first["deadline_label"],
             "link": link,
-            "expires": f"{local(expires):%Y-%m-%d %H:%M}",
+            "expires": beijing_time(expires),
             "subject": email_subject(items),
         }
         return Email(

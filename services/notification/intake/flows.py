@@ -22,6 +22,7 @@ from services.notification.intake.models import (
 from services.notification.preferences import service as preferences
 from shared.consumer import PermanentError
 from shared.contract import ChainRole, Envelope, StepFired, Urgency
+from shared.labels import roles_label
 from shared.responsibility import ChainEntry, resolve_role
 
 
@@ -95,7 +96,7 @@ class Intake:
                     kind="unresolvable",
                     request_event_id=request.event_id,
                     hazard_ids=[request.hazard_id],
-                    detail=f"无人承担以下职责：{'、'.join(still_pending)}",
+                    detail=f"无人承担以下职责：{roles_label(still_pending)}",
                     now=now,
                 )
             else:

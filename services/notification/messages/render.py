@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
-from shared.clock import local
-from shared.contract import ChainRole, EscalationAction, HazardLevel, StepFired
+from shared.contract import StepFired
+from shared.labels import (
+    ACTION_LABELS,
+    HAZARD_LEVEL_LABELS,
+    beijing_date,
+    beijing_time,
+    label,
+    role_label,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-
-ACTION_LABELS: dict[str, str] = {
-    EscalationAction.REMINDER: "整改期限提醒",
-    EscalationAction.OVERDUE_NOTICE: "隐患整改逾期",
-    EscalationAction.SUPERVISION_LETTER: "督办函",
-    EscalationAction.BULLETIN: "通报",
-    EscalationAction.PROPOSE_LISTING: "建议挂牌督办",
-    EscalationAction.RAISE_LISTING: "提级挂牌督办",
-    EscalationAction.REFER_DISCIPLINE: "移交纪检监察",
-    EscalationAction.ACCEPTANCE_REMINDER: "验收催办",
-}
-ROLE_LABELS: dict[str, str] = {
-    ChainRole.ENTERPRISE_PRINCIPAL: "企业主要负责人",
-    ChainRole.ENTERPRISE_SAFETY_MANAGER: "企业安全管理人员",
-    ChainRole.TOWNSHIP_PRINCIPAL: "乡镇（街道）主要负责人",
-    ChainRole.TOWNSHIP_IN_CHARGE: "乡镇（街道）分管安全负责人",
-    ChainRole.DEPARTMENT_HEAD: "行业监管部门主要负责人",
-    ChainRole.DEPARTMENT_IN_CHARGE: "行业监管部门分管负责人",
-    ChainRole.COUNTY_PORTFOLIO_LEADER: "县分管领导",
-    ChainRole.COUNTY_SAFETY_LEADER: "县分管安全生产领导",
-    ChainRole.COUNTY_PRINCIPAL: "县主要负责人",
-    ChainRole.COUNTY_OFFICE: "县安委办",
-}
-LEVEL_LABELS = {HazardLevel.GENERAL: "一般事故隐患", HazardLevel.MAJOR: "重大事故隐患"}
 
 
 @lru_cache(maxsize=1)
@@ -60,20 +42,6 @@ def render(name: str, version: int, suffix: str, **context: Any) -> str:
     return template(name, version, suffix).render(**context).strip()
 
 
-def format_local(dt: datetime | None) -> str:
-    if dt is None:
-        return "未定"
-    d = local(dt)
-    return f"{d.year}年{d.month}月{d.day}日{d:%H:%M}"
-
-
-def short_date(dt: datetime | None) -> str:
-    if dt is None:
-        return "未定"
-    d = local(dt)
-    return f"{d.month}月{d.day}日"
-
-
 def notice_item(step: StepFired, role: str, covering_for: str | None) -> dict[str, Any]:
     """What one notice shows; stored on the dispatch so the page never needs another service."""
     facts = step.facts
@@ -83,13 +51,13 @@ def notice_item(step: StepFired, role: str, covering_for: str | None) -> dict[st
         "unit_name": facts.unit_name,
         "description": facts.description,
         "action": step.action.value,
-        "action_label": ACTION_LABELS.get(step.action, step.action.value),
-        "deadline_label": format_local(facts.deadline_at),
-        "deadline_short": short_date(facts.deadline_at),
-        "level_label": LEVEL_LABELS.get(facts.level, "") if facts.level else "",
+        "action_label": label(ACTION_LABELS, step.action),
+        "deadline_label": beijing_time(facts.deadline_at),
+        "deadline_short": beijing_date(facts.deadline_at),
+        "level_label": label(HAZARD_LEVEL_LABELS, facts.level),
         "role": role,
-        "role_label": ROLE_LABELS.get(role, role),
-        "covering_for_label": ROLE_LABELS.get(covering_for, "") if covering_for else "",
+        "role_label": role_label(role),
+        "covering_for_label": role_label(covering_for),
         "urgency": step.urgency.value,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.timeline.flows import timeline_consumer
-from shared.clock import TestClock
+from shared.clock import TestClock, local
 from shared.contract import (
     ESCALATION_EVENTS,
     HAZARD_EVENTS,
@@ -157,6 +157,11 @@ async def test_timeline_shows_state_changes_escalation_and_notifications_in_orde
     finally:
         await runner.stop()
     assert facts["status"] == "classified"
+    assert (facts["status_label"], facts["level_label"], facts["listing_level_label"]) == (
+        "已判定",
+        "一般事故隐患",
+        "",
+    )
     assert [(i["kind"], i["source"]) for i in items] == [
         ("state_change", "hazard_api"),
         ("state_change", "hazard_api"),
@@ -165,9 +170,20 @@ async def test_timeline_shows_state_changes_escalation_and_notifications_in_orde
         ("delivery", "notification"),
         ("acknowledgement", "notification"),
     ]
-    assert items[0]["summary"] == "登记隐患" and items[1]["summary"] == "判定隐患等级"
-    assert "逾期整改通知" in items[2]["summary"]
-    assert items[5]["summary"] == "短信通知张红星：已确认收到"
+    assert items[0]["summary"] == "登记隐患"
+    assert items[1]["summary"] == "判定隐患等级（状态：已登记→已判定）"
+    assert items[1]["actor_role_label"] == "生产经营单位"
+    deadline = local(datetime.fromisoformat(facts["deadline_at"]))
+    assert facts["deadline_label"] == f"{deadline.year}年{deadline.month}月{deadline.day}日23:59"
+    assert items[2]["summary"] == (
+        "督办升级：逾期整改通知（常规），通知企业主要负责人、乡镇（街道）分管安全负责人；"
+        f"整改期限{facts['deadline_label']}"
+    )
+    assert (items[2]["kind_label"], items[2]["source_label"]) == ("督办升级", "督办服务")
+    assert items[5]["summary"] == "短信通知企业主要负责人张红星：已确认收到"
+    assert (items[5]["kind_label"], items[5]["source_label"]) == ("签收", "通知服务")
+    at = local(datetime.fromisoformat(items[5]["at"]))
+    assert items[5]["at_label"] == f"{at.year}年{at.month}月{at.day}日{at:%H:%M}"
     # The digest shows on the other hazard's timeline too.
     other_items = (await ent.get(f"/hazards/{other}/timeline")).json()
     assert [i["kind"] for i in other_items][-3:] == ["notice", "delivery", "acknowledgement"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from shared.clock import local
 from tests.hazard_api.lifecycle.conftest import HAZARD, PLAN, Api, EventsLoader
 
 
@@ -33,6 +36,11 @@ async def test_rejected_extension_keeps_the_deadline_and_is_kept_in_history(
     deadline = classified.json()["deadline_at"]
     await ent.post(f"/hazards/{hid}/start-rectification", {})
     ext = (await ent.post(f"/hazards/{hid}/extensions", {"reason": "材料未到", "days": 5})).json()
+    assert ext["status_label"] == "待审批"
+    proposed = local(datetime.fromisoformat(ext["proposed_deadline_at"]))
+    assert ext["proposed_deadline_label"] == (
+        f"{proposed.year}年{proposed.month}月{proposed.day}日{proposed:%H:%M}"
+    )
     rejected = await dept.post(
         f"/hazards/{hid}/extensions/{ext['id']}/decision",
         {"approve": False, "opinion": "理由不充分"},
@@ -43,7 +51,9 @@ async def test_rejected_extension_keeps_the_deadline_and_is_kept_in_history(
     )
     assert twice.status_code == 409
     history = (await ent.get(f"/hazards/{hid}/extensions")).json()
-    assert [(e["status"], e["opinion"]) for e in history] == [("rejected", "理由不充分")]
+    assert [(e["status"], e["status_label"], e["opinion"]) for e in history] == [
+        ("rejected", "已驳回", "理由不充分")
+    ]
     assert (await ent.get(f"/hazards/{hid}")).json()["hazard"]["deadline_at"] == deadline
     events = [e.payload["event"] for e in await outbox_events(hid)]
     assert events[-2:] == ["hazard.extension_requested", "hazard.extension_rejected"]

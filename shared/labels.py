@@ -1,0 +1,171 @@
+"""What a person reads instead of a code: Chinese labels and Beijing time, one place each.
+
+Machine fields (API codes, event payloads, metrics) keep the enum values and UTC; every page,
+text, email and timeline entry takes its words from here, so a code never reaches a reader and
+two services never name the same thing differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from shared.clock import local
+from shared.contract import (
+    ChainRole,
+    Channel,
+    DeadlineKind,
+    EscalationAction,
+    HazardEventType,
+    HazardLevel,
+    HazardStatus,
+    ListingLevel,
+    NotificationStatus,
+    PostRole,
+    Producer,
+    Urgency,
+)
+
+CHAIN_ROLE_LABELS: dict[str, str] = {
+    ChainRole.ENTERPRISE_PRINCIPAL: "企业主要负责人",
+    ChainRole.ENTERPRISE_SAFETY_MANAGER: "企业安全管理人员",
+    ChainRole.TOWNSHIP_PRINCIPAL: "乡镇（街道）主要负责人",
+    ChainRole.TOWNSHIP_IN_CHARGE: "乡镇（街道）分管安全负责人",
+    ChainRole.DEPARTMENT_HEAD: "行业监管部门主要负责人",
+    ChainRole.DEPARTMENT_IN_CHARGE: "行业监管部门分管负责人",
+    ChainRole.COUNTY_PORTFOLIO_LEADER: "县分管领导",
+    ChainRole.COUNTY_SAFETY_LEADER: "县分管安全生产领导",
+    ChainRole.COUNTY_PRINCIPAL: "县主要负责人",
+    ChainRole.COUNTY_OFFICE: "县安委办",
+}
+POST_ROLE_LABELS: dict[str, str] = {
+    PostRole.PRINCIPAL: "主要负责人",
+    PostRole.DEPUTY_SAFETY: "分管安全负责人",
+    PostRole.LEADERSHIP_MEMBER: "班子成员",
+    PostRole.SAFETY_MANAGER: "安全管理人员",
+    PostRole.CLERK: "工作人员",
+}
+ACTION_LABELS: dict[str, str] = {
+    EscalationAction.REMINDER: "整改期限提醒",
+    EscalationAction.OVERDUE_NOTICE: "逾期整改通知",
+    EscalationAction.SUPERVISION_LETTER: "督办函",
+    EscalationAction.BULLETIN: "通报",
+    EscalationAction.PROPOSE_LISTING: "建议挂牌督办",
+    EscalationAction.RAISE_LISTING: "提级挂牌督办",
+    EscalationAction.REFER_DISCIPLINE: "移交纪检监察",
+    EscalationAction.ACCEPTANCE_REMINDER: "验收催办",
+}
+URGENCY_LABELS: dict[str, str] = {Urgency.NORMAL: "常规", Urgency.URGENT: "紧急"}
+HAZARD_STATUS_LABELS: dict[str, str] = {
+    HazardStatus.REPORTED: "已登记",
+    HazardStatus.CLASSIFIED: "已判定",
+    HazardStatus.RECTIFYING: "整改中",
+    HazardStatus.RECTIFICATION_REPORTED: "已申请验收",
+    HazardStatus.ACCEPTED: "验收通过",
+    HazardStatus.CLOSED: "已销号",
+    HazardStatus.VOIDED: "已作废",
+}
+HAZARD_LEVEL_LABELS: dict[str, str] = {
+    HazardLevel.GENERAL: "一般事故隐患",
+    HazardLevel.MAJOR: "重大事故隐患",
+}
+LISTING_LEVEL_LABELS: dict[str, str] = {
+    ListingLevel.COUNTY: "县级挂牌督办",
+    ListingLevel.CITY: "市级挂牌督办",
+    ListingLevel.PROVINCE: "省级挂牌督办",
+}
+DEADLINE_KIND_LABELS: dict[str, str] = {
+    DeadlineKind.CALENDAR_DAYS: "自然日",
+    DeadlineKind.WORKING_DAYS: "工作日",
+}
+HAZARD_EVENT_LABELS: dict[str, str] = {
+    HazardEventType.REPORTED: "登记隐患",
+    HazardEventType.CLASSIFIED: "判定隐患等级",
+    HazardEventType.RECTIFICATION_STARTED: "开始整改",
+    HazardEventType.LISTED: "挂牌督办",
+    HazardEventType.LISTING_RAISED: "提级挂牌",
+    HazardEventType.EXTENSION_REQUESTED: "申请延期",
+    HazardEventType.EXTENSION_APPROVED: "批准延期",
+    HazardEventType.EXTENSION_REJECTED: "驳回延期",
+    HazardEventType.RECTIFICATION_REPORTED: "申请验收",
+    HazardEventType.ACCEPTANCE_FAILED: "验收不通过",
+    HazardEventType.ACCEPTED: "验收通过",
+    HazardEventType.CLOSED: "销号",
+    HazardEventType.LISTING_PUBLISHED: "公布挂牌督办",
+    HazardEventType.RECLASSIFIED: "变更隐患等级",
+    HazardEventType.VOIDED: "作废",
+}
+PRODUCER_LABELS: dict[str, str] = {
+    Producer.HAZARD_API: "隐患台账",
+    Producer.ESCALATION: "督办服务",
+    Producer.NOTIFICATION: "通知服务",
+}
+CHANNEL_LABELS: dict[str, str] = {Channel.SMS: "短信", Channel.EMAIL: "邮件"}
+NOTIFICATION_STATUS_LABELS: dict[str, str] = {
+    NotificationStatus.SENT: "已发送",
+    NotificationStatus.DELIVERED: "已送达",
+    NotificationStatus.FAILED: "发送失败",
+    NotificationStatus.ACKNOWLEDGED: "已确认收到",
+}
+# The escalation case (CaseChanged.state / .reason): the service's own codes, named here because
+# the hazard timeline shows them.
+CASE_STATE_LABELS: dict[str, str] = {
+    "active": "督办进行中",
+    "paused": "暂停（等待验收）",
+    "stopped": "督办结束",
+}
+CASE_REASON_LABELS: dict[str, str] = {
+    "started": "开始督办，按整改期限排定提醒和升级步骤",
+    "rebaselined": "整改期限变更，督办步骤按新期限重排",
+    "replanned": "隐患情况变化，督办步骤已调整",
+    "paused": "已申请验收，逾期督办暂停，验收催办计时开始",
+    "resumed": "验收未通过，逾期督办恢复",
+    "acknowledged": "督办对象已签收，该步骤不再重复提醒",
+    "stopped": "督办结束",
+}
+# The auditor's findings (AuditorAnomaly.kind).
+AUDITOR_FINDING_LABELS: dict[str, str] = {
+    "overdue_step": "督办步骤逾期未发出",
+    "clock_moved": "时钟调整后补发督办步骤",
+    "next_fire_mismatch": "督办计划与定时不一致",
+    "stopped_but_armed": "已结束的督办仍有定时",
+}
+
+
+def label(labels: Mapping[str, str], code: str | None, missing: str = "") -> str:
+    """The label of `code`; an unknown code is shown as 「其他」 rather than leaking through."""
+    if code is None:
+        return missing
+    return labels.get(code, "其他")
+
+
+def role_label(role: str | None) -> str:
+    return label(CHAIN_ROLE_LABELS, role)
+
+
+def roles_label(roles: Iterable[str]) -> str:
+    return "、".join(role_label(r) for r in roles)
+
+
+def case_reason_label(reason: str) -> str:
+    """`stopped: hazard.closed` → 「隐患销号，督办结束」; `acknowledged: <step>` → its label."""
+    head, _, rest = reason.partition(":")
+    if head == "stopped" and rest.strip():
+        return f"隐患{label(HAZARD_EVENT_LABELS, rest.strip())}，督办结束"
+    return label(CASE_REASON_LABELS, head.strip())
+
+
+def beijing_time(dt: datetime | None, missing: str = "未定") -> str:
+    """`2027年1月1日23:59` in Beijing time, as people write a date and time."""
+    if dt is None:
+        return missing
+    d = local(dt)
+    return f"{d.year}年{d.month}月{d.day}日{d:%H:%M}"
+
+
+def beijing_date(dt: datetime | None, missing: str = "未定") -> str:
+    """`1月1日` in Beijing time (texts are short)."""
+    if dt is None:
+        return missing
+    d = local(dt)
+    return f"{d.month}月{d.day}日"
