@@ -99,7 +99,8 @@ class DeadlineKind(StrEnum):
 
 class Urgency(StrEnum):
     NORMAL = "normal"  # waits for working hours
-    URGENT = "urgent"  # goes at once, day or night
+    URGENT = "urgent"  # goes first and is not held for a digest window, but not at night
+    IMMEDIATE = "immediate"  # may reach a person at night (an accident, 立即停产撤人)
 
 
 class EscalationAction(StrEnum):

@@ -55,7 +55,11 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.REFER_DISCIPLINE: "移交纪检监察",
     EscalationAction.ACCEPTANCE_REMINDER: "验收催办",
 }
-URGENCY_LABELS: dict[str, str] = {Urgency.NORMAL: "常规", Urgency.URGENT: "紧急"}
+URGENCY_LABELS: dict[str, str] = {
+    Urgency.NORMAL: "常规",
+    Urgency.URGENT: "紧急",
+    Urgency.IMMEDIATE: "特急",
+}
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",
     HazardStatus.CLASSIFIED: "已判定",
