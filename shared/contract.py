@@ -112,6 +112,30 @@ class EscalationAction(StrEnum):
     RAISE_LISTING = "raise_listing"  # 提级挂牌
     REFER_DISCIPLINE = "refer_discipline"  # 移交纪检监察
     ACCEPTANCE_REMINDER = "acceptance_reminder"  # 验收催办
+    # County practice (#11). The old values above stay so frozen snapshots and old events parse.
+    CLASSIFICATION_REMINDER = "classification_reminder"  # 判定催办
+    RECTIFICATION_ORDER = "rectification_order"  # 限期整改通知（下达时）
+    LISTING_NOTICE = "listing_notice"  # 挂牌督办告知
+    PUBLICATION_REMINDER = "publication_reminder"  # 挂牌公布催办
+    EXTENSION_DECISION_REMINDER = "extension_decision_reminder"  # 延期申请审批催办
+    DELISTING_REMINDER = "delisting_reminder"  # 摘牌销号催办
+    TASK = "task"  # 待办：a recommendation for a person to decide on (约谈, 停产整顿 …)
+
+
+class TaskKind(StrEnum):
+    """What a task asks the county office to decide; the system never decides it itself."""
+
+    INTERVIEW = "interview"  # 建议约谈
+    SUSPENSION = "suspension"  # 建议停产整顿
+    SUPERVISION_LETTER = "supervision_letter"  # 建议发督办函
+    BULLETIN = "bulletin"  # 建议通报批评
+    RAISE_LISTING = "raise_listing"  # 建议提级挂牌
+    REFERRAL = "referral"  # 建议移交纪检监察（由有权机关决定）
+
+
+class TaskState(StrEnum):
+    OPEN = "open"  # 待办
+    DONE = "done"  # 已办结
 
 
 class Channel(StrEnum):
@@ -300,6 +324,11 @@ class StepFired(_Payload):
     fired_at: AwareDatetime
     stop_condition: str | None = None
     facts: HazardFacts
+    # Added for county practice (#11); optional so older events still parse.
+    step_title: str | None = None  # the policy's words for the step, e.g. 逾期未整改持续督办
+    # Repeats of an open-ended step (until the hazard is closed) number on: 第N次.
+    open_ended: bool = False
+    task_id: str | None = None  # the task this step created (action `task`)
 
 
 class CaseChanged(_Payload):
@@ -312,6 +341,37 @@ class CaseChanged(_Payload):
     policy_version: int
     next_fire_at: AwareDatetime | None = None
     reason: str
+    # Set when the case switched policy (re-selection): the version it left.
+    previous_policy_id: str | None = None
+    previous_policy_version: int | None = None
+
+
+class TaskCreated(_Payload):
+    """An escalation step created a task for a person to decide on (escalation.task_created)."""
+
+    task_id: str
+    case_id: str
+    hazard_id: str
+    kind: TaskKind
+    title: str
+    assignee_role: ChainRole
+    step_key: str
+    repeat_index: int = 0
+    due_at: AwareDatetime
+    created_at: AwareDatetime
+    facts: HazardFacts
+
+
+class TaskClosed(_Payload):
+    """A person closed a task with a note (escalation.task_closed)."""
+
+    task_id: str
+    case_id: str
+    hazard_id: str
+    kind: TaskKind
+    closed_by: str
+    note: str
+    closed_at: AwareDatetime
 
 
 class AuditorAnomaly(_Payload):
@@ -367,6 +427,8 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,
     ("escalation.anomaly", 1): AuditorAnomaly,
+    ("escalation.task_created", 1): TaskCreated,
+    ("escalation.task_closed", 1): TaskClosed,
     ("notification.changed", 1): NotificationChanged,
     ("notification.alert", 1): NotificationAlert,
 }

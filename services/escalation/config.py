@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Literal, Self
 
@@ -21,6 +22,12 @@ class Settings(DubanSettings):
     database_url: str = "sqlite+aiosqlite:///./var/escalation.db"
     http_port: int = 8001
     policies_dir: Path = DEFAULT_POLICIES_DIR
+    # A step that is not `immediate` waits for these hours on a working day (Asia/Shanghai).
+    working_hours_start: time = time(8, 30)
+    working_hours_end: time = time(21, 0)
+    # The key hazard_api signs its bearer tokens with (HAZARD_API_SECRET_KEY): /tasks accepts
+    # those tokens. None: this service's own secret_key (one deployment key).
+    bearer_key: str | None = None
     consumer_group: str = "escalation"
     consumer_session_timeout_ms: int = Field(default=10_000, ge=1000)
     run_consumer: bool = True
@@ -35,6 +42,12 @@ class Settings(DubanSettings):
     auditor_overdue_seconds: float = Field(default=300.0, gt=0)
     # Test only: the scheduler process kills itself (SIGKILL) at this point of firing a step.
     test_crash_point: CrashPoint | None = None
+
+    @model_validator(mode="after")
+    def _working_hours(self) -> Self:
+        if not self.working_hours_start < self.working_hours_end:
+            raise ValueError("working_hours_start must be before working_hours_end")
+        return self
 
     @model_validator(mode="after")
     def _crash_only_in_tests(self) -> Self:

@@ -12,6 +12,7 @@ from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import build_runtime
+from services.escalation.tasks.views import router as tasks_router
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
@@ -81,4 +82,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
     app.include_router(ops_router(checks, clock=clock))
     app.include_router(cases_router)
+    app.include_router(tasks_router)
     return app

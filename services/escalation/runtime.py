@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.escalation.cases.flows import CaseFlows
-from services.escalation.cases.timeline import Planner
+from services.escalation.cases.timeline import Planner, WorkingHours
 from services.escalation.config import Settings
 from services.escalation.db import MIGRATIONS_DIR
 from services.escalation.policy.loader import PolicySet
 from services.escalation.policy.service import ensure_snapshots
 from services.escalation.timers.auditor import Auditor
 from services.escalation.timers.scheduler import Scheduler
-from shared.calendar import default_calendar
+from shared.calendar import WorkCalendar, default_calendar
 from shared.clock import Clock
 from shared.db import ensure_sqlite_folder, make_sessionmaker, transaction
 from shared.migrations import upgrade_async
@@ -34,13 +34,20 @@ class Runtime:
     auditor: Auditor
 
 
-async def build_runtime(settings: Settings, clock: Clock, policies: PolicySet) -> Runtime:
+async def build_runtime(
+    settings: Settings,
+    clock: Clock,
+    policies: PolicySet,
+    *,
+    calendar: WorkCalendar | None = None,
+) -> Runtime:
     """Migrate the database, freeze the loaded policies into snapshots, wire the parts."""
     ensure_sqlite_folder(settings.database_url)
     await upgrade_async(settings.database_url, MIGRATIONS_DIR)
     engine = settings.make_engine()
     sessionmaker = make_sessionmaker(engine)
-    planner = Planner(default_calendar())
+    hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
+    planner = Planner(calendar or default_calendar(), hours=hours)
     try:
         async with transaction(sessionmaker) as session:
             snapshot_ids = await ensure_snapshots(

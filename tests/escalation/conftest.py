@@ -29,6 +29,10 @@ from shared.contract import (
 )
 from shared.db import transaction
 
+# The county policies as version 1 had them (before #11), frozen here: the tests of the case
+# and timer mechanics run on them, which also proves an old policy still loads and runs.
+LEGACY_POLICIES = Path(__file__).parent / "legacy_policies"
+
 
 def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An Asia/Shanghai wall-clock time as an aware datetime."""
@@ -80,13 +84,22 @@ async def start_runtime(
     database_url: str, clock: TestClock, policies_dir: Path | None = None
 ) -> Runtime:
     settings = make_settings(database_url)
-    folder = policies_dir or settings.policies_dir
+    folder = policies_dir or LEGACY_POLICIES
     return await build_runtime(settings, clock, PolicySet.load(folder))
 
 
 @pytest.fixture
 async def runtime(database_url: str, clock: TestClock) -> AsyncIterator[Runtime]:
+    """A runtime on the legacy (v1) policies: the mechanics tests."""
     rt = await start_runtime(database_url, clock)
+    yield rt
+    await rt.engine.dispose()
+
+
+@pytest.fixture
+async def county(database_url: str, clock: TestClock) -> AsyncIterator[Runtime]:
+    """A runtime on the default county policies (county practice, #11)."""
+    rt = await start_runtime(database_url, clock, make_settings(database_url).policies_dir)
     yield rt
     await rt.engine.dispose()
 

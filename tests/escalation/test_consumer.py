@@ -13,7 +13,14 @@ from services.escalation.runtime import Runtime
 from shared.clock import TestClock
 from shared.contract import ESCALATION_EVENTS, HAZARD_EVENTS, Envelope, StepFired
 from shared.contract import HazardEventType as E
-from tests.escalation.conftest import end_of_day, hazard_event, make_facts, make_settings, sh
+from tests.escalation.conftest import (
+    LEGACY_POLICIES,
+    end_of_day,
+    hazard_event,
+    make_facts,
+    make_settings,
+    sh,
+)
 
 
 async def test_hazard_event_in_step_fired_out(
@@ -38,6 +45,7 @@ async def test_hazard_event_in_step_fired_out(
         consumer_session_timeout_ms=6000,
         scheduler_poll_seconds=0.2,
         run_auditor=False,
+        policies_dir=LEGACY_POLICIES,
     )
     app = create_app(settings, clock)
     out = AIOKafkaConsumer(

@@ -37,6 +37,9 @@ from tests.escalation.conftest import (
 
 CLASSIFIED_AT = sh(2026, 9, 21, 10, 0)  # Monday
 DEADLINE = end_of_day(2026, 10, 9)  # Friday after the National Day week
+# The v1 policy's overdue notice falls at the deadline's last minute; no person is texted at
+# night, so it waits for the next working hours: the make-up working Saturday, 08:30.
+OVERDUE_AT = sh(2026, 10, 10, 8, 30)
 
 
 def u(dt: datetime) -> datetime:
@@ -63,7 +66,7 @@ async def test_general_hazard_fires_its_steps_on_working_days_across_national_da
         # 3 working days before Fri 9 Oct: back over the holiday week to Tue 29 Sep.
         ("remind_3wd", 0, sh(2026, 9, 29, 9, 0)),
         ("remind_1wd", 0, sh(2026, 10, 8, 9, 0)),
-        ("overdue_notice", 0, DEADLINE),
+        ("overdue_notice", 0, OVERDUE_AT),
         # +3 working days counts the make-up Saturday 10 Oct: 10, 12, 13 Oct.
         ("overdue_3wd", 0, sh(2026, 10, 13, 9, 0)),
         ("overdue_3wd", 1, sh(2026, 10, 15, 9, 0)),  # repeat after 2 working days
@@ -106,7 +109,7 @@ async def test_extension_rebaselines_remaining_steps_and_closing_stops_them(
         # re-baselined on Fri 16 Oct
         ("remind_3wd", 0, u(sh(2026, 10, 13, 9, 0))),
         ("remind_1wd", 0, u(sh(2026, 10, 15, 9, 0))),
-        ("overdue_notice", 0, u(new_deadline)),
+        ("overdue_notice", 0, u(sh(2026, 10, 19, 8, 30))),  # Monday after the new deadline
         ("overdue_3wd", 0, u(sh(2026, 10, 21, 9, 0))),
         # closed on 22 Oct: the repeat (23 Oct), the letter (27 Oct), the bulletin never fire
     ]
@@ -154,8 +157,9 @@ async def test_rectification_report_pauses_the_ladder_and_failed_acceptance_resu
     async with runtime.sessionmaker() as session:
         case = await service.get_case(session=session, hazard_id=hazard_id)
     assert case is not None and case.state == CaseState.PAUSED
-    # The acceptance clock: 10 days after the application, then each working day.
-    assert case.next_fire_at == u(sh(2026, 10, 18, 16, 0))
+    # The acceptance clock: 10 days after the application (Sunday 18 Oct: it waits for Monday
+    # morning), then each working day.
+    assert case.next_fire_at == u(sh(2026, 10, 19, 8, 30))
 
     await run_until(runtime, clock, sh(2026, 10, 20, 10, 0))
     failed_at = clock.now()
@@ -174,10 +178,10 @@ async def test_rectification_report_pauses_the_ladder_and_failed_acceptance_resu
     assert fired == [
         ("remind_3wd", 0, u(sh(2026, 9, 29, 9, 0)), u(sh(2026, 9, 29, 9, 0))),
         ("remind_1wd", 0, u(sh(2026, 10, 8, 9, 0)), u(sh(2026, 10, 8, 9, 0))),
-        ("acceptance_overdue", 0, u(sh(2026, 10, 18, 16, 0)), u(sh(2026, 10, 18, 16, 0))),
-        ("acceptance_overdue", 1, u(sh(2026, 10, 19, 16, 0)), u(sh(2026, 10, 19, 16, 0))),
+        ("acceptance_overdue", 0, u(sh(2026, 10, 19, 8, 30)), u(sh(2026, 10, 19, 8, 30))),
+        ("acceptance_overdue", 1, u(sh(2026, 10, 20, 8, 30)), u(sh(2026, 10, 20, 8, 30))),
         # resumed on 20 Oct: the ladder steps due while paused fire at once, in order
-        ("overdue_notice", 0, u(DEADLINE), late),
+        ("overdue_notice", 0, u(OVERDUE_AT), late),
         ("overdue_3wd", 0, u(sh(2026, 10, 13, 9, 0)), late),
         ("overdue_3wd", 1, u(sh(2026, 10, 15, 9, 0)), late),
         ("supervision_letter", 0, u(sh(2026, 10, 19, 9, 0)), late),
@@ -310,5 +314,5 @@ async def test_failed_acceptance_with_a_new_deadline_plans_from_the_new_deadline
         ("acceptance_overdue", 2, u(sh(2026, 10, 13, 16, 0))),
         # the old deadline's overdue steps (9 and 13 Oct) are not fired late: a new deadline
         # was set; reminders end with the rectification report (stop: rectified)
-        ("overdue_notice", 0, u(new_deadline)),
+        ("overdue_notice", 0, u(sh(2026, 10, 26, 8, 30))),  # Monday after the new deadline
     ]

@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from services.escalation.cases import service
-from services.escalation.config import DEFAULT_POLICIES_DIR
 from services.escalation.main import create_app
 from services.escalation.policy.loader import PolicyLoadError, PolicySet
 from shared.clock import TestClock
 from shared.contract import HazardEventType as E
 from shared.contract import HazardLevel, ListingLevel
 from tests.escalation.conftest import (
+    LEGACY_POLICIES,
     deliver,
     end_of_day,
     fired_steps,
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def copy_policies(tmp_path: Path) -> Path:
     folder = tmp_path / "policies"
-    shutil.copytree(DEFAULT_POLICIES_DIR, folder)
+    shutil.copytree(LEGACY_POLICIES, folder)
     return folder
 
 
@@ -55,7 +55,7 @@ def break_general(tmp_path: Path) -> Path:
     return folder
 
 
-def test_default_policies_load_and_are_chosen_by_level_grade_listing_and_industry(
+def test_policies_load_and_are_chosen_by_level_grade_listing_and_industry(
     tmp_path: Path,
 ) -> None:
     folder = copy_policies(tmp_path)

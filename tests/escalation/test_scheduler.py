@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from services.escalation.cases.models import CaseTimer
 from services.escalation.cases.service import Claim
 from services.escalation.cases.timeline import Occurrence
-from services.escalation.config import DEFAULT_POLICIES_DIR
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import Runtime
 from services.escalation.timers.scheduler import (
@@ -30,6 +29,7 @@ from shared.contract import HazardEventType as E
 from shared.db import transaction
 from tests.conftest import DatabaseFactory
 from tests.escalation.conftest import (
+    LEGACY_POLICIES,
     end_of_day,
     fired_steps,
     hazard_event,
@@ -65,6 +65,7 @@ async def run_worker(database_url: str, **env: str) -> tuple[int, str, str]:
             "DUBAN_ENV": "test",
             "ESCALATION_SECRET_KEY": "escalation-test-secret",
             "ESCALATION_DATABASE_URL": database_url,
+            "ESCALATION_POLICIES_DIR": str(LEGACY_POLICIES),
             **env,
         },
         stdout=asyncio.subprocess.PIPE,
@@ -132,7 +133,7 @@ async def test_process_killed_mid_step_fires_it_once_after_restart(
 
 def test_hand_built_step_event_matches_the_contract() -> None:
     assert step_event_id("c-1", 3, 4) == str(uuid.uuid5(STEP_EVENT_NAMESPACE, "c-1/3/4"))
-    step = PolicySet.load(DEFAULT_POLICIES_DIR).by_id["county-general"].steps[3]
+    step = PolicySet.load(LEGACY_POLICIES).by_id["county-general"].steps[3]
     facts = make_facts(hazard_id='hz-"引号"', deadline_at=end_of_day(2026, 10, 9))
     now = datetime(2026, 10, 13, 1, 0, 0, 123456, tzinfo=UTC)
     claim = Claim(
@@ -152,6 +153,11 @@ def test_hand_built_step_event_matches_the_contract() -> None:
         listed=False,
         halted=(),
         facts=facts.model_dump_json(),
+        reported_at=None,
+        ordered_at=None,
+        listed_at=None,
+        extension_requested_at=None,
+        accepted_at=None,
     )
     occurrence = Occurrence(now, 3, 1, False)
     raw = step_fired_json(
@@ -178,6 +184,7 @@ def test_hand_built_step_event_matches_the_contract() -> None:
         fired_at=now,
         stop_condition="acknowledged",
         facts=facts,
+        step_title=step.title,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -25,7 +25,13 @@ from services.escalation.cases.timeline import (
 )
 from services.escalation.db import outbox_tables
 from services.escalation.policy.loader import PolicySet
-from services.escalation.policy.models import StopCondition
+from services.escalation.policy.models import (
+    Anchor,
+    ListingCondition,
+    Policy,
+    Step,
+    StopCondition,
+)
 from services.escalation.policy.service import ensure_registered
 from shared.clock import Clock
 from shared.contract import (
@@ -45,8 +51,25 @@ from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
 
-ENDING_EVENTS = frozenset({HazardEventType.ACCEPTED, HazardEventType.CLOSED})
-ENDED_STATUSES = frozenset({HazardStatus.ACCEPTED, HazardStatus.CLOSED})
+# Closing (销号) and voiding (作废) end a case; acceptance ends it only when its policy has
+# a delisting clock (`anchor: accepted`) to run until the close.
+ENDING_EVENTS = frozenset({HazardEventType.CLOSED, HazardEventType.VOIDED})
+ENDED_STATUSES = frozenset({HazardStatus.CLOSED, HazardStatus.VOIDED})
+NO_CASE_STATUSES = ENDED_STATUSES | {HazardStatus.ACCEPTED}
+# Events after which the applicable policy is chosen again (level, listing or state changed).
+SELECTING_EVENTS = frozenset(
+    {
+        HazardEventType.CLASSIFIED,
+        HazardEventType.LISTED,
+        HazardEventType.LISTING_RAISED,
+        HazardEventType.RECLASSIFIED,
+    }
+)
+# A deadline set by these is not a new rectification order (it extends the old one).
+NOT_AN_ORDER = frozenset({HazardEventType.EXTENSION_APPROVED})
+EXTENSION_DECIDED = frozenset(
+    {HazardEventType.EXTENSION_APPROVED, HazardEventType.EXTENSION_REJECTED}
+)
 
 
 def timeline_of(planner: Planner, case: Case) -> Timeline:
@@ -57,6 +80,10 @@ def timeline_of(planner: Planner, case: Case) -> Timeline:
         listed=case.listed,
         halted=frozenset(case.halted),
     )
+
+
+def _indexes(steps: Sequence[Step], stop: StopCondition) -> set[int]:
+    return {i for i, s in enumerate(steps) if s.stop is stop}
 
 
 class CaseFlows:
@@ -91,9 +118,9 @@ class CaseFlows:
         facts = event.facts
         case = await service.get_case(session=session, hazard_id=facts.hazard_id, for_update=True)
         if case is None:
-            if event.event in ENDING_EVENTS or facts.status in ENDED_STATUSES:
+            if event.event in ENDING_EVENTS or facts.status in NO_CASE_STATUSES:
                 return
-            case = await self.start(session, facts, at=at)
+            case = await self.start(session, facts, at=at, kind=event.event)
             if case is not None and facts.status is HazardStatus.RECTIFICATION_REPORTED:
                 await self._pause(session, case, facts, at=at)
             return
@@ -101,17 +128,25 @@ class CaseFlows:
         if case.state == CaseState.STOPPED:
             case.facts = facts.model_dump_json()
             return
+        if event.event in ENDING_EVENTS or facts.status in ENDED_STATUSES:
+            self._absorb(case, facts, kind=event.event, at=at)
+            await self._stop(session, case, reason=event.event.value)
+            return
+        if event.event in SELECTING_EVENTS:
+            policy = self.policies.select(facts)
+            if policy is not None and policy.id != case.policy_id:
+                await self._switch(session, case, facts, policy, kind=event.event, at=at)
+                return
         old_timeline, old_cursor = timeline_of(self.planner, case), case.cursor
+        old_halted = list(case.halted)
         deadline_moved = facts.deadline_at != case.deadline_at
-        listing_changed = (facts.listing_level is not None) != case.listed
-        classified_moved = facts.classified_at != case.classified_at
         acceptance_moved = (facts.rectification_reported_at, facts.acceptance_due_at) != (
             case.rectification_reported_at,
             case.acceptance_due_at,
         )
-        self._absorb(case, facts)
-        if event.event in ENDING_EVENTS or facts.status in ENDED_STATUSES:
-            await self._stop(session, case, reason=event.event.value)
+        self._absorb(case, facts, kind=event.event, at=at)
+        if event.event is HazardEventType.ACCEPTED or facts.status is HazardStatus.ACCEPTED:
+            await self._accepted(session, case, at=at, reason=event.event.value)
         elif event.event is HazardEventType.RECTIFICATION_REPORTED:
             await self._pause(session, case, facts, at=at)
         elif event.event is HazardEventType.ACCEPTANCE_FAILED and case.state == CaseState.PAUSED:
@@ -121,19 +156,27 @@ class CaseFlows:
         elif case.state == CaseState.PAUSED:
             if deadline_moved:  # the ladder will restart from the new deadline on resume
                 case.paused_at = at
-            if acceptance_moved:
-                new_timeline = timeline_of(self.planner, case)
+            new_timeline = timeline_of(self.planner, case)
+            if acceptance_moved or new_timeline != old_timeline:
                 case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
                 await self._commit_plan(session, case, new_timeline, reason="replanned")
         elif deadline_moved or event.event is HazardEventType.EXTENSION_APPROVED:
             await self._replan(session, case, reason="rebaselined", cursor_from=at)
-        elif listing_changed or classified_moved:
+        else:
+            # Listing, classification, publication, an extension request or its refusal:
+            # the clocks these start or stop join the plan; what was settled stays settled.
             new_timeline = timeline_of(self.planner, case)
-            case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
-            await self._commit_plan(session, case, new_timeline, reason="replanned")
+            if new_timeline != old_timeline or case.halted != old_halted:
+                case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
+                await self._commit_plan(session, case, new_timeline, reason="replanned")
 
     async def start(
-        self, session: AsyncSession, facts: HazardFacts, *, at: datetime
+        self,
+        session: AsyncSession,
+        facts: HazardFacts,
+        *,
+        at: datetime,
+        kind: HazardEventType | None = None,
     ) -> Case | None:
         policy = self.policies.select(facts)
         if policy is None:
@@ -148,17 +191,22 @@ class CaseFlows:
             policy_version=policy.version,
             state=CaseState.ACTIVE.value,
             halted=[],
+            history=[_period(policy.id, policy.version, at, "started")],
             timer=CaseTimer(fence=0, cursor=0, fired_count=0),
             started_at=now,
             updated_at=now,
         )
-        self._absorb(case, facts)
+        self._absorb(case, facts, kind=kind, at=at)
         session.add(case)
         await self._replan(session, case, reason="started", cursor_from=at)
         return case
 
-    @staticmethod
-    def _absorb(case: Case, facts: HazardFacts) -> None:
+    def _absorb(
+        self, case: Case, facts: HazardFacts, *, kind: HazardEventType | None, at: datetime
+    ) -> None:
+        """Take the hazard's facts as of this event; each clock's anchor is set only while
+        that clock runs (so a clock stops by its anchor going away)."""
+        deadline_moved = facts.deadline_at != case.deadline_at
         case.facts = facts.model_dump_json()
         case.deadline_at = facts.deadline_at
         case.classified_at = facts.classified_at
@@ -171,15 +219,48 @@ class CaseFlows:
         case.acceptance_due_at = facts.acceptance_due_at or (
             case.acceptance_due_at if keep else None
         )
+        case.reported_at = (
+            (facts.reported_at or case.reported_at or at) if facts.level is None else None
+        )
+        if facts.deadline_at is None:
+            case.ordered_at = None
+        elif deadline_moved and kind not in NOT_AN_ORDER:
+            case.ordered_at = at  # the order (with its deadline) is given now
+        raised = kind is HazardEventType.LISTING_RAISED
+        case.listed_at = (
+            (facts.listed_at or (None if raised else case.listed_at) or at) if case.listed else None
+        )
+        if kind in EXTENSION_DECIDED:
+            case.extension_requested_at = None
+        elif kind is HazardEventType.EXTENSION_REQUESTED:
+            case.extension_requested_at = facts.extension_requested_at or at
+        else:
+            case.extension_requested_at = facts.extension_requested_at
+        accepted = facts.status is HazardStatus.ACCEPTED or kind is HazardEventType.ACCEPTED
+        case.accepted_at = (facts.accepted_at or case.accepted_at or at) if accepted else None
+        if self.planner.knows(case.snapshot_id):
+            self._sync_published(case, facts.listing_published_at is not None)
+
+    def _sync_published(self, case: Case, published: bool) -> None:
+        """The publication chase ends with publication; a raised listing is published anew."""
+        chase = _indexes(self.planner.steps(case.snapshot_id), StopCondition.PUBLISHED)
+        halted = set(case.halted) - chase
+        case.halted = sorted(halted | chase if published else halted)
 
     # ------------------------------------------------------------------ transitions
     async def _replan(
-        self, session: AsyncSession, case: Case, *, reason: str, cursor_from: datetime
+        self,
+        session: AsyncSession,
+        case: Case,
+        *,
+        reason: str,
+        cursor_from: datetime,
+        previous: tuple[str, int] | None = None,
     ) -> None:
         """Steps due before `cursor_from` are past for this plan and do not fire."""
         timeline = timeline_of(self.planner, case)
         case.cursor = first_due_from(timeline, cursor_from)
-        await self._commit_plan(session, case, timeline, reason=reason)
+        await self._commit_plan(session, case, timeline, reason=reason, previous=previous)
 
     async def _pause(
         self, session: AsyncSession, case: Case, facts: HazardFacts, *, at: datetime
@@ -189,7 +270,7 @@ class CaseFlows:
         if case.rectification_reported_at is None:
             case.rectification_reported_at = at
         steps = self.planner.steps(case.snapshot_id)
-        rectified = {i for i, s in enumerate(steps) if s.stop is StopCondition.RECTIFIED}
+        rectified = _indexes(steps, StopCondition.RECTIFIED)
         case.halted = sorted(set(case.halted) | rectified)
         case.state = CaseState.PAUSED.value
         case.paused_at = at
@@ -206,8 +287,58 @@ class CaseFlows:
         case.state = CaseState.STOPPED.value
         await self._commit_plan(session, case, (), reason=f"stopped: {reason}")
 
+    async def _accepted(
+        self, session: AsyncSession, case: Case, *, at: datetime, reason: str
+    ) -> None:
+        """Accepted: the case waits for the close with its delisting clock, if it has one."""
+        steps = self.planner.steps(case.snapshot_id)
+        delisting = [
+            s
+            for s in steps
+            if s.anchor is Anchor.ACCEPTED
+            and not (s.only_if is ListingCondition.LISTED and not case.listed)
+            and not (s.only_if is ListingCondition.UNLISTED and case.listed)
+        ]
+        if not delisting:
+            await self._stop(session, case, reason=reason)
+            return
+        case.halted = sorted(set(case.halted) | _indexes(steps, StopCondition.RECTIFIED))
+        case.state = CaseState.PAUSED.value
+        case.paused_at = case.paused_at or at
+        await self._replan(session, case, reason="accepted", cursor_from=at)
+
+    async def _switch(
+        self,
+        session: AsyncSession,
+        case: Case,
+        facts: HazardFacts,
+        policy: Policy,
+        *,
+        kind: HazardEventType,
+        at: datetime,
+    ) -> None:
+        """Re-selection: the case runs under another policy from now on (re-baselined); its
+        history keeps both versions."""
+        previous = (case.policy_id, case.policy_version)
+        case.snapshot_id = self.snapshot_ids[policy.id]
+        case.policy_id, case.policy_version = policy.id, policy.version
+        await ensure_registered(session=session, planner=self.planner, snapshot_id=case.snapshot_id)
+        steps = self.planner.steps(case.snapshot_id)
+        # Step indexes belong to the old steps; what carries over is what the facts say.
+        case.halted = sorted(_indexes(steps, StopCondition.RECTIFIED)) if case.paused_at else []
+        self._absorb(case, facts, kind=kind, at=at)
+        case.history = [*case.history, _period(policy.id, policy.version, at, kind.value)]
+        reason = f"policy switched: {previous[0]} v{previous[1]} -> {policy.id} v{policy.version}"
+        await self._replan(session, case, reason=reason, cursor_from=at, previous=previous)
+
     async def _commit_plan(
-        self, session: AsyncSession, case: Case, timeline: Timeline, *, reason: str
+        self,
+        session: AsyncSession,
+        case: Case,
+        timeline: Timeline,
+        *,
+        reason: str,
+        previous: tuple[str, int] | None = None,
     ) -> None:
         now = self.clock.now()
         case.next_fire_at = next_fire_at(timeline, case.cursor)
@@ -225,6 +356,8 @@ class CaseFlows:
             policy_version=case.policy_version,
             next_fire_at=case.next_fire_at,
             reason=reason,
+            previous_policy_id=previous[0] if previous else None,
+            previous_policy_version=previous[1] if previous else None,
         )
         envelope = Envelope.of(
             changed, aggregate_id=case.hazard_id, producer=Producer.ESCALATION, occurred_at=now
@@ -261,3 +394,12 @@ class CaseFlows:
         await self._commit_plan(
             session, case, new_timeline, reason=f"acknowledged: {fired.step_key}"
         )
+
+
+def _period(policy_id: str, version: int, at: datetime, reason: str) -> dict[str, object]:
+    return {
+        "policy_id": policy_id,
+        "policy_version": version,
+        "since": at.isoformat(),
+        "reason": reason,
+    }

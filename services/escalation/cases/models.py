@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.escalation.db import Base
 from services.escalation.policy.models import Anchor, Policy
-from shared.contract import ChainRole, EscalationAction, HazardFacts, Urgency
+from shared.contract import (
+    ChainRole,
+    EscalationAction,
+    HazardEventType,
+    HazardFacts,
+    Urgency,
+)
 from shared.db import UTCDateTime
+
+MAX_STORY = timedelta(days=5 * 366)
 
 
 class CaseState(StrEnum):
@@ -35,6 +44,14 @@ class Case(Base):
     rectification_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acceptance_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The county-practice clocks (#11): each anchor is set only while its clock runs.
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    extension_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Policies the case ran under, oldest first: [{policy_id, version, from, reason}].
+    history: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     listed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Step indexes a stop condition ended (acknowledged, rectified).
     halted: Mapped[list[int]] = mapped_column(JSON, default=list)
@@ -124,6 +141,15 @@ class PlannedStep(BaseModel):
     status: str  # done / planned
 
 
+class PolicyPeriod(BaseModel):
+    """One policy version a case ran under (re-selection switches and re-baselines)."""
+
+    policy_id: str
+    policy_version: int
+    since: AwareDatetime
+    reason: str
+
+
 class CaseOut(BaseModel):
     case_id: str
     hazard_id: str
@@ -136,18 +162,83 @@ class CaseOut(BaseModel):
     fired_count: int
     started_at: AwareDatetime
     steps: list[PlannedStep]
+    history: list[PolicyPeriod] = []
 
 
-class SimulateRequest(BaseModel):
-    """A hazard's facts, and optionally a draft policy to try instead of the adopted ones."""
+# A story is bounded: a few dozen events over a few years is what a hazard can have.
+MAX_EVENTS = 100
+
+
+class StoryEvent(BaseModel):
+    """One hazard event of the story, as hazard_api would publish it."""
 
     model_config = ConfigDict(extra="forbid")
 
+    at: AwareDatetime
+    event: HazardEventType
     facts: HazardFacts
+
+
+class FiredOut(BaseModel):
+    """A step as it fired in the story: when, what, to whom, under which policy."""
+
+    fired_at: AwareDatetime
+    step_key: str
+    title: str | None
+    action: EscalationAction
+    urgency: Urgency
+    targets: list[ChainRole]
+    repeat_index: int
+    open_ended: bool
+    policy_id: str
+    policy_version: int
+    task_id: str | None
+
+
+class ChangeOut(BaseModel):
+    at: AwareDatetime
+    state: str
+    reason: str
+    policy_id: str
+    policy_version: int
+    previous_policy_id: str | None
+    previous_policy_version: int | None
+
+
+class StoryOut(BaseModel):
+    fired: list[FiredOut] = Field(default_factory=list)
+    changes: list[ChangeOut] = Field(default_factory=list)
+
+
+class SimulateRequest(BaseModel):
+    """A hazard's facts (its plan as of now), or its story: events played through the real
+    flows with a moved clock until `until`. Optionally a draft policy to try instead of the
+    adopted ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facts: HazardFacts | None = None
+    events: list[StoryEvent] = Field(default_factory=list, max_length=MAX_EVENTS)
+    until: AwareDatetime | None = None
     policy: Policy | None = None
+
+    @model_validator(mode="after")
+    def _facts_or_story(self) -> Self:
+        if (self.facts is None) == (not self.events):
+            raise ValueError("请给出隐患现状（facts）或事件经过（events），二者选一")
+        if self.events and self.until is None:
+            raise ValueError("按事件经过推演时须给出推演截止时间（until）")
+        if self.events and self.until is not None:
+            first = min(e.at for e in self.events)
+            if self.until < first or self.until - first > MAX_STORY:
+                raise ValueError("推演截止时间须在第一个事件之后，且不超过五年")
+        return self
 
 
 class SimulateOut(BaseModel):
     policy_id: str
     policy_version: int
     steps: list[PlannedStep]
+    # A story: the steps as they fired and the case's changes (policy switches included).
+    fired: list[FiredOut] = []
+    changes: list[ChangeOut] = []

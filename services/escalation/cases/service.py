@@ -31,15 +31,27 @@ CLAIM_COLUMNS = (
     Case.listed,
     Case.halted,
     Case.facts,
+    Case.reported_at,
+    Case.ordered_at,
+    Case.listed_at,
+    Case.extension_requested_at,
+    Case.accepted_at,
 )
 
 
 def anchors_of(case: Case | Claim) -> Anchors:
+    # Once accepted, the acceptance clock has done its work; the delisting clock runs.
+    accepted = case.accepted_at is not None
     return Anchors(
         deadline_at=case.deadline_at,
         classified_at=case.classified_at,
-        rectification_reported_at=case.rectification_reported_at,
-        acceptance_due_at=case.acceptance_due_at,
+        rectification_reported_at=None if accepted else case.rectification_reported_at,
+        acceptance_due_at=None if accepted else case.acceptance_due_at,
+        reported_at=case.reported_at,
+        ordered_at=case.ordered_at,
+        listed_at=case.listed_at,
+        extension_requested_at=case.extension_requested_at,
+        accepted_at=case.accepted_at,
     )
 
 
@@ -81,6 +93,11 @@ class Claim:
     listed: bool
     halted: tuple[int, ...]
     facts: str
+    reported_at: datetime | None
+    ordered_at: datetime | None
+    listed_at: datetime | None
+    extension_requested_at: datetime | None
+    accepted_at: datetime | None
 
 
 # The same query as the SQLAlchemy one below, straight to the driver, in two statements:
@@ -94,7 +111,8 @@ _PG_CLAIM_TIMERS = (
 )
 _PG_CLAIM_CASES = (
     "SELECT id, hazard_id, snapshot_id, policy_id, policy_version, state, deadline_at, "
-    "classified_at, rectification_reported_at, acceptance_due_at, listed, halted, facts "
+    "classified_at, rectification_reported_at, acceptance_due_at, listed, halted, facts, "
+    "reported_at, ordered_at, listed_at, extension_requested_at, accepted_at "
     "FROM cases WHERE id = ANY($1::varchar[])"
 )
 
@@ -148,6 +166,7 @@ def _claim(case: Any, timer: Any) -> Claim:
         case[0], case[1], case[2], case[3], case[4], case[5],
         timer[1], timer[2], timer[3],
         case[6], case[7], case[8], case[9], case[10], _halted(case[11]), case[12],
+        case[13], case[14], case[15], case[16], case[17],
     )  # fmt: skip
 
 

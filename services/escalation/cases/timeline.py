@@ -24,6 +24,7 @@ from services.escalation.policy.models import (
 )
 from shared.calendar import WorkCalendar
 from shared.clock import SHANGHAI
+from shared.contract import Urgency
 
 Key = tuple[datetime, int, int]
 
@@ -34,15 +35,39 @@ class Anchors:
     classified_at: datetime | None = None
     rectification_reported_at: datetime | None = None
     acceptance_due_at: datetime | None = None
+    reported_at: datetime | None = None
+    ordered_at: datetime | None = None
+    listed_at: datetime | None = None
+    extension_requested_at: datetime | None = None
+    accepted_at: datetime | None = None
 
     def of(self, anchor: Anchor) -> datetime | None:
-        if anchor is Anchor.DEADLINE:
-            return self.deadline_at
-        if anchor is Anchor.CLASSIFIED:
-            return self.classified_at
-        if anchor is Anchor.RECTIFICATION_REPORTED:
-            return self.rectification_reported_at
-        return self.acceptance_due_at
+        return getattr(self, _ANCHOR_FIELDS[anchor])  # type: ignore[no-any-return]
+
+
+_ANCHOR_FIELDS = {
+    Anchor.DEADLINE: "deadline_at",
+    Anchor.CLASSIFIED: "classified_at",
+    Anchor.RECTIFICATION_REPORTED: "rectification_reported_at",
+    Anchor.ACCEPTANCE_DUE: "acceptance_due_at",
+    Anchor.REPORTED: "reported_at",
+    Anchor.ORDERED: "ordered_at",
+    Anchor.LISTED: "listed_at",
+    Anchor.EXTENSION_REQUESTED: "extension_requested_at",
+    Anchor.ACCEPTED: "accepted_at",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """When a person may be texted: working days, from `start` to `end` (Asia/Shanghai).
+
+    A step that is not `immediate` and falls outside them moves to the next start: an overdue
+    notice never reaches a 副县长 at 23:59, a Sunday reminder waits for Monday morning.
+    """
+
+    start: time = time(8, 30)
+    end: time = time(21, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +93,15 @@ _Part = tuple[Anchor, tuple[tuple[int, Step], ...], tuple[tuple[int, Step], ...]
 
 
 class Planner:
-    def __init__(self, calendar: WorkCalendar, *, cache_size: int = 1 << 16) -> None:
+    def __init__(
+        self,
+        calendar: WorkCalendar,
+        *,
+        hours: WorkingHours | None = None,
+        cache_size: int = 1 << 16,
+    ) -> None:
         self.calendar = calendar
+        self.hours = hours or WorkingHours()
         self._steps: dict[int, tuple[Step, ...]] = {}
         self._cached = functools.lru_cache(maxsize=cache_size)(self._for_snapshot)
         # (snapshot and phase, anchor, its local date) -> the occurrences of the steps at a
@@ -187,15 +219,34 @@ class Planner:
         return tuple((a, tuple(d), tuple(o)) for a, (d, o) in by_anchor.items())
 
     def occurrences(self, step: Step, index: int, base: datetime) -> tuple[Occurrence, ...]:
-        """One step's first firing from `base`, then its repeats."""
+        """One step's first firing from `base`, then its repeats (each in working hours,
+        unless the step is `immediate`)."""
+        awake = step.urgency is not Urgency.IMMEDIATE
         first, provisional = self.shift(base, step.offset, step.unit, step.at)
+        if awake:
+            first = self.in_working_hours(first)
         if step.repeat is None:
             return (Occurrence(first, index, 0, provisional),)
         out = [Occurrence(first, index, 0, provisional)]
-        for k in range(1, step.repeat.times + 1):
+        for k in range(1, step.repeat.count + 1):
             due, prov = self.shift(first, k * step.repeat.every, step.repeat.unit, None)
+            if awake:
+                due = self.in_working_hours(due)
             out.append(Occurrence(due, index, k, provisional or prov))
         return tuple(out)
+
+    def in_working_hours(self, when: datetime) -> datetime:
+        """`when` if a person may be texted then, else the start of the next working hours."""
+        local = when.astimezone(SHANGHAI)
+        day, moment = local.date(), local.time()
+        start, end = self.hours.start, self.hours.end
+        if self.calendar.is_workday(day):
+            if start <= moment < end:
+                return when
+            if moment < start:
+                return datetime.combine(day, start, tzinfo=SHANGHAI).astimezone(UTC)
+        following = self.calendar.add_workdays(day, 1).day
+        return datetime.combine(following, start, tzinfo=SHANGHAI).astimezone(UTC)
 
     def shift(
         self, start: datetime, offset: int, unit: OffsetUnit, at: time | None

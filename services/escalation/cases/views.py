@@ -13,10 +13,13 @@ from services.escalation.cases.models import (
     CaseOut,
     CaseState,
     PlannedStep,
+    PolicyPeriod,
     SimulateOut,
     SimulateRequest,
 )
+from services.escalation.cases.simulation import play
 from services.escalation.cases.timeline import Anchors, Planner, Timeline
+from services.escalation.policy.loader import PolicySet
 from services.escalation.policy.models import Step
 from services.escalation.policy.service import ensure_registered
 from services.escalation.runtime import Runtime
@@ -76,21 +79,31 @@ async def get_case(
         fired_count=case.fired_count,
         started_at=case.started_at,
         steps=planned_steps(runtime.planner.steps(case.snapshot_id), timeline, case.cursor),
+        history=[PolicyPeriod.model_validate(p) for p in case.history],
     )
 
 
 @router.post("/simulate", response_model=SimulateOut)
 async def simulate(body: SimulateRequest, runtime: RuntimeDep) -> SimulateOut:
-    """The whole timeline a policy gives these facts (to check a policy before adopting it)."""
-    policy = body.policy or runtime.policies.select(body.facts)
+    """The whole timeline a policy gives these facts, or what it does along a hazard's story
+    (to check a policy before adopting it)."""
+    if body.events:
+        return await simulate_story(body, runtime)
+    facts = body.facts
+    assert facts is not None  # one of facts and events (validated)
+    policy = body.policy or runtime.policies.select(facts)
     if policy is None:
         raise HTTPException(status_code=422, detail="没有适用于该隐患的督办策略（请检查隐患等级）")
-    facts = body.facts
     anchors = Anchors(
         deadline_at=facts.deadline_at,
         classified_at=facts.classified_at,
         rectification_reported_at=facts.rectification_reported_at,
         acceptance_due_at=facts.acceptance_due_at,
+        reported_at=facts.reported_at if facts.level is None else None,
+        ordered_at=facts.classified_at if facts.deadline_at else None,
+        listed_at=facts.listed_at,
+        extension_requested_at=facts.extension_requested_at,
+        accepted_at=facts.accepted_at,
     )
     planner: Planner = runtime.planner
     listed = facts.listing_level is not None
@@ -101,4 +114,22 @@ async def simulate(body: SimulateRequest, runtime: RuntimeDep) -> SimulateOut:
         policy_id=policy.id,
         policy_version=policy.version,
         steps=planned_steps(policy.steps, timeline, cursor=0),
+    )
+
+
+async def simulate_story(body: SimulateRequest, runtime: Runtime) -> SimulateOut:
+    policies = runtime.policies if body.policy is None else PolicySet([body.policy])
+    assert body.until is not None  # required with events (validated)
+    story = await play(
+        runtime.settings, policies, runtime.planner.calendar, body.events, body.until
+    )
+    last = story.changes[-1] if story.changes else None
+    if last is None:
+        raise HTTPException(status_code=422, detail="没有适用于该隐患的督办策略（请检查隐患等级）")
+    return SimulateOut(
+        policy_id=last.policy_id,
+        policy_version=last.policy_version,
+        steps=[],
+        fired=story.fired,
+        changes=story.changes,
     )

@@ -72,9 +72,8 @@ class PolicySet:
         return cls(parse_policy_file(f) for f in files)
 
     def select(self, facts: HazardFacts) -> Policy | None:
-        """The highest-priority policy whose `match` fits the hazard (ties: by id)."""
-        if facts.level is None:
-            return None
+        """The highest-priority policy whose `match` fits the hazard (ties: by id); a hazard
+        not yet classified fits only a policy that says `unclassified: true`."""
         for policy in self.policies:
             if policy.match.matches(
                 level=facts.level,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.escalation.db import Base
-from shared.contract import ChainRole, EscalationAction, HazardLevel, Urgency
+from shared.contract import ChainRole, EscalationAction, HazardLevel, TaskKind, Urgency
 from shared.db import UTCDateTime
 
 
@@ -34,17 +34,42 @@ class Anchor(StrEnum):
     CLASSIFIED = "classified"  # 判定: e.g. a major hazard must be listed within N days
     RECTIFICATION_REPORTED = "rectification_reported"  # 申请验收: the acceptance clock
     ACCEPTANCE_DUE = "acceptance_due"  # 验收期限 given by hazard_api
+    # County practice (#11): each is set only while its clock runs (see `cases.flows`).
+    REPORTED = "reported"  # 登记, while not yet classified: the classification chase
+    ORDERED = "ordered"  # 限期整改 given (a deadline set): the order is notified
+    LISTED = "listed"  # 挂牌督办: the listing notice and the publication chase
+    EXTENSION_REQUESTED = "extension_requested"  # 延期申请, until decided
+    ACCEPTED = "accepted"  # 验收通过, until closed: the delisting chase (摘牌销号)
 
 
 # The overdue ladder and the listing clock run while a case is active; the acceptance clock
-# runs while it is paused (rectification reported, awaiting acceptance).
-ACTIVE_ANCHORS = frozenset({Anchor.DEADLINE, Anchor.CLASSIFIED})
-PAUSED_ANCHORS = frozenset({Anchor.RECTIFICATION_REPORTED, Anchor.ACCEPTANCE_DUE})
+# runs while it is paused (rectification reported, awaiting acceptance; then accepted, awaiting
+# delisting). The listing and extension clocks run in both phases.
+ACTIVE_ANCHORS = frozenset(
+    {
+        Anchor.DEADLINE,
+        Anchor.CLASSIFIED,
+        Anchor.REPORTED,
+        Anchor.ORDERED,
+        Anchor.LISTED,
+        Anchor.EXTENSION_REQUESTED,
+    }
+)
+PAUSED_ANCHORS = frozenset(
+    {
+        Anchor.RECTIFICATION_REPORTED,
+        Anchor.ACCEPTANCE_DUE,
+        Anchor.LISTED,
+        Anchor.EXTENSION_REQUESTED,
+        Anchor.ACCEPTED,
+    }
+)
 
 
 class StopCondition(StrEnum):
     ACKNOWLEDGED = "acknowledged"  # a notice this step sent was acknowledged (已签收)
     RECTIFIED = "rectified"  # rectification reported: the step never fires again
+    PUBLISHED = "published"  # the listing was published (挂牌公布): the chase ends
 
 
 class ListingCondition(StrEnum):
@@ -60,6 +85,8 @@ class Match(BaseModel):
     levels: list[HazardLevel] = Field(default_factory=list, max_length=2)
     grades: list[int] = Field(default_factory=list, max_length=3)
     listed: bool | None = None
+    # Also applies to a hazard reported but not yet classified (the classification chase).
+    unclassified: bool = False
     # GB/T 4754 industry codes or prefixes ("C" = manufacturing, "C26" = chemicals).
     industries: list[str] = Field(default_factory=list, max_length=200)
 
@@ -80,8 +107,10 @@ class Match(BaseModel):
         return codes
 
     def matches(
-        self, *, level: HazardLevel, grade: int | None, listed: bool, industry: str | None
+        self, *, level: HazardLevel | None, grade: int | None, listed: bool, industry: str | None
     ) -> bool:
+        if level is None:
+            return self.unclassified
         if self.levels and level not in self.levels:
             return False
         if self.grades and grade not in self.grades:
@@ -93,12 +122,34 @@ class Match(BaseModel):
         )
 
 
+UNTIL_CLOSED = "until_closed"
+# An open-ended repeat is planned this many times ahead (every 5 working days: five years);
+# a hazard open longer than that is a matter for people, and the auditor sees the silent case.
+OPEN_ENDED_REPEATS = 250
+
+
 class Repeat(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     every: int = Field(ge=1, le=1000)
     unit: OffsetUnit
-    times: int = Field(ge=1, le=50, description="repeats after the first firing")
+    # Repeats after the first firing, or `until_closed`: a ladder that never goes silent.
+    times: int | Literal["until_closed"] = Field(description="repeats after the first firing")
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, times: int | str) -> int | str:
+        if isinstance(times, int) and not 1 <= times <= 50:
+            raise ValueError("times must be 1 to 50, or until_closed")
+        return times
+
+    @property
+    def open_ended(self) -> bool:
+        return self.times == UNTIL_CLOSED
+
+    @property
+    def count(self) -> int:
+        return OPEN_ENDED_REPEATS if isinstance(self.times, str) else self.times
 
 
 class Step(BaseModel):
@@ -117,6 +168,17 @@ class Step(BaseModel):
     repeat: Repeat | None = None
     stop: StopCondition | None = None
     only_if: ListingCondition | None = None
+    # Action `task`: what the county office is asked to decide (约谈, 停产整顿 …).
+    task: TaskKind | None = None
+    # Who is told instead when the hazard has neither a supervising department nor a
+    # township (e.g. the classification chase goes to the county office then).
+    fallback_targets: list[ChainRole] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _task_with_its_action(self) -> Self:
+        if (self.action is EscalationAction.TASK) != (self.task is not None):
+            raise ValueError("a step with action 'task' names its 'task' (and only such a step)")
+        return self
 
     @model_validator(mode="after")
     def _at_only_for_days(self) -> Self:

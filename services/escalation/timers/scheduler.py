@@ -32,6 +32,7 @@ from services.escalation.cases.timeline import Occurrence, Planner, next_fire_at
 from services.escalation.db import outbox_tables
 from services.escalation.policy.models import Step
 from services.escalation.policy.service import ensure_registered
+from services.escalation.tasks.flows import FiredTask, create_tasks, task_id_for
 from services.escalation.timers import metrics
 from shared.clock import Clock
 from shared.contract import (
@@ -60,23 +61,38 @@ def step_event_id(case_id: str, fence: int, cursor: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def step_fragment(step: Step) -> str:
-    """The JSON members of a StepFired payload that only depend on the step."""
+def step_fragment(step: Step, *, fallback: bool = False) -> str:
+    """The JSON members of a StepFired payload that only depend on the step (`fallback`: the
+    hazard has no supervising body, so the step's fallback targets are told)."""
+    targets = step.fallback_targets if fallback else step.targets
     members = json.dumps(
         {
             "step_key": step.key,
+            "step_title": step.title,
             "action": step.action.value,
             "urgency": step.urgency.value,
-            "target_roles": [role.value for role in step.targets],
+            "target_roles": [role.value for role in targets],
             "stop_condition": step.stop.value if step.stop else None,
+            "open_ended": step.repeat is not None and step.repeat.open_ended,
         },
         ensure_ascii=False,
     )
     return members[1:-1]
 
 
+def unsupervised(facts_json: str) -> bool:
+    """No supervising department and no township: nobody below the county office to tell."""
+    facts = json.loads(facts_json)
+    return not facts.get("department_ids") and not facts.get("township_id")
+
+
 def step_fired_json(
-    event_id: str, row: service.Claim, occurrence: Occurrence, fragment: str, now_iso: str
+    event_id: str,
+    row: service.Claim,
+    occurrence: Occurrence,
+    fragment: str,
+    now_iso: str,
+    task_id: str | None = None,
 ) -> str:
     """The `escalation.step_fired` envelope as JSON, with the case's stored facts spliced in.
 
@@ -92,7 +108,7 @@ def step_fired_json(
         f'{fragment},"step_index":{occurrence.step_index},'
         f'"repeat_index":{occurrence.repeat_index},'
         f'"due_at":"{occurrence.due_at.isoformat()}","fired_at":"{now_iso}",'
-        f'"facts":{row.facts}}}}}'
+        f'"task_id":{json.dumps(task_id)},"facts":{row.facts}}}}}'
     )
 
 
@@ -128,7 +144,7 @@ class Scheduler:
         self.fired = 0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
-        self._fragments: dict[tuple[int, str], str] = {}
+        self._fragments: dict[tuple[int, str, bool], str] = {}
 
     # ------------------------------------------------------------------ loop
     async def start(self) -> None:
@@ -222,6 +238,7 @@ class Scheduler:
             await ensure_registered(session=session, planner=self.planner, snapshot_id=snapshot_id)
         advances: list[service.Advance] = []
         pending: dict[str, tuple[OutboxRow, datetime, str]] = {}
+        tasks: dict[str, FiredTask] = {}
         now_iso = now.isoformat()
         for row in rows:
             timeline = self.planner.timeline(
@@ -240,8 +257,26 @@ class Scheduler:
                 continue
             step = self.planner.steps(row.snapshot_id)[occurrence.step_index]
             event_id = step_event_id(row.id, row.fence, cursor)
+            fallback = bool(step.fallback_targets) and unsupervised(row.facts)
+            task_id = None
+            if step.task is not None:
+                task_id = task_id_for(event_id)
+                tasks[row.id] = FiredTask(
+                    task_id,
+                    row.id,
+                    row.hazard_id,
+                    step,
+                    occurrence.repeat_index,
+                    occurrence.due_at,
+                    row.facts,
+                )
             value = step_fired_json(
-                event_id, row, occurrence, self._fragment(row.snapshot_id, step), now_iso
+                event_id,
+                row,
+                occurrence,
+                self._fragment(row.snapshot_id, step, fallback),
+                now_iso,
+                task_id,
             )
             pending[row.id] = (
                 OutboxRow(event_id, ESCALATION_EVENTS, row.hazard_id, value),
@@ -261,6 +296,7 @@ class Scheduler:
         self._maybe_crash("after_case_update")
         events = [pending[case_id][0] for case_id in done]
         await add_serialized_events(session, outbox_tables.outbox, events, now=now)
+        await create_tasks(session, [tasks[c] for c in done if c in tasks], now=now)
         self._maybe_crash("after_outbox_insert")
         stale = len(advances) - len(done)
         if stale:
@@ -282,11 +318,11 @@ class Scheduler:
             .execution_options(synchronize_session=False)
         )
 
-    def _fragment(self, snapshot_id: int, step: Step) -> str:
-        key = (snapshot_id, step.key)
+    def _fragment(self, snapshot_id: int, step: Step, fallback: bool = False) -> str:
+        key = (snapshot_id, step.key, fallback)
         fragment = self._fragments.get(key)
         if fragment is None:
-            fragment = self._fragments[key] = step_fragment(step)
+            fragment = self._fragments[key] = step_fragment(step, fallback=fallback)
         return fragment
 
     def _maybe_crash(self, point: str) -> None:
