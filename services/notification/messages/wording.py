@@ -7,6 +7,7 @@ Dates are Beijing dates (12月31日); a deadline ends with its last day.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -105,10 +106,14 @@ def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
             late = days_overdue(facts.acceptance_due_at, now)
             if late:
                 state += f"，验收已超期{late}天"
+            elif facts.acceptance_due_at is not None:
+                state += f"，验收期限为{beijing_date(facts.acceptance_due_at)}"
+            else:
+                state += f"（{rectification}）"
         case Matter.EXTENSION:
             state = _since("已", facts.extension_requested_at, "申请延期") + f"，{rectification}"
         case Matter.PUBLICATION:
-            state = _since("已", facts.listed_at, "挂牌督办，尚未公布")
+            state = _since("已", facts.listed_at, "挂牌督办，尚未公布") + f"，{rectification}"
         case Matter.DELISTING:
             state = _since("已", facts.accepted_at, "验收通过，尚未摘牌销号")
         case _ if step.action.value == "rectification_order":
@@ -131,16 +136,20 @@ def _duty_due(step: StepFired, matter: Matter) -> datetime | None:
     return None
 
 
+# The proposal in a task step's title: 「逾期5个工作日：建议约谈……，报……」 → 「约谈……」.
+_PROPOSAL = re.compile(r"建议(?P<what>[^，,；;（(]+)")
+
+
 def proposal_of(step: StepFired, raw: dict[str, Any]) -> str:
-    """What the county office is asked to consider (a task's kind, or an older policy's
-    sanction step), as a proposal."""
-    kind = raw.get("task_kind") or raw.get("task")
+    """What the county office is asked to consider (a task step, or an older policy's
+    sanction step), always as a proposal for people with authority to decide."""
+    kind = raw.get("task_kind")
     if isinstance(kind, str) and kind in TASK_PROPOSALS:
         return TASK_PROPOSALS[kind]
     if step.action.value in PROPOSALS:
         return PROPOSALS[step.action.value]
-    title = raw.get("step_title")
-    return str(title) if title else "采取进一步措施"
+    found = _PROPOSAL.search(step.step_title or "")
+    return found.group("what") if found else "采取进一步措施"
 
 
 def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
@@ -150,6 +159,8 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
         case Duty.URGE:
             whom = "企业" if matter is Matter.RECTIFICATION else "有关单位"
             return f"请督促{whom}{when}{MATTER_WORK[matter]}"
+        case Duty.OVERSEE if matter is Matter.TASK:
+            return f"县安委办将研究是否{proposal}，请知悉"
         case Duty.OVERSEE:
             return f"请知悉，并督促有关单位{when}{MATTER_WORK[matter]}"
         case Duty.VERIFY:
