@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from shared.contract import ChainRole, HazardLevel, PostRole, Urgency
+from services.notification.preferences.service import Prefs, Window, release_time
+from shared.contract import ChainRole, Channel, HazardLevel, PostRole, Urgency
 from tests.notification.conftest import (
     COUNTY,
     FIRM,
@@ -219,3 +220,35 @@ async def test_a_role_nobody_holds_is_retried_then_alerted(make_harness, aliyun)
     [alert] = await h.events("notification.alert")
     assert alert["kind"] == "unresolvable"
     assert alert["detail"] == "无人承担以下职责：企业主要负责人"
+
+
+# ------------------------------------------------------------------ release times, one rule each
+MORNING = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+NIGHT = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)  # 02:00 in Shanghai
+EIGHT = datetime(2026, 3, 6, 0, 0, tzinfo=UTC)  # 08:00, the end of the default quiet hours
+
+
+def _release(now: datetime, urgency: Urgency, window: Window | None = None) -> datetime:
+    prefs = Prefs(
+        channels=(Channel.SMS,), quiet_start=time(21), quiet_end=time(8), digest_window_s=3600
+    )
+    return release_time(now, urgency=urgency, prefs=prefs, window=window, urgent_window_s=600)
+
+
+def test_an_urgent_notice_waits_the_short_window_not_the_digest_window() -> None:
+    ten = timedelta(minutes=10)
+    assert _release(MORNING, Urgency.URGENT) == MORNING + ten
+    assert _release(MORNING, Urgency.NORMAL) == MORNING + timedelta(hours=1)
+    # It joins what the person has waiting that goes sooner, never what goes later.
+    soon = MORNING + timedelta(minutes=4)
+    assert _release(MORNING, Urgency.URGENT, Window(soon, soon)) == soon
+    later = MORNING + timedelta(minutes=50)
+    assert _release(MORNING, Urgency.URGENT, Window(later, later)) == MORNING + ten
+    # A routine notice joins the person's open window, whatever opened it.
+    assert _release(MORNING, Urgency.NORMAL, Window(soon, later)) == later
+
+
+def test_at_night_only_immediate_goes_at_once() -> None:
+    assert _release(NIGHT, Urgency.IMMEDIATE) == NIGHT
+    assert _release(NIGHT, Urgency.URGENT) == EIGHT
+    assert _release(NIGHT, Urgency.NORMAL) == EIGHT

@@ -18,9 +18,9 @@ from services.notification.messages.render import (
     TEMPLATES_DIR,
     Voice,
     notice_item,
-    render,
     sms_variables,
 )
+from services.notification.messages.render import sms_text as render_sms
 from shared.contract import (
     ChainRole,
     EscalationAction,
@@ -93,8 +93,7 @@ def item(s: StepFired, role: ChainRole) -> dict[str, Any]:
 
 
 def sms_text(items: list[dict[str, Any]]) -> str:
-    key, variables = sms_variables(items, "https://ajb.example.gov.cn/a/tok", VOICE)
-    return render(f"sms/{key}", 2, "txt", sign=VOICE.organisation, **variables)
+    return render_sms(items, "https://ajb.example.gov.cn/a/tok", VOICE)
 
 
 IN_3_DAYS = NOW + timedelta(days=3)  # 3月9日

@@ -13,7 +13,15 @@ from services.notification.config import Settings
 from services.notification.messages.limits import clipped
 from services.notification.messages.wording import notice_item
 
-__all__ = ["Voice", "email_subject", "notice_item", "render", "sms_variables", "split"]
+__all__ = [
+    "Voice",
+    "email_subject",
+    "notice_item",
+    "render",
+    "sms_text",
+    "sms_variables",
+    "split",
+]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -89,6 +97,13 @@ def sms_variables(
         "link": link,
     }
     return "digest", clipped(variables)
+
+
+def sms_text(items: list[dict[str, Any]], link: str, voice: Voice, version: int = 2) -> str:
+    """The text a phone shows for these items, signed by the organisation (what the golden
+    walkthrough prints for each person)."""
+    key, variables = sms_variables(items, link, voice)
+    return render(f"sms/{key}", version, "txt", sign=voice.organisation, **variables)
 
 
 # A digest's subject names this many hazard codes, then "等".
