@@ -104,6 +104,25 @@ async def test_at_02h_immediate_goes_at_once_alone_urgent_waits_for_08h(make_har
     assert morning.params["count"] == "2"
 
 
+async def test_an_immediate_notice_is_never_merged_into_a_digest(make_harness, aliyun):
+    """By day, with nothing held back: the routine and the urgent notice go together, the
+    immediate one on its own text."""
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=0
+    )
+    await h.org(org_events())
+    for n, urgency in ((1, Urgency.NORMAL), (2, Urgency.IMMEDIATE), (3, Urgency.URGENT)):
+        await h.step(
+            step_fired(h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=n, urgency=urgency)
+        )
+    await h.settle()
+    texts = aliyun.emulator.sends_to(PEOPLE["p-town"].mobile or "")
+    alone = [t for t in texts if t.template == "SMS_900003"]
+    digests = [t for t in texts if t.template == "SMS_900004"]
+    assert [t.params["code"] for t in alone] == ["YH-2026-0002"]
+    assert [t.params["count"] for t in digests] == ["2"]
+
+
 async def test_non_urgent_at_23h_waits_until_08h(make_harness, aliyun):
     h = await make_harness(
         sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=600
