@@ -164,6 +164,13 @@ def test_a_repeat_is_numbered() -> None:
     assert got["status"] == "已逾期1天（整改期限3月5日）（第3次提醒）"
 
 
+def test_whoever_covers_a_vacant_post_is_asked_its_duty() -> None:
+    s = step(A.ACCEPTANCE_REMINDER, acceptance_due_at=IN_3_DAYS)
+    covering = notice_item(s, R.COUNTY_PORTFOLIO_LEADER.value, R.DEPARTMENT_HEAD.value, now=NOW)
+    assert covering["ask"] == "请于3月9日前组织验收"
+    assert item(s, R.COUNTY_PORTFOLIO_LEADER)["ask"] == "请知悉，并督促有关单位于3月9日前组织验收"
+
+
 def test_the_duty_table_has_no_urging_for_the_doers() -> None:
     assert duty_of("overdue_notice", R.ENTERPRISE_PRINCIPAL) is Duty.RECTIFY
     assert duty_of("acceptance_reminder", R.DEPARTMENT_HEAD) is Duty.VERIFY

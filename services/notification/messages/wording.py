@@ -188,12 +188,15 @@ def notice_item(
     raw: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What one notice shows; stored on the dispatch so the page never needs another service.
-    `role`: the chain role that answered (its duty decides the wording); `raw`: the step as
-    received, for fields a newer escalation may add (task kind, step title)."""
+    `role`: the chain role that answered, `covering_for` the vacant one it stands in for (whose
+    duty decides the wording); `raw`: the step as received, for fields a newer escalation may
+    add (a task's kind)."""
     facts = step.facts
     action = step.action.value
     matter = matter_of(action)
-    duty = duty_of(action, role)
+    # Whoever covers a vacant post is asked that post's duty (a leader standing in for the
+    # department's verifier must still organise the acceptance).
+    duty = duty_of(action, covering_for or role)
     due = _duty_due(step, matter)
     overdue = days_overdue(due, now)
     return {
