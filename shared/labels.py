@@ -54,6 +54,13 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.RAISE_LISTING: "提级挂牌督办",
     EscalationAction.REFER_DISCIPLINE: "移交纪检监察",
     EscalationAction.ACCEPTANCE_REMINDER: "验收催办",
+    EscalationAction.CLASSIFICATION_REMINDER: "隐患判定催办",
+    EscalationAction.RECTIFICATION_ORDER: "整改要求告知",
+    EscalationAction.LISTING_NOTICE: "挂牌督办告知",
+    EscalationAction.PUBLICATION_REMINDER: "挂牌督办公布催办",
+    EscalationAction.EXTENSION_DECISION_REMINDER: "延期申请审批催办",
+    EscalationAction.DELISTING_REMINDER: "摘牌销号催办",
+    EscalationAction.TASK: "待研究事项",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",
@@ -95,8 +102,8 @@ HAZARD_EVENT_LABELS: dict[str, str] = {
     HazardEventType.ACCEPTANCE_FAILED: "验收不通过",
     HazardEventType.ACCEPTED: "验收通过",
     HazardEventType.CLOSED: "销号",
-    HazardEventType.LISTING_PUBLISHED: "公布挂牌督办",
-    HazardEventType.RECLASSIFIED: "变更隐患等级",
+    HazardEventType.LISTING_PUBLISHED: "挂牌督办公布",
+    HazardEventType.RECLASSIFIED: "重新判定等级",
     HazardEventType.VOIDED: "作废",
 }
 PRODUCER_LABELS: dict[str, str] = {

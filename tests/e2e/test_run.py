@@ -105,8 +105,8 @@ async def test_duban_run_comes_up_runs_the_readme_walkthrough_and_keeps_its_data
         # The README walkthrough, as written: both blocks in one shell session.
         first, second = walkthrough(stack)
         out = await run_shell(first + "\n" + second, stack.workdir)
-        assert "enterprise.principal 张红星 13800001001" in out
-        assert "overdue_notice" in out and "escalation_step" in out
+        assert "企业主要负责人 张红星 13800001001" in out
+        assert "督办升级 督办升级：逾期整改通知" in out, out
         assert out.rstrip().endswith("stopped"), out
         assert "notifi | [SMS] 13800001001" in stack.output()
         assert "mail   | [EMAIL] to zhanghx@example.cn" in stack.output()

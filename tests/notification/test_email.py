@@ -48,7 +48,7 @@ def server_context(ca: trustme.CA) -> ssl.SSLContext:
 def sample() -> Email:
     return Email(
         to="leader@gov.test",
-        subject="【督办】隐患整改逾期：示范建材有限公司隐患",
+        subject="【督办】逾期整改通知：示范建材有限公司隐患",
         text="您好：请签收 http://duban.test/a/x",
         html="<p>您好：<a href='http://duban.test/a/x'>请签收</a></p>",
         message_id="<d1.1@duban.local>",
@@ -209,7 +209,7 @@ async def test_a_notice_email_has_date_message_id_code_and_both_parts(make_harne
     check_date(msg, sent_at)
     mid = check_message_id(msg, "ajb.county.test")
     assert str(msg["Subject"]) == (
-        "【示范县安委办】隐患整改逾期提醒：示范建材有限公司一般事故隐患（编号 YH-2026-0007）"
+        "【示范县安委办】逾期整改通知：示范建材有限公司一般事故隐患（编号 YH-2026-0007）"
         "已逾期1天（整改期限3月5日）"
     )
     assert msg["Auto-Submitted"] == "auto-generated"

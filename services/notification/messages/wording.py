@@ -22,6 +22,7 @@ from services.notification.messages.duties import (
 from shared.clock import local
 from shared.contract import StepFired
 from shared.labels import (
+    ACTION_LABELS,
     HAZARD_LEVEL_LABELS,
     LISTING_LEVEL_LABELS,
     beijing_date,
@@ -30,8 +31,9 @@ from shared.labels import (
     role_label,
 )
 
-# The email subject and the page heading of each kind of notice (never a document's name:
-# no 督办函 or 通报 exists until a person issues one).
+# The email subject and the page heading of a step whose action has no label of its own, or
+# whose label names a document or a sanction (no 督办函 or 通报 exists until a person issues
+# one).
 TITLES: dict[Matter, str] = {
     Matter.RECTIFICATION: "隐患整改提醒",
     Matter.CLASSIFICATION: "隐患判定提醒",
@@ -53,16 +55,11 @@ MATTER_WORK: dict[Matter, str] = {
 }
 
 
-# Steps whose moment is a decision just taken rather than a clock running out.
-ANNOUNCEMENTS: dict[str, str] = {
-    "rectification_order": "整改要求告知",
-    "listing_notice": "挂牌督办告知",
-}
-
-
 def title_of(action: str, matter: Matter, overdue: int) -> str:
-    if action in ANNOUNCEMENTS:
-        return ANNOUNCEMENTS[action]
+    """The step's name as the timeline gives it (one vocabulary, shared.labels), except an
+    older step named after a document or a sanction: that gets the name of its matter."""
+    if action not in PROPOSALS and action in ACTION_LABELS:
+        return ACTION_LABELS[action]
     if matter is Matter.RECTIFICATION and overdue:
         return "隐患整改逾期提醒"
     return TITLES[matter]
