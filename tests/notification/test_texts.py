@@ -177,6 +177,8 @@ def test_the_duty_table_has_no_urging_for_the_doers() -> None:
     assert duty_of("acceptance_reminder", R.ENTERPRISE_PRINCIPAL) is Duty.INFORM
     assert duty_of("publication_reminder", R.COUNTY_OFFICE) is Duty.PUBLISH
     assert duty_of("task", R.DEPARTMENT_HEAD) is Duty.INFORM
+    assert duty_of("task", R.TOWNSHIP_PRINCIPAL) is Duty.INFORM
+    assert duty_of("acceptance_reminder", R.TOWNSHIP_PRINCIPAL) is Duty.URGE
     assert duty_of("some_future_action", R.TOWNSHIP_IN_CHARGE) is Duty.URGE
 
 

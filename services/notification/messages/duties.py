@@ -121,6 +121,6 @@ def duty_of(action: str, role: str) -> Duty:
     doers, duty = _DOERS[matter]
     if seat in doers:
         return duty
-    if seat is Seat.TERRITORIAL:
-        return Duty.URGE
+    if seat is Seat.TERRITORIAL and matter is not Matter.TASK:
+        return Duty.URGE  # the township urges whoever's turn it is
     return Duty.INFORM
