@@ -2,10 +2,11 @@
 
 The whole stack runs as `duban run` starts it (three uvicorn processes) on PostgreSQL (fresh
 databases; SQLite files if PostgreSQL is unreachable) and a tansu broker. Escalation gets a
-one-step policy: a general hazard notifies its enterprise principal, urgently, the moment it
-is classified. The bench reports hazards (POST /hazards) and classifies them (POST …/classify)
-at a fixed rate, open loop, and measures from the start of the classify request — the hazard
-event that starts escalation — to the SMS arriving at the Aliyun emulator. Beside it, in the
+one-step policy: a general hazard notifies its enterprise principal, immediately (alone, no
+digest window), the moment it is classified. The bench reports hazards (POST /hazards) and
+classifies them (POST …/classify) at a fixed rate, open loop, and measures from the start of
+the classify request — the hazard event that starts escalation — to the SMS arriving at the
+Aliyun emulator. Beside it, in the
 same run and on the same broker, two raw aiokafka produce→consume hops at the same rate: the
 floor under any chain of two events through the broker.
 
@@ -76,7 +77,7 @@ steps:
     unit: hours
     targets: [enterprise.principal]
     action: reminder
-    urgency: urgent
+    urgency: immediate
 """
 
 

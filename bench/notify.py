@@ -56,7 +56,15 @@ CONCURRENCY = 8
 async def baseline(url: str, n: int) -> float:
     provider = AliyunProvider(aliyun_config(url, timeout_s=10))
     gate = asyncio.Semaphore(CONCURRENCY)
-    variables = {"action": "隐患整改逾期", "unit": "基线", "code": "B", "deadline": "3月5日"}
+    variables = {
+        "county": "示范县",
+        "unit": "基线",
+        "level": "一般事故隐患",
+        "code": "B",
+        "status": "已逾期1天（整改期限3月5日）",
+        "ask": "请立即完成整改并申请验收",
+        "phone": "0571-88880000",
+    }
 
     async def one(i: int) -> None:
         async with gate:

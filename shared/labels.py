@@ -55,13 +55,13 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.RAISE_LISTING: "提级挂牌督办",
     EscalationAction.REFER_DISCIPLINE: "移交纪检监察",
     EscalationAction.ACCEPTANCE_REMINDER: "验收催办",
-    EscalationAction.CLASSIFICATION_REMINDER: "判定催办",
+    EscalationAction.CLASSIFICATION_REMINDER: "隐患判定催办",
     EscalationAction.RECTIFICATION_ORDER: "限期整改通知",
     EscalationAction.LISTING_NOTICE: "挂牌督办告知",
     EscalationAction.PUBLICATION_REMINDER: "挂牌督办公布催办",
     EscalationAction.EXTENSION_DECISION_REMINDER: "延期申请审批催办",
     EscalationAction.DELISTING_REMINDER: "摘牌销号催办",
-    EscalationAction.TASK: "待办事项（建议，由县安委办决定）",
+    EscalationAction.TASK: "待研究事项（建议，由县安委办决定）",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",

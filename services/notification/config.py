@@ -29,7 +29,9 @@ class SmsProviderConfig(BaseModel):
     endpoint: str = ""
     access_key_id: str = ""
     access_key_secret: str = ""
-    sign_name: str = "督办"
+    # The signature (短信签名) approved at this provider; empty: the sending organisation
+    # (`sender_organisation`), which is what a county registers, e.g. 某县安委办.
+    sign_name: str = ""
     region: str = ""
     sdk_app_id: str = ""  # Tencent SmsSdkAppId
     timeout_s: float = Field(default=5.0, gt=0)
@@ -50,6 +52,7 @@ class SmsProviderConfig(BaseModel):
     # Tencent cannot batch ours (its batch takes one parameter set; every ack link differs).
     batch_size: int = Field(default=100, ge=1, le=100)
     # our template key ("notice", "digest") → the provider's template
+    # (variables: messages/limits.py; README, "A provider entry")
     templates: dict[str, ProviderTemplate] = {}
 
 
@@ -97,14 +100,25 @@ class Settings(DubanSettings):
     # smtp_sender. Kept short: the id is stored in a 100-character column.
     smtp_message_id_domain: str = ""
 
+    # Who speaks in every text and email (DOMAIN §9): the county, the sending organisation
+    # (the SMS signature unless a provider sets its own) and the office's contact phone.
+    county_name: str = Field(default="本县", min_length=1, max_length=35)
+    sender_organisation: str = Field(default="县安委办", min_length=1, max_length=35)
+    contact_phone: str = Field(default="12350", pattern=r"^[0-9][0-9-]{3,13}[0-9]$")
+
     # Preference defaults (a person's own row overrides them).
     default_channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.EMAIL])
     quiet_hours_start: time | None = time(21, 0)
     quiet_hours_end: time | None = time(8, 0)
     digest_window_s: int = Field(default=600, ge=0)
+    # Urgent notices for one person within this window become one text (forty major hazards
+    # overdue on one morning: one text); they wait for the end of quiet hours like the rest.
+    # Only `immediate` notices go at once, alone, day or night.
+    urgent_window_s: int = Field(default=600, ge=0)
 
     # Current version of each message template (messages/templates/*/<name>.v<N>.*.j2).
-    template_versions: dict[str, int] = Field(default_factory=lambda: {"notice": 1, "digest": 1})
+    # v1 (督促落实 to everyone) stays for deliveries recorded before v2.
+    template_versions: dict[str, int] = Field(default_factory=lambda: {"notice": 2, "digest": 2})
 
     # Acknowledgement links.
     ack_link_ttl_s: int = Field(default=7 * 86400, gt=0)
@@ -128,6 +142,13 @@ class Settings(DubanSettings):
 
     # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
     receipt_token: str = ""
+
+    @model_validator(mode="after")
+    def _signatures(self) -> Self:
+        for provider in self.sms_providers:
+            if not provider.sign_name:
+                provider.sign_name = self.sender_organisation
+        return self
 
     @model_validator(mode="after")
     def _message_id_domain(self) -> Self:

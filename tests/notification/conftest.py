@@ -107,6 +107,13 @@ async def tencent() -> AsyncIterator[emulators.Running]:
         yield running
 
 
+# The v2 templates' variables (README, "A provider entry").
+NOTICE_PARAMS = ["county", "unit", "level", "code", "status", "ask", "phone", "link"]
+DIGEST_PARAMS = ["county", "count", "overdue", "upcoming", "phone", "link"]
+COUNTY_NAME = "示范县"
+CONTACT_PHONE = "0571-88880000"
+
+
 def aliyun_config(url: str, name: str = "aliyun", **kw: Any) -> SmsProviderConfig:
     return SmsProviderConfig(
         name=name,
@@ -114,13 +121,11 @@ def aliyun_config(url: str, name: str = "aliyun", **kw: Any) -> SmsProviderConfi
         endpoint=url,
         access_key_id=emulators.ACCESS_KEY_ID,
         access_key_secret=emulators.ACCESS_KEY_SECRET,
-        sign_name=emulators.SIGN_NAME,
+        sign_name=kw.pop("sign_name", emulators.SIGN_NAME),
         timeout_s=kw.pop("timeout_s", 1.0),
         templates={
-            "notice": ProviderTemplate(
-                code="SMS_900001", params=["action", "unit", "code", "deadline", "link"]
-            ),
-            "digest": ProviderTemplate(code="SMS_900002", params=["count", "link"]),
+            "notice": ProviderTemplate(code="SMS_900003", params=NOTICE_PARAMS),
+            "digest": ProviderTemplate(code="SMS_900004", params=DIGEST_PARAMS),
         },
         **kw,
     )
@@ -134,13 +139,11 @@ def tencent_config(url: str, name: str = "tencent", **kw: Any) -> SmsProviderCon
         access_key_id=emulators.SECRET_ID,
         access_key_secret=emulators.SECRET_KEY,
         sdk_app_id=emulators.SDK_APP_ID,
-        sign_name=emulators.SIGN_NAME,
+        sign_name=kw.pop("sign_name", emulators.SIGN_NAME),
         timeout_s=kw.pop("timeout_s", 1.0),
         templates={
-            "notice": ProviderTemplate(
-                code="2000001", params=["action", "unit", "code", "deadline", "link"]
-            ),
-            "digest": ProviderTemplate(code="2000002", params=["count", "link"]),
+            "notice": ProviderTemplate(code="2000003", params=NOTICE_PARAMS),
+            "digest": ProviderTemplate(code="2000004", params=DIGEST_PARAMS),
         },
         **kw,
     )
@@ -160,6 +163,12 @@ def make_settings(database_url: str, smtp_port: int, **overrides: Any) -> Settin
         "migrate_on_start": False,
         "retry_backoff_s": 5.0,
         "reconcile_after_s": 60.0,
+        # Most tests want an urgent notice sent at once (daytime); the urgent digest window
+        # has its own tests, which set it.
+        "urgent_window_s": 0,
+        "county_name": COUNTY_NAME,
+        "sender_organisation": emulators.SIGN_NAME,
+        "contact_phone": CONTACT_PHONE,
     }
     base.update(overrides)
     return Settings(**base)
@@ -271,18 +280,21 @@ def step_fired(
     urgency: Urgency = Urgency.NORMAL,
     action: EscalationAction = EscalationAction.OVERDUE_NOTICE,
     unit_id: str = FIRM,
+    level: HazardLevel = HazardLevel.GENERAL,
+    **facts_kw: Any,
 ) -> Envelope:
     now = clock.now()
+    facts_kw.setdefault("deadline_at", now - timedelta(days=1))
     facts = HazardFacts(
         hazard_id=f"h-{hazard_n}",
         code=f"YH-2026-{hazard_n:04d}",
         status=HazardStatus.RECTIFYING,
-        level=HazardLevel.GENERAL,
+        level=level,
         unit_id=unit_id,
         unit_name="示范建材有限公司",
         area_code="330001",
         description=f"粉尘涉爆除尘系统未设置泄爆装置（第{hazard_n}处）",
-        deadline_at=now - timedelta(days=1),
+        **facts_kw,
     )
     step = StepFired(
         case_id=f"case-{hazard_n}",

@@ -11,14 +11,17 @@ ACCESS_KEY_SECRET = "aliyun-test-secret"
 SECRET_ID = "AKID-test"
 SECRET_KEY = "tencent-test-secret"
 SDK_APP_ID = "1400000001"
-SIGN_NAME = "督办"
+SIGN_NAME = "示范县安委办"
 # Provider template code → the parameter names its approved text declares.
 ALIYUN_TEMPLATES = {
     "SMS_900001": ["action", "unit", "code", "deadline", "link"],
     "SMS_900002": ["count", "link"],
+    # v2: the texts that tell each person what to do (README, "A provider entry").
+    "SMS_900003": ["county", "unit", "level", "code", "status", "ask", "phone", "link"],
+    "SMS_900004": ["county", "count", "overdue", "upcoming", "phone", "link"],
 }
 # Tencent TemplateId → how many parameters it takes.
-TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2}
+TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2, "2000003": 8, "2000004": 6}
 
 
 @dataclass

@@ -51,6 +51,9 @@ async def test_valid_link_shows_the_hazards_and_confirming_emits_acknowledged(se
     assert "text/html" in page.headers["content-type"]
     for fragment in ("督办签收", "厂长壬", "YH-2026-0001", "YH-2026-0002", "粉尘涉爆", "确认签收"):
         assert fragment in page.text
+    # The rectifier reads what he must do, not a request to urge somebody.
+    assert "2项隐患事项需要您办理" in page.text
+    assert page.text.count("请立即完成整改并申请验收") == 2 and "督促" not in page.text
     confirmed = await client.post(path)
     assert confirmed.status_code == 200 and "签收成功" in confirmed.text
     acks = [e for e in await h.events() if e["status"] == "acknowledged"]

@@ -239,7 +239,15 @@ async def test_a_number_is_never_twice_in_one_batch(make_harness, aliyun) -> Non
 
 async def test_emulator_checks_batch_requests(aliyun) -> None:
     provider = AliyunProvider(aliyun_config(aliyun.url))
-    variables = {"action": "逾期", "unit": "企业", "code": "YH-1", "deadline": "3月5日"}
+    variables = {
+        "county": "示范县",
+        "unit": "企业",
+        "level": "一般事故隐患",
+        "code": "YH-1",
+        "status": "已逾期1天（整改期限3月5日）",
+        "ask": "请立即完成整改并申请验收",
+        "phone": "0571-88880000",
+    }
     messages = [
         SmsMessage(f"1380000{n:04d}", "notice", {**variables, "link": f"http://t/a/{n}"}, "", "")
         for n in (21, 22)
@@ -255,8 +263,8 @@ async def test_emulator_checks_batch_requests(aliyun) -> None:
         "SendBatchSms",
         {
             "PhoneNumberJson": '["13800000021","13800000022"]',
-            "SignNameJson": '["督办"]',
-            "TemplateCode": "SMS_900001",
+            "SignNameJson": '["示范县安委办"]',
+            "TemplateCode": "SMS_900003",
             "TemplateParamJson": "[]",
         },
     )

@@ -40,6 +40,7 @@ def service_env(database_url: str, providers: list[Any], **extra: str) -> dict[s
             "NOTIFICATION_SCHEDULER_INTERVAL_S": "0.1",
             "NOTIFICATION_RECONCILE_AFTER_S": "0",
             "NOTIFICATION_DEFAULT_CHANNELS": '["sms"]',
+            "NOTIFICATION_URGENT_WINDOW_S": "0",  # as the harness: urgent goes at once by day
             "NOTIFICATION_SMS_PROVIDERS": json.dumps([p.model_dump() for p in providers]),
             "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
         }

@@ -22,7 +22,7 @@ from services.notification.delivery.models import Delivery, DeliveryAttempt
 from services.notification.providers.base import Outcome
 from services.notification.providers.email import Email, SmtpSender
 from shared.broker import free_port
-from shared.contract import ChainRole
+from shared.contract import ChainRole, EscalationAction
 from tests.notification.conftest import (
     PEOPLE,
     SECRET,
@@ -208,13 +208,22 @@ async def test_a_notice_email_has_date_message_id_code_and_both_parts(make_harne
     [msg] = smtp.mailbox.messages
     check_date(msg, sent_at)
     mid = check_message_id(msg, "ajb.county.test")
-    assert str(msg["Subject"]) == "【督办】逾期整改通知：示范建材有限公司隐患（编号 YH-2026-0007）"
+    assert str(msg["Subject"]) == (
+        "【示范县安委办】逾期整改通知：示范建材有限公司一般事故隐患（编号 YH-2026-0007）"
+        "已逾期1天（整改期限3月5日）"
+    )
     assert msg["Auto-Submitted"] == "auto-generated"
     assert msg.get_content_type() == "multipart/alternative"
     parts = [part.get_content_type() for part in msg.iter_parts()]
     assert parts == ["text/plain", "text/html"]
     text, html = body(msg, "plain"), body(msg, "html")
     assert "YH-2026-0007" in text and "YH-2026-0007" in html
+    # The rectifier is told to fix, by the county office, with its phone; nobody "urges" him.
+    for part in (text, html):
+        assert "示范县安全生产提醒：示范建材有限公司的一般事故隐患" in part
+        assert "请立即完成整改并申请验收。" in part
+        assert "请联系示范县安委办，电话 0571-88880000" in part
+        assert "督促" not in part and "督办系统" not in part
     assert "http://duban.test/a/" in text and 'href="http://duban.test/a/' in html
     # The id the delivery log records is the one in the header.
     async with h.runtime.sessionmaker() as session:
@@ -239,7 +248,17 @@ async def test_a_digest_subject_counts_and_names_the_first_codes(make_harness, s
     h = await make_harness(default_channels=["email"], digest_window_s=600)
     await h.org(org_events())
     for n in range(1, 6):
-        await h.step(step_fired(h.clock, roles=[ChainRole.COUNTY_PORTFOLIO_LEADER], hazard_n=n))
+        later = {"deadline_at": h.clock.now() + timedelta(days=3)} if n > 3 else {}
+        action = EscalationAction.REMINDER if n > 3 else EscalationAction.OVERDUE_NOTICE
+        await h.step(
+            step_fired(
+                h.clock,
+                roles=[ChainRole.COUNTY_PORTFOLIO_LEADER],
+                hazard_n=n,
+                action=action,
+                **later,
+            )
+        )
         h.clock.advance(seconds=5)
         await h.settle()
     h.clock.advance(seconds=600)
@@ -247,8 +266,16 @@ async def test_a_digest_subject_counts_and_names_the_first_codes(make_harness, s
     await h.settle()
     [msg] = smtp.mailbox.to(PEOPLE["p-portfolio"].email or "")
     assert str(msg["Subject"]) == (
-        "【督办】您负责的5项隐患已逾期或需督办（编号 YH-2026-0001、YH-2026-0002、YH-2026-0003等）"
+        "【示范县安委办】您有5项隐患事项需要办理：已逾期3项、即将到期2项"
+        "（编号 YH-2026-0001、YH-2026-0002、YH-2026-0003等）"
     )
+    text = body(msg, "plain")
+    overdue, _, upcoming = text.partition("即将到期（2项）：")
+    assert "已逾期（3项）：" in overdue
+    assert all(f"YH-2026-000{n}" in overdue for n in (1, 2, 3))
+    assert all(f"YH-2026-000{n}" in upcoming for n in (4, 5))
+    assert "已逾期1天（整改期限3月5日），请知悉，并督促有关单位立即完成整改" in overdue
+    assert "整改期限为3月9日，请知悉，并督促有关单位于3月9日前完成整改" in upcoming
     check_date(msg, sent_at)
     check_message_id(msg, "localhost")  # smtp_sender's default address duban@localhost
     assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]

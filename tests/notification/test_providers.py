@@ -16,10 +16,13 @@ from tests.notification.conftest import aliyun_config, tencent_config
 
 def notice_message(phone: str = "13800000009", out_id: str = "out-1") -> SmsMessage:
     variables = {
-        "action": "隐患整改逾期",
+        "county": "示范县",
         "unit": "示范建材有限公司",
+        "level": "一般事故隐患",
         "code": "YH-1",
-        "deadline": "3月5日",
+        "status": "已逾期1天（整改期限3月5日）",
+        "ask": "请立即完成整改并申请验收",
+        "phone": "0571-88880000",
         "link": "http://duban.test/a/x",
     }
     return SmsMessage(phone, "notice", variables, "text", out_id)
@@ -63,7 +66,7 @@ async def test_aliyun_send_is_signed_and_uses_the_template_mapping(aliyun) -> No
     await provider.aclose()
     assert result.outcome == Outcome.ACCEPTED, result
     [sent] = aliyun.emulator.accepted
-    assert sent.template == "SMS_900001"
+    assert sent.template == "SMS_900003"
     assert sent.params["unit"] == "示范建材有限公司"
     assert sent.out_id == "out-1"
     assert result.provider_message_id == sent.message_id
@@ -85,7 +88,7 @@ async def test_tencent_send_is_tc3_signed(tencent) -> None:
     assert result.outcome == Outcome.ACCEPTED, result
     [sent] = tencent.emulator.accepted
     assert sent.phone == "+8613800000009"
-    assert sent.template == "2000001"
+    assert sent.template == "2000003"
     assert sent.params[1] == "示范建材有限公司"
     found = await provider.lookup(phone="13800000009", out_id="out-1", sent_at=datetime.now(UTC))
     assert found is not None and found.found and found.provider_message_id == sent.message_id

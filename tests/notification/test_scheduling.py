@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from shared.contract import ChainRole, PostRole, Urgency
+from services.notification.preferences.service import Prefs, Window, release_time
+from shared.contract import ChainRole, Channel, HazardLevel, PostRole, Urgency
 from tests.notification.conftest import (
     COUNTY,
     FIRM,
@@ -19,25 +21,33 @@ from tests.notification.conftest import (
 LEADER = PEOPLE["p-portfolio"]
 
 
-async def test_forty_overdue_hazards_make_one_sms_and_one_email(make_harness, aliyun, smtp):
-    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=600)
+async def _forty_overdue(h: Any, aliyun: Any, smtp: Any, **step_kw: Any) -> None:
+    """Forty overdue notices for one leader, five seconds apart, make one text and one
+    email once the window closes, none before; the digest counts 已逾期 and 即将到期."""
     await h.org(org_events())
     for n in range(1, 41):
-        await h.step(step_fired(h.clock, roles=[ChainRole.COUNTY_PORTFOLIO_LEADER], hazard_n=n))
+        await h.step(
+            step_fired(h.clock, roles=[ChainRole.COUNTY_PORTFOLIO_LEADER], hazard_n=n, **step_kw)
+        )
         h.clock.advance(seconds=5)
         await h.settle()  # the scheduler runs between arrivals; the window holds them
     assert aliyun.emulator.sends_to(LEADER.mobile or "") == []
+    assert smtp.mailbox.to(LEADER.email or "") == []
     h.clock.advance(seconds=600)
     await h.settle()
 
     [sms] = aliyun.emulator.sends_to(LEADER.mobile or "")
-    assert sms.template == "SMS_900002"
+    assert sms.template == "SMS_900004"
     assert sms.params["count"] == "40"
+    assert (sms.params["overdue"], sms.params["upcoming"]) == ("40", "0")
+    assert sms.params["county"] == "示范县"
     assert sms.params["link"].startswith("http://duban.test/a/")
     [mail] = smtp.mailbox.to(LEADER.email or "")
     assert "40项隐患" in str(mail["Subject"])
+    assert "已逾期40项、即将到期0项" in str(mail["Subject"])
     text = body(mail, "plain")
     html = body(mail, "html")
+    assert "已逾期（40项）" in text and "即将到期（" not in text
     for n in (1, 17, 40):
         assert f"YH-2026-{n:04d}" in text and f"YH-2026-{n:04d}" in html
     # Each of the 40 requests learns that it was sent, on both channels.
@@ -46,21 +56,82 @@ async def test_forty_overdue_hazards_make_one_sms_and_one_email(make_harness, al
     assert {(e["channel"], e["status"]) for e in sent} == {("sms", "sent"), ("email", "sent")}
 
 
-async def test_non_urgent_at_23h_waits_until_08h_urgent_goes_at_once(make_harness, aliyun):
+async def test_forty_overdue_hazards_make_one_sms_and_one_email(make_harness, aliyun, smtp):
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=600)
+    await _forty_overdue(h, aliyun, smtp)
+
+
+async def test_forty_major_hazards_overdue_urgently_make_one_sms_and_one_email(
+    make_harness, aliyun, smtp
+):
+    """Build 5: urgent notices digest too (within the urgent window, 10 minutes by default)."""
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], digest_window_s=3600, urgent_window_s=600
+    )
+    await _forty_overdue(h, aliyun, smtp, urgency=Urgency.URGENT, level=HazardLevel.MAJOR)
+
+
+async def test_at_02h_immediate_goes_at_once_alone_urgent_waits_for_08h(make_harness, aliyun):
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=600
+    )
+    h.clock.set(datetime(2026, 3, 5, 18, 0, tzinfo=UTC))  # 02:00 in Shanghai
+    await h.org(org_events())
+    town = PEOPLE["p-town"].mobile or ""
+    await h.step(step_fired(h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=1))
+    await h.step(
+        step_fired(
+            h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=2, urgency=Urgency.URGENT
+        )
+    )
+    await h.step(
+        step_fired(
+            h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=3, urgency=Urgency.IMMEDIATE
+        )
+    )
+    await h.settle()
+    [at_night] = aliyun.emulator.sends_to(town)  # immediate: at once, at night, alone
+    assert at_night.template == "SMS_900003"
+    assert at_night.params["code"] == "YH-2026-0003"
+
+    h.clock.set(datetime(2026, 3, 5, 23, 59, tzinfo=UTC))  # 07:59
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(town)) == 1  # urgent is not "at night"
+    h.clock.set(datetime(2026, 3, 6, 0, 0, tzinfo=UTC))  # 08:00
+    await h.settle()
+    [_, morning] = aliyun.emulator.sends_to(town)
+    assert morning.template == "SMS_900004"  # urgent and normal together, one text
+    assert morning.params["count"] == "2"
+
+
+async def test_an_immediate_notice_is_never_merged_into_a_digest(make_harness, aliyun):
+    """By day, with nothing held back: the routine and the urgent notice go together, the
+    immediate one on its own text."""
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=0
+    )
+    await h.org(org_events())
+    for n, urgency in ((1, Urgency.NORMAL), (2, Urgency.IMMEDIATE), (3, Urgency.URGENT)):
+        await h.step(
+            step_fired(h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=n, urgency=urgency)
+        )
+    await h.settle()
+    texts = aliyun.emulator.sends_to(PEOPLE["p-town"].mobile or "")
+    alone = [t for t in texts if t.template == "SMS_900003"]
+    digests = [t for t in texts if t.template == "SMS_900004"]
+    assert [t.params["code"] for t in alone] == ["YH-2026-0002"]
+    assert [t.params["count"] for t in digests] == ["2"]
+
+
+async def test_non_urgent_at_23h_waits_until_08h(make_harness, aliyun):
     h = await make_harness(
         sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=600
     )
     h.clock.set(datetime(2026, 3, 6, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai
     await h.org(org_events())
     await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], hazard_n=1))
-    await h.step(
-        step_fired(
-            h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=2, urgency=Urgency.URGENT
-        )
-    )
     await h.settle()
-    firm, town = PEOPLE["p-firm"].mobile or "", PEOPLE["p-town"].mobile or ""
-    assert len(aliyun.emulator.sends_to(town)) == 1  # urgent: at once, at night
+    firm = PEOPLE["p-firm"].mobile or ""
     assert aliyun.emulator.sends_to(firm) == []
 
     h.clock.set(datetime(2026, 3, 6, 23, 59, tzinfo=UTC))  # 07:59
@@ -168,3 +239,35 @@ async def test_a_role_nobody_holds_is_retried_then_alerted(make_harness, aliyun)
     [alert] = await h.events("notification.alert")
     assert alert["kind"] == "unresolvable"
     assert alert["detail"] == "无人承担以下职责：企业主要负责人"
+
+
+# ------------------------------------------------------------------ release times, one rule each
+MORNING = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+NIGHT = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)  # 02:00 in Shanghai
+EIGHT = datetime(2026, 3, 6, 0, 0, tzinfo=UTC)  # 08:00, the end of the default quiet hours
+
+
+def _release(now: datetime, urgency: Urgency, window: Window | None = None) -> datetime:
+    prefs = Prefs(
+        channels=(Channel.SMS,), quiet_start=time(21), quiet_end=time(8), digest_window_s=3600
+    )
+    return release_time(now, urgency=urgency, prefs=prefs, window=window, urgent_window_s=600)
+
+
+def test_an_urgent_notice_waits_the_short_window_not_the_digest_window() -> None:
+    ten = timedelta(minutes=10)
+    assert _release(MORNING, Urgency.URGENT) == MORNING + ten
+    assert _release(MORNING, Urgency.NORMAL) == MORNING + timedelta(hours=1)
+    # It joins what the person has waiting that goes sooner, never what goes later.
+    soon = MORNING + timedelta(minutes=4)
+    assert _release(MORNING, Urgency.URGENT, Window(soon, soon)) == soon
+    later = MORNING + timedelta(minutes=50)
+    assert _release(MORNING, Urgency.URGENT, Window(later, later)) == MORNING + ten
+    # A routine notice joins the person's open window, whatever opened it.
+    assert _release(MORNING, Urgency.NORMAL, Window(soon, later)) == later
+
+
+def test_at_night_only_immediate_goes_at_once() -> None:
+    assert _release(NIGHT, Urgency.IMMEDIATE) == NIGHT
+    assert _release(NIGHT, Urgency.URGENT) == EIGHT
+    assert _release(NIGHT, Urgency.NORMAL) == EIGHT

@@ -28,20 +28,46 @@ from services.notification.intake.models import (
     NotificationRequest,
     RequestStatus,
 )
-from services.notification.messages.render import email_subject, notice_item, sms_variables
+from services.notification.messages.render import (
+    Voice,
+    email_subject,
+    notice_item,
+    sms_variables,
+)
 from services.notification.preferences import service as preferences
 from shared.contract import ChainRole, Channel, PersonUpserted, StepFired, Urgency
 from shared.responsibility import ChainEntry, resolve_role
 
 
-def content_hash(channel: Channel, items: list[dict[str, Any]]) -> str:
+def content_hash(channel: Channel, items: list[dict[str, Any]], voice: Voice) -> str:
     """What "the same content" means for per-number caps: the message without its link."""
     if channel == Channel.SMS:
-        key, variables = sms_variables(items, link="")
+        key, variables = sms_variables(items, "", voice)
         text = json.dumps([key, variables], ensure_ascii=False, sort_keys=True)
     else:
-        text = email_subject(items) + "|" + ",".join(i["hazard_id"] for i in items)
+        text = email_subject(items, voice) + "|" + ",".join(i["hazard_id"] for i in items)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.IMMEDIATE: 2}
+
+
+def dispatch_urgency(notices: list[Notice]) -> Urgency:
+    """The most pressing of the notices a dispatch carries."""
+    return max(
+        (Urgency(n.urgency) for n in notices),
+        key=lambda u: URGENCY_RANK.get(u, 0),
+        default=Urgency.NORMAL,
+    )
+
+
+def dispatch_groups(notices: list[Notice]) -> list[list[Notice]]:
+    """An `immediate` notice goes alone (it must not wait for, or be buried in, a digest);
+    everything else due for the person goes together, the most pressing first."""
+    alone = [[n] for n in notices if n.urgency == Urgency.IMMEDIATE]
+    rest = [n for n in notices if n.urgency != Urgency.IMMEDIATE]
+    rest.sort(key=lambda n: -URGENCY_RANK.get(Urgency(n.urgency), 0))
+    return [*alone, rest] if rest else alone
 
 
 def address_of(person: PersonUpserted, channel: Channel) -> str | None:
@@ -92,11 +118,11 @@ class Bundler:
                     request.pending_roles = [*request.pending_roles, notice.target_role]
                     request.status = RequestStatus.OPEN
                     request.next_resolve_at = now
-            if valid:
+            for group in dispatch_groups(valid):
                 pending.extend(
                     await self._dispatch(
                         person_id,
-                        valid,
+                        group,
                         steps,
                         snapshot,
                         prefs[person_id],
@@ -130,8 +156,9 @@ class Bundler:
         """The person's dispatch (a row added to `dispatches`) and its delivery-log rows."""
         items = []
         for notice in notices:
-            step = StepFired.model_validate(steps[notice.request_id])
-            item = notice_item(step, notice.chain_role, notice.covering_for)
+            raw = steps[notice.request_id]
+            step = StepFired.model_validate(raw)
+            item = notice_item(step, notice.chain_role, notice.covering_for, now=now, raw=raw)
             item["request_id"] = notice.request_id
             items.append(item)
         person = snapshot.persons.get(person_id)
@@ -144,11 +171,7 @@ class Bundler:
                 "person_id": person_id,
                 "person_name": person.name if person else person_id,
                 "kind": DispatchKind.SINGLE if len(items) == 1 else DispatchKind.DIGEST,
-                "urgency": (
-                    Urgency.URGENT
-                    if any(n.urgency == Urgency.URGENT for n in notices)
-                    else Urgency.NORMAL
-                ),
+                "urgency": dispatch_urgency(notices),
                 "request_ids": request_ids,
                 "hazard_ids": hazard_ids,
                 "chain_role": notices[0].chain_role if len(notices) == 1 else None,
@@ -212,6 +235,8 @@ def delivery_row(
 ) -> dict[str, Any]:
     """A new delivery-log row (status pending, due now) of a dispatch on this channel."""
     template = "notice" if len(items) == 1 else "digest"
+    # A dispatch bundled before v2 has no duty wording: it keeps the template it was made for.
+    version = settings.template_versions[template] if "ask" in items[0] else 1
     return {
         "dispatch_id": dispatch_id,
         "person_id": person_id,
@@ -219,8 +244,8 @@ def delivery_row(
         "address": address,
         "status": DeliveryStatus.PENDING,
         "template": template,
-        "template_version": settings.template_versions[template],
-        "content_hash": content_hash(channel, items),
+        "template_version": version,
+        "content_hash": content_hash(channel, items, Voice.of(settings)),
         "provider_index": 0,
         "provider_attempts": 0,
         "attempts": 0,

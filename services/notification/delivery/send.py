@@ -41,7 +41,13 @@ from services.notification.delivery.models import (
 )
 from services.notification.delivery.outcomes import AttemptUpdate, Outcomes
 from services.notification.events import flush_events
-from services.notification.messages.render import email_subject, render, sms_variables
+from services.notification.messages.render import (
+    Voice,
+    email_subject,
+    render,
+    sms_variables,
+    split,
+)
 from services.notification.providers.base import (
     Outcome,
     Scope,
@@ -80,6 +86,7 @@ class Sender:
         self.outcomes = outcomes
         self.clock = clock
         self._gate = asyncio.Semaphore(settings.send_concurrency)
+        self.voice = Voice.of(settings)
 
     async def send_due(self) -> int:
         now = self.clock.now()
@@ -159,7 +166,7 @@ class Sender:
             if provider is None:
                 await self._overflow(session, delivery, dispatch, min(free), now)
                 return None
-            key, variables = sms_variables(items, link)
+            key, variables = sms_variables(items, link, self.voice)
             text = render(
                 f"sms/{key}",
                 delivery.template_version,
@@ -181,7 +188,7 @@ class Sender:
         delivery.attempts += 1
         delivery.next_attempt_at = None
         delivery.updated_at = now
-        urgent = dispatch.urgency == Urgency.URGENT
+        urgent = dispatch.urgency in (Urgency.URGENT, Urgency.IMMEDIATE)
         return Plan(delivery.id, out_id, channel, provider, sms, email, urgent=urgent), attempt
 
     def _email(self, delivery: Delivery, dispatch: Dispatch, link: str, now: datetime) -> Email:
@@ -189,10 +196,14 @@ class Sender:
         name = "email/" + delivery.template
         expires = now + timedelta(seconds=self.settings.ack_link_ttl_s)
         first = items[0]
+        subject = email_subject(items, self.voice)
+        overdue, upcoming = split(items)
         context = {
             "person_name": dispatch.person_name,
             "items": items,
             "item": first,
+            "overdue": overdue,
+            "upcoming": upcoming,
             "count": len(items),
             "action": first["action_label"],
             "unit": first["unit_name"],
@@ -200,11 +211,14 @@ class Sender:
             "deadline": first["deadline_label"],
             "link": link,
             "expires": beijing_time(expires),
-            "subject": email_subject(items),
+            "subject": subject,
+            "county": self.voice.county,
+            "organisation": self.voice.organisation,
+            "phone": self.voice.phone,
         }
         return Email(
             to=delivery.address,
-            subject=email_subject(items),
+            subject=subject,
             text=render(name, delivery.template_version, "txt", **context),
             html=render(name, delivery.template_version, "html", **context),
             message_id=message_id(dispatch.id, delivery.id, self.settings.smtp_message_id_domain),

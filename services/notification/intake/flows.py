@@ -20,6 +20,7 @@ from services.notification.intake.models import (
     RequestStatus,
 )
 from services.notification.preferences import service as preferences
+from services.notification.preferences.service import Window
 from shared.consumer import PermanentError
 from shared.contract import ChainRole, Envelope, StepFired, Urgency
 from shared.labels import roles_label
@@ -125,15 +126,20 @@ class Intake:
             if entry.person_id in known.setdefault(request.event_id, set()):
                 continue  # one person answering for two roles gets one notice
             known[request.event_id].add(entry.person_id)
-            urgent = request.urgency == Urgency.URGENT
+            urgency = Urgency(request.urgency)
+            open_window = windows.get(entry.person_id)
             release = preferences.release_time(
                 now,
-                urgent=urgent,
+                urgency=urgency,
                 prefs=prefs[entry.person_id],
-                open_window=now if waited else windows.get(entry.person_id),
+                window=Window(now, now) if waited else open_window,
+                urgent_window_s=self.settings.urgent_window_s,
             )
-            if not urgent and not waited:
-                windows[entry.person_id] = release
+            if urgency != Urgency.IMMEDIATE and not waited:
+                if open_window is None:
+                    windows[entry.person_id] = Window(release, release)
+                else:
+                    open_window.add(release)
             rows.append(
                 {
                     "request_id": request.event_id,

@@ -16,6 +16,8 @@ from services.notification.intake.models import (
     NotificationRequest,
     RequestStatus,
 )
+from services.notification.preferences.service import Window
+from shared.contract import Urgency
 
 
 async def open_requests(
@@ -51,20 +53,21 @@ async def existing_persons(
     return known
 
 
-async def open_windows(person_ids: Sequence[str], *, session: AsyncSession) -> dict[str, datetime]:
-    """Each person's open digest window: the release time of their waiting non-urgent notices."""
+async def open_windows(person_ids: Sequence[str], *, session: AsyncSession) -> dict[str, Window]:
+    """Each person's open digest window: the release times of their waiting notices (an
+    immediate notice goes alone and opens none)."""
     if not person_ids:
         return {}
     rows = await session.execute(
-        select(Notice.person_id, func.max(Notice.release_at))
+        select(Notice.person_id, func.min(Notice.release_at), func.max(Notice.release_at))
         .where(
             Notice.person_id.in_(list(person_ids)),
             Notice.status == NoticeStatus.WAITING,
-            Notice.urgency != "urgent",
+            Notice.urgency != Urgency.IMMEDIATE.value,
         )
         .group_by(Notice.person_id)
     )
-    return {person_id: release for person_id, release in rows}
+    return {person_id: Window(earliest, latest) for person_id, earliest, latest in rows}
 
 
 async def persons_due(*, session: AsyncSession, now: datetime, limit: int) -> list[str]:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
-from shared.contract import StepFired
-from shared.labels import (
-    ACTION_LABELS,
-    HAZARD_LEVEL_LABELS,
-    beijing_date,
-    beijing_time,
-    label,
-    role_label,
-)
+from services.notification.config import Settings
+from services.notification.messages.limits import clipped
+from services.notification.messages.wording import notice_item
+
+__all__ = [
+    "Voice",
+    "email_subject",
+    "notice_item",
+    "render",
+    "sms_text",
+    "sms_variables",
+    "split",
+]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -42,53 +47,83 @@ def render(name: str, version: int, suffix: str, **context: Any) -> str:
     return template(name, version, suffix).render(**context).strip()
 
 
-def notice_item(step: StepFired, role: str, covering_for: str | None) -> dict[str, Any]:
-    """What one notice shows; stored on the dispatch so the page never needs another service."""
-    facts = step.facts
-    return {
-        "hazard_id": facts.hazard_id,
-        "code": facts.code or facts.hazard_id,
-        "unit_name": facts.unit_name,
-        "description": facts.description,
-        "action": step.action.value,
-        "action_label": label(ACTION_LABELS, step.action),
-        "deadline_label": beijing_time(facts.deadline_at),
-        "deadline_short": beijing_date(facts.deadline_at),
-        "level_label": label(HAZARD_LEVEL_LABELS, facts.level),
-        "role": role,
-        "role_label": role_label(role),
-        "covering_for_label": role_label(covering_for),
-        "urgency": step.urgency.value,
-    }
+@dataclass(frozen=True)
+class Voice:
+    """Who speaks and whom to call back: the same in every text and email."""
+
+    county: str
+    organisation: str
+    phone: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Voice:
+        return cls(settings.county_name, settings.sender_organisation, settings.contact_phone)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def split(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A digest's 「已逾期」 and 「即将到期」 items, each in its order."""
+    overdue = [i for i in items if i.get("overdue")]
+    return overdue, [i for i in items if not i.get("overdue")]
 
 
-def sms_variables(items: list[dict[str, Any]], link: str) -> tuple[str, dict[str, str]]:
-    """Our template key and its variables (each provider maps them onto its own template)."""
+def sms_variables(
+    items: list[dict[str, Any]], link: str, voice: Voice
+) -> tuple[str, dict[str, str]]:
+    """Our template key and its variables (each provider maps them onto its own template),
+    clipped to the providers' per-variable limits. `action` and `deadline` (the v1 notice's)
+    and `count` stay for templates approved before v2."""
     if len(items) == 1:
         item = items[0]
-        return "notice", {
+        variables = {
+            "county": voice.county,
+            "unit": item["unit_name"],
+            "level": item.get("level_label") or "隐患",
+            "code": str(item["code"]),
+            "status": item.get("status") or f"整改期限{item['deadline_short']}",
+            "ask": item.get("ask") or "请按要求办理",
+            "phone": voice.phone,
             "action": item["action_label"],
-            "unit": _clip(item["unit_name"], 20),
-            "code": _clip(str(item["code"]), 20),
             "deadline": item["deadline_short"],
             "link": link,
         }
-    return "digest", {"count": str(len(items)), "link": link}
+        return "notice", clipped(variables)
+    overdue, upcoming = split(items)
+    variables = {
+        "county": voice.county,
+        "count": str(len(items)),
+        "overdue": str(len(overdue)),
+        "upcoming": str(len(upcoming)),
+        "phone": voice.phone,
+        "link": link,
+    }
+    return "digest", clipped(variables)
+
+
+def sms_text(items: list[dict[str, Any]], link: str, voice: Voice, version: int = 2) -> str:
+    """The text a phone shows for these items, signed by the organisation (what the golden
+    walkthrough prints for each person)."""
+    key, variables = sms_variables(items, link, voice)
+    return render(f"sms/{key}", version, "txt", sign=voice.organisation, **variables)
 
 
 # A digest's subject names this many hazard codes, then "等".
 SUBJECT_CODES = 3
 
 
-def email_subject(items: list[dict[str, Any]]) -> str:
+def email_subject(items: list[dict[str, Any]], voice: Voice) -> str:
     """Names the hazard code(s), so a reader can find the hazard from the inbox list."""
     if len(items) == 1:
         item = items[0]
-        return f"【督办】{item['action_label']}：{item['unit_name']}隐患（编号 {item['code']}）"
+        level = item.get("level_label") or "隐患"
+        status = item.get("status") or ""
+        return (
+            f"【{voice.organisation}】{item['action_label']}：{item['unit_name']}{level}"
+            f"（编号 {item['code']}）{status}"
+        )
+    overdue, upcoming = split(items)
     codes = "、".join(str(i["code"]) for i in items[:SUBJECT_CODES])
     more = "等" if len(items) > SUBJECT_CODES else ""
-    return f"【督办】您负责的{len(items)}项隐患已逾期或需督办（编号 {codes}{more}）"
+    return (
+        f"【{voice.organisation}】您有{len(items)}项隐患事项需要办理："
+        f"已逾期{len(overdue)}项、即将到期{len(upcoming)}项（编号 {codes}{more}）"
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notification.config import Settings
 from services.notification.preferences.models import Preference, PreferenceIn
 from shared.clock import SHANGHAI, local
-from shared.contract import Channel
+from shared.contract import Channel, Urgency
 
 
 @dataclass(frozen=True)
@@ -91,15 +91,43 @@ def quiet_until(at: datetime, prefs: Prefs) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=SHANGHAI)
 
 
-def release_time(
-    now: datetime, *, urgent: bool, prefs: Prefs, open_window: datetime | None
-) -> datetime:
-    """When a new notice may go: urgent at once; otherwise with the person's open digest
-    window, or at the end of a new window, moved past quiet hours."""
-    if urgent:
-        return now
-    if open_window is not None and open_window >= now:
-        return quiet_until(open_window, prefs) or open_window
-    release = now + timedelta(seconds=prefs.digest_window_s)
+@dataclass
+class Window:
+    """A person's open digest window: the earliest and latest release of their waiting
+    notices (immediate ones aside)."""
+
+    earliest: datetime
+    latest: datetime
+
+    def add(self, release: datetime) -> None:
+        self.earliest = min(self.earliest, release)
+        self.latest = max(self.latest, release)
+
+
+def _held(release: datetime, now: datetime, prefs: Prefs) -> datetime:
     held = quiet_until(release, prefs) or quiet_until(now, prefs)
     return max(release, held) if held is not None else release
+
+
+def release_time(
+    now: datetime,
+    *,
+    urgency: Urgency,
+    prefs: Prefs,
+    window: Window | None,
+    urgent_window_s: int,
+) -> datetime:
+    """When a new notice may go. Immediate: at once, day or night. Urgent: within the short
+    urgent window (with whatever the person already has waiting that goes sooner), moved
+    past quiet hours — "urgent" is priority, not night. Otherwise with the person's open
+    digest window, or at the end of a new one, moved past quiet hours."""
+    if urgency == Urgency.IMMEDIATE:
+        return now
+    if urgency == Urgency.URGENT:
+        own = _held(now + timedelta(seconds=urgent_window_s), now, prefs)
+        if window is not None and window.earliest <= own:
+            return max(window.earliest, now)
+        return own
+    if window is not None and window.latest >= now:
+        return quiet_until(window.latest, prefs) or window.latest
+    return _held(now + timedelta(seconds=prefs.digest_window_s), now, prefs)

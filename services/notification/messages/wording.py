@@ -1,0 +1,219 @@
+"""One notice as a person reads it: what the hazard's state is and what they must do.
+
+Built when the notice is bundled (so "已逾期N天" counts to the day it is sent) and stored on
+the dispatch: the SMS variables, the email and the acknowledgement page all read these fields.
+Dates are Beijing dates (12月31日); a deadline ends with its last day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from services.notification.messages.duties import (
+    PROPOSALS,
+    TASK_PROPOSALS,
+    Duty,
+    Matter,
+    duty_of,
+    matter_of,
+)
+from shared.clock import local
+from shared.contract import StepFired
+from shared.labels import (
+    ACTION_LABELS,
+    HAZARD_LEVEL_LABELS,
+    LISTING_LEVEL_LABELS,
+    beijing_date,
+    beijing_time,
+    label,
+    role_label,
+)
+
+# The email subject and the page heading of a step whose action has no label of its own, or
+# whose label names a document or a sanction (no 督办函 or 通报 exists until a person issues
+# one).
+TITLES: dict[Matter, str] = {
+    Matter.RECTIFICATION: "隐患整改提醒",
+    Matter.CLASSIFICATION: "隐患判定提醒",
+    Matter.ACCEPTANCE: "隐患验收提醒",
+    Matter.EXTENSION: "延期申请审批提醒",
+    Matter.PUBLICATION: "挂牌督办公布提醒",
+    Matter.DELISTING: "摘牌销号提醒",
+    Matter.TASK: "待研究事项",
+}
+# What a supervisor urges or a leader oversees, per matter.
+MATTER_WORK: dict[Matter, str] = {
+    Matter.RECTIFICATION: "完成整改",
+    Matter.CLASSIFICATION: "完成隐患判定",
+    Matter.ACCEPTANCE: "组织验收",
+    Matter.EXTENSION: "作出延期审批决定",
+    Matter.PUBLICATION: "公布挂牌督办",
+    Matter.DELISTING: "摘牌销号",
+    Matter.TASK: "研究决定",
+}
+
+
+def title_of(action: str, matter: Matter, overdue: int) -> str:
+    """The step's name as the timeline gives it (one vocabulary, shared.labels), except an
+    older step named after a document or a sanction: that gets the name of its matter."""
+    if action not in PROPOSALS and action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    if matter is Matter.RECTIFICATION and overdue:
+        return "隐患整改逾期提醒"
+    return TITLES[matter]
+
+
+def days_overdue(due: datetime | None, now: datetime) -> int:
+    """Whole days since the due date's last day (Beijing), 0 while it is not past."""
+    if due is None or now <= due:
+        return 0
+    return max((local(now).date() - local(due).date()).days, 1)
+
+
+def _when(due: datetime | None, overdue: int) -> str:
+    if due is None:
+        return "尽快"
+    return "立即" if overdue else f"于{beijing_date(due)}前"
+
+
+def _deadline_state(step: StepFired, overdue: int) -> str:
+    deadline = step.facts.deadline_at
+    if deadline is None:
+        return "整改期限未定"
+    if overdue:
+        return f"已逾期{overdue}天（整改期限{beijing_date(deadline)}）"
+    return f"整改期限为{beijing_date(deadline)}"
+
+
+def _since(prefix: str, at: datetime | None, rest: str) -> str:
+    return f"{prefix}于{beijing_date(at)}{rest}" if at is not None else f"{prefix}{rest}"
+
+
+def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
+    """The hazard's state as this step sees it: the deadline or the days overdue."""
+    facts = step.facts
+    rectification = _deadline_state(step, days_overdue(facts.deadline_at, now))
+    match matter:
+        case Matter.CLASSIFICATION:
+            state = _since("已", facts.reported_at, "登记，尚未判定")
+        case Matter.ACCEPTANCE:
+            state = _since("已", facts.rectification_reported_at, "申请验收")
+            late = days_overdue(facts.acceptance_due_at, now)
+            if late:
+                state += f"，验收已超期{late}天"
+            elif facts.acceptance_due_at is not None:
+                state += f"，验收期限为{beijing_date(facts.acceptance_due_at)}"
+            else:
+                state += f"（{rectification}）"
+        case Matter.EXTENSION:
+            state = _since("已", facts.extension_requested_at, "申请延期") + f"，{rectification}"
+        case Matter.PUBLICATION:
+            state = _since("已", facts.listed_at, "挂牌督办，尚未公布") + f"，{rectification}"
+        case Matter.DELISTING:
+            state = _since("已", facts.accepted_at, "验收通过，尚未摘牌销号")
+        case _ if step.action.value == "rectification_order":
+            state = f"已下达整改要求，{rectification}"
+        case _ if step.action.value == "listing_notice" and facts.listing_level:
+            state = f"已列入{label(LISTING_LEVEL_LABELS, facts.listing_level)}，{rectification}"
+        case _:
+            state = rectification
+    if step.repeat_index > 0:
+        state += f"（第{step.repeat_index + 1}次提醒）"
+    return state
+
+
+def _duty_due(step: StepFired, matter: Matter) -> datetime | None:
+    """The date the recipient's own duty falls due, where the facts carry it."""
+    if matter is Matter.RECTIFICATION or matter is Matter.TASK:
+        return step.facts.deadline_at
+    if matter is Matter.ACCEPTANCE:
+        return step.facts.acceptance_due_at
+    return None
+
+
+# The proposal in a task step's title: 「逾期5个工作日：建议约谈……，报……」 → 「约谈……」.
+_PROPOSAL = re.compile(r"建议(?P<what>[^，,；;（(]+)")
+
+
+def proposal_of(step: StepFired, raw: dict[str, Any]) -> str:
+    """What the county office is asked to consider (a task step, or an older policy's
+    sanction step), always as a proposal for people with authority to decide."""
+    kind = raw.get("task_kind")
+    if isinstance(kind, str) and kind in TASK_PROPOSALS:
+        return TASK_PROPOSALS[kind]
+    if step.action.value in PROPOSALS:
+        return PROPOSALS[step.action.value]
+    found = _PROPOSAL.search(step.step_title or "")
+    return found.group("what") if found else "采取进一步措施"
+
+
+def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
+    match duty:
+        case Duty.RECTIFY:
+            return f"请{when}完成整改并申请验收"
+        case Duty.URGE:
+            whom = "企业" if matter is Matter.RECTIFICATION else "有关单位"
+            return f"请督促{whom}{when}{MATTER_WORK[matter]}"
+        case Duty.OVERSEE if matter is Matter.TASK:
+            return f"县安委办将研究是否{proposal}，请知悉"
+        case Duty.OVERSEE:
+            return f"请知悉，并督促有关单位{when}{MATTER_WORK[matter]}"
+        case Duty.VERIFY:
+            return f"请{when}组织验收"
+        case Duty.CLASSIFY:
+            return f"请{when}完成判定并提出整改要求"
+        case Duty.DECIDE_EXTENSION:
+            return f"请{when}作出延期审批决定"
+        case Duty.PUBLISH:
+            return f"请{when}公布挂牌督办"
+        case Duty.DELIST:
+            return f"请{when}摘牌销号并公布"
+        case Duty.DECIDE:
+            return f"建议研究是否{proposal}，请研究决定"
+        case Duty.INFORM:
+            return "请知悉"
+
+
+def notice_item(
+    step: StepFired,
+    role: str,
+    covering_for: str | None,
+    *,
+    now: datetime,
+    raw: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What one notice shows; stored on the dispatch so the page never needs another service.
+    `role`: the chain role that answered, `covering_for` the vacant one it stands in for (whose
+    duty decides the wording); `raw`: the step as received, for fields a newer escalation may
+    add (a task's kind)."""
+    facts = step.facts
+    action = step.action.value
+    matter = matter_of(action)
+    # Whoever covers a vacant post is asked that post's duty (a leader standing in for the
+    # department's verifier must still organise the acceptance).
+    duty = duty_of(action, covering_for or role)
+    due = _duty_due(step, matter)
+    overdue = days_overdue(due, now)
+    return {
+        "hazard_id": facts.hazard_id,
+        "code": facts.code or facts.hazard_id,
+        "unit_name": facts.unit_name,
+        "description": facts.description,
+        "action": action,
+        "action_label": title_of(action, matter, overdue),
+        "deadline_label": beijing_time(facts.deadline_at),
+        "deadline_short": beijing_date(facts.deadline_at),
+        "level_label": label(HAZARD_LEVEL_LABELS, facts.level, missing="隐患（待判定）"),
+        "role": role,
+        "role_label": role_label(role),
+        "covering_for_label": role_label(covering_for),
+        "urgency": step.urgency.value,
+        "duty": duty.value,
+        "matter": matter.value,
+        "status": status_text(step, matter, now),
+        "ask": ask_text(duty, matter, _when(due, overdue), proposal_of(step, raw or {})),
+        "overdue_days": overdue,
+        "overdue": overdue > 0,
+    }
