@@ -62,10 +62,13 @@ def aliyun_provider(url: str, **overrides: Any) -> dict[str, Any]:
         "timeout_s": 5.0,
         "templates": {
             "notice": {
-                "code": "SMS_900001",
-                "params": ["action", "unit", "code", "deadline", "link"],
+                "code": "SMS_900003",
+                "params": ["county", "unit", "level", "code", "status", "ask", "phone", "link"],
             },
-            "digest": {"code": "SMS_900002", "params": ["count", "link"]},
+            "digest": {
+                "code": "SMS_900004",
+                "params": ["county", "count", "overdue", "upcoming", "phone", "link"],
+            },
         },
         **overrides,
     }

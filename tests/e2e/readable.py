@@ -152,8 +152,13 @@ def beijing_clock_text(dt: datetime) -> str:
 
 def sms_text(template: str, params: dict[str, str], sign: str) -> str:
     """The text the phone shows: the approved template with the provider's parameters."""
-    key = {"SMS_900001": "notice", "SMS_900002": "digest"}[template]
-    return render(f"sms/{key}", 1, "txt", sign=sign, **params)
+    key, version = {
+        "SMS_900001": ("notice", 1),
+        "SMS_900002": ("digest", 1),
+        "SMS_900003": ("notice", 2),
+        "SMS_900004": ("digest", 2),
+    }[template]
+    return render(f"sms/{key}", version, "txt", sign=sign, **params)
 
 
 def gather(

@@ -236,8 +236,8 @@ async def test_production_guide_from_empty_database_to_a_text_and_a_restored_bac
                     "SMS_KEY_ID": emulators.ACCESS_KEY_ID,
                     "SMS_KEY_SECRET": emulators.ACCESS_KEY_SECRET,
                     "SMS_SIGN_NAME": emulators.SIGN_NAME,
-                    "SMS_TEMPLATE_NOTICE": "SMS_900001",
-                    "SMS_TEMPLATE_DIGEST": "SMS_900002",
+                    "SMS_TEMPLATE_NOTICE": "SMS_900003",
+                    "SMS_TEMPLATE_DIGEST": "SMS_900004",
                     "COUNTY_NAME": "青山县",
                     "AREA_CODE": "430723",
                     "ADMIN_USER": "admin",
@@ -382,9 +382,10 @@ async def scenario(
             seen = f"at {clock.now()} the emulator had {sent}, rejected {sms.rejected}"
             raise AssertionError(f"{exc}; {seen}") from exc
         text = next(a for a in sms.accepted if a.phone.endswith(county["principal"]))
-        assert text.template == "SMS_900001"
-        assert text.params["action"] == "整改期限提醒"
+        assert text.template == "SMS_900003"
         assert text.params["unit"] == "青山化工有限公司"
+        # The rectifier is told what to do, by when (the texts per duty).
+        assert text.params["ask"].startswith("请于") and "完成整改" in text.params["ask"]
         link = text.params["link"]
         assert link.startswith(PUBLIC_URL + "/a/"), link
         await eventually(

@@ -37,7 +37,7 @@ def test_prose_links_and_addresses_pass() -> None:
 
 
 def test_every_policy_step_is_known() -> None:
-    assert {"remind_5wd", "overdue_notice", "acceptance_overdue"} <= STEP_KEYS
+    assert {"remind_5wd", "overdue_notice", "acceptance_due", "still_overdue"} <= STEP_KEYS
 
 
 def test_html_is_read_as_a_browser_shows_it() -> None:

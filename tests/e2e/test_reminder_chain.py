@@ -337,7 +337,7 @@ async def run_scenario(w: World) -> None:
     ):
         assert action in actions, (action, actions)
     step_summaries = " ".join(i["summary"] for i in items if i["kind"] == "escalation_step")
-    for label in ("整改期限提醒", "逾期整改通知", "待办事项", "挂牌督办告知"):
+    for label in ("整改期限提醒", "逾期整改通知", "待研究事项", "挂牌督办告知"):
         assert label in step_summaries
     notices = [i for i in items if i["kind"] == "notice"]
     assert any("短信" in i["summary"] for i in notices)
