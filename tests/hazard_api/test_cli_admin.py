@@ -100,7 +100,9 @@ async def test_first_administrator_of_an_empty_production_directory(
     assert users.status_code == 200
     assert [u["username"] for u in users.json()] == ["chenming"]
 
-    again = admin(hazard_db, "create", "chenming", "--name", "陈明二", password="另一个密码-123")
+    again = admin(
+        hazard_db, "create", "chenming", "--name", "陈明二", password="另一个足够长的密码-123"
+    )
     assert again.returncode == 1
     assert "用户名 chenming 已存在" in again.stderr
     assert await count_users(app) == 1
@@ -171,7 +173,11 @@ async def test_passwords_come_only_from_a_prompt_or_stdin_and_follow_the_api_rul
     database_url = app.state.settings.database_url
     short = admin(database_url, "reset-password", "daping", password="short")
     assert short.returncode == 1
-    assert "密码长度须为 8 至 128 个字符" in short.stderr
+    assert "密码长度须为 10 至 128 个字符" in short.stderr
+    # The API's whole policy, not only its length.
+    common = admin(database_url, "reset-password", "daping", password="password2026!")
+    assert common.returncode == 1
+    assert "密码过于常见" in common.stderr
     no_tty = admin(database_url, "reset-password", "daping", stdin=False)
     assert no_tty.returncode == 1
     assert "--password-stdin" in no_tty.stderr

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.audit.records import actor_of, record
+from services.hazard_api.auth.models import UserRole
 from services.hazard_api.auth.scope import unit_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
@@ -246,7 +249,33 @@ async def create_unit(
     if user is not None:
         await _ensure_visible(session, user, unit.id, "新建单位不在您的管辖范围内")
     await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
+    await _audit(session, user, "directory.unit_created", unit, None, departments, now)
     return unit, departments
+
+
+def _unit_state(unit: Unit, departments: list[str]) -> dict[str, Any]:
+    return unit_event(unit, departments).model_dump(mode="json", exclude={"unit_id"})
+
+
+async def _audit(
+    session: AsyncSession,
+    user: AuthUser | None,
+    action: str,
+    unit: Unit,
+    before: dict[str, Any] | None,
+    departments: list[str],
+    at: datetime,
+) -> None:
+    await record(
+        session,
+        actor=actor_of(user),
+        action=action,
+        entity_type="unit",
+        entity_id=unit.id,
+        before=before,
+        after=_unit_state(unit, departments),
+        at=at,
+    )
 
 
 async def update_unit(
@@ -260,6 +289,12 @@ async def update_unit(
     for required in _REQUIRED:
         if required in changes and changes[required] is None:
             raise FieldError(required, "此项不能为空")
+    if (
+        "is_safety_office" in changes
+        and changes["is_safety_office"] != current["is_safety_office"]
+        and user.role != UserRole.COUNTY_OFFICE
+    ):
+        raise Forbidden("只有县安委办可以指定安委办所在部门")
     state, township_id = await _checked_state(
         {**current, **changes}, session=session, unit_id=unit.id
     )
@@ -276,6 +311,9 @@ async def update_unit(
         await _refresh_townships(session, unit)
     await _ensure_visible(session, user, unit.id, "修改后该单位将超出您的管辖范围")
     await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
+    await _audit(
+        session, user, "directory.unit_updated", unit, current, departments, unit.updated_at
+    )
     return unit, departments
 
 
