@@ -40,14 +40,18 @@ class Side:
     post: str
     account: str
     departments: tuple[str, ...]
+    # Numbers registered there (None: a fresh one each time); two, as creating a person with
+    # the first from inside one's scope may succeed and then be in scope itself.
+    mobiles: tuple[str, str] | None = None
 
 
 MISSING = Side("nope-unit", "nope-village", "nope-person", "nope-post", "nope-user", ())
 DAPING = Side("ent-hongxing", "tw-daping", "p-hongxing-2", "post-hongxing-aq", "hongxing",
-              ("dep-yingji",))  # fmt: skip
+              ("dep-yingji",), ("13800001002", "13800001001"))  # fmt: skip
 MATOUPU = Side("ent-jiancheng", "vl-hexi", "p-jiancheng-2", "post-jiancheng-aq", "zhujian",
-               ("dep-zhujian",))  # fmt: skip
-HUAYU = Side("ent-huayu", "vl-hexi", "p-huayu-2", "post-huayu-aq", "daping", ("dep-yingji",))
+               ("dep-zhujian",), ("13800001052", "13800001051"))  # fmt: skip
+HUAYU = Side("ent-huayu", "vl-hexi", "p-huayu-2", "post-huayu-aq", "daping", ("dep-yingji",),
+             ("13800001022", "13800001021"))  # fmt: skip
 
 # role's login → (inside, outside); the county office has no outside.
 SCOPES: dict[str, tuple[Side, Side | None]] = {
@@ -70,40 +74,60 @@ KEEPS: dict[str, set[str]] = {
 
 Request = tuple[str, dict[str, Any] | None]
 _names = itertools.count()
+_mobiles = itertools.count(13700000100)
 
 
 def _name(prefix: str) -> str:
     return f"{prefix}{next(_names)}"
 
 
-def _new_unit(s: Side) -> Request:
+def _mobile(s: Side, which: int = 0) -> str:
+    return s.mobiles[which] if s.mobiles else str(next(_mobiles))
+
+
+def _new_unit(s: Side, r: Side) -> Request:
     body = {"kind": "enterprise", "name": _name("矩阵企业"), "area_code": "430723",
             "territorial_unit_id": s.territory, "industry_code": "C2672",
-            "supervising_department_ids": list(s.departments)}  # fmt: skip
+            "supervising_department_ids": list(r.departments)}  # fmt: skip
     return "/units", body
 
 
-BUILDERS: dict[tuple[str, str], Callable[[Side, dict[str, str]], Request]] = {
-    ("POST", "/units"): lambda s, _ids: _new_unit(s),
-    ("PATCH", "/units/{unit_id}"): lambda s, _ids: (f"/units/{s.unit}", {"name": _name("改名")}),
-    ("POST", "/people"): lambda s, _ids: ("/people", {"unit_id": s.unit, "name": "矩阵人员"}),
-    ("PATCH", "/people/{person_id}"): lambda s, _ids: (f"/people/{s.person}", {"name": "改名"}),
-    ("POST", "/posts"): lambda s, _ids: (
-        "/posts",
-        {"unit_id": s.unit, "role": "clerk", "title": "统计员", "holder_person_id": s.person},
+# (method, path) → request for a container on side `s` referring to things on side `r`.
+Builder = Callable[[Side, Side, dict[str, str]], Request]
+BUILDERS: dict[tuple[str, str], Builder] = {
+    ("POST", "/units"): lambda s, r, _ids: _new_unit(s, r),
+    ("PATCH", "/units/{unit_id}"): lambda s, r, _ids: (
+        f"/units/{s.unit}",
+        {"name": _name("改名"), "supervising_department_ids": list(r.departments)},
     ),
-    ("PATCH", "/posts/{post_id}"): lambda s, _ids: (f"/posts/{s.post}", {"title": "改名"}),
-    ("DELETE", "/posts/{post_id}"): lambda s, _ids: (f"/posts/{s.post}", None),
-    ("POST", "/users"): lambda s, _ids: (
+    ("POST", "/people"): lambda s, r, _ids: (
+        "/people",
+        {"unit_id": s.unit, "name": "矩阵人员", "mobile": _mobile(r)},
+    ),
+    ("PATCH", "/people/{person_id}"): lambda s, r, _ids: (
+        f"/people/{s.person}",
+        {"name": "改名", "mobile": _mobile(r, 1)},
+    ),
+    ("POST", "/posts"): lambda s, r, _ids: (
+        "/posts",
+        {"unit_id": s.unit, "role": "clerk", "title": "统计员", "holder_person_id": r.person},
+    ),
+    ("PATCH", "/posts/{post_id}"): lambda s, r, _ids: (
+        f"/posts/{s.post}",
+        {"title": "改名", "holder_person_id": r.person},
+    ),
+    ("DELETE", "/posts/{post_id}"): lambda s, _r, _ids: (f"/posts/{s.post}", None),
+    ("POST", "/users"): lambda s, r, _ids: (
         "/users",
         {
             "username": _name("matrix"),
             "password": "Juzhen-mima-2026",
             "role": "enterprise",
             "unit_id": s.unit,
+            "person_id": r.person,
         },
     ),  # fmt: skip
-    ("PATCH", "/users/{user_id}"): lambda s, ids: (
+    ("PATCH", "/users/{user_id}"): lambda s, _r, ids: (
         f"/users/{ids.get(s.account, s.account)}",
         {"scopes": []},
     ),
@@ -151,18 +175,25 @@ async def test_role_by_endpoint_by_scope(
     for method, path in write_routes(app):
         build = BUILDERS[(method, path)]
         if outside is not None:
-            before = await _state(app)
-            url, body = build(outside, ids)
-            out = await client.request(method, url, json=body, headers=headers)
-            url, body = build(MISSING, ids)
-            gone = await client.request(method, url, json=body, headers=headers)
-            if (out.status_code, out.json()) != (gone.status_code, gone.json()):
-                leaks.append(f"{method} {path}: {out.status_code} {out.text} ≠ {gone.text}")
-            if out.status_code not in (403, 404, 422):
-                leaks.append(f"{method} {path}: out of scope answered {out.status_code}")
-            if await _state(app) != before:
-                leaks.append(f"{method} {path}: a refused request changed the database")
-        url, body = build(inside, ids)
+            # Something out of scope; then, but for a deletion (it refers to nothing), a
+            # reference out of scope from something inside one's scope. Departments are the
+            # county's public frame: the missing twin names the same ones.
+            hidden = replace(MISSING, departments=outside.departments)
+            cases = [(outside, MISSING)] + ([] if method == "DELETE" else [(inside, inside)])
+            for where, twin in cases:
+                before = await _state(app)
+                url, body = build(where, outside, ids)
+                out = await client.request(method, url, json=body, headers=headers)
+                url, body = build(twin, hidden, ids)
+                gone = await client.request(method, url, json=body, headers=headers)
+                seen = (out.status_code, out.json() if out.status_code >= 300 else None)
+                if seen != (gone.status_code, gone.json() if gone.status_code >= 300 else None):
+                    leaks.append(f"{method} {path}: {out.status_code} {out.text} ≠ {gone.text}")
+                if where is outside and out.status_code not in (403, 404, 422):
+                    leaks.append(f"{method} {path}: out of scope answered {out.status_code}")
+                if out.status_code >= 300 and await _state(app) != before:
+                    leaks.append(f"{method} {path}: a refused request changed the database")
+        url, body = build(inside, replace(inside, mobiles=None), ids)
         response = await client.request(method, url, json=body, headers=headers)
         keeps = path.strip("/").split("/")[0] in KEEPS[username]
         expected_ok = response.status_code < 300
