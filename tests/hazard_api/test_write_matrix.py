@@ -1,7 +1,8 @@
 """Every role × every write endpoint of the directory and accounts × in / out of scope.
 
-The endpoints come from the app's own routes (its OpenAPI document): a new write endpoint under a directory path
-fails `test_every_write_endpoint_is_in_the_matrix` until it has a request here. For each role:
+The endpoints come from the app's own routes (its OpenAPI document): a new write endpoint under
+a directory path fails `test_every_write_endpoint_is_in_the_matrix` until it has a request
+here. For each role:
 - out of scope: the answer is exactly the answer for ids that do not exist (no leak), a 4xx,
   and nothing changed (rows, events, audit);
 - in scope: 2xx for the roles that keep that part of the directory, 403 for the others.
@@ -126,7 +127,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {
             "unit_id": s.unit,
             "person_id": r.person,
         },
-    ),  # fmt: skip
+    ),
     ("PATCH", "/users/{user_id}"): lambda s, _r, ids: (
         f"/users/{ids.get(s.account, s.account)}",
         {"scopes": []},
