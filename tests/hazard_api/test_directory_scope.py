@@ -95,11 +95,12 @@ async def test_a_township_cannot_appoint_a_county_leader_or_hand_on_a_portfolio(
         "/posts/post-daping-anquan", json={"portfolio_unit_ids": ["vl-shuangfeng"]}, headers=office
     )
     assert given.status_code == 200, given.text
-    for change in (
+    changes: list[dict[str, Any]] = [
         {"holder_person_id": "p-zhengyu"},
         {"portfolio_unit_ids": []},
         {"title": "改个名"},
-    ):
+    ]
+    for change in changes:
         response = await client.patch("/posts/post-daping-anquan", json=change, headers=township)
         assert response.status_code == 403, change
     assert (await client.delete("/posts/post-daping-anquan", headers=township)).status_code == 403
