@@ -201,9 +201,7 @@ async def _checked_state(
     if kind == UnitKind.TOWNSHIP:
         township_id = unit_id
     for department_id in state.get("supervising_department_ids") or []:
-        department = await _referenced(
-            session, "supervising_department_ids", department_id, user
-        )
+        department = await _referenced(session, "supervising_department_ids", department_id, user)
         if department.kind != UnitKind.DEPARTMENT:
             raise FieldError("supervising_department_ids", "监管单位须为部门（安委成员单位）")
     return state, township_id
