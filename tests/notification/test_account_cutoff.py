@@ -20,7 +20,7 @@ def client_for(h: Any) -> AsyncClient:
 
 
 def bearer(h: Any, user_id: str) -> dict[str, str]:
-    claims = {"sub": user_id, "role": "county_office", "person_id": None, "scopes": []}
+    claims: dict[str, Any] = {"sub": user_id, "role": "county_office", "person_id": None}
     token = encode_token(claims, secret_key=SECRET, clock=h.clock, minutes=8 * 60)
     return {"Authorization": f"Bearer {token}"}
 
