@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.auth.models import User
 from services.hazard_api.directory.models import Person, Unit
 from services.hazard_api.directory.seed import DemoCounty
@@ -161,6 +162,19 @@ async def test_reset_password_replaces_the_old_one_and_unlocks(
     assert "已为 office 设置新密码，并解除了账号锁定" in reset.stdout
     assert await token_status(client, "office", NEW_PASSWORD) == 200
     assert await token_status(client, "office", DEMO_PASSWORD) == 401
+    # The reset is audited as the operator's, never with the password or its hash.
+    async with app.state.sessionmaker() as session:
+        (row,) = await session.scalars(
+            select(AuditRow).where(AuditRow.chain_key == f"user:{office.id}")
+        )
+    assert (row.action, row.actor_role, row.actor_user_id) == (
+        "account.password_changed",
+        "operator",
+        None,
+    )
+    assert row.before is not None and row.after is not None
+    assert (row.before["active"], row.after["active"]) == (False, True)
+    assert "argon2" not in str(row.after)
 
     unknown = admin(database_url, "reset-password", "ghost")
     assert unknown.returncode == 1

@@ -192,6 +192,9 @@ async def update_user(
     cut_off = patch.password is not None or (patch.active is False and before["active"])
     if cut_off:
         user.tokens_valid_from = clock.now()
+        # The hot paths trust a remembered identity (hazards.intake); forget it here so that
+        # this process reads the row again. Other workers re-check `active` in their own query.
+        _identities.pop(user.id, None)
     await session.flush()
     if cut_off or user.active != before["active"]:
         await _announce(session, user, clock)
