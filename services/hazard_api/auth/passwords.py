@@ -40,7 +40,7 @@ def password_problem(password: str, *, username: str, mobile: str | None = None)
         return "密码过于常见，容易被猜中，请换一个"
     if len(set(lowered)) <= 2:
         return "密码不能由一两个字符重复组成"
-    identity = {username.lower(), *([mobile] if mobile else [])}
-    if any(name and name in lowered for name in identity):
-        return "密码不能包含用户名或手机号码"
+    # The username with a suffix ("zhangsan2026!") is the first guess; a mobile anywhere in it.
+    if lowered.rstrip(_TRAILING) == username.lower() or (mobile and mobile in lowered):
+        return "密码不能是用户名（加数字或符号）或包含手机号码"
     return None

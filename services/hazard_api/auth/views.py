@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
-from services.hazard_api.auth import throttle
 from services.hazard_api.auth.deps import CountyOffice, CurrentUser
+from services.hazard_api.auth.flows import TooManyFailures, sign_in
 from services.hazard_api.auth.models import TokenOut, User, UserIn, UserOut, UserPatch
 from services.hazard_api.auth.service import (
     AuthUser,
-    authenticate,
     create_user,
     grant_scopes,
     issue_token,
     update_user,
     user_out,
 )
-from services.hazard_api.config import Settings
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.fields import IdPath
 from services.hazard_api.unit_of_work import Write
 
 router = APIRouter(tags=["auth"])
-
-
-def _limits(settings: Settings) -> throttle.Limits:
-    return throttle.Limits(
-        per_account=settings.login_failures_per_account,
-        per_address=settings.login_failures_per_address,
-        window=timedelta(minutes=settings.login_failure_window_minutes),
-    )
 
 
 def _too_many(seconds: int) -> HTTPException:
@@ -61,26 +50,19 @@ async def login(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> TokenOut:
-    readable = form.username.isprintable() and len(form.username) <= 50
-    keys = throttle.keys(
-        form.username if readable else "?", request.client.host if request.client else None
-    )
-    limits = _limits(settings)
-    # Checked before the password: during a block the right password is refused as well.
-    wait = await throttle.blocked_for(session, keys, limits=limits, now=clock.now())
-    if wait is not None:
-        raise _too_many(wait)
-    user = await authenticate(form.username, form.password, session=session) if readable else None
+    address = request.client.host if request.client else None
+    try:
+        user = await sign_in(
+            form.username, form.password, address, session=session, settings=settings, clock=clock
+        )
+    except TooManyFailures as exc:
+        raise _too_many(exc.retry_after) from None
     if user is None:
-        await throttle.record_failure(session, keys, limits=limits, now=clock.now())
-        await session.commit()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "用户名或密码错误",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    await throttle.clear_account(session, keys[0])
-    await session.commit()
     scopes = grant_scopes(user, form.scopes)
     minutes = settings.access_token_minutes
     token = issue_token(user, scopes, secret_key=settings.secret_key, clock=clock, minutes=minutes)
