@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.hazard_api.auth.models import User, UserIn, UserPatch, UserRole
+from services.hazard_api.auth.passwords import password_problem
 from services.hazard_api.auth.service import ROLE_UNIT_KINDS, create_user, update_user
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import PersonIn, Unit, UnitIn
@@ -51,27 +52,25 @@ class NewAdmin:
 
 
 # ----------------------------------------------------------------------------- passwords
-def _password_bounds() -> tuple[int, int]:
-    """The API's own password rule (UserIn), so the two can never disagree."""
-    lengths = [m for m in UserIn.model_fields["password"].metadata if hasattr(m, "min_length")]
-    return int(lengths[0].min_length), int(lengths[0].max_length)
-
-
-def check_password(password: str) -> str:
-    low, high = _password_bounds()
-    if not low <= len(password) <= high:
-        raise AdminError(f"密码长度须为 {low} 至 {high} 个字符")
+def check_password(password: str, *, username: str, mobile: str | None = None) -> str:
+    """The API's own password policy, so the two can never disagree."""
+    problem = password_problem(password, username=username, mobile=mobile)
+    if problem is not None:
+        raise AdminError(problem)
     return password
 
 
-def read_password(*, from_stdin: bool, stdin: IO[str] | None = None) -> str:
+def read_password(
+    *, from_stdin: bool, username: str, mobile: str | None = None, stdin: IO[str] | None = None
+) -> str:
     """From standard input (`--password-stdin`, for scripts) or a no-echo prompt, never argv."""
     stdin = stdin or sys.stdin
     if from_stdin:
-        return check_password(stdin.readline().rstrip("\r\n"))
+        line = stdin.readline().rstrip("\r\n")
+        return check_password(line, username=username, mobile=mobile)
     if not stdin.isatty():
         raise AdminError("标准输入不是终端：请加 --password-stdin，从标准输入传入密码")
-    first = check_password(getpass("新密码："))
+    first = check_password(getpass("新密码："), username=username, mobile=mobile)
     if getpass("再次输入新密码：") != first:
         raise AdminError("两次输入的密码不一致")
     return first
@@ -162,12 +161,13 @@ async def _create(session: AsyncSession, data: NewAdmin, password: str, clock: C
     return f"已创建县安委办管理员账号 {data.username}（{person.name}，{where}）"
 
 
-async def _reset(session: AsyncSession, username: str, password: str) -> str:
+async def _reset(session: AsyncSession, username: str, password: str, clock: Clock) -> str:
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
         raise AdminError(f"用户 {username} 不存在")
     was_locked = not user.active
-    await update_user(user.id, UserPatch(password=password, active=True), session=session)
+    patch = UserPatch(password=password, active=True)
+    await update_user(user.id, patch, session=session, clock=clock, actor=None)
     return f"已为 {username} 设置新密码" + ("，并解除了账号锁定" if was_locked else "")
 
 
@@ -209,15 +209,20 @@ async def create_admin(
     return await _in_transaction(settings, lambda s: _create(s, data, password, clock))
 
 
-async def reset_password(username: str, password: str, *, settings: Settings) -> str:
-    return await _in_transaction(settings, lambda s: _reset(s, username, password))
+async def reset_password(
+    username: str, password: str, *, settings: Settings, clock: Clock | None = None
+) -> str:
+    clock = clock or settings.make_clock()
+    return await _in_transaction(settings, lambda s: _reset(s, username, password, clock))
 
 
 # ----------------------------------------------------------------------------- commands
 def run_create(data: NewAdmin, *, password_stdin: bool) -> int:
     try:
         settings = _settings()
-        password = read_password(from_stdin=password_stdin)
+        password = read_password(
+            from_stdin=password_stdin, username=data.username, mobile=data.mobile
+        )
         print(asyncio.run(create_admin(data, password, settings=settings)))
     except AdminError as exc:
         print(exc, file=sys.stderr)
@@ -228,7 +233,7 @@ def run_create(data: NewAdmin, *, password_stdin: bool) -> int:
 def run_reset(username: str, *, password_stdin: bool) -> int:
     try:
         settings = _settings()
-        password = read_password(from_stdin=password_stdin)
+        password = read_password(from_stdin=password_stdin, username=username)
         print(asyncio.run(reset_password(username, password, settings=settings)))
     except AdminError as exc:
         print(exc, file=sys.stderr)

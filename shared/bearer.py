@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -38,6 +38,20 @@ def decode_token(token: str, *, secret_key: str, clock: Clock) -> dict[str, Any]
     if not isinstance(claims.get("sub"), str):
         raise InvalidToken("bad subject")
     return dict(claims)
+
+
+def ensure_current(claims: Mapping[str, Any], *, active: bool, valid_from: datetime | None) -> None:
+    """Refuses the token of a locked or deleted account (`active` false), and one issued before
+    the account's cut-off (a password change or a lock). `iat` has whole seconds: the cut-off
+    is rounded down, so a token issued in the very second of the change is still accepted
+    rather than the new login being refused."""
+    if not active:
+        raise InvalidToken("account locked")
+    if valid_from is None:
+        return
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float) or iat < int(valid_from.timestamp()):
+        raise InvalidToken("issued before the account's cut-off")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -246,6 +246,16 @@ class PostRemoved(_Payload):
     unit_id: str
 
 
+class AccountChanged(_Payload):
+    """A login account was locked, unlocked, deleted or had its password changed
+    (org.account_changed, key = user id): every service refuses the account's tokens while
+    `active` is false, and tokens issued before `tokens_valid_from` always."""
+
+    user_id: str
+    active: bool
+    tokens_valid_from: AwareDatetime | None = None
+
+
 # ---------------------------------------------------------------- hazard.events
 class HazardFacts(_Payload):
     """What every hazard event carries: the hazard's state after the transition."""
@@ -423,6 +433,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("org.person_upserted", 1): PersonUpserted,
     ("org.post_upserted", 1): PostUpserted,
     ("org.post_removed", 1): PostRemoved,
+    ("org.account_changed", 1): AccountChanged,
     ("hazard.event", 1): HazardEvent,
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,

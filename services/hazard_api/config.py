@@ -17,6 +17,11 @@ class Settings(DubanSettings):
     http_port: int = 8000
     # Bearer tokens (JWT, HS256 signed with secret_key).
     access_token_minutes: int = Field(default=8 * 60, ge=1, le=30 * 24 * 60)
+    # Login throttling: this many failures within the window block an account or a client
+    # address (429 with Retry-After) until the window ends.
+    login_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    login_failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # The relay publishes the outbox; switch off only for tools that never need the broker.
     outbox_relay: bool = True
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

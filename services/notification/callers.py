@@ -1,8 +1,9 @@
 """Who is calling /preferences and /deliveries: a person signed in at hazard_api.
 
 This service keeps no accounts; it trusts hazard_api's bearer token (same key) and reads the
-role, unit and person from it. A locked account keeps its access here until the token
-expires (hazard_api re-reads the users row on every request; this service cannot).
+role, unit and person from it. A locked account, or a token issued before a password change,
+is refused from the moment `org.account_changed` reaches this service's read model (hazard_api
+emits it in the transaction that changes the account).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
 
 from services.notification.deps import RuntimeDep
-from shared.bearer import InvalidToken, decode_token
+from services.notification.directory.service import account_state
+from shared.bearer import InvalidToken, decode_token, ensure_current
 
 # Bearer tokens come from hazard_api's /auth/token; the URL is for the OpenAPI page only.
 _scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -55,6 +57,10 @@ async def get_caller(token: Annotated[str | None, Depends(_scheme)], runtime: Ru
         claims = decode_token(
             token, secret_key=settings.bearer_key or settings.secret_key, clock=runtime.clock
         )
+        async with runtime.sessionmaker() as session:
+            account = await account_state(claims["sub"], session=session)
+        if account is not None:
+            ensure_current(claims, active=account.active, valid_from=account.tokens_valid_from)
     except InvalidToken:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.auth.models import User
 from services.hazard_api.directory.models import Person, Unit
 from services.hazard_api.directory.seed import DemoCounty
@@ -100,7 +101,9 @@ async def test_first_administrator_of_an_empty_production_directory(
     assert users.status_code == 200
     assert [u["username"] for u in users.json()] == ["chenming"]
 
-    again = admin(hazard_db, "create", "chenming", "--name", "陈明二", password="另一个密码-123")
+    again = admin(
+        hazard_db, "create", "chenming", "--name", "陈明二", password="另一个足够长的密码-123"
+    )
     assert again.returncode == 1
     assert "用户名 chenming 已存在" in again.stderr
     assert await count_users(app) == 1
@@ -159,6 +162,19 @@ async def test_reset_password_replaces_the_old_one_and_unlocks(
     assert "已为 office 设置新密码，并解除了账号锁定" in reset.stdout
     assert await token_status(client, "office", NEW_PASSWORD) == 200
     assert await token_status(client, "office", DEMO_PASSWORD) == 401
+    # The reset is audited as the operator's, never with the password or its hash.
+    async with app.state.sessionmaker() as session:
+        (row,) = await session.scalars(
+            select(AuditRow).where(AuditRow.chain_key == f"user:{office.id}")
+        )
+    assert (row.action, row.actor_role, row.actor_user_id) == (
+        "account.password_changed",
+        "operator",
+        None,
+    )
+    assert row.before is not None and row.after is not None
+    assert (row.before["active"], row.after["active"]) == (False, True)
+    assert "argon2" not in str(row.after)
 
     unknown = admin(database_url, "reset-password", "ghost")
     assert unknown.returncode == 1
@@ -171,7 +187,11 @@ async def test_passwords_come_only_from_a_prompt_or_stdin_and_follow_the_api_rul
     database_url = app.state.settings.database_url
     short = admin(database_url, "reset-password", "daping", password="short")
     assert short.returncode == 1
-    assert "密码长度须为 8 至 128 个字符" in short.stderr
+    assert "密码长度须为 10 至 128 个字符" in short.stderr
+    # The API's whole policy, not only its length.
+    common = admin(database_url, "reset-password", "daping", password="password2026!")
+    assert common.returncode == 1
+    assert "密码过于常见" in common.stderr
     no_tty = admin(database_url, "reset-password", "daping", stdin=False)
     assert no_tty.returncode == 1
     assert "--password-stdin" in no_tty.stderr

@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.hazard_api.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from services.hazard_api.db import Base
 from services.hazard_api.fields import EntityId
 from shared.db import UTCDateTime
@@ -58,6 +59,20 @@ class User(Base):
     scopes: Mapped[str] = mapped_column(String(500), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Tokens issued before this moment are refused (set when the password changes or the
+    # account is locked); every service learns it from `org.account_changed`.
+    tokens_valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """Failed logins in the current window, per account (`account:<name>`) and per client
+    address (`address:<ip>`): in the database so that every worker counts the same."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 Username = Annotated[
@@ -65,11 +80,15 @@ Username = Annotated[
 ]
 
 
+# Length only here; the rest of the policy (passwords.password_problem) needs the account.
+Password = Annotated[str, StringConstraints(min_length=MIN_LENGTH, max_length=MAX_LENGTH)]
+
+
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: Username
-    password: Annotated[str, StringConstraints(min_length=8, max_length=128)]
+    password: Password
     role: UserRole
     unit_id: EntityId
     person_id: EntityId | None = None
@@ -82,7 +101,7 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     active: bool | None = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
+    password: Password | None = None
     scopes: list[Scope] | None = Field(default=None, max_length=len(Scope))
 
 

@@ -13,12 +13,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.audit.records import actor_of, record
 from services.hazard_api.auth.models import User, UserIn, UserOut, UserPatch, UserRole
+from services.hazard_api.auth.passwords import password_problem
+from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Person, Unit
 from services.hazard_api.errors import Conflict, FieldError, NotFound
-from shared.bearer import encode_token
+from shared.bearer import InvalidToken, encode_token, ensure_current
 from shared.clock import Clock
-from shared.contract import UnitKind
+from shared.contract import ORG_EVENTS, AccountChanged, Envelope, Producer, UnitKind
+from shared.outbox import add_event
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both answers take as long.
@@ -77,6 +81,7 @@ async def create_user(
     clock: Clock,
     user_id: str | None = None,
     password_hash: str | None = None,
+    actor: AuthUser | None = None,
 ) -> User:
     """Validates the unit and person bindings; the caller commits.
 
@@ -88,8 +93,11 @@ async def create_user(
     kinds = ROLE_UNIT_KINDS[data.role]
     if kinds is not None and unit.kind not in kinds:
         raise FieldError("unit_id", f"角色 {data.role.value} 不能绑定到该类单位")
-    if data.person_id is not None and await session.get(Person, data.person_id) is None:
+    person = await session.get(Person, data.person_id) if data.person_id is not None else None
+    if data.person_id is not None and person is None:
         raise FieldError("person_id", "人员不存在")
+    if password_hash is None:
+        _check_password(data.password, username=data.username, person=person)
     if data.role == UserRole.LEADER and data.person_id is None:
         raise FieldError("person_id", "领导账号须绑定到人员")
     if data.scopes and data.role != UserRole.INTEGRATION:
@@ -110,24 +118,101 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    await _audit(session, actor, "account.created", user, None, clock)
     return user
 
 
-async def update_user(user_id: str, patch: UserPatch, *, session: AsyncSession) -> User:
-    """A locked account's tokens stop working at once: every request reloads the user."""
+def _check_password(password: str, *, username: str, person: Person | None) -> None:
+    problem = password_problem(
+        password, username=username, mobile=person.mobile if person else None
+    )
+    if problem is not None:
+        raise FieldError("password", problem)
+
+
+def _account_state(user: User) -> dict[str, Any]:
+    """What the audit keeps of an account (never the password hash)."""
+    return {
+        "username": user.username,
+        "role": user.role,
+        "unit_id": user.unit_id,
+        "person_id": user.person_id,
+        "scopes": user.scopes.split(),
+        "active": user.active,
+    }
+
+
+async def _audit(
+    session: AsyncSession,
+    actor: AuthUser | None,
+    action: str,
+    user: User,
+    before: dict[str, Any] | None,
+    clock: Clock,
+    *,
+    password_changed: bool = False,
+) -> None:
+    after = _account_state(user) | ({"password_changed": True} if password_changed else {})
+    await record(
+        session,
+        actor=actor_of(actor),
+        action=action,
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after=after,
+        at=clock.now(),
+    )
+
+
+async def update_user(
+    user_id: str,
+    patch: UserPatch,
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: AuthUser | None,
+) -> User:
+    """Locking, unlocking or a new password cuts off the account's existing tokens: here at
+    once (every request reloads the user), elsewhere through `org.account_changed`."""
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在")
-    if patch.active is not None:
-        user.active = patch.active
-    if patch.password is not None:
-        user.password_hash = await hash_password(patch.password)
+    before = _account_state(user)
     if patch.scopes is not None:
         if patch.scopes and user.role != UserRole.INTEGRATION:
             raise FieldError("scopes", "只有对接系统账号可以设置授权范围")
         user.scopes = " ".join(sorted(s.value for s in patch.scopes))
+    if patch.password is not None:
+        person = await session.get(Person, user.person_id) if user.person_id else None
+        _check_password(patch.password, username=user.username, person=person)
+        user.password_hash = await hash_password(patch.password)
+    if patch.active is not None:
+        user.active = patch.active
+    cut_off = patch.password is not None or (patch.active is False and before["active"])
+    if cut_off:
+        user.tokens_valid_from = clock.now()
+        # The hot paths trust a remembered identity (hazards.intake); forget it here so that
+        # this process reads the row again. Other workers re-check `active` in their own query.
+        _identities.pop(user.id, None)
     await session.flush()
+    if cut_off or user.active != before["active"]:
+        await _announce(session, user, clock)
+    changed = patch.password is not None
+    action = "account.password_changed" if changed else "account.updated"
+    await _audit(session, actor, action, user, before, clock, password_changed=changed)
     return user
+
+
+async def _announce(session: AsyncSession, user: User, clock: Clock) -> None:
+    """Tells the other services (which keep no accounts) to refuse the account's tokens."""
+    payload = AccountChanged(
+        user_id=user.id, active=user.active, tokens_valid_from=user.tokens_valid_from
+    )
+    envelope = Envelope.of(
+        payload, aggregate_id=user.id, producer=Producer.HAZARD_API, occurred_at=clock.now()
+    )
+    await add_event(session, outbox_tables.outbox, envelope, ORG_EVENTS, now=clock.now())
 
 
 async def authenticate(username: str, password: str, *, session: AsyncSession) -> User | None:
@@ -162,7 +247,13 @@ def issue_token(
 
 # Built once (plain columns, no tracked ORM object): every authenticated request runs it.
 _AUTH_USER = select(
-    User.id, User.username, User.role, User.unit_id, User.person_id, User.scopes
+    User.id,
+    User.username,
+    User.role,
+    User.unit_id,
+    User.person_id,
+    User.scopes,
+    User.tokens_valid_from,
 ).where(User.id == bindparam("user_id"), User.active)
 
 
@@ -191,6 +282,10 @@ async def load_auth_user(claims: dict[str, Any], *, session: AsyncSession) -> Au
     account takes effect at once)."""
     user = (await session.execute(_AUTH_USER, {"user_id": claims["sub"]})).one_or_none()
     if user is None:
+        return None
+    try:
+        ensure_current(claims, active=True, valid_from=user.tokens_valid_from)
+    except InvalidToken:
         return None
     identity = AuthUser(
         id=user.id,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from services.hazard_api.auth.deps import CountyOffice, CurrentUser
+from services.hazard_api.auth.flows import TooManyFailures, sign_in
 from services.hazard_api.auth.models import TokenOut, User, UserIn, UserOut, UserPatch
 from services.hazard_api.auth.service import (
     AuthUser,
-    authenticate,
     create_user,
     grant_scopes,
     issue_token,
@@ -26,15 +26,37 @@ from services.hazard_api.unit_of_work import Write
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut)
+def _too_many(seconds: int) -> HTTPException:
+    minutes = max(1, (seconds + 59) // 60)
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"登录失败次数过多，请约 {minutes} 分钟后再试",
+        headers={"Retry-After": str(max(1, seconds))},
+    )
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses={
+        401: {"description": "用户名或密码错误"},
+        429: {"description": "登录失败次数过多（按账号和客户端地址限制），见 Retry-After"},
+    },
+)
 async def login(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
 ) -> TokenOut:
-    readable = form.username.isprintable() and len(form.username) <= 50
-    user = await authenticate(form.username, form.password, session=session) if readable else None
+    address = request.client.host if request.client else None
+    try:
+        user = await sign_in(
+            form.username, form.password, address, session=session, settings=settings, clock=clock
+        )
+    except TooManyFailures as exc:
+        raise _too_many(exc.retry_after) from None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -53,8 +75,10 @@ async def me(user: CurrentUser) -> AuthUser:
 
 
 @router.post("/users", status_code=201)
-async def add_user(data: UserIn, _office: CountyOffice, write: Write, clock: ClockDep) -> UserOut:
-    user = await write(lambda session: create_user(data, session=session, clock=clock))
+async def add_user(data: UserIn, office: CountyOffice, write: Write, clock: ClockDep) -> UserOut:
+    user = await write(
+        lambda session: create_user(data, session=session, clock=clock, actor=office)
+    )
     return user_out(user)
 
 
@@ -66,7 +90,9 @@ async def list_users(_office: CountyOffice, session: SessionDep) -> list[UserOut
 
 @router.patch("/users/{user_id}")
 async def change_user(
-    user_id: IdPath, patch: UserPatch, _office: CountyOffice, write: Write
+    user_id: IdPath, patch: UserPatch, office: CountyOffice, write: Write, clock: ClockDep
 ) -> UserOut:
-    user = await write(lambda session: update_user(user_id, patch, session=session))
+    user = await write(
+        lambda session: update_user(user_id, patch, session=session, clock=clock, actor=office)
+    )
     return user_out(user)

@@ -58,12 +58,16 @@ class SupervisingDepartment(Base):
 
 class Person(Base):
     __tablename__ = "people"
+    # Unique within a unit, not county-wide: a county-wide key would tell a caller that a
+    # number is registered somewhere outside their scope (409), and one person may be on the
+    # books of two units.
+    __table_args__ = (UniqueConstraint("unit_id", "mobile", name="uq_people_unit_id_mobile"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     # The unit that keeps this person's record (their employer); scopes who may see them.
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    mobile: Mapped[str | None] = mapped_column(String(11), unique=True)
+    mobile: Mapped[str | None] = mapped_column(String(11))
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.audit.records import unrecorded
 from services.hazard_api.auth.models import Scope, UserIn, UserRole
 from services.hazard_api.auth.service import create_user, hash_password
 from services.hazard_api.config import Settings
@@ -97,10 +98,16 @@ def load_demo(path: Path = DEMO_FILE) -> DemoCounty:
 
 
 async def seed_demo(*, session: AsyncSession, clock: Clock, demo: DemoCounty | None = None) -> bool:
-    """Writes the demo county (and its org events) in the caller's transaction.
+    """Writes the demo county (and its org events) in the caller's transaction; its directory
+    changes are not audited (invented data: its history starts after seeding).
 
     Returns False, writing nothing, if the county is already there.
     """
+    with unrecorded():
+        return await _seed_demo(session=session, clock=clock, demo=demo)
+
+
+async def _seed_demo(*, session: AsyncSession, clock: Clock, demo: DemoCounty | None) -> bool:
     demo = demo or load_demo()
     if await session.get(Unit, demo.county.id) is not None:
         return False

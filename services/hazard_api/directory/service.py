@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.audit.records import actor_of, record
+from services.hazard_api.auth.models import UserRole
 from services.hazard_api.auth.scope import unit_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
@@ -132,15 +135,30 @@ async def list_units(
     return [(u, departments[u.id]) for u in units]
 
 
-async def _referenced(session: AsyncSession, field: str, unit_id: str) -> Unit:
+# The county's frame (the county, its townships and departments) is known to everyone who
+# keeps a part of the directory; villages and enterprises only within one's scope.
+_PUBLIC_KINDS = frozenset({UnitKind.COUNTY, UnitKind.TOWNSHIP, UnitKind.DEPARTMENT})
+
+
+async def _referenced(
+    session: AsyncSession, field: str, unit_id: str, user: AuthUser | None = None
+) -> Unit:
+    """A referenced unit; one out of the caller's scope answers as a missing one."""
     unit = await session.get(Unit, unit_id)
-    if unit is None:
+    hidden = (
+        unit is not None
+        and user is not None
+        and unit.kind not in _PUBLIC_KINDS
+        and await session.scalar(select(Unit.id).where(Unit.id == unit_id, unit_scope(user)))
+        is None
+    )
+    if unit is None or hidden:
         raise FieldError(field, "引用的单位不存在")
     return unit
 
 
 async def _checked_state(
-    state: dict[str, Any], *, session: AsyncSession, unit_id: str | None
+    state: dict[str, Any], *, session: AsyncSession, unit_id: str | None, user: AuthUser | None
 ) -> tuple[dict[str, Any], str | None]:
     """Validates a unit's full state against the tree; returns it with its township id."""
     kind = UnitKind(state["kind"])
@@ -175,7 +193,7 @@ async def _checked_state(
     else:
         if parent_id == unit_id:
             raise FieldError("parent_id", "上级单位不能是本单位")
-        parent = await _referenced(session, "parent_id", parent_id)
+        parent = await _referenced(session, "parent_id", parent_id, user)
         if UnitKind(parent.kind) not in allowed:
             names = "、".join(sorted(k.value for k in allowed))
             raise FieldError("parent_id", f"该类单位的上级须为：{names}")
@@ -183,7 +201,7 @@ async def _checked_state(
     if kind == UnitKind.TOWNSHIP:
         township_id = unit_id
     for department_id in state.get("supervising_department_ids") or []:
-        department = await _referenced(session, "supervising_department_ids", department_id)
+        department = await _referenced(session, "supervising_department_ids", department_id, user)
         if department.kind != UnitKind.DEPARTMENT:
             raise FieldError("supervising_department_ids", "监管单位须为部门（安委成员单位）")
     return state, township_id
@@ -234,7 +252,7 @@ async def create_unit(
     if await session.get(Unit, new_id) is not None:
         raise Conflict("单位编号已存在")
     state, township_id = await _checked_state(
-        data.model_dump(mode="json"), session=session, unit_id=new_id
+        data.model_dump(mode="json"), session=session, unit_id=new_id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], None)
     departments = state.pop("supervising_department_ids")
@@ -246,7 +264,33 @@ async def create_unit(
     if user is not None:
         await _ensure_visible(session, user, unit.id, "新建单位不在您的管辖范围内")
     await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
+    await _audit(session, user, "directory.unit_created", unit, None, departments, now)
     return unit, departments
+
+
+def _unit_state(unit: Unit, departments: list[str]) -> dict[str, Any]:
+    return unit_event(unit, departments).model_dump(mode="json", exclude={"unit_id"})
+
+
+async def _audit(
+    session: AsyncSession,
+    user: AuthUser | None,
+    action: str,
+    unit: Unit,
+    before: dict[str, Any] | None,
+    departments: list[str],
+    at: datetime,
+) -> None:
+    await record(
+        session,
+        actor=actor_of(user),
+        action=action,
+        entity_type="unit",
+        entity_id=unit.id,
+        before=before,
+        after=_unit_state(unit, departments),
+        at=at,
+    )
 
 
 async def update_unit(
@@ -260,8 +304,14 @@ async def update_unit(
     for required in _REQUIRED:
         if required in changes and changes[required] is None:
             raise FieldError(required, "此项不能为空")
+    if (
+        "is_safety_office" in changes
+        and changes["is_safety_office"] != current["is_safety_office"]
+        and user.role != UserRole.COUNTY_OFFICE
+    ):
+        raise Forbidden("只有县安委办可以指定安委办所在部门")
     state, township_id = await _checked_state(
-        {**current, **changes}, session=session, unit_id=unit.id
+        {**current, **changes}, session=session, unit_id=unit.id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], unit.id)
     departments = state.pop("supervising_department_ids")
@@ -276,6 +326,9 @@ async def update_unit(
         await _refresh_townships(session, unit)
     await _ensure_visible(session, user, unit.id, "修改后该单位将超出您的管辖范围")
     await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
+    await _audit(
+        session, user, "directory.unit_updated", unit, current, departments, unit.updated_at
+    )
     return unit, departments
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.audit.records import actor_of, record
+from services.hazard_api.auth.models import User, UserRole
 from services.hazard_api.auth.scope import in_scope, unit_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.directory.models import (
@@ -26,9 +30,53 @@ from services.hazard_api.directory.models import (
     Unit,
 )
 from services.hazard_api.directory.service import emit
-from services.hazard_api.errors import Conflict, FieldError, NotFound
+from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
 from shared.clock import Clock
-from shared.contract import PersonUpserted, PostRemoved, PostRole, PostUpserted
+from shared.contract import PersonUpserted, PostRemoved, PostRole, PostUpserted, UnitKind
+
+# Who may touch what the county answers for (一岗双责 portfolios, county leaders' posts and
+# records): a portfolio decides what its holder sees, so setting one is the county office's.
+_PORTFOLIO_FORBIDDEN = "只有县安委办可以设置或变更领导岗位的分管范围（一岗双责）"
+_COUNTY_LEADER_FORBIDDEN = "县领导的人员信息和任职只能由县安委办维护"
+_HOLDER_UNKNOWN = "任职人员不存在或不在您的管辖范围内"
+
+
+def _keeps_county(user: AuthUser | None) -> bool:
+    """The county office, or a trusted caller on the server (seeding, `duban admin`)."""
+    return user is None or user.role == UserRole.COUNTY_OFFICE
+
+
+async def _is_county_leader(session: AsyncSession, person_id: str) -> bool:
+    """Holds a post of the county itself, or signs in with a leader account."""
+    county_post = await session.scalar(
+        select(Post.id)
+        .join(Unit, Unit.id == Post.unit_id)
+        .where(Post.holder_person_id == person_id, Unit.kind == UnitKind.COUNTY.value)
+        .limit(1)
+    )
+    if county_post is not None:
+        return True
+    leader = await session.scalar(
+        select(User.id)
+        .where(User.person_id == person_id, User.role == UserRole.LEADER.value)
+        .limit(1)
+    )
+    return leader is not None
+
+
+async def _check_holder(session: AsyncSession, user: AuthUser | None, person_id: str) -> None:
+    """A holder from the caller's own scope (missing and out of scope answer alike), and never a
+    county leader unless the county office appoints them."""
+    if _keeps_county(user):
+        return
+    assert user is not None
+    visible = await session.scalar(
+        select(Person.id).where(Person.id == person_id, in_scope(user, Person.unit_id))
+    )
+    if visible is None:
+        raise FieldError("holder_person_id", _HOLDER_UNKNOWN)
+    if await _is_county_leader(session, person_id):
+        raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
 
 
 # ---------------------------------------------------------------- people
@@ -54,14 +102,24 @@ async def _unit_in_scope(
     return unit
 
 
-async def _ensure_mobile_free(session: AsyncSession, mobile: str | None, person_id: str) -> None:
+async def _ensure_mobile_free(
+    session: AsyncSession, user: AuthUser | None, mobile: str | None, person_id: str
+) -> None:
+    """Among the people the caller may see only: a number registered outside their scope must
+    not answer differently from a free one (the database's key is per unit, see Person)."""
     if mobile is None:
         return
-    owner = await session.scalar(
-        select(Person.id).where(Person.mobile == mobile, Person.id != person_id)
-    )
-    if owner is not None:
+    query = select(Person.id).where(Person.mobile == mobile, Person.id != person_id)
+    if user is not None:
+        query = query.where(in_scope(user, Person.unit_id))
+    if await session.scalar(query.limit(1)) is not None:
         raise Conflict("该手机号码已登记给其他人员")
+
+
+def _person_state(person: Person) -> dict[str, Any]:
+    return person_event(person).model_dump(mode="json", exclude={"person_id"}) | {
+        "unit_id": person.unit_id
+    }
 
 
 async def get_person(person_id: str, *, session: AsyncSession, user: AuthUser) -> Person:
@@ -98,7 +156,7 @@ async def create_person(
 ) -> Person:
     new_id = person_id or str(uuid.uuid4())
     await _unit_in_scope(session, user, "unit_id", data.unit_id)
-    await _ensure_mobile_free(session, data.mobile, new_id)
+    await _ensure_mobile_free(session, user, data.mobile, new_id)
     if await session.get(Person, new_id) is not None:
         raise Conflict("人员编号已存在")
     now = clock.now()
@@ -106,13 +164,41 @@ async def create_person(
     session.add(person)
     await session.flush()
     await emit(session, person_event(person), aggregate_id=person.id, clock=clock)
+    await _audit(
+        session, user, "directory.person_created", person.id, None, _person_state(person), now
+    )
     return person
+
+
+async def _audit(
+    session: AsyncSession,
+    user: AuthUser | None,
+    action: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    at: datetime,
+) -> None:
+    entity_type = action.split(".")[1].split("_")[0]  # directory.post_updated → post
+    await record(
+        session,
+        actor=actor_of(user),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        at=at,
+    )
 
 
 async def update_person(
     person_id: str, patch: PersonPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
 ) -> Person:
     person = await get_person(person_id, session=session, user=user)
+    if not _keeps_county(user) and await _is_county_leader(session, person.id):
+        raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
+    before = _person_state(person)
     changes = patch.model_dump(exclude_unset=True)
     for required in ("unit_id", "name", "active"):
         if required in changes and changes[required] is None:
@@ -120,12 +206,21 @@ async def update_person(
     if changes.get("unit_id") is not None:
         await _unit_in_scope(session, user, "unit_id", changes["unit_id"])
     if "mobile" in changes:
-        await _ensure_mobile_free(session, changes["mobile"], person.id)
+        await _ensure_mobile_free(session, user, changes["mobile"], person.id)
     for field, value in changes.items():
         setattr(person, field, value)
     person.updated_at = clock.now()
     await session.flush()
     await emit(session, person_event(person), aggregate_id=person.id, clock=clock)
+    await _audit(
+        session,
+        user,
+        "directory.person_updated",
+        person.id,
+        before,
+        _person_state(person),
+        person.updated_at,
+    )
     return person
 
 
@@ -214,6 +309,36 @@ async def list_posts(
     ]
 
 
+async def _check_post_scope(
+    session: AsyncSession, user: AuthUser | None, data: PostIn, portfolio_changed: bool
+) -> None:
+    """Before any existence check, so that a refusal says nothing about data out of scope."""
+    if _keeps_county(user):
+        return
+    if portfolio_changed:
+        raise Forbidden(_PORTFOLIO_FORBIDDEN)
+    if data.holder_person_id is not None:
+        await _check_holder(session, user, data.holder_person_id)
+
+
+async def _ensure_post_keepable(session: AsyncSession, user: AuthUser, post: Post) -> None:
+    """A post that carries a portfolio, or that a county leader holds, is the county office's:
+    changing its holder would hand the portfolio (and what it lets one see) to someone else."""
+    if _keeps_county(user):
+        return
+    units, industries = await portfolios(session, [post.id])
+    if units[post.id] or industries[post.id]:
+        raise Forbidden(_PORTFOLIO_FORBIDDEN)
+    if post.holder_person_id is not None and await _is_county_leader(
+        session, post.holder_person_id
+    ):
+        raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
+
+
+def _post_state(post: Post, units: list[str], industries: list[str]) -> dict[str, Any]:
+    return post_event(post, units, industries).model_dump(mode="json", exclude={"post_id"})
+
+
 async def _check_post(session: AsyncSession, data: PostIn) -> None:
     if (
         data.holder_person_id is not None
@@ -253,6 +378,8 @@ async def create_post(
     post_id: str | None = None,
 ) -> Post:
     new_id = post_id or str(uuid.uuid4())
+    portfolio = bool(data.portfolio_unit_ids or data.portfolio_industry_codes)
+    await _check_post_scope(session, user, data, portfolio_changed=portfolio)
     await _unit_in_scope(session, user, "unit_id", data.unit_id)
     await _check_post(session, data)
     if await session.get(Post, new_id) is not None:
@@ -264,6 +391,8 @@ async def create_post(
     await session.flush()
     units, industries = await _write_portfolio(session, post.id, data)
     await emit(session, post_event(post, units, industries), aggregate_id=post.id, clock=clock)
+    after = _post_state(post, units, industries)
+    await _audit(session, user, "directory.post_created", post.id, None, after, now)
     return post
 
 
@@ -271,8 +400,10 @@ async def update_post(
     post_id: str, patch: PostPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
 ) -> Post:
     post = await get_post(post_id, session=session, user=user)
+    await _ensure_post_keepable(session, user, post)
     units, industries = await portfolios(session, [post.id])
     current = post_event(post, units[post.id], industries[post.id]).model_dump(exclude={"post_id"})
+    before = _post_state(post, units[post.id], industries[post.id])
     changes = patch.model_dump(exclude_unset=True)
     for required in ("role", "title", "acting", "portfolio_unit_ids", "portfolio_industry_codes"):
         if required in changes and changes[required] is None:
@@ -284,6 +415,13 @@ async def update_post(
     except ValidationError as exc:
         first = exc.errors()[0]
         raise FieldError(".".join(str(p) for p in first["loc"]), first["msg"]) from None
+    portfolio_changed = (
+        sorted(set(data.portfolio_unit_ids)) != before["portfolio_unit_ids"]
+        or sorted(set(data.portfolio_industry_codes)) != before["portfolio_industry_codes"]
+    )
+    holder_changed = data.holder_person_id != post.holder_person_id
+    if holder_changed or portfolio_changed:
+        await _check_post_scope(session, user, data, portfolio_changed=portfolio_changed)
     await _check_post(session, data)
     for field in ("role", "title", "holder_person_id", "acting"):
         setattr(post, field, getattr(data, field))
@@ -293,14 +431,20 @@ async def update_post(
     await emit(
         session, post_event(post, new_units, new_industries), aggregate_id=post.id, clock=clock
     )
+    after = _post_state(post, new_units, new_industries)
+    await _audit(session, user, "directory.post_updated", post.id, before, after, post.updated_at)
     return post
 
 
 async def delete_post(post_id: str, *, session: AsyncSession, user: AuthUser, clock: Clock) -> None:
     post = await get_post(post_id, session=session, user=user)
+    await _ensure_post_keepable(session, user, post)
+    units, industries = await portfolios(session, [post.id])
+    before = _post_state(post, units[post.id], industries[post.id])
     removed = PostRemoved(post_id=post.id, unit_id=post.unit_id)
     await session.execute(delete(PortfolioUnit).where(PortfolioUnit.post_id == post.id))
     await session.execute(delete(PortfolioIndustry).where(PortfolioIndustry.post_id == post.id))
     await session.delete(post)
     await session.flush()
     await emit(session, removed, aggregate_id=post.id, clock=clock)
+    await _audit(session, user, "directory.post_removed", post.id, before, None, clock.now())

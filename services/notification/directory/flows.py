@@ -6,7 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.directory import service
 from shared.consumer import PermanentError
-from shared.contract import Envelope, PersonUpserted, PostRemoved, PostUpserted, UnitUpserted
+from shared.contract import (
+    AccountChanged,
+    Envelope,
+    PersonUpserted,
+    PostRemoved,
+    PostUpserted,
+    UnitUpserted,
+)
 
 
 async def apply_org_event(session: AsyncSession, envelope: Envelope) -> None:
@@ -23,6 +30,8 @@ async def apply_org_event(session: AsyncSession, envelope: Envelope) -> None:
             await service.upsert_post(payload, session=session)
         case PostRemoved():
             await service.remove_post(payload, session=session)
+        case AccountChanged():
+            await service.record_account(payload, session=session)
         case _:
             # Other org event types are not this read model's concern.
             return

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.directory.models import DirPerson, DirPost, DirUnit, ServiceState
-from shared.contract import PersonUpserted, PostRemoved, PostUpserted, UnitUpserted
+from shared.contract import (
+    AccountChanged,
+    PersonUpserted,
+    PostRemoved,
+    PostUpserted,
+    UnitUpserted,
+)
 from shared.responsibility import Directory
 
 DIRECTORY_VERSION = "directory_version"
@@ -56,6 +64,36 @@ async def upsert_post(post: PostUpserted, *, session: AsyncSession) -> None:
 async def remove_post(removed: PostRemoved, *, session: AsyncSession) -> None:
     await session.execute(delete(DirPost).where(DirPost.post_id == removed.post_id))
     await _bump_version(session=session)
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What hazard_api last said about a login account (no row: nothing said, accept)."""
+
+    active: bool
+    tokens_valid_from: datetime | None
+
+
+def _account_key(user_id: str) -> str:
+    return "account:" + user_id[:90]
+
+
+async def record_account(changed: AccountChanged, *, session: AsyncSession) -> None:
+    """Kept as a small fact per account; the directory snapshot does not change."""
+    valid_from = changed.tokens_valid_from
+    value = json.dumps(
+        {"active": changed.active, "from": valid_from.isoformat() if valid_from else None}
+    )
+    await session.merge(ServiceState(key=_account_key(changed.user_id), value=value, version=0))
+
+
+async def account_state(user_id: str, *, session: AsyncSession) -> AccountState | None:
+    state = await session.get(ServiceState, _account_key(user_id))
+    if state is None:
+        return None
+    facts = json.loads(state.value)
+    valid_from = datetime.fromisoformat(facts["from"]) if facts.get("from") else None
+    return AccountState(active=bool(facts.get("active")), tokens_valid_from=valid_from)
 
 
 async def directory_version(*, session: AsyncSession) -> int:
