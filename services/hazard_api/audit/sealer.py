@@ -228,9 +228,12 @@ class AuditSealer:
         await seal_all(self._sessionmaker, self._keyring)
         now = self._clock.now()
         due = self._anchored_at is None or now - self._anchored_at >= self._anchor_every
-        if self._anchor_file and due:
-            await anchor_head(self._sessionmaker, self._keyring, self._anchor_file, self._clock)
-            self._anchored_at = now
+        if self._anchor_file and due:  # the interval runs from the last anchor written
+            anchor = await anchor_head(
+                self._sessionmaker, self._keyring, self._anchor_file, self._clock
+            )
+            if anchor is not None:
+                self._anchored_at = now
 
     async def _run(self) -> None:
         while True:

@@ -8,6 +8,7 @@ insider who also holds the audit key, HMAC over everything including the global 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -322,3 +323,25 @@ def test_the_row_text_is_what_the_attacker_helpers_hash() -> None:
         before=None,
         prev_hash="p",
     )
+
+
+async def test_the_app_seals_and_anchors_in_the_background(
+    api: Api, app: FastAPI, tmp_path: Path
+) -> None:
+    settings = app.state.settings
+    settings.timeline_consumer = False  # no broker here
+    settings.audit_seal_seconds = 0.05
+    settings.audit_anchor_file = str(tmp_path / "anchors.jsonl")
+    async with app.router.lifespan_context(app):
+        await _hazards(api, 1)
+        for _ in range(400):  # waits for the sealer, whatever the machine's load
+            async with app.state.sessionmaker() as session:
+                unsealed = await session.scalar(
+                    select(AuditRow.id).where(AuditRow.gseq.is_(None)).limit(1)
+                )
+            found = list(read_anchors(settings.audit_anchor_file))
+            if found and unsealed is None:
+                break
+            await asyncio.sleep(0.05)
+    anchor = found[0]
+    assert unsealed is None and not isinstance(anchor, int) and anchor.gseq >= 1, found
