@@ -13,11 +13,11 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.audit import keys as audit_keys
@@ -345,3 +345,53 @@ async def test_the_app_seals_and_anchors_in_the_background(
             await asyncio.sleep(0.05)
     anchor = found[0]
     assert unsealed is None and not isinstance(anchor, int) and anchor.gseq >= 1, found
+
+
+async def test_rows_from_before_migration_0004_still_verify(database_url: str) -> None:
+    """Rows hashed the old way (plain SHA-256) survive the upgrade as `legacy`, verify, and
+    are sealed into the keyed global chain."""
+    from datetime import UTC, datetime
+
+    from services.hazard_api.audit.service import verify
+    from services.hazard_api.db import MIGRATIONS_DIR
+    from shared.db import make_engine, make_sessionmaker
+    from shared.migrations import upgrade
+
+    await asyncio.to_thread(upgrade, database_url, MIGRATIONS_DIR, "0003")
+    engine = make_engine(database_url)
+    old_rows = []
+    prev = hashlib.sha256(b"duban-audit:hazard:old").hexdigest()
+    for seq in (1, 2):
+        row = AuditRow(
+            chain_key="hazard:old",
+            seq=seq,
+            at=datetime(2026, 1, seq, tzinfo=UTC),
+            actor_user_id="u-1",
+            actor_person_id=None,
+            actor_role="enterprise",
+            action="hazard.reported" if seq == 1 else "hazard.classified",
+            entity_type="hazard",
+            entity_id="old",
+            before=None if seq == 1 else {"status": "reported"},
+            after={"status": "reported" if seq == 1 else "classified"},
+        )
+        row.prev_hash = prev
+        row.hash = prev = _sha256(row, _canonical(row, prev))
+        old_rows.append(row)
+    columns = ("chain_key", "seq", "at", "actor_user_id", "actor_person_id", "actor_role")
+    columns += ("action", "entity_type", "entity_id", "before", "after", "prev_hash", "hash")
+    table = cast(Table, AuditRow.__table__)
+    try:
+        async with engine.begin() as conn:
+            for row in old_rows:
+                await conn.execute(table.insert().values({c: getattr(row, c) for c in columns}))
+        await asyncio.to_thread(upgrade, database_url, MIGRATIONS_DIR, "head")
+        sessionmaker = make_sessionmaker(engine)
+        keyring = audit_keys.Keyring("k1", {"k1": b"k" * 32})
+        assert await seal_all(sessionmaker, keyring) == 2
+        async with sessionmaker() as session:
+            assert set(await session.scalars(select(AuditRow.key_id))) == {"legacy"}
+            ok = await verify(session=session, keyring=keyring)
+        assert ok.ok is True and ok.rows_checked == ok.sealed_rows == 2, ok
+    finally:
+        await engine.dispose()
