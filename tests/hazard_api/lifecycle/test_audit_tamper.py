@@ -378,13 +378,15 @@ async def test_rows_from_before_migration_0004_still_verify(database_url: str) -
         row.prev_hash = prev
         row.hash = prev = _sha256(row, _canonical(row, prev))
         old_rows.append(row)
-    columns = ("chain_key", "seq", "at", "actor_user_id", "actor_person_id", "actor_role")
-    columns += ("action", "entity_type", "entity_id", "before", "after", "prev_hash", "hash")
+    columns = "chain_key seq at actor_user_id actor_person_id actor_role action entity_type"
+    columns += " entity_id before after prev_hash hash"
     table = cast(Table, AuditRow.__table__)
     try:
         async with engine.begin() as conn:
             for row in old_rows:
-                await conn.execute(table.insert().values({c: getattr(row, c) for c in columns}))
+                await conn.execute(
+                    table.insert().values({c: getattr(row, c) for c in columns.split()})
+                )
         await asyncio.to_thread(upgrade, database_url, MIGRATIONS_DIR, "head")
         sessionmaker = make_sessionmaker(engine)
         keyring = audit_keys.Keyring("k1", {"k1": b"k" * 32})
