@@ -87,6 +87,7 @@ class Problem(StrEnum):
 
     UNKNOWN_KEY = "unknown_key"  # a row names a key this process does not have
     HMAC_MISMATCH = "hmac_mismatch"  # a row's content does not match its (keyed) hash
+    LEGACY_FORGED = "legacy_forged"  # an unkeyed (pre-key) row added after keys came in
     BROKEN_LINK = "broken_link"  # a row's prev_hash is not its predecessor's hash
     SEQUENCE_GAP = "sequence_gap"  # an item's chain skips a number
     HEAD_MISMATCH = "head_mismatch"  # the item's row holds another chain head

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.hazard_api.audit.keys import Keyring
+from services.hazard_api.audit.keys import LEGACY, Keyring
 from services.hazard_api.audit.models import AuditRow, AuditSeal
 from shared.clock import Clock
 
@@ -71,26 +71,34 @@ async def _seal_batch(session: AsyncSession, keyring: Keyring, batch: int) -> in
         head = AuditSeal(id=SEAL_ID, gseq=0, ghash=GLOBAL_GENESIS, key_id="", mac="")
         session.add(head)
         await session.flush()
-    rows = (
-        await session.execute(
-            select(AuditRow.id, AuditRow.chain_key, AuditRow.seq, AuditRow.key_id, AuditRow.hash)
-            .where(AuditRow.gseq.is_(None))
-            .order_by(AuditRow.id)
-            .limit(batch)
-        )
-    ).all()
-    if not rows:
-        return 0
+    # Rows from before keys (legacy) have the lowest ids, so they are all sealed before the
+    # first keyed row; a legacy row turning up after that is forged (plain SHA-256 needs no
+    # key) and is never sealed: verification names it.
+    keyed_sealed = False
+    if head.gseq:
+        last_key = await session.scalar(select(AuditRow.key_id).where(AuditRow.gseq == head.gseq))
+        keyed_sealed = last_key is not None and last_key != LEGACY
+    pending = select(
+        AuditRow.id, AuditRow.chain_key, AuditRow.seq, AuditRow.key_id, AuditRow.hash
+    ).where(AuditRow.gseq.is_(None))
+    if keyed_sealed:
+        pending = pending.where(AuditRow.key_id != LEGACY)
+    rows = (await session.execute(pending.order_by(AuditRow.id).limit(batch))).all()
     gseq, prev = head.gseq, head.ghash
     changes = []
     for row in rows:
+        if row.key_id == LEGACY and keyed_sealed:
+            continue
+        keyed_sealed = keyed_sealed or row.key_id != LEGACY
         gseq += 1
         prev = keyring.sign(global_message(gseq=gseq, prev=prev, row=row))
         changes.append({"id": row.id, "gseq": gseq, "gkey_id": keyring.current_id, "ghash": prev})
+    if not changes:
+        return 0
     await session.execute(update(AuditRow), changes)
     head.gseq, head.ghash, head.key_id = gseq, prev, keyring.current_id
     head.mac = keyring.sign(head_message(gseq, prev))
-    return len(rows)
+    return len(changes)
 
 
 async def seal_all(sessionmaker: async_sessionmaker[AsyncSession], keyring: Keyring) -> int:

@@ -240,6 +240,9 @@ async def _item_chains(
             reason = f"序号不连续：应为 {expected_seq}，实为 {row.seq}（前序记录缺失或被插入）"
         elif row.prev_hash != expected_prev:
             problem, reason = Problem.BROKEN_LINK, "前序哈希不符：前一条记录被篡改或删除"
+        elif row.key_id == LEGACY and row.gseq is None:
+            problem = Problem.LEGACY_FORGED
+            reason = "旧格式（无密钥）记录出现在启用密钥之后：该记录系伪造"
         else:
             recomputed = _recompute(row, keyring)
             if recomputed is None:
@@ -276,7 +279,7 @@ async def _global_chain(
     session: AsyncSession, keyring: Keyring, tally: _Tally, batch: int, wanted: set[int]
 ) -> dict[int, str]:
     """Walk the sealed rows in global order; returns {gseq: ghash} of the rows anchors name."""
-    expected, prev = 1, GLOBAL_GENESIS
+    expected, prev, keyed_seen = 1, GLOBAL_GENESIS, False
     ghashes: dict[int, str] = {}
     stream = await session.stream_scalars(
         select(AuditRow)
@@ -296,8 +299,23 @@ async def _global_chain(
                 missing_gseq=(expected, gseq - 1),
                 **where,
             )
+        if row.key_id == LEGACY and keyed_seen:
+            await stream.close()
+            raise tally.bad(
+                Problem.LEGACY_FORGED,
+                "旧格式（无密钥）记录出现在启用密钥之后：该记录系伪造",
+                **where,
+            )
+        keyed_seen = keyed_seen or row.key_id != LEGACY
         mac = keyring.mac(row.gkey_id or "", global_message(gseq=gseq, prev=prev, row=row))
-        if mac is None or mac != row.ghash:
+        if mac is None:
+            await stream.close()
+            raise tally.bad(
+                Problem.UNKNOWN_KEY,
+                f"未配置审计密钥 {row.gkey_id}：无法校验全局链（请在审计密钥中补充旧密钥）",
+                **where,
+            )
+        if mac != row.ghash:
             await stream.close()
             raise tally.bad(
                 Problem.GLOBAL_MISMATCH,

@@ -128,9 +128,30 @@ async def test_rewrite_recomputed_with_plain_sha256_is_named(
     assert bad["ok"] is False and bad["bad_row_id"] == bad_id, bad
     assert bad["chain_key"] == f"hazard:{a}" and bad["seq"] == 2
     # Without the key the row's HMAC fails; a row passed off as pre-key (legacy, plain
-    # SHA-256) holds on its own but no longer matches the keyed global chain that sealed it.
-    assert bad["problem"] == ("global_mismatch" if downgrade else "hmac_mismatch"), bad
-    assert "篡改" in bad["reason"] or "改动" in bad["reason"]
+    # SHA-256) holds on its own, but legacy rows all precede the first keyed one.
+    assert bad["problem"] == ("legacy_forged" if downgrade else "hmac_mismatch"), bad
+    assert "篡改" in bad["reason"] or "伪造" in bad["reason"]
+
+
+async def test_a_row_forged_the_old_way_is_never_sealed_and_named(api: Api, app: FastAPI) -> None:
+    a, _b, _c = await _hazards(api)
+    assert (await _verify(api))["ok"] is True
+    async with app.state.sessionmaker() as session, session.begin():
+        template = (await _chain(session, a))[0]
+        forged = AuditRow(
+            **{
+                c.key: getattr(template, c.key)
+                for c in AuditRow.__table__.columns
+                if c.key not in ("id", "gseq", "gkey_id", "ghash")
+            }
+        )
+        forged.chain_key, forged.entity_id, forged.key_id = "hazard:forged", "forged", "legacy"
+        forged.prev_hash = hashlib.sha256(b"duban-audit:hazard:forged").hexdigest()
+        forged.hash = _sha256(forged, _canonical(forged, forged.prev_hash))
+        session.add(forged)
+    bad = await _verify(api)
+    assert bad["ok"] is False and bad["problem"] == "legacy_forged", bad
+    assert bad["chain_key"] == "hazard:forged" and bad["gseq"] is None
 
 
 async def _reseal_from(app: FastAPI, keyring: audit_keys.Keyring) -> None:
