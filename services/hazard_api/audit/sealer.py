@@ -191,17 +191,20 @@ def append_anchor(path: str, *, keyring: Keyring, gseq: int, ghash: str, at: dat
 async def anchor_head(
     sessionmaker: async_sessionmaker[AsyncSession], keyring: Keyring, path: str, clock: Clock
 ) -> Anchor | None:
-    """Append the sealed head to the anchor file unless it is anchored already."""
-    async with sessionmaker() as session:
-        head = await session.get(AuditSeal, SEAL_ID)
-    if head is None or head.gseq == 0:
-        return None
-    previous = last_anchor(path)
-    if previous is not None and previous.gseq == head.gseq:
-        return None
-    return await asyncio.to_thread(
-        append_anchor, path, keyring=keyring, gseq=head.gseq, ghash=head.ghash, at=clock.now()
-    )
+    """Append the sealed head to the anchor file unless it is anchored already. Under the seal
+    row's lock: processes sharing the file take turns (anchor numbers stay unique)."""
+    async with _sealing, sessionmaker() as session, session.begin():
+        head = await session.scalar(
+            select(AuditSeal).where(AuditSeal.id == SEAL_ID).with_for_update()
+        )
+        if head is None or head.gseq == 0:
+            return None
+        previous = await asyncio.to_thread(last_anchor, path)
+        if previous is not None and previous.gseq == head.gseq:
+            return None
+        return await asyncio.to_thread(
+            append_anchor, path, keyring=keyring, gseq=head.gseq, ghash=head.ghash, at=clock.now()
+        )
 
 
 class AuditSealer:
