@@ -33,7 +33,7 @@ def upgrade() -> None:
     # New rows name their key; no default would let a writer forget it.
     with op.batch_alter_table("audit_log") as batch:
         batch.alter_column("key_id", server_default=None)
-    op.create_table(
+    seal = op.create_table(
         "audit_seal",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("gseq", _BIGINT, nullable=False),
@@ -42,6 +42,9 @@ def upgrade() -> None:
         sa.Column("mac", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_seal")),
     )
+    # The empty head (sealer.GLOBAL_GENESIS), so sealers starting at once need not race to
+    # create it.
+    op.bulk_insert(seal, [{"id": 1, "gseq": 0, "ghash": "0" * 64, "key_id": "", "mac": ""}])
 
 
 def downgrade() -> None:
