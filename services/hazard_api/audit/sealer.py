@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -95,10 +95,34 @@ async def _seal_batch(session: AsyncSession, keyring: Keyring, batch: int) -> in
         changes.append({"id": row.id, "gseq": gseq, "gkey_id": keyring.current_id, "ghash": prev})
     if not changes:
         return 0
-    await session.execute(update(AuditRow), changes)
+    await _write_seals(session, changes)
     head.gseq, head.ghash, head.key_id = gseq, prev, keyring.current_id
     head.mac = keyring.sign(head_message(gseq, prev))
     return len(changes)
+
+
+# PostgreSQL: one statement for the whole batch (the ORM's bulk update runs one per row).
+_SEAL_PG = text(
+    "UPDATE audit_log SET gseq = v.gseq, gkey_id = v.gkey_id, ghash = v.ghash"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(:gseqs AS bigint[]),"
+    " CAST(:gkey_ids AS varchar[]), CAST(:ghashes AS varchar[])) AS v(id, gseq, gkey_id, ghash)"
+    " WHERE audit_log.id = v.id"
+)
+
+
+async def _write_seals(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            _SEAL_PG,
+            {
+                "ids": [c["id"] for c in changes],
+                "gseqs": [c["gseq"] for c in changes],
+                "gkey_ids": [c["gkey_id"] for c in changes],
+                "ghashes": [c["ghash"] for c in changes],
+            },
+        )
+    else:
+        await session.execute(update(AuditRow), changes)
 
 
 async def seal_all(sessionmaker: async_sessionmaker[AsyncSession], keyring: Keyring) -> int:
