@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contract import DeadlineKind
-from shared.settings import DubanSettings
+from shared.settings import PLACEHOLDER_SECRETS, DubanSettings
+
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+AUDIT_KEY_MIN_LENGTH = 32
 
 
 class Settings(DubanSettings):
@@ -45,3 +50,29 @@ class Settings(DubanSettings):
     # Consume escalation/notification events for the hazard timeline.
     timeline_consumer: bool = True
     timeline_session_timeout_ms: int = Field(default=10_000, ge=1000)
+
+    # ---- audit (audit/README.md): HMAC keys outside the database, sealing and anchoring
+    # {"key id": "key"}; empty: one key derived from secret_key.
+    audit_keys: dict[str, str] = Field(default_factory=dict)
+    audit_key_id: str | None = None  # the key new rows are made with (with several keys)
+    audit_sealer: bool = True  # seal the global chain (and anchor it) in this process
+    audit_seal_seconds: float = Field(default=5.0, gt=0)
+    audit_anchor_file: str | None = None  # append-only JSON lines the operator keeps
+    audit_anchor_seconds: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check_audit_keys(self) -> Settings:
+        for key_id, key in self.audit_keys.items():
+            if not _KEY_ID.match(key_id) or key_id == "legacy":
+                raise ValueError(f"audit_keys: bad key id {key_id!r} (1-20 of A-Z a-z 0-9 _ -)")
+            weak = len(key) < AUDIT_KEY_MIN_LENGTH or key.strip().lower() in PLACEHOLDER_SECRETS
+            if weak and self.env != "development":
+                raise ValueError(
+                    f"audit_keys: key {key_id!r} is too weak "
+                    f"(at least {AUDIT_KEY_MIN_LENGTH} characters)"
+                )
+        if self.audit_key_id is not None and self.audit_key_id not in self.audit_keys:
+            raise ValueError("audit_key_id names no key of audit_keys")
+        if self.audit_key_id is None and len(self.audit_keys) > 1:
+            raise ValueError("audit_key_id: say which of audit_keys new rows are made with")
+        return self

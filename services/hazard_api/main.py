@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.hazard_api.audit import keys as audit_keys
+from services.hazard_api.audit.sealer import AuditSealer
 from services.hazard_api.auth.views import router as auth_router
 from services.hazard_api.config import Settings
 from services.hazard_api.db import import_models, outbox_tables
@@ -29,6 +31,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or settings.make_clock()
     import_models()
     engine = settings.make_engine()
+    keyring = audit_keys.keyring_of(settings)
+    audit_keys.install(keyring)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,9 +48,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await relay.start()
         app.state.relay = relay
         timeline = await start_timeline(settings, app.state.sessionmaker, clock)
+        sealer: AuditSealer | None = None
+        if settings.audit_sealer:
+            sealer = AuditSealer(
+                app.state.sessionmaker,
+                keyring,
+                clock,
+                seal_seconds=settings.audit_seal_seconds,
+                anchor_file=settings.audit_anchor_file,
+                anchor_seconds=settings.audit_anchor_seconds,
+            )
+            await sealer.start()
         try:
             yield
         finally:
+            if sealer is not None:
+                await sealer.stop()
             if timeline is not None:
                 await timeline.stop()
             if relay is not None:

@@ -6,11 +6,16 @@ entity is extended only by the transaction that already holds that entity's row 
 hazard's transitions lock the hazard row), so chains never contend with each other, and a
 unique (chain_key, seq) makes a fork impossible. The entity row carries its chain head
 (`audit_seq`, `audit_head`), so removing the last rows of a chain is detected as well.
+
+Each row's hash is an HMAC with a key outside the database (`key_id`, see keys.py). Rows are
+also sealed after commit into one gapless global chain (`gseq`, `ghash`, see sealer.py), whose
+head is anchored outside the database; README.md in this folder explains the design.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -39,6 +44,29 @@ class AuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(20))  # "legacy": plain SHA-256 (before keys)
+    # The global chain, set by the sealer after commit (NULL: not sealed yet).
+    gseq: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), unique=True
+    )
+    gkey_id: Mapped[str | None] = mapped_column(String(20))
+    ghash: Mapped[str | None] = mapped_column(String(64))
+
+
+# Set by the sealer after commit, never by a writer.
+SEALER_COLUMNS = ("gseq", "gkey_id", "ghash")
+
+
+class AuditSeal(Base):
+    """The global chain's head (one row, id 1), MAC'd; the sealer locks it while sealing."""
+
+    __tablename__ = "audit_seal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gseq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    ghash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(20))
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class AuditEntryOut(BaseModel):
@@ -54,11 +82,35 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
+class Problem(StrEnum):
+    """What verification found (the first finding is reported)."""
+
+    UNKNOWN_KEY = "unknown_key"  # a row names a key this process does not have
+    HMAC_MISMATCH = "hmac_mismatch"  # a row's content does not match its (keyed) hash
+    LEGACY_FORGED = "legacy_forged"  # an unkeyed (pre-key) row added after keys came in
+    BROKEN_LINK = "broken_link"  # a row's prev_hash is not its predecessor's hash
+    SEQUENCE_GAP = "sequence_gap"  # an item's chain skips a number
+    HEAD_MISMATCH = "head_mismatch"  # the item's row holds another chain head
+    GLOBAL_GAP = "global_gap"  # global sequence numbers missing: rows (an item) deleted
+    GLOBAL_MISMATCH = "global_mismatch"  # the global chain's link or HMAC does not hold
+    SEAL_MISMATCH = "seal_mismatch"  # the global chain's end is not the sealed head
+    ANCHOR_INVALID = "anchor_invalid"  # an anchor's own MAC does not hold
+    ANCHOR_MISMATCH = "anchor_mismatch"  # the chain disagrees with an anchor made earlier
+    STATE_DIFFERS = "state_differs"  # an item's row differs from its last audited state
+
+
 class VerifyOut(BaseModel):
     ok: bool
     rows_checked: int
     chains_checked: int
+    sealed_rows: int = 0
+    anchors_checked: int = 0
+    problem: Problem | None = None
     bad_row_id: int | None = None
     chain_key: str | None = None
     seq: int | None = None
+    gseq: int | None = None
+    missing_gseq: tuple[int, int] | None = None  # first and last missing global numbers
+    anchor: int | None = None  # the anchor's number (`n`) in the anchor file
+    fields: list[str] | None = None  # the fields that differ from the last audited state
     reason: str | None = None

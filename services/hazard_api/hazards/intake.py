@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as _asyncpg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.hazard_api.audit.models import AuditRow
+from services.hazard_api.audit.models import SEALER_COLUMNS, AuditRow
 from services.hazard_api.audit.service import Actor, new_row_values
 from services.hazard_api.auth.models import User, UserRole
 from services.hazard_api.auth.scope import in_scope
@@ -72,7 +72,8 @@ _HAZARD = cast(Table, Hazard.__table__)
 _AUDIT = cast(Table, AuditRow.__table__)
 _OUTBOX = outbox_tables.outbox
 _HAZARD_COLUMNS = tuple(c.key for c in _HAZARD.columns)
-_AUDIT_COLUMNS = tuple(c.key for c in _AUDIT.columns if c.key != "id")
+# The global chain's columns are the sealer's, after commit (audit/sealer.py).
+_AUDIT_COLUMNS = tuple(c.key for c in _AUDIT.columns if c.key not in ("id", *SEALER_COLUMNS))
 # The columns whose values do not come from the unit.
 _OWN_COLUMNS = tuple(k for k in _HAZARD_COLUMNS if k not in (*UNIT_FACTS[1:], "department_ids"))
 

@@ -15,7 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from services.hazard_api.audit.models import AuditRow
+from services.hazard_api.audit.models import SEALER_COLUMNS, AuditRow
 from services.hazard_api.auth.models import User, UserRole
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
@@ -140,7 +140,9 @@ def _prefixed_insert(table: Table, prefix: str, skip: tuple[str, ...] = ()) -> I
 
 # Built once: a constant statement keeps SQLAlchemy's per-request work to binding parameters.
 _HAZARD_INSERT = _prefixed_insert(cast(Table, Hazard.__table__), "h_")
-_AUDIT_INSERT = _prefixed_insert(cast(Table, AuditRow.__table__), "a_", skip=("id",))
+_AUDIT_INSERT = _prefixed_insert(
+    cast(Table, AuditRow.__table__), "a_", skip=("id", *SEALER_COLUMNS)
+)
 _OUTBOX_INSERT = _prefixed_insert(outbox_tables.outbox, "o_", skip=("id", "sent_at"))
 _INTAKE_PG = _OUTBOX_INSERT.add_cte(
     _HAZARD_INSERT.cte("new_hazard"), _AUDIT_INSERT.cte("new_audit")
