@@ -263,7 +263,7 @@ async def test_rotated_keys_keep_old_rows_verifying(api: Api, app: FastAPI) -> N
 
 
 async def test_legacy_rows_verify_and_are_sealed(api: Api, app: FastAPI) -> None:
-    """Rows from before keys (as migration 0004 leaves them: key id `legacy`, plain SHA-256)."""
+    """Rows from before keys (as migration 0005 leaves them: key id `legacy`, plain SHA-256)."""
     a, _b, _c = await _hazards(api)
     async with app.state.sessionmaker() as session, session.begin():
         rows = await _chain(session, a)
@@ -368,7 +368,7 @@ async def test_the_app_seals_and_anchors_in_the_background(
     assert unsealed is None and not isinstance(anchor, int) and anchor.gseq >= 1, found
 
 
-async def test_rows_from_before_migration_0004_still_verify(database_url: str) -> None:
+async def test_rows_from_before_migration_0005_still_verify(database_url: str) -> None:
     """Rows hashed the old way (plain SHA-256) survive the upgrade as `legacy`, verify, and
     are sealed into the keyed global chain."""
     from datetime import UTC, datetime
@@ -378,7 +378,7 @@ async def test_rows_from_before_migration_0004_still_verify(database_url: str) -
     from shared.db import make_engine, make_sessionmaker
     from shared.migrations import upgrade
 
-    await asyncio.to_thread(upgrade, database_url, MIGRATIONS_DIR, "0003")
+    await asyncio.to_thread(upgrade, database_url, MIGRATIONS_DIR, "0004")
     engine = make_engine(database_url)
     old_rows = []
     prev = hashlib.sha256(b"duban-audit:hazard:old").hexdigest()
