@@ -92,7 +92,9 @@ def listed(story: Story, at: datetime, *, published: bool = False) -> Story:
 
 def golden_major() -> Story:
     """A county-listed major hazard from its report to its close (the README walkthrough)."""
-    story = reported(sh(2026, 3, 2, 10, 0), description="液氨储罐区可燃气体报警仪失效")
+    story = reported(
+        sh(2026, 3, 2, 10, 0), description="液氨储罐区可燃气体报警仪失效", code="YH20260302-0002"
+    )
     classify(story, sh(2026, 3, 3, 10, 0), HazardLevel.MAJOR, end_of_day(2026, 3, 27))
     listed(story, sh(2026, 3, 4, 10, 0))
     story.then(
@@ -128,7 +130,7 @@ def golden_major() -> Story:
 def golden_general() -> Story:
     """A general hazard found by a township inspector: chased to classification, ordered,
     overdue (and repeated), reported fixed, accepted after the day-7 chase, closed."""
-    story = reported(sh(2026, 3, 2, 10, 0))
+    story = reported(sh(2026, 3, 2, 10, 0), code="YH20260302-0001")
     classify(story, sh(2026, 3, 9, 15, 0), HazardLevel.GENERAL, end_of_day(2026, 3, 20))
     story.then(
         sh(2026, 5, 6, 10, 0),
