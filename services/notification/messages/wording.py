@@ -105,8 +105,10 @@ def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
                 state += f"，验收已超期{late}天"
             elif facts.acceptance_due_at is not None:
                 state += f"，验收期限为{beijing_date(facts.acceptance_due_at)}"
-            else:
+            elif facts.rectification_reported_at is None:
                 state += f"（{rectification}）"
+            # With the application's date that date is the verifier's clock; the rectification
+            # deadline beside it would only push the text past the provider's limit.
         case Matter.EXTENSION:
             state = _since("已", facts.extension_requested_at, "申请延期") + f"，{rectification}"
         case Matter.PUBLICATION:
