@@ -15,8 +15,9 @@ from services.hazard_api.auth.models import Scope, UserIn, UserRole
 from services.hazard_api.auth.service import create_user, hash_password
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import PersonIn, PostIn, Unit, UnitIn
+from services.hazard_api.directory.people import create_person
 from services.hazard_api.directory.service import create_unit
-from services.hazard_api.directory.staff import create_person, create_post
+from services.hazard_api.directory.staff import create_post
 from shared.clock import Clock
 from shared.contract import EnterpriseStatus, PostRole, UnitKind
 from shared.db import make_sessionmaker, transaction

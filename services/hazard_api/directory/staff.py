@@ -1,26 +1,29 @@
-"""People and posts (who holds which role where), with their 一岗双责 portfolios."""
+"""Posts (who holds which role where), with their 一岗双责 portfolios."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.audit.records import actor_of, record
-from services.hazard_api.auth.models import User, UserRole
-from services.hazard_api.auth.scope import in_scope, unit_scope
+from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.directory.guards import (
+    _COUNTY_LEADER_FORBIDDEN,
+    _PORTFOLIO_FORBIDDEN,
+    _audit,
+    _check_holder,
+    _is_county_leader,
+    _keeps_county,
+    _unit_in_scope,
+)
 from services.hazard_api.directory.models import (
     LEADERSHIP_ROLES,
     Person,
-    PersonIn,
-    PersonOut,
-    PersonPatch,
     PortfolioIndustry,
     PortfolioUnit,
     Post,
@@ -32,200 +35,7 @@ from services.hazard_api.directory.models import (
 from services.hazard_api.directory.service import emit
 from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
 from shared.clock import Clock
-from shared.contract import PersonUpserted, PostRemoved, PostRole, PostUpserted, UnitKind
-
-# Who may touch what the county answers for (一岗双责 portfolios, county leaders' posts and
-# records): a portfolio decides what its holder sees, so setting one is the county office's.
-_PORTFOLIO_FORBIDDEN = "只有县安委办可以设置或变更领导岗位的分管范围（一岗双责）"
-_COUNTY_LEADER_FORBIDDEN = "县领导的人员信息和任职只能由县安委办维护"
-_HOLDER_UNKNOWN = "任职人员不存在或不在您的管辖范围内"
-
-
-def _keeps_county(user: AuthUser | None) -> bool:
-    """The county office, or a trusted caller on the server (seeding, `duban admin`)."""
-    return user is None or user.role == UserRole.COUNTY_OFFICE
-
-
-async def _is_county_leader(session: AsyncSession, person_id: str) -> bool:
-    """Holds a post of the county itself, or signs in with a leader account."""
-    county_post = await session.scalar(
-        select(Post.id)
-        .join(Unit, Unit.id == Post.unit_id)
-        .where(Post.holder_person_id == person_id, Unit.kind == UnitKind.COUNTY.value)
-        .limit(1)
-    )
-    if county_post is not None:
-        return True
-    leader = await session.scalar(
-        select(User.id)
-        .where(User.person_id == person_id, User.role == UserRole.LEADER.value)
-        .limit(1)
-    )
-    return leader is not None
-
-
-async def _check_holder(session: AsyncSession, user: AuthUser | None, person_id: str) -> None:
-    """A holder from the caller's own scope (missing and out of scope answer alike), and never a
-    county leader unless the county office appoints them."""
-    if _keeps_county(user):
-        return
-    assert user is not None
-    visible = await session.scalar(
-        select(Person.id).where(Person.id == person_id, in_scope(user, Person.unit_id))
-    )
-    if visible is None:
-        raise FieldError("holder_person_id", _HOLDER_UNKNOWN)
-    if await _is_county_leader(session, person_id):
-        raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
-
-
-# ---------------------------------------------------------------- people
-def person_event(person: Person) -> PersonUpserted:
-    return PersonUpserted(
-        person_id=person.id,
-        name=person.name,
-        mobile=person.mobile,
-        email=person.email,
-        active=person.active,
-    )
-
-
-async def _unit_in_scope(
-    session: AsyncSession, user: AuthUser | None, field: str, unit_id: str
-) -> Unit:
-    query = select(Unit).where(Unit.id == unit_id)
-    if user is not None:
-        query = query.where(unit_scope(user))
-    unit = await session.scalar(query)
-    if unit is None:
-        raise FieldError(field, "单位不存在或不在您的管辖范围内")
-    return unit
-
-
-async def _ensure_mobile_free(
-    session: AsyncSession, user: AuthUser | None, mobile: str | None, person_id: str
-) -> None:
-    """Among the people the caller may see only: a number registered outside their scope must
-    not answer differently from a free one (the database's key is per unit, see Person)."""
-    if mobile is None:
-        return
-    query = select(Person.id).where(Person.mobile == mobile, Person.id != person_id)
-    if user is not None:
-        query = query.where(in_scope(user, Person.unit_id))
-    if await session.scalar(query.limit(1)) is not None:
-        raise Conflict("该手机号码已登记给其他人员")
-
-
-def _person_state(person: Person) -> dict[str, Any]:
-    return person_event(person).model_dump(mode="json", exclude={"person_id"}) | {
-        "unit_id": person.unit_id
-    }
-
-
-async def get_person(person_id: str, *, session: AsyncSession, user: AuthUser) -> Person:
-    person = await session.scalar(
-        select(Person).where(Person.id == person_id, in_scope(user, Person.unit_id))
-    )
-    if person is None:
-        raise NotFound("人员不存在")
-    return person
-
-
-async def list_people(
-    *,
-    session: AsyncSession,
-    user: AuthUser,
-    unit_id: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Person]:
-    query = select(Person).where(in_scope(user, Person.unit_id))
-    if unit_id is not None:
-        query = query.where(Person.unit_id == unit_id)
-    query = query.order_by(Person.name, Person.id).limit(limit).offset(offset)
-    return list(await session.scalars(query))
-
-
-async def create_person(
-    data: PersonIn,
-    *,
-    session: AsyncSession,
-    user: AuthUser | None,
-    clock: Clock,
-    person_id: str | None = None,
-) -> Person:
-    new_id = person_id or str(uuid.uuid4())
-    await _unit_in_scope(session, user, "unit_id", data.unit_id)
-    await _ensure_mobile_free(session, user, data.mobile, new_id)
-    if await session.get(Person, new_id) is not None:
-        raise Conflict("人员编号已存在")
-    now = clock.now()
-    person = Person(id=new_id, created_at=now, updated_at=now, **data.model_dump())
-    session.add(person)
-    await session.flush()
-    await emit(session, person_event(person), aggregate_id=person.id, clock=clock)
-    await _audit(
-        session, user, "directory.person_created", person.id, None, _person_state(person), now
-    )
-    return person
-
-
-async def _audit(
-    session: AsyncSession,
-    user: AuthUser | None,
-    action: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    at: datetime,
-) -> None:
-    entity_type = action.split(".")[1].split("_")[0]  # directory.post_updated → post
-    await record(
-        session,
-        actor=actor_of(user),
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-        at=at,
-    )
-
-
-async def update_person(
-    person_id: str, patch: PersonPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
-) -> Person:
-    person = await get_person(person_id, session=session, user=user)
-    if not _keeps_county(user) and await _is_county_leader(session, person.id):
-        raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
-    before = _person_state(person)
-    changes = patch.model_dump(exclude_unset=True)
-    for required in ("unit_id", "name", "active"):
-        if required in changes and changes[required] is None:
-            raise FieldError(required, "此项不能为空")
-    if changes.get("unit_id") is not None:
-        await _unit_in_scope(session, user, "unit_id", changes["unit_id"])
-    if "mobile" in changes:
-        await _ensure_mobile_free(session, user, changes["mobile"], person.id)
-    for field, value in changes.items():
-        setattr(person, field, value)
-    person.updated_at = clock.now()
-    await session.flush()
-    await emit(session, person_event(person), aggregate_id=person.id, clock=clock)
-    await _audit(
-        session,
-        user,
-        "directory.person_updated",
-        person.id,
-        before,
-        _person_state(person),
-        person.updated_at,
-    )
-    return person
-
-
-def person_out(person: Person) -> PersonOut:
-    return PersonOut.model_validate(person)
+from shared.contract import PostRemoved, PostRole, PostUpserted
 
 
 # ---------------------------------------------------------------- posts

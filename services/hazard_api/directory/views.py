@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.auth.deps import DirectoryReader, DirectoryWriter, StaffWriter
 from services.hazard_api.deps import ClockDep, SessionDep
-from services.hazard_api.directory import service, staff
+from services.hazard_api.directory import people, service, staff
 from services.hazard_api.directory.chain import responsibility_chain
 from services.hazard_api.directory.models import (
     ChainOut,
@@ -101,10 +101,10 @@ async def list_people(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[PersonOut]:
-    people = await staff.list_people(
+    found = await people.list_people(
         session=session, user=user, unit_id=unit_id, limit=limit, offset=offset
     )
-    return [staff.person_out(p) for p in people]
+    return [people.person_out(p) for p in found]
 
 
 @router.post("/people", status_code=201)
@@ -112,14 +112,14 @@ async def create_person(
     data: PersonIn, user: StaffWriter, write: Write, clock: ClockDep
 ) -> PersonOut:
     person = await write(
-        lambda session: staff.create_person(data, session=session, user=user, clock=clock)
+        lambda session: people.create_person(data, session=session, user=user, clock=clock)
     )
-    return staff.person_out(person)
+    return people.person_out(person)
 
 
 @router.get("/people/{person_id}")
 async def get_person(person_id: IdPath, user: DirectoryReader, session: SessionDep) -> PersonOut:
-    return staff.person_out(await staff.get_person(person_id, session=session, user=user))
+    return people.person_out(await people.get_person(person_id, session=session, user=user))
 
 
 @router.patch("/people/{person_id}")
@@ -127,11 +127,11 @@ async def update_person(
     person_id: IdPath, patch: PersonPatch, user: StaffWriter, write: Write, clock: ClockDep
 ) -> PersonOut:
     person = await write(
-        lambda session: staff.update_person(
+        lambda session: people.update_person(
             person_id, patch, session=session, user=user, clock=clock
         )
     )
-    return staff.person_out(person)
+    return people.person_out(person)
 
 
 # ---------------------------------------------------------------- posts
