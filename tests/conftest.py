@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ import pytest
 from shared.broker import EmbeddedBroker
 from shared.clock import TestClock
 
+# The page tests drive Debian's Chromium (`make test` installs it); under CI a missing one fails.
+CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
 PG_ADMIN_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DB_KINDS = ("sqlite", "postgresql")
@@ -113,3 +116,14 @@ def unique_topic(prefix: str = "t") -> str:
 @pytest.fixture
 def topic_name() -> str:
     return unique_topic()
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which(CHROMIUM) or ""
+    if not path:
+        message = f"Chromium not found at {CHROMIUM}; `make test` installs it (Debian chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(f"!!! {message} !!!")
+    return path

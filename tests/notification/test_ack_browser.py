@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,7 +15,6 @@ from shared.broker import free_port, wait_for_port
 from shared.contract import ChainRole, Urgency
 from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
 
-CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 try:
@@ -25,17 +23,6 @@ except ImportError:  # a venv made before playwright joined the test extras: `ma
     if IN_CI:
         raise
     pytest.skip("!!! playwright not installed: run `make install` !!!", allow_module_level=True)
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    path = shutil.which(CHROMIUM) or ""
-    if not path:
-        message = f"Chromium not found at {CHROMIUM}; `make test` installs it (Debian chromium)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"!!! {message} !!!")
-    return path
 
 
 @contextlib.asynccontextmanager

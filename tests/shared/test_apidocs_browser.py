@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,6 @@ from shared.broker import free_port, wait_for_port
 from shared.clock import TestClock
 from tests.shared.apidocs_apps import operations, service_apps
 
-CHROMIUM = os.environ.get("DUBAN_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -28,17 +26,6 @@ except ImportError:  # a venv made before playwright joined the test extras: `ma
     if IN_CI:
         raise
     pytest.skip("!!! playwright not installed: run `make install` !!!", allow_module_level=True)
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    path = shutil.which(CHROMIUM) or ""
-    if not path:
-        message = f"Chromium not found at {CHROMIUM}; `make test` installs it (Debian chromium)"
-        if IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"!!! {message} !!!")
-    return path
 
 
 class Offline:
