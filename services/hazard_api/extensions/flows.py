@@ -83,6 +83,7 @@ def decide(extension_id: str, data: DecisionIn) -> Change[Hazard, Extension]:
             ext.status = ExtensionStatus.APPROVED.value
             h.deadline_at, h.deadline_kind = ext.proposed_deadline_at, ext.kind
             h.deadline_days, h.deadline_provisional = ext.days, ext.provisional
+            h.deadline_start_at = ext.previous_deadline_at  # what the extension counts from
             event = HazardEventType.EXTENSION_APPROVED
         else:
             ext.status = ExtensionStatus.REJECTED.value
