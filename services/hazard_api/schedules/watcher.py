@@ -55,21 +55,24 @@ async def refresh(
         )
         known = {s.year: s for s in calendar.schedules()}
         fresh = [(row, schedule_of(row)) for row in rows]
-        fresh = [(row, s) for row, s in fresh if known.get(s.year) != s]
-        loaders = {
-            row.year: await county_office_user(session, row.loaded_by_user_id) for row, _ in fresh
-        }
+        # Plain values: the rollback below expires the rows.
+        todo = [
+            (s, row.notice_no, await county_office_user(session, row.loaded_by_user_id))
+            for row, s in fresh
+            if known.get(s.year) != s
+        ]
         await session.rollback()
-        for row, schedule in fresh:
+        for schedule, notice_no, user in todo:
             before = calendar.copy()
             calendar.load_year(schedule)
-            user = loaders[row.year]
             if user is None:
-                log.warning("calendar %s: loaded by an inactive account; not recounted", row.year)
+                log.warning(
+                    "calendar %s: loaded by an inactive account; not recounted", schedule.year
+                )
                 continue
             await recount_deadlines(
-                year=row.year,
-                notice_no=row.notice_no,
+                year=schedule.year,
+                notice_no=notice_no,
                 before=before,
                 user=user,
                 session=session,
@@ -77,7 +80,7 @@ async def refresh(
                 clock=clock,
                 only_provisional=True,
             )
-    return len(fresh)
+    return len(todo)
 
 
 class ScheduleWatcher:
