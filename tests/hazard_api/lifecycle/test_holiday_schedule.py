@@ -260,3 +260,23 @@ async def test_a_closed_hazard_keeps_its_deadline(api: Api, app: FastAPI) -> Non
     loaded = await office.put("/calendar/2027", OFFICIAL_2027)
     assert loaded.json()["recomputed_hazards"] == 0
     assert (await hazard(api, hid))["deadline_at"] == ESTIMATED_DEADLINE
+
+
+async def test_an_extension_asked_on_the_estimate_is_counted_on_the_official_schedule(
+    api: Api,
+) -> None:
+    ent, office = api.as_("hongxing"), api.as_("office")
+    hid = await open_hazard(api)
+    asked = await ent.post(f"/hazards/{hid}/extensions", {"reason": "材料未到", "days": 3})
+    assert asked.status_code in (200, 201), asked.text
+    ext = asked.json()
+    # Three working days after 5 January on the estimate: Friday 8 January.
+    assert ext["proposed_deadline_at"] == "2027-01-08T15:59:59.999999Z"
+    await office.put("/calendar/2027", OFFICIAL_2027)
+    decided = await office.post(
+        f"/hazards/{hid}/extensions/{ext['id']}/decision", {"approve": True, "opinion": "同意"}
+    )
+    assert decided.status_code == 200, decided.text
+    # On the official schedule: from 6 January, the make-up Saturday 9 January is the third.
+    h = await hazard(api, hid)
+    assert (h["deadline_at"], h["deadline_provisional"]) == ("2027-01-09T15:59:59.999999Z", False)
