@@ -123,9 +123,7 @@ async def test_urgent_both_providers_down_email_at_once_and_sms_kept_trying(
     assert await h.events("notification.alert") == []
 
 
-async def test_nothing_works_until_the_horizon_dead_letter_and_alert(
-    make_harness, aliyun, tencent
-):
+async def test_nothing_works_until_the_horizon_dead_letter_and_alert(make_harness, aliyun, tencent):
     h = await make_harness(
         sms_providers=providers(aliyun, tencent),
         default_channels=["sms"],
