@@ -56,6 +56,8 @@ class Mailbox:
     logins: list[str] = field(default_factory=list)
     # A reply to every RCPT instead of accepting it, e.g. "421 4.3.2 Service not available".
     refuse: str | None = None
+    # Keep the message but answer this after its DATA (the answer a sender never saw).
+    lose_answer: str | None = None
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
@@ -73,7 +75,7 @@ class Mailbox:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
-        return "250 OK"
+        return self.lose_answer or "250 OK"
 
 
 @dataclass

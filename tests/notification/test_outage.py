@@ -91,3 +91,20 @@ async def test_smtp_down_for_a_minute_every_email_once(make_harness, smtp):
     assert per_person == {PEOPLE[p].email: HAZARDS for p in PERSONS}
     assert await statuses(h, "email") == {"sent": 150}
     assert await h.events("notification.alert") == []
+
+
+async def test_an_email_whose_answer_was_lost_is_resent_with_its_message_id(make_harness, smtp):
+    """SMTP has no status query: a message the server kept while its answer never arrived
+    is sent again, at least once, with the same Message-ID (which a reader or a checker
+    counts once)."""
+    h = await make_harness(default_channels=["email"], digest_window_s=0)
+    smtp.mailbox.lose_answer = "451 4.3.0 Temporary failure"
+    await h.org(org_events())
+    await h.step(step_fired(h.clock, roles=ROLES[:2], hazard_n=1))
+    await h.settle()
+    assert len(smtp.mailbox.messages) == 2
+    smtp.mailbox.lose_answer = None
+    await move(h, 30)
+    ids = Counter(str(m["Message-ID"]) for m in smtp.mailbox.messages)
+    assert len(smtp.mailbox.messages) == 4 and set(ids.values()) == {2}
+    assert await statuses(h, "email") == {"sent": 2}
