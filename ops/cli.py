@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="only into an empty directory (default: whenever the demo county is absent)",
     )
     _admin_parsers(commands)
+    calendar = commands.add_parser("calendar", help="the official holiday schedule of a year")
+    calendar_actions = calendar.add_subparsers(dest="action", required=True)
+    load = calendar_actions.add_parser(
+        "load", help="load (or replace) a year's schedule from a JSON or YAML file"
+    )
+    load.add_argument("file", help="JSON or YAML: year, notice_no, holidays, workdays")
+    load.add_argument("--by", required=True, help="the county-office account loading it")
     _dead_letter_parsers(commands)
     check = commands.add_parser(
         "check-config", help="list what in this deployment's settings is unsafe for production"
@@ -154,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return admin(args)
     if args.command == "dead-letters":
         return dead_letters(args)
+    if args.command == "calendar":
+        from ops.calendar import run_load
+
+        return run_load(args.file, args.by)
     if args.command == "check-config":
         from ops.checks import run as check_config
 

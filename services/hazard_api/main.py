@@ -19,6 +19,7 @@ from services.hazard_api.db import import_models, outbox_tables
 from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
+from services.hazard_api.schedules.watcher import ScheduleWatcher
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
@@ -47,6 +48,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
             await relay.start()
         app.state.relay = relay
+        # The official holiday schedules loaded earlier: deadlines count on them from now.
+        watcher = ScheduleWatcher(app.state.sessionmaker, settings, clock)
+        await watcher.start()
         timeline = await start_timeline(settings, app.state.sessionmaker, clock)
         sealer: AuditSealer | None = None
         if settings.audit_sealer:
@@ -62,6 +66,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         try:
             yield
         finally:
+            await watcher.stop()
             if sealer is not None:
                 await sealer.stop()
             if timeline is not None:
