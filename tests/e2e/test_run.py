@@ -145,6 +145,10 @@ async def test_a_killed_service_comes_back_alone_and_the_clock_half_stops_on_a_f
         assert "Clock " not in stack.output()
         before = service_pids(stack.proc.pid)
         assert set(before) == {spec.name for spec in SERVICES}
+        assert f"pages 页面    {stack.url('portal')}/" in stack.output()
+        async with httpx.AsyncClient(timeout=10) as client:
+            login = await client.get(stack.url("portal") + "/login")
+        assert login.status_code == 200 and "登录督办系统" in login.text
 
         os.kill(before["escalation"], signal.SIGKILL)
         async with httpx.AsyncClient(timeout=10) as client, asyncio.timeout(120):
