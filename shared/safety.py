@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import ipaddress
 import math
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +24,9 @@ from shared.settings import PLACEHOLDER_SECRETS, DubanSettings
 
 MIN_SECRET_LENGTH = 32
 # A random key of 32 hex digits has about 120 bits by this estimate, a urlsafe one over 200;
-# "password" four times has 7 distinct characters and under 90.
+# "password" four times has 7 distinct characters and under 90; a repeat compresses.
 MIN_SECRET_BITS = 80
-MIN_SECRET_DISTINCT = 10
+MIN_SECRET_DISTINCT = 8
 MIN_RECEIPT_TOKEN_LENGTH = 16
 # Database passwords that ship in the compose file or come to mind first.
 WEAK_DB_PASSWORDS = PLACEHOLDER_SECRETS | {"duban", "postgres", "password", "123456"}
@@ -78,6 +79,16 @@ def estimated_bits(value: str) -> float:
     return -n * sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+def is_guessable(value: str) -> bool:
+    """Few distinct characters, little entropy, or a pattern that compresses (a repeat)."""
+    raw = value.encode()
+    return (
+        len(set(value)) < MIN_SECRET_DISTINCT
+        or estimated_bits(value) < MIN_SECRET_BITS
+        or len(zlib.compress(raw, 9)) < len(raw) * 3 // 4
+    )
+
+
 def secret_findings(variable: str, value: str) -> Iterable[Finding]:
     if value.strip().lower() in PLACEHOLDER_SECRETS:
         yield Finding(
@@ -91,7 +102,7 @@ def secret_findings(variable: str, value: str) -> Iterable[Finding]:
             f"密钥过短（{len(value)} 个字符，至少 {MIN_SECRET_LENGTH} 个）{SECRET_HINT}",
             refuses_start=True,
         )
-    elif len(set(value)) < MIN_SECRET_DISTINCT or estimated_bits(value) < MIN_SECRET_BITS:
+    elif is_guessable(value):
         yield Finding(
             variable,
             f"密钥过于简单（重复或可猜的字符），不足以防止伪造；请改用随机密钥{SECRET_HINT}",
