@@ -15,7 +15,7 @@ from services.escalation.main import create_app
 from shared.clock import TestClock
 from shared.contract import AccountChanged, Envelope, Producer
 from shared.contract import HazardEventType as E
-from shared.db import transaction
+from shared.db import is_sqlite, transaction
 from tests.escalation.conftest import (
     LEGACY_POLICIES,
     bearer,
@@ -197,3 +197,14 @@ async def test_a_policy_of_ten_megabytes_is_refused_before_parsing(
     )
     assert answer.status_code == 413
     assert answer.json()["detail"] == "请求体过大（上限 1 MB），请拆分后再提交"
+
+
+async def test_text_the_database_cannot_store_is_a_4xx(
+    client: httpx.AsyncClient, clock: TestClock, database_url: str
+) -> None:
+    """NUL in a path: PostgreSQL refuses it in text (a data exception, 422); SQLite finds
+    nothing (404). Never a 500."""
+    answer = await client.get("/cases/a%00b", headers=bearer(clock))
+    assert answer.status_code == (404 if is_sqlite(database_url) else 422), answer.text
+    if answer.status_code == 422:
+        assert answer.json() == {"detail": "输入包含无法保存的字符或超出范围的数值"}
