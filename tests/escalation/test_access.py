@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -133,7 +134,7 @@ async def test_a_case_is_read_within_the_caller_s_scope(
     clock: TestClock,
     role: str,
     unit_id: str,
-    extra: dict[str, object],
+    extra: dict[str, Any],
     status: int,
 ) -> None:
     hazard_id = await a_case(app, clock)
