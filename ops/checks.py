@@ -54,16 +54,21 @@ def load(name: str) -> tuple[DubanSettings | None, list[Finding]]:
 
 
 def across(loaded: dict[str, Any]) -> Iterable[Finding]:
-    """Between services: notification accepts the bearer tokens hazard_api signs."""
-    hazard_api, notification = loaded.get("hazard_api"), loaded.get("notification")
-    if hazard_api is None or notification is None:
+    """Between services: escalation and notification accept the bearer tokens hazard_api
+    signs."""
+    hazard_api = loaded.get("hazard_api")
+    if hazard_api is None:
         return
-    if (notification.bearer_key or notification.secret_key) != hazard_api.secret_key:
-        yield Finding(
-            "NOTIFICATION_BEARER_KEY",
-            "与 HAZARD_API_SECRET_KEY 不同，通知服务将拒绝用户的登录令牌（偏好设置、送达记录）；"
-            "请设为与 HAZARD_API_SECRET_KEY 相同",
-        )
+    for name, what in (
+        ("notification", "通知服务将拒绝用户的登录令牌（偏好设置、送达记录）"),
+        ("escalation", "督办升级服务将拒绝用户的登录令牌（督办案件、策略推演、待办事项）"),
+    ):
+        other = loaded.get(name)
+        if other is not None and (other.bearer_key or other.secret_key) != hazard_api.secret_key:
+            yield Finding(
+                f"{name.upper()}_BEARER_KEY",
+                f"与 HAZARD_API_SECRET_KEY 不同，{what}；请设为与 HAZARD_API_SECRET_KEY 相同",
+            )
 
 
 # ----------------------------------------------------------------------------- the command
