@@ -154,3 +154,22 @@ def test_check_config_marks_what_refuses_start(
     assert token.endswith("〔生产环境下服务拒绝启动〕")
     assert not url.endswith("〔生产环境下服务拒绝启动〕")  # listed, not refused at start
     assert Finding("X", "m") != Finding("X", "m", refuses_start=True)
+
+
+def test_the_escalation_worker_refuses_too(deployment: pytest.MonkeyPatch) -> None:
+    """The scheduler-only process (services/escalation/worker.py) is a start like the app's."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DUBAN_CLOCK_OFFSET_FILE": "/tmp/clock-offset"}
+    done = subprocess.run(
+        [sys.executable, "-m", "services.escalation.worker", "--until-idle"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "拒绝在生产环境" in done.stderr and "DUBAN_CLOCK_OFFSET_FILE" in done.stderr
