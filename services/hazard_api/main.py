@@ -23,12 +23,14 @@ from services.hazard_api.schedules.watcher import ScheduleWatcher
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
+from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.outbox import OutboxRelay
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_start(settings)
     clock = clock or settings.make_clock()
     import_models()
     engine = settings.make_engine()
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    guard_app(app, settings)
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
