@@ -212,6 +212,7 @@ class UnitUpserted(_Payload):
     area_code: str
     parent_id: str | None = None
     is_safety_office: bool = False  # the 县安委办 (seated in 应急管理局)
+    credit_code: str | None = None  # enterprises: GB 32100 unified social credit code
     industry_code: str | None = None
     industry_name: str | None = None
     territorial_unit_id: str | None = None

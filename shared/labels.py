@@ -15,6 +15,7 @@ from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    EnterpriseStatus,
     EscalationAction,
     HazardEventType,
     HazardLevel,
@@ -24,6 +25,7 @@ from shared.contract import (
     PostRole,
     Producer,
     TaskKind,
+    UnitKind,
     Urgency,
 )
 
@@ -45,6 +47,18 @@ POST_ROLE_LABELS: dict[str, str] = {
     PostRole.LEADERSHIP_MEMBER: "班子成员",
     PostRole.SAFETY_MANAGER: "安全管理人员",
     PostRole.CLERK: "工作人员",
+}
+UNIT_KIND_LABELS: dict[str, str] = {
+    UnitKind.COUNTY: "县（市、区）",
+    UnitKind.TOWNSHIP: "乡镇（街道）",
+    UnitKind.VILLAGE: "村（社区）",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.ENTERPRISE: "企业",
+}
+ENTERPRISE_STATUS_LABELS: dict[str, str] = {
+    EnterpriseStatus.OPERATING: "正常生产",
+    EnterpriseStatus.SUSPENDED: "停产整顿",
+    EnterpriseStatus.CLOSED: "关闭",
 }
 ACTION_LABELS: dict[str, str] = {
     EscalationAction.REMINDER: "整改期限提醒",

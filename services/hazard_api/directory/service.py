@@ -42,7 +42,13 @@ PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
     UnitKind.DEPARTMENT: frozenset({UnitKind.COUNTY}),
     UnitKind.ENTERPRISE: frozenset({UnitKind.TOWNSHIP, UnitKind.VILLAGE}),
 }
-_ENTERPRISE_ONLY = ("industry_code", "industry_name", "territorial_unit_id", "status")
+_ENTERPRISE_ONLY = (
+    "credit_code",
+    "industry_code",
+    "industry_name",
+    "territorial_unit_id",
+    "status",
+)
 _REQUIRED = ("name", "area_code", "is_safety_office", "high_risk", "supervising_department_ids")
 
 
@@ -73,6 +79,7 @@ def unit_event(unit: Unit, departments: list[str]) -> UnitUpserted:
         area_code=unit.area_code,
         parent_id=unit.parent_id,
         is_safety_office=unit.is_safety_office,
+        credit_code=unit.credit_code,
         industry_code=unit.industry_code,
         industry_name=unit.industry_name,
         territorial_unit_id=unit.territorial_unit_id,
@@ -220,6 +227,19 @@ async def _ensure_unique_name(
         raise Conflict("同一上级单位下已有同名单位")
 
 
+async def _ensure_unique_credit_code(
+    session: AsyncSession, credit_code: str | None, unit_id: str | None
+) -> None:
+    # A credit code is public (printed on the business licence): saying it is taken leaks nothing.
+    if credit_code is None:
+        return
+    query = select(Unit.id).where(Unit.credit_code == credit_code)
+    if unit_id is not None:
+        query = query.where(Unit.id != unit_id)
+    if await session.scalar(query) is not None:
+        raise Conflict("该统一社会信用代码已登记给其他企业")
+
+
 async def _ensure_visible(
     session: AsyncSession, user: AuthUser, unit_id: str, message: str
 ) -> None:
@@ -255,6 +275,7 @@ async def create_unit(
         data.model_dump(mode="json"), session=session, unit_id=new_id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], None)
+    await _ensure_unique_credit_code(session, state.get("credit_code"), None)
     departments = state.pop("supervising_department_ids")
     now = clock.now()
     unit = Unit(id=new_id, township_id=township_id, created_at=now, updated_at=now, **state)
@@ -314,6 +335,7 @@ async def update_unit(
         {**current, **changes}, session=session, unit_id=unit.id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], unit.id)
+    await _ensure_unique_credit_code(session, state.get("credit_code"), unit.id)
     departments = state.pop("supervising_department_ids")
     state.pop("kind")
     for field, value in state.items():
