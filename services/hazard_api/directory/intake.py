@@ -493,12 +493,21 @@ class _Checker:
             if person.mobile:
                 holders[person.mobile].append(person.id)
         for person in self.plan.people.values():
-            if person.mobile and len(holders[person.mobile]) > 1:
-                other = next(p for p in holders[person.mobile] if p != person.id)
+            if not person.mobile or len(holders[person.mobile]) < 2:
+                continue
+            row = self.person_rows[person.id]
+            # Named once, on the later row: the first holder (earlier, or stored) keeps it.
+            others = [
+                p
+                for p in holders[person.mobile]
+                if p != person.id
+                and (p not in self.person_rows or self.person_rows[p].number < row.number)
+            ]
+            if others:
+                other = others[0]
                 where = self.person_rows.get(other)
                 name = final_people[other].name
                 said = f"第{where.number}行的" if where else "目录中的"
-                row = self.person_rows[person.id]
                 self.problem(
                     PEOPLE,
                     row,
