@@ -23,6 +23,9 @@ FALLBACK: dict[ChainRole, ChainRole | None] = {
     ChainRole.COUNTY_SAFETY_LEADER: ChainRole.COUNTY_PRINCIPAL,
     ChainRole.COUNTY_OFFICE: ChainRole.COUNTY_SAFETY_LEADER,
     ChainRole.COUNTY_PRINCIPAL: None,
+    # 党政同责: a vacant secretary's seat is answered by the principal of the same level.
+    ChainRole.TOWNSHIP_PARTY_SECRETARY: ChainRole.TOWNSHIP_PRINCIPAL,
+    ChainRole.COUNTY_PARTY_SECRETARY: ChainRole.COUNTY_PRINCIPAL,
 }
 CHAIN_ORDER: tuple[ChainRole, ...] = tuple(ChainRole)
 
@@ -108,6 +111,10 @@ def _posts_for_role(
             return directory.holders(township_id, PostRole.PRINCIPAL)
         case ChainRole.TOWNSHIP_IN_CHARGE:
             return directory.holders(township_id, PostRole.DEPUTY_SAFETY)
+        case ChainRole.TOWNSHIP_PARTY_SECRETARY:
+            return directory.holders(township_id, PostRole.PARTY_SECRETARY)
+        case ChainRole.COUNTY_PARTY_SECRETARY:
+            return directory.holders(county_id, PostRole.PARTY_SECRETARY)
         case ChainRole.DEPARTMENT_HEAD:
             return [
                 p for d in departments for p in directory.holders(d.unit_id, PostRole.PRINCIPAL)

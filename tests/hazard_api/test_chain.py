@@ -34,11 +34,13 @@ async def test_chain_of_an_enterprise_in_a_township_under_a_department(
         "enterprise.safety_manager": [("程安", None, False)],
         "township.principal": [("马斌", None, False)],
         "township.in_charge": [("罗霞", None, False)],
+        "township.party_secretary": [("马斌", "township.party_secretary", False)],
         "department.head": [("高阳", None, False)],
         "department.in_charge": [("徐明", None, False)],
         "county.portfolio_leader": [("陈卫东", None, False)],
         "county.safety_leader": [("王志强", None, False)],
         "county.principal": [("李建国", None, False)],
+        "county.party_secretary": [("李建国", "county.party_secretary", False)],
         "county_office": [("黄涛", None, False), ("林芳", None, False)],
     }
     first = chain["links"][0]

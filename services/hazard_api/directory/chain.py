@@ -10,10 +10,9 @@ from services.hazard_api.directory.models import (
     ChainOut,
     Person,
     Post,
-    SupervisingDepartment,
     Unit,
 )
-from services.hazard_api.directory.service import unit_event
+from services.hazard_api.directory.service import links_of, unit_event
 from services.hazard_api.directory.staff import portfolios, post_event
 from shared.contract import UnitKind
 from shared.responsibility import Directory, resolve_chain
@@ -26,17 +25,11 @@ async def load_directory(session: AsyncSession, unit_id: str) -> Directory:
             select(Unit).where(or_(Unit.kind != UnitKind.ENTERPRISE.value, Unit.id == unit_id))
         )
     )
-    departments = list(
-        await session.scalars(
-            select(SupervisingDepartment.department_id)
-            .where(SupervisingDepartment.enterprise_id == unit_id)
-            .order_by(SupervisingDepartment.department_id)
-        )
-    )
+    links = await links_of(session, [u.id for u in units])
     posts = list(await session.scalars(select(Post).where(Post.unit_id.in_([u.id for u in units]))))
     unit_ids, industries = await portfolios(session, (p.id for p in posts))
     return Directory(
-        [unit_event(u, departments if u.id == unit_id else []) for u in units],
+        [unit_event(u, links[u.id]) for u in units],
         [post_event(p, unit_ids[p.id], industries[p.id]) for p in posts],
     )
 

@@ -72,6 +72,11 @@ def post_event(post: Post, unit_ids: list[str], industry_codes: list[str]) -> Po
         acting=post.acting,
         portfolio_unit_ids=unit_ids,
         portfolio_industry_codes=industry_codes,
+        acting_person_id=post.acting_person_id,
+        acting_from=post.acting_from,
+        acting_until=post.acting_until,
+        holder_from=post.holder_from,
+        previous_holder_person_id=post.previous_holder_person_id,
     )
 
 
@@ -143,6 +148,19 @@ async def _ensure_post_keepable(session: AsyncSession, user: AuthUser, post: Pos
         session, post.holder_person_id
     ):
         raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
+
+
+_POST_FIELDS = (
+    "role",
+    "title",
+    "holder_person_id",
+    "acting",
+    "acting_person_id",
+    "acting_from",
+    "acting_until",
+    "holder_from",
+    "previous_holder_person_id",
+)
 
 
 def _post_state(post: Post, units: list[str], industries: list[str]) -> dict[str, Any]:
@@ -233,7 +251,7 @@ async def update_post(
     if holder_changed or portfolio_changed:
         await _check_post_scope(session, user, data, portfolio_changed=portfolio_changed)
     await _check_post(session, data)
-    for field in ("role", "title", "holder_person_id", "acting"):
+    for field in _POST_FIELDS:
         setattr(post, field, getattr(data, field))
     post.updated_at = clock.now()
     await session.flush()

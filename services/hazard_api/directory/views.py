@@ -56,33 +56,33 @@ async def list_units(
         limit=limit,
         offset=offset,
     )
-    return [service.unit_out(unit, departments) for unit, departments in rows]
+    return [service.unit_out(unit, links) for unit, links in rows]
 
 
 @router.post("/units", status_code=201)
 async def create_unit(
     data: UnitIn, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await write(
+    unit, links = await write(
         lambda session: service.create_unit(data, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, departments)
+    return service.unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}")
 async def get_unit(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> UnitOut:
     unit = await service.get_unit(unit_id, session=session, user=user)
-    return service.unit_out(unit, await service.department_ids(session, unit.id))
+    return service.unit_out(unit, await service.unit_links(session, unit.id))
 
 
 @router.patch("/units/{unit_id}")
 async def update_unit(
     unit_id: IdPath, patch: UnitPatch, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await write(
+    unit, links = await write(
         lambda session: service.update_unit(unit_id, patch, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, departments)
+    return service.unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}/chain")
