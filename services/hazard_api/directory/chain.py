@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,9 +36,9 @@ async def load_directory(session: AsyncSession, unit_id: str) -> Directory:
     )
 
 
-async def responsibility_chain(session: AsyncSession, unit: Unit) -> ChainOut:
+async def responsibility_chain(session: AsyncSession, unit: Unit, *, at: datetime) -> ChainOut:
     directory = await load_directory(session, unit.id)
-    chain = resolve_chain(directory, unit.id)
+    chain = resolve_chain(directory, unit.id, at=at)
     entries = [entry for entries in chain.values() for entry in entries]
     people = {
         p.id: p
@@ -51,6 +53,7 @@ async def responsibility_chain(session: AsyncSession, unit: Unit) -> ChainOut:
     for entry in entries:
         person = people.get(entry.person_id)
         holder_unit = directory.units.get(entry.unit_id)
+        department = directory.units.get(entry.department_id) if entry.department_id else None
         links.append(
             ChainLink(
                 role=entry.role,
@@ -63,6 +66,8 @@ async def responsibility_chain(session: AsyncSession, unit: Unit) -> ChainOut:
                 unit_id=entry.unit_id,
                 unit_name=holder_unit.name if holder_unit else None,
                 acting=entry.acting,
+                department_id=entry.department_id,
+                department_name=department.name if department else None,
             )
         )
     return ChainOut(unit_id=unit.id, unit_name=unit.name, links=links)

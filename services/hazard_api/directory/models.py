@@ -330,6 +330,9 @@ class ChainLink(BaseModel):
     unit_id: str
     unit_name: str | None
     acting: bool
+    # Department-level roles: the supervising department this person answers for.
+    department_id: str | None = None
+    department_name: str | None = None
 
     @computed_field(description="责任链岗位（中文）")  # type: ignore[prop-decorator]
     @property
