@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
@@ -59,6 +59,18 @@ class SupervisingDepartment(Base):
     )
 
 
+class RegulatedIndustry(Base):
+    """Department D supervises the industry with this GB/T 4754 code or prefix (管行业必须管安全):
+    every enterprise of it is in D's scope and chain without an explicit link."""
+
+    __tablename__ = "regulated_industries"
+
+    department_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    industry_code: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)
+
+
 class Person(Base):
     __tablename__ = "people"
     # Unique within a unit, not county-wide: a county-wide key would tell a caller that a
@@ -88,6 +100,14 @@ class Post(Base):
     title: Mapped[str] = mapped_column(String(100))
     holder_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
     acting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who holds the post on a given Beijing day (see shared.contract.PostUpserted).
+    acting_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
+    acting_from: Mapped[date | None] = mapped_column(Date)
+    acting_until: Mapped[date | None] = mapped_column(Date)
+    holder_from: Mapped[date | None] = mapped_column(Date)
+    previous_holder_person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -192,6 +212,7 @@ class UnitIn(_In):
     supervising_department_ids: list[EntityId] = Field(default=[], max_length=20)
     high_risk: bool = False
     status: EnterpriseStatus | None = None
+    regulated_industry_codes: list[IndustryCode] = Field(default=[], max_length=50)
 
 
 class UnitPatch(_In):
@@ -208,6 +229,7 @@ class UnitPatch(_In):
     supervising_department_ids: list[EntityId] | None = Field(default=None, max_length=20)
     high_risk: bool | None = None
     status: EnterpriseStatus | None = None
+    regulated_industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
 
 
 class UnitOut(BaseModel):
@@ -225,6 +247,7 @@ class UnitOut(BaseModel):
     supervising_department_ids: list[str]
     high_risk: bool
     status: EnterpriseStatus | None
+    regulated_industry_codes: list[str]
 
 
 # ---------------------------------------------------------------- people
@@ -264,6 +287,11 @@ class PostIn(_In):
     acting: bool = False
     portfolio_unit_ids: list[EntityId] = Field(default=[], max_length=100)
     portfolio_industry_codes: list[IndustryCode] = Field(default=[], max_length=50)
+    acting_person_id: EntityId | None = None
+    acting_from: date | None = None
+    acting_until: date | None = None
+    holder_from: date | None = None
+    previous_holder_person_id: EntityId | None = None
 
 
 class PostPatch(_In):
@@ -273,6 +301,11 @@ class PostPatch(_In):
     acting: bool | None = None
     portfolio_unit_ids: list[EntityId] | None = Field(default=None, max_length=100)
     portfolio_industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
+    acting_person_id: EntityId | None = None
+    acting_from: date | None = None
+    acting_until: date | None = None
+    holder_from: date | None = None
+    previous_holder_person_id: EntityId | None = None
 
 
 class PostOut(BaseModel):
@@ -284,6 +317,11 @@ class PostOut(BaseModel):
     acting: bool
     portfolio_unit_ids: list[str]
     portfolio_industry_codes: list[str]
+    acting_person_id: str | None
+    acting_from: date | None
+    acting_until: date | None
+    holder_from: date | None
+    previous_holder_person_id: str | None
 
     @computed_field(description="岗位类别（中文）")  # type: ignore[prop-decorator]
     @property
@@ -303,6 +341,9 @@ class ChainLink(BaseModel):
     unit_id: str
     unit_name: str | None
     acting: bool
+    # Department-level roles: the supervising department this person answers for.
+    department_id: str | None = None
+    department_name: str | None = None
 
     @computed_field(description="责任链岗位（中文）")  # type: ignore[prop-decorator]
     @property

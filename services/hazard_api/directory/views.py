@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Annotated
 from urllib.parse import quote
 
@@ -33,6 +34,7 @@ from services.hazard_api.directory.models import (
 )
 from services.hazard_api.fields import ID_PATTERN, IdPath, SearchText
 from services.hazard_api.unit_of_work import Write
+from shared.clock import SHANGHAI
 from shared.contract import UnitKind
 
 router = APIRouter(tags=["directory"])
@@ -64,40 +66,50 @@ async def list_units(
         limit=limit,
         offset=offset,
     )
-    return [service.unit_out(unit, departments) for unit, departments in rows]
+    return [service.unit_out(unit, links) for unit, links in rows]
 
 
 @router.post("/units", status_code=201)
 async def create_unit(
     data: UnitIn, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await write(
+    unit, links = await write(
         lambda session: service.create_unit(data, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, departments)
+    return service.unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}")
 async def get_unit(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> UnitOut:
     unit = await service.get_unit(unit_id, session=session, user=user)
-    return service.unit_out(unit, await service.department_ids(session, unit.id))
+    return service.unit_out(unit, await service.unit_links(session, unit.id))
 
 
 @router.patch("/units/{unit_id}")
 async def update_unit(
     unit_id: IdPath, patch: UnitPatch, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await write(
+    unit, links = await write(
         lambda session: service.update_unit(unit_id, patch, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, departments)
+    return service.unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}/chain")
-async def get_chain(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> ChainOut:
-    """The responsibility chain (一岗双责) of a unit; vacant posts fall through upward."""
+async def get_chain(
+    unit_id: IdPath,
+    user: DirectoryReader,
+    session: SessionDep,
+    clock: ClockDep,
+    on: Annotated[
+        date | None, Query(description="按哪一天（北京时间）的任职情况，默认今天")
+    ] = None,
+) -> ChainOut:
+    """The responsibility chain (一岗双责, 党政同责) of a unit as it stands today, or on the day
+    `on` (acting holders and handovers by date); vacant posts fall through upward."""
     unit = await service.get_unit(unit_id, session=session, user=user)
-    return await responsibility_chain(session, unit)
+    at = clock.now() if on is None else datetime.combine(on, time(12), SHANGHAI)
+    return await responsibility_chain(session, unit, at=at)
 
 
 # ---------------------------------------------------------------- people
