@@ -5,6 +5,7 @@ named, re-import without change or event, upsert by credit code, county office o
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,11 @@ from sqlalchemy import func, select
 
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.db import MIGRATIONS_DIR, outbox_tables
-from services.hazard_api.directory.bulk import load_snapshot
 from services.hazard_api.directory.codes import credit_check_char
-from services.hazard_api.directory.intake import Snapshot
 from services.hazard_api.directory.models import Unit
+from services.hazard_api.directory.rows import Snapshot
 from services.hazard_api.directory.seed import DemoCounty
+from services.hazard_api.directory.snapshot import load_snapshot
 from services.hazard_api.directory.workbook import GUIDE_TITLE, SHEETS
 from shared.contract import ORG_EVENTS, Envelope
 from shared.db import make_engine, make_sessionmaker
@@ -129,7 +130,7 @@ async def test_template_has_the_sheets_headers_and_lists(
     assert book["单位"].data_validations.dataValidation[0].formula1 == (
         '"县（市、区）,乡镇（街道）,村（社区）,部门"'
     )
-    assert '"主要负责人,分管安全负责人,班子成员,安全管理人员,工作人员"' in [
+    assert '"主要负责人,分管安全负责人,班子成员,安全管理人员,工作人员,党委书记"' in [
         v.formula1 for v in book["岗位"].data_validations.dataValidation
     ]
     guide = "\n".join(str(c.value) for row in book[GUIDE_TITLE].iter_rows() for c in row)
@@ -151,10 +152,14 @@ async def test_demo_county_round_trips_into_an_empty_database_by_the_cli(
     empty = await make_database_url(db_kind)
     await upgrade_async(empty, MIGRATIONS_DIR)
 
+    seeded_directory = await snapshot_of(hazard_db)
+    units, people = len(seeded_directory.units), len(seeded_directory.people)
+    posts = len(seeded_directory.posts)
+
     dry = duban(empty, "directory", "import", str(file), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert (
-        "试导入（未写入）" in dry.stdout and "新增单位 26 个、人员 49 人、岗位 51 个" in dry.stdout
+        f"试导入（未写入）：将新增单位 {units} 个、人员 {people} 人、岗位 {posts} 个" in dry.stdout
     )
     assert (await snapshot_of(empty)).units == {}
     assert await counts(empty) == (0, 0)
@@ -162,23 +167,25 @@ async def test_demo_county_round_trips_into_an_empty_database_by_the_cli(
     done = duban(empty, "directory", "import", str(file))
     assert done.returncode == 0, done.stderr
     assert "导入完成" in done.stdout
-    assert await snapshot_of(empty) == await snapshot_of(hazard_db)
+    assert await snapshot_of(empty) == seeded_directory
     events = await org_events(empty)
-    seeded_units = await snapshot_of(hazard_db)
     assert sorted(e.aggregate_id for e in events) == sorted(
-        [*seeded_units.units, *seeded_units.people, *seeded_units.posts]
+        [*seeded_directory.units, *seeded_directory.people, *seeded_directory.posts]
     )
     # The same events the directory's own writes would send, e.g. an enterprise's full state.
     hongxing = next(e for e in events if e.aggregate_id == "ent-hongxing")
     assert hongxing.type == "org.unit_upserted"
     assert hongxing.payload["supervising_department_ids"] == ["dep-gongan", "dep-yingji"]
+    # The chain's additions travel too: regulated industries, party secretaries, handovers.
+    assert any(e.payload.get("regulated_industry_codes") for e in events)
+    assert any(e.payload.get("role") == "party_secretary" for e in events)
     outbox, audit = await counts(empty)
-    assert audit == outbox == 126
+    assert audit == outbox == units + people + posts
 
     again = duban(empty, "directory", "import", str(file))
     assert again.returncode == 0, again.stderr
     assert "没有需要变更的内容" in again.stdout
-    assert await counts(empty) == (126, 126)
+    assert await counts(empty) == (outbox, audit)
 
 
 async def test_one_bad_row_in_each_sheet_writes_nothing_and_names_every_one(
@@ -203,7 +210,7 @@ async def test_one_bad_row_in_each_sheet_writes_nothing_and_names_every_one(
             ],
             "岗位": [["post-xianzhang", "county", "主要负责人", "县长", "p-zhoujun", "否"]],
             "分管范围": [["post-changwu", "dep-nowhere", ""]],
-            "行业监管": [["ent-hongxing", "tw-daping"]],
+            "行业监管": [["tw-daping", "ent-hongxing", ""]],
         },
     )
     before = (await counts(hazard_db), await snapshot_of(hazard_db))
@@ -240,7 +247,12 @@ async def test_reimport_changes_nothing_and_a_change_is_upserted_with_its_event(
     same = await upload(client, headers, data)
     assert same.status_code == 200, same.text
     assert same.json()["events"] == 0
-    assert same.json()["unchanged"] == {"units": 26, "people": 49, "posts": 51}
+    stored = await snapshot_of(hazard_db)
+    assert same.json()["unchanged"] == {
+        "units": len(stored.units),
+        "people": len(stored.people),
+        "posts": len(stored.posts),
+    }
     assert await counts(hazard_db) == before
 
     book = load_workbook(io.BytesIO(data))
@@ -274,7 +286,7 @@ async def test_enterprises_are_upserted_by_credit_code(
             "企业": [
                 ["", code, "新星化工", "tw-daping", "", "C2614", "有机化学原料制造", "是", ""]
             ],
-            "行业监管": [[code, "dep-yingji"]],
+            "行业监管": [["dep-yingji", code, ""]],
         },
     )
     first = await upload(client, headers, data)
@@ -369,3 +381,69 @@ async def test_unit_credit_code_is_checked_by_the_api(
     async with app.state.sessionmaker() as session:
         stored = await session.scalar(select(Unit.credit_code).where(Unit.name == "核验公司"))
     assert stored == "91350100M000100Y43"
+
+
+async def test_acting_periods_handovers_and_regulated_industries_round_trip(
+    app: FastAPI, client: httpx.AsyncClient, seeded: DemoCounty, login: Login, hazard_db: str
+) -> None:
+    headers = await login("office")
+    data, first = edited(
+        await export(client, headers),
+        {
+            "人员": [["p-acting", "代理人", "tw-daping", "13800006666", "", "是"]],
+            "岗位": [
+                # 周军 stands in for a new head of 大坪乡's work-safety station from 1 March
+                # (Excel date cells and typed text both read as days), after 吴丽 handed over.
+                [
+                    "post-daping-zhanzhang",
+                    "tw-daping",
+                    "工作人员",
+                    "安监站站长",
+                    "p-zhengyu",
+                    "否",
+                    "p-acting",
+                    date(2026, 3, 1),
+                    "2026/3/31",
+                    "2026年2月1日",
+                    "p-wuli",
+                ],
+                [
+                    "post-bad",
+                    "tw-daping",
+                    "工作人员",
+                    "错误日期",
+                    "p-zhoujun",
+                    "否",
+                    "p-acting",
+                    "2026-03-31",
+                    "2026-03-01",
+                ],
+            ],
+            "行业监管": [["dep-jiaoyu", "", "P83"]],
+        },
+    )
+    bad = await upload(client, headers, data)
+    assert bad.status_code == 422
+    assert [(p["sheet"], p["row"], p["column"]) for p in bad.json()["problems"]] == [
+        ("岗位", first["岗位"] + 1, "代理结束日期")
+    ]
+    book = load_workbook(io.BytesIO(data))
+    book["岗位"].delete_rows(first["岗位"] + 1)
+    out = io.BytesIO()
+    book.save(out)
+    good = await upload(client, headers, out.getvalue())
+    assert good.status_code == 200, good.text
+
+    post = (await client.get("/posts/post-daping-zhanzhang", headers=headers)).json()
+    assert post["acting_person_id"] == "p-acting"
+    assert (post["acting_from"], post["acting_until"]) == ("2026-03-01", "2026-03-31")
+    assert (post["holder_from"], post["previous_holder_person_id"]) == ("2026-02-01", "p-wuli")
+    department = (await client.get("/units/dep-jiaoyu", headers=headers)).json()
+    assert department["regulated_industry_codes"] == ["P83"]
+    event = [e for e in await org_events(hazard_db) if e.aggregate_id == "dep-jiaoyu"][-1]
+    assert event.payload["regulated_industry_codes"] == ["P83"]
+
+    before = await counts(hazard_db)
+    again = await upload(client, headers, await export(client, headers))
+    assert again.status_code == 200 and again.json()["events"] == 0
+    assert await counts(hazard_db) == before

@@ -1,26 +1,39 @@
-"""Reads the whole directory into a `Snapshot` and writes an import's `Plan` in bulk: only what
-differs, each changed entity with its org event (outbox) and audit row, in the caller's
-transaction. Multi-row statements throughout: a county of tens of thousands of rows is written
-in a few dozen round trips, not one per row."""
+"""Writes an import's `Plan` in bulk: only what differs from the `Snapshot`, each changed
+entity with its org event (outbox) and audit row, in the caller's transaction. Multi-row
+statements throughout: a county of tens of thousands of rows is written in a few dozen round
+trips, not one per row."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.audit.models import AuditRow
-from services.hazard_api.audit.records import actor_of, chain_key
-from services.hazard_api.audit.service import Actor, ChainHead, new_row_values
+from services.hazard_api.audit.records import actor_of
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.db import outbox_tables
-from services.hazard_api.directory.intake import (
+from services.hazard_api.directory.journal import (
+    Journal,
+    chunks,
+    person_payload,
+    person_state,
+    post_payload,
+    post_state,
+    unit_payload,
+    unit_state,
+)
+from services.hazard_api.directory.models import (
+    Person,
+    PortfolioIndustry,
+    PortfolioUnit,
+    Post,
+    RegulatedIndustry,
+    SupervisingDepartment,
+    Unit,
+)
+from services.hazard_api.directory.rows import (
     KIND_ORDER,
     PersonRow,
     Plan,
@@ -28,87 +41,7 @@ from services.hazard_api.directory.intake import (
     Snapshot,
     UnitRow,
 )
-from services.hazard_api.directory.models import (
-    Person,
-    PortfolioIndustry,
-    PortfolioUnit,
-    Post,
-    SupervisingDepartment,
-    Unit,
-)
-from shared.contract import (
-    EVENT_TYPES_BY_MODEL,
-    ORG_EVENTS,
-    EnterpriseStatus,
-    Envelope,
-    PersonUpserted,
-    PostRole,
-    PostUpserted,
-    Producer,
-    UnitKind,
-    UnitUpserted,
-)
-from shared.outbox import OutboxRow, add_serialized_events
-
-_CHUNK = 500  # ids per IN (…) list: well inside SQLite's and asyncpg's parameter limits
-_IMPORT_LOCK = 0x6475_6261_6E01  # pg_advisory_xact_lock key: one directory import at a time
-
-
-# ----------------------------------------------------------------------------- reading
-async def load_snapshot(session: AsyncSession) -> Snapshot:
-    snapshot = Snapshot()
-    departments: dict[str, list[str]] = {}
-    for enterprise_id, department_id in await session.execute(
-        select(SupervisingDepartment.enterprise_id, SupervisingDepartment.department_id)
-    ):
-        departments.setdefault(enterprise_id, []).append(department_id)
-    for r in await session.execute(select(Unit.__table__)):
-        snapshot.units[r.id] = UnitRow(
-            r.id,
-            r.kind,
-            r.name,
-            r.area_code,
-            r.parent_id,
-            bool(r.is_safety_office),
-            r.credit_code,
-            r.industry_code,
-            r.industry_name,
-            r.territorial_unit_id,
-            bool(r.high_risk),
-            r.status,
-            tuple(sorted(departments.get(r.id, ()))),
-        )
-        snapshot.townships[r.id] = r.township_id
-    for r in await session.execute(select(Person.__table__)):
-        snapshot.people[r.id] = PersonRow(r.id, r.unit_id, r.name, r.mobile, r.email, r.active)
-    units: dict[str, list[str]] = {}
-    industries: dict[str, list[str]] = {}
-    for post_id, unit_id in await session.execute(
-        select(PortfolioUnit.post_id, PortfolioUnit.unit_id)
-    ):
-        units.setdefault(post_id, []).append(unit_id)
-    for post_id, code in await session.execute(
-        select(PortfolioIndustry.post_id, PortfolioIndustry.industry_code)
-    ):
-        industries.setdefault(post_id, []).append(code)
-    for r in await session.execute(select(Post.__table__)):
-        snapshot.posts[r.id] = PostRow(
-            r.id,
-            r.unit_id,
-            r.role,
-            r.title,
-            r.holder_person_id,
-            bool(r.acting),
-            tuple(sorted(units.get(r.id, ()))),
-            tuple(sorted(industries.get(r.id, ()))),
-        )
-    return snapshot
-
-
-async def lock_directory(session: AsyncSession) -> None:
-    """Two imports at once would each diff against a directory the other is changing."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK})"))
+from shared.contract import UnitKind
 
 
 # ----------------------------------------------------------------------------- the diff
@@ -140,132 +73,6 @@ def _split(wanted: dict[str, Any], current: dict[str, Any]) -> tuple[list[Any], 
     return new, changed, same
 
 
-# ----------------------------------------------------------------------------- payloads
-def unit_payload(u: UnitRow) -> UnitUpserted:
-    return UnitUpserted(
-        unit_id=u.id,
-        kind=UnitKind(u.kind),
-        name=u.name,
-        area_code=u.area_code,
-        parent_id=u.parent_id,
-        is_safety_office=u.is_safety_office,
-        credit_code=u.credit_code,
-        industry_code=u.industry_code,
-        industry_name=u.industry_name,
-        territorial_unit_id=u.territorial_unit_id,
-        supervising_department_ids=list(u.departments),
-        high_risk=u.high_risk,
-        status=EnterpriseStatus(u.status) if u.status else None,
-    )
-
-
-def person_payload(p: PersonRow) -> PersonUpserted:
-    return PersonUpserted(
-        person_id=p.id, name=p.name, mobile=p.mobile, email=p.email, active=p.active
-    )
-
-
-def post_payload(p: PostRow) -> PostUpserted:
-    return PostUpserted(
-        post_id=p.id,
-        unit_id=p.unit_id,
-        role=PostRole(p.role),
-        title=p.title,
-        holder_person_id=p.holder_person_id,
-        acting=p.acting,
-        portfolio_unit_ids=list(p.portfolio_units),
-        portfolio_industry_codes=list(p.portfolio_industries),
-    )
-
-
-# The audit's before/after states: the same shapes the directory's own writes record.
-def _unit_state(u: UnitRow) -> dict[str, Any]:
-    return unit_payload(u).model_dump(mode="json", exclude={"unit_id"})
-
-
-def _person_state(p: PersonRow) -> dict[str, Any]:
-    return person_payload(p).model_dump(mode="json", exclude={"person_id"}) | {"unit_id": p.unit_id}
-
-
-def _post_state(p: PostRow) -> dict[str, Any]:
-    return post_payload(p).model_dump(mode="json", exclude={"post_id"})
-
-
-class _Journal:
-    """Collects the events and audit rows of one import, written at the end in bulk."""
-
-    def __init__(self, actor: Actor, now: datetime) -> None:
-        self.actor = actor
-        self.now = now
-        self.events: list[OutboxRow] = []
-        self.audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any]]] = []
-
-    def event(self, payload: BaseModel, aggregate_id: str) -> None:
-        event_type, version = EVENT_TYPES_BY_MODEL[type(payload)]
-        envelope = Envelope(
-            event_id=uuid.uuid4(),
-            type=event_type,
-            version=version,
-            occurred_at=self.now,
-            aggregate_id=aggregate_id,
-            producer=str(Producer.HAZARD_API),
-            payload=payload.model_dump(mode="json"),
-        )
-        self.events.append(
-            OutboxRow(str(envelope.event_id), ORG_EVENTS, aggregate_id, envelope.model_dump_json())
-        )
-
-    def audit(
-        self,
-        entity: str,
-        entity_id: str,
-        created: bool,
-        before: dict[str, Any] | None,
-        after: dict[str, Any],
-    ) -> None:
-        action = f"directory.{entity}_{'created' if created else 'updated'}"
-        self.audits.append((action, entity, entity_id, before, after))
-
-    async def write(self, session: AsyncSession) -> None:
-        await add_serialized_events(session, outbox_tables.outbox, self.events, now=self.now)
-        heads = await _heads(session, [chain_key(e, i) for _, e, i, _, _ in self.audits])
-        rows = [
-            new_row_values(
-                chain_key=chain_key(entity, entity_id),
-                head=heads.get(chain_key(entity, entity_id)),
-                at=self.now,
-                actor=self.actor,
-                action=action,
-                entity_type=entity,
-                entity_id=entity_id,
-                before=before,
-                after=after,
-            )
-            for action, entity, entity_id, before, after in self.audits
-        ]
-        if rows:
-            await session.execute(insert(AuditRow), rows)
-
-
-async def _heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
-    heads: dict[str, ChainHead] = {}
-    for chunk in _chunks(keys):
-        rows = await session.execute(
-            select(AuditRow.chain_key, AuditRow.seq, AuditRow.hash).where(
-                AuditRow.chain_key.in_(chunk)
-            )
-        )
-        for key, seq, digest in rows:
-            if key not in heads or heads[key].seq < seq:
-                heads[key] = ChainHead(seq, digest)
-    return heads
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 # ----------------------------------------------------------------------------- writing
 async def apply_plan(
     session: AsyncSession,
@@ -278,7 +85,7 @@ async def apply_plan(
 ) -> Changes:
     """Writes what differs from `current` (nothing when `dry_run`); counts what it did."""
     changes = Changes()
-    journal = _Journal(actor_of(user), now)
+    journal = Journal(actor_of(user), now)
     new_units, changed_units, changes.unchanged.units = _split(plan.units, current.units)
     new_people, changed_people, changes.unchanged.people = _split(plan.people, current.people)
     new_posts, changed_posts, changes.unchanged.posts = _split(plan.posts, current.posts)
@@ -287,18 +94,18 @@ async def apply_plan(
     for rows, created in ((new_units, True), (changed_units, False)):
         for unit in rows:
             journal.event(unit_payload(unit), unit.id)
-            before = None if created else _unit_state(current.units[unit.id])
-            journal.audit("unit", unit.id, created, before, _unit_state(unit))
+            before = None if created else unit_state(current.units[unit.id])
+            journal.audit("unit", unit.id, created, before, unit_state(unit))
     for rows, created in ((new_people, True), (changed_people, False)):
         for person in rows:
             journal.event(person_payload(person), person.id)
-            before = None if created else _person_state(current.people[person.id])
-            journal.audit("person", person.id, created, before, _person_state(person))
+            before = None if created else person_state(current.people[person.id])
+            journal.audit("person", person.id, created, before, person_state(person))
     for rows, created in ((new_posts, True), (changed_posts, False)):
         for post in rows:
             journal.event(post_payload(post), post.id)
-            before = None if created else _post_state(current.posts[post.id])
-            journal.audit("post", post.id, created, before, _post_state(post))
+            before = None if created else post_state(current.posts[post.id])
+            journal.audit("post", post.id, created, before, post_state(post))
     changes.events = len(journal.events)
     if dry_run:
         return changes
@@ -317,7 +124,7 @@ def _table(model: Any) -> Table:
 
 def _unit_values(u: UnitRow, township_id: str | None) -> dict[str, Any]:
     values = u._asdict()
-    del values["departments"]
+    del values["departments"], values["industries"]
     values["township_id"] = township_id
     return values
 
@@ -379,6 +186,19 @@ async def _write_units(
         [u.id for u in touched if u.id in current.units],
         [(u.id, d) for u in touched for d in u.departments],
     )
+    regulating = [
+        u
+        for u in (*new, *changed)
+        if u.id not in current.units or current.units[u.id].industries != u.industries
+    ]
+    await _replace_links(
+        session,
+        RegulatedIndustry.__table__,
+        "department_id",
+        "industry_code",
+        [u.id for u in regulating if u.id in current.units],
+        [(u.id, c) for u in regulating for c in u.industries],
+    )
 
 
 async def _replace_links(
@@ -389,7 +209,7 @@ async def _replace_links(
     owners_to_clear: list[str],
     pairs: list[tuple[str, str]],
 ) -> None:
-    for chunk in _chunks(owners_to_clear):
+    for chunk in chunks(owners_to_clear):
         await session.execute(delete(table).where(table.c[owner].in_(chunk)))
     if pairs:
         await session.execute(insert(table), [{owner: o, target: t} for o, t in pairs])
@@ -423,7 +243,19 @@ async def _write_posts(
     now: datetime,
 ) -> None:
     table = _table(Post)
-    fields = ("id", "unit_id", "role", "title", "holder_person_id", "acting")
+    fields = (
+        "id",
+        "unit_id",
+        "role",
+        "title",
+        "holder_person_id",
+        "acting",
+        "acting_person_id",
+        "acting_from",
+        "acting_until",
+        "holder_from",
+        "previous_holder_person_id",
+    )
     if new:
         await session.execute(
             insert(table),

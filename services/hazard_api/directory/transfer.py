@@ -4,19 +4,16 @@ of it or nothing; an export is a file the import takes back unchanged."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.directory.bulk import (
-    Changes,
-    Counts,
-    apply_plan,
-    load_snapshot,
-    lock_directory,
-)
-from services.hazard_api.directory.intake import KIND_ORDER, Snapshot, check
+from services.hazard_api.directory.bulk import Changes, Counts, apply_plan
+from services.hazard_api.directory.intake import check
+from services.hazard_api.directory.rows import KIND_ORDER, Snapshot
+from services.hazard_api.directory.snapshot import load_snapshot, lock_directory
 from services.hazard_api.directory.workbook import NO, YES, Cell, read_workbook, write_workbook
 from shared.clock import Clock
 from shared.contract import UnitKind
@@ -101,6 +98,10 @@ def _yes_no(value: bool) -> str:
     return YES if value else NO
 
 
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def export_rows(snapshot: Snapshot) -> dict[str, list[list[Cell]]]:
     """The sheets' rows, in the template's columns, parents before children."""
     units = sorted(
@@ -115,6 +116,7 @@ def export_rows(snapshot: Snapshot) -> dict[str, list[list[Cell]]]:
         "posts": [],
         "portfolios": [],
     }
+    supervision: list[tuple[str, str | None, str | None]] = []
     for u in units:
         if u.kind == UnitKind.ENTERPRISE:
             rows["enterprises"].append(
@@ -130,8 +132,9 @@ def export_rows(snapshot: Snapshot) -> dict[str, list[list[Cell]]]:
                     ENTERPRISE_STATUS_LABELS[u.status or "operating"],
                 ]
             )
-            rows["supervision"].extend([u.id, d] for d in u.departments)
+            supervision.extend((d, u.id, None) for d in u.departments)
         else:
+            supervision.extend((u.id, None, c) for c in u.industries)
             rows["units"].append(
                 [
                     u.id,
@@ -142,6 +145,9 @@ def export_rows(snapshot: Snapshot) -> dict[str, list[list[Cell]]]:
                     _yes_no(u.is_safety_office),
                 ]
             )
+    rows["supervision"] = [
+        list(r) for r in sorted(supervision, key=lambda r: (r[0], r[1] or "", r[2] or ""))
+    ]
     for p in sorted(snapshot.people.values(), key=lambda p: (p.unit_id, p.id)):
         rows["people"].append([p.id, p.name, p.unit_id, p.mobile, p.email, _yes_no(p.active)])
     for post in sorted(snapshot.posts.values(), key=lambda p: (p.unit_id, p.id)):
@@ -153,6 +159,11 @@ def export_rows(snapshot: Snapshot) -> dict[str, list[list[Cell]]]:
                 post.title,
                 post.holder_person_id,
                 _yes_no(post.acting),
+                post.acting_person_id,
+                _day(post.acting_from),
+                _day(post.acting_until),
+                _day(post.holder_from),
+                post.previous_holder_person_id,
             ]
         )
         rows["portfolios"].extend([post.id, u, None] for u in post.portfolio_units)

@@ -137,9 +137,26 @@ POSTS = Sheet(
         ),
         Column("title", "职务名称", "如 乡长、分管安全副乡长", required=True, width=24),
         Column("holder_person_id", "任职人员编码", "“人员”表或目录中已有的人员编码；空缺不填"),
-        Column("acting", "是否代理", "代理（代职）填“是”", choices=_YES_NO),
+        Column("acting", "是否代理", "任职人员本身是代理（代职）的填“是”", choices=_YES_NO),
+        Column("acting_person_id", "代理人员编码", "任职人员外出等期间由他人代理时填写"),
+        Column("acting_from", "代理开始日期", "如 2026-03-01（北京时间，含当日）"),
+        Column("acting_until", "代理结束日期", "不填为“直至另行通知”"),
+        Column("holder_from", "任职交接日期", "此日起由任职人员担任，之前仍由前任担任"),
+        Column("previous_holder_person_id", "前任人员编码", "填写交接日期时可填；不填为此前空缺"),
     ),
-    ("post-daping-xiangzhang", "tw-daping", "主要负责人", "乡长", "p-zhoujun", "否"),
+    (
+        "post-daping-xiangzhang",
+        "tw-daping",
+        "主要负责人",
+        "乡长",
+        "p-zhoujun",
+        "否",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ),
 )
 PORTFOLIOS = Sheet(
     "portfolios",
@@ -158,15 +175,14 @@ PORTFOLIOS = Sheet(
 SUPERVISION = Sheet(
     "supervision",
     "行业监管",
-    "哪个部门监管哪家企业（管行业必须管安全），每对一行。"
-    "本表存在时，文件中出现的企业的监管部门以本表为准。",
+    "部门监管哪些企业（逐家）或哪些行业（管行业必须管安全），每项一行：企业编码和行业代码二选一。"
+    "本表存在时，文件中出现的企业的监管部门、出现的部门的监管行业，以本表为准。",
     (
-        Column(
-            "enterprise_id", "企业编码", "企业的单位编码或统一社会信用代码", required=True, width=22
-        ),
         Column("department_id", "监管部门编码", "部门的单位编码", required=True),
+        Column("enterprise_id", "企业编码", "企业的单位编码或统一社会信用代码", width=22),
+        Column("industry_code", "监管行业代码", "GB/T 4754 代码或其前缀，如 C267、E48"),
     ),
-    ("91430723MA4L0XXXXN", "dep-yingji"),
+    ("dep-yingji", "91430723MA4L0XXXXN", ""),
 )
 SHEETS: tuple[Sheet, ...] = (UNITS, ENTERPRISES, PEOPLE, POSTS, PORTFOLIOS, SUPERVISION)
 GUIDE_TITLE = "填写说明"

@@ -1,0 +1,165 @@
+"""What an import tells the rest of the system: one org event (outbox) and one audit row per
+entity it changed, collected while diffing and written at the end in bulk."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.audit.models import AuditRow
+from services.hazard_api.audit.records import chain_key
+from services.hazard_api.audit.service import Actor, ChainHead, new_row_values
+from services.hazard_api.db import outbox_tables
+from services.hazard_api.directory.rows import PersonRow, PostRow, UnitRow
+from shared.contract import (
+    EVENT_TYPES_BY_MODEL,
+    ORG_EVENTS,
+    EnterpriseStatus,
+    Envelope,
+    PersonUpserted,
+    PostRole,
+    PostUpserted,
+    Producer,
+    UnitKind,
+    UnitUpserted,
+)
+from shared.outbox import OutboxRow, add_serialized_events
+
+CHUNK = 500  # ids per IN (…) list: well inside SQLite's and asyncpg's parameter limits
+
+
+def unit_payload(u: UnitRow) -> UnitUpserted:
+    return UnitUpserted(
+        unit_id=u.id,
+        kind=UnitKind(u.kind),
+        name=u.name,
+        area_code=u.area_code,
+        parent_id=u.parent_id,
+        is_safety_office=u.is_safety_office,
+        credit_code=u.credit_code,
+        industry_code=u.industry_code,
+        industry_name=u.industry_name,
+        territorial_unit_id=u.territorial_unit_id,
+        supervising_department_ids=list(u.departments),
+        high_risk=u.high_risk,
+        status=EnterpriseStatus(u.status) if u.status else None,
+        regulated_industry_codes=list(u.industries),
+    )
+
+
+def person_payload(p: PersonRow) -> PersonUpserted:
+    return PersonUpserted(
+        person_id=p.id, name=p.name, mobile=p.mobile, email=p.email, active=p.active
+    )
+
+
+def post_payload(p: PostRow) -> PostUpserted:
+    return PostUpserted(
+        post_id=p.id,
+        unit_id=p.unit_id,
+        role=PostRole(p.role),
+        title=p.title,
+        holder_person_id=p.holder_person_id,
+        acting=p.acting,
+        portfolio_unit_ids=list(p.portfolio_units),
+        portfolio_industry_codes=list(p.portfolio_industries),
+        acting_person_id=p.acting_person_id,
+        acting_from=p.acting_from,
+        acting_until=p.acting_until,
+        holder_from=p.holder_from,
+        previous_holder_person_id=p.previous_holder_person_id,
+    )
+
+
+# The audit's before/after states: the same shapes the directory's own writes record.
+def unit_state(u: UnitRow) -> dict[str, Any]:
+    return unit_payload(u).model_dump(mode="json", exclude={"unit_id"})
+
+
+def person_state(p: PersonRow) -> dict[str, Any]:
+    return person_payload(p).model_dump(mode="json", exclude={"person_id"}) | {"unit_id": p.unit_id}
+
+
+def post_state(p: PostRow) -> dict[str, Any]:
+    return post_payload(p).model_dump(mode="json", exclude={"post_id"})
+
+
+class Journal:
+    """Collects the events and audit rows of one import, written at the end in bulk."""
+
+    def __init__(self, actor: Actor, now: datetime) -> None:
+        self.actor = actor
+        self.now = now
+        self.events: list[OutboxRow] = []
+        self.audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any]]] = []
+
+    def event(self, payload: BaseModel, aggregate_id: str) -> None:
+        event_type, version = EVENT_TYPES_BY_MODEL[type(payload)]
+        envelope = Envelope(
+            event_id=uuid.uuid4(),
+            type=event_type,
+            version=version,
+            occurred_at=self.now,
+            aggregate_id=aggregate_id,
+            producer=str(Producer.HAZARD_API),
+            payload=payload.model_dump(mode="json"),
+        )
+        self.events.append(
+            OutboxRow(str(envelope.event_id), ORG_EVENTS, aggregate_id, envelope.model_dump_json())
+        )
+
+    def audit(
+        self,
+        entity: str,
+        entity_id: str,
+        created: bool,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+    ) -> None:
+        action = f"directory.{entity}_{'created' if created else 'updated'}"
+        self.audits.append((action, entity, entity_id, before, after))
+
+    async def write(self, session: AsyncSession) -> None:
+        await add_serialized_events(session, outbox_tables.outbox, self.events, now=self.now)
+        heads = await _heads(session, [chain_key(e, i) for _, e, i, _, _ in self.audits])
+        rows = [
+            new_row_values(
+                chain_key=chain_key(entity, entity_id),
+                head=heads.get(chain_key(entity, entity_id)),
+                at=self.now,
+                actor=self.actor,
+                action=action,
+                entity_type=entity,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+            )
+            for action, entity, entity_id, before, after in self.audits
+        ]
+        if rows:
+            await session.execute(insert(AuditRow), rows)
+
+
+async def _heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
+    heads: dict[str, ChainHead] = {}
+    for chunk in chunks(keys):
+        rows = await session.execute(
+            select(AuditRow.chain_key, AuditRow.seq, AuditRow.hash).where(
+                AuditRow.chain_key.in_(chunk)
+            )
+        )
+        for key, seq, digest in rows:
+            if key not in heads or heads[key].seq < seq:
+                heads[key] = ChainHead(seq, digest)
+    return heads
+
+
+def chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
