@@ -9,20 +9,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.audit.records import actor_of
 from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.directory.copying import insert_rows
 from services.hazard_api.directory.journal import (
     Journal,
     chunks,
     person_payload,
-    person_state,
     post_payload,
-    post_state,
+    state_of,
     unit_payload,
-    unit_state,
 )
 from services.hazard_api.directory.models import (
     Person,
@@ -91,24 +90,25 @@ async def apply_plan(
     new_posts, changed_posts, changes.unchanged.posts = _split(plan.posts, current.posts)
     changes.created = Counts(len(new_units), len(new_people), len(new_posts))
     changes.updated = Counts(len(changed_units), len(changed_people), len(changed_posts))
-    for rows, created in ((new_units, True), (changed_units, False)):
-        for unit in rows:
-            journal.event(unit_payload(unit), unit.id)
-            before = None if created else unit_state(current.units[unit.id])
-            journal.audit("unit", unit.id, created, before, unit_state(unit))
-    for rows, created in ((new_people, True), (changed_people, False)):
-        for person in rows:
-            journal.event(person_payload(person), person.id)
-            before = None if created else person_state(current.people[person.id])
-            journal.audit("person", person.id, created, before, person_state(person))
-    for rows, created in ((new_posts, True), (changed_posts, False)):
-        for post in rows:
-            journal.event(post_payload(post), post.id)
-            before = None if created else post_state(current.posts[post.id])
-            journal.audit("post", post.id, created, before, post_state(post))
-    changes.events = len(journal.events)
+    changes.events = sum(len(rows) for rows in (new_units, changed_units, new_people))
+    changes.events += sum(len(rows) for rows in (changed_people, new_posts, changed_posts))
     if dry_run:
         return changes
+    for unit in new_units:
+        journal.change("unit", unit_payload(unit), None)
+    for unit in changed_units:
+        before = state_of(unit_payload(current.units[unit.id]))
+        journal.change("unit", unit_payload(unit), before)
+    for person in new_people:
+        journal.change("person", person_payload(person), None, unit_id=person.unit_id)
+    for person in changed_people:
+        was = current.people[person.id]
+        before = state_of(person_payload(was), unit_id=was.unit_id)
+        journal.change("person", person_payload(person), before, unit_id=person.unit_id)
+    for post in new_posts:
+        journal.change("post", post_payload(post), None)
+    for post in changed_posts:
+        journal.change("post", post_payload(post), state_of(post_payload(current.posts[post.id])))
     await _write_units(session, new_units, changed_units, plan, current, now)
     await _write_people(session, new_people, changed_people, now)
     await _write_posts(session, new_posts, changed_posts, current, now)
@@ -139,14 +139,14 @@ async def _write_units(
 ) -> None:
     table = _table(Unit)
     new.sort(key=lambda u: KIND_ORDER[UnitKind(u.kind)])
-    if new:
-        await session.execute(
-            insert(table),
-            [
-                _unit_values(u, plan.townships[u.id]) | {"created_at": now, "updated_at": now}
-                for u in new
-            ],
-        )
+    await insert_rows(
+        session,
+        table,
+        [
+            _unit_values(u, plan.townships[u.id]) | {"created_at": now, "updated_at": now}
+            for u in new
+        ],
+    )
     if changed:
         rows = [
             {f"v_{k}": v for k, v in _unit_values(u, plan.townships[u.id]).items()}
@@ -211,18 +211,16 @@ async def _replace_links(
 ) -> None:
     for chunk in chunks(owners_to_clear):
         await session.execute(delete(table).where(table.c[owner].in_(chunk)))
-    if pairs:
-        await session.execute(insert(table), [{owner: o, target: t} for o, t in pairs])
+    await insert_rows(session, table, [{owner: o, target: t} for o, t in pairs])
 
 
 async def _write_people(
     session: AsyncSession, new: list[PersonRow], changed: list[PersonRow], now: datetime
 ) -> None:
     table = _table(Person)
-    if new:
-        await session.execute(
-            insert(table), [p._asdict() | {"created_at": now, "updated_at": now} for p in new]
-        )
+    await insert_rows(
+        session, table, [p._asdict() | {"created_at": now, "updated_at": now} for p in new]
+    )
     if changed:
         await session.execute(
             update(table)
@@ -256,14 +254,11 @@ async def _write_posts(
         "holder_from",
         "previous_holder_person_id",
     )
-    if new:
-        await session.execute(
-            insert(table),
-            [
-                {k: getattr(p, k) for k in fields} | {"created_at": now, "updated_at": now}
-                for p in new
-            ],
-        )
+    await insert_rows(
+        session,
+        table,
+        [{k: getattr(p, k) for k in fields} | {"created_at": now, "updated_at": now} for p in new],
+    )
     if changed:
         await session.execute(
             update(table)

@@ -20,6 +20,8 @@ from services.hazard_api.directory.workbook import NO, YES, Problem, ReadSheets,
 from shared.contract import EnterpriseStatus, PostRole, UnitKind
 from shared.labels import ENTERPRISE_STATUS_LABELS, POST_ROLE_LABELS, UNIT_KIND_LABELS
 
+# Control characters and lone surrogates: PostgreSQL cannot store them (see fields.py).
+_UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
 KINDS_BY_LABEL = {label: UnitKind(kind) for kind, label in UNIT_KIND_LABELS.items()}
 ROLES_BY_LABEL = {label: PostRole(role) for role, label in POST_ROLE_LABELS.items()}
@@ -102,7 +104,7 @@ def text(max_length: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if len(value) > max_length:
             raise ValueError(f"不能超过{max_length}个字")
-        if any(ord(ch) < 0x20 or ch == "\x7f" or "\ud800" <= ch <= "\udfff" for ch in value):
+        if _UNSTORABLE.search(value):
             raise ValueError("内容不能包含控制字符")
         return value
 

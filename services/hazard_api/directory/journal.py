@@ -3,19 +3,22 @@ entity it changed, collected while diffing and written at the end in bulk."""
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.audit.records import chain_key
 from services.hazard_api.audit.service import Actor, ChainHead, new_row_values
 from services.hazard_api.db import outbox_tables
+from services.hazard_api.directory.copying import insert_rows
 from services.hazard_api.directory.rows import PersonRow, PostRow, UnitRow
 from shared.contract import (
     EVENT_TYPES_BY_MODEL,
@@ -31,6 +34,7 @@ from shared.contract import (
 )
 from shared.outbox import OutboxRow, add_serialized_events
 
+_audit_table: Table = AuditRow.__table__  # type: ignore[assignment]
 CHUNK = 500  # ids per IN (…) list: well inside SQLite's and asyncpg's parameter limits
 
 
@@ -78,16 +82,13 @@ def post_payload(p: PostRow) -> PostUpserted:
 
 
 # The audit's before/after states: the same shapes the directory's own writes record.
-def unit_state(u: UnitRow) -> dict[str, Any]:
-    return unit_payload(u).model_dump(mode="json", exclude={"unit_id"})
+_ID_FIELDS = {UnitUpserted: "unit_id", PersonUpserted: "person_id", PostUpserted: "post_id"}
 
 
-def person_state(p: PersonRow) -> dict[str, Any]:
-    return person_payload(p).model_dump(mode="json", exclude={"person_id"}) | {"unit_id": p.unit_id}
-
-
-def post_state(p: PostRow) -> dict[str, Any]:
-    return post_payload(p).model_dump(mode="json", exclude={"post_id"})
+def state_of(payload: BaseModel, **extra: Any) -> dict[str, Any]:
+    state = payload.model_dump(mode="json")
+    del state[_ID_FIELDS[type(payload)]]
+    return state | extra
 
 
 class Journal:
@@ -98,32 +99,43 @@ class Journal:
         self.now = now
         self.events: list[OutboxRow] = []
         self.audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any]]] = []
-
-    def event(self, payload: BaseModel, aggregate_id: str) -> None:
-        event_type, version = EVENT_TYPES_BY_MODEL[type(payload)]
-        envelope = Envelope(
-            event_id=uuid.uuid4(),
-            type=event_type,
-            version=version,
-            occurred_at=self.now,
-            aggregate_id=aggregate_id,
-            producer=str(Producer.HAZARD_API),
-            payload=payload.model_dump(mode="json"),
+        # The envelope's fixed parts, serialised once as pydantic does for `Envelope`.
+        sample = Envelope(
+            type="x", occurred_at=now, aggregate_id="x", producer=Producer.HAZARD_API, payload={}
         )
-        self.events.append(
-            OutboxRow(str(envelope.event_id), ORG_EVENTS, aggregate_id, envelope.model_dump_json())
-        )
+        self._occurred_at = json.dumps(sample.model_dump(mode="json")["occurred_at"])
+        self._ids: list[uuid.UUID] = []
 
-    def audit(
+    def _event_id(self) -> uuid.UUID:
+        # One system call per thousand ids: uuid4() reads the system's random source each time.
+        if not self._ids:
+            block = os.urandom(16 * 1024)
+            self._ids = [
+                uuid.UUID(bytes=block[i : i + 16], version=4) for i in range(0, len(block), 16)
+            ]
+        return self._ids.pop()
+
+    def change(
         self,
         entity: str,
-        entity_id: str,
-        created: bool,
+        payload: BaseModel,
         before: dict[str, Any] | None,
-        after: dict[str, Any],
+        **extra: Any,
     ) -> None:
-        action = f"directory.{entity}_{'created' if created else 'updated'}"
-        self.audits.append((action, entity, entity_id, before, after))
+        """One entity created (`before` None) or updated: its full-state event and audit row."""
+        entity_id = getattr(payload, _ID_FIELDS[type(payload)])
+        event_type, version = EVENT_TYPES_BY_MODEL[type(payload)]
+        event_id = str(self._event_id())
+        # The envelope's JSON written directly (ids are plain [A-Za-z0-9_.:-], see EntityId);
+        # consumers parse it as `Envelope` like any other (the tests check they do).
+        value = (
+            f'{{"event_id":"{event_id}","type":"{event_type}","version":{version},'
+            f'"occurred_at":{self._occurred_at},"aggregate_id":{json.dumps(entity_id)},'
+            f'"producer":"{Producer.HAZARD_API.value}","payload":{payload.model_dump_json()}}}'
+        )
+        self.events.append(OutboxRow(event_id, ORG_EVENTS, entity_id, value))
+        action = f"directory.{entity}_{'updated' if before else 'created'}"
+        self.audits.append((action, entity, entity_id, before, state_of(payload, **extra)))
 
     async def write(self, session: AsyncSession) -> None:
         await add_serialized_events(session, outbox_tables.outbox, self.events, now=self.now)
@@ -142,8 +154,7 @@ class Journal:
             )
             for action, entity, entity_id, before, after in self.audits
         ]
-        if rows:
-            await session.execute(insert(AuditRow), rows)
+        await insert_rows(session, _audit_table, rows)
 
 
 async def _heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
