@@ -447,3 +447,44 @@ async def test_acting_periods_handovers_and_regulated_industries_round_trip(
     again = await upload(client, headers, await export(client, headers))
     assert again.status_code == 200 and again.json()["events"] == 0
     assert await counts(hazard_db) == before
+
+
+async def test_import_audit_rows_extend_each_entity_s_chain(
+    app: FastAPI, client: httpx.AsyncClient, seeded: DemoCounty, login: Login, hazard_db: str
+) -> None:
+    """A post deleted and imported again continues its chain; the whole log still verifies."""
+    headers = await login("office")
+    data = await export(client, headers)
+    deleted = await client.delete("/posts/post-daping-anjianzhan", headers=headers)
+    assert deleted.status_code == 204
+    book = load_workbook(io.BytesIO(data))
+    for row in book["人员"].iter_rows(min_row=2):
+        if row[0].value == "p-zhengyu":
+            row[1].value = "郑宇航"
+    out = io.BytesIO()
+    book.save(out)
+    report = await upload(client, headers, out.getvalue())
+    assert report.status_code == 200, report.text
+    assert (report.json()["created"]["posts"], report.json()["updated"]["people"]) == (1, 1)
+
+    engine = make_engine(hazard_db)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(AuditRow.chain_key, AuditRow.seq, AuditRow.action, AuditRow.actor_role)
+                    .where(
+                        AuditRow.chain_key.in_(["post:post-daping-anjianzhan", "person:p-zhengyu"])
+                    )
+                    .order_by(AuditRow.chain_key, AuditRow.seq)
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("person:p-zhengyu", 1, "directory.person_updated", "county_office"),
+        ("post:post-daping-anjianzhan", 1, "directory.post_removed", "county_office"),
+        ("post:post-daping-anjianzhan", 2, "directory.post_created", "county_office"),
+    ]
+    verified = await client.get("/audit/verify", headers=headers)
+    assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text

@@ -139,7 +139,12 @@ class Journal:
 
     async def write(self, session: AsyncSession) -> None:
         await add_serialized_events(session, outbox_tables.outbox, self.events, now=self.now)
-        heads = await _heads(session, [chain_key(e, i) for _, e, i, _, _ in self.audits])
+        # A new unit or person has no chain yet (neither is ever deleted); a post may have been
+        # deleted and created again under its code, so its chain is looked up like a change's.
+        heads = await _heads(
+            session,
+            [chain_key(e, i) for _, e, i, b, _ in self.audits if b is not None or e == "post"],
+        )
         rows = [
             new_row_values(
                 chain_key=chain_key(entity, entity_id),
