@@ -488,3 +488,34 @@ async def test_import_audit_rows_extend_each_entity_s_chain(
     ]
     verified = await client.get("/audit/verify", headers=headers)
     assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
+
+
+async def test_the_cli_lists_every_problem_and_writes_nothing(
+    client: httpx.AsyncClient, seeded: DemoCounty, login: Login, hazard_db: str, tmp_path: Path
+) -> None:
+    good = credit_code("91430723MA4L0EF3G")
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    data, first = edited(
+        await export(client, await login("office")),
+        {
+            "企业": [["", bad_check, "校验位错公司", "tw-daping", "", "C2672", "", "是", ""]],
+            "人员": [["p-x", "无单位", "tw-nowhere", "", "", "是"]],
+        },
+    )
+    file = tmp_path / "bad.xlsx"
+    file.write_bytes(data)
+    before = await counts(hazard_db)
+
+    result = duban(hazard_db, "directory", "import", str(file))
+
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "文件中有 2 处错误，未写入任何数据" in lines[0]
+    assert lines[1].startswith(f"  “企业”表第{first['企业']}行“统一社会信用代码”列：")
+    assert lines[2] == (
+        f"  “人员”表第{first['人员']}行“所在单位编码”列：所在单位编码 tw-nowhere 不存在"
+        "（本文件和目录中都没有）"
+    )
+    assert await counts(hazard_db) == before
+    missing = duban(hazard_db, "directory", "import", str(tmp_path / "none.xlsx"))
+    assert missing.returncode == 1 and "找不到文件" in missing.stderr
