@@ -22,13 +22,17 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if not driver.is_in_transaction():  # a raw COPY outside it would commit on its own
         raise RuntimeError("insert_rows needs an open transaction")
     columns = list(rows[0])
-    # asyncpg takes json as text; SQLAlchemy's JSON type would have serialised it.
-    as_json = [isinstance(table.c[c].type, JSON) for c in columns]
-    records = [
-        tuple(
-            json.dumps(row[c]) if encode and row[c] is not None else row[c]
-            for c, encode in zip(columns, as_json, strict=True)
-        )
-        for row in rows
-    ]
+    # asyncpg takes json as text; SQLAlchemy's JSON type would have serialised it. Every row
+    # is built with the same keys in the same order, so its values are the record.
+    encode = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    if encode:
+        records = []
+        for row in rows:
+            values = list(row.values())
+            for i in encode:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i])
+            records.append(tuple(values))
+    else:
+        records = [tuple(row.values()) for row in rows]
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
