@@ -42,7 +42,7 @@ async def run_scenario(w: World) -> None:
         json={
             "unit_id": "ent-tongda",
             "location": "K12+300桥梁施工段",
-            "description": "高墩施工作业平台临边防护缺失，未设置安全网",
+            "description": "高墩施工危大工程未编制专项施工方案，作业平台临边防护缺失",
             "source": "inspection",
             "found_at": (START - timedelta(hours=20)).isoformat(),
         },
@@ -53,7 +53,7 @@ async def run_scenario(w: World) -> None:
         "POST",
         f"/hazards/{hid}/classify",
         "office",
-        json={"level": "major", "grade": 3, "criterion_id": "YH-05", "deadline_days": 30},
+        json={"level": "major", "grade": 3, "criterion_id": "JZ-4-4", "deadline_days": 30},
     )
 
     async def planned() -> bool:
@@ -65,6 +65,14 @@ async def run_scenario(w: World) -> None:
         )
 
     await eventually(planned, "escalation case with the major-hazard policy")
+    # The rectification order went to both departments' heads and to the township's head
+    # and party secretary at once; let those texts go out before the reminder's turn.
+    await texts_reach(
+        w,
+        {ENTERPRISE_PRINCIPAL, TOWNSHIP_PRINCIPAL, TOWNSHIP_SECRETARY, ZHUJIAN_HEAD, JIAOTONG_HEAD},
+        since=0,
+        what="the rectification order",
+    )
     case = await w.case(hid)
     assert case is not None
     step = next(s for s in case["steps"] if s["step_key"] == "remind_5wd")
@@ -109,16 +117,7 @@ async def run_scenario(w: World) -> None:
         ZHUJIAN_DEPUTY,
         JIAOTONG_HEAD,
     }
-    released_by = w.clock.now() + DIGEST_WINDOW * 3
-
-    async def texted() -> bool:
-        if w.phones_texted(texts_before) >= expected:
-            return True
-        if w.clock.now() < released_by:
-            w.clock.advance(timedelta(minutes=1))
-        return False
-
-    await eventually(texted, f"remind_5wd: SMS to {sorted(expected)}", within_s=120)
+    await texts_reach(w, expected, since=texts_before, what="remind_5wd")
     texted_to = w.phones_texted(texts_before)
     # 住建局's head is not asked for the vacant seat of 交通运输局; the secretary who is away
     # is not texted while someone acts for him.
@@ -127,19 +126,35 @@ async def run_scenario(w: World) -> None:
     jiaotong = [a for a in w.sms.accepted[texts_before:] if a.phone == JIAOTONG_HEAD]
     assert jiaotong and "督促" in " ".join(str(v) for a in jiaotong for v in a.params.values())
 
-    # The timeline names each person with the duty they were told for: 唐辉 for the vacant
-    # deputy's seat of his own department, 何静 as the (acting) party secretary.
-    for who in (
-        "行业监管部门分管负责人唐辉",
-        "行业监管部门分管负责人徐明",
-        "乡镇（街道）党（工）委书记何静",
-    ):
+    # 唐辉's email says whose seat he answers for; the timeline records 徐明 for his own
+    # department's duty and 何静 as the (acting) party secretary.
+    covering = "您的职责：行业监管部门主要负责人（代行业监管部门分管负责人，该岗位空缺）"
+    await eventually(
+        lambda: any("tanghui@example.cn" in m.to and covering in m.text for m in w.mailbox.all()),
+        "email to 唐辉 naming the vacant seat he answers for",
+    )
+    for who in ("行业监管部门分管负责人徐明", "乡镇（街道）党（工）委书记何静"):
 
         async def noticed(who: str = who) -> bool:
             items = await w.api("GET", f"/hazards/{hid}/timeline", "office")
             return any(i["kind"] == "notice" and who in i["summary"] for i in items)
 
         await eventually(noticed, f"timeline notice to {who}")
+
+
+async def texts_reach(w: World, phones: set[str], *, since: int, what: str) -> None:
+    """Let time run on a minute at a time (notices wait for their digest window) until every
+    phone got a text after the `since`-th one."""
+    released_by = w.clock.now() + DIGEST_WINDOW * 3
+
+    async def texted() -> bool:
+        if w.phones_texted(since) >= phones:
+            return True
+        if w.clock.now() < released_by:
+            w.clock.advance(timedelta(minutes=1))
+        return False
+
+    await eventually(texted, f"{what}: SMS to {sorted(phones)}", within_s=120)
 
 
 async def test_department_chain_on_the_embedded_configuration(tmp_path: Path) -> None:
