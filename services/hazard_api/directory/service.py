@@ -44,6 +44,7 @@ PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
     UnitKind.DEPARTMENT: frozenset({UnitKind.COUNTY}),
     UnitKind.ENTERPRISE: frozenset({UnitKind.TOWNSHIP, UnitKind.VILLAGE}),
 }
+_REGULATED_FORBIDDEN = "只有县安委办可以指定部门监管的行业"
 _ENTERPRISE_ONLY = (
     "credit_code",
     "industry_code",
@@ -312,6 +313,8 @@ async def create_unit(
 ) -> tuple[Unit, UnitLinks]:
     """`user` None: a trusted caller (seeding) that is not scoped."""
     new_id = unit_id or str(uuid.uuid4())
+    if data.regulated_industry_codes and user is not None and user.role != UserRole.COUNTY_OFFICE:
+        raise Forbidden(_REGULATED_FORBIDDEN)
     if await session.get(Unit, new_id) is not None:
         raise Conflict("单位编号已存在")
     state, township_id = await _checked_state(
@@ -375,6 +378,14 @@ async def update_unit(
         and user.role != UserRole.COUNTY_OFFICE
     ):
         raise Forbidden("只有县安委办可以指定安委办所在部门")
+    if (
+        "regulated_industry_codes" in changes
+        and sorted(set(changes["regulated_industry_codes"] or []))
+        != current["regulated_industry_codes"]
+        and user.role != UserRole.COUNTY_OFFICE
+    ):
+        # What a department regulates decides what it sees: the county's assignment (三定).
+        raise Forbidden(_REGULATED_FORBIDDEN)
     state, township_id = await _checked_state(
         {**current, **changes}, session=session, unit_id=unit.id, user=user
     )
