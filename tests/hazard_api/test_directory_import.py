@@ -295,6 +295,7 @@ async def test_enterprises_are_upserted_by_credit_code(
     unit = (await client.get(f"/units/{code}", headers=headers)).json()
     assert unit["credit_code"] == code and unit["supervising_department_ids"] == ["dep-yingji"]
     assert unit["township_id"] == "tw-daping" and unit["status"] == "operating"
+    assert unit["industry_name"] == "有机化学原料制造"  # filled in from GB/T 4754-2017
 
     renamed, _ = edited(
         await export(client, headers),

@@ -20,6 +20,7 @@ from services.hazard_api.directory.cells import (
 from services.hazard_api.directory.rows import KIND_ORDER, UnitRow
 from services.hazard_api.directory.service import PARENT_KINDS
 from services.hazard_api.directory.workbook import ENTERPRISES, SUPERVISION, UNITS, Sheet, SheetRow
+from shared.codes.industries import industry_name
 from shared.contract import EnterpriseStatus, UnitKind
 from shared.labels import UNIT_KIND_LABELS
 
@@ -134,7 +135,9 @@ class UnitChecks(RowChecker):
                 is_safety_office=False,
                 credit_code=credit,
                 industry_code=opt(values["industry_code"]),
-                industry_name=opt(values["industry_name"]),
+                # Left empty: the official name when the catalogue knows the class.
+                industry_name=opt(values["industry_name"])
+                or industry_name(str(values["industry_code"])),
                 territorial_unit_id=opt(values["territorial_unit_id"]),
                 high_risk=bool(values["high_risk"]),
                 status=str(values["status"] or EnterpriseStatus.OPERATING.value),
