@@ -4,7 +4,9 @@ named, re-import without change or event, upsert by credit code, county office o
 
 from __future__ import annotations
 
+import asyncio
 import io
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -343,15 +345,36 @@ async def test_dry_run_over_the_api_counts_and_writes_nothing(
     assert (await client.get("/people/p-new", headers=headers)).status_code == 404
 
 
+def zip_bomb() -> bytes:
+    """A small upload that claims 600 MB once unpacked."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member,
+    ):
+        for _ in range(600):
+            member.write(bytes(1024 * 1024))
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
-    "content", [b"", b"not a spreadsheet", b"PK\x03\x04broken zip"], ids=["empty", "text", "zip"]
+    ("content", "message"),
+    [
+        (b"", "无法读取文件"),
+        (b"not a spreadsheet", "无法读取文件"),
+        (b"PK\x03\x04broken zip", "无法读取文件"),
+        (b"bomb", "文件解压后超过 500 MB"),
+    ],
+    ids=["empty", "text", "zip", "bomb"],
 )
 async def test_a_file_that_is_not_a_workbook_is_a_4xx(
-    client: httpx.AsyncClient, seeded: DemoCounty, login: Login, content: bytes
+    client: httpx.AsyncClient, seeded: DemoCounty, login: Login, content: bytes, message: str
 ) -> None:
+    if content == b"bomb":
+        content = await asyncio.to_thread(zip_bomb)
     response = await upload(client, await login("office"), content)
     assert response.status_code == 422
-    assert "无法读取文件" in response.json()["problems"][0]["message"]
+    assert message in response.json()["problems"][0]["message"]
 
 
 async def test_unit_credit_code_is_checked_by_the_api(

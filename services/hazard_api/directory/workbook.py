@@ -5,6 +5,7 @@ streaming reader that is much faster than openpyxl on a county's tens of thousan
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,6 +27,7 @@ GOVERNMENT_KINDS = (UnitKind.COUNTY, UnitKind.TOWNSHIP, UnitKind.VILLAGE, UnitKi
 # Rows a sheet may hold: a county has some tens of thousands of entries; beyond this a file is
 # a mistake (or an attack), refused before anything is validated.
 MAX_ROWS = 200_000
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,9 @@ def _cell(value: object) -> Cell:
 
 def read_workbook(data: bytes) -> ReadSheets:
     result = ReadSheets()
+    if (problem := _archive_problem(data)) is not None:
+        result.problems.append(Problem("", None, None, problem))
+        return result
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError):
@@ -245,6 +250,19 @@ def read_workbook(data: bytes) -> ReadSheets:
     except CalamineError:
         result.problems.append(Problem("", None, None, "文件已损坏，无法读取：请重新保存后再上传"))
     return result
+
+
+def _archive_problem(data: bytes) -> str | None:
+    """An XLSX is a zip: one that unpacks to far more than a county's directory is refused
+    before a reader allocates it (a few MB of zip can claim gigabytes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "无法读取文件：请上传由模板填写的 Excel（.xlsx）文件"
+    if unpacked > MAX_UNPACKED_BYTES:
+        return f"文件解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，请分批导入"
+    return None
 
 
 def _read_sheets(book: CalamineWorkbook, result: ReadSheets) -> None:
