@@ -15,6 +15,7 @@ from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    EnterpriseStatus,
     EscalationAction,
     HazardEventType,
     HazardLevel,
@@ -24,6 +25,7 @@ from shared.contract import (
     PostRole,
     Producer,
     TaskKind,
+    UnitKind,
     Urgency,
 )
 
@@ -32,11 +34,13 @@ CHAIN_ROLE_LABELS: dict[str, str] = {
     ChainRole.ENTERPRISE_SAFETY_MANAGER: "企业安全管理人员",
     ChainRole.TOWNSHIP_PRINCIPAL: "乡镇（街道）主要负责人",
     ChainRole.TOWNSHIP_IN_CHARGE: "乡镇（街道）分管安全负责人",
+    ChainRole.TOWNSHIP_PARTY_SECRETARY: "乡镇（街道）党（工）委书记",
     ChainRole.DEPARTMENT_HEAD: "行业监管部门主要负责人",
     ChainRole.DEPARTMENT_IN_CHARGE: "行业监管部门分管负责人",
     ChainRole.COUNTY_PORTFOLIO_LEADER: "县分管领导",
     ChainRole.COUNTY_SAFETY_LEADER: "县分管安全生产领导",
     ChainRole.COUNTY_PRINCIPAL: "县主要负责人",
+    ChainRole.COUNTY_PARTY_SECRETARY: "县委书记",
     ChainRole.COUNTY_OFFICE: "县安委办",
 }
 POST_ROLE_LABELS: dict[str, str] = {
@@ -45,6 +49,19 @@ POST_ROLE_LABELS: dict[str, str] = {
     PostRole.LEADERSHIP_MEMBER: "班子成员",
     PostRole.SAFETY_MANAGER: "安全管理人员",
     PostRole.CLERK: "工作人员",
+    PostRole.PARTY_SECRETARY: "党委书记",
+}
+UNIT_KIND_LABELS: dict[str, str] = {
+    UnitKind.COUNTY: "县（市、区）",
+    UnitKind.TOWNSHIP: "乡镇（街道）",
+    UnitKind.VILLAGE: "村（社区）",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.ENTERPRISE: "企业",
+}
+ENTERPRISE_STATUS_LABELS: dict[str, str] = {
+    EnterpriseStatus.OPERATING: "正常生产",
+    EnterpriseStatus.SUSPENDED: "停产整顿",
+    EnterpriseStatus.CLOSED: "关闭",
 }
 ACTION_LABELS: dict[str, str] = {
     EscalationAction.REMINDER: "整改期限提醒",

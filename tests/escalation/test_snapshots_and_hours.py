@@ -80,10 +80,10 @@ async def test_a_case_frozen_on_a_v1_policy_keeps_running_after_the_upgrade(
         (1, "overdue_notice", "03-23 08:30"),  # v1 said 23:59 of the deadline: not at night
     ]
     assert fired[new.hazard_id] == [
-        (2, "order", "03-02 10:00"),
-        (2, "remind_3wd", "03-17 09:00"),
-        (2, "remind_1wd", "03-19 09:00"),
-        (2, "overdue_notice", "03-23 08:30"),
+        (3, "order", "03-02 10:00"),
+        (3, "remind_3wd", "03-17 09:00"),
+        (3, "remind_1wd", "03-19 09:00"),
+        (3, "overdue_notice", "03-23 08:30"),
     ]
     # Restarting on the same legacy files is still accepted (same steps, older digest).
     again = await start_runtime(database_url, clock, LEGACY_POLICIES)
@@ -186,15 +186,15 @@ async def test_reselected_case_history_shows_both_versions(
             case = await service.get_case(session=session, hazard_id=facts.hazard_id)
         assert case is not None
         assert [(p["policy_id"], p["policy_version"], p["reason"]) for p in case.history] == [
-            ("county-major", 2, "started"),
-            ("county-listed", 1, "hazard.listed"),
+            ("county-major", 3, "started"),
+            ("county-listed", 2, "hazard.listed"),
         ]
         switched = [e.payload for e in await outbox_events(runtime, "escalation.case_changed")][-1]
-        assert switched["reason"] == "policy switched: county-major v2 -> county-listed v1"
+        assert switched["reason"] == "policy switched: county-major v3 -> county-listed v2"
         assert (switched["previous_policy_id"], switched["previous_policy_version"]) == (
             "county-major",
-            2,
+            3,
         )
-        assert (switched["policy_id"], switched["policy_version"]) == ("county-listed", 1)
+        assert (switched["policy_id"], switched["policy_version"]) == ("county-listed", 2)
     finally:
         await runtime.engine.dispose()

@@ -43,14 +43,15 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as _asyncpg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import aliased
 
 from services.hazard_api.audit.models import SEALER_COLUMNS, AuditRow
 from services.hazard_api.audit.service import Actor, new_row_values
 from services.hazard_api.auth.models import User, UserRole
-from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.scope import in_scope, supervises
 from services.hazard_api.auth.service import AuthUser, remembered_identity
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.directory.models import SupervisingDepartment, Unit
+from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import FieldError, NotFound
 from services.hazard_api.hazards.models import Hazard, chain_key, snapshot
 from services.hazard_api.hazards.schemas import HazardIn, HazardOut
@@ -65,6 +66,7 @@ from shared.contract import (
     HazardFacts,
     HazardStatus,
     Producer,
+    UnitKind,
 )
 from shared.outbox import wake_local_relays
 
@@ -211,21 +213,21 @@ def _intake_statement(role: UserRole, unit_id: str, person_id: str | None) -> _S
         )
         .cte("caller")
     )
-    d = SupervisingDepartment
+    d = aliased(Unit)  # a department linked to the unit, or regulating its industry
     # The departments as a JSON array in code-point order (Python's sorted()).
     departments = (
         select(
             func.coalesce(
                 literal_column("'['", Text)
                 + func.string_agg(
-                    sql_cast(func.to_json(d.department_id), Text),
-                    aggregate_order_by(literal_column("','"), d.department_id.collate("C")),
+                    sql_cast(func.to_json(d.id), Text),
+                    aggregate_order_by(literal_column("','"), d.id.collate("C")),
                 )
                 + literal_column("']'", Text),
                 literal_column("'[]'", Text),
             )
         )
-        .where(d.enterprise_id == Unit.id)
+        .where(d.kind == UnitKind.DEPARTMENT.value, supervises(d.id, Unit.id, Unit.industry_code))
         .scalar_subquery()
     )
     unit = (

@@ -82,6 +82,8 @@ async def test_both_paths_write_the_same_hazard_audit_row_and_event(
 
     g, f = general.json(), fast.json()
     _same_apart_from_ids(g, f, {"id", "code"})
+    if unit_id == "ent-tongda":  # 住建局 linked; 交通运输局 regulates road construction (E48)
+        assert f["department_ids"] == ["dep-jiaotong", "dep-zhujian"]
     g_hazard, g_audit, g_event = await _rows(app, g["id"])
     f_hazard, f_audit, f_event = await _rows(app, f["id"])
     _same_apart_from_ids(g_hazard, f_hazard, {"id", "code", "audit_head"})
