@@ -28,10 +28,10 @@ from sqlalchemy.engine import make_url
 
 from services.hazard_api.audit import keys as audit_keys
 from services.hazard_api.db import MIGRATIONS_DIR
-from services.hazard_api.directory.codes import CREDIT_ALPHABET, credit_check_char
 from services.hazard_api.directory.transfer import import_directory
 from services.hazard_api.directory.workbook import SHEETS, Cell, write_workbook
 from shared.clock import SystemClock
+from shared.codes.national import CREDIT_ALPHABET, credit_check_char
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.migrations import upgrade_async
 

@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.db import MIGRATIONS_DIR, outbox_tables
-from services.hazard_api.directory.codes import credit_check_char
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.rows import Snapshot
 from services.hazard_api.directory.seed import DemoCounty
 from services.hazard_api.directory.snapshot import load_snapshot
 from services.hazard_api.directory.workbook import GUIDE_TITLE, SHEETS
+from shared.codes.national import credit_check_char
 from shared.contract import ORG_EVENTS, Envelope
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade_async

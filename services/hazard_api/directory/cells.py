@@ -10,13 +10,13 @@ from typing import TypeVar
 
 from pydantic_core import PydanticCustomError
 
-from services.hazard_api.directory.codes import (
+from services.hazard_api.directory.rows import Plan, Snapshot
+from services.hazard_api.directory.workbook import NO, YES, Problem, ReadSheets, Sheet, SheetRow
+from shared.codes.national import (
     area_code_problem,
     credit_code_problem,
     industry_problem,
 )
-from services.hazard_api.directory.rows import Plan, Snapshot
-from services.hazard_api.directory.workbook import NO, YES, Problem, ReadSheets, Sheet, SheetRow
 from shared.contract import EnterpriseStatus, PostRole, UnitKind
 from shared.labels import ENTERPRISE_STATUS_LABELS, POST_ROLE_LABELS, UNIT_KIND_LABELS
 

@@ -12,8 +12,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
-from services.hazard_api.directory.codes import credit_code_problem, industry_problem
 from services.hazard_api.fields import EntityId, Name, PersonName, ShortText
+from shared.codes.national import credit_code_problem, industry_problem
 from shared.contract import ChainRole, EnterpriseStatus, PostRole, UnitKind
 from shared.db import UTCDateTime
 from shared.labels import CHAIN_ROLE_LABELS, POST_ROLE_LABELS, label

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from shared.codes.industries import SECTION_DIVISIONS
+
 # GB 32100-2015: 31 characters (no I, O, S, V, Z) and the weights of positions 1-17.
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -20,29 +22,6 @@ _PROVINCE_PREFIXES = (
 PROVINCES = frozenset(_PROVINCE_PREFIXES.split())
 _AREA_CODE = re.compile(r"\d{6}")
 
-# GB/T 4754-2017: each section (门类) letter owns a range of two-digit divisions (大类).
-_SECTIONS = {
-    "A": (1, 5),
-    "B": (6, 12),
-    "C": (13, 43),
-    "D": (44, 46),
-    "E": (47, 50),
-    "F": (51, 52),
-    "G": (53, 60),
-    "H": (61, 62),
-    "I": (63, 65),
-    "J": (66, 69),
-    "K": (70, 70),
-    "L": (71, 72),
-    "M": (73, 75),
-    "N": (76, 79),
-    "O": (80, 82),
-    "P": (83, 83),
-    "Q": (84, 85),
-    "R": (86, 90),
-    "S": (91, 96),
-    "T": (97, 97),
-}
 _INDUSTRY = re.compile(r"([A-T])(\d{2}(\d{1,2})?)?")
 
 CREDIT_SHAPE_PROBLEM = "统一社会信用代码须为18位（数字或大写字母，不含 I、O、S、V、Z）"
@@ -78,7 +57,7 @@ def industry_problem(code: str) -> str | None:
         return INDUSTRY_PROBLEM
     section, digits = match.group(1), match.group(2)
     if digits is not None:
-        low, high = _SECTIONS[section]
+        low, high = SECTION_DIVISIONS[section]
         if not low <= int(digits[:2]) <= high:
             return (
                 f"行业代码 {code} 不存在：门类 {section} 的大类为 {low:02d}至{high:02d}"
