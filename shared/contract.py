@@ -219,6 +219,7 @@ class UnitUpserted(_Payload):
     area_code: str
     parent_id: str | None = None
     is_safety_office: bool = False  # the 县安委办 (seated in 应急管理局)
+    credit_code: str | None = None  # enterprises: GB 32100 unified social credit code
     industry_code: str | None = None
     industry_name: str | None = None
     territorial_unit_id: str | None = None
@@ -279,6 +280,20 @@ class AccountChanged(_Payload):
     tokens_valid_from: AwareDatetime | None = None
 
 
+class CalendarScheduleLoaded(_Payload):
+    """A year's official holiday schedule (国务院办公厅放假安排) was loaded or replaced
+    (org.calendar_schedule_loaded, key = `calendar:<year>`): every service uses it from now
+    on, in place of the packaged data or the estimate. A higher `version` replaces a lower."""
+
+    year: int = Field(ge=2000, le=2100)
+    version: int = Field(ge=1)
+    holidays: list[date]  # 放假日期
+    workdays: list[date] = []  # 调休上班日期
+    notice_no: str = Field(min_length=1, max_length=100)  # e.g. 国办发明电〔2026〕12号
+    loaded_by: str  # the user id of whoever loaded it
+    loaded_at: AwareDatetime
+
+
 # ---------------------------------------------------------------- hazard.events
 class HazardFacts(_Payload):
     """What every hazard event carries: the hazard's state after the transition."""
@@ -329,6 +344,8 @@ class HazardEventType(StrEnum):
     LISTING_PUBLISHED = "hazard.listing_published"  # 挂牌督办通知书公布
     RECLASSIFIED = "hazard.reclassified"  # 一般 ↔ 重大, with a reason
     VOIDED = "hazard.voided"  # 作废, with a reason
+    # The official holiday schedule of a year was loaded: a working-day deadline moved (#12).
+    DEADLINE_RECOMPUTED = "hazard.deadline_recomputed"
 
 
 class HazardEvent(_Payload):
@@ -462,6 +479,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("org.post_upserted", 1): PostUpserted,
     ("org.post_removed", 1): PostRemoved,
     ("org.account_changed", 1): AccountChanged,
+    ("org.calendar_schedule_loaded", 1): CalendarScheduleLoaded,
     ("hazard.event", 1): HazardEvent,
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,

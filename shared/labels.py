@@ -15,6 +15,7 @@ from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    EnterpriseStatus,
     EscalationAction,
     HazardEventType,
     HazardLevel,
@@ -24,6 +25,7 @@ from shared.contract import (
     PostRole,
     Producer,
     TaskKind,
+    UnitKind,
     Urgency,
 )
 
@@ -48,6 +50,18 @@ POST_ROLE_LABELS: dict[str, str] = {
     PostRole.SAFETY_MANAGER: "安全管理人员",
     PostRole.CLERK: "工作人员",
     PostRole.PARTY_SECRETARY: "党委书记",
+}
+UNIT_KIND_LABELS: dict[str, str] = {
+    UnitKind.COUNTY: "县（市、区）",
+    UnitKind.TOWNSHIP: "乡镇（街道）",
+    UnitKind.VILLAGE: "村（社区）",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.ENTERPRISE: "企业",
+}
+ENTERPRISE_STATUS_LABELS: dict[str, str] = {
+    EnterpriseStatus.OPERATING: "正常生产",
+    EnterpriseStatus.SUSPENDED: "停产整顿",
+    EnterpriseStatus.CLOSED: "关闭",
 }
 ACTION_LABELS: dict[str, str] = {
     EscalationAction.REMINDER: "整改期限提醒",
@@ -119,6 +133,7 @@ HAZARD_EVENT_LABELS: dict[str, str] = {
     HazardEventType.LISTING_PUBLISHED: "挂牌督办公布",
     HazardEventType.RECLASSIFIED: "重新判定等级",
     HazardEventType.VOIDED: "作废",
+    HazardEventType.DEADLINE_RECOMPUTED: "按法定节假日安排调整整改期限",
 }
 PRODUCER_LABELS: dict[str, str] = {
     Producer.HAZARD_API: "隐患台账",
@@ -142,6 +157,7 @@ CASE_STATE_LABELS: dict[str, str] = {
 CASE_REASON_LABELS: dict[str, str] = {
     "started": "开始督办，按整改期限排定提醒和升级步骤",
     "rebaselined": "整改期限变更，督办步骤按新期限重排",
+    "calendar": "法定节假日安排已发布，督办步骤按正式安排重排",
     "replanned": "隐患情况变化，督办步骤已调整",
     "paused": "已申请验收，逾期督办暂停，验收催办计时开始",
     "resumed": "验收未通过，逾期督办恢复",
@@ -188,6 +204,16 @@ def beijing_time(dt: datetime | None, missing: str = "未定") -> str:
         return missing
     d = local(dt)
     return f"{d.year}年{d.month}月{d.day}日{d:%H:%M}"
+
+
+PROVISIONAL_MARK = "（预计）"  # after a date computed on a year's estimated working days
+
+
+def deadline_label(dt: datetime | None, provisional: bool, *, short: bool = False) -> str:
+    """A deadline as people read it: `2027年1月15日23:59（预计）` while the State Council has
+    not yet published that year's holidays (the date may still move)."""
+    text = beijing_date(dt) if short else beijing_time(dt)
+    return text + PROVISIONAL_MARK if provisional and dt is not None else text
 
 
 def beijing_date(dt: datetime | None, missing: str = "未定") -> str:

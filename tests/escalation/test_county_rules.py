@@ -20,7 +20,7 @@ from services.escalation.main import create_app
 from shared.clock import TestClock, local
 from shared.contract import HazardLevel, HazardStatus, StepFired
 from tests.escalation.chain import play_chain
-from tests.escalation.conftest import end_of_day, make_facts, make_settings, sh
+from tests.escalation.conftest import bearer, end_of_day, make_facts, make_settings, sh
 from tests.escalation.stories import E, Story, classify, listed, reported
 
 Row = tuple[str, str, int, str, tuple[str, ...]]
@@ -360,7 +360,9 @@ async def client(database_url: str, clock: TestClock) -> AsyncIterator[httpx.Asy
     app: FastAPI = create_app(settings, clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://escalation", headers=bearer(clock)
+        ) as c:
             yield c
 
 

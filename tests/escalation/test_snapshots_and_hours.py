@@ -20,6 +20,7 @@ from shared.contract import HazardLevel, HazardStatus, ListingLevel
 from shared.db import transaction
 from tests.escalation.conftest import (
     LEGACY_POLICIES,
+    bearer,
     deliver,
     end_of_day,
     fired_steps,
@@ -146,7 +147,9 @@ async def test_working_hours_are_configuration(database_url: str, clock: TestClo
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://e", headers=bearer(clock)
+        ) as client:
             body = (
                 await client.post("/simulate", json={"facts": facts.model_dump(mode="json")})
             ).json()

@@ -65,6 +65,7 @@ async def test_unit_lifecycle_emits_full_state_events(
         "area_code": "430723",
         "parent_id": "tw-daping",
         "is_safety_office": False,
+        "credit_code": None,
         "industry_code": "C2672",
         "industry_name": "焰火、鞭炮产品制造",
         "territorial_unit_id": "tw-daping",

@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
+from services.hazard_api.directory.codes import credit_code_problem, industry_problem
 from services.hazard_api.fields import EntityId, Name, PersonName, ShortText
 from shared.contract import ChainRole, EnterpriseStatus, PostRole, UnitKind
 from shared.db import UTCDateTime
@@ -34,6 +35,8 @@ class Unit(Base):
     # Denormalised for scoping: the township whose territory the unit lies in (itself for one).
     township_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
     is_safety_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    # GB 32100 unified social credit code: enterprises' stable key in the county's spreadsheets.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     industry_code: Mapped[str | None] = mapped_column(String(10), index=True)
     industry_name: Mapped[str | None] = mapped_column(String(100))
     territorial_unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
@@ -146,7 +149,6 @@ _PROVINCES = frozenset(_PROVINCE_PREFIXES.split())
 _AREA_CODE = re.compile(r"\d{6}")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_INDUSTRY = re.compile(r"[A-T](\d{2}(\d{1,2})?)?")
 
 
 def _area_code(value: str) -> str:
@@ -170,10 +172,15 @@ def _email(value: str) -> str:
 
 def _industry(value: str) -> str:
     value = value.strip().upper()
-    if not _INDUSTRY.fullmatch(value):
-        raise PydanticCustomError(
-            "industry_code", "行业代码须为 GB/T 4754 门类字母加2至4位数字，例如 C2671"
-        )
+    if (problem := industry_problem(value)) is not None:
+        raise PydanticCustomError("industry_code", problem)
+    return value
+
+
+def _credit_code(value: str) -> str:
+    value = value.strip().upper()
+    if (problem := credit_code_problem(value)) is not None:
+        raise PydanticCustomError("credit_code", problem)
     return value
 
 
@@ -181,6 +188,7 @@ AreaCode = Annotated[str, AfterValidator(_area_code)]
 Mobile = Annotated[str, AfterValidator(_mobile)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 IndustryCode = Annotated[str, AfterValidator(_industry)]
+CreditCode = Annotated[str, AfterValidator(_credit_code)]
 LEADERSHIP_ROLES = frozenset(
     {PostRole.PRINCIPAL, PostRole.DEPUTY_SAFETY, PostRole.LEADERSHIP_MEMBER}
 )
@@ -197,6 +205,7 @@ class UnitIn(_In):
     area_code: AreaCode
     parent_id: EntityId | None = None
     is_safety_office: bool = False
+    credit_code: CreditCode | None = None
     industry_code: IndustryCode | None = None
     industry_name: ShortText | None = None
     territorial_unit_id: EntityId | None = None
@@ -213,6 +222,7 @@ class UnitPatch(_In):
     area_code: AreaCode | None = None
     parent_id: EntityId | None = None
     is_safety_office: bool | None = None
+    credit_code: CreditCode | None = None
     industry_code: IndustryCode | None = None
     industry_name: ShortText | None = None
     territorial_unit_id: EntityId | None = None
@@ -230,6 +240,7 @@ class UnitOut(BaseModel):
     parent_id: str | None
     township_id: str | None
     is_safety_office: bool
+    credit_code: str | None
     industry_code: str | None
     industry_name: str | None
     territorial_unit_id: str | None

@@ -45,7 +45,13 @@ PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
     UnitKind.ENTERPRISE: frozenset({UnitKind.TOWNSHIP, UnitKind.VILLAGE}),
 }
 _REGULATED_FORBIDDEN = "只有县安委办可以指定部门监管的行业"
-_ENTERPRISE_ONLY = ("industry_code", "industry_name", "territorial_unit_id", "status")
+_ENTERPRISE_ONLY = (
+    "credit_code",
+    "industry_code",
+    "industry_name",
+    "territorial_unit_id",
+    "status",
+)
 _REQUIRED = (
     "name",
     "area_code",
@@ -114,6 +120,7 @@ def unit_event(unit: Unit, links: UnitLinks) -> UnitUpserted:
         area_code=unit.area_code,
         parent_id=unit.parent_id,
         is_safety_office=unit.is_safety_office,
+        credit_code=unit.credit_code,
         industry_code=unit.industry_code,
         industry_name=unit.industry_name,
         territorial_unit_id=unit.territorial_unit_id,
@@ -256,6 +263,19 @@ async def _ensure_unique_name(
         raise Conflict("同一上级单位下已有同名单位")
 
 
+async def _ensure_unique_credit_code(
+    session: AsyncSession, credit_code: str | None, unit_id: str | None
+) -> None:
+    # A credit code is public (printed on the business licence): saying it is taken leaks nothing.
+    if credit_code is None:
+        return
+    query = select(Unit.id).where(Unit.credit_code == credit_code)
+    if unit_id is not None:
+        query = query.where(Unit.id != unit_id)
+    if await session.scalar(query) is not None:
+        raise Conflict("该统一社会信用代码已登记给其他企业")
+
+
 async def _ensure_visible(
     session: AsyncSession, user: AuthUser, unit_id: str, message: str
 ) -> None:
@@ -301,6 +321,7 @@ async def create_unit(
         data.model_dump(mode="json"), session=session, unit_id=new_id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], None)
+    await _ensure_unique_credit_code(session, state.get("credit_code"), None)
     departments = state.pop("supervising_department_ids")
     industries = state.pop("regulated_industry_codes")
     now = clock.now()
@@ -369,6 +390,7 @@ async def update_unit(
         {**current, **changes}, session=session, unit_id=unit.id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], unit.id)
+    await _ensure_unique_credit_code(session, state.get("credit_code"), unit.id)
     departments = state.pop("supervising_department_ids")
     industries = state.pop("regulated_industry_codes")
     state.pop("kind")

@@ -5,7 +5,9 @@ this process has seen before reports in one statement outside any explicit trans
 statement is atomic on its own): it checks the caller's users row (still active, still this
 identity), finds the unit in the caller's scope with its supervising departments, and inserts
 the hazard, the audit row and the outbox event, copying the unit's facts in SQL. One round trip
-instead of BEGIN, look-up, insert and COMMIT. Everything else (SQLite, integration clients, an
+instead of BEGIN, look-up, insert and COMMIT. The users-row check includes the token's issue
+time against `tokens_valid_from`, so a password change in another worker cuts the old token
+off here too. Everything else (SQLite, integration clients, an
 identity not yet seen or stale) takes the general path (`kind.HAZARD_INTAKE`): both are
 behind the transition kernel's `create`.
 """
@@ -18,7 +20,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import asyncpg
@@ -32,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     true,
 )
@@ -200,6 +203,13 @@ def _intake_statement(role: UserRole, unit_id: str, person_id: str | None) -> _S
             User.role == role.value,
             User.unit_id == unit_id,
             same_person,
+            # A token issued before a password change or a lock (ensure_current's rule: the
+            # cut-off rounded down to the token's whole-second `iat`).
+            or_(
+                User.tokens_valid_from.is_(None),
+                User.tokens_valid_from
+                < _param("issued_before", User.__table__.c.tokens_valid_from),
+            ),
         )
         .cte("caller")
     )
@@ -288,7 +298,16 @@ def _intake_statement(role: UserRole, unit_id: str, person_id: str | None) -> _S
         .add_cte(new_hazard, new_audit, new_event)
     )
     placeholders = {
-        bp: None for bp in ("user_id", "unit_id", "o_event_id", "o_topic", "o_key", "o_created_at")
+        bp: None
+        for bp in (
+            "user_id",
+            "unit_id",
+            "issued_before",
+            "o_event_id",
+            "o_topic",
+            "o_key",
+            "o_created_at",
+        )
     }
     state = query.compile(dialect=_DIALECT).construct_expanded_state(placeholders)
     return _Statement(
@@ -307,6 +326,9 @@ async def report_in_one_statement(
     who = remembered_identity(claims["sub"])
     if who is None or who.role == UserRole.INTEGRATION:  # integration: token scopes matter
         return None
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float):
+        return None
     origin = origin_of(source=data.source.value, listing_level=None)
     if not AUTHORITY.allows(Action.REPORT, origin=origin, role=who.role):
         return None  # the general path answers with the kernel's 403
@@ -322,6 +344,7 @@ async def report_in_one_statement(
     params.update(
         user_id=who.id,
         unit_id=values["unit_id"],
+        issued_before=datetime.fromtimestamp(int(iat) + 1, UTC),
         o_event_id=str(envelope.event_id),
         o_topic=HAZARD_EVENTS,
         o_key=values["id"],

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -103,6 +103,11 @@ def _intake_lookup(role: UserRole, unit_id: str, person_id: str | None) -> Intak
             User.role == role.value,
             User.unit_id == unit_id,
             same_person,
+            # A token issued before a password change or a lock (bearer.ensure_current's rule).
+            or_(
+                User.tokens_valid_from.is_(None),
+                User.tokens_valid_from < bindparam("issued_before"),
+            ),
         )
     )
 
@@ -113,16 +118,25 @@ class IntakeLookup:
     unit: UnitFacts | None  # None: no such unit, or not in the caller's scope
 
 
+def issued_before(claims: Mapping[str, Any]) -> datetime:
+    """The cut-off a token passes if `tokens_valid_from` is earlier: the next whole second
+    after its `iat` (a token without one passes none)."""
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float):
+        return datetime.min.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(int(iat) + 1, UTC)
+
+
 async def intake_lookup(
-    *, session: AsyncSession, who: AuthUser, unit_id: str
+    *, session: AsyncSession, who: AuthUser, unit_id: str, claims: Mapping[str, Any]
 ) -> IntakeLookup | None:
     """One round trip for the caller and the unit of a new hazard (plain columns: intake needs
-    a few facts, not a tracked ORM object). None: the users row is missing, locked, or no
-    longer matches `who` (the caller reloads it)."""
+    a few facts, not a tracked ORM object). None: the users row is missing, locked, cut off
+    for this token, or no longer matches `who` (the caller reloads it)."""
     rows = (
         await session.execute(
             _intake_lookup(who.role, who.unit_id, who.person_id),
-            {"user_id": who.id, "unit_id": unit_id},
+            {"user_id": who.id, "unit_id": unit_id, "issued_before": issued_before(claims)},
         )
     ).all()
     if not rows:
