@@ -7,7 +7,7 @@ from datetime import time
 from email.utils import parseaddr
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contract import Channel
@@ -58,6 +58,11 @@ class SmsProviderConfig(BaseModel):
 
 def _default_providers() -> list[SmsProviderConfig]:
     return [SmsProviderConfig(name="console", kind="console")]
+
+
+# A template a deployment's NOTIFICATION_TEMPLATE_VERSIONS does not name keeps this version
+# (a file written before the report reminders named only notice and digest).
+TEMPLATE_VERSIONS = {"notice": 2, "digest": 2, "report": 2}
 
 
 class Settings(DubanSettings):
@@ -125,7 +130,7 @@ class Settings(DubanSettings):
 
     # Current version of each message template (messages/templates/*/<name>.v<N>.*.j2).
     # v1 (督促落实 to everyone) stays for deliveries recorded before v2.
-    template_versions: dict[str, int] = Field(default_factory=lambda: {"notice": 2, "digest": 2})
+    template_versions: dict[str, int] = Field(default_factory=lambda: dict(TEMPLATE_VERSIONS))
 
     # Acknowledgement links.
     ack_link_ttl_s: int = Field(default=7 * 86400, gt=0)
@@ -149,6 +154,11 @@ class Settings(DubanSettings):
 
     # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
     receipt_token: str = ""
+
+    @field_validator("template_versions")
+    @classmethod
+    def _every_template(cls, versions: dict[str, int]) -> dict[str, int]:
+        return {**TEMPLATE_VERSIONS, **versions}
 
     @model_validator(mode="after")
     def _signatures(self) -> Self:
