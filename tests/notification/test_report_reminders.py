@@ -157,7 +157,7 @@ def item(unit_name: str = "示范建材有限公司", **overrides: Any) -> dict[
         due_date=overrides.pop("due_date", date(2027, 1, 31)),
         lead_days=7,
         target_roles=[ChainRole.ENTERPRISE_PRINCIPAL],
-        remind_at="2027-01-22T01:00:00Z",  # type: ignore[arg-type]
+        remind_at="2027-01-22T01:00:00Z",
     )
     step = report_step(payload, unit_id=FIRM, unit_name=unit_name)
     return report_item(step, ChainRole.ENTERPRISE_PRINCIPAL.value, None)
