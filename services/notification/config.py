@@ -51,7 +51,7 @@ class SmsProviderConfig(BaseModel):
     # up to this many numbers per call (its limit is 100); 1 sends each text on its own.
     # Tencent cannot batch ours (its batch takes one parameter set; every ack link differs).
     batch_size: int = Field(default=100, ge=1, le=100)
-    # our template key ("notice", "digest") → the provider's template
+    # our template key ("notice", "digest", "report") → the provider's template
     # (variables: messages/limits.py; README, "A provider entry")
     templates: dict[str, ProviderTemplate] = {}
 
