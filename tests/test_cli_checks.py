@@ -12,7 +12,11 @@ import pytest
 from ops.checks import check
 
 KEY = "k3y-0f-the-county-deployment-2f9c81d0a7b64e55"
-TEMPLATES = {"notice": {"code": "SMS_470001", "params": ["hazard"]}, "digest": {"code": "SMS_1"}}
+TEMPLATES = {
+    "notice": {"code": "SMS_470001", "params": ["hazard"]},
+    "digest": {"code": "SMS_1"},
+    "report": {"code": "SMS_2"},
+}
 ALIYUN = {
     "name": "aliyun",
     "kind": "aliyun",

@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.run_auditor:
                 await runtime.auditor.start()
                 stack.push_async_callback(runtime.auditor.stop)
+            if settings.run_report_reminders:
+                await runtime.reports.start()
+                stack.push_async_callback(runtime.reports.stop)
             stack.push_async_callback(runtime.engine.dispose)
             yield
 
