@@ -43,7 +43,7 @@ from ops.processes import (
     wait_ready,
     write_logging_config,
 )
-from shared.broker import EmbeddedBroker
+from shared.broker import EmbeddedBroker, ensure_topics
 from shared.contract import ALL_TOPICS, dlq_topic
 from shared.db import ensure_sqlite_folder
 
@@ -142,21 +142,6 @@ def development_secrets(env: dict[str, str], var_dir: Path) -> None:
     key = path.read_text(encoding="ascii").strip()
     for prefix in missing:
         env[f"{prefix}SECRET_KEY"] = key
-
-
-# ----------------------------------------------------------------------------- broker
-async def ensure_topics(bootstrap_servers: str, partitions: Mapping[str, int]) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [NewTopic(t, n, 1) for t, n in partitions.items() if t not in existing]
-        if missing:
-            await admin.create_topics(missing)
-    finally:
-        await admin.close()
 
 
 # ----------------------------------------------------------------------------- seeding

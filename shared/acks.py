@@ -3,11 +3,11 @@
 A restarted in-memory broker (tansu) acknowledges records for a topic it no longer has, under
 the partition layout the producer remembers, and loses them (issue #17). So the relay counts an
 acknowledgement as delivery only when, asked afterwards, the broker has the topic, the
-partition, and an end offset past the acknowledged offset (see `confirm` for tansu) (`BrokerWitness.confirm`). It also
-remembers, per partition, the end of what it saw confirmed; an end offset that went back, or a
-topic that vanished or lost partitions, means the broker lost records it had confirmed: a reset
-(`BrokerWitness.reset_seen`). The relay answers a reset by publishing its recent rows again
-(shared.relay); consumers deduplicate by event id.
+partition, and an end offset past it (`BrokerWitness.confirm`, which also says how tansu counts
+that end). It remembers, per partition, the highest end the broker reported; an end that went
+back, or a topic that vanished or lost partitions, means the broker lost records it had
+confirmed: a reset (`BrokerWitness.reset_seen`). The relay answers a reset by publishing its
+recent rows again (shared.relay); consumers deduplicate by event id.
 
 A topic the relay has published to before and that is now missing or has fewer partitions is
 not published to (`unavailable`): the runner recreates it with its partitions first (ops).
