@@ -1,7 +1,7 @@
 """The repair of events a broker lost: each consumer reconciles with its producers' outboxes.
 
 A broker can acknowledge a record and lose it (a restarted in-memory tansu, issue #17); the
-relay then believes it delivered. So every `interval_s` a `Reconciler` asks the producer of
+relay then believes it delivered. So every `interval_s` a `OutboxReconciler` asks the producer of
 each of its consumer's topics for the outbox rows after its cursor (`GET /internal/outbox`,
 shared.outbox_feed), and feeds each row the consumer has not processed through the consumer's
 own path (`ConsumerRunner.handle_record`: the processed-events check, retries, dead letters).
@@ -22,10 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from aiokafka import ConsumerRecord
@@ -112,7 +112,7 @@ class HttpFeed:
         ]
 
 
-class Reconciler:
+class OutboxReconciler:
     def __init__(
         self,
         runner: ConsumerRunner,
@@ -241,7 +241,7 @@ def reconciler_for(
     service: str,
     secret_key: str,
     clock: Clock,
-) -> Reconciler | None:
+) -> OutboxReconciler | None:
     """A reconciler over HTTP for `runner`'s topics; None when repair is off."""
     if not repair.enabled:
         return None
@@ -253,7 +253,7 @@ def reconciler_for(
         topic: HttpFeed(repair.producer_urls[str(TOPIC_PRODUCERS[topic])], token)
         for topic in runner.topics
     }
-    return Reconciler(
+    return OutboxReconciler(
         runner,
         feeds,
         clock=clock,
@@ -261,3 +261,29 @@ def reconciler_for(
         settle_s=repair.settle_s,
         window_s=repair.window_s,
     )
+
+
+def relay_options(repair: RepairSettings) -> dict[str, Any]:
+    """The relay's part of the repair: check acknowledgements, republish after a reset."""
+    return {"verify_acks": repair.enabled, "republish_window_s": repair.window_s}
+
+
+async def start_reconcilers(
+    runners: Sequence[ConsumerRunner],
+    repair: RepairSettings,
+    *,
+    service: str,
+    secret_key: str,
+    clock: Clock,
+) -> list[OutboxReconciler]:
+    """A started reconciler per consumer (none when repair is off); stop them before the
+    consumers."""
+    started = []
+    for runner in runners:
+        reconciler = reconciler_for(
+            runner, repair, service=service, secret_key=secret_key, clock=clock
+        )
+        if reconciler is not None:
+            await reconciler.start()
+            started.append(reconciler)
+    return started

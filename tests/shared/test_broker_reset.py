@@ -25,7 +25,7 @@ from shared.clock import TestClock
 from shared.consumer import ConsumerRunner
 from shared.db import transaction
 from shared.outbox import OutboxRelay, add_event
-from shared.repair import LocalFeed, Reconciler
+from shared.repair import LocalFeed, OutboxReconciler
 from shared.settings import DubanSettings
 from tests.conftest import unique_topic
 from tests.shared.support import OutboxDb, eventually, group_name, make_outbox_db, person_event
@@ -140,7 +140,7 @@ async def test_a_broker_killed_and_restarted_mid_stream_loses_nothing_with_repai
     publisher = asyncio.create_task(publish())
     await relay.start()
     runner = consumer()
-    reconciler: Reconciler | None = None
+    reconciler: OutboxReconciler | None = None
     try:
         await runner.start()
         await eventually(lambda: runner.handled >= 30)
@@ -156,7 +156,7 @@ async def test_a_broker_killed_and_restarted_mid_stream_loses_nothing_with_repai
         runner = consumer()
         await runner.start()
         if reconcile:
-            reconciler = Reconciler(
+            reconciler = OutboxReconciler(
                 runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock, settle_s=0
             )
         await eventually(lambda: _more_sent(db, sent_then, 30))

@@ -24,7 +24,7 @@ from shared.contract import Envelope, dlq_topic
 from shared.db import transaction
 from shared.outbox import add_event
 from shared.outbox_feed import outbox_router, service_token
-from shared.repair import HttpFeed, LocalFeed, Reconciler
+from shared.repair import HttpFeed, LocalFeed, OutboxReconciler
 from tests.conftest import unique_topic
 from tests.shared.support import OutboxDb, group_name, make_outbox_db, person_event, read_topic
 
@@ -99,7 +99,9 @@ async def test_events_marked_sent_but_lost_are_applied_once_in_outbox_order(
     runner = await started_runner(runner_factory, db, broker, topic, clock)
     events = await sent_but_never_published(db, topic, clock, "a", "b", "a", "c")
     clock.advance(seconds=61)
-    reconciler = Reconciler(runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock)
+    reconciler = OutboxReconciler(
+        runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock
+    )
 
     assert await reconciler.run_once() == 4
     assert await applied(db) == [str(e.event_id) for e in events]
@@ -111,7 +113,7 @@ async def test_events_marked_sent_but_lost_are_applied_once_in_outbox_order(
 
     # Again, and from a fresh cursor (a restarted service looks back its window): nothing twice.
     assert await reconciler.run_once() == 0
-    fresh = Reconciler(runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock)
+    fresh = OutboxReconciler(runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock)
     assert await fresh.run_once() == 0
     assert len(await applied(db)) == 4
 
@@ -125,7 +127,7 @@ async def test_only_settled_rows_are_compared_and_the_cursor_waits_for_unsent_on
     o = db.tables.outbox
     async with db.engine.begin() as conn:  # the second is not sent yet: the relay will send it
         await conn.execute(update(o).where(o.c.id == 2).values(sent_at=None))
-    reconciler = Reconciler(
+    reconciler = OutboxReconciler(
         runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock, settle_s=60
     )
 
@@ -158,10 +160,10 @@ async def test_a_repaired_event_that_fails_is_dead_lettered_once(
     clock.advance(seconds=61)
     feeds = {topic: LocalFeed(db.engine, db.tables.outbox)}
 
-    assert await Reconciler(runner, feeds, clock=clock).run_once() == 2
+    assert await OutboxReconciler(runner, feeds, clock=clock).run_once() == 2
     assert await applied(db) == [str(good.event_id)]
     # A restarted service looks back again: the dead letter is noted, not pulled again.
-    assert await Reconciler(runner, feeds, clock=clock).run_once() == 0
+    assert await OutboxReconciler(runner, feeds, clock=clock).run_once() == 0
     dead = [json.loads(r.value) for r in await read_topic(broker, dlq_topic(topic))]
     assert [d["key"] for d in dead] == ["bad"]
     assert dead[0]["partition"] == -1 and dead[0]["offset"] == 2  # from the repair, outbox row 2
@@ -176,7 +178,9 @@ async def test_events_the_consumer_applied_from_the_broker_are_not_applied_again
     await runner._apply(events[0])  # the broker delivered the first one
     clock.advance(seconds=61)
 
-    reconciler = Reconciler(runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock)
+    reconciler = OutboxReconciler(
+        runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock
+    )
     assert await reconciler.run_once() == 1
     assert sorted(await applied(db)) == sorted(str(e.event_id) for e in events)
 
@@ -226,6 +230,6 @@ async def test_the_reconciler_reads_the_producer_over_http(
         transport=httpx.ASGITransport(app=producer_app(db, clock)),
     )
     # Pages of 3: the cursor walks them all in one round.
-    reconciler = Reconciler(runner, {topic: feed}, clock=clock, page_size=3)
+    reconciler = OutboxReconciler(runner, {topic: feed}, clock=clock, page_size=3)
     assert await reconciler.run_once() == 7
     assert await applied(db) == [str(e.event_id) for e in events]
