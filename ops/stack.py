@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from ops.banner import banner, clock_offset_description, sms_description
+from ops.brokerwatch import watch_broker
 from ops.mailsink import start_mail_sink
 from ops.processes import (
     Child,
@@ -243,6 +244,8 @@ class Stack:
 
     async def start_services(self) -> None:
         log_config = write_logging_config(self.settings.var_dir)
+        for service in self.loaded:  # where the repair asks each producer for its outbox
+            self.env.setdefault(f"DUBAN_{service.spec.name.upper()}_URL", service.base_url)
         for service in self.loaded:
             self.children.append(await start_child(service, self.env, log_config))
 
@@ -301,7 +304,11 @@ async def run_stack(settings: RunSettings) -> int:
             say("stopping before the stack was ready")
             return 0
         print(stack.banner(), flush=True)
-        await first_of(supervise(stack.children, settings.restart), stop.wait())
+        watched = [supervise(stack.children, settings.restart), stop.wait()]
+        if stack.broker is not None:
+            layout = topic_partitions(settings.topic_partitions)
+            watched.append(watch_broker(stack.broker, layout, settings.restart))
+        await first_of(*watched)
         say("stopping (Ctrl-C) …")
         return 0
     except RunError as exc:

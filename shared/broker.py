@@ -81,6 +81,11 @@ class EmbeddedBroker:
         """The exit code once the broker process died (None while it runs)."""
         return self._proc.poll() if self._proc is not None else None
 
+    def restart(self) -> EmbeddedBroker:
+        """Start again on the same port after the process died (or stop it first)."""
+        self.stop()
+        return self.start()
+
     def stop(self) -> None:
         if self._proc is not None:
             self._proc.terminate()
