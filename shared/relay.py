@@ -38,9 +38,10 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 from prometheus_client import Counter, Gauge
-from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, select, update
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared import outbox_rows
 from shared.acks import BrokerWitness
 from shared.clock import Clock, SystemClock
 from shared.db import is_sqlite
@@ -205,7 +206,7 @@ class OutboxRelay:
         else:
             async with self.engine.connect() as conn, conn.begin():
                 rows = await self._claim(conn)
-                publishable = await self._publishable(conn, rows) if rows else []
+                publishable = await outbox_rows.publishable(conn, self.outbox, rows) if rows else []
                 sent_ids = await self._publish(publishable) if publishable else []
                 await self._mark_sent(conn, sent_ids)
                 await self._measure_lag(conn)
@@ -232,13 +233,9 @@ class OutboxRelay:
     async def republish_recent(self) -> int:
         """After a broker reset: rows sent within `republish_window` become unsent again, so the
         relay publishes them anew in id order; returns how many."""
-        o = self.outbox
         since = self.clock.now() - self.republish_window
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(o).where(o.c.sent_at.is_not(None), o.c.sent_at >= since).values(sent_at=None)
-            )
-        count = int(result.rowcount or 0)
+            count = await outbox_rows.mark_unsent_since(conn, self.outbox, since)
         self._reset_pending = False
         if self._witness is not None:
             self._witness.forget_offsets()
@@ -255,52 +252,16 @@ class OutboxRelay:
         return count
 
     async def _claim(self, conn: AsyncConnection) -> list[Any]:
-        o = self.outbox
-        query = select(o.c.id, o.c.topic, o.c.key, o.c.value).where(o.c.sent_at.is_(None))
-        query = query.order_by(o.c.id).limit(self.batch_size)
-        if not self._sqlite:
-            query = query.with_for_update(skip_locked=True)
-        return list((await conn.execute(query)).all())
+        return await outbox_rows.claim(conn, self.outbox, self.batch_size, lock=not self._sqlite)
 
     async def _mark_sent(self, conn: AsyncConnection, ids: list[int]) -> None:
-        if not ids:
-            return
-        o = self.outbox
-        matches = (
-            o.c.id.in_(ids)
-            if self._sqlite
-            else o.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
-        )
-        await conn.execute(update(o).where(matches).values(sent_at=self.clock.now()))
+        now = self.clock.now()
+        await outbox_rows.mark_sent(conn, self.outbox, ids, now, sqlite=self._sqlite)
 
     async def _measure_lag(self, conn: AsyncConnection) -> None:
-        o = self.outbox
-        oldest = await conn.scalar(
-            select(o.c.created_at).where(o.c.sent_at.is_(None)).order_by(o.c.id).limit(1)
-        )
+        oldest = await outbox_rows.oldest_unsent(conn, self.outbox)
         lag = (self.clock.now() - oldest).total_seconds() if oldest is not None else 0.0
         LAG.labels(self.name).set(max(lag, 0.0))
-
-    async def _publishable(self, conn: AsyncConnection, rows: list[Any]) -> list[Any]:
-        """Keep, per key, only claimed rows older than any unsent row we did not claim.
-
-        Run after the claim, so under READ COMMITTED it sees every row another relay holds
-        (still unsent until that relay commits) and every row it already marked sent (acked
-        before that commit). Rows of a key behind someone else's row stay for a later round;
-        the holder of a key's oldest unsent row always may publish it, so every key advances.
-        """
-        o = self.outbox
-        mine = {row.id for row in rows}
-        # Only rows below our newest claim can stand in front of ours; one bind parameter
-        # keeps the statement cached (an IN list of the batch's ids costs more than the rows).
-        below = await conn.execute(
-            select(o.c.id, o.c.key).where(o.c.sent_at.is_(None), o.c.id < max(mine))
-        )
-        first_foreign: dict[str, int] = {}
-        for r in below:
-            if r.id not in mine and r.id < first_foreign.get(r.key, r.id + 1):
-                first_foreign[r.key] = r.id
-        return [row for row in rows if row.id < first_foreign.get(row.key, row.id + 1)]
 
     async def _publish(self, rows: list[Any]) -> list[int]:
         """Send rows in id order (one key's rows queue in order); ids the broker acknowledged
