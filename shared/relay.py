@@ -111,6 +111,8 @@ class OutboxRelay:
         self._witness = BrokerWitness(bootstrap_servers, self.name) if verify_acks else None
         self._reset_pending = False
         self._next_reset_check = 0.0
+        self._last_republish: float | None = None
+        self._missing: set[str] = set()  # topics published to before that the broker lacks
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -232,7 +234,12 @@ class OutboxRelay:
 
     async def republish_recent(self) -> int:
         """After a broker reset: rows sent within `republish_window` become unsent again, so the
-        relay publishes them anew in id order; returns how many."""
+        relay publishes them anew in id order; returns how many. At most once per
+        `reset_check_s`: one reset is often seen several ways at once."""
+        now = asyncio.get_running_loop().time()
+        if self._last_republish is not None and now - self._last_republish < self.reset_check_s:
+            return 0  # still pending: done on a later round
+        self._last_republish = now
         since = self.clock.now() - self.republish_window
         async with self.engine.begin() as conn:
             count = await outbox_rows.mark_unsent_since(conn, self.outbox, since)
@@ -270,13 +277,16 @@ class OutboxRelay:
         futures: list[tuple[Any, asyncio.Future[Any]]] = []
         failed_keys: set[str] = set()
         if self._witness is not None:
-            missing = await self._witness.unavailable(self._producer, {r.topic for r in rows})
-            if missing:
-                # The broker lost a topic we published to: wait until it is back with its
-                # partitions (the runner recreates it) rather than publish into a default one.
+            topics = {r.topic for r in rows}
+            missing = await self._witness.unavailable(self._producer, topics)
+            if missing - self._missing:
+                # The broker lost a topic we published to (a reset): wait until it is back
+                # with its partitions (the runner recreates it) rather than publish into
+                # a default one.
                 log.warning("outbox relay %s: topics %s missing; waiting", self.name, missing)
                 self._reset_pending = True
-                rows = [r for r in rows if r.topic not in missing]
+            self._missing = (self._missing - topics) | missing
+            rows = [r for r in rows if r.topic not in missing]
         for row in rows:
             if row.key in failed_keys:
                 continue
