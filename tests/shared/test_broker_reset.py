@@ -248,3 +248,60 @@ async def test_nothing_counts_as_sent_to_a_topic_the_restarted_broker_lacks(
 async def _publish_until_sent(relay: OutboxRelay, db: OutboxDb) -> bool:
     await relay.publish_batch()
     return await db.all_sent()
+
+
+async def test_a_consumer_running_through_the_restart_gets_every_event_once(
+    db: OutboxDb, own_broker: EmbeddedBroker, clock: TestClock
+) -> None:
+    """As in a service: relay and consumer keep running while the broker is killed and
+    restarted (the consumer's positions may point past the new topic's start: the reconciler
+    brings what it skips)."""
+    topic = unique_topic("through")
+    layout = {topic: 6}
+    bootstrap = own_broker.bootstrap_servers
+    await ensure_topics(bootstrap, layout)
+    relay = OutboxRelay(
+        db.engine, db.tables.outbox, bootstrap, clock=clock, poll_interval=0.05, reset_check_s=0.2
+    )
+    runner = ConsumerRunner(
+        name=group_name(),
+        topics=[topic],
+        bootstrap_servers=bootstrap,
+        sessionmaker=db.sessions,
+        processed_events=db.tables.processed_events,
+        handler=db.apply,
+        clock=clock,
+        session_timeout_ms=6000,
+    )
+    reconciler = OutboxReconciler(
+        runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock, settle_s=0
+    )
+
+    async def add(n: int) -> None:
+        for i in range(n):
+            async with transaction(db.sessions) as session:
+                event = person_event(clock, f"h-{i % 12}", f"事件{i}")
+                await add_event(session, db.tables.outbox, event, topic, now=clock.now())
+            await asyncio.sleep(0.01)
+
+    broker = own_broker
+    await relay.start()
+    await runner.start()
+    try:
+        await add(60)
+        broker = kill_and_restart(own_broker)
+        await ensure_topics(bootstrap, layout)
+        await add(60)
+        await eventually(db.all_sent, within=60)
+        everything = await ids_after(db, 0)
+
+        async def complete() -> bool:
+            await reconciler.run_once()
+            return await processed_ids(db) == everything
+
+        await eventually(complete, within=90)
+        assert await db.count(db.effects) == len(everything) == 120
+    finally:
+        await runner.stop()
+        await relay.stop()
+        broker.stop()
