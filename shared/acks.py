@@ -26,6 +26,7 @@ from aiokafka.protocol.offset import OffsetRequest
 log = logging.getLogger(__name__)
 
 LATEST = -1  # ListOffsets: the end of the partition
+RECHECK_S = 0.05
 
 
 class BrokerWitness:
@@ -76,32 +77,42 @@ class BrokerWitness:
             if md.partition in layout.get(md.topic, ())
         }
         reset = reset or len(tps) < len({(md.topic, md.partition) for _, md in acks})
-        ends = await self._end_offsets(producer, tps)
-        if ends is None:
-            return [], reset
         # tansu reports a partition's end as the base offset of its last record batch + 1, so
         # a record counts when the end passes the first offset this round acknowledged there
-        # (all of them went in together); an end below one seen before is a reset.
+        # (all of them went in together). An end below one seen before is a reset; an end not
+        # yet past ours is asked again once (the broker may answer before it counts them),
+        # then the rows stay unsent and go again, without calling it a reset.
         first: dict[TopicPartition, int] = {}
         for _, md in acks:
             tp = TopicPartition(md.topic, md.partition)
             first[tp] = min(first.get(tp, md.offset), md.offset)
-        held = set()
-        for tp, offset in first.items():
-            end = ends.get(tp)
-            if end is None or end < self.seen_end.get(tp, 0):
-                reset = True
-            elif end > offset:
-                held.add(tp)
-                self.seen_end[tp] = end
+        held: set[TopicPartition] = set()
+        for attempt in range(2):
+            asked = {tp for tp in tps if tp not in held}
+            if not asked:
+                break
+            if attempt:
+                await asyncio.sleep(RECHECK_S)
+            ends = await self._end_offsets(producer, asked)
+            if ends is None:
+                break
+            for tp in asked:
+                end = ends.get(tp)
+                if end is None or end < self.seen_end.get(tp, 0):
+                    reset = True
+                elif end > first[tp]:
+                    held.add(tp)
+                    self.seen_end[tp] = end
+            if reset:
+                break
         confirmed = [i for i, md in acks if TopicPartition(md.topic, md.partition) in held]
-        reset = reset or len(confirmed) < len(acks)
-        if reset:
+        if len(confirmed) < len(acks):
             log.warning(
-                "outbox relay %s: the broker does not have %d acknowledged record(s); "
+                "outbox relay %s: the broker does not have %d acknowledged record(s)%s; "
                 "they stay unsent",
                 self.name,
                 len(acks) - len(confirmed),
+                " (reset)" if reset else "",
             )
         return confirmed, reset
 
