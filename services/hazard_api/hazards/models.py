@@ -67,6 +67,9 @@ class Hazard(Base):
     deadline_days: Mapped[int | None] = mapped_column(Integer)
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     original_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the deadline counts from (an order's time; an extension's: the deadline it
+    # extends), so a newly published holiday schedule can count it again (#12).
+    deadline_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rectification_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)  # 立查立改
     rectification_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

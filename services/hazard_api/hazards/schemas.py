@@ -22,7 +22,7 @@ from shared.labels import (
     HAZARD_LEVEL_LABELS,
     HAZARD_STATUS_LABELS,
     LISTING_LEVEL_LABELS,
-    beijing_time,
+    deadline_label,
     label,
 )
 
@@ -215,10 +215,10 @@ class HazardOut(BaseModel):
     def source_label(self) -> str:
         return label(SOURCE_LABELS, self.source)
 
-    @computed_field(description="整改期限（北京时间），如 2027年1月1日23:59")  # type: ignore[prop-decorator]
+    @computed_field(description="整改期限（北京时间），预计的加注（预计）")  # type: ignore[prop-decorator]
     @property
     def deadline_label(self) -> str:
-        return beijing_time(self.deadline_at)
+        return deadline_label(self.deadline_at, self.deadline_provisional)
 
 
 class HazardPage(BaseModel):
