@@ -24,6 +24,8 @@ from shared.clock import Clock
 
 SERVICE_SCOPE = "outbox:read"
 MAX_PAGE = 1000
+UNAUTHENTICATED = "未登录或登录已过期，请重新登录"  # as every service says it
+SERVICES_ONLY = "仅供服务之间核对事件使用（需要服务间令牌）"
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,11 @@ def outbox_router(
         except InvalidToken:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
-                "需要服务间令牌",
+                UNAUTHENTICATED,
                 headers={"WWW-Authenticate": "Bearer"},
             ) from None
         if claims.get("scope") != SERVICE_SCOPE:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "仅供服务之间核对事件使用")
+            raise HTTPException(status.HTTP_403_FORBIDDEN, SERVICES_ONLY)
         return claims
 
     @router.get(
@@ -110,7 +112,7 @@ def outbox_router(
         summary="已发布事件（供其他服务核对补发）",
         # Not an annotation: `caller` is local, and annotations are read as module names.
         dependencies=[Depends(caller)],
-        responses={401: {"description": "需要服务间令牌"}, 403: {"description": "不是服务令牌"}},
+        responses={401: {"description": UNAUTHENTICATED}, 403: {"description": SERVICES_ONLY}},
     )
     async def feed(
         topic: Annotated[str, Query(min_length=1, max_length=200)],

@@ -205,12 +205,16 @@ async def test_the_feed_answers_service_tokens_only(db: OutboxDb, clock: TestClo
     async with httpx.AsyncClient(transport=transport, base_url="http://producer") as client:
         url = f"/internal/outbox?topic={topic}"
         nobody = await client.get(url)
-        assert nobody.status_code == 401 and nobody.json()["detail"] == "需要服务间令牌"
+        assert (
+            nobody.status_code == 401
+            and nobody.json()["detail"] == "未登录或登录已过期，请重新登录"
+        )
         wrong = await client.get(url, headers={"Authorization": f"Bearer {other_key}"})
         assert wrong.status_code == 401
         a_person = await client.get(url, headers={"Authorization": f"Bearer {person}"})
         assert (
-            a_person.status_code == 403 and a_person.json()["detail"] == "仅供服务之间核对事件使用"
+            a_person.status_code == 403
+            and a_person.json()["detail"] == "仅供服务之间核对事件使用（需要服务间令牌）"
         )
         token = service_token(service="escalation", secret_key=KEY, clock=clock)
         bad = await client.get(url + "&after=-1", headers={"Authorization": f"Bearer {token}"})
