@@ -21,6 +21,8 @@ from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS
 from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
 from shared.outbox import OutboxRelay
+from shared.outbox_feed import outbox_router
+from shared.repair import relay_options, start_reconcilers
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or settings.make_clock()
     # An invalid policy file raises here, naming file, step and field: start-up stops.
     policies = PolicySet.load(settings.policies_dir)
+    key = settings.bearer_key or settings.secret_key  # the deployment's bearer key
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     outbox_tables.outbox,
                     settings.kafka_bootstrap_servers,
                     clock=clock,
+                    **relay_options(settings.repair),
                 )
                 await relay.start()
                 stack.push_async_callback(relay.stop)
@@ -72,6 +76,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 )
                 await accounts.start()
                 stack.push_async_callback(accounts.stop)
+                for reconciler in await start_reconcilers(
+                    [consumer, accounts],
+                    settings.repair,
+                    service="escalation",
+                    secret_key=key,
+                    clock=clock,
+                ):
+                    stack.push_async_callback(reconciler.stop)
             if settings.run_scheduler:
                 await runtime.scheduler.start()
                 stack.push_async_callback(runtime.scheduler.stop)
@@ -102,6 +114,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
     app.include_router(ops_router(checks, clock=clock))
+    app.include_router(
+        outbox_router(
+            lambda: app.state.runtime.engine, outbox_tables.outbox, secret_key=key, clock=clock
+        )
+    )
     app.include_router(cases_router)
     app.include_router(tasks_router)
     return app

@@ -26,6 +26,8 @@ from shared.db import make_sessionmaker
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.outbox import OutboxRelay
+from shared.outbox_feed import outbox_router
+from shared.repair import relay_options, start_reconcilers
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 settings.kafka_bootstrap_servers,
                 clock=clock,
                 poll_interval=settings.outbox_poll_seconds,
+                **relay_options(settings.repair),
             )
             await relay.start()
         app.state.relay = relay
@@ -54,6 +57,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         watcher = ScheduleWatcher(app.state.sessionmaker, settings, clock)
         await watcher.start()
         timeline = await start_timeline(settings, app.state.sessionmaker, clock)
+        reconcilers = await start_reconcilers(
+            [timeline] if timeline is not None else [],
+            settings.repair,
+            service="hazard_api",
+            secret_key=settings.secret_key,
+            clock=clock,
+        )
         sealer: AuditSealer | None = None
         if settings.audit_sealer:
             sealer = AuditSealer(
@@ -71,6 +81,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await watcher.stop()
             if sealer is not None:
                 await sealer.stop()
+            for reconciler in reconcilers:
+                await reconciler.stop()
             if timeline is not None:
                 await timeline.stop()
             if relay is not None:
@@ -95,6 +107,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "broker": broker_check(settings.kafka_bootstrap_servers),
             },
             clock=clock,
+        )
+    )
+    app.include_router(
+        outbox_router(
+            lambda: engine, outbox_tables.outbox, secret_key=settings.secret_key, clock=clock
         )
     )
     app.include_router(auth_router)
