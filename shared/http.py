@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,6 +46,11 @@ def clock_state(clock: Clock) -> dict[str, Any]:
     return {"movable": False, "offset_s": 0.0}
 
 
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, str]
+
+
 def ops_router(
     checks: Mapping[str, ReadyCheck],
     registry: CollectorRegistry = REGISTRY,
@@ -60,7 +66,11 @@ def ops_router(
             return {"status": "ok"}
         return {"status": "ok", "clock": clock_state(clock)}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "尚未就绪：checks 说明哪一项不可用"}},
+    )
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -72,7 +82,11 @@ def ops_router(
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
