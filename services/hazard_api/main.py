@@ -19,10 +19,12 @@ from services.hazard_api.db import import_models, outbox_tables
 from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
+from services.hazard_api.links import HAZARD_LINKS
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.openapi_links import install_links
 from shared.outbox import OutboxRelay
 
 
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(directory_router)
     for router in lifecycle_routers():
         app.include_router(router)
+    install_links(app, HAZARD_LINKS)
     install_error_handlers(app)
     install_domain_error_handlers(app)
     return app

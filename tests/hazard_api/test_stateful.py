@@ -1,0 +1,107 @@
+"""Stateful schemathesis over hazard_api on PostgreSQL: the hazard's life along its OpenAPI links
+(report → classify → start → evidence → report rectification → accept → close), every check."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from services.hazard_api.auth.models import User
+from services.hazard_api.auth.service import issue_token
+from services.hazard_api.db import MIGRATIONS_DIR
+from services.hazard_api.directory.seed import seed_demo
+from services.hazard_api.main import create_app
+from shared.clock import TestClock
+from shared.db import make_engine, make_sessionmaker, transaction
+from shared.migrations import upgrade
+from tests.hazard_api.conftest import make_settings
+from tests.hazard_api.lifecycle.conftest import PNG
+from tests.shared.stateful import is_positive, run_stateful
+
+NOW = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)
+ENTERPRISE = "ent-hongxing"
+CRITERION = "YH-01"  # fireworks, the enterprise's industry
+# The hazard's life and the service's own endpoints (the directory has its own fuzz test).
+LIFECYCLE = r"^/(hazards|attachments|healthz|readyz|metrics)"
+
+
+async def _seed(url: str, clock: TestClock) -> dict[str, str]:
+    engine = make_engine(url)
+    try:
+        async with transaction(make_sessionmaker(engine)) as session:
+            assert await seed_demo(session=session, clock=clock)
+        async with make_sessionmaker(engine)() as session:
+            users = {u.username: u for u in await session.scalars(select(User))}
+    finally:
+        await engine.dispose()
+    secret = make_settings(url).secret_key
+    # The county office may take every step of a hazard's life (DOMAIN §9).
+    token = issue_token(users["office"], [], secret_key=secret, clock=clock, minutes=600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def pinning(office: dict[str, str]) -> Callable[[Any, Any], None]:
+    def pin(case: Any, client: Any) -> None:
+        """What the schema cannot say, a valid request has: a unit that exists, a time that
+        has passed, a criterion of the unit's industry, evidence that is a photo and was
+        uploaded to this hazard (any other value is refused with 415 or 422, as tested in
+        lifecycle/test_evidence.py and test_intake.py)."""
+        body = case.body
+        if not isinstance(body, dict) or not is_positive(case):
+            return  # a schema-violating request is left as generated: it must be refused
+        if (case.method, case.path) == ("POST", "/hazards"):
+            body["unit_id"] = ENTERPRISE
+            if isinstance(body.get("found_at"), str):
+                body["found_at"] = (NOW - timedelta(days=1)).isoformat()
+        if isinstance(body.get("criterion_id"), str):
+            body["criterion_id"] = CRITERION
+        if case.path == "/hazards/{hazard_id}/attachments" and "file" in body:
+            body["file"] = PNG
+        if isinstance(body.get("attachment_ids"), list) and body["attachment_ids"]:
+            hazard = (case.path_parameters or {}).get("hazard_id", "")
+            uploaded = client.post(
+                f"/hazards/{quote(str(hazard), safe='')}/attachments",
+                files={"file": ("现场.png", PNG, "image/png")},
+                headers=office,
+            )
+            if uploaded.status_code == 201:
+                body["attachment_ids"] = [uploaded.json()["id"]]
+
+    return pin
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql"])
+def test_hazard_lifecycle_links_pass_every_check(
+    database_url: str, broker: str, tmp_path: Path
+) -> None:
+    upgrade(database_url, MIGRATIONS_DIR)
+    clock = TestClock(NOW)
+    office = asyncio.run(_seed(database_url, clock))
+    app = create_app(
+        make_settings(
+            database_url,
+            timeline_consumer=False,
+            evidence_dir=str(tmp_path),
+            kafka_bootstrap_servers=broker,
+        ),
+        clock=clock,
+    )
+    tally = run_stateful(
+        app,
+        headers_for=lambda _case: office,
+        prepare=pinning(office),
+        paths=LIFECYCLE,
+    )
+    print(tally.summary("hazard_api"))
+    assert "\n\n".join(tally.failures.values()) == ""
+    # The links were followed to the end of a hazard's life: accepted and closed.
+    assert tally.linked > 20
+    assert tally.operations["POST /hazards/{hazard_id}/acceptance 200"] > 0, tally.operations
+    assert tally.operations["POST /hazards/{hazard_id}/close 200"] > 0, tally.operations
