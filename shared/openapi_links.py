@@ -52,12 +52,18 @@ def add_links(schema: dict[str, Any], links: Sequence[Link]) -> dict[str, Any]:
     return schema
 
 
-def install_links(app: FastAPI, links: Sequence[Link]) -> None:
+def extend_openapi(app: FastAPI, extend: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Run `extend` over the app's OpenAPI once, when it is first generated (routes are added
+    after the app is made, so this cannot happen earlier)."""
     generate: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_links(generate(), links)
+            app.openapi_schema = extend(generate())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install_links(app: FastAPI, links: Sequence[Link]) -> None:
+    extend_openapi(app, lambda schema: add_links(schema, links))

@@ -9,11 +9,12 @@ a route names any other status it answers with `responses=problems(415)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+
+from shared.openapi_links import extend_openapi
 
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
@@ -111,12 +112,4 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_problem_docs(app: FastAPI) -> None:
-    """Patch the app's OpenAPI when it is first generated (routes are added after the app)."""
-    generate: Callable[[], dict[str, Any]] = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    extend_openapi(app, document_problems)

@@ -33,6 +33,7 @@ class Tally:
     statuses: Counter[str] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
+    samples: dict[str, str] = field(default_factory=dict)
 
     def summary(self, service: str) -> str:
         by_status = " ".join(f"{s}={n}" for s, n in sorted(self.statuses.items()))
@@ -73,7 +74,9 @@ def run_stateful(
                 super().after_call(response, case)
                 tally.calls += 1
                 tally.statuses[str(response.status_code)] += 1
-                tally.operations[f"{case.method} {case.path} {response.status_code}"] += 1
+                key = f"{case.method} {case.path} {response.status_code}"
+                tally.operations[key] += 1
+                tally.samples.setdefault(key, f"{case.body!r:.300} → {response.content[:300]!r}")
 
             def step(self, input: Any) -> Any:
                 if input.is_applied and input.transition is not None:

@@ -37,4 +37,5 @@ class RaiseIn(BaseModel):
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    published: bool = True
+    # Only "published" can be recorded (the flow says so in Chinese); the schema says it too.
+    published: bool = Field(default=True, json_schema_extra={"const": True})
