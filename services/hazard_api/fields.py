@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, GetJsonSchemaHandler, StringConstraints, WithJsonSchema
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic import AfterValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from shared.text_fields import (
+    FILLED_PATTERN,
+    PRINTABLE_PATTERN,
+    Blankable,
+    Filled,
+    JsonPattern,
+    Printable,
+    text,
+)
+
+__all__ = ["Blankable", "Filled", "Printable", "text"]
 
 # PostgreSQL `integer` (SQLAlchemy Integer): a number past it fails the insert.
 INT4_MAX = 2_147_483_647
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,36}$"
 _ID = re.compile(ID_PATTERN)
-
-
-def _printable(value: str) -> str:
-    # NUL and other control characters cannot be stored (PostgreSQL refuses NUL in text).
-    if any((ord(ch) < 0x20 and ch not in "\t\n\r") or ch == "\x7f" for ch in value):
-        raise PydanticCustomError("control_characters", "内容不能包含控制字符")
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise PydanticCustomError("surrogates", "内容包含无效字符")
-    return value
 
 
 def _entity_id(value: str) -> str:
@@ -34,35 +35,6 @@ def _entity_id(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class JsonPattern:
-    """Writes into the JSON schema the rule a validator enforces, so the OpenAPI says it."""
-
-    pattern: str
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler(schema)
-        json_schema["pattern"] = self.pattern
-        return json_schema
-
-
-# No control characters but tab and line breaks, and (strip_whitespace then min_length=1)
-# something besides white space. (Lone surrogates, also refused, cannot be said in a JSON
-# Schema pattern that generators honour; JSON encoders do not produce them.)
-_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-PRINTABLE_PATTERN = rf"^{_ALLOWED}*$"
-FILLED_PATTERN = rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f]{_ALLOWED}*$"
-
-
-def text(max_length: int, min_length: int = 1) -> object:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-
-
-Printable = AfterValidator(_printable)
-Filled = JsonPattern(FILLED_PATTERN)
-Blankable = JsonPattern(PRINTABLE_PATTERN)
 EntityId = Annotated[
     str,
     AfterValidator(_entity_id),

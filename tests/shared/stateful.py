@@ -49,12 +49,15 @@ def run_stateful(
     *,
     headers_for: Callable[[Any], Headers],
     prepare: Callable[[Any, Any], None] | None = None,
+    reset: Callable[[], None] | None = None,
     paths: str | None = None,
     max_examples: int = 60,
     steps: int = 12,
 ) -> Tally:
     """Run the app's state machine; `prepare(case, client)` may pin values the schema cannot
-    know (a unit that exists), `headers_for(case)` chooses who calls."""
+    know (a unit that exists), `headers_for(case)` chooses who calls, `reset()` puts back
+    before each scenario what a scenario uses up (Hypothesis replays scenarios and needs each
+    to start from the same state)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     if paths is not None:
         schema = schema.include(path_regex=paths)
@@ -63,6 +66,10 @@ def run_stateful(
     with asgi.get_client(app) as client:
 
         class Workflow(base):  # type: ignore[valid-type, misc]
+            def setup(self) -> None:
+                if reset is not None:
+                    reset()
+
             def before_call(self, case: Any) -> None:
                 if prepare is not None:
                     prepare(case, client)
