@@ -7,8 +7,8 @@ column: an `integer` column (PostgreSQL int4) needs a schema maximum within int4
 
 from __future__ import annotations
 
-import re._constants as sre_constants
-import re._parser as sre_parse
+import re._constants as sre_constants  # type: ignore[import-not-found]
+import re._parser as sre_parse  # type: ignore[import-not-found]
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String

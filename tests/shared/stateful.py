@@ -58,7 +58,7 @@ def run_stateful(
     know (a unit that exists), `headers_for(case)` chooses who calls, `reset()` puts back
     before each scenario what a scenario uses up (Hypothesis replays scenarios and needs each
     to start from the same state)."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema: Any = schemathesis.openapi.from_asgi("/openapi.json", app)
     if paths is not None:
         schema = schema.include(path_regex=paths)
     tally = Tally()

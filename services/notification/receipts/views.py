@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.notification.deps import RuntimeDep, SessionDep
 from services.notification.events import flush_events
 from services.notification.receipts import service
+from shared.problems import problems
 
 router = APIRouter(prefix="/receipts", tags=["receipts"])
 
@@ -46,7 +47,7 @@ def _check_token(runtime: RuntimeDep, token: str | None) -> None:
         raise HTTPException(403, detail="回执令牌无效")
 
 
-@router.post("/aliyun")
+@router.post("/aliyun", responses=problems(403))
 async def aliyun_receipts(
     reports: list[AliyunReport],
     session: SessionDep,
@@ -71,7 +72,7 @@ async def aliyun_receipts(
     return {"code": 0, "msg": "成功"}
 
 
-@router.post("/tencent")
+@router.post("/tencent", responses=problems(403))
 async def tencent_receipts(
     reports: list[TencentReport],
     session: SessionDep,
