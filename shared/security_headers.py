@@ -33,6 +33,8 @@ def page_policy(script_hashes: Iterable[str] = ()) -> str:
             "img-src 'self' data:",
             "font-src 'self'",
             "connect-src 'self'",
+            # ReDoc searches in a worker it builds from its own bundle (a blob: URL).
+            "worker-src 'self' blob:",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
