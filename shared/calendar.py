@@ -103,6 +103,21 @@ class WorkCalendar:
         self._shift.cache_clear()
         self._end_of_day.cache_clear()
 
+    def reset(self, schedules: Iterable[YearSchedule] = ()) -> None:
+        """Exactly these loaded schedules, forgetting any other (tests start from none)."""
+        self._schedules.clear()
+        self._tables.clear()
+        self.generation += 1
+        self._shift.cache_clear()
+        self._end_of_day.cache_clear()
+        for schedule in schedules:
+            self.load_year(schedule)
+
+    def copy(self) -> WorkCalendar:
+        """A calendar with the same loaded schedules (what deadlines were computed on before a
+        new schedule is loaded)."""
+        return WorkCalendar(self._schedules.values())
+
     def schedules(self) -> list[YearSchedule]:
         return [self._schedules[year] for year in sorted(self._schedules)]
 

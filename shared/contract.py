@@ -8,7 +8,7 @@ Changing a payload incompatibly means a new `version` of its event type.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -54,6 +54,8 @@ class PostRole(StrEnum):
     LEADERSHIP_MEMBER = "leadership_member"  # 其他班子成员
     SAFETY_MANAGER = "safety_manager"  # 安全管理人员
     CLERK = "clerk"  # 工作人员
+    # 党政同责: the party secretary of a county or township stands beside its principal.
+    PARTY_SECRETARY = "party_secretary"  # 党委书记
 
 
 class ChainRole(StrEnum):
@@ -63,11 +65,13 @@ class ChainRole(StrEnum):
     ENTERPRISE_SAFETY_MANAGER = "enterprise.safety_manager"
     TOWNSHIP_PRINCIPAL = "township.principal"
     TOWNSHIP_IN_CHARGE = "township.in_charge"
+    TOWNSHIP_PARTY_SECRETARY = "township.party_secretary"  # 乡镇（街道）党委书记
     DEPARTMENT_HEAD = "department.head"
     DEPARTMENT_IN_CHARGE = "department.in_charge"
     COUNTY_PORTFOLIO_LEADER = "county.portfolio_leader"
     COUNTY_SAFETY_LEADER = "county.safety_leader"
     COUNTY_PRINCIPAL = "county.principal"
+    COUNTY_PARTY_SECRETARY = "county.party_secretary"  # 县委书记
     COUNTY_OFFICE = "county_office"
 
 
@@ -131,6 +135,9 @@ class TaskKind(StrEnum):
     BULLETIN = "bulletin"  # 建议通报批评
     RAISE_LISTING = "raise_listing"  # 建议提级挂牌
     REFERRAL = "referral"  # 建议移交纪检监察（由有权机关决定）
+    # Not a policy's: a notice failed for good (notification.alert); call the person, fix
+    # the number or address.
+    NOTICE_UNDELIVERED = "notice_undelivered"  # 通知未送达
 
 
 class TaskState(StrEnum):
@@ -212,12 +219,17 @@ class UnitUpserted(_Payload):
     area_code: str
     parent_id: str | None = None
     is_safety_office: bool = False  # the 县安委办 (seated in 应急管理局)
+    credit_code: str | None = None  # enterprises: GB 32100 unified social credit code
     industry_code: str | None = None
     industry_name: str | None = None
     territorial_unit_id: str | None = None
     supervising_department_ids: list[str] = []
     high_risk: bool = False
     status: EnterpriseStatus | None = None
+    # A department supervises the industries it answers for (管行业必须管安全): GB/T 4754
+    # codes or prefixes ("C26" covers "C2661"); an enterprise of one is in its scope and chain
+    # without an explicit link. Added in #12; the default keeps older events parsing.
+    regulated_industry_codes: list[str] = []
 
 
 class PersonUpserted(_Payload):
@@ -229,7 +241,14 @@ class PersonUpserted(_Payload):
 
 
 class PostUpserted(_Payload):
-    """A post: `holder_person_id` None means vacant; `acting` marks an acting holder (代理)."""
+    """A post: `holder_person_id` None means vacant; `acting` marks an acting holder (代理).
+
+    Who holds it on a given (Beijing) day, added in #12 with defaults so older events parse:
+    - `acting_person_id` stands in (代理) from `acting_from` to `acting_until`, both days
+      included, an open end meaning "until further notice";
+    - `holder_from` is the handover date: before it `previous_holder_person_id` (None: vacant)
+      still holds the post, from it `holder_person_id`.
+    """
 
     post_id: str
     unit_id: str
@@ -239,6 +258,11 @@ class PostUpserted(_Payload):
     acting: bool = False
     portfolio_unit_ids: list[str] = []
     portfolio_industry_codes: list[str] = []
+    acting_person_id: str | None = None
+    acting_from: date | None = None
+    acting_until: date | None = None
+    holder_from: date | None = None
+    previous_holder_person_id: str | None = None
 
 
 class PostRemoved(_Payload):
@@ -254,6 +278,20 @@ class AccountChanged(_Payload):
     user_id: str
     active: bool
     tokens_valid_from: AwareDatetime | None = None
+
+
+class CalendarScheduleLoaded(_Payload):
+    """A year's official holiday schedule (国务院办公厅放假安排) was loaded or replaced
+    (org.calendar_schedule_loaded, key = `calendar:<year>`): every service uses it from now
+    on, in place of the packaged data or the estimate. A higher `version` replaces a lower."""
+
+    year: int = Field(ge=2000, le=2100)
+    version: int = Field(ge=1)
+    holidays: list[date]  # 放假日期
+    workdays: list[date] = []  # 调休上班日期
+    notice_no: str = Field(min_length=1, max_length=100)  # e.g. 国办发明电〔2026〕12号
+    loaded_by: str  # the user id of whoever loaded it
+    loaded_at: AwareDatetime
 
 
 # ---------------------------------------------------------------- hazard.events
@@ -306,6 +344,8 @@ class HazardEventType(StrEnum):
     LISTING_PUBLISHED = "hazard.listing_published"  # 挂牌督办通知书公布
     RECLASSIFIED = "hazard.reclassified"  # 一般 ↔ 重大, with a reason
     VOIDED = "hazard.voided"  # 作废, with a reason
+    # The official holiday schedule of a year was loaded: a working-day deadline moved (#12).
+    DEADLINE_RECOMPUTED = "hazard.deadline_recomputed"
 
 
 class HazardEvent(_Payload):
@@ -416,12 +456,17 @@ class NotificationChanged(_Payload):
 
 
 class NotificationAlert(_Payload):
-    """Something no retry will fix: a notice dead-lettered, or a role nobody holds."""
+    """Something no retry will fix: a notice failed for good or dead-lettered, or a role
+    nobody holds. Escalation turns failed deliveries into tasks for the county office."""
 
-    kind: str  # "dead_letter" | "unresolvable"
+    # "dead_letter": no channel reached the person; "delivery_failed": one channel failed for
+    # good, another still may; "unresolvable": a role nobody holds.
+    kind: str
     request_event_id: str
     hazard_ids: list[str]
     person_id: str | None = None
+    person_name: str | None = None
+    channel: Channel | None = None  # of the failed delivery
     notification_id: str | None = None
     detail: str
     at: AwareDatetime
@@ -434,6 +479,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("org.post_upserted", 1): PostUpserted,
     ("org.post_removed", 1): PostRemoved,
     ("org.account_changed", 1): AccountChanged,
+    ("org.calendar_schedule_loaded", 1): CalendarScheduleLoaded,
     ("hazard.event", 1): HazardEvent,
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,

@@ -15,6 +15,7 @@ from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    EnterpriseStatus,
     EscalationAction,
     HazardEventType,
     HazardLevel,
@@ -24,6 +25,7 @@ from shared.contract import (
     PostRole,
     Producer,
     TaskKind,
+    UnitKind,
     Urgency,
 )
 
@@ -32,11 +34,13 @@ CHAIN_ROLE_LABELS: dict[str, str] = {
     ChainRole.ENTERPRISE_SAFETY_MANAGER: "企业安全管理人员",
     ChainRole.TOWNSHIP_PRINCIPAL: "乡镇（街道）主要负责人",
     ChainRole.TOWNSHIP_IN_CHARGE: "乡镇（街道）分管安全负责人",
+    ChainRole.TOWNSHIP_PARTY_SECRETARY: "乡镇（街道）党（工）委书记",
     ChainRole.DEPARTMENT_HEAD: "行业监管部门主要负责人",
     ChainRole.DEPARTMENT_IN_CHARGE: "行业监管部门分管负责人",
     ChainRole.COUNTY_PORTFOLIO_LEADER: "县分管领导",
     ChainRole.COUNTY_SAFETY_LEADER: "县分管安全生产领导",
     ChainRole.COUNTY_PRINCIPAL: "县主要负责人",
+    ChainRole.COUNTY_PARTY_SECRETARY: "县委书记",
     ChainRole.COUNTY_OFFICE: "县安委办",
 }
 POST_ROLE_LABELS: dict[str, str] = {
@@ -45,6 +49,19 @@ POST_ROLE_LABELS: dict[str, str] = {
     PostRole.LEADERSHIP_MEMBER: "班子成员",
     PostRole.SAFETY_MANAGER: "安全管理人员",
     PostRole.CLERK: "工作人员",
+    PostRole.PARTY_SECRETARY: "党委书记",
+}
+UNIT_KIND_LABELS: dict[str, str] = {
+    UnitKind.COUNTY: "县（市、区）",
+    UnitKind.TOWNSHIP: "乡镇（街道）",
+    UnitKind.VILLAGE: "村（社区）",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.ENTERPRISE: "企业",
+}
+ENTERPRISE_STATUS_LABELS: dict[str, str] = {
+    EnterpriseStatus.OPERATING: "正常生产",
+    EnterpriseStatus.SUSPENDED: "停产整顿",
+    EnterpriseStatus.CLOSED: "关闭",
 }
 ACTION_LABELS: dict[str, str] = {
     EscalationAction.REMINDER: "整改期限提醒",
@@ -76,6 +93,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.BULLETIN: "建议通报批评",
     TaskKind.RAISE_LISTING: "建议提级挂牌",
     TaskKind.REFERRAL: "建议移交纪检监察",
+    TaskKind.NOTICE_UNDELIVERED: "通知未送达，请核实",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",
@@ -115,6 +133,7 @@ HAZARD_EVENT_LABELS: dict[str, str] = {
     HazardEventType.LISTING_PUBLISHED: "挂牌督办公布",
     HazardEventType.RECLASSIFIED: "重新判定等级",
     HazardEventType.VOIDED: "作废",
+    HazardEventType.DEADLINE_RECOMPUTED: "按法定节假日安排调整整改期限",
 }
 PRODUCER_LABELS: dict[str, str] = {
     Producer.HAZARD_API: "隐患台账",
@@ -138,6 +157,7 @@ CASE_STATE_LABELS: dict[str, str] = {
 CASE_REASON_LABELS: dict[str, str] = {
     "started": "开始督办，按整改期限排定提醒和升级步骤",
     "rebaselined": "整改期限变更，督办步骤按新期限重排",
+    "calendar": "法定节假日安排已发布，督办步骤按正式安排重排",
     "replanned": "隐患情况变化，督办步骤已调整",
     "paused": "已申请验收，逾期督办暂停，验收催办计时开始",
     "resumed": "验收未通过，逾期督办恢复",
@@ -184,6 +204,16 @@ def beijing_time(dt: datetime | None, missing: str = "未定") -> str:
         return missing
     d = local(dt)
     return f"{d.year}年{d.month}月{d.day}日{d:%H:%M}"
+
+
+PROVISIONAL_MARK = "（预计）"  # after a date computed on a year's estimated working days
+
+
+def deadline_label(dt: datetime | None, provisional: bool, *, short: bool = False) -> str:
+    """A deadline as people read it: `2027年1月15日23:59（预计）` while the State Council has
+    not yet published that year's holidays (the date may still move)."""
+    text = beijing_date(dt) if short else beijing_time(dt)
+    return text + PROVISIONAL_MARK if provisional and dt is not None else text
 
 
 def beijing_date(dt: datetime | None, missing: str = "未定") -> str:

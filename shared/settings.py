@@ -45,6 +45,9 @@ class DubanSettings(BaseSettings):
     # steady load above pool_size most requests would open (and prepare statements on) a new one.
     db_pool_size: int = Field(default=20, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
+    # Request bodies (JSON, forms) above this size are refused with 413 before parsing;
+    # file uploads are limited by their own route.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     # End-to-end tests move the time of every process at once through this file.
     clock_offset_file: str | None = Field(
         default=None,

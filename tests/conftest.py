@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from shared.broker import EmbeddedBroker
+from shared.calendar import default_calendar
 from shared.clock import TestClock
 
 # The page tests drive Debian's Chromium (`make test` installs it); under CI a missing one fails.
@@ -101,6 +102,15 @@ def broker() -> Iterator[str]:
         return
     with EmbeddedBroker() as embedded:
         yield embedded.bootstrap_servers
+
+
+@pytest.fixture(autouse=True)
+def official_calendar_reset() -> Iterator[None]:
+    """The process-wide calendar starts each test with no loaded schedule (a test that loads
+    an official 2027 must not change the deadlines of the tests after it)."""
+    default_calendar().reset()
+    yield
+    default_calendar().reset()
 
 
 @pytest.fixture

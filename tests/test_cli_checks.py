@@ -69,13 +69,20 @@ def test_a_safe_production_deployment_has_no_findings(deployment: pytest.MonkeyP
 UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     "placeholder secret": (
         {"HAZARD_API_SECRET_KEY": "changeme"},
-        # notification no longer accepts hazard_api's tokens either
-        {"HAZARD_API_SECRET_KEY", "NOTIFICATION_BEARER_KEY"},
+        # notification and escalation no longer accept hazard_api's tokens either
+        {"HAZARD_API_SECRET_KEY", "NOTIFICATION_BEARER_KEY", "ESCALATION_BEARER_KEY"},
     ),
-    "short secret": ({"ESCALATION_SECRET_KEY": "short-key"}, {"ESCALATION_SECRET_KEY"}),
+    "short secret": (
+        {"ESCALATION_SECRET_KEY": "short-key"},
+        {"ESCALATION_SECRET_KEY", "ESCALATION_BEARER_KEY"},
+    ),
     "other bearer key": (
         {"NOTIFICATION_BEARER_KEY": KEY[::-1]},
         {"NOTIFICATION_BEARER_KEY"},
+    ),
+    "escalation refuses hazard_api's tokens": (
+        {"ESCALATION_SECRET_KEY": KEY[::-1]},
+        {"ESCALATION_BEARER_KEY"},
     ),
     "sqlite": (
         {"ESCALATION_DATABASE_URL": "sqlite+aiosqlite:///./var/escalation.db"},

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.escalation.accounts.service import apply_org_event
 from services.escalation.cases.views import router as cases_router
 from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
@@ -17,7 +18,8 @@ from services.escalation.tasks.views import router as tasks_router
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
-from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS
+from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS
+from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
 from shared.openapi_links import install_links
 from shared.outbox import OutboxRelay
@@ -25,6 +27,7 @@ from shared.outbox import OutboxRelay
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_start(settings)
     clock = clock or settings.make_clock()
     # An invalid policy file raises here, naming file, step and field: start-up stops.
     policies = PolicySet.load(settings.policies_dir)
@@ -46,7 +49,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.run_consumer:
                 consumer = ConsumerRunner(
                     name=settings.consumer_group,
-                    topics=[HAZARD_EVENTS, NOTIFICATION_EVENTS],
+                    topics=[HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS],
                     bootstrap_servers=settings.kafka_bootstrap_servers,
                     sessionmaker=runtime.sessionmaker,
                     processed_events=outbox_tables.processed_events,
@@ -57,6 +60,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 await consumer.start()
                 app.state.consumer = consumer
                 stack.push_async_callback(consumer.stop)
+                # Its own group, read from the start of `org.events`: every account locked or
+                # cut off since the deployment began is known here too.
+                accounts = ConsumerRunner(
+                    name=f"{settings.consumer_group}.accounts",
+                    topics=[ORG_EVENTS],
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    sessionmaker=runtime.sessionmaker,
+                    processed_events=outbox_tables.processed_events,
+                    handler=apply_org_event,
+                    clock=clock,
+                    session_timeout_ms=settings.consumer_session_timeout_ms,
+                )
+                await accounts.start()
+                stack.push_async_callback(accounts.stop)
             if settings.run_scheduler:
                 await runtime.scheduler.start()
                 stack.push_async_callback(runtime.scheduler.stop)
@@ -72,6 +89,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    guard_app(app, settings)
 
     async def database_ready() -> None:
         runtime = getattr(app.state, "runtime", None)

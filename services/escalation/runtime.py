@@ -13,6 +13,7 @@ from services.escalation.config import Settings
 from services.escalation.db import MIGRATIONS_DIR
 from services.escalation.policy.loader import PolicySet
 from services.escalation.policy.service import ensure_snapshots
+from services.escalation.schedules import load_known as load_known_schedules
 from services.escalation.timers.auditor import Auditor
 from services.escalation.timers.scheduler import Scheduler
 from shared.calendar import WorkCalendar, default_calendar
@@ -70,6 +71,8 @@ async def build_runtime(
         raise
     for policy in policies.policies:
         planner.register(snapshot_ids[policy.id], policy.steps)
+    # The official holiday schedules received before this start (hazard_api broadcasts them).
+    await load_known_schedules(sessionmaker, planner.calendar)
     scheduler = Scheduler(
         engine,
         planner,

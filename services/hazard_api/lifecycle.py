@@ -16,6 +16,7 @@ def import_lifecycle_models() -> None:
     from services.hazard_api.evidence import models as _evidence  # noqa: F401
     from services.hazard_api.extensions import models as _extensions  # noqa: F401
     from services.hazard_api.hazards import models as _hazards  # noqa: F401
+    from services.hazard_api.schedules import models as _schedules  # noqa: F401
     from services.hazard_api.timeline import models as _timeline  # noqa: F401
 
 
@@ -27,6 +28,7 @@ def lifecycle_routers() -> list[APIRouter]:
     from services.hazard_api.extensions.views import router as extensions
     from services.hazard_api.hazards.views import router as hazards
     from services.hazard_api.listing.views import router as listing
+    from services.hazard_api.schedules.views import router as schedules
     from services.hazard_api.statistics.views import router as statistics
     from services.hazard_api.timeline.views import router as timeline
 
@@ -40,6 +42,7 @@ def lifecycle_routers() -> list[APIRouter]:
         timeline,
         audit,
         statistics,
+        schedules,
     ]
 
 

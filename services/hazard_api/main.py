@@ -21,9 +21,11 @@ from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
 from services.hazard_api.links import HAZARD_LINKS
+from services.hazard_api.schedules.watcher import ScheduleWatcher
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
+from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.openapi_links import extend_openapi, install_links
 from shared.outbox import OutboxRelay
@@ -31,6 +33,7 @@ from shared.outbox import OutboxRelay
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_start(settings)
     clock = clock or settings.make_clock()
     import_models()
     engine = settings.make_engine()
@@ -50,6 +53,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
             await relay.start()
         app.state.relay = relay
+        # The official holiday schedules loaded earlier: deadlines count on them from now.
+        watcher = ScheduleWatcher(app.state.sessionmaker, settings, clock)
+        await watcher.start()
         timeline = await start_timeline(settings, app.state.sessionmaker, clock)
         sealer: AuditSealer | None = None
         if settings.audit_sealer:
@@ -65,6 +71,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         try:
             yield
         finally:
+            await watcher.stop()
             if sealer is not None:
                 await sealer.stop()
             if timeline is not None:
@@ -79,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    guard_app(app, settings)
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)

@@ -51,6 +51,9 @@ class SmsProviderConfig(BaseModel):
     # up to this many numbers per call (its limit is 100); 1 sends each text on its own.
     # Tencent cannot batch ours (its batch takes one parameter set; every ack link differs).
     batch_size: int = Field(default=100, ge=1, le=100)
+    # The secret this provider's receipt callback carries (`?token=`); empty: the service-wide
+    # `receipt_token`. One per provider, so a leaked callback URL exposes one provider only.
+    receipt_token: str = Field(default="", max_length=200)
     # our template key ("notice", "digest") → the provider's template
     # (variables: messages/limits.py; README, "A provider entry")
     templates: dict[str, ProviderTemplate] = {}
@@ -80,11 +83,18 @@ class Settings(DubanSettings):
 
     # SMS providers, tried in this order (failover on transient errors).
     sms_providers: list[SmsProviderConfig] = Field(default_factory=_default_providers)
-    # Attempts at one provider before failing over to the next.
+    # Tries in a row at one SMS provider before failing over to the next (urgent: one); after
+    # the last provider the round starts again at the first, after a backoff.
     provider_attempts: int = Field(default=2, ge=1)
+    # Transient failures (5xx, timeouts, refused connections, SMTP 4xx, throttling) are tried
+    # again, waiting retry_backoff_s, doubling up to retry_backoff_max_s, each wait shortened
+    # by a random fraction up to retry_jitter (so a recovering provider is not hit by every
+    # retry at once), until retry_horizon_s after the delivery was planned: then it has
+    # failed for good (alert, metric).
     retry_backoff_s: float = Field(default=10.0, ge=0)
     retry_backoff_max_s: float = Field(default=300.0, ge=0)
-    email_attempts: int = Field(default=3, ge=1)
+    retry_jitter: float = Field(default=0.2, ge=0, le=1)
+    retry_horizon_s: float = Field(default=86400.0, gt=0)
 
     # Email (SMTP through aiosmtplib).
     smtp_host: str = "127.0.0.1"
@@ -95,6 +105,8 @@ class Settings(DubanSettings):
     smtp_sender: str = "督办系统 <duban@localhost>"
     smtp_timeout_s: float = 10.0
     smtp_validate_certs: bool = True
+    # Production refuses smtp_security "none" to a relay off this machine unless this says so.
+    smtp_allow_plain: bool = False
     smtp_ca_file: str | None = None  # a private CA to trust, in addition to the system's
     # The right-hand side of every Message-ID <dispatch.delivery@domain>; empty: the domain of
     # smtp_sender. Kept short: the id is stored in a 100-character column.
@@ -140,8 +152,12 @@ class Settings(DubanSettings):
     # /deliveries accept those tokens. None: this service's own secret_key (one deployment key).
     bearer_key: str | None = None
 
-    # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
+    # Shared token in the receipt callback URLs (the providers' HTTP push is not signed);
+    # a provider entry's own `receipt_token` replaces it for that provider.
     receipt_token: str = ""
+    # One receipt callback carries at most this many reports and bytes (413 beyond).
+    receipt_max_reports: int = Field(default=1000, ge=1, le=100_000)
+    receipt_max_bytes: int = Field(default=512 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _signatures(self) -> Self:

@@ -18,6 +18,7 @@ from services.notification.receipts.views import router as receipts_router
 from services.notification.runtime import Runtime
 from shared.apidocs import service_app
 from shared.clock import Clock
+from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
 from shared.openapi_links import install_links
@@ -33,6 +34,7 @@ def settle_heap() -> None:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    check_start(settings)
     clock = clock or settings.make_clock()
     engine = settings.make_engine()
     runtime = Runtime(settings, engine, clock)
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    guard_app(app, settings)
     app.include_router(
         ops_router(
             {

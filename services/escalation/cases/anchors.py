@@ -16,8 +16,9 @@ from services.escalation.cases.timeline import Planner, Timeline
 from services.escalation.policy.models import Step, StopCondition
 from shared.contract import HazardEventType, HazardFacts, HazardStatus
 
-# A deadline set by these is not a new rectification order (it extends the old one).
-NOT_AN_ORDER = frozenset({HazardEventType.EXTENSION_APPROVED})
+# A deadline set by these is not a new rectification order (it extends the old one, or counts
+# it again on the official holiday schedule).
+NOT_AN_ORDER = frozenset({HazardEventType.EXTENSION_APPROVED, HazardEventType.DEADLINE_RECOMPUTED})
 EXTENSION_DECIDED = frozenset(
     {HazardEventType.EXTENSION_APPROVED, HazardEventType.EXTENSION_REJECTED}
 )

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.escalation import schedules
 from services.escalation.cases import acks, anchors, service
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
@@ -33,15 +34,18 @@ from services.escalation.policy.models import (
     StopCondition,
 )
 from services.escalation.policy.service import ensure_registered
+from services.escalation.tasks import alerts
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
+    CalendarScheduleLoaded,
     CaseChanged,
     Envelope,
     HazardEvent,
     HazardEventType,
     HazardFacts,
     HazardStatus,
+    NotificationAlert,
     NotificationChanged,
     Producer,
 )
@@ -83,12 +87,19 @@ class CaseFlows:
         self.on_due = on_due
 
     async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Consumer handler for `hazard.events` and `notification.events`."""
+        """Consumer handler for `hazard.events`, `notification.events` and `org.events`."""
         payload = envelope.typed_payload()
         if isinstance(payload, HazardEvent):
             await self.on_hazard_event(session, payload, at=envelope.occurred_at)
         elif isinstance(payload, NotificationChanged):
             await acks.on_notification(self, session, payload)
+        elif isinstance(payload, NotificationAlert):
+            await alerts.on_alert(
+                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
+            )
+        elif isinstance(payload, CalendarScheduleLoaded):
+            await schedules.on_loaded(self, session, payload)
+        # Other `org.events` (the directory) are notification's business.
 
     # ------------------------------------------------------------------ hazard events
     async def on_hazard_event(

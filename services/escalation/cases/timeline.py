@@ -111,6 +111,13 @@ class Planner:
         self._dated: dict[tuple[object, Anchor, date], tuple[Occurrence, ...]] = {}
         self._generation = calendar.generation
 
+    def with_calendar(self, calendar: WorkCalendar) -> Planner:
+        """The same steps and working hours on another calendar (what the plans in force
+        were counted on, before a newly loaded holiday schedule)."""
+        other = Planner(calendar, hours=self.hours)
+        other._steps = dict(self._steps)
+        return other
+
     # ------------------------------------------------------------------ snapshots
     def knows(self, snapshot_id: int) -> bool:
         return snapshot_id in self._steps

@@ -80,9 +80,18 @@ def decide(extension_id: str, data: DecisionIn) -> Change[Hazard, Extension]:
         ext.decided_at, ext.decided_by_user_id, ext.opinion = ctx.now, ctx.user.id, data.opinion
         h.extension_requested_at = None
         if data.approve:
+            if ext.provisional and h.deadline_at is not None:
+                # Proposed on an estimate: the official schedule may be out since (and may
+                # have moved the deadline it extends), so count it again now.
+                again = default_calendar().deadline_after(
+                    h.deadline_at, ext.days, DeadlineKind(ext.kind)
+                )
+                ext.previous_deadline_at = h.deadline_at
+                ext.proposed_deadline_at, ext.provisional = again.at, again.provisional
             ext.status = ExtensionStatus.APPROVED.value
             h.deadline_at, h.deadline_kind = ext.proposed_deadline_at, ext.kind
             h.deadline_days, h.deadline_provisional = ext.days, ext.provisional
+            h.deadline_start_at = ext.previous_deadline_at  # what the extension counts from
             event = HazardEventType.EXTENSION_APPROVED
         else:
             ext.status = ExtensionStatus.REJECTED.value

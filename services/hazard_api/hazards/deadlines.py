@@ -14,7 +14,7 @@ from shared.contract import DeadlineKind, HazardLevel
 def set_deadline(h: Hazard, *, start: datetime, days: int, kind: DeadlineKind) -> None:
     deadline = default_calendar().deadline_after(start, days, kind)
     h.deadline_at, h.deadline_kind, h.deadline_days = deadline.at, kind.value, days
-    h.deadline_provisional = deadline.provisional
+    h.deadline_provisional, h.deadline_start_at = deadline.provisional, start
     if h.original_deadline_at is None:
         h.original_deadline_at = deadline.at
 

@@ -53,6 +53,8 @@ class Hazard(Base):
     level: Mapped[str | None] = mapped_column(String(10))
     grade: Mapped[int | None] = mapped_column(Integer)
     criterion_id: Mapped[str | None] = mapped_column(String(40))
+    # The criteria catalogue version the criterion was chosen from (a hazard keeps it).
+    criterion_version: Mapped[int | None] = mapped_column(Integer)
     found_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reported_by_user_id: Mapped[str] = mapped_column(ID)
@@ -65,6 +67,9 @@ class Hazard(Base):
     deadline_days: Mapped[int | None] = mapped_column(Integer)
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     original_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the deadline counts from (an order's time; an extension's: the deadline it
+    # extends), so a newly published holiday schedule can count it again (#12).
+    deadline_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rectification_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)  # 立查立改
     rectification_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -168,5 +173,6 @@ def snapshot(h: Hazard | Mapping[str, Any]) -> dict[str, Any]:
         "proposed_grade": get("proposed_grade"),
         "proposed_criterion_id": get("proposed_criterion_id"),
         "void_reason": get("void_reason"),
+        "criterion_version": get("criterion_version"),
     }
     return base | {k: v for k, v in extra.items() if v is not None}

@@ -23,7 +23,7 @@ from shared.labels import (
     HAZARD_LEVEL_LABELS,
     HAZARD_STATUS_LABELS,
     LISTING_LEVEL_LABELS,
-    beijing_time,
+    deadline_label,
     label,
 )
 
@@ -188,6 +188,7 @@ class HazardOut(BaseModel):
     level: HazardLevel | None
     grade: int | None
     criterion_id: str | None
+    criterion_version: int | None = None
     found_at: datetime
     reported_at: datetime
     classified_at: datetime | None
@@ -242,10 +243,10 @@ class HazardOut(BaseModel):
     def source_label(self) -> str:
         return label(SOURCE_LABELS, self.source)
 
-    @computed_field(description="整改期限（北京时间），如 2027年1月1日23:59")  # type: ignore[prop-decorator]
+    @computed_field(description="整改期限（北京时间），预计的加注（预计）")  # type: ignore[prop-decorator]
     @property
     def deadline_label(self) -> str:
-        return beijing_time(self.deadline_at)
+        return deadline_label(self.deadline_at, self.deadline_provisional)
 
 
 class HazardPage(BaseModel):

@@ -51,6 +51,7 @@ class Action(StrEnum):
     DECIDE_ACCEPTANCE = "decide_acceptance"
     CLOSE = "close"
     ATTACH_EVIDENCE = "attach_evidence"
+    RECOUNT_DEADLINE = "recount_deadline"
 
 
 E, T, D, C = R.ENTERPRISE, R.TOWNSHIP, R.DEPARTMENT, R.COUNTY_OFFICE
@@ -142,6 +143,13 @@ RULES: dict[str, Rule] = {
         "销号", (S.ACCEPTED,), {SELF: _SUPERVISORS, FOUND: _SUPERVISORS, LISTED: _OFFICE}
     ),
     Action.ATTACH_EVIDENCE: Rule("上传佐证材料", _OPEN, _same(_UNIT_SIDE, SELF, FOUND, LISTED)),
+    # A working-day deadline counted again on a newly loaded official holiday schedule: done
+    # by the system for the county office that loaded it (#12), while the deadline runs.
+    Action.RECOUNT_DEADLINE: Rule(
+        "按法定节假日安排重算整改期限",
+        (S.CLASSIFIED, S.RECTIFYING, S.RECTIFICATION_REPORTED),
+        _same(_OFFICE, SELF, FOUND, LISTED),
+    ),
 }
 
 AUTHORITY = Authority(

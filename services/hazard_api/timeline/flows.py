@@ -27,6 +27,7 @@ from shared.labels import (
     URGENCY_LABELS,
     beijing_time,
     case_reason_label,
+    deadline_label,
     label,
     role_label,
     roles_label,
@@ -47,7 +48,7 @@ def step_summary(step: StepFired) -> str:
     return (
         f"督办升级：{label(ACTION_LABELS, step.action)}{repeat}"
         f"（{label(URGENCY_LABELS, step.urgency)}），通知{roles_label(step.target_roles)}；"
-        f"整改期限{beijing_time(step.facts.deadline_at)}"
+        f"整改期限{deadline_label(step.facts.deadline_at, step.facts.deadline_provisional)}"
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter
 from sqlalchemy import select
 
@@ -11,7 +14,8 @@ from services.hazard_api.hazards.deps import HazardId, HazardReader
 from services.hazard_api.hazards.models import chain_key
 from services.hazard_api.hazards.service import get_scoped
 from services.hazard_api.timeline.models import EntryKind, TimelineEntry, TimelineItem
-from shared.labels import HAZARD_EVENT_LABELS, HAZARD_STATUS_LABELS, label
+from shared.contract import HazardEventType
+from shared.labels import HAZARD_EVENT_LABELS, HAZARD_STATUS_LABELS, deadline_label, label
 
 router = APIRouter(tags=["timeline"])
 
@@ -29,6 +33,27 @@ def state_change_summary(action: str, before: str | None, after: str | None) -> 
         was, now = label(HAZARD_STATUS_LABELS, before), label(HAZARD_STATUS_LABELS, after)
         summary += f"（状态：{was}→{now}）"
     return summary
+
+
+def _deadline(state: dict[str, Any]) -> tuple[datetime | None, bool]:
+    at = state.get("deadline_at")
+    return (datetime.fromisoformat(at) if at else None), bool(state.get("deadline_provisional"))
+
+
+def deadline_summary(action: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What a change did to the deadline, where people must see it: a deadline counted on a
+    year's estimated holidays says so (（预计）), and a count on the official schedule gives
+    the old and the new date. Other deadline changes keep their entry as it was."""
+    old, new = _deadline(before), _deadline(after)
+    if action == HazardEventType.DEADLINE_RECOMPUTED:
+        notice = after.get("calendar_notice_no")
+        published = f"法定节假日安排已发布（{notice}）" if notice else "法定节假日安排已发布"
+        if old[0] == new[0]:
+            return f"：{published}，整改期限{deadline_label(*new)}已确认"
+        return f"：{published}，整改期限由{deadline_label(*old)}调整为{deadline_label(*new)}"
+    if new[0] is not None and new[1] and new != old:
+        return f"；整改期限{deadline_label(*new)}"
+    return ""
 
 
 @router.get("/hazards/{hazard_id}/timeline", summary="隐患全过程时间线")
@@ -49,7 +74,8 @@ async def timeline(
                 source="hazard_api",
                 summary=state_change_summary(
                     row.action, (row.before or {}).get("status"), (row.after or {}).get("status")
-                ),
+                )
+                + deadline_summary(row.action, row.before or {}, row.after or {}),
                 actor_role=row.actor_role,
                 detail={
                     "action": row.action,

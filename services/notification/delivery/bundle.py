@@ -103,8 +103,9 @@ class Bundler:
             for notice in person_notices:
                 key = (notice.unit_id, notice.target_role)
                 if key not in resolved:
+                    # At send time: an acting holder or a handover since intake re-targets.
                     resolved[key] = resolve_role(
-                        snapshot.directory, notice.unit_id, ChainRole(notice.target_role)
+                        snapshot.directory, notice.unit_id, ChainRole(notice.target_role), at=now
                     )
                 holders = resolved[key]
                 if any(e.person_id == person_id for e in holders):

@@ -81,7 +81,7 @@ class Intake:
         for request in requests:
             still_pending: list[str] = []
             for role in request.pending_roles:
-                entries = resolve_role(snapshot.directory, request.unit_id, ChainRole(role))
+                entries = resolve_role(snapshot.directory, request.unit_id, ChainRole(role), at=now)
                 if not entries:
                     still_pending.append(role)
                 found.extend((request, role, e) for e in entries)

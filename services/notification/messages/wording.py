@@ -26,7 +26,7 @@ from shared.labels import (
     HAZARD_LEVEL_LABELS,
     LISTING_LEVEL_LABELS,
     beijing_date,
-    beijing_time,
+    deadline_label,
     label,
     role_label,
 )
@@ -82,9 +82,11 @@ def _deadline_state(step: StepFired, overdue: int) -> str:
     deadline = step.facts.deadline_at
     if deadline is None:
         return "整改期限未定"
+    # Counted on a year whose holidays are not yet published: the date may still move.
+    day = deadline_label(deadline, step.facts.deadline_provisional, short=True)
     if overdue:
-        return f"已逾期{overdue}天（整改期限{beijing_date(deadline)}）"
-    return f"整改期限为{beijing_date(deadline)}"
+        return f"已逾期{overdue}天（整改期限{day}）"
+    return f"整改期限为{day}"
 
 
 def _since(prefix: str, at: datetime | None, rest: str) -> str:
@@ -205,8 +207,8 @@ def notice_item(
         "description": facts.description,
         "action": action,
         "action_label": title_of(action, matter, overdue),
-        "deadline_label": beijing_time(facts.deadline_at),
-        "deadline_short": beijing_date(facts.deadline_at),
+        "deadline_label": deadline_label(facts.deadline_at, facts.deadline_provisional),
+        "deadline_short": deadline_label(facts.deadline_at, facts.deadline_provisional, short=True),
         "level_label": label(HAZARD_LEVEL_LABELS, facts.level, missing="隐患（待判定）"),
         "role": role,
         "role_label": role_label(role),

@@ -212,6 +212,7 @@ CASES: dict[Action, Case] = {
         rectification_reported, post("acceptance", {"passed": True, "opinion": "合格"})
     ),
     Action.CLOSE: Case(accepted, post("close", {"delisting_notice_no": "演安委〔2026〕9号"})),
+    Action.RECOUNT_DEADLINE: Case(classified, post("deadline/recount", {})),
     Action.ATTACH_EVIDENCE: Case(
         _reported_or_listed, lambda hid, _: lambda me: me.upload(hid), 201
     ),
