@@ -31,7 +31,7 @@ WRITES = {
 
 # Normalised before they are stored (spaces, +86 and dashes dropped, upper-cased): the stored
 # value is at most the column's length whatever the input's.
-NORMALISED = {"mobile", "industry_code"}
+NORMALISED = {"mobile", "industry_code", "credit_code"}
 
 
 def _longest(prop: dict[str, Any]) -> int | None:
