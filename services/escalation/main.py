@@ -11,6 +11,7 @@ from services.escalation.accounts.service import apply_org_event
 from services.escalation.cases.views import router as cases_router
 from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
+from services.escalation.links import ESCALATION_LINKS
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import build_runtime
 from services.escalation.tasks.views import router as tasks_router
@@ -20,6 +21,7 @@ from shared.consumer import ConsumerRunner
 from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS
 from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
+from shared.openapi_links import install_links
 from shared.outbox import OutboxRelay
 from shared.outbox_feed import outbox_router
 from shared.repair import relay_options, start_reconcilers
@@ -121,4 +123,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.include_router(cases_router)
     app.include_router(tasks_router)
+    install_links(app, ESCALATION_LINKS)
     return app

@@ -15,16 +15,19 @@ from services.hazard_api.audit import keys as audit_keys
 from services.hazard_api.audit.sealer import AuditSealer
 from services.hazard_api.auth.views import router as auth_router
 from services.hazard_api.config import Settings
+from services.hazard_api.county_limits import write_county_limits
 from services.hazard_api.db import import_models, outbox_tables
 from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
+from services.hazard_api.links import HAZARD_LINKS
 from services.hazard_api.schedules.watcher import ScheduleWatcher
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.openapi_links import extend_openapi, install_links
 from shared.outbox import OutboxRelay
 from shared.outbox_feed import outbox_router
 from shared.repair import relay_options, start_reconcilers
@@ -118,6 +121,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(directory_router)
     for router in lifecycle_routers():
         app.include_router(router)
+    install_links(app, HAZARD_LINKS)
+    extend_openapi(app, lambda schema: write_county_limits(schema, settings))
     install_error_handlers(app)
     install_domain_error_handlers(app)
     return app

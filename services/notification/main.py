@@ -12,6 +12,7 @@ from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
 from services.notification.db import MIGRATIONS_DIR, outbox_tables
 from services.notification.delivery.views import router as deliveries_router
+from services.notification.links import NOTIFICATION_LINKS
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
 from services.notification.runtime import Runtime
@@ -20,6 +21,7 @@ from shared.clock import Clock
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
+from shared.openapi_links import install_links
 from shared.outbox_feed import outbox_router
 
 
@@ -78,5 +80,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(receipts_router)
     app.include_router(preferences_router)
     app.include_router(deliveries_router)
+    install_links(app, NOTIFICATION_LINKS)
     install_error_handlers(app)
     return app
