@@ -131,6 +131,9 @@ class TaskKind(StrEnum):
     BULLETIN = "bulletin"  # 建议通报批评
     RAISE_LISTING = "raise_listing"  # 建议提级挂牌
     REFERRAL = "referral"  # 建议移交纪检监察（由有权机关决定）
+    # Not a policy's: a notice failed for good (notification.alert); call the person, fix
+    # the number or address.
+    NOTICE_UNDELIVERED = "notice_undelivered"  # 通知未送达
 
 
 class TaskState(StrEnum):
@@ -416,12 +419,17 @@ class NotificationChanged(_Payload):
 
 
 class NotificationAlert(_Payload):
-    """Something no retry will fix: a notice dead-lettered, or a role nobody holds."""
+    """Something no retry will fix: a notice failed for good or dead-lettered, or a role
+    nobody holds. Escalation turns failed deliveries into tasks for the county office."""
 
-    kind: str  # "dead_letter" | "unresolvable"
+    # "dead_letter": no channel reached the person; "delivery_failed": one channel failed for
+    # good, another still may; "unresolvable": a role nobody holds.
+    kind: str
     request_event_id: str
     hazard_ids: list[str]
     person_id: str | None = None
+    person_name: str | None = None
+    channel: Channel | None = None  # of the failed delivery
     notification_id: str | None = None
     detail: str
     at: AwareDatetime

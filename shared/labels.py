@@ -76,6 +76,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.BULLETIN: "建议通报批评",
     TaskKind.RAISE_LISTING: "建议提级挂牌",
     TaskKind.REFERRAL: "建议移交纪检监察",
+    TaskKind.NOTICE_UNDELIVERED: "通知未送达，请核实",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",

@@ -80,11 +80,18 @@ class Settings(DubanSettings):
 
     # SMS providers, tried in this order (failover on transient errors).
     sms_providers: list[SmsProviderConfig] = Field(default_factory=_default_providers)
-    # Attempts at one provider before failing over to the next.
+    # Tries in a row at one SMS provider before failing over to the next (urgent: one); after
+    # the last provider the round starts again at the first, after a backoff.
     provider_attempts: int = Field(default=2, ge=1)
+    # Transient failures (5xx, timeouts, refused connections, SMTP 4xx, throttling) are tried
+    # again, waiting retry_backoff_s, doubling up to retry_backoff_max_s, each wait shortened
+    # by a random fraction up to retry_jitter (so a recovering provider is not hit by every
+    # retry at once), until retry_horizon_s after the delivery was planned: then it has
+    # failed for good (alert, metric).
     retry_backoff_s: float = Field(default=10.0, ge=0)
     retry_backoff_max_s: float = Field(default=300.0, ge=0)
-    email_attempts: int = Field(default=3, ge=1)
+    retry_jitter: float = Field(default=0.2, ge=0, le=1)
+    retry_horizon_s: float = Field(default=86400.0, gt=0)
 
     # Email (SMTP through aiosmtplib).
     smtp_host: str = "127.0.0.1"

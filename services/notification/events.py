@@ -67,6 +67,8 @@ async def emit_alert(
     detail: str,
     now: datetime,
     person_id: str | None = None,
+    person_name: str | None = None,
+    channel: Channel | None = None,
     notification_id: str | None = None,
 ) -> None:
     payload = NotificationAlert(
@@ -74,6 +76,8 @@ async def emit_alert(
         request_event_id=request_event_id,
         hazard_ids=hazard_ids,
         person_id=person_id,
+        person_name=person_name,
+        channel=channel,
         notification_id=notification_id,
         detail=detail,
         at=now,

@@ -134,9 +134,11 @@ async def test_a_batch_timeout_is_reconciled_per_number_not_resent(
     assert {d.status for d in (await deliveries(h)).values()} == {"delivered"}
 
 
-async def test_a_batch_on_a_provider_that_is_down_ends_in_email(
+async def test_a_batch_on_a_provider_that_is_down_is_retried_until_one_recovers(
     make_harness, aliyun, tencent, smtp
 ) -> None:
+    """Routine texts are not moved to email while the horizon lasts: round after round over
+    the providers, then each goes out once when a provider is back."""
     providers = [aliyun_config(aliyun.url), tencent_config(tencent.url)]
     h = await make_harness(sms_providers=providers, default_channels=["sms"])
     aliyun.emulator.mode = "down"
@@ -146,10 +148,16 @@ async def test_a_batch_on_a_provider_that_is_down_ends_in_email(
         h.clock.advance(seconds=30)
         await h.settle()
     outcomes = [(a.channel, a.provider, a.outcome) for a in await attempts(h)]
-    assert outcomes.count(("sms", "aliyun", "transient")) == 6
-    assert outcomes.count(("sms", "tencent", "transient")) == 6
-    assert outcomes.count(("email", "smtp", "accepted")) == 3
-    assert [len(smtp.mailbox.to(PEOPLE[p].email or "")) for p in PERSONS] == [1, 1, 1]
+    assert outcomes.count(("sms", "aliyun", "transient")) >= 6  # at least two rounds
+    assert outcomes.count(("sms", "tencent", "transient")) >= 6
+    assert {o for _, _, o in outcomes} == {"transient"}
+    assert {d.status for d in (await deliveries(h)).values()} == {"pending"}
+    aliyun.emulator.mode = "ok"
+    h.clock.advance(seconds=300)
+    await h.settle()
+    assert per_number(aliyun) == [1, 1, 1]
+    assert {d.status for d in (await deliveries(h)).values()} == {"sent"}
+    assert smtp.mailbox.messages == []
 
 
 async def test_a_refused_batch_is_retried_one_number_at_a_time(make_harness, aliyun, smtp) -> None:

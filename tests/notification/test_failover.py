@@ -47,10 +47,17 @@ async def urgent_notice(h, n: int = 1) -> None:
 
 
 async def test_provider_a_5xx_then_provider_b_sends(make_harness, aliyun, tencent):
-    h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
+    """A routine text: two tries at the first provider (the backoff between them), then the
+    next provider at once."""
+    h = await make_harness(
+        sms_providers=providers(aliyun, tencent),
+        default_channels=["sms"],
+        digest_window_s=0,
+        retry_jitter=0,
+    )
     aliyun.emulator.mode = "5xx"
     await h.org(org_events())
-    await urgent_notice(h)
+    await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL]))
     await h.settle()
     assert await attempts(h) == [("sms", "aliyun", "transient")]
     assert tencent.emulator.accepted == []
@@ -67,59 +74,82 @@ async def test_provider_a_5xx_then_provider_b_sends(make_harness, aliyun, tencen
     assert (event["status"], event["provider"]) == ("sent", "tencent")
 
 
-async def test_throttled_fails_over_at_once(make_harness, aliyun, tencent):
+async def test_urgent_fails_over_to_the_next_provider_at_once(make_harness, aliyun, tencent):
     h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
-    aliyun.emulator.mode = "throttle"
+    aliyun.emulator.mode = "5xx"
     await h.org(org_events())
     await urgent_notice(h)
     await h.settle()
     assert await attempts(h) == [("sms", "aliyun", "transient"), ("sms", "tencent", "accepted")]
+    assert await deliveries(h) == [("sms", "sent")]  # the other provider took it: no email
 
 
-async def test_both_providers_down_then_email(make_harness, aliyun, tencent, smtp):
+async def test_throttled_fails_over_at_once(make_harness, aliyun, tencent):
+    h = await make_harness(
+        sms_providers=providers(aliyun, tencent), default_channels=["sms"], digest_window_s=0
+    )
+    aliyun.emulator.mode = "throttle"
+    await h.org(org_events())
+    await h.step(step_fired(h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL]))
+    await h.settle()
+    assert await attempts(h) == [("sms", "aliyun", "transient"), ("sms", "tencent", "accepted")]
+
+
+async def test_urgent_both_providers_down_email_at_once_and_sms_kept_trying(
+    make_harness, aliyun, tencent, smtp
+):
     h = await make_harness(sms_providers=providers(aliyun, tencent), default_channels=["sms"])
     aliyun.emulator.mode = "down"
     tencent.emulator.mode = "5xx"
     await h.org(org_events())
     await urgent_notice(h)
-    for _ in range(4):
-        await h.settle()
-        h.clock.advance(seconds=30)
+    await h.settle()
     assert await attempts(h) == [
         ("sms", "aliyun", "transient"),
-        ("sms", "aliyun", "transient"),
-        ("sms", "tencent", "transient"),
         ("sms", "tencent", "transient"),
         ("email", "smtp", "accepted"),
     ]
-    assert await deliveries(h) == [("sms", "failed"), ("email", "sent")]
+    assert await deliveries(h) == [("sms", "pending"), ("email", "sent")]
+    assert len(smtp.mailbox.to(FIRM.email or "")) == 1
+    aliyun.emulator.mode = "ok"  # the first provider is back: the text still goes out, once
+    for _ in range(3):
+        h.clock.advance(seconds=30)
+        await h.settle()
+    assert len(aliyun.emulator.sends_to(FIRM.mobile or "")) == 1
+    assert await deliveries(h) == [("sms", "sent"), ("email", "sent")]
     assert len(smtp.mailbox.to(FIRM.email or "")) == 1
     statuses = [(e["channel"], e["status"]) for e in await h.events()]
-    assert statuses == [("sms", "failed"), ("email", "sent")]
+    assert statuses == [("email", "sent"), ("sms", "sent")]
+    assert await h.events("notification.alert") == []
 
 
-async def test_nothing_works_dead_letter_and_alert(make_harness, aliyun, tencent):
+async def test_nothing_works_until_the_horizon_dead_letter_and_alert(
+    make_harness, aliyun, tencent
+):
     h = await make_harness(
         sms_providers=providers(aliyun, tencent),
         default_channels=["sms"],
         smtp_port=free_port(),  # nothing listens there
-        email_attempts=2,
+        retry_horizon_s=600,
     )
     aliyun.emulator.mode = tencent.emulator.mode = "5xx"
     await h.org(org_events())
     await urgent_notice(h)
-    for _ in range(6):
+    for _ in range(12):
         await h.settle()
         h.clock.advance(seconds=60)
+    await h.settle()
     log = await attempts(h)
-    assert len(log) == 6 and log[-1] == ("email", "smtp", "transient")
-    assert await deliveries(h) == [("sms", "failed"), ("email", "dead")]
-    [alert] = await h.events("notification.alert")
-    assert alert["kind"] == "dead_letter" and alert["person_id"] == "p-firm"
+    assert {channel for channel, _, _ in log} == {"sms", "email"}
+    assert all(outcome == "transient" for _, _, outcome in log)
+    assert sorted(status for _, status in await deliveries(h)) == ["dead", "failed"]
+    alerts = await h.events("notification.alert")
+    assert sorted(a["kind"] for a in alerts) == ["dead_letter", "delivery_failed"]
+    assert all(a["person_id"] == "p-firm" and a["person_name"] == "厂长壬" for a in alerts)
     # Bounded: nothing more is tried however long we wait.
     h.clock.advance(hours=5)
     await h.settle()
-    assert len(await attempts(h)) == 6
+    assert len(await attempts(h)) == len(log)
 
 
 async def test_bad_number_is_not_retried(make_harness, aliyun, tencent, smtp):

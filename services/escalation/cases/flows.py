@@ -33,6 +33,7 @@ from services.escalation.policy.models import (
     StopCondition,
 )
 from services.escalation.policy.service import ensure_registered
+from services.escalation.tasks import alerts
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
@@ -42,6 +43,7 @@ from shared.contract import (
     HazardEventType,
     HazardFacts,
     HazardStatus,
+    NotificationAlert,
     NotificationChanged,
     Producer,
 )
@@ -89,6 +91,10 @@ class CaseFlows:
             await self.on_hazard_event(session, payload, at=envelope.occurred_at)
         elif isinstance(payload, NotificationChanged):
             await acks.on_notification(self, session, payload)
+        elif isinstance(payload, NotificationAlert):
+            await alerts.on_alert(
+                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
+            )
 
     # ------------------------------------------------------------------ hazard events
     async def on_hazard_event(

@@ -178,6 +178,8 @@ class Step(BaseModel):
     def _task_with_its_action(self) -> Self:
         if (self.action is EscalationAction.TASK) != (self.task is not None):
             raise ValueError("a step with action 'task' names its 'task' (and only such a step)")
+        if self.task is TaskKind.NOTICE_UNDELIVERED:
+            raise ValueError("task 'notice_undelivered' is raised by failed notices, not by a step")
         return self
 
     @model_validator(mode="after")

@@ -238,7 +238,12 @@ class Sender:
         person = snapshot.persons.get(dispatch.person_id)
         if person is not None and person.email:
             await self.outcomes.give_up(
-                session, delivery, dispatch, reason="短信已达频次上限，改为邮件发送", now=now
+                session,
+                delivery,
+                dispatch,
+                reason="短信已达频次上限，改为邮件发送",
+                now=now,
+                failure=False,  # a redirect, not a failure: no alert
             )
             return
         delivery.provider_index = 0

@@ -86,6 +86,9 @@ class SmtpSender:
                 timeout=s.smtp_timeout_s,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            # 4xx to RCPT (421 closing, 450 mailbox busy …) passes; 5xx (no such mailbox) not.
+            if exc.recipients and all(400 <= r.code < 500 for r in exc.recipients):
+                return SendResult(Outcome.TRANSIENT, detail=str(exc))
             return SendResult(Outcome.PERMANENT, detail=str(exc), scope=Scope.RECIPIENT)
         except aiosmtplib.SMTPAuthenticationError as exc:
             return SendResult(Outcome.PERMANENT, detail=str(exc))
