@@ -28,6 +28,8 @@ class StepFired:
     repeat_index: int
     fired_at: datetime
     step_index: int = 0
+    # Listing re-plans a case under another policy, whose steps may share keys (`order`).
+    policy_id: str = ""
 
     @property
     def order(self) -> tuple[datetime, int, int]:
@@ -131,7 +133,7 @@ def check(records: Records) -> Verdict:
     deliveries_of: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
     for delivery in records.deliveries:
         deliveries_of[(delivery.dispatch_id, delivery.person_id)].append(delivery)
-    per_step: dict[tuple[str, str, int, str, str], int] = defaultdict(int)
+    per_step: dict[tuple[str, str, str, int, str, str], int] = defaultdict(int)
     per_person: dict[tuple[str, str, str], list[tuple[datetime, tuple[datetime, int, int]]]]
     per_person = defaultdict(list)
     for notice in records.notices:
@@ -149,6 +151,7 @@ def check(records: Records) -> Verdict:
                 per_step[
                     (
                         step.hazard_id,
+                        step.policy_id,
                         step.step_key,
                         step.repeat_index,
                         notice.person_id,

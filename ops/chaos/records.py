@@ -37,7 +37,7 @@ class MailRecorder:
         return "250 OK"
 
 
-async def _rows(url: str, sql: str) -> list[Mapping[str, Any]]:
+async def rows(url: str, sql: str) -> list[Mapping[str, Any]]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
@@ -57,11 +57,11 @@ async def read_records(
 ) -> Records:
     """`urls`: service → database URL; `sms`: the emulator's `Accepted` records."""
     records = Records()
-    records.hazards = [r["id"] for r in await _rows(urls["hazard_api"], "SELECT id FROM hazards")]
+    records.hazards = [r["id"] for r in await rows(urls["hazard_api"], "SELECT id FROM hazards")]
     records.cases = {
-        r["hazard_id"] for r in await _rows(urls["escalation"], "SELECT hazard_id FROM cases")
+        r["hazard_id"] for r in await rows(urls["escalation"], "SELECT hazard_id FROM cases")
     }
-    for row in await _rows(urls["escalation"], "SELECT event_id, value FROM outbox"):
+    for row in await rows(urls["escalation"], "SELECT event_id, value FROM outbox"):
         envelope = json.loads(row["value"])
         payload = envelope.get("payload", {})
         if envelope.get("type") != "escalation.step_fired" or not payload.get("target_roles"):
@@ -74,26 +74,27 @@ async def read_records(
                 repeat_index=int(payload.get("repeat_index", 0)),
                 fired_at=_when(payload["fired_at"]),
                 step_index=int(payload.get("step_index", 0)),
+                policy_id=str(payload.get("policy_id", "")),
             )
         )
     notification = urls["notification"]
     records.requests = {
-        str(r["event_id"]) for r in await _rows(notification, "SELECT event_id FROM requests")
+        str(r["event_id"]) for r in await rows(notification, "SELECT event_id FROM requests")
     }
     records.notices = [
         Notice(str(r["request_id"]), r["person_id"], r["dispatch_id"], r["status"])
-        for r in await _rows(
+        for r in await rows(
             notification, "SELECT request_id, person_id, dispatch_id, status FROM notices"
         )
     ]
     out_ids: dict[int, list[str]] = defaultdict(list)
-    for r in await _rows(notification, "SELECT delivery_id, out_id FROM delivery_attempts"):
+    for r in await rows(notification, "SELECT delivery_id, out_id FROM delivery_attempts"):
         out_ids[int(r["delivery_id"])].append(r["out_id"])
     records.deliveries = [
         Delivery(
             int(r["id"]), r["dispatch_id"], r["person_id"], r["channel"], tuple(out_ids[r["id"]])
         )
-        for r in await _rows(
+        for r in await rows(
             notification, "SELECT id, dispatch_id, person_id, channel FROM deliveries"
         )
     ]
@@ -119,6 +120,6 @@ async def pending_work(urls: Mapping[str, str]) -> int:
     total = 0
     for service, queries in PENDING.items():
         for sql in queries:
-            rows = await _rows(urls[service], sql)
-            total += int(next(iter(rows[0].values())))
+            counts = await rows(urls[service], sql)
+            total += int(next(iter(counts[0].values())))
     return total

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,15 +68,17 @@ def say(line: str) -> None:
 
 async def run(options: Options) -> Outcome:
     say(f"seed={options.seed}  (replay: {options.replay()})")
-    with tempfile.TemporaryDirectory(prefix="duban-chaos-") as tmp:
-        workdir = options.workdir or Path(tmp)
-        async with world(workdir, dict(options.extra_env), START, keep=options.keep) as w:
-            await _rounds(w, options)
-            settled = await _settle(w, options.settle_s)
-            records = await read_records(
-                w.database_urls, list(w.sms.accepted), list(w.mail.received)
-            )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    workdir = options.workdir or Path("var") / "chaos" / f"seed-{options.seed}-{stamp}"
+    async with world(workdir, dict(options.extra_env), START, keep=options.keep) as w:
+        await _rounds(w, options)
+        settled = await settle(w, options.settle_s)
+        records = await read_records(w.database_urls, list(w.sms.accepted), list(w.mail.received))
         outcome = Outcome(check(records), list(w.faults), len(records.hazards), settled)
+        if not (outcome.verdict.clean and settled):
+            log = workdir / "stack.log"
+            log.write_text(w.stack.output(), encoding="utf-8")
+            say(f"the stack's output: {log}")
     for problem in outcome.verdict.problems[:40]:
         say(problem)
     if not settled:
@@ -99,9 +100,11 @@ async def _rounds(w: World, options: Options) -> None:
         client = Client(w.stack.url("hazard_api"), http)
         for number, faults in enumerate(plan):
             say(f"round {number + 1}/{len(plan)}: {', '.join(map(str, faults))}")
+            began = time.monotonic()
             held = [asyncio.create_task(inject(w, fault)) for fault in faults]
             for _ in range(per_round[number] if number < working else 0):
                 await list_major_hazard(client, rng, found_time(w.clock.now()))
+            say(f"round {number + 1}: hazards listed after {time.monotonic() - began:.0f}s")
             for _ in range(4):  # a day passes, in quarters, so steps fire and digests go out
                 await asyncio.sleep(1.5)
                 w.clock.advance(timedelta(hours=6))
@@ -109,7 +112,7 @@ async def _rounds(w: World, options: Options) -> None:
         say(f"rounds done; {client.retries} API calls retried under faults")
 
 
-async def _settle(w: World, within_s: float) -> bool:
+async def settle(w: World, within_s: float) -> bool:
     """No more faults: let the stack finish what it has (time moves on in steps, so waiting
     notices are released and retries fall due) until nothing is pending twice running."""
     for proxy in w.proxies.values():
