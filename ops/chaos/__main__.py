@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ops.chaos.run import Options, run
+from ops.chaos.world import PG_ADMIN_DSN
 
 
 def parse(argv: list[str]) -> Options:
@@ -23,6 +24,9 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--faults-per-round", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--pg-dsn", default=PG_ADMIN_DSN, help="admin database of the PostgreSQL server to use"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="extra service env"
@@ -37,6 +41,7 @@ def parse(argv: list[str]) -> Options:
         extra_env=extra,
         workdir=args.workdir,
         keep=args.keep,
+        admin_dsn=args.pg_dsn,
     )
 
 

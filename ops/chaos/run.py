@@ -18,7 +18,7 @@ from ops.chaos.checker import Verdict, check
 from ops.chaos.faults import inject, schedule
 from ops.chaos.records import pending_work, read_records
 from ops.chaos.workload import Client, found_time, list_major_hazard
-from ops.chaos.world import SERVICES, World, world
+from ops.chaos.world import PG_ADMIN_DSN, SERVICES, World, world
 
 # Monday 2026-03-09, 09:30 in Beijing: an ordinary working week.
 START = datetime(2026, 3, 9, 1, 30, tzinfo=UTC)
@@ -34,6 +34,7 @@ class Options:
     workdir: Path | None = None
     keep: bool = False  # keep the databases (for a look after a failing run)
     settle_s: float = 240.0
+    admin_dsn: str = PG_ADMIN_DSN  # where the fresh databases are created
 
     def replay(self) -> str:
         extra = "".join(f" --env {k}={v}" for k, v in self.extra_env.items())
@@ -70,7 +71,13 @@ async def run(options: Options) -> Outcome:
     say(f"seed={options.seed}  (replay: {options.replay()})")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     workdir = options.workdir or Path("var") / "chaos" / f"seed-{options.seed}-{stamp}"
-    async with world(workdir, dict(options.extra_env), START, keep=options.keep) as w:
+    async with world(
+        workdir,
+        dict(options.extra_env),
+        START,
+        admin_dsn=options.admin_dsn,
+        keep=options.keep,
+    ) as w:
         await _rounds(w, options)
         settled = await settle(w, options.settle_s)
         records = await read_records(w.database_urls, list(w.sms.accepted), list(w.mail.received))

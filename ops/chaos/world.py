@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import uuid
@@ -30,7 +29,8 @@ from tests.e2e.harness import VirtualClock, aliyun_provider, providers_env
 from tests.e2e.stack import Stack
 from tests.notification import emulators
 
-PG_ADMIN_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+# An admin database on the server the fresh databases are made on (trust authentication).
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 SERVICES = ("hazard_api", "escalation", "notification")
 PARTITIONS = 3
 
@@ -107,9 +107,9 @@ class World:
         return None
 
 
-async def create_databases() -> dict[str, str]:
+async def create_databases(admin_dsn: str) -> dict[str, str]:
     names = {svc: f"duban_chaos_{svc}_{uuid.uuid4().hex[:8]}" for svc in SERVICES}
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    conn = await asyncpg.connect(admin_dsn)
     try:
         for name in names.values():
             await conn.execute(f'CREATE DATABASE "{name}"')
@@ -118,8 +118,8 @@ async def create_databases() -> dict[str, str]:
     return names
 
 
-async def drop_databases(names: dict[str, str]) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
+async def drop_databases(admin_dsn: str, names: dict[str, str]) -> None:
+    conn = await asyncpg.connect(admin_dsn)
     try:
         for name in names.values():
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -136,15 +136,20 @@ def _url(dsn: str, port: int | None, name: str) -> str:
 
 @contextlib.asynccontextmanager
 async def world(
-    workdir: Path, extra_env: dict[str, str], start: datetime, *, keep: bool = False
+    workdir: Path,
+    extra_env: dict[str, str],
+    start: datetime,
+    *,
+    admin_dsn: str = PG_ADMIN_DSN,
+    keep: bool = False,
 ) -> AsyncIterator[World]:
     """Everything up, with proxies in front, the services' clock at `start`; torn down after
     (the databases dropped unless `keep`)."""
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
     clock = VirtualClock(workdir / "clock-offset")
     clock.set(start)
-    names = await create_databases()
-    pg_port = int(PG_ADMIN_DSN.rsplit("/", 1)[0].rsplit(":", 1)[1])
+    names = await create_databases(admin_dsn)
+    pg_port = int(admin_dsn.rsplit("/", 1)[0].rsplit(":", 1)[1])
     proxies = {"postgresql": await Proxy("postgresql", pg_port).start()}
     broker_proxy = Proxy("broker", 0)
     await broker_proxy.start()
@@ -188,7 +193,7 @@ async def world(
                 broker,
                 proxies,
                 stack,
-                {svc: _url(PG_ADMIN_DSN, None, name) for svc, name in names.items()},
+                {svc: _url(admin_dsn, None, name) for svc, name in names.items()},
             )
     finally:
         for proxy in proxies.values():
@@ -200,4 +205,4 @@ async def world(
         broker.stop()
         smtp.stop()
         if not keep:
-            await drop_databases(names)
+            await drop_databases(admin_dsn, names)

@@ -16,7 +16,7 @@ import pytest
 from ops.chaos.run import Options, run
 from tests.conftest import PG_ADMIN_DSN
 
-SHORT = Options(seed=6, hazards=4, rounds=5, faults_per_round=2)
+SHORT = Options(seed=6, hazards=4, rounds=5, faults_per_round=2, admin_dsn=PG_ADMIN_DSN)
 
 
 async def test_a_short_seeded_run_loses_duplicates_and_reorders_nothing(

@@ -51,7 +51,8 @@ async def _lose_an_event(w: World) -> None:
 
 async def _scenario(repair: str) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="duban-chaos-") as tmp:
-        async with world(Path(tmp), {"DUBAN_EVENT_REPAIR": repair}, START) as w:
+        env = {"DUBAN_EVENT_REPAIR": repair}
+        async with world(Path(tmp), env, START, admin_dsn=PG_ADMIN_DSN) as w:
             await _lose_an_event(w)
             await settle(w, within_s=90)
             records = await read_records(
