@@ -63,17 +63,16 @@ def schedule(seed: int, rounds: int, per_round: int) -> list[list[Fault]]:
     plan: list[list[Fault]] = []
     for _ in range(rounds):
         faults: list[Fault] = []
-        kills = 0
         while len(faults) < per_round:
-            if not order:
-                order = catalogue()
-                rng.shuffle(order)
-            kind, target = order.pop()
-            if kind == "kill":
-                kills += 1
-                if kills > 1:  # one kill a round: `duban run` gives up on a flapping child
-                    order.insert(0, (kind, target))
-                    continue
+            # One kill a round: `duban run` gives up on a child that keeps dying.
+            killed = any(f.kind == "kill" for f in faults)
+            allowed = [i for i, (kind, _) in enumerate(order) if not (killed and kind == "kill")]
+            if not allowed:
+                fresh = catalogue()
+                rng.shuffle(fresh)
+                order = fresh + order  # the next catalogue comes after what is left
+                continue
+            kind, target = order.pop(allowed[-1])
             faults.append(_fault(rng, kind, target))
         plan.append(faults)
     return plan
