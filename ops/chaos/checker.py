@@ -3,9 +3,10 @@
 The checker compares what the system planned (its databases) with what the outside world
 received (the SMS provider's own record, the SMTP server's own record):
 
-- lost: a hazard without its escalation case; a fired step (with people to tell) that never
-  became a notification request; a planned delivery (dispatch, person, channel) of which
-  neither the provider nor the SMTP server has a record;
+- lost: a hazard without its escalation case; a step whose time had come that never fired
+  (an active case whose timer is overdue when the run has settled); a fired step (with people
+  to tell) that never became a notification request; a planned delivery (dispatch, person,
+  channel) of which neither the provider nor the SMTP server has a record;
 - duplicates: more than one received message for one (item, step, person, channel). An SMS
   counts once per record the provider accepted; an email once per `Message-ID` (email has no
   status query, so a resend after a crash is possible, and carries the same id);
@@ -50,7 +51,8 @@ class Delivery:
     dispatch_id: str
     person_id: str
     channel: str  # sms, email
-    out_ids: tuple[str, ...] = ()  # every attempt's OutId (SMS)
+    # SMS: what the provider's record knows each attempt by (`sms_key`)
+    out_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Received:
     """One message in the provider's or the SMTP server's own record."""
 
     channel: str
-    key: str  # SMS: the OutId; email: `email_key(Message-ID)`
+    key: str  # SMS: `sms_key(OutId, number)`; email: `email_key(Message-ID)`
     at: datetime
 
 
@@ -66,6 +68,8 @@ class Received:
 class Records:
     hazards: list[str] = field(default_factory=list)
     cases: set[str] = field(default_factory=set)  # hazard ids with a case
+    # Active cases whose next step was due (well) before the end and did not fire: hazard → due.
+    overdue: dict[str, datetime] = field(default_factory=dict)
     steps: list[StepFired] = field(default_factory=list)  # fired, with people to tell
     requests: set[str] = field(default_factory=set)  # StepFired event ids notification has
     notices: list[Notice] = field(default_factory=list)
@@ -85,6 +89,12 @@ class Verdict:
         return not (self.lost or self.duplicates or self.reordered)
 
 
+def sms_key(out_id: str, phone: str) -> str:
+    """An SMS as the provider recorded it: a batch (SendBatchSms) has one OutId for all its
+    numbers, and notification's attempt of its i-th number has OutId `<batch>.<i>`."""
+    return f"{out_id.partition('.')[0]}|{phone}"
+
+
 def email_key(message_id: str) -> str:
     """`<dispatch.delivery@domain>` (notification's `providers/email.message_id`) → the part
     naming the delivery, the same for every resend of it."""
@@ -101,6 +111,8 @@ def check(records: Records) -> Verdict:
     for hazard_id in records.hazards:
         if hazard_id not in records.cases:
             lose(f"hazard {hazard_id} has no escalation case")
+    for hazard_id, due in sorted(records.overdue.items()):
+        lose(f"the case of {hazard_id} had a step due at {due} that never fired")
     steps = {s.event_id: s for s in records.steps}
     for fired in records.steps:
         if fired.event_id not in records.requests:

@@ -101,9 +101,17 @@ async def inject(w: World, fault: Fault) -> None:
             await w.broker.start()  # empty, in memory: the topics are created again
     elif fault.kind == "kill":
         pid = w.service_pid(fault.target)
-        if pid is not None:
-            os.kill(pid, signal.SIGKILL)  # `duban run` restarts it
+        if pid is None:
+            raise RuntimeError(f"no {fault.target} process under duban run to kill")
+        seen = len(w.stack.lines)
+        os.kill(pid, signal.SIGKILL)
         await asyncio.sleep(fault.hold_s)
+        for _ in range(60):  # `duban run` saw it die and restarts it
+            if any(f"{fault.target} exited (code -9)" in line for line in w.stack.lines[seen:]):
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise RuntimeError(f"duban run did not notice {fault.target} killed")
     elif fault.kind in ("provider_500", "provider_timeout"):
         w.sms.mode = "5xx" if fault.kind == "provider_500" else "timeout"
         w.sms.delay_s = 6.0  # longer than the provider entry's timeout_s (5 s)

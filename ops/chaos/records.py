@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from typing import Any
@@ -19,7 +19,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ops.chaos.checker import Delivery, Notice, Received, Records, StepFired, email_key
+from ops.chaos.checker import (
+    Delivery,
+    Notice,
+    Received,
+    Records,
+    StepFired,
+    email_key,
+    sms_key,
+)
 
 
 @dataclass
@@ -52,14 +60,27 @@ def _when(value: Any) -> datetime:
     return datetime.fromisoformat(str(value))
 
 
+# Due timers of active cases; a step due a few virtual minutes ago may still be firing.
+OVERDUE = """
+SELECT c.hazard_id, t.due_at FROM cases c JOIN case_timers t ON t.case_id = c.id
+WHERE c.state = 'active' AND t.due_at IS NOT NULL AND t.due_at < '{before}'
+"""
+
+
 async def read_records(
-    urls: Mapping[str, str], sms: Iterable[Any], mail: Iterable[Received]
+    urls: Mapping[str, str], sms: Iterable[Any], mail: Iterable[Received], now: datetime
 ) -> Records:
-    """`urls`: service → database URL; `sms`: the emulator's `Accepted` records."""
+    """`urls`: service → database URL; `sms`: the emulator's `Accepted` records; `now`: the
+    services' (virtual) time."""
     records = Records()
     records.hazards = [r["id"] for r in await rows(urls["hazard_api"], "SELECT id FROM hazards")]
     records.cases = {
         r["hazard_id"] for r in await rows(urls["escalation"], "SELECT hazard_id FROM cases")
+    }
+    before = (now - timedelta(minutes=10)).isoformat()
+    records.overdue = {
+        r["hazard_id"]: _when(r["due_at"])
+        for r in await rows(urls["escalation"], OVERDUE.format(before=before))
     }
     for row in await rows(urls["escalation"], "SELECT event_id, value FROM outbox"):
         envelope = json.loads(row["value"])
@@ -92,13 +113,18 @@ async def read_records(
         out_ids[int(r["delivery_id"])].append(r["out_id"])
     records.deliveries = [
         Delivery(
-            int(r["id"]), r["dispatch_id"], r["person_id"], r["channel"], tuple(out_ids[r["id"]])
+            int(r["id"]),
+            r["dispatch_id"],
+            r["person_id"],
+            r["channel"],
+            tuple(sms_key(o, r["address"]) for o in out_ids[r["id"]]),
         )
         for r in await rows(
-            notification, "SELECT id, dispatch_id, person_id, channel FROM deliveries"
+            notification, "SELECT id, dispatch_id, person_id, channel, address FROM deliveries"
         )
     ]
-    records.received = [Received("sms", a.out_id, a.at) for a in sms] + list(mail)
+    records.received = [Received("sms", sms_key(a.out_id, a.phone), a.at) for a in sms]
+    records.received += mail
     return records
 
 
@@ -116,8 +142,8 @@ PENDING = {
 }
 
 
-async def pending_work(urls: Mapping[str, str]) -> int:
-    total = 0
+async def pending_work(urls: Mapping[str, str], now: datetime) -> int:
+    total = len(await rows(urls["escalation"], OVERDUE.format(before=now.isoformat())))
     for service, queries in PENDING.items():
         for sql in queries:
             counts = await rows(urls[service], sql)

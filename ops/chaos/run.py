@@ -80,12 +80,19 @@ async def run(options: Options) -> Outcome:
     ) as w:
         await _rounds(w, options)
         settled = await settle(w, options.settle_s)
-        records = await read_records(w.database_urls, list(w.sms.accepted), list(w.mail.received))
+        records = await read_records(
+            w.database_urls, list(w.sms.accepted), list(w.mail.received), w.clock.now()
+        )
         outcome = Outcome(check(records), list(w.faults), len(records.hazards), settled)
-        if not (outcome.verdict.clean and settled):
-            log = workdir / "stack.log"
-            log.write_text(w.stack.output(), encoding="utf-8")
-            say(f"the stack's output: {log}")
+        say(
+            f"checked {len(records.hazards)} hazards, {len(records.steps)} steps fired, "
+            f"{len(records.notices)} notices, {len(records.deliveries)} deliveries, "
+            f"{sum(m.channel == 'sms' for m in records.received)} texts and "
+            f"{sum(m.channel == 'email' for m in records.received)} emails received"
+        )
+        log = workdir / "stack.log"
+        log.write_text(w.stack.output(), encoding="utf-8")
+        say(f"the stack's output: {log}")
     for problem in outcome.verdict.problems[:40]:
         say(problem)
     if not settled:
@@ -131,7 +138,7 @@ async def settle(w: World, within_s: float) -> bool:
     while time.monotonic() < deadline:
         w.clock.advance(timedelta(hours=2))
         await asyncio.sleep(3.0)
-        quiet = quiet + 1 if await pending_work(w.database_urls) == 0 else 0
+        quiet = quiet + 1 if await pending_work(w.database_urls, w.clock.now()) == 0 else 0
         if quiet >= 2:
             return True
     return False

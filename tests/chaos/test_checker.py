@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ops.chaos.checker import Delivery, Notice, Received, Records, StepFired, check, email_key
+from ops.chaos.checker import (
+    Delivery,
+    Notice,
+    Received,
+    Records,
+    StepFired,
+    check,
+    email_key,
+    sms_key,
+)
 
 T0 = datetime(2026, 3, 9, 1, 30, tzinfo=UTC)
 
@@ -43,6 +52,23 @@ def test_a_clean_run_counts_nothing() -> None:
     verdict = check(_world())
     assert (verdict.lost, verdict.duplicates, verdict.reordered) == (0, 0, 0), verdict.problems
     assert verdict.clean
+
+
+def test_a_step_due_that_never_fired_is_lost() -> None:
+    records = _world()
+    records.overdue["h-1"] = T0 + timedelta(days=5)
+    verdict = check(records)
+    assert verdict.lost == 1 and "never fired" in verdict.problems[0]
+
+
+def test_texts_of_a_batch_are_told_apart_by_number() -> None:
+    """SendBatchSms: one OutId for the batch; notification's attempts are `<batch>.<i>`."""
+    records = _world()
+    records.deliveries[0] = Delivery(1, "d-1", "p-1", "sms", (sms_key("b.0", "13800000001"),))
+    records.received[0] = Received("sms", sms_key("b", "13800000001"), T0)
+    assert check(records).clean
+    records.received[0] = Received("sms", sms_key("b", "13800000002"), T0)  # another number
+    assert check(records).lost == 1
 
 
 def test_a_hazard_without_its_case_is_lost() -> None:

@@ -56,7 +56,7 @@ async def _scenario(repair: str) -> Verdict:
             await _lose_an_event(w)
             await settle(w, within_s=90)
             records = await read_records(
-                w.database_urls, list(w.sms.accepted), list(w.mail.received)
+                w.database_urls, list(w.sms.accepted), list(w.mail.received), w.clock.now()
             )
     return check(records)
 
