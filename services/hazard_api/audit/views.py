@@ -29,6 +29,7 @@ _OPTIONAL_FIELDS = frozenset(
         "proposed_grade",
         "proposed_criterion_id",
         "void_reason",
+        "criterion_version",
     }
 )
 

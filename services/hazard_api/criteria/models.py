@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -17,8 +19,14 @@ class Document(_Frozen):
 
 class Criterion(_Frozen):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Z]{2}-[0-9A-Z.\-]+$")
-    clause: str = Field(min_length=1, max_length=50)
+    # The item or article as the document numbers it: 十二 (安监总管三〔2017〕121号 numbers its
+    # items 一 … 二十), 第三条第（一）项 (a decree numbers articles).
+    item: str = Field(min_length=1, max_length=50)
     text: str = Field(min_length=4, max_length=500)
+    # Narrower than the standard's own industries when an item concerns only some of them.
+    industry_codes: list[str] | None = None
+    # The wording was checked against the document's published text.
+    verified: bool = False
 
 
 class IndustryCatalogue(_Frozen):
@@ -33,14 +41,23 @@ class IndustryCatalogue(_Frozen):
     criteria: list[Criterion] = Field(min_length=1)
 
 
+class CatalogueVersion(_Frozen):
+    version: int = Field(ge=1)
+    published: date
+
+
 class CriterionOut(BaseModel):
     id: str
-    clause: str
+    item: str
     text: str
     industry: str
     industry_name: str
+    industry_codes: list[str]
+    universal: bool
     document_number: str
     document_title: str
+    verified: bool
+    catalogue_version: int
 
 
 class IndustryOut(BaseModel):
@@ -50,3 +67,4 @@ class IndustryOut(BaseModel):
     universal: bool
     document: Document
     count: int
+    catalogue_version: int

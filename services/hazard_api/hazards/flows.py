@@ -25,12 +25,14 @@ from services.hazard_api.items.kernel import Change, Context, Outcome
 from shared.contract import HazardEventType, HazardLevel, HazardStatus
 
 
-def _check_criterion(criterion_id: str, industry_code: str | None) -> None:
+def _check_criterion(criterion_id: str, industry_code: str | None) -> int:
+    """The catalogue version in force, if the criterion is in it and fits the industry."""
     cat = catalogue()
     if cat.get(criterion_id) is None:
-        raise FieldError("criterion_id", "判定依据不在判定标准目录中")
+        raise FieldError("criterion_id", "判定依据不在现行判定标准目录中")
     if not cat.applies(criterion_id, industry_code):
         raise FieldError("criterion_id", "该判定依据不适用于本单位所属行业")
+    return cat.version
 
 
 def classify_action(data: ClassifyIn) -> Action:
@@ -39,9 +41,11 @@ def classify_action(data: ClassifyIn) -> Action:
 
 
 def _set_level(h: Hazard, data: ClassifyIn, ctx: Context) -> None:
+    version = None
     if data.criterion_id is not None:
-        _check_criterion(data.criterion_id, h.industry_code)
+        version = _check_criterion(data.criterion_id, h.industry_code)
     h.level, h.grade, h.criterion_id = data.level.value, data.grade, data.criterion_id
+    h.criterion_version = version
     h.classified_at, h.classified_by_user_id = ctx.now, ctx.user.id
     set_classified_deadline(
         h,

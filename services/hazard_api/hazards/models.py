@@ -53,6 +53,8 @@ class Hazard(Base):
     level: Mapped[str | None] = mapped_column(String(10))
     grade: Mapped[int | None] = mapped_column(Integer)
     criterion_id: Mapped[str | None] = mapped_column(String(40))
+    # The criteria catalogue version the criterion was chosen from (a hazard keeps it).
+    criterion_version: Mapped[int | None] = mapped_column(Integer)
     found_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reported_by_user_id: Mapped[str] = mapped_column(ID)
@@ -168,5 +170,6 @@ def snapshot(h: Hazard | Mapping[str, Any]) -> dict[str, Any]:
         "proposed_grade": get("proposed_grade"),
         "proposed_criterion_id": get("proposed_criterion_id"),
         "void_reason": get("void_reason"),
+        "criterion_version": get("criterion_version"),
     }
     return base | {k: v for k, v in extra.items() if v is not None}

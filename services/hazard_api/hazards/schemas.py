@@ -160,6 +160,7 @@ class HazardOut(BaseModel):
     level: HazardLevel | None
     grade: int | None
     criterion_id: str | None
+    criterion_version: int | None = None
     found_at: datetime
     reported_at: datetime
     classified_at: datetime | None

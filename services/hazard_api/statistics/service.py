@@ -1,24 +1,48 @@
-"""16号令 quarterly/yearly hazard statistics per unit (database only)."""
+"""16号令 quarterly/yearly hazard statistics, as they stood at the period's end.
+
+Figures are taken at the end of the period (or now, for a period still running): see `asof`.
+They roll up by unit (default), township, department, industry (GB/T 4754 division) or level.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.hazards.models import Hazard
-from services.hazard_api.hazards.service import RUNNING
+from services.hazard_api.directory.models import Unit
+from services.hazard_api.statistics.asof import HazardAsOf, hazards_as_of
 from shared.clock import SHANGHAI
-from shared.contract import HazardLevel, HazardStatus
+from shared.codes.industries import industry_name
+from shared.contract import HazardLevel
+from shared.labels import HAZARD_LEVEL_LABELS
+
+
+class GroupBy(StrEnum):
+    UNIT = "unit"
+    TOWNSHIP = "township"
+    DEPARTMENT = "department"
+    INDUSTRY = "industry"
+    LEVEL = "level"
+
+
+GROUP_LABELS = {
+    GroupBy.UNIT: "单位",
+    GroupBy.TOWNSHIP: "乡镇（街道）",
+    GroupBy.DEPARTMENT: "行业监管部门",
+    GroupBy.INDUSTRY: "行业",
+    GroupBy.LEVEL: "隐患等级",
+}
 
 
 class UnitStatistics(BaseModel):
+    # The group's key: a unit, township or department id, an industry division (C26) or a level.
     unit_id: str | None
     unit_name: str
     found: int  # 排查隐患数
@@ -36,8 +60,11 @@ class UnitStatistics(BaseModel):
 class StatisticsOut(BaseModel):
     year: int
     quarter: int | None
+    group_by: GroupBy
     period_start: datetime
     period_end: datetime
+    # The moment the figures stand at: the period's end, or now while the period runs.
+    as_of: datetime
     units: list[UnitStatistics]
     total: UnitStatistics
 
@@ -53,79 +80,88 @@ def period(year: int, quarter: int | None) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+def _keys(group_by: GroupBy) -> Callable[[HazardAsOf], Iterable[str | None]]:
+    """The groups one hazard counts in (a hazard counts for each of its departments)."""
+    if group_by is GroupBy.TOWNSHIP:
+        return lambda h: [h.township_id]
+    if group_by is GroupBy.DEPARTMENT:
+        return lambda h: h.department_ids or [None]
+    if group_by is GroupBy.INDUSTRY:
+        return lambda h: [h.industry_code[:3] if h.industry_code else None]
+    if group_by is GroupBy.LEVEL:
+        return lambda h: [h.level]
+    return lambda h: [h.unit_id]
+
+
+async def _names(
+    session: AsyncSession, group_by: GroupBy, hazards: list[HazardAsOf]
+) -> dict[str, str]:
+    if group_by is GroupBy.UNIT:
+        return {h.unit_id: h.unit_name for h in hazards}
+    if group_by is GroupBy.INDUSTRY:
+        return {
+            h.industry_code[:3]: industry_name(h.industry_code[:3]) or h.industry_code[:3]
+            for h in hazards
+            if h.industry_code
+        }
+    if group_by is GroupBy.LEVEL:
+        return {level: name for level, name in HAZARD_LEVEL_LABELS.items()}
+    ids = {k for h in hazards for k in _keys(group_by)(h) if k}
+    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))
+    return {r.id: r.name for r in rows}
+
+
+def _row(key: str | None, name: str, hazards: list[HazardAsOf], at: datetime) -> UnitStatistics:
+    general = [h for h in hazards if h.level == HazardLevel.GENERAL.value]
+    major = [h for h in hazards if h.level == HazardLevel.MAJOR.value]
+    rectified = sum(h.rectified() for h in hazards)
+    return UnitStatistics(
+        unit_id=key,
+        unit_name=name,
+        found=len(hazards),
+        general=len(general),
+        general_rectified=sum(h.rectified() for h in general),
+        major=len(major),
+        major_rectified=sum(h.rectified() for h in major),
+        rectified=rectified,
+        rectification_rate=round(rectified / len(hazards), 4) if hazards else 0.0,
+        overdue=sum(h.overdue(at) for h in hazards),
+        listed=sum(h.listed for h in hazards),
+        funds_spent=sum(h.funds_spent for h in hazards),
+    )
 
 
 async def statistics(
-    *, session: AsyncSession, user: AuthUser, year: int, quarter: int | None, now: datetime
+    *,
+    session: AsyncSession,
+    user: AuthUser,
+    year: int,
+    quarter: int | None,
+    now: datetime,
+    group_by: GroupBy = GroupBy.UNIT,
 ) -> StatisticsOut:
     start, end = period(year, quarter)
-    done = Hazard.status.in_([HazardStatus.ACCEPTED.value, HazardStatus.CLOSED.value])
-    general = Hazard.level == HazardLevel.GENERAL.value
-    major = Hazard.level == HazardLevel.MAJOR.value
-    query = (
-        select(
-            Hazard.unit_id,
-            func.max(Hazard.unit_name).label("unit_name"),
-            func.count().label("found"),
-            _count(general).label("general"),
-            _count(and_(general, done)).label("general_rectified"),
-            _count(major).label("major"),
-            _count(and_(major, done)).label("major_rectified"),
-            _count(done).label("rectified"),
-            _count(and_(Hazard.status.in_(RUNNING), Hazard.deadline_at < now)).label("overdue"),
-            _count(Hazard.listing_level.is_not(None)).label("listed"),
-            func.coalesce(func.sum(Hazard.funds_spent), 0).label("funds_spent"),
-        )
-        .where(
-            in_scope(user, Hazard.unit_id),
-            Hazard.found_at >= start,
-            Hazard.found_at < end,
-            # 作废: a duplicate or mistaken report was never a hazard found.
-            Hazard.status != HazardStatus.VOIDED.value,
-        )
-        .group_by(Hazard.unit_id)
-        .order_by(Hazard.unit_id)
-    )
-    rows = (await session.execute(query)).all()
-    units = [_stats(r.unit_id, r.unit_name, r._mapping) for r in rows]
-    keys = (
-        "found",
-        "general",
-        "general_rectified",
-        "major",
-        "major_rectified",
-        "rectified",
-        "overdue",
-        "listed",
-        "funds_spent",
-    )
-    totals = {k: sum(int(getattr(u, k)) for u in units) for k in keys}
+    at = min(end, now)
+    # Changes made at `now` itself belong to a period still running.
+    before = end if now >= end else now + timedelta(microseconds=1)
+    hazards = await hazards_as_of(session, user=user, start=start, end=end, at=before)
+    groups: dict[str | None, list[HazardAsOf]] = defaultdict(list)
+    keys = _keys(group_by)
+    for h in hazards:
+        for key in keys(h):
+            groups[key].append(h)
+    names = await _names(session, group_by, hazards)
+    units = [
+        _row(key, names.get(key, key) if key else "未指定", groups[key], at)
+        for key in sorted(groups, key=lambda k: (k is None, k or ""))
+    ]
     return StatisticsOut(
         year=year,
         quarter=quarter,
+        group_by=group_by,
         period_start=start,
         period_end=end,
+        as_of=at,
         units=units,
-        total=_stats(None, "合计", totals),
-    )
-
-
-def _stats(unit_id: str | None, name: str, m: Mapping[Any, Any]) -> UnitStatistics:
-    get = m.__getitem__
-    found, rectified = int(get("found")), int(get("rectified"))
-    return UnitStatistics(
-        unit_id=unit_id,
-        unit_name=name,
-        found=found,
-        general=int(get("general")),
-        general_rectified=int(get("general_rectified")),
-        major=int(get("major")),
-        major_rectified=int(get("major_rectified")),
-        rectified=rectified,
-        rectification_rate=round(rectified / found, 4) if found else 0.0,
-        overdue=int(get("overdue")),
-        listed=int(get("listed")),
-        funds_spent=int(get("funds_spent")),
+        total=_row(None, "合计", hazards, at),
     )

@@ -107,3 +107,28 @@ async def test_criteria_catalogue_is_served_for_forms(api: Api) -> None:
     assert one["industry"] == "construction" and "第三方监测" in one["text"]
     assert (await me.get("/criteria/NOPE-1")).status_code == 404
     assert (await api.client.get("/criteria")).status_code == 401
+
+
+async def test_a_hazard_keeps_the_catalogue_version_it_was_classified_under(api: Api) -> None:
+    huayu, office = api.as_("huayu"), api.as_("office")
+    hid = (await huayu.post("/hazards", HAZARD)).json()["id"]
+    classified = await office.post(
+        f"/hazards/{hid}/classify", {"level": "major", "grade": 2, "criterion_id": "HG-12"}
+    )
+    assert classified.status_code == 200, classified.text
+    assert classified.json()["criterion_version"] == 2
+    # The criterion read in the version the hazard names: item 十二, gas detection.
+    current = (await huayu.get("/criteria/HG-12", params={"version": 2})).json()
+    assert (current["item"], current["verified"]) == ("十二", True)
+    assert "检测报警装置" in current["text"]
+    # The first catalogue numbered that item 第十五条 under HG-15; a hazard classified then
+    # still reads it so, while HG-15 in force is the safety-valve item.
+    old = (await huayu.get("/criteria/HG-15", params={"version": 1})).json()
+    assert old["item"] == "第十五条" and "检测报警装置" in old["text"]
+    assert "安全阀" in (await huayu.get("/criteria/HG-15")).json()["text"]
+    missing = await huayu.get("/criteria", params={"version": 9})
+    assert missing.status_code == 404 and "第9版" in missing.json()["detail"]
+    # A general hazard has no criterion and no version.
+    other = (await huayu.post("/hazards", HAZARD)).json()["id"]
+    general = await office.post(f"/hazards/{other}/classify", {"level": "general"})
+    assert general.json()["criterion_version"] is None
