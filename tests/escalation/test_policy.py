@@ -110,6 +110,25 @@ def test_invalid_policy_names_file_step_and_field(tmp_path: Path) -> None:
     assert "field 'unit'" in message
 
 
+def test_no_policy_step_raises_the_undelivered_notice_task(tmp_path: Path) -> None:
+    """通知未送达 is raised by a failed notice (notification.alert), never by a step."""
+    from services.escalation.config import DEFAULT_POLICIES_DIR
+
+    folder = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICIES_DIR, folder)
+
+    def undelivered(data: dict) -> None:  # type: ignore[type-arg]
+        tasks = [step for step in data["steps"] if step.get("task")]
+        assert tasks
+        for step in tasks:
+            step["task"] = "notice_undelivered"
+
+    edit(folder / "county-general.yaml", undelivered)
+    with pytest.raises(PolicyLoadError) as caught:
+        PolicySet.load(folder)
+    assert "notice_undelivered" in str(caught.value)
+
+
 def test_invalid_policy_stops_app_start_up(tmp_path: Path) -> None:
     folder = break_general(tmp_path)
     settings = make_settings("sqlite+aiosqlite:///" + str(tmp_path / "x.db"), policies_dir=folder)

@@ -123,9 +123,7 @@ async def test_urgent_both_providers_down_email_at_once_and_sms_kept_trying(
     assert await h.events("notification.alert") == []
 
 
-async def test_nothing_works_until_the_horizon_dead_letter_and_alert(
-    make_harness, aliyun, tencent
-):
+async def test_nothing_works_until_the_horizon_dead_letter_and_alert(make_harness, aliyun, tencent):
     h = await make_harness(
         sms_providers=providers(aliyun, tencent),
         default_channels=["sms"],
@@ -163,6 +161,29 @@ async def test_bad_number_is_not_retried(make_harness, aliyun, tencent, smtp):
     await urgent_notice(h)
     await h.settle()
     assert await attempts(h) == [("sms", "aliyun", "permanent"), ("email", "smtp", "accepted")]
+
+
+async def test_a_refused_template_stops_at_once_and_is_reported(make_harness, aliyun, smtp):
+    """Permanent: the provider refuses the template. Not retried, however long we wait; the
+    email goes instead, and the failed text is counted and reported."""
+    from services.notification.config import ProviderTemplate
+
+    config = aliyun_config(aliyun.url)
+    config.templates["notice"] = ProviderTemplate(code="SMS_999999", params=["code"])
+    h = await make_harness(sms_providers=[config], default_channels=["sms"])
+    await h.org(org_events())
+    await urgent_notice(h)
+    await h.settle()
+    h.clock.advance(hours=5)
+    await h.settle()
+    assert await attempts(h) == [("sms", "aliyun", "permanent"), ("email", "smtp", "accepted")]
+    assert await deliveries(h) == [("sms", "failed"), ("email", "sent")]
+    [alert] = await h.events("notification.alert")
+    assert (alert["kind"], alert["channel"], alert["person_name"]) == (
+        "delivery_failed",
+        "sms",
+        "厂长壬",
+    )
 
 
 async def test_timeout_after_acceptance_is_reconciled_not_resent(make_harness, aliyun, tencent):

@@ -57,7 +57,7 @@ def undelivered_title(alert: NotificationAlert, facts: HazardFacts, notice: str)
         ask = "。请电话告知本人，并核实其联系方式"
     else:
         channel, address = CHANNEL_WORDS.get(alert.channel or Channel.SMS, ("通知", "联系方式"))
-        head = f"{person}的{channel}未送达（{hazard}的{notice}）"
+        head = f"{person}的{channel}未送达（{hazard}的{notice}；其他渠道仍在通知）"
         ask = f"。请核实其{address}"
     detail = alert.detail
     room = TITLE_MAX - len(head) - len(ask) - 1

@@ -33,7 +33,6 @@ from services.notification.events import emit_alert, emit_changed
 from services.notification.providers.base import Outcome, Scope, SendResult
 from shared.contract import Channel, NotificationStatus, Urgency
 
-CHANNEL_LABELS = {Channel.SMS: "短信", Channel.EMAIL: "邮件"}
 _FAILED_COUNTS = "notification_failed_counts"
 
 
@@ -200,15 +199,13 @@ class Outcomes:
             opened = await self._open_other_channel(session, delivery, dispatch, now)
             if opened is not None:
                 siblings.append(opened)
-        channel = CHANNEL_LABELS[Channel(delivery.channel)]
         if not any(d.status in service.LIVE for d in siblings):
             delivery.status = DeliveryStatus.DEAD
             await self._alert(
                 session, delivery, dispatch, "dead_letter", f"短信与邮件均未能送达：{reason}", now
             )
-        elif failure:
-            detail = f"{channel}未能送达（{reason}），已改由其他渠道通知"
-            await self._alert(session, delivery, dispatch, "delivery_failed", detail, now)
+        elif failure:  # the alert's channel says which one; another is still under way
+            await self._alert(session, delivery, dispatch, "delivery_failed", reason, now)
 
     async def _alert(
         self,
