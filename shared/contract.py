@@ -33,6 +33,15 @@ class Producer(StrEnum):
     NOTIFICATION = "notification"
 
 
+# The one service that publishes each topic (the repair asks it for what it sent).
+TOPIC_PRODUCERS = {
+    HAZARD_EVENTS: Producer.HAZARD_API,
+    ORG_EVENTS: Producer.HAZARD_API,
+    ESCALATION_EVENTS: Producer.ESCALATION,
+    NOTIFICATION_EVENTS: Producer.NOTIFICATION,
+}
+
+
 # ---------------------------------------------------------------- shared vocabulary
 class UnitKind(StrEnum):
     COUNTY = "county"  # 县

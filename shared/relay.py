@@ -17,6 +17,13 @@ are published again after the failed row, so a consumer may see a later event of
 before the earlier one's retry, then again in order; handlers must stay idempotent. A row the
 broker can never take (too large) blocks its own key, is logged on every attempt and counted
 in `duban_outbox_publish_failures_total`; other keys go on.
+
+Lost acknowledgements (issue #17): with `verify_acks` an acknowledgement counts only when the
+broker, asked afterwards, has the record (shared.acks); a row it lacks stays unsent. Every
+`reset_check_s` the relay also asks whether the broker lost records it had confirmed (a restarted
+in-memory broker); then rows marked sent in the last `republish_window_s` are marked unsent
+again and published anew, in id order (consumers deduplicate), counted in
+`duban_outbox_republished_total`.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -33,6 +41,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.acks import BrokerWitness
 from shared.clock import Clock, SystemClock
 from shared.db import is_sqlite
 
@@ -44,6 +53,10 @@ _local_wakeups: set[asyncio.Event] = set()
 PUBLISHED = Counter("duban_outbox_published", "Outbox rows published and marked sent", ["service"])
 PUBLISH_FAILURES = Counter(
     "duban_outbox_publish_failures", "Outbox rows whose publish failed", ["service"]
+)
+RESETS = Counter("duban_broker_resets", "Broker resets the relay detected", ["service"])
+REPUBLISHED = Counter(
+    "duban_outbox_republished", "Sent outbox rows published again after a broker reset", ["service"]
 )
 LAG = Gauge(
     "duban_outbox_lag_seconds", "Age of the oldest unsent outbox row (0 when empty)", ["service"]
@@ -69,6 +82,9 @@ class OutboxRelay:
         producer: AIOKafkaProducer | None = None,
         name: str | None = None,
         stop_timeout: float = 5.0,
+        verify_acks: bool = True,
+        republish_window_s: float = 3600.0,
+        reset_check_s: float = 5.0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -88,6 +104,12 @@ class OutboxRelay:
         self._listener: Any = None
         self._blocked = 0
         self.published = 0
+        self.republished = 0
+        self.republish_window = timedelta(seconds=republish_window_s)
+        self.reset_check_s = reset_check_s
+        self._witness = BrokerWitness(bootstrap_servers, self.name) if verify_acks else None
+        self._reset_pending = False
+        self._next_reset_check = 0.0
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -155,11 +177,12 @@ class OutboxRelay:
             timeout = self.poll_interval
             try:
                 await self._listen()  # reconnects a lost LISTEN connection
+                await self._watch_for_reset()
                 # Rows committed while LISTEN was down are found by this query.
                 sent = await self.publish_batch()
                 if sent >= self.batch_size:
                     continue
-                if self._blocked:
+                if self._blocked or self._reset_pending:
                     # Another relay holds an older row of a key we claimed; it commits soon.
                     timeout = min(timeout, 0.05)
             except Exception:
@@ -189,7 +212,47 @@ class OutboxRelay:
         self._blocked = len(rows) - len(publishable)
         self.published += len(sent_ids)
         PUBLISHED.labels(self.name).inc(len(sent_ids))
+        if self._reset_pending:
+            await self.republish_recent()
         return len(sent_ids)
+
+    # ------------------------------------------------------------------ broker resets
+    async def _watch_for_reset(self) -> None:
+        if self._witness is None or self._producer is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if now < self._next_reset_check:
+            return
+        self._next_reset_check = now + self.reset_check_s
+        if await self._witness.reset_seen(self._producer):
+            self._reset_pending = True
+        if self._reset_pending:
+            await self.republish_recent()
+
+    async def republish_recent(self) -> int:
+        """After a broker reset: rows sent within `republish_window` become unsent again, so the
+        relay publishes them anew in id order; returns how many."""
+        o = self.outbox
+        since = self.clock.now() - self.republish_window
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(o).where(o.c.sent_at.is_not(None), o.c.sent_at >= since).values(sent_at=None)
+            )
+        count = int(result.rowcount or 0)
+        self._reset_pending = False
+        if self._witness is not None:
+            self._witness.forget_offsets()
+        self.republished += count
+        RESETS.labels(self.name).inc()
+        REPUBLISHED.labels(self.name).inc(count)
+        log.warning(
+            "outbox relay %s: the broker lost records (reset); publishing %d row(s) sent since "
+            "%s again",
+            self.name,
+            count,
+            since.isoformat(),
+        )
+        return count
 
     async def _claim(self, conn: AsyncConnection) -> list[Any]:
         o = self.outbox
@@ -240,10 +303,19 @@ class OutboxRelay:
         return [row for row in rows if row.id < first_foreign.get(row.key, row.id + 1)]
 
     async def _publish(self, rows: list[Any]) -> list[int]:
-        """Send rows in id order (one key's rows queue in order); ids the broker acknowledged."""
+        """Send rows in id order (one key's rows queue in order); ids the broker acknowledged
+        (and, with `verify_acks`, has)."""
         assert self._producer is not None, "relay not started"
         futures: list[tuple[Any, asyncio.Future[Any]]] = []
         failed_keys: set[str] = set()
+        if self._witness is not None:
+            missing = await self._witness.unavailable(self._producer, {r.topic for r in rows})
+            if missing:
+                # The broker lost a topic we published to: wait until it is back with its
+                # partitions (the runner recreates it) rather than publish into a default one.
+                log.warning("outbox relay %s: topics %s missing; waiting", self.name, missing)
+                self._reset_pending = True
+                rows = [r for r in rows if r.topic not in missing]
         for row in rows:
             if row.key in failed_keys:
                 continue
@@ -257,16 +329,29 @@ class OutboxRelay:
                 self._failed(row, exc)
                 break
             futures.append((row, fut))
-        sent: list[int] = []
+        acked: list[tuple[Any, Any]] = []
         for row, fut in futures:
             try:
-                await fut
+                metadata = await fut
             except Exception as exc:
                 self._failed(row, exc)
                 failed_keys.add(row.key)
                 continue
             if row.key not in failed_keys:
+                acked.append((row, metadata))
+        if self._witness is None:
+            return [row.id for row, _ in acked]
+        confirmed, reset = await self._witness.confirm(
+            self._producer, [(row.id, md) for row, md in acked]
+        )
+        self._reset_pending = self._reset_pending or reset
+        # A key's rows after one the broker lacks are not counted either (order per key).
+        have, lost_keys, sent = set(confirmed), set(), []
+        for row, _ in acked:
+            if row.id in have and row.key not in lost_keys:
                 sent.append(row.id)
+            else:
+                lost_keys.add(row.key)
         return sent
 
     def _failed(self, row: Any, exc: Exception) -> None:

@@ -19,6 +19,8 @@ from shared.consumer import ConsumerRunner
 from shared.contract import HAZARD_EVENTS, NOTIFICATION_EVENTS
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
 from shared.outbox import OutboxRelay
+from shared.outbox_feed import outbox_router
+from shared.repair import relay_options, start_reconcilers
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or settings.make_clock()
     # An invalid policy file raises here, naming file, step and field: start-up stops.
     policies = PolicySet.load(settings.policies_dir)
+    key = settings.bearer_key or settings.secret_key  # the deployment's bearer key
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     outbox_tables.outbox,
                     settings.kafka_bootstrap_servers,
                     clock=clock,
+                    **relay_options(settings.repair),
                 )
                 await relay.start()
                 stack.push_async_callback(relay.stop)
@@ -55,6 +59,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 await consumer.start()
                 app.state.consumer = consumer
                 stack.push_async_callback(consumer.stop)
+                for reconciler in await start_reconcilers(
+                    [consumer], settings.repair, service="escalation", secret_key=key, clock=clock
+                ):
+                    stack.push_async_callback(reconciler.stop)
             if settings.run_scheduler:
                 await runtime.scheduler.start()
                 stack.push_async_callback(runtime.scheduler.stop)
@@ -81,6 +89,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
     app.include_router(ops_router(checks, clock=clock))
+    app.include_router(
+        outbox_router(
+            lambda: app.state.runtime.engine, outbox_tables.outbox, secret_key=key, clock=clock
+        )
+    )
     app.include_router(cases_router)
     app.include_router(tasks_router)
     return app

@@ -24,6 +24,8 @@ from shared.clock import Clock
 from shared.db import make_sessionmaker
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.outbox import OutboxRelay
+from shared.outbox_feed import outbox_router
+from shared.repair import relay_options, start_reconcilers
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -44,10 +46,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 settings.kafka_bootstrap_servers,
                 clock=clock,
                 poll_interval=settings.outbox_poll_seconds,
+                **relay_options(settings.repair),
             )
             await relay.start()
         app.state.relay = relay
         timeline = await start_timeline(settings, app.state.sessionmaker, clock)
+        reconcilers = await start_reconcilers(
+            [timeline] if timeline is not None else [],
+            settings.repair,
+            service="hazard_api",
+            secret_key=settings.secret_key,
+            clock=clock,
+        )
         sealer: AuditSealer | None = None
         if settings.audit_sealer:
             sealer = AuditSealer(
@@ -64,6 +74,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         finally:
             if sealer is not None:
                 await sealer.stop()
+            for reconciler in reconcilers:
+                await reconciler.stop()
             if timeline is not None:
                 await timeline.stop()
             if relay is not None:
@@ -87,6 +99,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "broker": broker_check(settings.kafka_bootstrap_servers),
             },
             clock=clock,
+        )
+    )
+    app.include_router(
+        outbox_router(
+            lambda: engine, outbox_tables.outbox, secret_key=settings.secret_key, clock=clock
         )
     )
     app.include_router(auth_router)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
-from services.notification.db import MIGRATIONS_DIR
+from services.notification.db import MIGRATIONS_DIR, outbox_tables
 from services.notification.delivery.views import router as deliveries_router
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
@@ -19,6 +19,7 @@ from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
+from shared.outbox_feed import outbox_router
 
 
 def settle_heap() -> None:
@@ -59,6 +60,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "database": database_check(engine),
                 "broker": broker_check(settings.kafka_bootstrap_servers),
             },
+            clock=clock,
+        )
+    )
+    app.include_router(
+        outbox_router(
+            lambda: engine,
+            outbox_tables.outbox,
+            secret_key=settings.bearer_key or settings.secret_key,
             clock=clock,
         )
     )

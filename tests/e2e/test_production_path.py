@@ -32,8 +32,8 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 
-from ops.stack import ensure_topics, topic_partitions
-from shared.broker import EmbeddedBroker, free_port
+from ops.stack import topic_partitions
+from shared.broker import EmbeddedBroker, ensure_topics, free_port
 from tests.conftest import PG_ADMIN_DSN
 from tests.e2e.guide import Service, TlsProxy, Unit, run_step, site_variables, steps, venv_prefix
 from tests.e2e.harness import VirtualClock, eventually
