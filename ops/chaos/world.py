@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 
 from ops.chaos.proxy import Proxy
 from ops.chaos.records import MailRecorder
-from ops.stack import ensure_topics, topic_partitions
-from shared.broker import free_port, wait_for_port
+from ops.stack import topic_partitions
+from shared.broker import ensure_topics, free_port, wait_for_port
 from tests.e2e.harness import VirtualClock, aliyun_provider, providers_env
 from tests.e2e.stack import Stack
 from tests.notification import emulators
@@ -33,6 +33,7 @@ from tests.notification import emulators
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 SERVICES = ("hazard_api", "escalation", "notification")
 PARTITIONS = 3
+REPAIR_INTERVAL_S = 5
 
 
 class Broker:
@@ -169,6 +170,9 @@ async def world(
             proxies["sms"] = await Proxy("sms", sms_port).start()
             env = {
                 "DUBAN_CLOCK_OFFSET_FILE": str(clock.path),
+                # Consumers compare with the producers' outboxes every few seconds, so a run
+                # settles in minutes (the `settle` phase waits a few such rounds).
+                "DUBAN_EVENT_REPAIR_INTERVAL_S": str(REPAIR_INTERVAL_S),
                 "KAFKA_BOOTSTRAP_SERVERS": broker_proxy.address,
                 "NOTIFICATION_SMTP_HOST": "127.0.0.1",
                 "NOTIFICATION_SMTP_PORT": str(proxies["smtp"].port),
