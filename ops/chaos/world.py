@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 
 from ops.chaos.proxy import Proxy
 from ops.chaos.records import MailRecorder
-from ops.stack import topic_partitions
+from ops.stack import RunSettings, topic_partitions
 from shared.broker import ensure_topics, free_port, wait_for_port
 from tests.e2e.harness import VirtualClock, aliyun_provider, providers_env
 from tests.e2e.stack import Stack
@@ -32,7 +32,9 @@ from tests.notification import emulators
 # An admin database on the server the fresh databases are made on (trust authentication).
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 SERVICES = ("hazard_api", "escalation", "notification")
-PARTITIONS = 3
+# As `duban run` creates them (DUBAN_RUN_TOPIC_PARTITIONS): a relay that saw more partitions
+# than a restarted broker has waits for the runner to recreate the topic as it was.
+PARTITIONS = RunSettings.model_fields["topic_partitions"].default
 REPAIR_INTERVAL_S = 5
 
 
@@ -188,6 +190,8 @@ async def world(
                 **extra_env,
             }
             stack = Stack(workdir / "stack", extra_env=env)
+            for svc in SERVICES:  # where the repair asks a producer for its outbox
+                env.setdefault(f"DUBAN_{svc.upper()}_URL", stack.url(svc))
             await stack.start(within_s=180)
             yield World(
                 workdir,

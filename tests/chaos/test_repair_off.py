@@ -54,7 +54,9 @@ async def _scenario(repair: str) -> Verdict:
         env = {"DUBAN_EVENT_REPAIR": repair}
         async with world(Path(tmp), env, START, admin_dsn=PG_ADMIN_DSN) as w:
             await _lose_an_event(w)
-            await settle(w, within_s=90)
+            settled = await settle(w, within_s=90)
+            print(w.stack.output()[-20000:])  # shown by pytest when the test fails
+            print("settled:", settled)
             records = await read_records(
                 w.database_urls, list(w.sms.accepted), list(w.mail.received), w.clock.now()
             )
