@@ -36,6 +36,7 @@ SERVICES = ("hazard_api", "escalation", "notification")
 # than a restarted broker has waits for the runner to recreate the topic as it was.
 PARTITIONS = RunSettings.model_fields["topic_partitions"].default
 REPAIR_INTERVAL_S = 5
+REPAIR_WINDOW_S = 60 * 86400
 
 
 class Broker:
@@ -175,6 +176,9 @@ async def world(
                 # Consumers compare with the producers' outboxes every few seconds, so a run
                 # settles in minutes (the `settle` phase waits a few such rounds).
                 "DUBAN_EVENT_REPAIR_INTERVAL_S": str(REPAIR_INTERVAL_S),
+                # Its window is virtual time, which runs here a day in seconds: an hour would
+                # be gone before the relay notices a broker reset.
+                "DUBAN_EVENT_REPAIR_WINDOW_S": str(REPAIR_WINDOW_S),
                 "KAFKA_BOOTSTRAP_SERVERS": broker_proxy.address,
                 "NOTIFICATION_SMTP_HOST": "127.0.0.1",
                 "NOTIFICATION_SMTP_PORT": str(proxies["smtp"].port),

@@ -3,8 +3,9 @@
 A broker in memory that is killed loses what it acknowledged and nobody consumed yet. Here
 escalation is frozen (SIGSTOP) while a hazard is reported, so hazard_api's event is
 acknowledged by the broker and waits there; the broker is then killed and started empty, and
-escalation thawed. Only reconciling against hazard_api's outbox (`DUBAN_EVENT_REPAIR=on`, the
-default) gets the hazard its escalation case back.
+escalation thawed. Only the repair (`DUBAN_EVENT_REPAIR=on`, the default: the relay notices the
+reset and publishes again, consumers compare with the producers' outboxes) gets the hazard its
+escalation case back; with it off, the checker reports the hazard without its case.
 """
 
 from __future__ import annotations
