@@ -3,9 +3,10 @@
 The checker compares what the system planned (its databases) with what the outside world
 received (the SMS provider's own record, the SMTP server's own record):
 
-- lost: a hazard without its escalation case; a step whose time had come that never fired
-  (an active case whose timer is overdue when the run has settled); a fired step (with people
-  to tell) that never became a notification request; a planned delivery (dispatch, person,
+- lost: a hazard without its escalation case; a listed hazard none of whose steps fired; a
+  step whose time had come that never fired (an active case whose timer is overdue when the
+  run has settled); a fired step (with people to tell) that never became a notification
+  request; a planned delivery (dispatch, person,
   channel) of which neither the provider nor the SMTP server has a record;
 - duplicates: more than one received message for one (item, step, person, channel). An SMS
   counts once per record the provider accepted; an email once per `Message-ID` (email has no
@@ -68,6 +69,8 @@ class Received:
 class Records:
     hazards: list[str] = field(default_factory=list)
     cases: set[str] = field(default_factory=set)  # hazard ids with a case
+    # Listed hazards (挂牌): their policy's first steps fire at once, so some step must have.
+    listed: set[str] = field(default_factory=set)
     # Active cases whose next step was due (well) before the end and did not fire: hazard → due.
     overdue: dict[str, datetime] = field(default_factory=dict)
     steps: list[StepFired] = field(default_factory=list)  # fired, with people to tell
@@ -113,6 +116,9 @@ def check(records: Records) -> Verdict:
             lose(f"hazard {hazard_id} has no escalation case")
     for hazard_id, due in sorted(records.overdue.items()):
         lose(f"the case of {hazard_id} had a step due at {due} that never fired")
+    fired_for = {s.hazard_id for s in records.steps}
+    for hazard_id in sorted(records.listed - fired_for):
+        lose(f"listed hazard {hazard_id}: no escalation step ever fired")
     steps = {s.event_id: s for s in records.steps}
     for fired in records.steps:
         if fired.event_id not in records.requests:

@@ -74,6 +74,12 @@ async def read_records(
     services' (virtual) time."""
     records = Records()
     records.hazards = [r["id"] for r in await rows(urls["hazard_api"], "SELECT id FROM hazards")]
+    records.listed = {
+        r["id"]
+        for r in await rows(
+            urls["hazard_api"], "SELECT id FROM hazards WHERE listing_level IS NOT NULL"
+        )
+    }
     records.cases = {
         r["hazard_id"] for r in await rows(urls["escalation"], "SELECT hazard_id FROM cases")
     }

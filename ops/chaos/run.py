@@ -70,7 +70,8 @@ def say(line: str) -> None:
 async def run(options: Options) -> Outcome:
     say(f"seed={options.seed}  (replay: {options.replay()})")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    workdir = options.workdir or Path("var") / "chaos" / f"seed-{options.seed}-{stamp}"
+    # Absolute: the services run in a folder below it and read the clock offset file by name.
+    workdir = (options.workdir or Path("var") / "chaos" / f"seed-{options.seed}-{stamp}").resolve()
     async with world(
         workdir,
         dict(options.extra_env),

@@ -54,6 +54,15 @@ def test_a_clean_run_counts_nothing() -> None:
     assert verdict.clean
 
 
+def test_a_listed_hazard_without_any_step_fired_is_lost() -> None:
+    records = _world()
+    records.listed = {"h-1", "h-2"}
+    records.hazards.append("h-2")
+    records.cases.add("h-2")
+    verdict = check(records)
+    assert verdict.lost == 1 and "h-2" in verdict.problems[0]
+
+
 def test_a_step_due_that_never_fired_is_lost() -> None:
     records = _world()
     records.overdue["h-1"] = T0 + timedelta(days=5)
