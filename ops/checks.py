@@ -112,6 +112,11 @@ def common(settings: DubanSettings) -> Iterable[Finding]:
             "DUBAN_CLOCK_OFFSET_FILE",
             "设置了时钟偏移文件（只用于演示和测试，会让期限和提醒偏离真实时间），生产环境请删除该变量",
         )
+    if settings.event_repair == "off":
+        yield Finding(
+            "DUBAN_EVENT_REPAIR",
+            "关闭了丢失事件的补发与核对（只用于故障演练），消息中间件重启后事件可能丢失，生产环境请删除该变量",
+        )
 
 
 def notification(settings: Any) -> Iterable[Finding]:

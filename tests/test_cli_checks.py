@@ -122,6 +122,7 @@ UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     ),
     "unknown environment": ({"DUBAN_ENV": "prod"}, {"DUBAN_ENV"}),
     "in-memory broker": ({"KAFKA_BOOTSTRAP_SERVERS": None}, {"KAFKA_BOOTSTRAP_SERVERS"}),
+    "repair of lost events off": ({"DUBAN_EVENT_REPAIR": "off"}, {"DUBAN_EVENT_REPAIR"}),
     "crash point outside tests": (
         {"ESCALATION_TEST_CRASH_POINT": "after_outbox_insert"},
         {"ESCALATION_TEST_CRASH_POINT"},

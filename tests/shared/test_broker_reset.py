@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy import func, select
 
-from shared.broker import EmbeddedBroker, ensure_topics
+from shared.broker import EmbeddedBroker, ensure_topics, topic_layout
 from shared.clock import TestClock
 from shared.consumer import ConsumerRunner
 from shared.db import transaction
@@ -28,7 +28,14 @@ from shared.outbox import OutboxRelay, add_event
 from shared.repair import LocalFeed, OutboxReconciler
 from shared.settings import DubanSettings
 from tests.conftest import unique_topic
-from tests.shared.support import OutboxDb, eventually, group_name, make_outbox_db, person_event
+from tests.shared.support import (
+    OutboxDb,
+    eventually,
+    group_name,
+    make_outbox_db,
+    person_event,
+    started_producer,
+)
 
 
 @pytest.fixture
@@ -197,3 +204,104 @@ async def _more_sent(db: OutboxDb, than: int, by: int) -> bool:
 
 async def _contains(db: OutboxDb, ids: set[str]) -> bool:
     return ids <= await processed_ids(db)
+
+
+async def test_nothing_counts_as_sent_to_a_topic_the_restarted_broker_lacks(
+    db: OutboxDb, own_broker: EmbeddedBroker, clock: TestClock
+) -> None:
+    """The issue's reproduction: the relay's producer still holds the old 6-partition layout;
+    the restarted broker acknowledges records for a topic it does not have. Those rows stay
+    unsent, what was sent before is published again once, and all goes out when the topic is
+    back with its 6 partitions."""
+    topic = unique_topic("lost-topic")
+    layout = {topic: 6}
+    bootstrap = own_broker.bootstrap_servers
+    await ensure_topics(bootstrap, layout)
+
+    async def add(n: int) -> None:
+        async with transaction(db.sessions) as session:
+            for i in range(n):
+                event = person_event(clock, f"h-{i}")
+                await add_event(session, db.tables.outbox, event, topic, now=clock.now())
+
+    async with started_producer(bootstrap) as producer:
+        relay = OutboxRelay(db.engine, db.tables.outbox, bootstrap, clock=clock, producer=producer)
+        await add(6)
+        assert await relay.publish_batch() == 6
+        broker = kill_and_restart(own_broker)
+        try:
+            await add(6)
+            assert await relay.publish_batch() == 0  # acknowledged or not: not delivered
+            assert await db.unsent() == 12  # the 6 the old broker held are to go again
+            assert relay.republished == 6
+            assert await relay.publish_batch() == 0
+            assert relay.republished == 6  # once per reset
+
+            await ensure_topics(bootstrap, layout)  # what the runner does after a restart
+            await eventually(lambda: _publish_until_sent(relay, db))
+            assert relay.republished == 6
+            assert await topic_layout(bootstrap, [topic]) == layout
+        finally:
+            broker.stop()
+
+
+async def _publish_until_sent(relay: OutboxRelay, db: OutboxDb) -> bool:
+    await relay.publish_batch()
+    return await db.all_sent()
+
+
+async def test_a_consumer_running_through_the_restart_gets_every_event_once(
+    db: OutboxDb, own_broker: EmbeddedBroker, clock: TestClock
+) -> None:
+    """As in a service: relay and consumer keep running while the broker is killed and
+    restarted (the consumer's positions may point past the new topic's start: the reconciler
+    brings what it skips)."""
+    topic = unique_topic("through")
+    layout = {topic: 6}
+    bootstrap = own_broker.bootstrap_servers
+    await ensure_topics(bootstrap, layout)
+    relay = OutboxRelay(
+        db.engine, db.tables.outbox, bootstrap, clock=clock, poll_interval=0.05, reset_check_s=0.2
+    )
+    runner = ConsumerRunner(
+        name=group_name(),
+        topics=[topic],
+        bootstrap_servers=bootstrap,
+        sessionmaker=db.sessions,
+        processed_events=db.tables.processed_events,
+        handler=db.apply,
+        clock=clock,
+        session_timeout_ms=6000,
+    )
+    reconciler = OutboxReconciler(
+        runner, {topic: LocalFeed(db.engine, db.tables.outbox)}, clock=clock, settle_s=0
+    )
+
+    async def add(n: int) -> None:
+        for i in range(n):
+            async with transaction(db.sessions) as session:
+                event = person_event(clock, f"h-{i % 12}", f"事件{i}")
+                await add_event(session, db.tables.outbox, event, topic, now=clock.now())
+            await asyncio.sleep(0.01)
+
+    broker = own_broker
+    await relay.start()
+    await runner.start()
+    try:
+        await add(60)
+        broker = kill_and_restart(own_broker)
+        await ensure_topics(bootstrap, layout)
+        await add(60)
+        await eventually(db.all_sent, within=60)
+        everything = await ids_after(db, 0)
+
+        async def complete() -> bool:
+            await reconciler.run_once()
+            return await processed_ids(db) == everything
+
+        await eventually(complete, within=90)
+        assert await db.count(db.effects) == len(everything) == 120
+    finally:
+        await runner.stop()
+        await relay.stop()
+        broker.stop()

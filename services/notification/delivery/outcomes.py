@@ -285,9 +285,14 @@ def _count_failed(session: AsyncSession, channel: str) -> None:
     if pending is None:
         pending = session.info[_FAILED_COUNTS] = []
         event.listen(session.sync_session, "after_commit", _counted, once=True)
+        event.listen(session.sync_session, "after_rollback", _not_counted, once=True)
     pending.append(channel)
 
 
 def _counted(session: Session) -> None:
     for channel in session.info.pop(_FAILED_COUNTS, None) or []:
         FAILED_FOR_GOOD.labels(channel).inc()
+
+
+def _not_counted(session: Session) -> None:
+    session.info.pop(_FAILED_COUNTS, None)
