@@ -179,6 +179,9 @@ async def world(
                 # Its window is virtual time, which runs here a day in seconds: an hour would
                 # be gone before the relay notices a broker reset.
                 "DUBAN_EVENT_REPAIR_WINDOW_S": str(REPAIR_WINDOW_S),
+                # Likewise the 24 h notification keeps retrying a delivery: a few seconds of a
+                # fault here are hours of the services' time.
+                "NOTIFICATION_RETRY_HORIZON_S": str(REPAIR_WINDOW_S),
                 "KAFKA_BOOTSTRAP_SERVERS": broker_proxy.address,
                 "NOTIFICATION_SMTP_HOST": "127.0.0.1",
                 "NOTIFICATION_SMTP_PORT": str(proxies["smtp"].port),
