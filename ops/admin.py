@@ -122,7 +122,7 @@ async def _admin_unit(session: AsyncSession, data: NewAdmin, clock: Clock) -> tu
         county = _validated(
             UnitIn, kind=UnitKind.COUNTY, name=data.county, area_code=data.area_code
         )
-        unit, _departments = await create_unit(county, session=session, user=None, clock=clock)
+        unit, _links = await create_unit(county, session=session, user=None, clock=clock)
         return unit, True
     if data.county is not None:
         raise AdminError("组织目录中已有单位，不能再建县级单位；请用 --unit 指定账号所属单位")

@@ -9,47 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import ipaddress
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 
-from shared.db import is_sqlite
-from shared.settings import PLACEHOLDER_SECRETS, DubanSettings
+from shared.safety import MIN_SECRET_LENGTH, Finding, env_prefix, findings_of
+from shared.settings import DubanSettings
 
 SERVICE_NAMES = ("hazard_api", "escalation", "notification")
-MIN_SECRET_LENGTH = 32
-# Database passwords that ship in the compose file or come to mind first.
-WEAK_DB_PASSWORDS = PLACEHOLDER_SECRETS | {"duban", "postgres", "password", "123456"}
-SECRET_HINT = "（可用 python -c 'import secrets; print(secrets.token_urlsafe(32))' 生成）"
-
-
-@dataclass(frozen=True)
-class Finding:
-    variable: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.variable}：{self.message}"
-
-
-def _prefix(settings_class: type[DubanSettings]) -> str:
-    return str(settings_class.model_config.get("env_prefix", ""))
-
-
-def _is_local_host(host: str | None) -> bool:
-    if not host or host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # ----------------------------------------------------------------------------- loading
@@ -66,7 +36,7 @@ def load(name: str) -> tuple[DubanSettings | None, list[Finding]]:
     settings_class: type[DubanSettings] = importlib.import_module(
         f"services.{name}.config"
     ).Settings
-    prefix = _prefix(settings_class)
+    prefix = env_prefix(settings_class)
     findings: list[Finding] = []
     try:
         return settings_class(), findings
@@ -83,128 +53,22 @@ def load(name: str) -> tuple[DubanSettings | None, list[Finding]]:
         return None, findings
 
 
-# ----------------------------------------------------------------------------- rules
-def _secret(variable: str, value: str) -> Iterable[Finding]:
-    if value.strip().lower() in PLACEHOLDER_SECRETS:
-        yield Finding(
-            variable, f"密钥为占位值，任何人都能伪造登录令牌和签收链接；请设置随机密钥{SECRET_HINT}"
-        )
-    elif len(value) < MIN_SECRET_LENGTH:
-        yield Finding(
-            variable, f"密钥过短（{len(value)} 个字符，至少 {MIN_SECRET_LENGTH} 个）{SECRET_HINT}"
-        )
-
-
-def common(settings: DubanSettings) -> Iterable[Finding]:
-    prefix = _prefix(type(settings))
-    yield from _secret(f"{prefix}SECRET_KEY", settings.secret_key)
-    variable = f"{prefix}DATABASE_URL"
-    if is_sqlite(settings.database_url):
-        yield Finding(variable, "使用 SQLite（仅供单机演示），生产环境请改用 PostgreSQL")
-    else:
-        password = make_url(settings.database_url).password
-        if password is not None and str(password).lower() in WEAK_DB_PASSWORDS:
-            yield Finding(
-                variable, "数据库密码为默认或弱口令，请改用随机密码（同时修改 PostgreSQL 中的密码）"
-            )
-    if settings.clock_offset_file:
-        yield Finding(
-            "DUBAN_CLOCK_OFFSET_FILE",
-            "设置了时钟偏移文件（只用于演示和测试，会让期限和提醒偏离真实时间），生产环境请删除该变量",
-        )
-
-
-def notification(settings: Any) -> Iterable[Finding]:
-    yield from _sms(settings)
-    yield from _ack_links(settings.public_base_url)
-    if not settings.receipt_token:
-        yield Finding(
-            "NOTIFICATION_RECEIPT_TOKEN",
-            "短信回执令牌为空，任何人都能伪造短信回执；请设置随机字符串并写入服务商的回执地址",
-        )
-    elif len(settings.receipt_token) < 16:
-        yield Finding("NOTIFICATION_RECEIPT_TOKEN", "短信回执令牌过短（至少 16 个字符）")
-    yield from _smtp(settings)
-
-
-def _sms(settings: Any) -> Iterable[Finding]:
-    variable = "NOTIFICATION_SMS_PROVIDERS"
-    for provider in settings.sms_providers:
-        if provider.kind == "console":
-            yield Finding(
-                variable,
-                f"短信通道「{provider.name}」是 console 类型：短信只写入日志，不会发出；"
-                "请配置阿里云或腾讯云短信",
-            )
-            continue
-        if not provider.access_key_id or not provider.access_key_secret:
-            yield Finding(
-                variable, f"短信通道「{provider.name}」缺少 access_key_id 或 access_key_secret"
-            )
-        if provider.kind == "tencent" and not provider.sdk_app_id:
-            yield Finding(variable, f"短信通道「{provider.name}」（腾讯云）缺少 sdk_app_id")
-        for template in sorted(settings.template_versions):
-            if template not in provider.templates:
-                yield Finding(
-                    variable,
-                    f"短信通道「{provider.name}」没有模板「{template}」的对应关系"
-                    "（须填写服务商审核通过的模板编号），该类短信将发送失败",
-                )
-
-
-def _ack_links(public_base_url: str) -> Iterable[Finding]:
-    variable = "NOTIFICATION_PUBLIC_BASE_URL"
-    url = urlsplit(public_base_url)
-    where = "（docker compose 中为 DUBAN_PUBLIC_ACK_URL）"
-    if _is_local_host(url.hostname):
-        yield Finding(
-            variable,
-            f"签收链接指向本机 {public_base_url}，短信和邮件中的链接在手机上打不开；"
-            f"请设为县里对外的 HTTPS 地址{where}",
-        )
-    elif url.scheme != "https":
-        yield Finding(
-            variable, f"签收链接不是 HTTPS（{public_base_url}），请在前面配置 HTTPS{where}"
-        )
-
-
-def _smtp(settings: Any) -> Iterable[Finding]:
-    local = _is_local_host(settings.smtp_host)
-    if local and settings.smtp_port == 1025:
-        yield Finding(
-            "NOTIFICATION_SMTP_HOST",
-            "邮件发往本机 1025 端口（开发用的邮件接收器），不会送达收件人；请设为县里的邮件服务器",
-        )
-    elif settings.smtp_security == "none" and not local:
-        yield Finding(
-            "NOTIFICATION_SMTP_SECURITY",
-            f"邮件以明文经网络发往 {settings.smtp_host}（密码和内容可被窃听）；"
-            "请设为 starttls 或 ssl",
-        )
-    if not settings.smtp_validate_certs:
-        yield Finding(
-            "NOTIFICATION_SMTP_VALIDATE_CERTS",
-            "不校验邮件服务器证书；请设为 true（私有证书用 NOTIFICATION_SMTP_CA_FILE）",
-        )
-    sender = settings.smtp_sender.rsplit("@", 1)[-1].rstrip(">").strip()
-    if _is_local_host(sender):
-        yield Finding(
-            "NOTIFICATION_SMTP_SENDER",
-            f"发件地址 {settings.smtp_sender} 不是真实域名，邮件服务器会拒收",
-        )
-
-
 def across(loaded: dict[str, Any]) -> Iterable[Finding]:
-    """Between services: notification accepts the bearer tokens hazard_api signs."""
-    hazard_api, notification = loaded.get("hazard_api"), loaded.get("notification")
-    if hazard_api is None or notification is None:
+    """Between services: escalation and notification accept the bearer tokens hazard_api
+    signs."""
+    hazard_api = loaded.get("hazard_api")
+    if hazard_api is None:
         return
-    if (notification.bearer_key or notification.secret_key) != hazard_api.secret_key:
-        yield Finding(
-            "NOTIFICATION_BEARER_KEY",
-            "与 HAZARD_API_SECRET_KEY 不同，通知服务将拒绝用户的登录令牌（偏好设置、送达记录）；"
-            "请设为与 HAZARD_API_SECRET_KEY 相同",
-        )
+    for name, what in (
+        ("notification", "通知服务将拒绝用户的登录令牌（偏好设置、送达记录）"),
+        ("escalation", "督办升级服务将拒绝用户的登录令牌（督办案件、策略推演、待办事项）"),
+    ):
+        other = loaded.get(name)
+        if other is not None and (other.bearer_key or other.secret_key) != hazard_api.secret_key:
+            yield Finding(
+                f"{name.upper()}_BEARER_KEY",
+                f"与 HAZARD_API_SECRET_KEY 不同，{what}；请设为与 HAZARD_API_SECRET_KEY 相同",
+            )
 
 
 # ----------------------------------------------------------------------------- the command
@@ -219,9 +83,7 @@ def check(services: Iterable[str] = SERVICE_NAMES) -> tuple[str, list[Finding]]:
         if settings is None:
             continue
         loaded[name] = settings
-        findings += common(settings)
-        if name == "notification":
-            findings += notification(settings)
+        findings += findings_of(settings)
     findings += across(loaded)
     if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         findings.append(
@@ -240,7 +102,8 @@ def check(services: Iterable[str] = SERVICE_NAMES) -> tuple[str, list[Finding]]:
 def run(service: str | None) -> int:
     env, findings = check(SERVICE_NAMES if service is None else (service,))
     for finding in findings:
-        print(finding)
+        # The services refuse to start in production on these (shared/safety.py).
+        print(f"{finding}〔生产环境下服务拒绝启动〕" if finding.refuses_start else finding)
     if not findings:
         print(f"未发现不安全的配置（DUBAN_ENV={env}）")
         return 0

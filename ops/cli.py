@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file", help="JSON or YAML: year, notice_no, holidays, workdays")
     load.add_argument("--by", required=True, help="the county-office account loading it")
+    _directory_parsers(commands)
     _dead_letter_parsers(commands)
     check = commands.add_parser(
         "check-config", help="list what in this deployment's settings is unsafe for production"
@@ -97,6 +98,34 @@ def _admin_parsers(commands: Any) -> None:
             action="store_true",
             help="read the password from the first line of standard input (no prompt)",
         )
+
+
+def _directory_parsers(commands: Any) -> None:
+    directory = commands.add_parser(
+        "directory", help="the organisation directory as an XLSX spreadsheet (import/export)"
+    )
+    actions = directory.add_subparsers(dest="action", required=True)
+    importing = actions.add_parser(
+        "import", help="check a whole file, then write all of it or nothing (upsert by codes)"
+    )
+    importing.add_argument("file", help="an .xlsx file in the template's format")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="check and count only; write nothing"
+    )
+    export = actions.add_parser("export", help="write the whole directory to an .xlsx file")
+    export.add_argument("file")
+    blank = actions.add_parser("template", help="write the empty import template")
+    blank.add_argument("file")
+
+
+def directory(args: argparse.Namespace) -> int:
+    from ops.directory import run_export, run_import, run_template
+
+    if args.action == "import":
+        return run_import(args.file, dry_run=args.dry_run)
+    if args.action == "export":
+        return run_export(args.file)
+    return run_template(args.file)
 
 
 def _positive(text: str) -> int:
@@ -159,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return seed_demo(args.if_empty)
     if args.command == "admin":
         return admin(args)
+    if args.command == "directory":
+        return directory(args)
     if args.command == "dead-letters":
         return dead_letters(args)
     if args.command == "calendar":

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from ops.banner import banner, clock_offset_description, sms_description
+from ops.brokerwatch import watch_broker
 from ops.mailsink import start_mail_sink
 from ops.processes import (
     Child,
@@ -43,7 +44,7 @@ from ops.processes import (
     wait_ready,
     write_logging_config,
 )
-from shared.broker import EmbeddedBroker
+from shared.broker import EmbeddedBroker, ensure_topics
 from shared.contract import ALL_TOPICS, dlq_topic
 from shared.db import ensure_sqlite_folder
 
@@ -147,21 +148,6 @@ def development_secrets(env: dict[str, str], var_dir: Path) -> None:
         env[f"{prefix}SECRET_KEY"] = key
 
 
-# ----------------------------------------------------------------------------- broker
-async def ensure_topics(bootstrap_servers: str, partitions: Mapping[str, int]) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [NewTopic(t, n, 1) for t, n in partitions.items() if t not in existing]
-        if missing:
-            await admin.create_topics(missing)
-    finally:
-        await admin.close()
-
-
 # ----------------------------------------------------------------------------- seeding
 async def seed_demo(env: Mapping[str, str]) -> None:
     """`duban seed-demo --if-empty`: the demo county, unless the directory already has units."""
@@ -261,10 +247,8 @@ class Stack:
 
     async def start_services(self) -> None:
         log_config = write_logging_config(self.settings.var_dir)
-        # The portal calls the others where this stack runs them (unless told otherwise).
-        for name in ("hazard_api", "escalation", "notification"):
-            if name in self.by_name:
-                self.env.setdefault(f"PORTAL_{name.upper()}_URL", self.by_name[name].base_url)
+        for service in self.loaded:  # where the repair asks each producer for its outbox
+            self.env.setdefault(f"DUBAN_{service.spec.name.upper()}_URL", service.base_url)
         for service in self.loaded:
             self.children.append(await start_child(service, self.env, log_config))
 
@@ -323,7 +307,11 @@ async def run_stack(settings: RunSettings) -> int:
             say("stopping before the stack was ready")
             return 0
         print(stack.banner(), flush=True)
-        await first_of(supervise(stack.children, settings.restart), stop.wait())
+        watched = [supervise(stack.children, settings.restart), stop.wait()]
+        if stack.broker is not None:
+            layout = topic_partitions(settings.topic_partitions)
+            watched.append(watch_broker(stack.broker, layout, settings.restart))
+        await first_of(*watched)
         say("stopping (Ctrl-C) …")
         return 0
     except RunError as exc:

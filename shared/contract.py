@@ -33,6 +33,15 @@ class Producer(StrEnum):
     NOTIFICATION = "notification"
 
 
+# The one service that publishes each topic (the repair asks it for what it sent).
+TOPIC_PRODUCERS = {
+    HAZARD_EVENTS: Producer.HAZARD_API,
+    ORG_EVENTS: Producer.HAZARD_API,
+    ESCALATION_EVENTS: Producer.ESCALATION,
+    NOTIFICATION_EVENTS: Producer.NOTIFICATION,
+}
+
+
 # ---------------------------------------------------------------- shared vocabulary
 class UnitKind(StrEnum):
     COUNTY = "county"  # 县
@@ -54,6 +63,8 @@ class PostRole(StrEnum):
     LEADERSHIP_MEMBER = "leadership_member"  # 其他班子成员
     SAFETY_MANAGER = "safety_manager"  # 安全管理人员
     CLERK = "clerk"  # 工作人员
+    # 党政同责: the party secretary of a county or township stands beside its principal.
+    PARTY_SECRETARY = "party_secretary"  # 党委书记
 
 
 class ChainRole(StrEnum):
@@ -63,11 +74,13 @@ class ChainRole(StrEnum):
     ENTERPRISE_SAFETY_MANAGER = "enterprise.safety_manager"
     TOWNSHIP_PRINCIPAL = "township.principal"
     TOWNSHIP_IN_CHARGE = "township.in_charge"
+    TOWNSHIP_PARTY_SECRETARY = "township.party_secretary"  # 乡镇（街道）党委书记
     DEPARTMENT_HEAD = "department.head"
     DEPARTMENT_IN_CHARGE = "department.in_charge"
     COUNTY_PORTFOLIO_LEADER = "county.portfolio_leader"
     COUNTY_SAFETY_LEADER = "county.safety_leader"
     COUNTY_PRINCIPAL = "county.principal"
+    COUNTY_PARTY_SECRETARY = "county.party_secretary"  # 县委书记
     COUNTY_OFFICE = "county_office"
 
 
@@ -215,12 +228,17 @@ class UnitUpserted(_Payload):
     area_code: str
     parent_id: str | None = None
     is_safety_office: bool = False  # the 县安委办 (seated in 应急管理局)
+    credit_code: str | None = None  # enterprises: GB 32100 unified social credit code
     industry_code: str | None = None
     industry_name: str | None = None
     territorial_unit_id: str | None = None
     supervising_department_ids: list[str] = []
     high_risk: bool = False
     status: EnterpriseStatus | None = None
+    # A department supervises the industries it answers for (管行业必须管安全): GB/T 4754
+    # codes or prefixes ("C26" covers "C2661"); an enterprise of one is in its scope and chain
+    # without an explicit link. Added in #12; the default keeps older events parsing.
+    regulated_industry_codes: list[str] = []
 
 
 class PersonUpserted(_Payload):
@@ -232,7 +250,14 @@ class PersonUpserted(_Payload):
 
 
 class PostUpserted(_Payload):
-    """A post: `holder_person_id` None means vacant; `acting` marks an acting holder (代理)."""
+    """A post: `holder_person_id` None means vacant; `acting` marks an acting holder (代理).
+
+    Who holds it on a given (Beijing) day, added in #12 with defaults so older events parse:
+    - `acting_person_id` stands in (代理) from `acting_from` to `acting_until`, both days
+      included, an open end meaning "until further notice";
+    - `holder_from` is the handover date: before it `previous_holder_person_id` (None: vacant)
+      still holds the post, from it `holder_person_id`.
+    """
 
     post_id: str
     unit_id: str
@@ -242,6 +267,11 @@ class PostUpserted(_Payload):
     acting: bool = False
     portfolio_unit_ids: list[str] = []
     portfolio_industry_codes: list[str] = []
+    acting_person_id: str | None = None
+    acting_from: date | None = None
+    acting_until: date | None = None
+    holder_from: date | None = None
+    previous_holder_person_id: str | None = None
 
 
 class PostRemoved(_Payload):
@@ -403,6 +433,26 @@ class TaskClosed(_Payload):
     closed_at: AwareDatetime
 
 
+class ReportKind(StrEnum):
+    QUARTERLY = "quarterly"  # 季报
+    YEARLY = "yearly"  # 年报
+
+
+class ReportDue(_Payload):
+    """An enterprise's own statistics report (事故隐患排查治理情况统计) falls due: remind these
+    roles of every operating enterprise (escalation.report_due). One event per reminder
+    (period and lead time), emitted once."""
+
+    reminder_id: str
+    kind: ReportKind
+    year: int = Field(ge=2000, le=9999)
+    quarter: int | None = Field(default=None, ge=1, le=4)  # None for the yearly report
+    due_date: date  # the last day to report, a Beijing calendar date
+    lead_days: int = Field(ge=0)
+    target_roles: list[ChainRole]
+    remind_at: AwareDatetime
+
+
 class AuditorAnomaly(_Payload):
     case_id: str
     hazard_id: str
@@ -465,6 +515,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("escalation.anomaly", 1): AuditorAnomaly,
     ("escalation.task_created", 1): TaskCreated,
     ("escalation.task_closed", 1): TaskClosed,
+    ("escalation.report_due", 1): ReportDue,
     ("notification.changed", 1): NotificationChanged,
     ("notification.alert", 1): NotificationAlert,
 }

@@ -8,13 +8,14 @@ two services never name the same thing differently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.clock import local
 from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    EnterpriseStatus,
     EscalationAction,
     HazardEventType,
     HazardLevel,
@@ -23,7 +24,9 @@ from shared.contract import (
     NotificationStatus,
     PostRole,
     Producer,
+    ReportKind,
     TaskKind,
+    UnitKind,
     Urgency,
 )
 
@@ -32,11 +35,13 @@ CHAIN_ROLE_LABELS: dict[str, str] = {
     ChainRole.ENTERPRISE_SAFETY_MANAGER: "企业安全管理人员",
     ChainRole.TOWNSHIP_PRINCIPAL: "乡镇（街道）主要负责人",
     ChainRole.TOWNSHIP_IN_CHARGE: "乡镇（街道）分管安全负责人",
+    ChainRole.TOWNSHIP_PARTY_SECRETARY: "乡镇（街道）党（工）委书记",
     ChainRole.DEPARTMENT_HEAD: "行业监管部门主要负责人",
     ChainRole.DEPARTMENT_IN_CHARGE: "行业监管部门分管负责人",
     ChainRole.COUNTY_PORTFOLIO_LEADER: "县分管领导",
     ChainRole.COUNTY_SAFETY_LEADER: "县分管安全生产领导",
     ChainRole.COUNTY_PRINCIPAL: "县主要负责人",
+    ChainRole.COUNTY_PARTY_SECRETARY: "县委书记",
     ChainRole.COUNTY_OFFICE: "县安委办",
 }
 POST_ROLE_LABELS: dict[str, str] = {
@@ -45,6 +50,19 @@ POST_ROLE_LABELS: dict[str, str] = {
     PostRole.LEADERSHIP_MEMBER: "班子成员",
     PostRole.SAFETY_MANAGER: "安全管理人员",
     PostRole.CLERK: "工作人员",
+    PostRole.PARTY_SECRETARY: "党委书记",
+}
+UNIT_KIND_LABELS: dict[str, str] = {
+    UnitKind.COUNTY: "县（市、区）",
+    UnitKind.TOWNSHIP: "乡镇（街道）",
+    UnitKind.VILLAGE: "村（社区）",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.ENTERPRISE: "企业",
+}
+ENTERPRISE_STATUS_LABELS: dict[str, str] = {
+    EnterpriseStatus.OPERATING: "正常生产",
+    EnterpriseStatus.SUSPENDED: "停产整顿",
+    EnterpriseStatus.CLOSED: "关闭",
 }
 ACTION_LABELS: dict[str, str] = {
     EscalationAction.REMINDER: "整改期限提醒",
@@ -205,3 +223,15 @@ def beijing_date(dt: datetime | None, missing: str = "未定") -> str:
         return missing
     d = local(dt)
     return f"{d.month}月{d.day}日"
+
+
+def calendar_date(day: date) -> str:
+    """`1月15日`: a Beijing calendar date already (a report's due date), as texts write it."""
+    return f"{day.month}月{day.day}日"
+
+
+def report_period_label(kind: ReportKind | str, year: int, quarter: int | None) -> str:
+    """The period a statistics report covers: `2026年第1季度`, `2026年度`."""
+    if ReportKind(kind) is ReportKind.QUARTERLY and quarter is not None:
+        return f"{year}年第{quarter}季度"
+    return f"{year}年度"

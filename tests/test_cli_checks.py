@@ -12,7 +12,11 @@ import pytest
 from ops.checks import check
 
 KEY = "k3y-0f-the-county-deployment-2f9c81d0a7b64e55"
-TEMPLATES = {"notice": {"code": "SMS_470001", "params": ["hazard"]}, "digest": {"code": "SMS_1"}}
+TEMPLATES = {
+    "notice": {"code": "SMS_470001", "params": ["hazard"]},
+    "digest": {"code": "SMS_1"},
+    "report": {"code": "SMS_2"},
+}
 ALIYUN = {
     "name": "aliyun",
     "kind": "aliyun",
@@ -69,13 +73,20 @@ def test_a_safe_production_deployment_has_no_findings(deployment: pytest.MonkeyP
 UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     "placeholder secret": (
         {"HAZARD_API_SECRET_KEY": "changeme"},
-        # notification no longer accepts hazard_api's tokens either
-        {"HAZARD_API_SECRET_KEY", "NOTIFICATION_BEARER_KEY"},
+        # notification and escalation no longer accept hazard_api's tokens either
+        {"HAZARD_API_SECRET_KEY", "NOTIFICATION_BEARER_KEY", "ESCALATION_BEARER_KEY"},
     ),
-    "short secret": ({"ESCALATION_SECRET_KEY": "short-key"}, {"ESCALATION_SECRET_KEY"}),
+    "short secret": (
+        {"ESCALATION_SECRET_KEY": "short-key"},
+        {"ESCALATION_SECRET_KEY", "ESCALATION_BEARER_KEY"},
+    ),
     "other bearer key": (
         {"NOTIFICATION_BEARER_KEY": KEY[::-1]},
         {"NOTIFICATION_BEARER_KEY"},
+    ),
+    "escalation refuses hazard_api's tokens": (
+        {"ESCALATION_SECRET_KEY": KEY[::-1]},
+        {"ESCALATION_BEARER_KEY"},
     ),
     "sqlite": (
         {"ESCALATION_DATABASE_URL": "sqlite+aiosqlite:///./var/escalation.db"},
@@ -122,6 +133,7 @@ UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     ),
     "unknown environment": ({"DUBAN_ENV": "prod"}, {"DUBAN_ENV"}),
     "in-memory broker": ({"KAFKA_BOOTSTRAP_SERVERS": None}, {"KAFKA_BOOTSTRAP_SERVERS"}),
+    "repair of lost events off": ({"DUBAN_EVENT_REPAIR": "off"}, {"DUBAN_EVENT_REPAIR"}),
     "crash point outside tests": (
         {"ESCALATION_TEST_CRASH_POINT": "after_outbox_insert"},
         {"ESCALATION_TEST_CRASH_POINT"},

@@ -22,6 +22,8 @@ outbox_tables = define_outbox_tables(Base.metadata)
 def import_models() -> None:
     """Register every table on `Base.metadata` (migrations and tests need them all)."""
     from services.escalation import schedules as _schedules  # noqa: F401
+    from services.escalation.accounts import models as _accounts  # noqa: F401
     from services.escalation.cases import models as _cases  # noqa: F401
     from services.escalation.policy import models as _policy  # noqa: F401
+    from services.escalation.reports import models as _reports  # noqa: F401
     from services.escalation.tasks import models as _tasks  # noqa: F401

@@ -14,10 +14,13 @@ import sys
 from services.escalation.config import Settings
 from services.escalation.policy.loader import PolicyLoadError, PolicySet
 from services.escalation.runtime import build_runtime
+from shared.guard import check_start
+from shared.safety import UnsafeSettings
 
 
 async def run(until_idle: bool) -> int:
     settings = Settings()
+    check_start(settings)  # a movable clock or a weak key is refused here as by the app
     clock = settings.make_clock()
     runtime = await build_runtime(settings, clock, PolicySet.load(settings.policies_dir))
     try:
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         return asyncio.run(run(args.until_idle))
-    except PolicyLoadError as exc:
+    except (PolicyLoadError, UnsafeSettings) as exc:
         print(f"escalation: cannot start: {exc}", file=sys.stderr)
         return 2
 

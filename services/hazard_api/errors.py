@@ -1,10 +1,10 @@
-"""Domain errors and their HTTP answers: nothing a client sends may end in a 5xx."""
+"""Domain errors and their HTTP answers: nothing a client sends may end in a 5xx (database and
+encoding errors: shared/errors.py, installed by shared/guard.py)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 
 class DomainError(Exception):
@@ -49,20 +49,3 @@ def install_domain_error_handlers(app: FastAPI) -> None:
             }
             return JSONResponse(body, status_code=422)
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
-        # Unique keys and references are checked before writing; this is the race's answer.
-        return JSONResponse(
-            {"detail": "数据冲突：记录已存在或已被修改，请刷新后重试"}, status_code=409
-        )
-
-    @app.exception_handler(DBAPIError)
-    async def _data(request: Request, exc: DBAPIError) -> JSONResponse:
-        # SQLSTATE class 22 is "data exception": a value the database cannot store. Fields are
-        # checked at the edge; this keeps anything missed a 4xx rather than a crash.
-        if str(getattr(exc.orig, "sqlstate", "") or "").startswith("22"):
-            return JSONResponse(
-                {"detail": "输入包含无法保存的字符或超出范围的数值"}, status_code=422
-            )
-        raise exc

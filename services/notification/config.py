@@ -7,7 +7,7 @@ from datetime import time
 from email.utils import parseaddr
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contract import Channel
@@ -51,13 +51,21 @@ class SmsProviderConfig(BaseModel):
     # up to this many numbers per call (its limit is 100); 1 sends each text on its own.
     # Tencent cannot batch ours (its batch takes one parameter set; every ack link differs).
     batch_size: int = Field(default=100, ge=1, le=100)
-    # our template key ("notice", "digest") → the provider's template
+    # The secret this provider's receipt callback carries (`?token=`); empty: the service-wide
+    # `receipt_token`. One per provider, so a leaked callback URL exposes one provider only.
+    receipt_token: str = Field(default="", max_length=200)
+    # our template key ("notice", "digest", "report") → the provider's template
     # (variables: messages/limits.py; README, "A provider entry")
     templates: dict[str, ProviderTemplate] = {}
 
 
 def _default_providers() -> list[SmsProviderConfig]:
     return [SmsProviderConfig(name="console", kind="console")]
+
+
+# A template a deployment's NOTIFICATION_TEMPLATE_VERSIONS does not name keeps this version
+# (a file written before the report reminders named only notice and digest).
+TEMPLATE_VERSIONS = {"notice": 2, "digest": 2, "report": 2}
 
 
 class Settings(DubanSettings):
@@ -102,6 +110,8 @@ class Settings(DubanSettings):
     smtp_sender: str = "督办系统 <duban@localhost>"
     smtp_timeout_s: float = 10.0
     smtp_validate_certs: bool = True
+    # Production refuses smtp_security "none" to a relay off this machine unless this says so.
+    smtp_allow_plain: bool = False
     smtp_ca_file: str | None = None  # a private CA to trust, in addition to the system's
     # The right-hand side of every Message-ID <dispatch.delivery@domain>; empty: the domain of
     # smtp_sender. Kept short: the id is stored in a 100-character column.
@@ -125,7 +135,7 @@ class Settings(DubanSettings):
 
     # Current version of each message template (messages/templates/*/<name>.v<N>.*.j2).
     # v1 (督促落实 to everyone) stays for deliveries recorded before v2.
-    template_versions: dict[str, int] = Field(default_factory=lambda: {"notice": 2, "digest": 2})
+    template_versions: dict[str, int] = Field(default_factory=lambda: dict(TEMPLATE_VERSIONS))
 
     # Acknowledgement links.
     ack_link_ttl_s: int = Field(default=7 * 86400, gt=0)
@@ -147,8 +157,17 @@ class Settings(DubanSettings):
     # /deliveries accept those tokens. None: this service's own secret_key (one deployment key).
     bearer_key: str | None = None
 
-    # Shared token in the receipt callback URLs (the providers' HTTP push is not signed).
+    # Shared token in the receipt callback URLs (the providers' HTTP push is not signed);
+    # a provider entry's own `receipt_token` replaces it for that provider.
     receipt_token: str = ""
+    # One receipt callback carries at most this many reports and bytes (413 beyond).
+    receipt_max_reports: int = Field(default=1000, ge=1, le=100_000)
+    receipt_max_bytes: int = Field(default=512 * 1024, ge=1024)
+
+    @field_validator("template_versions")
+    @classmethod
+    def _every_template(cls, versions: dict[str, int]) -> dict[str, int]:
+        return {**TEMPLATE_VERSIONS, **versions}
 
     @model_validator(mode="after")
     def _signatures(self) -> Self:

@@ -28,10 +28,17 @@ class Settings(BaseSettings):
     service_name: str = "portal"
     http_host: str = "127.0.0.1"
     http_port: int = 8003
-    # The services the pages are rendered from (called with the user's own token).
-    hazard_api_url: str = "http://127.0.0.1:8000"
-    escalation_url: str = "http://127.0.0.1:8001"
-    notification_url: str = "http://127.0.0.1:8002"
+    # The services the pages are rendered from (called with the user's own token): the same
+    # deployment-wide addresses the services use between themselves (`duban run` sets them).
+    hazard_api_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="DUBAN_HAZARD_API_URL"
+    )
+    escalation_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="DUBAN_ESCALATION_URL"
+    )
+    notification_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias="DUBAN_NOTIFICATION_URL"
+    )
     upstream_timeout_s: float = Field(default=10.0, gt=0)
     upstream_max_connections: int = Field(default=50, ge=1)
     # A session unused this long is signed out (the cookie is refused at the next request).

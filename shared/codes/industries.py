@@ -11,7 +11,7 @@ import yaml
 _DATA = Path(__file__).with_name("gbt4754_2017.yaml")
 _SHAPE = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
 # Which section each division belongs to (the divisions are numbered through the sections).
-_SECTION_DIVISIONS = {
+SECTION_DIVISIONS = {
     "A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52),
     "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72),
     "M": (73, 75), "N": (76, 79), "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90),
@@ -33,7 +33,7 @@ def industry_name(code: str) -> str | None:
     table = _table()
     if not digits:
         return table["sections"].get(section)
-    low, high = _SECTION_DIVISIONS[section]
+    low, high = SECTION_DIVISIONS[section]
     if not low <= int(digits[:2]) <= high:
         return None
     level = {2: "divisions", 3: "groups", 4: "classes"}[len(digits)]

@@ -84,7 +84,11 @@ class World:
         return r.json()
 
     async def case(self, hazard_id: str) -> dict[str, Any] | None:
-        r = await self.client.get(f"{self.stack.url('escalation')}/cases/{hazard_id}")
+        url = f"{self.stack.url('escalation')}/cases/{hazard_id}"
+        r = await self.client.get(url, headers=await self.as_("office"))
+        if r.status_code == 401:  # the token expired while time moved on: log in again
+            del self.tokens["office"]
+            r = await self.client.get(url, headers=await self.as_("office"))
         if r.status_code == 404:
             return None
         assert r.status_code == 200, r.text

@@ -15,6 +15,7 @@ from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import Runtime, build_runtime
+from shared.bearer import encode_token
 from shared.clock import SHANGHAI, TestClock
 from shared.contract import (
     DeadlineKind,
@@ -70,10 +71,34 @@ def hazard_event(kind: HazardEventType, facts: HazardFacts, at: datetime) -> Env
     )
 
 
+TEST_SECRET = "escalation-test-secret-0123456789abcdef"
+# Long enough for any moved clock of these tests (a story spans up to five years).
+TOKEN_MINUTES = 20 * 366 * 24 * 60
+
+
+def bearer(
+    clock: TestClock,
+    role: str = "county_office",
+    *,
+    user_id: str | None = None,
+    unit_id: str = "county",
+    secret: str = TEST_SECRET,
+    **claims: Any,
+) -> dict[str, str]:
+    """The Authorization header of a hazard_api token (escalation checks it with the key)."""
+    token = encode_token(
+        {"sub": user_id or f"u-{role}", "role": role, "unit_id": unit_id, **claims},
+        secret_key=secret,
+        clock=clock,
+        minutes=TOKEN_MINUTES,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
-        "secret_key": "escalation-test-secret",
+        "secret_key": TEST_SECRET,
         "database_url": database_url,
     }
     values.update(overrides)

@@ -92,3 +92,55 @@ async def read_step_fired(consumer: AIOKafkaConsumer, hazard_id: str) -> StepFir
                 if isinstance(payload, StepFired) and payload.hazard_id == hazard_id:
                     return payload
     raise AssertionError(f"no step_fired for {hazard_id} on {ESCALATION_EVENTS}")
+
+
+async def test_a_lock_announced_on_org_events_refuses_the_token(
+    database_url: str, broker: str, clock: TestClock
+) -> None:
+    """hazard_api's `org.account_changed` through the broker: escalation records it and the
+    locked account's token is refused (#17)."""
+    import httpx
+
+    from services.escalation.accounts.service import state_of
+    from shared.contract import ORG_EVENTS, AccountChanged, Producer
+    from tests.escalation.conftest import bearer
+
+    clock.set(sh(2026, 9, 21, 10, 0))
+    user_id = f"u-{uuid.uuid4().hex[:8]}"
+    token = bearer(clock, user_id=user_id)
+    clock.advance(minutes=1)
+    locked = Envelope.of(
+        AccountChanged(user_id=user_id, active=False, tokens_valid_from=clock.now()),
+        aggregate_id=user_id,
+        producer=Producer.HAZARD_API,
+        occurred_at=clock.now(),
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=broker, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(ORG_EVENTS, locked.to_bytes(), key=user_id.encode())
+    finally:
+        await producer.stop()
+    settings = make_settings(
+        database_url,
+        kafka_bootstrap_servers=broker,
+        consumer_group=f"escalation-{uuid.uuid4().hex[:8]}",
+        consumer_session_timeout_ms=6000,
+        run_scheduler=False,
+        run_auditor=False,
+        policies_dir=LEGACY_POLICIES,
+    )
+    app = create_app(settings, clock)
+    async with app.router.lifespan_context(app):
+        runtime: Runtime = app.state.runtime
+        for _ in range(600):
+            async with runtime.sessionmaker() as session:
+                if await state_of(user_id, session=session) is not None:
+                    break
+            await asyncio.sleep(0.05)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
+            refused = await client.get("/tasks", headers=token)
+            assert refused.status_code == 401
+            other = await client.get("/tasks", headers=bearer(clock, user_id="u-other"))
+            assert other.status_code == 200

@@ -20,25 +20,38 @@ from services.escalation.main import create_app
 from shared.clock import TestClock, local
 from shared.contract import HazardLevel, HazardStatus, StepFired
 from tests.escalation.chain import play_chain
-from tests.escalation.conftest import end_of_day, make_facts, make_settings, sh
+from tests.escalation.conftest import bearer, end_of_day, make_facts, make_settings, sh
 from tests.escalation.stories import E, Story, classify, listed, reported
 
 Row = tuple[str, str, int, str, tuple[str, ...]]
 
 ENTERPRISE = ("enterprise.principal", "enterprise.safety_manager")
 GENERAL_ORDER = (*ENTERPRISE, "township.in_charge", "department.in_charge")
-MAJOR_ORDER = (*ENTERPRISE, "township.principal", "department.head")
+MAJOR_ORDER = (*ENTERPRISE, "township.principal", "township.party_secretary", "department.head")
 GENERAL_REMIND = (*ENTERPRISE, "township.in_charge")
 GENERAL_OVERDUE = (*ENTERPRISE, "township.in_charge", "department.in_charge")
 MAJOR_OVERDUE = (
     "enterprise.principal",
     "township.principal",
+    "township.party_secretary",
     "department.head",
     "county.portfolio_leader",
 )
-LISTING = (*ENTERPRISE, "township.principal", "department.head", "county.portfolio_leader")
+LISTING = (
+    *ENTERPRISE,
+    "township.principal",
+    "township.party_secretary",
+    "department.head",
+    "county.portfolio_leader",
+)
 OFFICE = ("county_office",)
-STILL_OVERDUE = ("enterprise.principal", "township.principal", "department.head", "county_office")
+STILL_OVERDUE = (
+    "enterprise.principal",
+    "township.principal",
+    "township.party_secretary",
+    "department.head",
+    "county_office",
+)
 
 
 def rows(steps: Iterable[Any], hazard_id: str) -> list[Row]:
@@ -259,7 +272,12 @@ def overdue_waits_for_the_next_working_morning() -> Rule:
                     "remind_2wd",
                     0,
                     "reminder",
-                    ("enterprise.principal", "township.principal", "department.head"),
+                    (
+                        "enterprise.principal",
+                        "township.principal",
+                        "township.party_secretary",
+                        "department.head",
+                    ),
                 ),
                 ("03-09 08:30", "overdue_notice", 0, "overdue_notice", MAJOR_OVERDUE),
             ],
@@ -282,7 +300,7 @@ def ladder_never_goes_silent() -> Rule:
             "overdue_3wd",
             0,
             "overdue_notice",
-            ("township.principal", "department.head"),
+            ("township.principal", "township.party_secretary", "department.head"),
         ),
         ("03-17 09:00", "letter_due", 0, "task", OFFICE),
         ("03-17 09:00", "leader_informed", 0, "overdue_notice", ("county.portfolio_leader",)),
@@ -342,7 +360,9 @@ async def client(database_url: str, clock: TestClock) -> AsyncIterator[httpx.Asy
     app: FastAPI = create_app(settings, clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://escalation", headers=bearer(clock)
+        ) as c:
             yield c
 
 

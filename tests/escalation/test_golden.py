@@ -24,7 +24,7 @@ from services.notification.messages.render import Voice, notice_item, sms_text
 from shared.clock import TestClock, local
 from shared.contract import HazardFacts, StepFired
 from shared.labels import role_label
-from tests.escalation.conftest import make_settings, sh
+from tests.escalation.conftest import bearer, make_settings, sh
 from tests.escalation.stories import Story, golden_general, golden_major
 
 GOLDEN = Path(__file__).parent / "golden" / "walkthrough.txt"
@@ -123,7 +123,9 @@ async def client(database_url: str, clock: TestClock) -> AsyncIterator[httpx.Asy
     app: FastAPI = create_app(settings, clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://escalation", headers=bearer(clock)
+        ) as c:
             yield c
 
 

@@ -20,6 +20,7 @@ from shared.contract import HazardLevel, HazardStatus, ListingLevel
 from shared.db import transaction
 from tests.escalation.conftest import (
     LEGACY_POLICIES,
+    bearer,
     deliver,
     end_of_day,
     fired_steps,
@@ -79,10 +80,10 @@ async def test_a_case_frozen_on_a_v1_policy_keeps_running_after_the_upgrade(
         (1, "overdue_notice", "03-23 08:30"),  # v1 said 23:59 of the deadline: not at night
     ]
     assert fired[new.hazard_id] == [
-        (2, "order", "03-02 10:00"),
-        (2, "remind_3wd", "03-17 09:00"),
-        (2, "remind_1wd", "03-19 09:00"),
-        (2, "overdue_notice", "03-23 08:30"),
+        (3, "order", "03-02 10:00"),
+        (3, "remind_3wd", "03-17 09:00"),
+        (3, "remind_1wd", "03-19 09:00"),
+        (3, "overdue_notice", "03-23 08:30"),
     ]
     # Restarting on the same legacy files is still accepted (same steps, older digest).
     again = await start_runtime(database_url, clock, LEGACY_POLICIES)
@@ -146,7 +147,9 @@ async def test_working_hours_are_configuration(database_url: str, clock: TestClo
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://e", headers=bearer(clock)
+        ) as client:
             body = (
                 await client.post("/simulate", json={"facts": facts.model_dump(mode="json")})
             ).json()
@@ -183,15 +186,15 @@ async def test_reselected_case_history_shows_both_versions(
             case = await service.get_case(session=session, hazard_id=facts.hazard_id)
         assert case is not None
         assert [(p["policy_id"], p["policy_version"], p["reason"]) for p in case.history] == [
-            ("county-major", 2, "started"),
-            ("county-listed", 1, "hazard.listed"),
+            ("county-major", 3, "started"),
+            ("county-listed", 2, "hazard.listed"),
         ]
         switched = [e.payload for e in await outbox_events(runtime, "escalation.case_changed")][-1]
-        assert switched["reason"] == "policy switched: county-major v2 -> county-listed v1"
+        assert switched["reason"] == "policy switched: county-major v3 -> county-listed v2"
         assert (switched["previous_policy_id"], switched["previous_policy_version"]) == (
             "county-major",
-            2,
+            3,
         )
-        assert (switched["policy_id"], switched["policy_version"]) == ("county-listed", 1)
+        assert (switched["policy_id"], switched["policy_version"]) == ("county-listed", 2)
     finally:
         await runtime.engine.dispose()

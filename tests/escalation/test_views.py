@@ -14,6 +14,7 @@ from shared.contract import HazardEventType as E
 from shared.contract import HazardStatus
 from tests.escalation.conftest import (
     LEGACY_POLICIES,
+    bearer,
     deliver,
     end_of_day,
     hazard_event,
@@ -40,9 +41,11 @@ async def app(database_url: str, clock: TestClock) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, clock: TestClock) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://escalation") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://escalation", headers=bearer(clock)
+    ) as c:
         yield c
 
 

@@ -164,3 +164,35 @@ async def test_locking_or_a_new_password_cuts_off_the_tokens_already_issued(
     count = len(await _account_events(app))
     await client.patch(f"/users/{daping_id}", json={"scopes": []}, headers=office)
     assert len(await _account_events(app)) == count
+
+
+async def test_a_deleted_account_is_refused_at_its_next_request(
+    app: FastAPI, client: httpx.AsyncClient, seeded: DemoCounty, login: Login, clock: TestClock
+) -> None:
+    office = await login("office")
+    async with app.state.sessionmaker() as session:
+        daping_id = await session.scalar(select(User.id).where(User.username == "daping"))
+        office_id = await session.scalar(select(User.id).where(User.username == "office"))
+    token = await login("daping")
+    assert (await client.get("/hazards", headers=token)).status_code == 200
+    clock.advance(minutes=1)
+    assert (await client.delete(f"/users/{daping_id}", headers=token)).status_code == 403
+    deleted = await client.delete(f"/users/{daping_id}", headers=office)
+    assert deleted.status_code == 204, deleted.text
+    for path in ("/auth/me", "/hazards"):
+        refused = await client.get(path, headers=token)
+        assert refused.status_code == 401 and "重新登录" in refused.json()["detail"]
+    assert (await _token(client, "daping", DEMO_PASSWORD)).status_code == 401
+    # The other services learn it as an inactive account.
+    event = (await _account_events(app))[-1]
+    assert (event.user_id, event.active, event.tokens_valid_from) == (
+        daping_id,
+        False,
+        clock.now(),
+    )
+    again = await client.delete(f"/users/{daping_id}", headers=office)
+    assert again.status_code == 404 and again.json()["detail"] == "用户不存在"
+    itself = await client.delete(f"/users/{office_id}", headers=office)
+    assert itself.status_code == 409 and itself.json()["detail"] == "不能删除当前登录的账号"
+    audit = await client.get("/audit/verify", headers=office)
+    assert audit.json()["ok"] is True, audit.json()

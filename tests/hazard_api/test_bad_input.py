@@ -193,3 +193,28 @@ async def test_unknown_ids_are_404_and_bad_queries_422(
 async def test_token_form_without_fields_is_422(client: httpx.AsyncClient) -> None:
     errors = _errors(await client.post("/auth/token", data={"username": "office"}))
     assert errors == {"password": "必填项缺失"}
+
+
+async def test_a_body_over_the_limit_is_413_before_parsing(
+    client: httpx.AsyncClient, seeded: DemoCounty, login: Login
+) -> None:
+    """#17: JSON and form bodies are bounded (HAZARD_API_MAX_BODY_BYTES, 1 MB)."""
+    headers = await login("office")
+    big = {**TOWNSHIP, "name": "新" * 400_000}  # 1.2 MB of UTF-8
+    answer = await client.post("/units", json=big, headers=headers)
+    assert answer.status_code == 413
+    assert answer.json() == {"detail": "请求体过大（上限 1 MB），请拆分后再提交"}
+    form = await client.post("/auth/token", data={"username": "x", "password": "p" * 1_100_000})
+    assert form.status_code == 413
+    # A body without Content-Length (streamed) is counted as it arrives.
+
+    async def chunks() -> Any:
+        for _ in range(20):
+            yield b" " * 65_536
+
+    streamed = await client.post(
+        "/units", content=chunks(), headers={**headers, "Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    small = await client.post("/units", json={**TOWNSHIP, "name": "新城"}, headers=headers)
+    assert small.status_code < 500 and small.status_code != 413

@@ -40,9 +40,10 @@ async def test_events_build_a_directory_that_resolves_roles(make_harness) -> Non
     await h.org(org_events())
     async with h.runtime.sessionmaker() as session:
         snap = await service.load_snapshot(session=session)
-    assert [e.person_id for e in resolve_role(snap.directory, FIRM, ChainRole.DEPARTMENT_HEAD)] == [
-        "p-dept"
-    ]
+    assert [
+        e.person_id
+        for e in resolve_role(snap.directory, FIRM, ChainRole.DEPARTMENT_HEAD, at=h.clock.now())
+    ] == ["p-dept"]
     assert snap.persons["p-firm"].mobile == "13800000009"
 
 
@@ -53,7 +54,7 @@ async def test_removed_post_and_vacancy_fall_through(make_harness) -> None:
     await h.org([PostRemoved(post_id=town_deputy.post_id, unit_id=TOWN)])
     async with h.runtime.sessionmaker() as session:
         snap = await service.load_snapshot(session=session)
-    entries = resolve_role(snap.directory, FIRM, ChainRole.TOWNSHIP_IN_CHARGE)
+    entries = resolve_role(snap.directory, FIRM, ChainRole.TOWNSHIP_IN_CHARGE, at=h.clock.now())
     assert [(e.person_id, e.covering_for) for e in entries] == [
         ("p-town", ChainRole.TOWNSHIP_IN_CHARGE)
     ]
@@ -69,7 +70,9 @@ async def test_snapshot_cache_sees_every_change(make_harness) -> None:
     async with h.runtime.sessionmaker() as session:
         second = await cache.get(session=session)
     assert second.version > first.version
-    assert resolve_role(second.directory, FIRM, ChainRole.ENTERPRISE_PRINCIPAL)[0].covering_for
+    assert resolve_role(second.directory, FIRM, ChainRole.ENTERPRISE_PRINCIPAL, at=h.clock.now())[
+        0
+    ].covering_for
 
 
 async def test_an_empty_database_rebuilds_from_the_start_of_the_topic(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from services.notification.preferences.service import Prefs, Window, release_time
@@ -11,6 +11,7 @@ from tests.notification.conftest import (
     COUNTY,
     FIRM,
     PEOPLE,
+    TOWN,
     aliyun_config,
     body,
     org_events,
@@ -271,3 +272,37 @@ def test_at_night_only_immediate_goes_at_once() -> None:
     assert _release(NIGHT, Urgency.IMMEDIATE) == NIGHT
     assert _release(NIGHT, Urgency.URGENT) == EIGHT
     assert _release(NIGHT, Urgency.NORMAL) == EIGHT
+
+
+async def test_an_acting_holder_from_the_morning_gets_the_notice_held_overnight(
+    make_harness, aliyun
+):
+    """Who holds a post is read when the notice goes out: a step fired at 23:00 resolves to the
+    township head, but the deputy stands in for him from the next day, when it is sent."""
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], digest_window_s=600
+    )
+    h.clock.set(datetime(2026, 3, 6, 15, 0, tzinfo=UTC))  # 23:00 on 6 March in Shanghai
+    acting_from_the_7th = post(
+        "p-town",
+        TOWN,
+        PostRole.PRINCIPAL,
+        "镇长",
+        acting_person_id="p-town-in",
+        acting_from=date(2026, 3, 7),
+        acting_until=date(2026, 3, 13),
+    )
+    await h.org([*org_events(), acting_from_the_7th])
+    await h.step(step_fired(h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], hazard_n=1))
+    await h.settle()
+    head, deputy = PEOPLE["p-town"].mobile or "", PEOPLE["p-town-in"].mobile or ""
+    assert aliyun.emulator.sends_to(head) == aliyun.emulator.sends_to(deputy) == []
+
+    h.clock.set(datetime(2026, 3, 7, 0, 0, tzinfo=UTC))  # 08:00 on the 7th
+    await h.settle()
+    assert aliyun.emulator.sends_to(head) == []
+    assert len(aliyun.emulator.sends_to(deputy)) == 1
+    sent = [e for e in await h.events() if e["status"] == "sent"]
+    assert [(e["person_id"], e["chain_role"]) for e in sent] == [
+        ("p-town-in", "township.principal")
+    ]

@@ -35,6 +35,7 @@ from tests.notification.conftest import (
     DIGEST_PARAMS,
     NOTICE_PARAMS,
     PEOPLE,
+    REPORT_PARAMS,
     SECRET,
     aliyun_config,
     org_events,
@@ -117,8 +118,13 @@ IN_3_DAYS = NOW + timedelta(days=3)  # 3月9日
          "请督促企业于3月9日前完成整改"),
         (A.OVERDUE_NOTICE, R.DEPARTMENT_IN_CHARGE, {}, "已逾期1天（整改期限3月5日）",
          "请督促企业立即完成整改"),
+        # 党政同责: a township's party secretary urges like its head
+        (A.REMINDER, R.TOWNSHIP_PARTY_SECRETARY, {"deadline": IN_3_DAYS}, "整改期限为3月9日",
+         "请督促企业于3月9日前完成整改"),
         # leaders are informed and urge
         (A.OVERDUE_NOTICE, R.COUNTY_PORTFOLIO_LEADER, {}, "已逾期1天（整改期限3月5日）",
+         "请知悉，并督促有关单位立即完成整改"),
+        (A.OVERDUE_NOTICE, R.COUNTY_PARTY_SECRETARY, {}, "已逾期1天（整改期限3月5日）",
          "请知悉，并督促有关单位立即完成整改"),
         # the verifier inspects
         (A.ACCEPTANCE_REMINDER, R.DEPARTMENT_HEAD,
@@ -142,6 +148,9 @@ IN_3_DAYS = NOW + timedelta(days=3)  # 3月9日
         (A.TASK, R.COUNTY_OFFICE, {"title": "逾期5个工作日：建议约谈企业主要负责人"},
          "已逾期1天（整改期限3月5日）", "建议研究是否约谈企业主要负责人，请研究决定"),
         (A.TASK, R.COUNTY_PRINCIPAL, {"title": "逾期5个工作日：建议提级挂牌，报县主要负责人"},
+         "已逾期1天（整改期限3月5日）", "县安委办将研究是否提级挂牌，请知悉"),
+        (A.TASK, R.COUNTY_PARTY_SECRETARY,
+         {"title": "逾期5个工作日：建议提级挂牌，报县党政主要负责人"},
          "已逾期1天（整改期限3月5日）", "县安委办将研究是否提级挂牌，请知悉"),
         (A.REFER_DISCIPLINE, R.COUNTY_OFFICE, {}, "已逾期1天（整改期限3月5日）",
          "建议研究是否提请纪检监察机关处理，请研究决定"),
@@ -239,7 +248,7 @@ def test_variables_stay_within_the_providers_limits_worst_case() -> None:
     assert len(variables["phone"]) <= PHONE_LIMIT
 
 
-ENTRY = r'"(notice|digest)": \{"code":\s*"\w+",\s*"params":\s*\[([^\]]*)\]'
+ENTRY = r'"(notice|digest|report)": \{"code":\s*"\w+",\s*"params":\s*\[([^\]]*)\]'
 
 
 def _placeholders(name: str) -> set[str]:
@@ -255,9 +264,14 @@ def test_provider_templates_readme_and_texts_name_the_same_variables() -> None:
     documented = {
         key: re.findall(r'"(\w+)"', params) for key, params in re.findall(ENTRY, paragraph)
     }
-    assert documented == {"notice": NOTICE_PARAMS, "digest": DIGEST_PARAMS}
+    assert documented == {
+        "notice": NOTICE_PARAMS,
+        "digest": DIGEST_PARAMS,
+        "report": REPORT_PARAMS,
+    }
     assert _placeholders("notice") == set(NOTICE_PARAMS)
     assert _placeholders("digest") == set(DIGEST_PARAMS)
+    assert _placeholders("report") == set(REPORT_PARAMS)
     one = item(step(), R.ENTERPRISE_PRINCIPAL)
     assert set(NOTICE_PARAMS) <= set(sms_variables([one], "l", VOICE)[1])
     assert set(DIGEST_PARAMS) <= set(sms_variables([one, one], "l", VOICE)[1])

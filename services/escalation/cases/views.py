@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
+from services.escalation.callers import CallerDep, PolicyTester
 from services.escalation.cases import service
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import (
@@ -23,6 +24,7 @@ from services.escalation.policy.loader import PolicySet
 from services.escalation.policy.models import Step
 from services.escalation.policy.service import ensure_registered
 from services.escalation.runtime import Runtime
+from shared.contract import HazardFacts
 
 router = APIRouter(tags=["cases"])
 
@@ -54,14 +56,20 @@ def planned_steps(steps: Sequence[Step], timeline: Timeline, cursor: int) -> lis
     ]
 
 
+CASE_NOT_FOUND = "未找到该隐患的督办案件"
+
+
 @router.get("/cases/{hazard_id}", response_model=CaseOut)
 async def get_case(
-    hazard_id: Annotated[str, Path(min_length=1, max_length=100)], runtime: RuntimeDep
+    hazard_id: Annotated[str, Path(min_length=1, max_length=100)],
+    runtime: RuntimeDep,
+    caller: CallerDep,
 ) -> CaseOut:
+    """A hazard's case, for those whose scope covers its unit (others: 404, as if missing)."""
     async with runtime.sessionmaker() as session:
         case = await service.get_case(session=session, hazard_id=hazard_id)
-        if case is None:
-            raise HTTPException(status_code=404, detail="未找到该隐患的督办案件")
+        if case is None or not caller.may_read(HazardFacts.model_validate_json(case.facts)):
+            raise HTTPException(status_code=404, detail=CASE_NOT_FOUND)
         await ensure_registered(
             session=session, planner=runtime.planner, snapshot_id=case.snapshot_id
         )
@@ -84,9 +92,11 @@ async def get_case(
 
 
 @router.post("/simulate", response_model=SimulateOut)
-async def simulate(body: SimulateRequest, runtime: RuntimeDep) -> SimulateOut:
+async def simulate(
+    body: SimulateRequest, runtime: RuntimeDep, _caller: PolicyTester
+) -> SimulateOut:
     """The whole timeline a policy gives these facts, or what it does along a hazard's story
-    (to check a policy before adopting it)."""
+    (to check a policy before adopting it): the county office's tool."""
     if body.events:
         return await simulate_story(body, runtime)
     facts = body.facts

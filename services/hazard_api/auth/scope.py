@@ -8,7 +8,8 @@ found (404), so its existence does not leak. Use it like:
 
 - county_office: everything;
 - township: the township itself and every unit in its territory (villages, enterprises);
-- department: itself and the enterprises it supervises;
+- department: itself and the enterprises it supervises: linked to it, or in an industry it
+  regulates (GB/T 4754 prefix, 管行业必须管安全);
 - enterprise: itself;
 - leader: their own unit; the units their posts lead (a county principal or the county leader in
   charge of safety: the whole county; a township head: its territory); their portfolios
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from services.hazard_api.auth.models import UserRole
@@ -31,6 +32,7 @@ from services.hazard_api.directory.models import (
     PortfolioIndustry,
     PortfolioUnit,
     Post,
+    RegulatedIndustry,
     SupervisingDepartment,
     Unit,
 )
@@ -39,17 +41,62 @@ from shared.contract import PostRole, UnitKind
 UnitIds = Select[Any] | list[str]
 
 
+def supervised_by(ids: UnitIds) -> ColumnElement[bool]:
+    """Enterprises the given departments supervise: linked to one explicitly, or in an
+    industry one regulates (a GB/T 4754 code or prefix)."""
+    return or_(
+        Unit.id.in_(
+            select(SupervisingDepartment.enterprise_id).where(
+                SupervisingDepartment.department_id.in_(ids)
+            )
+        ),
+        and_(
+            Unit.kind == UnitKind.ENTERPRISE.value,
+            exists(
+                select(RegulatedIndustry.department_id).where(
+                    RegulatedIndustry.department_id.in_(ids),
+                    Unit.industry_code.startswith(RegulatedIndustry.industry_code),
+                )
+            ),
+        ),
+    )
+
+
+def supervises(
+    department_id: ColumnElement[Any] | InstrumentedAttribute[Any],
+    enterprise_id: ColumnElement[Any] | InstrumentedAttribute[Any],
+    industry_code: ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> ColumnElement[bool]:
+    """The department supervises the enterprise: linked, or regulating its industry.
+
+    The columns given belong to enclosing queries, however deeply nested: correlated to them."""
+    return or_(
+        exists(
+            select(SupervisingDepartment.department_id)
+            .where(
+                SupervisingDepartment.enterprise_id == enterprise_id,
+                SupervisingDepartment.department_id == department_id,
+            )
+            .correlate_except(SupervisingDepartment)
+        ),
+        exists(
+            select(RegulatedIndustry.department_id)
+            .where(
+                RegulatedIndustry.department_id == department_id,
+                industry_code.startswith(RegulatedIndustry.industry_code),
+            )
+            .correlate_except(RegulatedIndustry)
+        ),
+    )
+
+
 def covered_by(ids: UnitIds) -> ColumnElement[bool]:
     """Units that the given units answer for: themselves, their territory, what they supervise."""
     covering = aliased(Unit)
     return or_(
         Unit.id.in_(ids),
         Unit.township_id.in_(ids),
-        Unit.id.in_(
-            select(SupervisingDepartment.enterprise_id).where(
-                SupervisingDepartment.department_id.in_(ids)
-            )
-        ),
+        supervised_by(ids),
         exists(
             select(covering.id).where(covering.id.in_(ids), covering.kind == UnitKind.COUNTY.value)
         ),
@@ -83,14 +130,7 @@ def unit_scope(user: AuthUser) -> ColumnElement[bool]:
         case UserRole.TOWNSHIP | UserRole.INTEGRATION:
             return covered_by([user.unit_id])
         case UserRole.DEPARTMENT:
-            return or_(
-                Unit.id == user.unit_id,
-                Unit.id.in_(
-                    select(SupervisingDepartment.enterprise_id).where(
-                        SupervisingDepartment.department_id == user.unit_id
-                    )
-                ),
-            )
+            return or_(Unit.id == user.unit_id, supervised_by([user.unit_id]))
         case UserRole.ENTERPRISE:
             return Unit.id == user.unit_id
         case UserRole.LEADER:

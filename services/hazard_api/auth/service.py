@@ -204,6 +204,35 @@ async def update_user(
     return user
 
 
+async def delete_user(
+    user_id: str, *, session: AsyncSession, clock: Clock, actor: AuthUser | None
+) -> None:
+    """Removes an account (its hazards and audit rows keep its id). Its tokens are refused here
+    at once (the row is gone) and elsewhere through `org.account_changed` (inactive)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    if actor is not None and actor.id == user.id:
+        raise Conflict("不能删除当前登录的账号")
+    before = _account_state(user)
+    user.active = False
+    user.tokens_valid_from = clock.now()
+    _identities.pop(user.id, None)
+    await _announce(session, user, clock)
+    await record(
+        session,
+        actor=actor_of(actor),
+        action="account.deleted",
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after=None,
+        at=clock.now(),
+    )
+    await session.delete(user)
+    await session.flush()
+
+
 async def _announce(session: AsyncSession, user: User, clock: Clock) -> None:
     """Tells the other services (which keep no accounts) to refuse the account's tokens."""
     payload = AccountChanged(

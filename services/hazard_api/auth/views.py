@@ -23,6 +23,7 @@ from services.hazard_api.auth.service import (
     AuthUser,
     authenticate,
     create_user,
+    delete_user,
     grant_scopes,
     issue_token,
     update_user,
@@ -130,3 +131,9 @@ async def change_user(
         lambda session: update_user(user_id, patch, session=session, clock=clock, actor=office)
     )
     return user_out(user)
+
+
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_user(user_id: IdPath, office: CountyOffice, write: Write, clock: ClockDep) -> None:
+    """Delete an account: every service refuses its tokens at their next request."""
+    await write(lambda session: delete_user(user_id, session=session, clock=clock, actor=office))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,10 +12,9 @@ from services.hazard_api.directory.models import (
     ChainOut,
     Person,
     Post,
-    SupervisingDepartment,
     Unit,
 )
-from services.hazard_api.directory.service import unit_event
+from services.hazard_api.directory.service import links_of, unit_event
 from services.hazard_api.directory.staff import portfolios, post_event
 from shared.contract import UnitKind
 from shared.responsibility import Directory, resolve_chain
@@ -26,24 +27,18 @@ async def load_directory(session: AsyncSession, unit_id: str) -> Directory:
             select(Unit).where(or_(Unit.kind != UnitKind.ENTERPRISE.value, Unit.id == unit_id))
         )
     )
-    departments = list(
-        await session.scalars(
-            select(SupervisingDepartment.department_id)
-            .where(SupervisingDepartment.enterprise_id == unit_id)
-            .order_by(SupervisingDepartment.department_id)
-        )
-    )
+    links = await links_of(session, [u.id for u in units])
     posts = list(await session.scalars(select(Post).where(Post.unit_id.in_([u.id for u in units]))))
     unit_ids, industries = await portfolios(session, (p.id for p in posts))
     return Directory(
-        [unit_event(u, departments if u.id == unit_id else []) for u in units],
+        [unit_event(u, links[u.id]) for u in units],
         [post_event(p, unit_ids[p.id], industries[p.id]) for p in posts],
     )
 
 
-async def responsibility_chain(session: AsyncSession, unit: Unit) -> ChainOut:
+async def responsibility_chain(session: AsyncSession, unit: Unit, *, at: datetime) -> ChainOut:
     directory = await load_directory(session, unit.id)
-    chain = resolve_chain(directory, unit.id)
+    chain = resolve_chain(directory, unit.id, at=at)
     entries = [entry for entries in chain.values() for entry in entries]
     people = {
         p.id: p
@@ -58,6 +53,7 @@ async def responsibility_chain(session: AsyncSession, unit: Unit) -> ChainOut:
     for entry in entries:
         person = people.get(entry.person_id)
         holder_unit = directory.units.get(entry.unit_id)
+        department = directory.units.get(entry.department_id) if entry.department_id else None
         links.append(
             ChainLink(
                 role=entry.role,
@@ -70,6 +66,8 @@ async def responsibility_chain(session: AsyncSession, unit: Unit) -> ChainOut:
                 unit_id=entry.unit_id,
                 unit_name=holder_unit.name if holder_unit else None,
                 acting=entry.acting,
+                department_id=entry.department_id,
+                department_name=department.name if department else None,
             )
         )
     return ChainOut(unit_id=unit.id, unit_name=unit.name, links=links)

@@ -50,7 +50,9 @@ async def _is_county_leader(session: AsyncSession, person_id: str) -> bool:
     return leader is not None
 
 
-async def _check_holder(session: AsyncSession, user: AuthUser | None, person_id: str) -> None:
+async def _check_holder(
+    session: AsyncSession, user: AuthUser | None, person_id: str, field: str = "holder_person_id"
+) -> None:
     """A holder from the caller's own scope (missing and out of scope answer alike), and never a
     county leader unless the county office appoints them."""
     if _keeps_county(user):
@@ -60,7 +62,7 @@ async def _check_holder(session: AsyncSession, user: AuthUser | None, person_id:
         select(Person.id).where(Person.id == person_id, in_scope(user, Person.unit_id))
     )
     if visible is None:
-        raise FieldError("holder_person_id", _HOLDER_UNKNOWN)
+        raise FieldError(field, _HOLDER_UNKNOWN)
     if await _is_county_leader(session, person_id):
         raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
 

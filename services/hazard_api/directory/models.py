@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, computed_field
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
 from services.hazard_api.fields import EntityId, Name, PersonName, ShortText
+from shared.codes.national import credit_code_problem, industry_problem
 from shared.contract import ChainRole, EnterpriseStatus, PostRole, UnitKind
 from shared.db import UTCDateTime
 from shared.labels import CHAIN_ROLE_LABELS, POST_ROLE_LABELS, label
@@ -34,6 +35,8 @@ class Unit(Base):
     # Denormalised for scoping: the township whose territory the unit lies in (itself for one).
     township_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
     is_safety_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    # GB 32100 unified social credit code: enterprises' stable key in the county's spreadsheets.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     industry_code: Mapped[str | None] = mapped_column(String(10), index=True)
     industry_name: Mapped[str | None] = mapped_column(String(100))
     territorial_unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
@@ -54,6 +57,18 @@ class SupervisingDepartment(Base):
     department_id: Mapped[str] = mapped_column(
         ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class RegulatedIndustry(Base):
+    """Department D supervises the industry with this GB/T 4754 code or prefix (管行业必须管安全):
+    every enterprise of it is in D's scope and chain without an explicit link."""
+
+    __tablename__ = "regulated_industries"
+
+    department_id: Mapped[str] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    industry_code: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)
 
 
 class Person(Base):
@@ -85,6 +100,14 @@ class Post(Base):
     title: Mapped[str] = mapped_column(String(100))
     holder_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
     acting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who holds the post on a given Beijing day (see shared.contract.PostUpserted).
+    acting_person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
+    acting_from: Mapped[date | None] = mapped_column(Date)
+    acting_until: Mapped[date | None] = mapped_column(Date)
+    holder_from: Mapped[date | None] = mapped_column(Date)
+    previous_holder_person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -126,7 +149,6 @@ _PROVINCES = frozenset(_PROVINCE_PREFIXES.split())
 _AREA_CODE = re.compile(r"\d{6}")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_INDUSTRY = re.compile(r"[A-T](\d{2}(\d{1,2})?)?")
 
 
 def _area_code(value: str) -> str:
@@ -150,17 +172,27 @@ def _email(value: str) -> str:
 
 def _industry(value: str) -> str:
     value = value.strip().upper()
-    if not _INDUSTRY.fullmatch(value):
-        raise PydanticCustomError(
-            "industry_code", "行业代码须为 GB/T 4754 门类字母加2至4位数字，例如 C2671"
-        )
+    if (problem := industry_problem(value)) is not None:
+        raise PydanticCustomError("industry_code", problem)
     return value
 
 
-AreaCode = Annotated[str, AfterValidator(_area_code)]
+def _credit_code(value: str) -> str:
+    value = value.strip().upper()
+    if (problem := credit_code_problem(value)) is not None:
+        raise PydanticCustomError("credit_code", problem)
+    return value
+
+
+AreaCode = Annotated[
+    str,
+    AfterValidator(_area_code),
+    WithJsonSchema({"type": "string", "pattern": rf"^({'|'.join(sorted(_PROVINCES))})\d{{4}}$"}),
+]
 Mobile = Annotated[str, AfterValidator(_mobile)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 IndustryCode = Annotated[str, AfterValidator(_industry)]
+CreditCode = Annotated[str, AfterValidator(_credit_code)]
 LEADERSHIP_ROLES = frozenset(
     {PostRole.PRINCIPAL, PostRole.DEPUTY_SAFETY, PostRole.LEADERSHIP_MEMBER}
 )
@@ -177,12 +209,14 @@ class UnitIn(_In):
     area_code: AreaCode
     parent_id: EntityId | None = None
     is_safety_office: bool = False
+    credit_code: CreditCode | None = None
     industry_code: IndustryCode | None = None
     industry_name: ShortText | None = None
     territorial_unit_id: EntityId | None = None
     supervising_department_ids: list[EntityId] = Field(default=[], max_length=20)
     high_risk: bool = False
     status: EnterpriseStatus | None = None
+    regulated_industry_codes: list[IndustryCode] = Field(default=[], max_length=50)
 
 
 class UnitPatch(_In):
@@ -192,12 +226,14 @@ class UnitPatch(_In):
     area_code: AreaCode | None = None
     parent_id: EntityId | None = None
     is_safety_office: bool | None = None
+    credit_code: CreditCode | None = None
     industry_code: IndustryCode | None = None
     industry_name: ShortText | None = None
     territorial_unit_id: EntityId | None = None
     supervising_department_ids: list[EntityId] | None = Field(default=None, max_length=20)
     high_risk: bool | None = None
     status: EnterpriseStatus | None = None
+    regulated_industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
 
 
 class UnitOut(BaseModel):
@@ -208,12 +244,14 @@ class UnitOut(BaseModel):
     parent_id: str | None
     township_id: str | None
     is_safety_office: bool
+    credit_code: str | None
     industry_code: str | None
     industry_name: str | None
     territorial_unit_id: str | None
     supervising_department_ids: list[str]
     high_risk: bool
     status: EnterpriseStatus | None
+    regulated_industry_codes: list[str]
 
 
 # ---------------------------------------------------------------- people
@@ -253,6 +291,11 @@ class PostIn(_In):
     acting: bool = False
     portfolio_unit_ids: list[EntityId] = Field(default=[], max_length=100)
     portfolio_industry_codes: list[IndustryCode] = Field(default=[], max_length=50)
+    acting_person_id: EntityId | None = None
+    acting_from: date | None = None
+    acting_until: date | None = None
+    holder_from: date | None = None
+    previous_holder_person_id: EntityId | None = None
 
 
 class PostPatch(_In):
@@ -262,6 +305,11 @@ class PostPatch(_In):
     acting: bool | None = None
     portfolio_unit_ids: list[EntityId] | None = Field(default=None, max_length=100)
     portfolio_industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
+    acting_person_id: EntityId | None = None
+    acting_from: date | None = None
+    acting_until: date | None = None
+    holder_from: date | None = None
+    previous_holder_person_id: EntityId | None = None
 
 
 class PostOut(BaseModel):
@@ -273,6 +321,11 @@ class PostOut(BaseModel):
     acting: bool
     portfolio_unit_ids: list[str]
     portfolio_industry_codes: list[str]
+    acting_person_id: str | None
+    acting_from: date | None
+    acting_until: date | None
+    holder_from: date | None
+    previous_holder_person_id: str | None
 
     @computed_field(description="岗位类别（中文）")  # type: ignore[prop-decorator]
     @property
@@ -292,6 +345,9 @@ class ChainLink(BaseModel):
     unit_id: str
     unit_name: str | None
     acting: bool
+    # Department-level roles: the supervising department this person answers for.
+    department_id: str | None = None
+    department_name: str | None = None
 
     @computed_field(description="责任链岗位（中文）")  # type: ignore[prop-decorator]
     @property

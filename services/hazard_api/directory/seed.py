@@ -38,6 +38,7 @@ class _Named(_Row):
 
 class _Department(_Named):
     is_safety_office: bool = False
+    regulated_industries: list[str] = []
 
 
 class _Village(_Named):
@@ -137,6 +138,7 @@ async def _seed_demo(*, session: AsyncSession, clock: Clock, demo: DemoCounty | 
             name=department.name,
             parent_id=demo.county.id,
             is_safety_office=department.is_safety_office,
+            regulated_industry_codes=department.regulated_industries,
         )
     for enterprise in demo.enterprises:
         await unit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from services.hazard_api.auth.scope import unit_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import (
+    RegulatedIndustry,
     SupervisingDepartment,
     Unit,
     UnitIn,
@@ -42,8 +44,31 @@ PARENT_KINDS: dict[UnitKind, frozenset[UnitKind]] = {
     UnitKind.DEPARTMENT: frozenset({UnitKind.COUNTY}),
     UnitKind.ENTERPRISE: frozenset({UnitKind.TOWNSHIP, UnitKind.VILLAGE}),
 }
-_ENTERPRISE_ONLY = ("industry_code", "industry_name", "territorial_unit_id", "status")
-_REQUIRED = ("name", "area_code", "is_safety_office", "high_risk", "supervising_department_ids")
+_REGULATED_FORBIDDEN = "只有县安委办可以指定部门监管的行业"
+_ENTERPRISE_ONLY = (
+    "credit_code",
+    "industry_code",
+    "industry_name",
+    "territorial_unit_id",
+    "status",
+)
+_REQUIRED = (
+    "name",
+    "area_code",
+    "is_safety_office",
+    "high_risk",
+    "supervising_department_ids",
+    "regulated_industry_codes",
+)
+
+
+@dataclass(frozen=True)
+class UnitLinks:
+    """A unit's rows in the link tables: the departments supervising an enterprise, the
+    industries a department regulates."""
+
+    departments: list[str]
+    industries: list[str]
 
 
 async def emit(
@@ -65,7 +90,29 @@ async def department_ids(session: AsyncSession, unit_id: str) -> list[str]:
     return list(rows)
 
 
-def unit_event(unit: Unit, departments: list[str]) -> UnitUpserted:
+async def links_of(session: AsyncSession, unit_ids: list[str]) -> dict[str, UnitLinks]:
+    links = {i: UnitLinks([], []) for i in unit_ids}
+    if unit_ids:
+        for enterprise_id, department_id in await session.execute(
+            select(SupervisingDepartment.enterprise_id, SupervisingDepartment.department_id)
+            .where(SupervisingDepartment.enterprise_id.in_(unit_ids))
+            .order_by(SupervisingDepartment.department_id)
+        ):
+            links[enterprise_id].departments.append(department_id)
+        for department_id, code in await session.execute(
+            select(RegulatedIndustry.department_id, RegulatedIndustry.industry_code)
+            .where(RegulatedIndustry.department_id.in_(unit_ids))
+            .order_by(RegulatedIndustry.industry_code)
+        ):
+            links[department_id].industries.append(code)
+    return links
+
+
+async def unit_links(session: AsyncSession, unit_id: str) -> UnitLinks:
+    return (await links_of(session, [unit_id]))[unit_id]
+
+
+def unit_event(unit: Unit, links: UnitLinks) -> UnitUpserted:
     return UnitUpserted(
         unit_id=unit.id,
         kind=UnitKind(unit.kind),
@@ -73,20 +120,22 @@ def unit_event(unit: Unit, departments: list[str]) -> UnitUpserted:
         area_code=unit.area_code,
         parent_id=unit.parent_id,
         is_safety_office=unit.is_safety_office,
+        credit_code=unit.credit_code,
         industry_code=unit.industry_code,
         industry_name=unit.industry_name,
         territorial_unit_id=unit.territorial_unit_id,
-        supervising_department_ids=departments,
+        supervising_department_ids=links.departments,
         high_risk=unit.high_risk,
         status=EnterpriseStatus(unit.status) if unit.status else None,
+        regulated_industry_codes=links.industries,
     )
 
 
-def unit_out(unit: Unit, departments: list[str]) -> UnitOut:
+def unit_out(unit: Unit, links: UnitLinks) -> UnitOut:
     return UnitOut(
         id=unit.id,
         township_id=unit.township_id,
-        **unit_event(unit, departments).model_dump(exclude={"unit_id"}),
+        **unit_event(unit, links).model_dump(exclude={"unit_id"}),
     )
 
 
@@ -108,7 +157,7 @@ async def list_units(
     name_contains: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[tuple[Unit, list[str]]]:
+) -> list[tuple[Unit, UnitLinks]]:
     query = select(Unit).where(unit_scope(user))
     if kind is not None:
         query = query.where(Unit.kind == kind.value)
@@ -123,16 +172,8 @@ async def list_units(
             query.order_by(Unit.kind, Unit.name, Unit.id).limit(limit).offset(offset)
         )
     )
-    departments: dict[str, list[str]] = {u.id: [] for u in units}
-    if units:
-        rows = await session.execute(
-            select(SupervisingDepartment.enterprise_id, SupervisingDepartment.department_id)
-            .where(SupervisingDepartment.enterprise_id.in_(list(departments)))
-            .order_by(SupervisingDepartment.department_id)
-        )
-        for enterprise_id, department_id in rows:
-            departments[enterprise_id].append(department_id)
-    return [(u, departments[u.id]) for u in units]
+    links = await links_of(session, [u.id for u in units])
+    return [(u, links[u.id]) for u in units]
 
 
 # The county's frame (the county, its townships and departments) is known to everyone who
@@ -178,6 +219,8 @@ async def _checked_state(
                 raise FieldError(field, "只有企业可以填写此项")
         if state.get("supervising_department_ids"):
             raise FieldError("supervising_department_ids", "只有企业可以指定监管部门")
+    if kind != UnitKind.DEPARTMENT and state.get("regulated_industry_codes"):
+        raise FieldError("regulated_industry_codes", "只有部门可以指定监管的行业")
         if state.get("high_risk"):
             raise FieldError("high_risk", "只有企业可以标记为高危行业")
     if state.get("is_safety_office") and kind != UnitKind.DEPARTMENT:
@@ -220,6 +263,19 @@ async def _ensure_unique_name(
         raise Conflict("同一上级单位下已有同名单位")
 
 
+async def _ensure_unique_credit_code(
+    session: AsyncSession, credit_code: str | None, unit_id: str | None
+) -> None:
+    # A credit code is public (printed on the business licence): saying it is taken leaks nothing.
+    if credit_code is None:
+        return
+    query = select(Unit.id).where(Unit.credit_code == credit_code)
+    if unit_id is not None:
+        query = query.where(Unit.id != unit_id)
+    if await session.scalar(query) is not None:
+        raise Conflict("该统一社会信用代码已登记给其他企业")
+
+
 async def _ensure_visible(
     session: AsyncSession, user: AuthUser, unit_id: str, message: str
 ) -> None:
@@ -228,15 +284,23 @@ async def _ensure_visible(
         raise Forbidden(message)
 
 
-async def _write_departments(
-    session: AsyncSession, unit_id: str, departments: list[str]
-) -> list[str]:
+async def _write_links(
+    session: AsyncSession, unit_id: str, departments: list[str], industries: list[str]
+) -> UnitLinks:
     await session.execute(
         delete(SupervisingDepartment).where(SupervisingDepartment.enterprise_id == unit_id)
     )
-    unique = sorted(set(departments))
-    session.add_all(SupervisingDepartment(enterprise_id=unit_id, department_id=d) for d in unique)
-    return unique
+    await session.execute(
+        delete(RegulatedIndustry).where(RegulatedIndustry.department_id == unit_id)
+    )
+    links = UnitLinks(sorted(set(departments)), sorted(set(industries)))
+    session.add_all(
+        SupervisingDepartment(enterprise_id=unit_id, department_id=d) for d in links.departments
+    )
+    session.add_all(
+        RegulatedIndustry(department_id=unit_id, industry_code=c) for c in links.industries
+    )
+    return links
 
 
 async def create_unit(
@@ -246,30 +310,34 @@ async def create_unit(
     user: AuthUser | None,
     clock: Clock,
     unit_id: str | None = None,
-) -> tuple[Unit, list[str]]:
+) -> tuple[Unit, UnitLinks]:
     """`user` None: a trusted caller (seeding) that is not scoped."""
     new_id = unit_id or str(uuid.uuid4())
+    if data.regulated_industry_codes and user is not None and user.role != UserRole.COUNTY_OFFICE:
+        raise Forbidden(_REGULATED_FORBIDDEN)
     if await session.get(Unit, new_id) is not None:
         raise Conflict("单位编号已存在")
     state, township_id = await _checked_state(
         data.model_dump(mode="json"), session=session, unit_id=new_id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], None)
+    await _ensure_unique_credit_code(session, state.get("credit_code"), None)
     departments = state.pop("supervising_department_ids")
+    industries = state.pop("regulated_industry_codes")
     now = clock.now()
     unit = Unit(id=new_id, township_id=township_id, created_at=now, updated_at=now, **state)
     session.add(unit)
     await session.flush()
-    departments = await _write_departments(session, unit.id, departments)
+    links = await _write_links(session, unit.id, departments, industries)
     if user is not None:
         await _ensure_visible(session, user, unit.id, "新建单位不在您的管辖范围内")
-    await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
-    await _audit(session, user, "directory.unit_created", unit, None, departments, now)
-    return unit, departments
+    await emit(session, unit_event(unit, links), aggregate_id=unit.id, clock=clock)
+    await _audit(session, user, "directory.unit_created", unit, None, links, now)
+    return unit, links
 
 
-def _unit_state(unit: Unit, departments: list[str]) -> dict[str, Any]:
-    return unit_event(unit, departments).model_dump(mode="json", exclude={"unit_id"})
+def _unit_state(unit: Unit, links: UnitLinks) -> dict[str, Any]:
+    return unit_event(unit, links).model_dump(mode="json", exclude={"unit_id"})
 
 
 async def _audit(
@@ -278,7 +346,7 @@ async def _audit(
     action: str,
     unit: Unit,
     before: dict[str, Any] | None,
-    departments: list[str],
+    links: UnitLinks,
     at: datetime,
 ) -> None:
     await record(
@@ -288,16 +356,16 @@ async def _audit(
         entity_type="unit",
         entity_id=unit.id,
         before=before,
-        after=_unit_state(unit, departments),
+        after=_unit_state(unit, links),
         at=at,
     )
 
 
 async def update_unit(
     unit_id: str, patch: UnitPatch, *, session: AsyncSession, user: AuthUser, clock: Clock
-) -> tuple[Unit, list[str]]:
+) -> tuple[Unit, UnitLinks]:
     unit = await get_unit(unit_id, session=session, user=user)
-    current = unit_event(unit, await department_ids(session, unit.id)).model_dump(
+    current = unit_event(unit, await unit_links(session, unit.id)).model_dump(
         mode="json", exclude={"unit_id"}
     )
     changes = patch.model_dump(mode="json", exclude_unset=True)
@@ -310,26 +378,34 @@ async def update_unit(
         and user.role != UserRole.COUNTY_OFFICE
     ):
         raise Forbidden("只有县安委办可以指定安委办所在部门")
+    if (
+        "regulated_industry_codes" in changes
+        and sorted(set(changes["regulated_industry_codes"] or []))
+        != current["regulated_industry_codes"]
+        and user.role != UserRole.COUNTY_OFFICE
+    ):
+        # What a department regulates decides what it sees: the county's assignment (三定).
+        raise Forbidden(_REGULATED_FORBIDDEN)
     state, township_id = await _checked_state(
         {**current, **changes}, session=session, unit_id=unit.id, user=user
     )
     await _ensure_unique_name(session, state["parent_id"], state["name"], unit.id)
+    await _ensure_unique_credit_code(session, state.get("credit_code"), unit.id)
     departments = state.pop("supervising_department_ids")
+    industries = state.pop("regulated_industry_codes")
     state.pop("kind")
     for field, value in state.items():
         setattr(unit, field, value)
     moved = unit.township_id != township_id
     unit.township_id = township_id
     unit.updated_at = clock.now()
-    departments = await _write_departments(session, unit.id, departments)
+    links = await _write_links(session, unit.id, departments, industries)
     if moved:
         await _refresh_townships(session, unit)
     await _ensure_visible(session, user, unit.id, "修改后该单位将超出您的管辖范围")
-    await emit(session, unit_event(unit, departments), aggregate_id=unit.id, clock=clock)
-    await _audit(
-        session, user, "directory.unit_updated", unit, current, departments, unit.updated_at
-    )
-    return unit, departments
+    await emit(session, unit_event(unit, links), aggregate_id=unit.id, clock=clock)
+    await _audit(session, user, "directory.unit_updated", unit, current, links, unit.updated_at)
+    return unit, links
 
 
 async def _refresh_townships(session: AsyncSession, root: Unit) -> None:

@@ -33,6 +33,7 @@ from services.hazard_api.directory.models import (
     Unit,
 )
 from services.hazard_api.directory.service import emit
+from services.hazard_api.directory.tenure import PERSON_FIELDS, check_tenure
 from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
 from shared.clock import Clock
 from shared.contract import PostRemoved, PostRole, PostUpserted
@@ -72,6 +73,11 @@ def post_event(post: Post, unit_ids: list[str], industry_codes: list[str]) -> Po
         acting=post.acting,
         portfolio_unit_ids=unit_ids,
         portfolio_industry_codes=industry_codes,
+        acting_person_id=post.acting_person_id,
+        acting_from=post.acting_from,
+        acting_until=post.acting_until,
+        holder_from=post.holder_from,
+        previous_holder_person_id=post.previous_holder_person_id,
     )
 
 
@@ -127,8 +133,10 @@ async def _check_post_scope(
         return
     if portfolio_changed:
         raise Forbidden(_PORTFOLIO_FORBIDDEN)
-    if data.holder_person_id is not None:
-        await _check_holder(session, user, data.holder_person_id)
+    for field in PERSON_FIELDS:
+        person_id = getattr(data, field)
+        if person_id is not None:
+            await _check_holder(session, user, person_id, field)
 
 
 async def _ensure_post_keepable(session: AsyncSession, user: AuthUser, post: Post) -> None:
@@ -145,18 +153,31 @@ async def _ensure_post_keepable(session: AsyncSession, user: AuthUser, post: Pos
         raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
 
 
+_POST_FIELDS = (
+    "role",
+    "title",
+    "holder_person_id",
+    "acting",
+    "acting_person_id",
+    "acting_from",
+    "acting_until",
+    "holder_from",
+    "previous_holder_person_id",
+)
+
+
 def _post_state(post: Post, units: list[str], industries: list[str]) -> dict[str, Any]:
     return post_event(post, units, industries).model_dump(mode="json", exclude={"post_id"})
 
 
 async def _check_post(session: AsyncSession, data: PostIn) -> None:
-    if (
-        data.holder_person_id is not None
-        and await session.get(Person, data.holder_person_id) is None
-    ):
-        raise FieldError("holder_person_id", "任职人员不存在")
+    for field in PERSON_FIELDS:
+        person_id = getattr(data, field)
+        if person_id is not None and await session.get(Person, person_id) is None:
+            raise FieldError(field, "任职人员不存在")
     if data.acting and data.holder_person_id is None:
         raise FieldError("acting", "空缺岗位不能标记为代理")
+    check_tenure(data)
     if (
         data.portfolio_unit_ids or data.portfolio_industry_codes
     ) and data.role not in LEADERSHIP_ROLES:
@@ -219,7 +240,9 @@ async def update_post(
         if required in changes and changes[required] is None:
             raise FieldError(required, "此项不能为空")
     if changes.get("holder_person_id", post.holder_person_id) is None:
-        changes.setdefault("acting", False)
+        # A vacated post keeps no acting flag or handover of the holder who left.
+        for field in ("acting", "holder_from", "previous_holder_person_id"):
+            changes.setdefault(field, False if field == "acting" else None)
     try:
         data = PostIn.model_validate({**current, **changes})
     except ValidationError as exc:
@@ -229,11 +252,11 @@ async def update_post(
         sorted(set(data.portfolio_unit_ids)) != before["portfolio_unit_ids"]
         or sorted(set(data.portfolio_industry_codes)) != before["portfolio_industry_codes"]
     )
-    holder_changed = data.holder_person_id != post.holder_person_id
+    holder_changed = any(getattr(data, f) != getattr(post, f) for f in PERSON_FIELDS)
     if holder_changed or portfolio_changed:
         await _check_post_scope(session, user, data, portfolio_changed=portfolio_changed)
     await _check_post(session, data)
-    for field in ("role", "title", "holder_person_id", "acting"):
+    for field in _POST_FIELDS:
         setattr(post, field, getattr(data, field))
     post.updated_at = clock.now()
     await session.flush()

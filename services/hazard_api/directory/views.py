@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.deps import DirectoryReader, DirectoryWriter, StaffWriter
+from services.hazard_api.auth.deps import (
+    CountyOffice,
+    CurrentUser,
+    DirectoryReader,
+    DirectoryWriter,
+    StaffWriter,
+)
 from services.hazard_api.deps import ClockDep, SessionDep
-from services.hazard_api.directory import people, service, staff
+from services.hazard_api.directory import people, service, staff, transfer
 from services.hazard_api.directory.chain import responsibility_chain
 from services.hazard_api.directory.models import (
     ChainOut,
@@ -25,6 +34,7 @@ from services.hazard_api.directory.models import (
 )
 from services.hazard_api.fields import ID_PATTERN, IdPath, SearchText
 from services.hazard_api.unit_of_work import Write
+from shared.clock import SHANGHAI
 from shared.contract import UnitKind
 
 router = APIRouter(tags=["directory"])
@@ -56,40 +66,50 @@ async def list_units(
         limit=limit,
         offset=offset,
     )
-    return [service.unit_out(unit, departments) for unit, departments in rows]
+    return [service.unit_out(unit, links) for unit, links in rows]
 
 
 @router.post("/units", status_code=201)
 async def create_unit(
     data: UnitIn, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await write(
+    unit, links = await write(
         lambda session: service.create_unit(data, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, departments)
+    return service.unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}")
 async def get_unit(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> UnitOut:
     unit = await service.get_unit(unit_id, session=session, user=user)
-    return service.unit_out(unit, await service.department_ids(session, unit.id))
+    return service.unit_out(unit, await service.unit_links(session, unit.id))
 
 
 @router.patch("/units/{unit_id}")
 async def update_unit(
     unit_id: IdPath, patch: UnitPatch, user: DirectoryWriter, write: Write, clock: ClockDep
 ) -> UnitOut:
-    unit, departments = await write(
+    unit, links = await write(
         lambda session: service.update_unit(unit_id, patch, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, departments)
+    return service.unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}/chain")
-async def get_chain(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> ChainOut:
-    """The responsibility chain (一岗双责) of a unit; vacant posts fall through upward."""
+async def get_chain(
+    unit_id: IdPath,
+    user: DirectoryReader,
+    session: SessionDep,
+    clock: ClockDep,
+    on: Annotated[
+        date | None, Query(description="按哪一天（北京时间）的任职情况，默认今天")
+    ] = None,
+) -> ChainOut:
+    """The responsibility chain (一岗双责, 党政同责) of a unit as it stands today, or on the day
+    `on` (acting holders and handovers by date); vacant posts fall through upward."""
     unit = await service.get_unit(unit_id, session=session, user=user)
-    return await responsibility_chain(session, unit)
+    at = clock.now() if on is None else datetime.combine(on, time(12), SHANGHAI)
+    return await responsibility_chain(session, unit, at=at)
 
 
 # ---------------------------------------------------------------- people
@@ -188,3 +208,53 @@ async def delete_post(
 ) -> Response:
     await write(lambda session: staff.delete_post(post_id, session=session, user=user, clock=clock))
     return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- spreadsheet import and export
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XLSX_RESPONSE: dict[int | str, dict[str, object]] = {200: {"content": {XLSX: {}}}}
+
+
+def _xlsx(content: bytes, filename: str) -> Response:
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+@router.get("/directory/template", response_class=Response, responses=_XLSX_RESPONSE)
+async def directory_template(user: CurrentUser) -> Response:
+    """The empty import template: one sheet per kind, Chinese headers, lists, a guide."""
+    return _xlsx(await transfer.template(), "组织目录导入模板.xlsx")
+
+
+@router.get("/directory/export", response_class=Response, responses=_XLSX_RESPONSE)
+async def directory_export(user: CountyOffice, session: SessionDep) -> Response:
+    """The whole directory in the template's format (county office only); it imports back."""
+    return _xlsx(await transfer.export_directory(session), "组织目录.xlsx")
+
+
+@router.post(
+    "/directory/import",
+    responses={422: {"model": transfer.ImportReport, "description": "文件有错误，未写入"}},
+)
+async def directory_import(
+    user: CountyOffice,
+    write: Write,
+    clock: ClockDep,
+    file: Annotated[UploadFile, File(description="填写好的导入模板（.xlsx）")],
+    dry_run: bool = False,
+) -> transfer.ImportReport:
+    """Checks the whole file, then writes all of it or nothing (county office only).
+
+    `dry_run`: check and count only. Problems answer 422 with every bad cell listed."""
+    data = await file.read(transfer.MAX_FILE_BYTES + 1)
+    if len(data) > transfer.MAX_FILE_BYTES:
+        message = f"文件超过 {transfer.MAX_FILE_BYTES // 1024 // 1024} MB，请分批导入"
+        return JSONResponse({"detail": message}, status_code=413)  # type: ignore[return-value]
+    report = await write(
+        lambda session: transfer.import_directory(
+            data, session=session, user=user, clock=clock, dry_run=dry_run
+        )
+    )
+    if not report.ok:
+        return JSONResponse(report.model_dump(), status_code=422)  # type: ignore[return-value]
+    return report

@@ -47,12 +47,16 @@ async def intake_caller(
     who = remembered_identity(claims["sub"]) or await load_auth_user(claims, session=session)
     if who is None:
         raise unauthenticated()
-    found = await intake_lookup(session=session, who=who, unit_id=unit_id or who.unit_id)
+    found = await intake_lookup(
+        session=session, who=who, unit_id=unit_id or who.unit_id, claims=claims
+    )
     if found is None:  # locked, or the remembered identity is stale: read the row again
         who = await load_auth_user(claims, session=session)
         if who is None:
             raise unauthenticated()
-        found = await intake_lookup(session=session, who=who, unit_id=unit_id or who.unit_id)
+        found = await intake_lookup(
+            session=session, who=who, unit_id=unit_id or who.unit_id, claims=claims
+        )
         if found is None:
             raise unauthenticated()
     user = replace(who, scopes=granted_from(who.role, found.allowed_scopes, claims))

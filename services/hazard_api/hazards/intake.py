@@ -5,7 +5,9 @@ this process has seen before reports in one statement outside any explicit trans
 statement is atomic on its own): it checks the caller's users row (still active, still this
 identity), finds the unit in the caller's scope with its supervising departments, and inserts
 the hazard, the audit row and the outbox event, copying the unit's facts in SQL. One round trip
-instead of BEGIN, look-up, insert and COMMIT. Everything else (SQLite, integration clients, an
+instead of BEGIN, look-up, insert and COMMIT. The users-row check includes the token's issue
+time against `tokens_valid_from`, so a password change in another worker cuts the old token
+off here too. Everything else (SQLite, integration clients, an
 identity not yet seen or stale) takes the general path (`kind.HAZARD_INTAKE`): both are
 behind the transition kernel's `create`.
 """
@@ -18,7 +20,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import asyncpg
@@ -32,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     true,
 )
@@ -40,14 +43,15 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as _asyncpg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import aliased
 
 from services.hazard_api.audit.models import SEALER_COLUMNS, AuditRow
 from services.hazard_api.audit.service import Actor, new_row_values
 from services.hazard_api.auth.models import User, UserRole
-from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.scope import in_scope, supervises
 from services.hazard_api.auth.service import AuthUser, remembered_identity
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.directory.models import SupervisingDepartment, Unit
+from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import FieldError, NotFound
 from services.hazard_api.hazards.models import Hazard, chain_key, snapshot
 from services.hazard_api.hazards.schemas import HazardIn, HazardOut
@@ -62,6 +66,7 @@ from shared.contract import (
     HazardFacts,
     HazardStatus,
     Producer,
+    UnitKind,
 )
 from shared.outbox import wake_local_relays
 
@@ -198,24 +203,31 @@ def _intake_statement(role: UserRole, unit_id: str, person_id: str | None) -> _S
             User.role == role.value,
             User.unit_id == unit_id,
             same_person,
+            # A token issued before a password change or a lock (ensure_current's rule: the
+            # cut-off rounded down to the token's whole-second `iat`).
+            or_(
+                User.tokens_valid_from.is_(None),
+                User.tokens_valid_from
+                < _param("issued_before", User.__table__.c.tokens_valid_from),
+            ),
         )
         .cte("caller")
     )
-    d = SupervisingDepartment
+    d = aliased(Unit)  # a department linked to the unit, or regulating its industry
     # The departments as a JSON array in code-point order (Python's sorted()).
     departments = (
         select(
             func.coalesce(
                 literal_column("'['", Text)
                 + func.string_agg(
-                    sql_cast(func.to_json(d.department_id), Text),
-                    aggregate_order_by(literal_column("','"), d.department_id.collate("C")),
+                    sql_cast(func.to_json(d.id), Text),
+                    aggregate_order_by(literal_column("','"), d.id.collate("C")),
                 )
                 + literal_column("']'", Text),
                 literal_column("'[]'", Text),
             )
         )
-        .where(d.enterprise_id == Unit.id)
+        .where(d.kind == UnitKind.DEPARTMENT.value, supervises(d.id, Unit.id, Unit.industry_code))
         .scalar_subquery()
     )
     unit = (
@@ -286,7 +298,16 @@ def _intake_statement(role: UserRole, unit_id: str, person_id: str | None) -> _S
         .add_cte(new_hazard, new_audit, new_event)
     )
     placeholders = {
-        bp: None for bp in ("user_id", "unit_id", "o_event_id", "o_topic", "o_key", "o_created_at")
+        bp: None
+        for bp in (
+            "user_id",
+            "unit_id",
+            "issued_before",
+            "o_event_id",
+            "o_topic",
+            "o_key",
+            "o_created_at",
+        )
     }
     state = query.compile(dialect=_DIALECT).construct_expanded_state(placeholders)
     return _Statement(
@@ -305,6 +326,9 @@ async def report_in_one_statement(
     who = remembered_identity(claims["sub"])
     if who is None or who.role == UserRole.INTEGRATION:  # integration: token scopes matter
         return None
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float):
+        return None
     origin = origin_of(source=data.source.value, listing_level=None)
     if not AUTHORITY.allows(Action.REPORT, origin=origin, role=who.role):
         return None  # the general path answers with the kernel's 403
@@ -320,6 +344,7 @@ async def report_in_one_statement(
     params.update(
         user_id=who.id,
         unit_id=values["unit_id"],
+        issued_before=datetime.fromtimestamp(int(iat) + 1, UTC),
         o_event_id=str(envelope.event_id),
         o_topic=HAZARD_EVENTS,
         o_key=values["id"],

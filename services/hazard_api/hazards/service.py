@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -13,14 +13,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Insert
 
 from services.hazard_api.audit.models import SEALER_COLUMNS, AuditRow
 from services.hazard_api.auth.models import User, UserRole
-from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.scope import in_scope, supervised_by, supervises
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.directory.models import SupervisingDepartment, Unit
+from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import NotFound
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.schemas import HazardOut
@@ -32,6 +33,7 @@ from shared.contract import (
     HazardLevel,
     HazardStatus,
     ListingLevel,
+    UnitKind,
 )
 from shared.outbox import wake_local_relays
 
@@ -76,6 +78,7 @@ def _intake_lookup(role: UserRole, unit_id: str, person_id: str | None) -> Intak
         id="", username="", role=role, unit_id=unit_id, person_id=person_id, scopes=frozenset()
     )
     same_person = User.person_id.is_(None) if person_id is None else User.person_id == person_id
+    department = aliased(Unit)  # linked to the unit, or regulating its industry
     return (
         select(
             User.scopes,
@@ -84,17 +87,28 @@ def _intake_lookup(role: UserRole, unit_id: str, person_id: str | None) -> Intak
             Unit.area_code,
             Unit.industry_code,
             Unit.township_id,
-            SupervisingDepartment.department_id,
+            department.id.label("department_id"),
         )
         .select_from(User)
         .outerjoin(Unit, and_(Unit.id == bindparam("unit_id"), in_scope(who, Unit.id)))
-        .outerjoin(SupervisingDepartment, SupervisingDepartment.enterprise_id == Unit.id)
+        .outerjoin(
+            department,
+            and_(
+                department.kind == UnitKind.DEPARTMENT.value,
+                supervises(department.id, Unit.id, Unit.industry_code),
+            ),
+        )
         .where(
             User.id == bindparam("user_id"),
             User.active,
             User.role == role.value,
             User.unit_id == unit_id,
             same_person,
+            # A token issued before a password change or a lock (bearer.ensure_current's rule).
+            or_(
+                User.tokens_valid_from.is_(None),
+                User.tokens_valid_from < bindparam("issued_before"),
+            ),
         )
     )
 
@@ -105,16 +119,25 @@ class IntakeLookup:
     unit: UnitFacts | None  # None: no such unit, or not in the caller's scope
 
 
+def issued_before(claims: Mapping[str, Any]) -> datetime:
+    """The cut-off a token passes if `tokens_valid_from` is earlier: the next whole second
+    after its `iat` (a token without one passes none)."""
+    iat = claims.get("iat")
+    if not isinstance(iat, int | float):
+        return datetime.min.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(int(iat) + 1, UTC)
+
+
 async def intake_lookup(
-    *, session: AsyncSession, who: AuthUser, unit_id: str
+    *, session: AsyncSession, who: AuthUser, unit_id: str, claims: Mapping[str, Any]
 ) -> IntakeLookup | None:
     """One round trip for the caller and the unit of a new hazard (plain columns: intake needs
-    a few facts, not a tracked ORM object). None: the users row is missing, locked, or no
-    longer matches `who` (the caller reloads it)."""
+    a few facts, not a tracked ORM object). None: the users row is missing, locked, cut off
+    for this token, or no longer matches `who` (the caller reloads it)."""
     rows = (
         await session.execute(
             _intake_lookup(who.role, who.unit_id, who.person_id),
-            {"user_id": who.id, "unit_id": unit_id},
+            {"user_id": who.id, "unit_id": unit_id, "issued_before": issued_before(claims)},
         )
     ).all()
     if not rows:
@@ -284,9 +307,7 @@ def _conditions(f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
     if f.township_id is not None:
         c.append(Hazard.township_id == f.township_id)
     if f.department_id is not None:
-        supervised = select(SupervisingDepartment.enterprise_id).where(
-            SupervisingDepartment.department_id == f.department_id
-        )
+        supervised = select(Unit.id).where(supervised_by([f.department_id]))
         c.append(Hazard.unit_id.in_(supervised))
     if f.unit_id is not None:
         c.append(Hazard.unit_id == f.unit_id)

@@ -54,11 +54,14 @@ SEATS: dict[str, Seat] = {
     ChainRole.ENTERPRISE_SAFETY_MANAGER: Seat.ENTERPRISE,
     ChainRole.TOWNSHIP_PRINCIPAL: Seat.TERRITORIAL,
     ChainRole.TOWNSHIP_IN_CHARGE: Seat.TERRITORIAL,
+    # 党政同责: the township's party secretary answers for its territory beside its head.
+    ChainRole.TOWNSHIP_PARTY_SECRETARY: Seat.TERRITORIAL,
     ChainRole.DEPARTMENT_HEAD: Seat.INDUSTRY,
     ChainRole.DEPARTMENT_IN_CHARGE: Seat.INDUSTRY,
     ChainRole.COUNTY_PORTFOLIO_LEADER: Seat.LEADER,
     ChainRole.COUNTY_SAFETY_LEADER: Seat.LEADER,
     ChainRole.COUNTY_PRINCIPAL: Seat.LEADER,
+    ChainRole.COUNTY_PARTY_SECRETARY: Seat.LEADER,
     ChainRole.COUNTY_OFFICE: Seat.OFFICE,
 }
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.hazard_api.audit.models import AuditRow
+from services.hazard_api.auth.models import User
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.hazards import intake
 from services.hazard_api.hazards.models import Hazard
@@ -81,6 +82,8 @@ async def test_both_paths_write_the_same_hazard_audit_row_and_event(
 
     g, f = general.json(), fast.json()
     _same_apart_from_ids(g, f, {"id", "code"})
+    if unit_id == "ent-tongda":  # 住建局 linked; 交通运输局 regulates road construction (E48)
+        assert f["department_ids"] == ["dep-jiaotong", "dep-zhujian"]
     g_hazard, g_audit, g_event = await _rows(app, g["id"])
     f_hazard, f_audit, f_event = await _rows(app, f["id"])
     _same_apart_from_ids(g_hazard, f_hazard, {"id", "code", "audit_head"})
@@ -120,5 +123,36 @@ async def test_text_the_database_cannot_store_is_refused_not_a_crash(
     me = api.as_("hongxing")
     await me.get("/hazards")  # this process knows the identity: the one statement is tried
     bad = await me.post("/hazards", HAZARD | {"description": "库房\x00药量"})
-    # PostgreSQL cannot store NUL in text (422); SQLite can.
-    assert bad.status_code == (201 if is_sqlite(app.state.engine) else 422), bad.text
+    # PostgreSQL cannot store NUL in text: refused at the edge on every database, as the
+    # OpenAPI's pattern says.
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["message"] == "内容不能包含控制字符"
+
+
+@pytest.mark.parametrize("change", ["password", "lock"])
+async def test_a_cut_off_token_is_refused_on_the_one_statement_path(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """#17: the fast path trusted a remembered identity; a password changed by another worker
+    (this process still remembers the identity) must cut the old token off here too."""
+    paths = _Paths(monkeypatch)
+    me = api.as_("hongxing")
+    assert (await me.post("/hazards", HAZARD)).status_code == 201  # identity remembered
+    clock = app.state.clock
+    clock.advance(seconds=5)
+    values: dict[str, Any] = {"tokens_valid_from": clock.now()}
+    if change == "lock":
+        values["active"] = False
+    async with app.state.sessionmaker() as session, session.begin():
+        # What update_user writes in another worker (whose memory is not this one's).
+        await session.execute(update(User).where(User.username == "hongxing").values(**values))
+    async with app.state.sessionmaker() as session:
+        before = await session.scalar(select(func.count()).select_from(Hazard))
+    refused = await me.post("/hazards", HAZARD)
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["detail"] == "未登录或登录已过期，请重新登录"
+    on_pg = not is_sqlite(app.state.engine)
+    # On PostgreSQL the one statement ran and found the users row no longer matching.
+    assert paths.taken == [on_pg, False]
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Hazard)) == before
