@@ -82,6 +82,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("hazard_api", "隐患与组织目录 API (hazard_api)"),
     ServiceSpec("escalation", "督办升级 (escalation)"),
     ServiceSpec("notification", "通知 (notification)", {"签收页面 (ack pages)": "/a/{token}"}),
+    ServiceSpec("portal", "部门门户 (portal)"),
 )
 
 
@@ -110,6 +111,8 @@ def load_service(spec: ServiceSpec) -> LoadedService | str:
 def migrate(service: LoadedService) -> None:
     from shared.migrations import upgrade
 
+    if not hasattr(service.settings, "database_url"):
+        return  # the portal keeps no data
     ensure_sqlite_folder(service.settings.database_url)
     if service.migrations_dir is None:
         say(f"{service.spec.name}: no migrations folder yet, nothing to migrate")
@@ -123,7 +126,7 @@ def redact(database_url: str) -> str:
 
 
 # ----------------------------------------------------------------------------- secrets
-SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_")
+SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_")
 
 
 def development_secrets(env: dict[str, str], var_dir: Path) -> None:
