@@ -12,6 +12,8 @@ from datetime import datetime
 
 from shared.clock import local
 from shared.contract import (
+    AccidentClass,
+    AccidentStatus,
     ChainRole,
     Channel,
     DeadlineKind,
@@ -24,6 +26,7 @@ from shared.contract import (
     NotificationStatus,
     PostRole,
     Producer,
+    SuspensionStatus,
     TaskKind,
     UnitKind,
     Urgency,
@@ -103,6 +106,25 @@ HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.ACCEPTED: "验收通过",
     HazardStatus.CLOSED: "已销号",
     HazardStatus.VOIDED: "已作废",
+}
+ACCIDENT_CLASS_LABELS: dict[str, str] = {
+    AccidentClass.GENERAL: "一般事故",
+    AccidentClass.LARGER: "较大事故",
+    AccidentClass.MAJOR: "重大事故",
+    AccidentClass.ESPECIALLY_MAJOR: "特别重大事故",
+}
+ACCIDENT_STATUS_LABELS: dict[str, str] = {
+    AccidentStatus.REPORTED: "已接报",
+    AccidentStatus.INVESTIGATION_REPORTED: "调查报告已提交",
+    AccidentStatus.DECIDED: "已批复",
+    AccidentStatus.CLOSED: "已结案",
+}
+SUSPENSION_STATUS_LABELS: dict[str, str] = {
+    SuspensionStatus.SUSPENDED: "停产整顿中",
+    SuspensionStatus.APPLIED: "已申请复工复产",
+    SuspensionStatus.REVIEWED: "乡镇（街道）已审核",
+    SuspensionStatus.ACCEPTED: "复工复产验收合格",
+    SuspensionStatus.RESUMED: "已复工复产",
 }
 HAZARD_LEVEL_LABELS: dict[str, str] = {
     HazardLevel.GENERAL: "一般事故隐患",
