@@ -127,6 +127,7 @@ class EscalationAction(StrEnum):
     EXTENSION_DECISION_REMINDER = "extension_decision_reminder"  # 延期申请审批催办
     DELISTING_REMINDER = "delisting_reminder"  # 摘牌销号催办
     TASK = "task"  # 待办：a recommendation for a person to decide on (约谈, 停产整顿 …)
+    ACCIDENT_ALERT = "accident_alert"  # 生产安全事故快报告知 (#15): the county chain, at once
 
 
 class TaskKind(StrEnum):
@@ -492,6 +493,9 @@ class StepFired(_Payload):
     # Repeats of an open-ended step (until the hazard is closed) number on: 第N次.
     open_ended: bool = False
     task_id: str | None = None  # the task this step created (action `task`)
+    # An accident's step (#15): `hazard_id` is then the accident's id and `facts` carry its
+    # unit (the chain is resolved from them as for a hazard); the accident itself is here.
+    accident: AccidentFacts | None = None
 
 
 class CaseChanged(_Payload):

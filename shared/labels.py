@@ -82,6 +82,7 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.EXTENSION_DECISION_REMINDER: "延期申请审批催办",
     EscalationAction.DELISTING_REMINDER: "摘牌销号催办",
     EscalationAction.TASK: "待研究事项（建议，由县安委办决定）",
+    EscalationAction.ACCIDENT_ALERT: "生产安全事故快报",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",
