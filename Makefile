@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.installed-runtime
 TOOLS := $(VENV)/.installed-test
 
-.PHONY: test run demo lint bench install clean browser
+.PHONY: test run demo lint bench chaos install clean browser
 
 CHROMIUM := /usr/bin/chromium
 
@@ -53,6 +53,13 @@ demo: $(RUNTIME)
 
 bench: $(TOOLS)
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# make chaos: the seeded fault suite against the whole stack on PostgreSQL (127.0.0.1:5432,
+# or DUBAN_TEST_PG_DSN as for the tests);
+# `make chaos SEED=n` replays the run a failure printed; CHAOS_ARGS adds options.
+chaos: $(TOOLS)
+	$(PY) -m ops.chaos $(if $(SEED),--seed $(SEED)) \
+		$(if $(DUBAN_TEST_PG_DSN),--pg-dsn $(DUBAN_TEST_PG_DSN)) $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -4,6 +4,8 @@ PostgreSQL (DUBAN_TEST_PG_DSN, default postgresql://postgres@127.0.0.1:5432/test
 database is created and dropped) and tansu (embedded, or KAFKA_BOOTSTRAP_SERVERS).
 Both sides use acks=all and the same producer settings; the relay additionally claims rows
 (FOR UPDATE SKIP LOCKED), checks key order and marks rows sent.
+The relay checks each batch's acknowledgements with the broker (shared.acks) unless
+`DUBAN_EVENT_REPAIR=off`.
 Ends with `RESULT relay_rows_per_s=<n> raw_produce_per_s=<n> ratio=<x>`.
 """
 
@@ -28,6 +30,7 @@ from shared.outbox import OutboxRelay, add_events, define_outbox_tables
 ROWS = int(os.environ.get("BENCH_OUTBOX_ROWS", "20000"))
 BATCH = int(os.environ.get("BENCH_OUTBOX_BATCH", "500"))
 KEYS = 200
+VERIFY_ACKS = os.environ.get("DUBAN_EVENT_REPAIR", "on") != "off"
 PG_ADMIN_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -92,7 +95,13 @@ async def relay_publish(bootstrap: str, url: str, events: list[Envelope]) -> flo
     await producer.start()
     await producer.send_and_wait(topic, b"warm-up", key=b"w")
     relay = OutboxRelay(
-        engine, tables.outbox, bootstrap, producer=producer, name="bench", batch_size=BATCH
+        engine,
+        tables.outbox,
+        bootstrap,
+        producer=producer,
+        name="bench",
+        batch_size=BATCH,
+        verify_acks=VERIFY_ACKS,
     )
     try:
         started = time.perf_counter()

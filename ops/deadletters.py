@@ -1,6 +1,6 @@
 """`duban dead-letters list|replay`: what the consumers gave up on, and sending it again.
 
-A consumer that cannot apply an event writes it to `<topic>.dlq` as `shared.consumer.dlq_record`
+A consumer that cannot apply an event writes it to `<topic>.dlq` as `shared.dlq.dlq_record`
 (the error, where it came from, the original bytes). Replaying publishes those original bytes,
 with the original key, to the original topic: the event keeps its id, so a consumer that has
 applied it already drops it (`processed_events`), and replaying twice applies nothing twice.

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from ops.banner import banner, clock_offset_description, sms_description
+from ops.brokerwatch import watch_broker
 from ops.mailsink import start_mail_sink
 from ops.processes import (
     Child,
@@ -43,7 +44,7 @@ from ops.processes import (
     wait_ready,
     write_logging_config,
 )
-from shared.broker import EmbeddedBroker
+from shared.broker import EmbeddedBroker, ensure_topics
 from shared.contract import ALL_TOPICS, dlq_topic
 from shared.db import ensure_sqlite_folder
 
@@ -142,21 +143,6 @@ def development_secrets(env: dict[str, str], var_dir: Path) -> None:
     key = path.read_text(encoding="ascii").strip()
     for prefix in missing:
         env[f"{prefix}SECRET_KEY"] = key
-
-
-# ----------------------------------------------------------------------------- broker
-async def ensure_topics(bootstrap_servers: str, partitions: Mapping[str, int]) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [NewTopic(t, n, 1) for t, n in partitions.items() if t not in existing]
-        if missing:
-            await admin.create_topics(missing)
-    finally:
-        await admin.close()
 
 
 # ----------------------------------------------------------------------------- seeding
@@ -258,6 +244,8 @@ class Stack:
 
     async def start_services(self) -> None:
         log_config = write_logging_config(self.settings.var_dir)
+        for service in self.loaded:  # where the repair asks each producer for its outbox
+            self.env.setdefault(f"DUBAN_{service.spec.name.upper()}_URL", service.base_url)
         for service in self.loaded:
             self.children.append(await start_child(service, self.env, log_config))
 
@@ -316,7 +304,11 @@ async def run_stack(settings: RunSettings) -> int:
             say("stopping before the stack was ready")
             return 0
         print(stack.banner(), flush=True)
-        await first_of(supervise(stack.children, settings.restart), stop.wait())
+        watched = [supervise(stack.children, settings.restart), stop.wait()]
+        if stack.broker is not None:
+            layout = topic_partitions(settings.topic_partitions)
+            watched.append(watch_broker(stack.broker, layout, settings.restart))
+        await first_of(*watched)
         say("stopping (Ctrl-C) …")
         return 0
     except RunError as exc:

@@ -24,27 +24,25 @@ records are committed; records of partitions revoked before the batch started ar
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from prometheus_client import Counter
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock, SystemClock
 from shared.contract import Envelope, dlq_topic
+from shared.dlq import Record, dlq_record
+from shared.processed import known_ids, note_dead_letter, seen_in
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
-Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -66,26 +64,6 @@ RETRIES = Counter("duban_consumer_retries", "Handler attempts that failed", ["co
 
 class PermanentError(Exception):
     """Raised by a handler for an event that can never succeed: no retry, straight to DLQ."""
-
-
-def dlq_record(record: Record, error: str, now: str) -> bytes:
-    value: bytes = record.value or b""
-    try:
-        original: dict[str, str] = {"text": value.decode()}
-    except UnicodeDecodeError:
-        original = {"base64": base64.b64encode(value).decode()}
-    return json.dumps(
-        {
-            "error": error,
-            "source_topic": record.topic,
-            "partition": record.partition,
-            "offset": record.offset,
-            "key": record.key.decode(errors="replace") if record.key else None,
-            "failed_at": now,
-            "original": original,
-        },
-        ensure_ascii=False,
-    ).encode()
 
 
 class _HandlerFailed(Exception):
@@ -344,11 +322,7 @@ class ConsumerRunner:
         p = self.processed
         ids = [str(e.event_id) for e in envelopes]
         async with self.sessionmaker() as session, session.begin():
-            seen = set(
-                await session.scalars(
-                    select(p.c.event_id).where(p.c.consumer == self.name, p.c.event_id.in_(ids))
-                )
-            )
+            seen = await seen_in(session, p, self.name, ids)
             applied = []
             for event_id in ids:
                 applied.append(event_id not in seen)
@@ -397,4 +371,18 @@ class ConsumerRunner:
                 await self._pause(min(self.retry_backoff * 2**attempt, MAX_BACKOFF))
         self.dead_lettered += 1
         DEAD_LETTERED.labels(self.name, record.topic).inc()
+        await self._remember_dead_letter(record)
         return True
+
+    async def _remember_dead_letter(self, record: Record) -> None:
+        try:
+            event_id = str(Envelope.parse_message(record.value).event_id)
+        except ValueError:
+            return  # no id to remember
+        await note_dead_letter(
+            self.sessionmaker, self.processed, self.name, event_id, self.clock.now()
+        )
+
+    async def processed_ids(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` this consumer has applied or dead-lettered (for the repair)."""
+        return await known_ids(self.sessionmaker, self.processed, self.name, event_ids)

@@ -36,6 +36,15 @@ class Producer(StrEnum):
     NOTIFICATION = "notification"
 
 
+# The one service that publishes each topic (the repair asks it for what it sent).
+TOPIC_PRODUCERS = {
+    HAZARD_EVENTS: Producer.HAZARD_API,
+    ORG_EVENTS: Producer.HAZARD_API,
+    ESCALATION_EVENTS: Producer.ESCALATION,
+    NOTIFICATION_EVENTS: Producer.NOTIFICATION,
+}
+
+
 # ---------------------------------------------------------------- shared vocabulary
 class UnitKind(StrEnum):
     COUNTY = "county"  # 县
@@ -541,6 +550,26 @@ class TaskClosed(_Payload):
     closed_at: AwareDatetime
 
 
+class ReportKind(StrEnum):
+    QUARTERLY = "quarterly"  # 季报
+    YEARLY = "yearly"  # 年报
+
+
+class ReportDue(_Payload):
+    """An enterprise's own statistics report (事故隐患排查治理情况统计) falls due: remind these
+    roles of every operating enterprise (escalation.report_due). One event per reminder
+    (period and lead time), emitted once."""
+
+    reminder_id: str
+    kind: ReportKind
+    year: int = Field(ge=2000, le=9999)
+    quarter: int | None = Field(default=None, ge=1, le=4)  # None for the yearly report
+    due_date: date  # the last day to report, a Beijing calendar date
+    lead_days: int = Field(ge=0)
+    target_roles: list[ChainRole]
+    remind_at: AwareDatetime
+
+
 class AuditorAnomaly(_Payload):
     case_id: str
     hazard_id: str
@@ -605,6 +634,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("escalation.anomaly", 1): AuditorAnomaly,
     ("escalation.task_created", 1): TaskCreated,
     ("escalation.task_closed", 1): TaskClosed,
+    ("escalation.report_due", 1): ReportDue,
     ("notification.changed", 1): NotificationChanged,
     ("notification.alert", 1): NotificationAlert,
 }

@@ -9,10 +9,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.clock import Clock, OffsetClock
 
@@ -45,6 +47,11 @@ def clock_state(clock: Clock) -> dict[str, Any]:
     return {"movable": False, "offset_s": 0.0}
 
 
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, str]
+
+
 def ops_router(
     checks: Mapping[str, ReadyCheck],
     registry: CollectorRegistry = REGISTRY,
@@ -60,7 +67,11 @@ def ops_router(
             return {"status": "ok"}
         return {"status": "ok", "clock": clock_state(clock)}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "尚未就绪：checks 说明哪一项不可用"}},
+    )
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -72,7 +83,11 @@ def ops_router(
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -108,8 +123,32 @@ def _describe(error: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# What Starlette and FastAPI answer by themselves, in English; said in Chinese instead.
+_FRAMEWORK_DETAILS = {
+    "Not Found": "没有这个接口",
+    "Method Not Allowed": "该接口不支持此请求方法",
+    "Not Authenticated": "未登录或登录已过期，请重新登录",
+    "Not authenticated": "未登录或登录已过期，请重新登录",
+}
+# FastAPI answers 400 when a body it must parse (JSON, form) is unreadable; that is bad input
+# in a field like any other, so it is a 422 with the field named, as the OpenAPI documents.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """422 bodies name each bad field with a Chinese message (and pydantic's own words)."""
+    """422 bodies name each bad field with a Chinese message (and pydantic's own words); the
+    framework's own errors get the same body shape, in Chinese."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+            problem = {"field": "", "message": "请求体无法解析", "type": "body_invalid"}
+            body: dict[str, Any] = {"detail": "请求参数有误", "errors": [problem]}
+            return JSONResponse(body, status_code=422)
+        detail = _FRAMEWORK_DETAILS.get(str(exc.detail), exc.detail)
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,7 +8,7 @@ two services never name the same thing differently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.clock import local
 from shared.contract import (
@@ -26,6 +26,7 @@ from shared.contract import (
     NotificationStatus,
     PostRole,
     Producer,
+    ReportKind,
     SuspensionStatus,
     TaskKind,
     UnitKind,
@@ -245,3 +246,15 @@ def beijing_date(dt: datetime | None, missing: str = "未定") -> str:
         return missing
     d = local(dt)
     return f"{d.month}月{d.day}日"
+
+
+def calendar_date(day: date) -> str:
+    """`1月15日`: a Beijing calendar date already (a report's due date), as texts write it."""
+    return f"{day.month}月{day.day}日"
+
+
+def report_period_label(kind: ReportKind | str, year: int, quarter: int | None) -> str:
+    """The period a statistics report covers: `2026年第1季度`, `2026年度`."""
+    if ReportKind(kind) is ReportKind.QUARTERLY and quarter is not None:
+        return f"{year}年第{quarter}季度"
+    return f"{year}年度"

@@ -7,7 +7,7 @@ added events (SQLite), and polls every `poll_interval` seconds as a fallback.
 
 Several relays may share one PostgreSQL database: rows are claimed with
 `FOR UPDATE SKIP LOCKED`, and a relay publishes a claimed row only if no older unsent row of
-the same key is held by someone else (see `_publishable`). On SQLite run one relay per
+the same key is held by someone else (see `outbox_rows.publishable`). On SQLite run one relay per
 database file; it reads, publishes, then marks sent in a short write transaction, so the
 single SQLite writer lock is never held across network I/O.
 
@@ -17,6 +17,10 @@ are published again after the failed row, so a consumer may see a later event of
 before the earlier one's retry, then again in order; handlers must stay idempotent. A row the
 broker can never take (too large) blocks its own key, is logged on every attempt and counted
 in `duban_outbox_publish_failures_total`; other keys go on.
+
+Lost acknowledgements (issue #17): with `verify_acks` an acknowledgement counts only when the
+broker, asked afterwards, has the record, and a broker reset is answered by publishing the
+rows sent in the last `republish_window_s` again (shared.resets).
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 from prometheus_client import Counter, Gauge
-from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, select, update
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared import outbox_rows
 from shared.clock import Clock, SystemClock
 from shared.db import is_sqlite
+from shared.resets import BrokerResets
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,9 @@ class OutboxRelay:
         producer: AIOKafkaProducer | None = None,
         name: str | None = None,
         stop_timeout: float = 5.0,
+        verify_acks: bool = True,
+        republish_window_s: float = 3600.0,
+        reset_check_s: float = 5.0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -88,6 +97,19 @@ class OutboxRelay:
         self._listener: Any = None
         self._blocked = 0
         self.published = 0
+        self._resets = (
+            BrokerResets(
+                engine,
+                outbox,
+                bootstrap_servers,
+                name=self.name,
+                clock=self.clock,
+                window_s=republish_window_s,
+                check_s=reset_check_s,
+            )
+            if verify_acks
+            else None
+        )
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -155,11 +177,13 @@ class OutboxRelay:
             timeout = self.poll_interval
             try:
                 await self._listen()  # reconnects a lost LISTEN connection
+                if self._resets is not None and self._producer is not None:
+                    await self._resets.watch(self._producer)
                 # Rows committed while LISTEN was down are found by this query.
                 sent = await self.publish_batch()
                 if sent >= self.batch_size:
                     continue
-                if self._blocked:
+                if self._blocked or (self._resets is not None and self._resets.pending):
                     # Another relay holds an older row of a key we claimed; it commits soon.
                     timeout = min(timeout, 0.05)
             except Exception:
@@ -182,68 +206,42 @@ class OutboxRelay:
         else:
             async with self.engine.connect() as conn, conn.begin():
                 rows = await self._claim(conn)
-                publishable = await self._publishable(conn, rows) if rows else []
+                publishable = await outbox_rows.publishable(conn, self.outbox, rows) if rows else []
                 sent_ids = await self._publish(publishable) if publishable else []
                 await self._mark_sent(conn, sent_ids)
                 await self._measure_lag(conn)
         self._blocked = len(rows) - len(publishable)
         self.published += len(sent_ids)
         PUBLISHED.labels(self.name).inc(len(sent_ids))
+        if self._resets is not None:
+            await self._resets.answer()
         return len(sent_ids)
 
+    @property
+    def republished(self) -> int:
+        """Rows published again after broker resets."""
+        return self._resets.republished if self._resets is not None else 0
+
     async def _claim(self, conn: AsyncConnection) -> list[Any]:
-        o = self.outbox
-        query = select(o.c.id, o.c.topic, o.c.key, o.c.value).where(o.c.sent_at.is_(None))
-        query = query.order_by(o.c.id).limit(self.batch_size)
-        if not self._sqlite:
-            query = query.with_for_update(skip_locked=True)
-        return list((await conn.execute(query)).all())
+        return await outbox_rows.claim(conn, self.outbox, self.batch_size, lock=not self._sqlite)
 
     async def _mark_sent(self, conn: AsyncConnection, ids: list[int]) -> None:
-        if not ids:
-            return
-        o = self.outbox
-        matches = (
-            o.c.id.in_(ids)
-            if self._sqlite
-            else o.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
-        )
-        await conn.execute(update(o).where(matches).values(sent_at=self.clock.now()))
+        now = self.clock.now()
+        await outbox_rows.mark_sent(conn, self.outbox, ids, now, sqlite=self._sqlite)
 
     async def _measure_lag(self, conn: AsyncConnection) -> None:
-        o = self.outbox
-        oldest = await conn.scalar(
-            select(o.c.created_at).where(o.c.sent_at.is_(None)).order_by(o.c.id).limit(1)
-        )
+        oldest = await outbox_rows.oldest_unsent(conn, self.outbox)
         lag = (self.clock.now() - oldest).total_seconds() if oldest is not None else 0.0
         LAG.labels(self.name).set(max(lag, 0.0))
 
-    async def _publishable(self, conn: AsyncConnection, rows: list[Any]) -> list[Any]:
-        """Keep, per key, only claimed rows older than any unsent row we did not claim.
-
-        Run after the claim, so under READ COMMITTED it sees every row another relay holds
-        (still unsent until that relay commits) and every row it already marked sent (acked
-        before that commit). Rows of a key behind someone else's row stay for a later round;
-        the holder of a key's oldest unsent row always may publish it, so every key advances.
-        """
-        o = self.outbox
-        mine = {row.id for row in rows}
-        # Only rows below our newest claim can stand in front of ours; one bind parameter
-        # keeps the statement cached (an IN list of the batch's ids costs more than the rows).
-        below = await conn.execute(
-            select(o.c.id, o.c.key).where(o.c.sent_at.is_(None), o.c.id < max(mine))
-        )
-        first_foreign: dict[str, int] = {}
-        for r in below:
-            if r.id not in mine and r.id < first_foreign.get(r.key, r.id + 1):
-                first_foreign[r.key] = r.id
-        return [row for row in rows if row.id < first_foreign.get(row.key, row.id + 1)]
-
     async def _publish(self, rows: list[Any]) -> list[int]:
-        """Send rows in id order (one key's rows queue in order); ids the broker acknowledged."""
+        """Send rows in id order (one key's rows queue in order); ids the broker acknowledged
+        (and, with `verify_acks`, has)."""
         assert self._producer is not None, "relay not started"
         futures: list[tuple[Any, asyncio.Future[Any]]] = []
         failed_keys: set[str] = set()
+        if self._resets is not None:
+            rows = await self._resets.sendable(self._producer, rows)
         for row in rows:
             if row.key in failed_keys:
                 continue
@@ -257,17 +255,19 @@ class OutboxRelay:
                 self._failed(row, exc)
                 break
             futures.append((row, fut))
-        sent: list[int] = []
+        acked: list[tuple[Any, Any]] = []
         for row, fut in futures:
             try:
-                await fut
+                metadata = await fut
             except Exception as exc:
                 self._failed(row, exc)
                 failed_keys.add(row.key)
                 continue
             if row.key not in failed_keys:
-                sent.append(row.id)
-        return sent
+                acked.append((row, metadata))
+        if self._resets is None:
+            return [row.id for row, _ in acked]
+        return await self._resets.confirmed(self._producer, acked)
 
     def _failed(self, row: Any, exc: Exception) -> None:
         log.warning(

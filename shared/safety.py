@@ -132,6 +132,12 @@ def common(settings: DubanSettings) -> Iterable[Finding]:
             "设置了时钟偏移文件（只用于演示和测试，会让期限和提醒偏离真实时间），生产环境请删除该变量",
             refuses_start=True,
         )
+    if settings.event_repair == "off":
+        # Named, not refused: the fault suite runs production settings with the repair off.
+        yield Finding(
+            "DUBAN_EVENT_REPAIR",
+            "关闭了丢失事件的补发与核对（只用于故障演练），消息中间件重启后事件可能丢失，生产环境请删除该变量",
+        )
 
 
 # ----------------------------------------------------------------------------- notification

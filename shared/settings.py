@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import make_engine
+
+if TYPE_CHECKING:
+    from shared.repair import RepairSettings
 
 # Values that must never reach production: the compose file and the README ship these.
 PLACEHOLDER_SECRETS = frozenset(
@@ -53,6 +56,44 @@ class DubanSettings(BaseSettings):
         default=None,
         validation_alias="DUBAN_CLOCK_OFFSET_FILE",
     )
+
+    # The repair of events a broker lost (shared.repair, shared.acks); `off` for fault tests.
+    event_repair: Literal["on", "off"] = Field(default="on", validation_alias="DUBAN_EVENT_REPAIR")
+    event_repair_interval_s: float = Field(
+        default=30.0, gt=0, validation_alias="DUBAN_EVENT_REPAIR_INTERVAL_S"
+    )
+    event_repair_settle_s: float = Field(
+        default=60.0, ge=0, validation_alias="DUBAN_EVENT_REPAIR_SETTLE_S"
+    )
+    event_repair_window_s: float = Field(
+        default=3600.0, gt=0, validation_alias="DUBAN_EVENT_REPAIR_WINDOW_S"
+    )
+    # Where each service answers, for the repair's `GET /internal/outbox` between services.
+    hazard_api_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias="DUBAN_HAZARD_API_URL"
+    )
+    escalation_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias="DUBAN_ESCALATION_URL"
+    )
+    notification_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias="DUBAN_NOTIFICATION_URL"
+    )
+
+    @property
+    def repair(self) -> RepairSettings:
+        from shared.repair import RepairSettings
+
+        return RepairSettings(
+            enabled=self.event_repair == "on",
+            interval_s=self.event_repair_interval_s,
+            settle_s=self.event_repair_settle_s,
+            window_s=self.event_repair_window_s,
+            producer_urls={
+                "hazard_api": self.hazard_api_url,
+                "escalation": self.escalation_url,
+                "notification": self.notification_url,
+            },
+        )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> DubanSettings:

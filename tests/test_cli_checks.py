@@ -12,7 +12,11 @@ import pytest
 from ops.checks import check
 
 KEY = "k3y-0f-the-county-deployment-2f9c81d0a7b64e55"
-TEMPLATES = {"notice": {"code": "SMS_470001", "params": ["hazard"]}, "digest": {"code": "SMS_1"}}
+TEMPLATES = {
+    "notice": {"code": "SMS_470001", "params": ["hazard"]},
+    "digest": {"code": "SMS_1"},
+    "report": {"code": "SMS_2"},
+}
 ALIYUN = {
     "name": "aliyun",
     "kind": "aliyun",
@@ -129,6 +133,7 @@ UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     ),
     "unknown environment": ({"DUBAN_ENV": "prod"}, {"DUBAN_ENV"}),
     "in-memory broker": ({"KAFKA_BOOTSTRAP_SERVERS": None}, {"KAFKA_BOOTSTRAP_SERVERS"}),
+    "repair of lost events off": ({"DUBAN_EVENT_REPAIR": "off"}, {"DUBAN_EVENT_REPAIR"}),
     "crash point outside tests": (
         {"ESCALATION_TEST_CRASH_POINT": "after_outbox_insert"},
         {"ESCALATION_TEST_CRASH_POINT"},

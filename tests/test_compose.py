@@ -37,7 +37,14 @@ PREFIXES = {
     "ESCALATION_": "escalation",
     "NOTIFICATION_": "notification",
 }
-SHARED_VARS = {"DUBAN_ENV", "KAFKA_BOOTSTRAP_SERVERS", "DUBAN_CLOCK_OFFSET_FILE"}
+SHARED_VARS = {
+    "DUBAN_ENV",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "DUBAN_CLOCK_OFFSET_FILE",
+    "DUBAN_HAZARD_API_URL",
+    "DUBAN_ESCALATION_URL",
+    "DUBAN_NOTIFICATION_URL",
+}
 # What an operator would export before `docker compose up` (the file refuses to start without
 # DUBAN_SECRET_KEY); everything else takes the file's defaults.
 OPERATOR_ENV = {"DUBAN_SECRET_KEY": "a-real-secret-for-the-compose-test-0123456789"}

@@ -121,12 +121,18 @@ def template_variables(name: str) -> list[str]:
 
 def test_the_sms_templates_to_have_approved_are_the_ones_the_code_sends() -> None:
     rows = re.findall(r"^\| `(\w+)` — [^|]*\| `([^`]*)` \| `([^`]*)` \| `([^`]*)` \|$", TEXT, re.M)
-    assert {r[0] for r in rows} == {"notice", "digest"}
+    assert {r[0] for r in rows} == {"notice", "digest", "report"}
     item = {
         "action_label": "整改期限提醒",
         "unit_name": "青山化工有限公司",
         "code": "YH-1",
         "deadline_short": "3月19日",
+    }
+    report = {
+        "kind": "report",
+        "unit_name": "青山化工有限公司",
+        "period_label": "2026年第1季度",
+        "due_short": "4月15日",
     }
     voice = Voice(county="某县", organisation="某县安委办", phone="0000-0000000")
     sent = {
@@ -134,6 +140,7 @@ def test_the_sms_templates_to_have_approved_are_the_ones_the_code_sends() -> Non
         for key, variables in (
             sms_variables([item], "https://x/a/t", voice),
             sms_variables([item, item], "https://x/a/t", voice),
+            sms_variables([report], "", voice),
         )
     }
     settings_step = steps()["settings"]

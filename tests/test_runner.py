@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -10,12 +13,14 @@ from pathlib import Path
 
 import aiosmtplib
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from ops.banner import banner, clock_offset_description
+from ops.brokerwatch import watch_broker
 from ops.mailsink import start_mail_sink
-from ops.processes import ServiceSpec
+from ops.processes import RestartPolicy, ServiceSpec
 from ops.stack import development_secrets, load_service, topic_partitions
-from shared.broker import free_port
+from shared.broker import EmbeddedBroker, ensure_topics, free_port, topic_layout
 from shared.contract import ALL_TOPICS
 
 
@@ -127,3 +132,40 @@ async def test_production_never_seeds_the_demo_county(
     # Seeding would run `duban seed-demo`, which refuses in production and fails the start.
     await stack.prepare_databases()
     assert "production: no demo county" in capsys.readouterr().out
+
+
+async def test_a_killed_broker_is_restarted_with_its_topics_and_partitions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    layout = {"hazard.events": 6, "hazard.events.dlq": 1}
+    broker = EmbeddedBroker().start()
+    watcher = asyncio.create_task(watch_broker(broker, layout, RestartPolicy(), poll_s=0.05))
+    try:
+        await ensure_topics(broker.bootstrap_servers, layout)
+        first = broker.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        for _ in range(300):
+            if broker.pid != first and "topics recreated" in capsys.readouterr().out:
+                break
+            await asyncio.sleep(0.1)
+        assert broker.pid != first and broker.exited() is None
+        assert await topic_layout(broker.bootstrap_servers, list(layout)) == layout
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        broker.stop()
+
+
+async def test_topics_a_client_created_with_other_partitions_are_recreated() -> None:
+    with EmbeddedBroker() as broker:
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait("org.events", b"{}")  # tansu creates it: 4 partitions
+        finally:
+            await producer.stop()
+        assert await topic_layout(broker.bootstrap_servers, ["org.events"]) == {"org.events": 4}
+        await ensure_topics(broker.bootstrap_servers, {"org.events": 6})
+        assert await topic_layout(broker.bootstrap_servers, ["org.events"]) == {"org.events": 6}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import DubanSettings
 
@@ -40,8 +41,32 @@ class Settings(DubanSettings):
     auditor_batch_size: int = Field(default=5_000, ge=1)
     # A due step not fired this long after its time is an anomaly.
     auditor_overdue_seconds: float = Field(default=300.0, gt=0)
+    # Statistics-report reminders (#12): days before each due date ("7,2"; empty: none), at
+    # this Beijing time, moved to the working day before when that day is not one.
+    run_report_reminders: bool = True
+    report_remind_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 2])
+    report_remind_time: time = time(9, 0)
+    report_interval_seconds: float = Field(default=60.0, gt=0)
     # Test only: the scheduler process kills itself (SIGKILL) at this point of firing a step.
     test_crash_point: CrashPoint | None = None
+
+    @field_validator("report_remind_days", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):  # the JSON list the configuration table shows
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("report_remind_days")
+    @classmethod
+    def _lead_days(cls, value: list[int]) -> list[int]:
+        # Far under a year: the schedule looks at this year's and last year's reports only.
+        wrong = [d for d in value if not 0 <= d <= 60]
+        if wrong:
+            raise ValueError(f"report reminder lead days must be 0..60, got {wrong}")
+        return sorted(set(value), reverse=True)
 
     @model_validator(mode="after")
     def _working_hours(self) -> Self:

@@ -25,4 +25,5 @@ def import_models() -> None:
     from services.escalation.accounts import models as _accounts  # noqa: F401
     from services.escalation.cases import models as _cases  # noqa: F401
     from services.escalation.policy import models as _policy  # noqa: F401
+    from services.escalation.reports import models as _reports  # noqa: F401
     from services.escalation.tasks import models as _tasks  # noqa: F401

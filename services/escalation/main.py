@@ -11,6 +11,7 @@ from services.escalation.accounts.service import apply_org_event
 from services.escalation.cases.views import router as cases_router
 from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
+from services.escalation.links import ESCALATION_LINKS
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import build_runtime
 from services.escalation.tasks.views import router as tasks_router
@@ -20,7 +21,10 @@ from shared.consumer import ConsumerRunner
 from shared.contract import ACCIDENT_EVENTS, HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS
 from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
+from shared.openapi_links import install_links
 from shared.outbox import OutboxRelay
+from shared.outbox_feed import outbox_router
+from shared.repair import relay_options, start_reconcilers
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -29,6 +33,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or settings.make_clock()
     # An invalid policy file raises here, naming file, step and field: start-up stops.
     policies = PolicySet.load(settings.policies_dir)
+    key = settings.bearer_key or settings.secret_key  # the deployment's bearer key
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,6 +46,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     outbox_tables.outbox,
                     settings.kafka_bootstrap_servers,
                     clock=clock,
+                    **relay_options(settings.repair),
                 )
                 await relay.start()
                 stack.push_async_callback(relay.stop)
@@ -72,12 +78,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 )
                 await accounts.start()
                 stack.push_async_callback(accounts.stop)
+                for reconciler in await start_reconcilers(
+                    [consumer, accounts],
+                    settings.repair,
+                    service="escalation",
+                    secret_key=key,
+                    clock=clock,
+                ):
+                    stack.push_async_callback(reconciler.stop)
             if settings.run_scheduler:
                 await runtime.scheduler.start()
                 stack.push_async_callback(runtime.scheduler.stop)
             if settings.run_auditor:
                 await runtime.auditor.start()
                 stack.push_async_callback(runtime.auditor.stop)
+            if settings.run_report_reminders:
+                await runtime.reports.start()
+                stack.push_async_callback(runtime.reports.stop)
             stack.push_async_callback(runtime.engine.dispose)
             yield
 
@@ -99,6 +116,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
     app.include_router(ops_router(checks, clock=clock))
+    app.include_router(
+        outbox_router(
+            lambda: app.state.runtime.engine, outbox_tables.outbox, secret_key=key, clock=clock
+        )
+    )
     app.include_router(cases_router)
     app.include_router(tasks_router)
+    install_links(app, ESCALATION_LINKS)
     return app

@@ -13,6 +13,7 @@ from services.escalation.config import Settings
 from services.escalation.db import MIGRATIONS_DIR
 from services.escalation.policy.loader import PolicySet
 from services.escalation.policy.service import ensure_snapshots
+from services.escalation.reports.reminders import ReportReminders
 from services.escalation.schedules import load_known as load_known_schedules
 from services.escalation.timers.auditor import Auditor
 from services.escalation.timers.scheduler import Scheduler
@@ -34,6 +35,7 @@ class Runtime:
     flows: CaseFlows
     scheduler: Scheduler
     auditor: Auditor
+    reports: ReportReminders
 
 
 async def policy_snapshots(
@@ -63,7 +65,8 @@ async def build_runtime(
     engine = settings.make_engine()
     sessionmaker = make_sessionmaker(engine)
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
-    planner = Planner(calendar or default_calendar(), hours=hours)
+    calendar = calendar or default_calendar()
+    planner = Planner(calendar, hours=hours)
     try:
         snapshot_ids = await policy_snapshots(sessionmaker, policies, clock)
     except BaseException:
@@ -89,6 +92,14 @@ async def build_runtime(
         batch_size=settings.auditor_batch_size,
         overdue_seconds=settings.auditor_overdue_seconds,
     )
+    reports = ReportReminders(
+        engine,
+        calendar,
+        clock,
+        lead_days=settings.report_remind_days,
+        at=settings.report_remind_time,
+        interval_seconds=settings.report_interval_seconds,
+    )
     flows = CaseFlows(
         policies=policies,
         snapshot_ids=snapshot_ids,
@@ -107,4 +118,5 @@ async def build_runtime(
         flows=flows,
         scheduler=scheduler,
         auditor=auditor,
+        reports=reports,
     )

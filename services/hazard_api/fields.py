@@ -6,20 +6,25 @@ import re
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from shared.text_fields import (
+    FILLED_PATTERN,
+    PRINTABLE_PATTERN,
+    Blankable,
+    Filled,
+    JsonPattern,
+    Printable,
+    text,
+)
+
+__all__ = ["Blankable", "Filled", "Printable", "text"]
+
+# PostgreSQL `integer` (SQLAlchemy Integer): a number past it fails the insert.
+INT4_MAX = 2_147_483_647
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,36}$"
 _ID = re.compile(ID_PATTERN)
-
-
-def _printable(value: str) -> str:
-    # NUL and other control characters cannot be stored (PostgreSQL refuses NUL in text).
-    if any((ord(ch) < 0x20 and ch not in "\t\n\r") or ch == "\x7f" for ch in value):
-        raise PydanticCustomError("control_characters", "内容不能包含控制字符")
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise PydanticCustomError("surrogates", "内容包含无效字符")
-    return value
 
 
 def _entity_id(value: str) -> str:
@@ -30,15 +35,14 @@ def _entity_id(value: str) -> str:
     return value
 
 
-def text(max_length: int, min_length: int = 1) -> object:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-
-
-Printable = AfterValidator(_printable)
-EntityId = Annotated[str, AfterValidator(_entity_id)]
-Name = Annotated[str, text(100), Printable]
-PersonName = Annotated[str, text(50), Printable]
-ShortText = Annotated[str, text(100, min_length=0), Printable]
-SearchText = Annotated[str, text(50, min_length=0), Printable]
+EntityId = Annotated[
+    str,
+    AfterValidator(_entity_id),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "minLength": 1, "maxLength": 36}),
+]
+Name = Annotated[str, text(100), Printable, JsonPattern(FILLED_PATTERN)]
+PersonName = Annotated[str, text(50), Printable, JsonPattern(FILLED_PATTERN)]
+ShortText = Annotated[str, text(100, min_length=0), Printable, JsonPattern(PRINTABLE_PATTERN)]
+SearchText = Annotated[str, text(50, min_length=0), Printable, JsonPattern(PRINTABLE_PATTERN)]
 # Path parameters: an id that cannot exist is refused (422) before any query runs.
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=36)]

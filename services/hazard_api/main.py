@@ -15,17 +15,22 @@ from services.hazard_api.audit import keys as audit_keys
 from services.hazard_api.audit.sealer import AuditSealer
 from services.hazard_api.auth.views import router as auth_router
 from services.hazard_api.config import Settings
+from services.hazard_api.county_limits import write_county_limits
 from services.hazard_api.db import import_models, outbox_tables
 from services.hazard_api.directory.views import router as directory_router
 from services.hazard_api.errors import install_domain_error_handlers
 from services.hazard_api.lifecycle import lifecycle_routers, start_timeline
+from services.hazard_api.links import HAZARD_LINKS
 from services.hazard_api.schedules.watcher import ScheduleWatcher
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.db import make_sessionmaker
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.openapi_links import extend_openapi, install_links
 from shared.outbox import OutboxRelay
+from shared.outbox_feed import outbox_router
+from shared.repair import relay_options, start_reconcilers
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 settings.kafka_bootstrap_servers,
                 clock=clock,
                 poll_interval=settings.outbox_poll_seconds,
+                **relay_options(settings.repair),
             )
             await relay.start()
         app.state.relay = relay
@@ -54,6 +60,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         watcher = ScheduleWatcher(app.state.sessionmaker, settings, clock)
         await watcher.start()
         timeline = await start_timeline(settings, app.state.sessionmaker, clock)
+        reconcilers = await start_reconcilers(
+            [timeline] if timeline is not None else [],
+            settings.repair,
+            service="hazard_api",
+            secret_key=settings.secret_key,
+            clock=clock,
+        )
         sealer: AuditSealer | None = None
         if settings.audit_sealer:
             sealer = AuditSealer(
@@ -71,6 +84,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await watcher.stop()
             if sealer is not None:
                 await sealer.stop()
+            for reconciler in reconcilers:
+                await reconciler.stop()
             if timeline is not None:
                 await timeline.stop()
             if relay is not None:
@@ -97,10 +112,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             clock=clock,
         )
     )
+    app.include_router(
+        outbox_router(
+            lambda: engine, outbox_tables.outbox, secret_key=settings.secret_key, clock=clock
+        )
+    )
     app.include_router(auth_router)
     app.include_router(directory_router)
     for router in lifecycle_routers():
         app.include_router(router)
+    install_links(app, HAZARD_LINKS)
+    extend_openapi(app, lambda schema: write_county_limits(schema, settings))
     install_error_handlers(app)
     install_domain_error_handlers(app)
     return app

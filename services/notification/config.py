@@ -7,7 +7,7 @@ from datetime import time
 from email.utils import parseaddr
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.contract import Channel
@@ -54,13 +54,18 @@ class SmsProviderConfig(BaseModel):
     # The secret this provider's receipt callback carries (`?token=`); empty: the service-wide
     # `receipt_token`. One per provider, so a leaked callback URL exposes one provider only.
     receipt_token: str = Field(default="", max_length=200)
-    # our template key ("notice", "digest") → the provider's template
+    # our template key ("notice", "digest", "report") → the provider's template
     # (variables: messages/limits.py; README, "A provider entry")
     templates: dict[str, ProviderTemplate] = {}
 
 
 def _default_providers() -> list[SmsProviderConfig]:
     return [SmsProviderConfig(name="console", kind="console")]
+
+
+# A template a deployment's NOTIFICATION_TEMPLATE_VERSIONS does not name keeps this version
+# (a file written before the report reminders named only notice and digest).
+TEMPLATE_VERSIONS = {"notice": 2, "digest": 2, "report": 2}
 
 
 class Settings(DubanSettings):
@@ -130,7 +135,7 @@ class Settings(DubanSettings):
 
     # Current version of each message template (messages/templates/*/<name>.v<N>.*.j2).
     # v1 (督促落实 to everyone) stays for deliveries recorded before v2.
-    template_versions: dict[str, int] = Field(default_factory=lambda: {"notice": 2, "digest": 2})
+    template_versions: dict[str, int] = Field(default_factory=lambda: dict(TEMPLATE_VERSIONS))
 
     # Acknowledgement links.
     ack_link_ttl_s: int = Field(default=7 * 86400, gt=0)
@@ -158,6 +163,11 @@ class Settings(DubanSettings):
     # One receipt callback carries at most this many reports and bytes (413 beyond).
     receipt_max_reports: int = Field(default=1000, ge=1, le=100_000)
     receipt_max_bytes: int = Field(default=512 * 1024, ge=1024)
+
+    @field_validator("template_versions")
+    @classmethod
+    def _every_template(cls, versions: dict[str, int]) -> dict[str, int]:
+        return {**TEMPLATE_VERSIONS, **versions}
 
     @model_validator(mode="after")
     def _signatures(self) -> Self:

@@ -39,10 +39,11 @@ async def emit_changed(
     """One event per request the dispatch answers, so each escalation case sees its own."""
     for item in items:
         role = str(item.get("role"))
+        hazard_id = item.get("hazard_id")  # none for a report reminder
         payload = NotificationChanged(
             notification_id=f"{dispatch_id}:{channel.value}",
             request_event_id=item["request_id"],
-            hazard_ids=[item["hazard_id"]],
+            hazard_ids=[hazard_id] if hazard_id else [],
             person_id=person_id,
             person_name=person_name,
             chain_role=ChainRole(role) if role in ChainRole._value2member_map_ else None,
@@ -53,7 +54,10 @@ async def emit_changed(
             detail=detail,
         )
         envelope = Envelope.of(
-            payload, aggregate_id=item["hazard_id"], producer=Producer.NOTIFICATION, occurred_at=now
+            payload,
+            aggregate_id=hazard_id or item["request_id"],
+            producer=Producer.NOTIFICATION,
+            occurred_at=now,
         )
         await _add(session, envelope, now)
 

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 
 from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
-from services.notification.db import MIGRATIONS_DIR
+from services.notification.db import MIGRATIONS_DIR, outbox_tables
 from services.notification.delivery.views import router as deliveries_router
+from services.notification.links import NOTIFICATION_LINKS
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
 from services.notification.runtime import Runtime
@@ -20,6 +21,8 @@ from shared.clock import Clock
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
 from shared.migrations import upgrade_async
+from shared.openapi_links import install_links
+from shared.outbox_feed import outbox_router
 
 
 def settle_heap() -> None:
@@ -65,9 +68,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             clock=clock,
         )
     )
+    app.include_router(
+        outbox_router(
+            lambda: engine,
+            outbox_tables.outbox,
+            secret_key=settings.bearer_key or settings.secret_key,
+            clock=clock,
+        )
+    )
     app.include_router(ack_router)
     app.include_router(receipts_router)
     app.include_router(preferences_router)
     app.include_router(deliveries_router)
+    install_links(app, NOTIFICATION_LINKS)
     install_error_handlers(app)
     return app

@@ -35,6 +35,7 @@ from shared.consumer import ConsumerRunner
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
 from shared.db import make_sessionmaker, transaction
 from shared.outbox import OutboxRelay
+from shared.repair import OutboxReconciler, relay_options, start_reconcilers
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class Runtime:
             settings, self.sessionmaker, self.providers, self.outcomes, clock
         )
         self.consumers: list[ConsumerRunner] = []
+        self.reconcilers: list[OutboxReconciler] = []
         self.relay: OutboxRelay | None = None
         self._loop: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -153,7 +155,11 @@ class Runtime:
         if s.run_consumers:
             epoch = await directory_epoch(self.sessionmaker)
             self.relay = OutboxRelay(
-                self.engine, outbox_tables.outbox, s.kafka_bootstrap_servers, clock=self.clock
+                self.engine,
+                outbox_tables.outbox,
+                s.kafka_bootstrap_servers,
+                clock=self.clock,
+                **relay_options(s.repair),
             )
             await self.relay.start()
             self.consumers = [
@@ -180,6 +186,13 @@ class Runtime:
             ]
             for consumer in self.consumers:
                 await consumer.start()
+            self.reconcilers = await start_reconcilers(
+                self.consumers,
+                s.repair,
+                service="notification",
+                secret_key=s.bearer_key or s.secret_key,
+                clock=self.clock,
+            )
         if s.run_scheduler:
             self._loop = asyncio.create_task(self._scheduler(), name="notification-scheduler")
 
@@ -189,6 +202,9 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
             self._loop = None
+        for reconciler in self.reconcilers:
+            await reconciler.stop()
+        self.reconcilers = []
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers = []

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from starlette.types import Lifespan
 
 from shared.apidocs.assets import asset_url, assets_router
+from shared.problems import install_problem_docs
+from shared.security_headers import SecurityHeaders, page_with_inline_scripts
 
 DOCS_PATH = "/docs"
 REDOC_PATH = "/redoc"
@@ -58,7 +60,8 @@ def service_app(
     version: str = "0.1.0",
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
-    """A service's FastAPI app, with API docs that work without internet."""
+    """A service's FastAPI app, with API docs that work without internet, one documented error
+    body (`shared.problems`) and security headers on every response."""
     app = FastAPI(
         title=title,
         description=description,
@@ -68,6 +71,8 @@ def service_app(
         redoc_url=None,
     )
     install_api_docs(app)
+    install_problem_docs(app)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -84,7 +89,8 @@ def install_api_docs(app: FastAPI) -> None:
     @app.get(DOCS_PATH, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = _root_path(request)
-        return get_swagger_ui_html(
+        # Swagger UI starts from an inline script: the page's policy admits that one by hash.
+        page = get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}",
             title=f"{app.title} · API 文档",
             swagger_js_url=asset_url(root, "swagger-ui-dist", "swagger-ui-bundle.js"),
@@ -94,17 +100,19 @@ def install_api_docs(app: FastAPI) -> None:
             init_oauth=app.swagger_ui_init_oauth,
             swagger_ui_parameters=app.swagger_ui_parameters,
         )
+        return page_with_inline_scripts(bytes(page.body).decode())
 
     if oauth2_redirect:
 
         @app.get(oauth2_redirect, include_in_schema=False)
         async def swagger_ui_redirect() -> HTMLResponse:
-            return get_swagger_ui_oauth2_redirect_html()
+            page = get_swagger_ui_oauth2_redirect_html()
+            return page_with_inline_scripts(bytes(page.body).decode())
 
     @app.get(REDOC_PATH, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = _root_path(request)
-        return HTMLResponse(
+        return page_with_inline_scripts(
             _REDOC_PAGE.format(
                 title=escape(f"{app.title} · API 文档（ReDoc）"),
                 favicon=escape(asset_url(root, "swagger-ui-dist", "favicon-32x32.png")),

@@ -69,6 +69,10 @@ def aliyun_provider(url: str, **overrides: Any) -> dict[str, Any]:
                 "code": "SMS_900004",
                 "params": ["county", "count", "overdue", "upcoming", "phone", "link"],
             },
+            "report": {
+                "code": "SMS_900005",
+                "params": ["county", "unit", "period", "due", "phone"],
+            },
         },
         **overrides,
     }

@@ -157,6 +157,7 @@ def sms_text(template: str, params: dict[str, str], sign: str) -> str:
         "SMS_900002": ("digest", 1),
         "SMS_900003": ("notice", 2),
         "SMS_900004": ("digest", 2),
+        "SMS_900005": ("report", 2),
     }[template]
     return render(f"sms/{key}", version, "txt", sign=sign, **params)
 

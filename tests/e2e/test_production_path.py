@@ -32,8 +32,8 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 
-from ops.stack import ensure_topics, topic_partitions
-from shared.broker import EmbeddedBroker, free_port
+from ops.stack import topic_partitions
+from shared.broker import EmbeddedBroker, ensure_topics, free_port
 from tests.conftest import PG_ADMIN_DSN
 from tests.e2e.guide import Service, TlsProxy, Unit, run_step, site_variables, steps, venv_prefix
 from tests.e2e.harness import VirtualClock, eventually
@@ -238,6 +238,7 @@ async def test_production_guide_from_empty_database_to_a_text_and_a_restored_bac
                     "SMS_SIGN_NAME": emulators.SIGN_NAME,
                     "SMS_TEMPLATE_NOTICE": "SMS_900003",
                     "SMS_TEMPLATE_DIGEST": "SMS_900004",
+                    "SMS_TEMPLATE_REPORT": "SMS_900005",
                     "COUNTY_NAME": "青山县",
                     "AREA_CODE": "430723",
                     "ADMIN_USER": "admin",

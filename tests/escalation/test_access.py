@@ -91,6 +91,7 @@ async def test_every_endpoint_but_health_and_docs_needs_a_token(
             checked.append(f"{method} {path}")
     assert sorted(checked) == [
         "GET /cases/hz-1",
+        "GET /internal/outbox",  # service tokens only (tests/shared/test_repair.py)
         "GET /tasks",
         "POST /simulate",
         "POST /tasks/t-1/done",

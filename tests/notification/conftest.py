@@ -133,6 +133,7 @@ async def tencent() -> AsyncIterator[emulators.Running]:
 # The v2 templates' variables (README, "A provider entry").
 NOTICE_PARAMS = ["county", "unit", "level", "code", "status", "ask", "phone", "link"]
 DIGEST_PARAMS = ["county", "count", "overdue", "upcoming", "phone", "link"]
+REPORT_PARAMS = ["county", "unit", "period", "due", "phone"]
 COUNTY_NAME = "示范县"
 CONTACT_PHONE = "0571-88880000"
 
@@ -149,6 +150,7 @@ def aliyun_config(url: str, name: str = "aliyun", **kw: Any) -> SmsProviderConfi
         templates={
             "notice": ProviderTemplate(code="SMS_900003", params=NOTICE_PARAMS),
             "digest": ProviderTemplate(code="SMS_900004", params=DIGEST_PARAMS),
+            "report": ProviderTemplate(code="SMS_900005", params=REPORT_PARAMS),
         },
         **kw,
     )
@@ -167,6 +169,7 @@ def tencent_config(url: str, name: str = "tencent", **kw: Any) -> SmsProviderCon
         templates={
             "notice": ProviderTemplate(code="2000003", params=NOTICE_PARAMS),
             "digest": ProviderTemplate(code="2000004", params=DIGEST_PARAMS),
+            "report": ProviderTemplate(code="2000005", params=REPORT_PARAMS),
         },
         **kw,
     )

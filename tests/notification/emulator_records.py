@@ -19,9 +19,11 @@ ALIYUN_TEMPLATES = {
     # v2: the texts that tell each person what to do (README, "A provider entry").
     "SMS_900003": ["county", "unit", "level", "code", "status", "ask", "phone", "link"],
     "SMS_900004": ["county", "count", "overdue", "upcoming", "phone", "link"],
+    # The statistics-report reminder (#12).
+    "SMS_900005": ["county", "unit", "period", "due", "phone"],
 }
 # Tencent TemplateId → how many parameters it takes.
-TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2, "2000003": 8, "2000004": 6}
+TENCENT_TEMPLATES = {"2000001": 5, "2000002": 2, "2000003": 8, "2000004": 6, "2000005": 5}
 
 
 @dataclass

@@ -35,6 +35,7 @@ from tests.notification.conftest import (
     DIGEST_PARAMS,
     NOTICE_PARAMS,
     PEOPLE,
+    REPORT_PARAMS,
     SECRET,
     aliyun_config,
     org_events,
@@ -247,7 +248,7 @@ def test_variables_stay_within_the_providers_limits_worst_case() -> None:
     assert len(variables["phone"]) <= PHONE_LIMIT
 
 
-ENTRY = r'"(notice|digest)": \{"code":\s*"\w+",\s*"params":\s*\[([^\]]*)\]'
+ENTRY = r'"(notice|digest|report)": \{"code":\s*"\w+",\s*"params":\s*\[([^\]]*)\]'
 
 
 def _placeholders(name: str) -> set[str]:
@@ -263,9 +264,14 @@ def test_provider_templates_readme_and_texts_name_the_same_variables() -> None:
     documented = {
         key: re.findall(r'"(\w+)"', params) for key, params in re.findall(ENTRY, paragraph)
     }
-    assert documented == {"notice": NOTICE_PARAMS, "digest": DIGEST_PARAMS}
+    assert documented == {
+        "notice": NOTICE_PARAMS,
+        "digest": DIGEST_PARAMS,
+        "report": REPORT_PARAMS,
+    }
     assert _placeholders("notice") == set(NOTICE_PARAMS)
     assert _placeholders("digest") == set(DIGEST_PARAMS)
+    assert _placeholders("report") == set(REPORT_PARAMS)
     one = item(step(), R.ENTERPRISE_PRINCIPAL)
     assert set(NOTICE_PARAMS) <= set(sms_variables([one], "l", VOICE)[1])
     assert set(DIGEST_PARAMS) <= set(sms_variables([one, one], "l", VOICE)[1])

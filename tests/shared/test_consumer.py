@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import REGISTRY
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import TestClock
@@ -107,7 +108,12 @@ async def test_failing_handler_is_retried_a_bounded_number_of_times_then_dead_le
 
     assert attempts == {"flaky": 3, "perm": 1, "good": 1}  # max_retries=2 → 3 attempts
     assert await db.count(db.effects) == 1
-    assert await db.count(db.tables.processed_events) == 1
+    # Dead letters are noted (the repair must not pull them again); only "good" was applied.
+    p = db.tables.processed_events
+    async with db.engine.connect() as conn:
+        outcomes = dict((await conn.execute(select(p.c.event_id, p.c.outcome))).all())
+    assert sorted(outcomes.values()) == ["applied", "dead_lettered", "dead_lettered"]
+    assert outcomes[str(good.event_id)] == "applied"
     dead = {
         d["key"]: d
         for d in map(json.loads, (r.value for r in await read_topic(broker, dlq_topic(topic))))
@@ -161,7 +167,7 @@ async def test_a_partitions_records_share_one_transaction_unless_one_fails(
     finally:
         await runner.stop()
     assert await db.count(db.effects) == 10
-    assert await db.count(db.tables.processed_events) == 10
+    assert await db.count(db.tables.processed_events) == 12  # 10 applied, 2 dead letters noted
     # The failed batch attempt counts: 3 attempts for max_retries=2, and one for a PermanentError.
     assert attempts["flaky"] == 3 and attempts["perm"] == 1
     # Before, between and after the two failures, records went together: p0–p4 (twice: the

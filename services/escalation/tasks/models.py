@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.escalation.db import Base
 from shared.contract import ChainRole, TaskKind, TaskState
 from shared.db import UTCDateTime
+from shared.text_fields import LongText
 
 
 class Task(Base):
@@ -65,4 +66,4 @@ class TaskList(BaseModel):
 class TaskDone(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(min_length=1, max_length=2000, description="办理结果（如：已于某日约谈）")
+    note: LongText = Field(description="办理结果（如：已于某日约谈）")

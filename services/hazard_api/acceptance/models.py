@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
+from services.hazard_api.fields import Blankable, Filled, Printable, text
 from services.hazard_api.hazards.schemas import Days
 from shared.db import UTCDateTime
 
@@ -40,7 +41,7 @@ class VerdictIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     passed: bool
-    opinion: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    opinion: Annotated[str, text(2000), Printable, Filled]
     redo_days: Days | None = None
 
 
@@ -49,11 +50,9 @@ class CloseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    delisting_notice_no: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
-    ) = None
+    delisting_notice_no: Annotated[str, text(60), Printable, Filled] | None = None
     published: bool = False
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    note: Annotated[str, text(1000, min_length=0), Printable, Blankable] | None = None
 
 
 class AcceptanceOut(BaseModel):

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, computed_field
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -184,7 +184,11 @@ def _credit_code(value: str) -> str:
     return value
 
 
-AreaCode = Annotated[str, AfterValidator(_area_code)]
+AreaCode = Annotated[
+    str,
+    AfterValidator(_area_code),
+    WithJsonSchema({"type": "string", "pattern": rf"^({'|'.join(sorted(_PROVINCES))})\d{{4}}$"}),
+]
 Mobile = Annotated[str, AfterValidator(_mobile)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 IndustryCode = Annotated[str, AfterValidator(_industry)]

@@ -14,15 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.errors import DomainError, FieldError
+from services.hazard_api.evidence import content
 from services.hazard_api.evidence.models import Attachment, Purpose
 
-# What a file must start with to be what it claims (the client's content type is not trusted).
-MAGIC: dict[str, tuple[bytes, ...]] = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "application/pdf": (b"%PDF-",),
-}
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 CHUNK = 256 * 1024
 
 
@@ -32,13 +26,6 @@ class TooLarge(DomainError):
 
 class UnsupportedType(DomainError):
     status_code = 415
-
-
-def sniff(head: bytes, allowed: Sequence[str]) -> str | None:
-    for content_type in allowed:
-        if any(head.startswith(m) for m in MAGIC.get(content_type, ())):
-            return content_type
-    return None
 
 
 async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
@@ -75,11 +62,14 @@ async def store(
     data = await read_limited(upload, max_bytes)
     if not data:
         raise FieldError("file", "文件为空")
-    content_type = sniff(data[:16], allowed_types)
+    content_type = content.detect(data, allowed_types)
     if content_type is None:
-        raise UnsupportedType("不支持的文件类型：仅接受 " + "、".join(allowed_types))
+        raise UnsupportedType(
+            f"不支持的文件类型：文件内容不是完整的 {content.describe(allowed_types)} 文件"
+            "（按文件内容判断，与文件名和声明的类型无关）"
+        )
     digest = hashlib.sha256(data).hexdigest()
-    relative = f"{digest[:2]}/{digest}{EXTENSIONS.get(content_type, '')}"
+    relative = f"{digest[:2]}/{digest}{content.EXTENSIONS.get(content_type, '')}"
     await asyncio.to_thread(_write, Path(evidence_dir) / relative, data)
     name = Path(upload.filename or "upload").name[:200] or "upload"
     attachment = Attachment(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi import Path as PathParam
@@ -12,13 +13,14 @@ from sqlalchemy import select
 
 from services.hazard_api.deps import SessionDep, SettingsDep
 from services.hazard_api.errors import NotFound
-from services.hazard_api.evidence import flows, service
+from services.hazard_api.evidence import content, flows, service
 from services.hazard_api.evidence.models import Attachment, AttachmentOut, Purpose
 from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardTransitions
 from services.hazard_api.hazards.kind import HAZARD
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.service import get_scoped, scoped
 from services.hazard_api.hazards.states import Action
+from shared.problems import problems
 
 router = APIRouter(tags=["evidence"])
 # Multipart framing around the file itself.
@@ -29,11 +31,14 @@ _OVERHEAD = 64 * 1024
     "/hazards/{hazard_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     summary="上传佐证材料（照片、PDF）",
+    responses=problems(413, 415),
 )
 async def upload(
     request: Request,
     hazard_id: HazardId,
-    file: Annotated[UploadFile, File(description="JPEG、PNG 或 PDF")],
+    file: Annotated[
+        UploadFile, File(description="JPEG、PNG、PDF（按文件内容判断类型，可配置 WebP、HEIC）")
+    ],
     tx: HazardTransitions,
     settings: SettingsDep,
     purpose: Annotated[Purpose, Form()] = Purpose.HAZARD,
@@ -59,7 +64,12 @@ async def list_attachments(
     ]
 
 
-@router.get("/attachments/{attachment_id}/content", summary="下载佐证材料")
+@router.get(
+    "/attachments/{attachment_id}/content",
+    summary="下载佐证材料",
+    response_class=FileResponse,
+    responses={200: {"content": {t: {} for t in content.EXTENSIONS}, "description": "文件"}},
+)
 async def download(
     attachment_id: Annotated[str, PathParam(min_length=1, max_length=36)],
     session: SessionDep,
@@ -75,4 +85,23 @@ async def download(
     path = Path(settings.evidence_dir) / attachment.stored_path
     if not path.is_file():
         raise NotFound("佐证材料文件已丢失，请联系管理员")
-    return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename)
+    # Photos show in the browser, anything else downloads; nothing from the file can run
+    # (sandboxed, no scripts, nosniff from the middleware) whatever it really holds.
+    disposition = "inline" if attachment.content_type in content.IMAGES else "attachment"
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": content_disposition(disposition, attachment.filename),
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """RFC 6266: an ASCII fallback name, then the real one percent-encoded as UTF-8 (RFC 5987),
+    so no quote, semicolon or line break in a name can change the header."""
+    fallback = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename
+    )
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field
+from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
+from services.hazard_api.fields import Filled, Printable, text
 from services.hazard_api.hazards.schemas import Days
 from services.hazard_api.hazards.schemas import Text as BodyText
 from shared.contract import DeadlineKind
@@ -64,7 +65,7 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
-    opinion: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    opinion: Annotated[str, text(2000), Printable, Filled]
 
 
 class ExtensionOut(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.hazard_api.fields import INT4_MAX, Blankable, Filled, Printable, text
 from services.hazard_api.hazards.models import SOURCE_LABELS, HazardSource
 from shared.contract import DeadlineKind, HazardLevel, HazardStatus, ListingLevel
 from shared.labels import (
@@ -26,11 +27,11 @@ from shared.labels import (
     label,
 )
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-NoticeNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Text = Annotated[str, text(2000), Printable, Filled]
+Short = Annotated[str, text(100), Printable, Filled]
+NoticeNo = Annotated[str, text(60), Printable, Filled]
 EntityId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
-Yuan = Annotated[int, Field(ge=0, le=10_000_000_000)]
+Yuan = Annotated[int, Field(ge=0, le=INT4_MAX)]  # integer columns
 Days = Annotated[int, Field(ge=1, le=365)]
 AttachmentIds = Annotated[list[EntityId], Field(min_length=1, max_length=50)]
 
@@ -39,11 +40,38 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The cross-field rules below, written into the schema too, so the OpenAPI says what is valid.
+_GPS_PAIR: dict[str, Any] = {
+    "anyOf": [
+        {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}},
+        {
+            "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}},
+            "required": ["latitude", "longitude"],
+        },
+    ]
+}
+_GRADE_BY_LEVEL: dict[str, Any] = {
+    "anyOf": [
+        {"properties": {"level": {"const": "general"}, "grade": {"type": "null"}}},
+        {
+            "properties": {
+                "level": {"const": "major"},
+                "grade": {"type": "integer"},
+                "criterion_id": {"type": "string"},
+            },
+            "required": ["grade", "criterion_id"],
+        },
+    ]
+}
+
+
 class HazardIn(_In):
     """登记隐患. An enterprise account reports for its own unit when `unit_id` is left out."""
 
+    model_config = ConfigDict(json_schema_extra=_GPS_PAIR)
+
     unit_id: EntityId | None = None
-    location: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    location: Annotated[str, text(200), Printable, Filled]
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     description: Text
@@ -59,6 +87,8 @@ class HazardIn(_In):
 
 class ClassifyIn(_In):
     """判定: a major hazard needs its grade (1–3) and the criterion it falls under."""
+
+    model_config = ConfigDict(json_schema_extra=_GRADE_BY_LEVEL)
 
     level: HazardLevel
     grade: int | None = Field(default=None, ge=1, le=3)
@@ -76,7 +106,7 @@ class ClassifyIn(_In):
 
 
 Criterion = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Reason = Annotated[str, text(1000), Printable, Filled]
 
 
 class ProposalIn(_In):
@@ -109,13 +139,11 @@ class PlanIn(_In):
     time_limit: Text
     safety_and_emergency: Text
     funds_budget: Yuan = 0
-    responsible_person: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
-    ]
+    responsible_person: Annotated[str, text(50), Printable, Filled]
 
 
 class NoteIn(_In):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    note: Annotated[str, text(1000, min_length=0), Printable, Blankable] | None = None
 
 
 class RectifiedIn(_In):

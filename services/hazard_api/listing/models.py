@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.hazard_api.fields import Filled, Printable, text
 from shared.contract import ListingLevel
 
-NoticeNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-BodyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+NoticeNo = Annotated[str, text(60), Printable, Filled]
+BodyName = Annotated[str, text(100), Printable, Filled]
 
 
 class ListingIn(BaseModel):
@@ -28,7 +29,7 @@ class ListingIn(BaseModel):
 class RaiseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    reason: Annotated[str, text(1000), Printable, Filled]
     notice_no: NoticeNo | None = None
     body_name: BodyName | None = None
 
@@ -36,4 +37,5 @@ class RaiseIn(BaseModel):
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    published: bool = True
+    # Only "published" can be recorded (the flow says so in Chinese); the schema says it too.
+    published: bool = Field(default=True, json_schema_extra={"const": True})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
@@ -12,6 +14,16 @@ from services.notification.messages.render import render
 from shared.labels import beijing_time
 
 router = APIRouter(tags=["acknowledgement"])
+
+# The page answers a bad, expired or unknown link with a page saying so (HTML, not JSON).
+_PAGES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"text/html": {}}}
+    for status, description in (
+        (400, "链接无效（不完整或已被改动）"),
+        (404, "通知不存在"),
+        (410, "链接已过期"),
+    )
+}
 
 
 def _error(status: int, title: str, message: str) -> HTMLResponse:
@@ -32,7 +44,7 @@ def _claim(runtime: RuntimeDep, token: str) -> AckClaim | HTMLResponse:
         return _error(400, "链接无效", "该签收链接不完整或已被改动，无法使用。")
 
 
-@router.get("/a/{token}", response_class=HTMLResponse)
+@router.get("/a/{token}", response_class=HTMLResponse, responses=_PAGES)
 async def ack_page(token: str, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
     claim = _claim(runtime, token)
     if isinstance(claim, HTMLResponse):
@@ -53,7 +65,7 @@ async def ack_page(token: str, session: SessionDep, runtime: RuntimeDep) -> HTML
     return HTMLResponse(html)
 
 
-@router.post("/a/{token}", response_class=HTMLResponse)
+@router.post("/a/{token}", response_class=HTMLResponse, responses=_PAGES)
 async def ack_confirm(token: str, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
     claim = _claim(runtime, token)
     if isinstance(claim, HTMLResponse):

@@ -33,7 +33,9 @@ from services.notification.messages.render import (
     email_subject,
     notice_item,
     sms_variables,
+    template_of,
 )
+from services.notification.messages.reports import is_report, report_item
 from services.notification.preferences import service as preferences
 from shared.contract import ChainRole, Channel, PersonUpserted, StepFired, Urgency
 from shared.responsibility import ChainEntry, resolve_role
@@ -45,7 +47,8 @@ def content_hash(channel: Channel, items: list[dict[str, Any]], voice: Voice) ->
         key, variables = sms_variables(items, "", voice)
         text = json.dumps([key, variables], ensure_ascii=False, sort_keys=True)
     else:
-        text = email_subject(items, voice) + "|" + ",".join(i["hazard_id"] for i in items)
+        subjects = (i.get("hazard_id") or i.get("reminder_id") or "" for i in items)
+        text = email_subject(items, voice) + "|" + ",".join(subjects)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -61,11 +64,15 @@ def dispatch_urgency(notices: list[Notice]) -> Urgency:
     )
 
 
-def dispatch_groups(notices: list[Notice]) -> list[list[Notice]]:
+def dispatch_groups(
+    notices: list[Notice], reports: frozenset[str] = frozenset()
+) -> list[list[Notice]]:
     """An `immediate` notice goes alone (it must not wait for, or be buried in, a digest);
-    everything else due for the person goes together, the most pressing first."""
-    alone = [[n] for n in notices if n.urgency == Urgency.IMMEDIATE]
-    rest = [n for n in notices if n.urgency != Urgency.IMMEDIATE]
+    so does a report reminder (request id in `reports`): a digest counts hazards 已逾期 or
+    即将到期, and a report is neither. Everything else due for the person goes together, the
+    most pressing first."""
+    alone = [[n] for n in notices if n.urgency == Urgency.IMMEDIATE or n.request_id in reports]
+    rest = [n for n in notices if n.urgency != Urgency.IMMEDIATE and n.request_id not in reports]
     rest.sort(key=lambda n: -URGENCY_RANK.get(Urgency(n.urgency), 0))
     return [*alone, rest] if rest else alone
 
@@ -89,6 +96,7 @@ class Bundler:
         snapshot = await self.cache.get(session=session)
         notices = await intake_service.due_notices(persons, session=session, now=now)
         steps = await intake_service.steps_by_id([n.request_id for n in notices], session=session)
+        reports = frozenset(request_id for request_id, raw in steps.items() if is_report(raw))
         prefs = await preferences.prefs_for(persons, session=session, settings=self.settings)
         by_person: dict[str, list[Notice]] = defaultdict(list)
         for notice in notices:
@@ -119,7 +127,7 @@ class Bundler:
                     request.pending_roles = [*request.pending_roles, notice.target_role]
                     request.status = RequestStatus.OPEN
                     request.next_resolve_at = now
-            for group in dispatch_groups(valid):
+            for group in dispatch_groups(valid, reports):
                 pending.extend(
                     await self._dispatch(
                         person_id,
@@ -158,14 +166,17 @@ class Bundler:
         items = []
         for notice in notices:
             raw = steps[notice.request_id]
-            step = StepFired.model_validate(raw)
-            item = notice_item(step, notice.chain_role, notice.covering_for, now=now, raw=raw)
+            if is_report(raw):
+                item = report_item(raw, notice.chain_role, notice.covering_for)
+            else:
+                step = StepFired.model_validate(raw)
+                item = notice_item(step, notice.chain_role, notice.covering_for, now=now, raw=raw)
             item["request_id"] = notice.request_id
             items.append(item)
         person = snapshot.persons.get(person_id)
         dispatch_id = str(uuid.uuid4())
         request_ids = [n.request_id for n in notices]
-        hazard_ids = list(dict.fromkeys(n.hazard_id for n in notices))
+        hazard_ids = list(dict.fromkeys(n.hazard_id for n in notices if n.hazard_id))
         dispatches.append(
             {
                 "id": dispatch_id,
@@ -235,7 +246,7 @@ def delivery_row(
     fallback: bool = False,
 ) -> dict[str, Any]:
     """A new delivery-log row (status pending, due now) of a dispatch on this channel."""
-    template = "notice" if len(items) == 1 else "digest"
+    template = template_of(items)
     # A dispatch bundled before v2 has no duty wording: it keeps the template it was made for.
     version = settings.template_versions[template] if "ask" in items[0] else 1
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,12 +18,22 @@ from services.notification.intake.models import (
     Notice,
     NoticeStatus,
     NotificationRequest,
+    RequestKind,
     RequestStatus,
 )
+from services.notification.messages.reports import REPORT_ACTION, report_step
 from services.notification.preferences import service as preferences
 from services.notification.preferences.service import Window
 from shared.consumer import PermanentError
-from shared.contract import ChainRole, Envelope, StepFired, Urgency
+from shared.contract import (
+    ChainRole,
+    EnterpriseStatus,
+    Envelope,
+    ReportDue,
+    StepFired,
+    UnitKind,
+    Urgency,
+)
 from shared.labels import roles_label
 from shared.responsibility import ChainEntry, resolve_role
 
@@ -39,6 +50,9 @@ class Intake:
             payload = envelope.typed_payload()
         except ValueError as exc:
             raise PermanentError(str(exc)) from exc
+        if isinstance(payload, ReportDue):
+            await self.add_report_requests(session, envelope, payload, now=now)
+            return
         if not isinstance(payload, StepFired):
             return  # case changes and anomalies are not asks to notify anybody
         if not payload.target_roles:
@@ -57,6 +71,45 @@ class Intake:
         )
         # Only recorded here; the scheduler resolves open requests in bulk right after.
         session.add(request)
+
+    async def add_report_requests(
+        self, session: AsyncSession, envelope: Envelope, payload: ReportDue, *, now: datetime
+    ) -> int:
+        """One request per enterprise not closed, with an id derived from the event's and the
+        enterprise's: a redelivered event finds its requests there and adds nothing. Resolved
+        like a step's requests (the scheduler, right after), so a vacant post falls through
+        and a role nobody holds is retried, then alerted."""
+        if not payload.target_roles:
+            return 0
+        snapshot = await self.cache.get(session=session)
+        enterprises = [
+            unit
+            for unit in snapshot.directory.units.values()
+            if unit.kind == UnitKind.ENTERPRISE and unit.status != EnterpriseStatus.CLOSED
+        ]
+        ids = {u.unit_id: str(uuid.uuid5(envelope.event_id, u.unit_id)) for u in enterprises}
+        known = await service.existing_requests(list(ids.values()), session=session)
+        roles = [r.value for r in dict.fromkeys(payload.target_roles)]
+        rows = [
+            {
+                "event_id": ids[unit.unit_id],
+                "kind": RequestKind.REPORT,
+                "hazard_id": None,
+                "unit_id": unit.unit_id,
+                "action": REPORT_ACTION,
+                "urgency": Urgency.NORMAL.value,
+                "step": report_step(payload, unit_id=unit.unit_id, unit_name=unit.name),
+                "pending_roles": roles,
+                "status": RequestStatus.OPEN,
+                "received_at": now,
+                "next_resolve_at": now,
+            }
+            for unit in sorted(enterprises, key=lambda u: u.unit_id)
+            if ids[unit.unit_id] not in known
+        ]
+        if rows:
+            await session.execute(insert(NotificationRequest), rows)
+        return len(rows)
 
     async def resolve_open(self, *, session: AsyncSession, now: datetime) -> int:
         """Resolve new requests, and retry those whose roles resolved to nobody (directory
@@ -96,7 +149,7 @@ class Intake:
                     session,
                     kind="unresolvable",
                     request_event_id=request.event_id,
-                    hazard_ids=[request.hazard_id],
+                    hazard_ids=[request.hazard_id] if request.hazard_id else [],
                     detail=f"无人承担以下职责：{roles_label(still_pending)}",
                     now=now,
                 )

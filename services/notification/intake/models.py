@@ -19,6 +19,11 @@ class RequestStatus(StrEnum):
     UNRESOLVABLE = "unresolvable"  # reported by an alert, nobody to tell
 
 
+class RequestKind(StrEnum):
+    HAZARD = "hazard"  # an escalation step about one hazard (StepFired)
+    REPORT = "report"  # an enterprise's statistics report falls due (ReportDue), no hazard
+
+
 class NoticeStatus(StrEnum):
     WAITING = "waiting"  # until release_at (quiet hours, digest window)
     BUNDLED = "bundled"  # part of a dispatch
@@ -26,16 +31,21 @@ class NoticeStatus(StrEnum):
 
 
 class NotificationRequest(Base):
-    """One escalation step that asked for people to be told (StepFired)."""
+    """One escalation step that asked for people to be told (StepFired), or one enterprise
+    to remind of its statistics report (ReportDue: one request per enterprise)."""
 
     __tablename__ = "requests"
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    hazard_id: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), default=RequestKind.HAZARD, server_default=RequestKind.HAZARD.value
+    )
+    hazard_id: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
     unit_id: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))
     urgency: Mapped[str] = mapped_column(String(20))
-    step: Mapped[dict[str, Any]] = mapped_column(JSON)  # the StepFired payload
+    # The StepFired payload; for a report: {"report_due": ReportDue payload, "unit_name": …}.
+    step: Mapped[dict[str, Any]] = mapped_column(JSON)
     pending_roles: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.OPEN)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -64,7 +74,7 @@ class Notice(Base):
     # The role that answered (differs when a vacant post fell through upward).
     chain_role: Mapped[str] = mapped_column(String(40))
     covering_for: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    hazard_id: Mapped[str] = mapped_column(String(100))
+    hazard_id: Mapped[str | None] = mapped_column(String(100), nullable=True)  # None: a report
     unit_id: Mapped[str] = mapped_column(String(100))
     urgency: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -53,6 +53,19 @@ async def existing_persons(
     return known
 
 
+async def existing_requests(ids: Sequence[str], *, session: AsyncSession) -> set[str]:
+    """Which of these request ids are recorded already."""
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        rows = await session.scalars(
+            select(NotificationRequest.event_id).where(
+                NotificationRequest.event_id.in_(ids[start : start + 500])
+            )
+        )
+        known.update(rows)
+    return known
+
+
 async def open_windows(person_ids: Sequence[str], *, session: AsyncSession) -> dict[str, Window]:
     """Each person's open digest window: the release times of their waiting notices (an
     immediate notice goes alone and opens none)."""

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 
 from services.notification.config import Settings
 from services.notification.messages.limits import clipped
+from services.notification.messages.reports import is_report_item
 from services.notification.messages.wording import notice_item
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "sms_text",
     "sms_variables",
     "split",
+    "template_of",
 ]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -66,12 +68,29 @@ def split(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[
     return overdue, [i for i in items if not i.get("overdue")]
 
 
+def template_of(items: list[dict[str, Any]]) -> str:
+    """Our template key for a dispatch's items (a report reminder always goes alone)."""
+    if is_report_item(items[0]):
+        return "report"
+    return "notice" if len(items) == 1 else "digest"
+
+
 def sms_variables(
     items: list[dict[str, Any]], link: str, voice: Voice
 ) -> tuple[str, dict[str, str]]:
     """Our template key and its variables (each provider maps them onto its own template),
     clipped to the providers' per-variable limits. `action` and `deadline` (the v1 notice's)
     and `count` stay for templates approved before v2."""
+    if is_report_item(items[0]):
+        item = items[0]
+        variables = {
+            "county": voice.county,
+            "unit": item["unit_name"],
+            "period": item["period_label"],
+            "due": item["due_short"],
+            "phone": voice.phone,
+        }
+        return "report", clipped(variables)
     if len(items) == 1:
         item = items[0]
         variables = {
@@ -112,6 +131,12 @@ SUBJECT_CODES = 3
 
 def email_subject(items: list[dict[str, Any]], voice: Voice) -> str:
     """Names the hazard code(s), so a reader can find the hazard from the inbox list."""
+    if is_report_item(items[0]):
+        item = items[0]
+        return (
+            f"【{voice.organisation}】{item['action_label']}：请于{item['due_short']}前报送"
+            f"{item['unit_name']}{item['period_label']}{item['report_label']}"
+        )
     if len(items) == 1:
         item = items[0]
         level = item.get("level_label") or "隐患"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,12 +25,41 @@ class Preference(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# A wall-clock time as it is written and answered ("21:00", "21:00:00"): JSON Schema's `time`
+# format would demand a UTC offset, which these times (Beijing time of day) do not carry.
+ClockTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        }
+    ),
+]
+
+
 class PreferenceIn(BaseModel):
     """A person's choices; quiet hours both null means none (urgent notices ignore them)."""
 
+    # Both or neither, in the schema as in the validator below.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"quiet_start": {"type": "null"}, "quiet_end": {"type": "null"}}},
+                {
+                    "properties": {
+                        "quiet_start": {"type": "string"},
+                        "quiet_end": {"type": "string"},
+                    },
+                    "required": ["quiet_start", "quiet_end"],
+                },
+            ]
+        }
+    )
+
     channels: list[Channel] = Field(min_length=1, max_length=2)
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    quiet_start: ClockTime | None = None
+    quiet_end: ClockTime | None = None
     digest_window_s: int = Field(ge=0, le=86400)
 
     @model_validator(mode="after")

@@ -27,7 +27,7 @@ class Scope(StrEnum):
 @dataclass(frozen=True)
 class SmsMessage:
     phone: str
-    template: str  # our template key, e.g. "notice", "digest"
+    template: str  # our template key: "notice", "digest", "report"
     variables: dict[str, str]
     text: str  # our own rendering, for the console and the log
     out_id: str  # correlation id handed to the provider

@@ -14,6 +14,7 @@ from services.notification.deps import RuntimeDep, SessionDep
 from services.notification.events import flush_events
 from services.notification.receipts import service
 from shared.limits import too_large_message
+from shared.problems import problems
 
 router = APIRouter(prefix="/receipts", tags=["receipts"])
 
@@ -115,7 +116,7 @@ def receipt_gate(kind: str) -> Any:
     return gate
 
 
-@router.post("/aliyun", dependencies=[Depends(receipt_gate("aliyun"))])
+@router.post("/aliyun", dependencies=[Depends(receipt_gate("aliyun"))], responses=problems(401))
 async def aliyun_receipts(
     reports: list[AliyunReport],
     session: SessionDep,
@@ -138,7 +139,7 @@ async def aliyun_receipts(
     return {"code": 0, "msg": "成功"}
 
 
-@router.post("/tencent", dependencies=[Depends(receipt_gate("tencent"))])
+@router.post("/tencent", dependencies=[Depends(receipt_gate("tencent"))], responses=problems(401))
 async def tencent_receipts(
     reports: list[TencentReport],
     session: SessionDep,

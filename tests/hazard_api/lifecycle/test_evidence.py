@@ -62,3 +62,63 @@ async def test_no_uploads_to_a_closed_hazard_and_none_by_leaders(api: Api) -> No
     await office.post(f"/hazards/{hid}/close", {})
     late = await ent.upload(hid)
     assert late.status_code == 409 and "已销号" in late.json()["detail"]
+
+
+# A JPEG as a phone writes it (SOI, APP0 JFIF, …, EOI), a WebP and an HEIC of the same kind.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+JPEG += b"\xff\xd9"
+_VP8L = b"VP8L" + (6).to_bytes(4, "little") + b"/\x00\x00\x00\x00\x00"
+WEBP = b"RIFF" + (4 + len(_VP8L)).to_bytes(4, "little") + b"WEBP" + _VP8L
+HEIC = (24).to_bytes(4, "big") + b"ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 40
+
+
+async def test_type_is_judged_by_the_whole_file_not_its_first_bytes(api: Api, app: FastAPI) -> None:
+    ent = api.as_("hongxing")
+    hid = (await ent.post("/hazards", HAZARD)).json()["id"]
+    page = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    disguised = {
+        "png_then_html": PNG[:8] + page,
+        "png_chunks_then_html": PNG[:-12] + page + PNG[-12:],
+        "jpeg_then_html": JPEG[:4] + page + b"\xff\xd9",
+        "pdf_then_html": b"%PDF-1.4\n" + page + b"\n%%EOF\n",
+        "html_named_png": page,
+        "svg_as_png": b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
+        "truncated_png": PNG[:40],
+        "webp_not_allowed": WEBP,
+    }
+    for name, data in disguised.items():
+        refused = await ent.upload(hid, data=data, name=f"{name}.png")
+        assert refused.status_code == 415, (name, refused.text)
+        assert "不支持的文件类型" in refused.json()["detail"]
+    assert (await ent.get(f"/hazards/{hid}/attachments")).json() == []
+
+    jpeg = await ent.upload(hid, data=JPEG, name="现场.jpg")
+    assert jpeg.status_code == 201 and jpeg.json()["content_type"] == "image/jpeg"
+    # Phones' formats, once a county allows them.
+    app.state.settings.evidence_types = [*app.state.settings.evidence_types, "image/webp"]
+    app.state.settings.evidence_types.append("image/heic")
+    for data, kind in ((WEBP, "image/webp"), (HEIC, "image/heic")):
+        photo = await ent.upload(hid, data=data, name="手机照片")
+        assert photo.status_code == 201 and photo.json()["content_type"] == kind, photo.text
+
+
+async def test_downloads_cannot_run_as_pages(api: Api) -> None:
+    ent = api.as_("hongxing")
+    hid = (await ent.post("/hazards", HAZARD)).json()["id"]
+    photo = (await ent.upload(hid, data=PNG, name="现场; x='1'.png")).json()
+    report = (await ent.upload(hid, data=PDF, name="整改 报告.pdf", purpose="plan")).json()
+
+    shown = await ent.get(f"/attachments/{photo['id']}/content")
+    assert shown.headers["x-content-type-options"] == "nosniff"
+    assert shown.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert shown.headers["content-disposition"] == (
+        "inline; filename=\"____x__1_.png\"; filename*=UTF-8''"
+        "%E7%8E%B0%E5%9C%BA%3B%20x%3D%271%27.png"
+    )
+    saved = await ent.get(f"/attachments/{report['id']}/content")
+    assert saved.headers["content-type"] == "application/pdf"
+    assert saved.headers["x-content-type-options"] == "nosniff"
+    assert saved.headers["content-disposition"] == (
+        'attachment; filename="_____.pdf"; '
+        "filename*=UTF-8''%E6%95%B4%E6%94%B9%20%E6%8A%A5%E5%91%8A.pdf"
+    )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from shared.clock import TestClock
 from shared.contract import HazardEvent
-from tests.hazard_api.lifecycle.conftest import HAZARD, Api, EventsLoader
+from tests.hazard_api.lifecycle.conftest import HAZARD, PDF, Api, EventsLoader
 
 
 async def test_general_hazard_reported_fixed_accepted_closed(
@@ -126,7 +126,7 @@ async def test_the_person_who_reported_the_rectification_cannot_accept_it(api: A
     hid = (await dept.post("/hazards", HAZARD | {"unit_id": "ent-jiancheng"})).json()["id"]
     await dept.post(f"/hazards/{hid}/classify", {"level": "general"})
     await dept.post(f"/hazards/{hid}/start-rectification", {})
-    photo = (await dept.upload(hid, data=b"%PDF-1.7\n...", name="整改报告.pdf")).json()
+    photo = (await dept.upload(hid, data=PDF, name="整改报告.pdf")).json()
     assert photo["content_type"] == "application/pdf"
     await dept.post(
         f"/hazards/{hid}/rectification-report",

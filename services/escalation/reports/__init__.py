@@ -1,0 +1,1 @@
+"""Reminders of the enterprises' own quarterly and yearly statistics reports (#12)."""
