@@ -123,7 +123,7 @@ async def main() -> None:
                     "NOTIFICATION_SMS_PROVIDERS": providers_env(provider),
                 }
                 stack = Stack(Path(tmp) / "stack", extra_env=env)
-                await stack.start(within_s=120)
+                await stack.start(within_s=300)
                 try:
                     latencies = await run(stack, sms_url, count)
                 finally:
