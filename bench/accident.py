@@ -66,6 +66,7 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
         r.raise_for_status()
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         started: dict[str, float] = {}
+        answered: list[float] = []  # the POST's own time (ms)
         errors: list[str] = []
 
         async def one(i: int) -> None:
@@ -76,6 +77,7 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
                 errors.append(f"{resp.status_code} {resp.text[:200]}")
                 return
             started[resp.json()["code"]] = t
+            answered.append((time.time() - t) * 1000)
 
         async def wave(n: int) -> None:
             tasks = []
@@ -102,12 +104,15 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
         await wave(3)  # warm-up: every consumer joined, every path exercised once
         await first_texts(120)
         started.clear()
+        answered.clear()
         await wave(count)
         if errors:
             print(f"  {len(errors)} failed reports, e.g. {errors[0]}", flush=True)
         first = await first_texts(120)
         if len(first) < len(started):
             print(f"  only {len(first)} of {len(started)} accidents texted", flush=True)
+        p50, p99 = quantiles(answered)
+        print(f"POST /accidents answered: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
         return [(first[code] - t) * 1000 for code, t in started.items() if code in first]
 
 
