@@ -8,6 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from aiosmtpd.controller import Controller
+
+from shared.broker import EmbeddedBroker, free_port
+from tests.conftest import DatabaseFactory
 from tests.e2e.harness import Mailbox, eventually
 from tests.e2e.test_department_chain import texts_reach
 from tests.e2e.test_reminder_chain import World, world
@@ -80,6 +85,10 @@ async def run_scenario(w: World) -> None:
     texts = [a for a in w.sms.accepted if a.phone == COUNTY_PRINCIPAL]
     words = " ".join(str(v) for a in texts for v in a.params.values())
     assert "较大事故" in words and "死亡3人" in words, words
+    # Each is asked by duty: the leaders to know and urge, the township to go to the scene.
+    assert "请知悉，并督促有关单位立即做好救援处置和事故报告" in words, words
+    township = [a for a in w.sms.accepted if a.phone == TOWNSHIP_PRINCIPAL]
+    assert "立即赶赴现场" in str(township[0].params), township
     # The hazard's order given the same minute is not sent at night, even minutes later.
     w.clock.advance(timedelta(minutes=30))
     night_texts = len(w.sms.accepted)
@@ -93,3 +102,31 @@ async def test_night_accident_on_the_embedded_configuration(tmp_path: Path) -> N
     mailbox = Mailbox(directory=tmp_path / "placeholder")
     async with world(tmp_path, {}, mailbox) as w:
         await run_scenario(w)
+
+
+@pytest.mark.usefixtures("pg_available")
+async def test_night_accident_on_postgresql(
+    tmp_path: Path, make_database_url: DatabaseFactory
+) -> None:
+    urls = {
+        svc: await make_database_url("postgresql")
+        for svc in ("hazard_api", "escalation", "notification")
+    }
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    try:
+        with EmbeddedBroker() as broker:
+            env = {
+                "HAZARD_API_DATABASE_URL": urls["hazard_api"],
+                "ESCALATION_DATABASE_URL": urls["escalation"],
+                "NOTIFICATION_DATABASE_URL": urls["notification"],
+                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                "NOTIFICATION_SMTP_HOST": "127.0.0.1",
+                "NOTIFICATION_SMTP_PORT": str(smtp_port),
+            }
+            async with world(tmp_path, env, mailbox) as w:
+                await run_scenario(w)
+    finally:
+        smtp.stop()
