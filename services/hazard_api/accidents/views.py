@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from services.hazard_api.accidents import flows
 from services.hazard_api.accidents.kind import ACCIDENT, ACCIDENT_INTAKE
@@ -30,6 +30,7 @@ from services.hazard_api.accidents.service import (
     reports_of,
 )
 from services.hazard_api.accidents.states import Action
+from services.hazard_api.accidents.statistics import AccidentStatistics, year_statistics
 from services.hazard_api.auth.deps import TokenClaims, require_scopes
 from services.hazard_api.auth.models import Scope
 from services.hazard_api.auth.service import AuthUser
@@ -82,6 +83,15 @@ async def report_accident(
 async def list_(session: SessionDep, user: AccidentReader, clock: ClockDep) -> list[AccidentOut]:
     now = clock.now()
     return [accident_out(a, now) for a in await list_accidents(session=session, user=user)]
+
+
+@router.get("/accidents/statistics", summary="事故统计（按月、等级、行业、乡镇）")
+async def statistics(
+    session: SessionDep,
+    user: AccidentReader,
+    year: Annotated[int, Query(ge=2000, le=2100, description="年份")],
+) -> AccidentStatistics:
+    return await year_statistics(session=session, user=user, year=year)
 
 
 @router.get("/accidents/{accident_id}", summary="事故详情（含续报、补报与各项时限）")

@@ -190,3 +190,35 @@ async def test_resumption_only_after_a_passed_acceptance(
             if isinstance(p := Envelope.model_validate_json(r_.value).typed_payload(), UnitUpserted)
         ]
     assert statuses[-2:] == ["suspended", "operating"]
+
+
+async def test_statistics_by_month_class_industry_and_township(api: Api, clock: TestClock) -> None:
+    office = api.as_("office")
+    for unit, deaths, loss in (
+        ("ent-hongxing", 3, 2_000_000),
+        ("ent-hongxing", 1, 500_000),
+        ("ent-jiancheng", 0, 100_000),
+    ):
+        r = await office.post(
+            "/accidents", quick_report(clock, unit_id=unit, deaths=deaths, direct_loss_yuan=loss)
+        )
+        assert r.status_code == 201, r.text
+    r = await office.get("/accidents/statistics", params={"year": 2026})
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert s["total"]["accidents"] == 3 and s["total"]["deaths"] == 4
+    assert s["total"]["direct_loss_yuan"] == 2_600_000
+    assert s["by_month"]["3"]["accidents"] == 3
+    assert (
+        s["by_class"]["较大事故"]["accidents"] == 1 and s["by_class"]["一般事故"]["accidents"] == 2
+    )
+    assert s["by_industry"]["C2672"]["deaths"] == 4
+    assert s["by_township"]["tw-daping"]["accidents"] == 2
+    assert s["by_township"]["tw-matoupu"]["accidents"] == 1
+    # Another year is empty; the enterprise sees its own only.
+    assert (await office.get("/accidents/statistics", params={"year": 2025})).json()["total"][
+        "accidents"
+    ] == 0
+    own = (await api.as_("hongxing").get("/accidents/statistics", params={"year": 2026})).json()
+    assert own["total"]["accidents"] == 2
+    assert (await office.get("/accidents/statistics", params={"year": 1999})).status_code == 422
