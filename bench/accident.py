@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +59,33 @@ def report(unit_id: str, i: int) -> dict[str, Any]:
     }
 
 
-async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
+async def stages(urls: dict[str, str], ids: dict[str, float]) -> str:
+    """Median ms after the POST started, per stage, from the outboxes (PostgreSQL runs only):
+    hazard_api committed, its relay got the broker's ack, escalation handled the event, its
+    relay got the ack."""
+    if not urls:
+        return "(SQLite run: no stage times)"
+    found: dict[str, list[float]] = {}
+    for service, prefix in (("HAZARD_API", "hazard_api"), ("ESCALATION", "escalation")):
+        dsn = urls[f"{service}_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+        conn = await asyncpg.connect(dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT key, min(created_at) AS c, min(sent_at) AS s FROM outbox "
+                "WHERE key = any($1::text[]) AND topic <> 'org.events' GROUP BY key",
+                list(ids),
+            )
+        finally:
+            await conn.close()
+        for r in rows:
+            t = ids[r["key"]]
+            found.setdefault(f"{prefix} committed", []).append((r["c"].timestamp() - t) * 1000)
+            if r["s"] is not None:
+                found.setdefault(f"{prefix} relayed", []).append((r["s"].timestamp() - t) * 1000)
+    return ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in found.items())
+
+
+async def run(stack: Stack, sms_url: str, count: int, urls: dict[str, str]) -> list[float]:
     async with httpx.AsyncClient(timeout=60) as client:
         base = stack.url("hazard_api")
         r = await client.post(
@@ -67,6 +95,7 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         started: dict[str, float] = {}
         answered: list[float] = []  # the POST's own time (ms)
+        by_id: dict[str, float] = {}
         errors: list[str] = []
 
         async def one(i: int) -> None:
@@ -77,6 +106,7 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
                 errors.append(f"{resp.status_code} {resp.text[:200]}")
                 return
             started[resp.json()["code"]] = t
+            by_id[resp.json()["id"]] = t
             answered.append((time.time() - t) * 1000)
 
         async def wave(n: int) -> None:
@@ -105,6 +135,7 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
         await first_texts(120)
         started.clear()
         answered.clear()
+        by_id.clear()
         await wave(count)
         if errors:
             print(f"  {len(errors)} failed reports, e.g. {errors[0]}", flush=True)
@@ -113,6 +144,7 @@ async def run(stack: Stack, sms_url: str, count: int) -> list[float]:
             print(f"  only {len(first)} of {len(started)} accidents texted", flush=True)
         p50, p99 = quantiles(answered)
         print(f"POST /accidents answered: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+        print(f"median ms after the POST: {await stages(urls, by_id)}", flush=True)
         return [(first[code] - t) * 1000 for code, t in started.items() if code in first]
 
 
@@ -130,7 +162,7 @@ async def main() -> None:
                 stack = Stack(Path(tmp) / "stack", extra_env=env)
                 await stack.start(within_s=300)
                 try:
-                    latencies = await run(stack, sms_url, count)
+                    latencies = await run(stack, sms_url, count, urls)
                 finally:
                     code = await stack.stop()
                     if code != 0:
