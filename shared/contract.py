@@ -19,7 +19,10 @@ HAZARD_EVENTS = "hazard.events"
 ORG_EVENTS = "org.events"
 ESCALATION_EVENTS = "escalation.events"
 NOTIFICATION_EVENTS = "notification.events"
-ALL_TOPICS = (HAZARD_EVENTS, ORG_EVENTS, ESCALATION_EVENTS, NOTIFICATION_EVENTS)
+# Accidents (生产安全事故) and 停产整顿 / 复工复产验收 (#15): their own topic, so consumers of
+# hazard.events never meet a payload they do not know.
+ACCIDENT_EVENTS = "accident.events"
+ALL_TOPICS = (HAZARD_EVENTS, ORG_EVENTS, ESCALATION_EVENTS, NOTIFICATION_EVENTS, ACCIDENT_EVENTS)
 DLQ_SUFFIX = ".dlq"
 
 
@@ -39,6 +42,7 @@ TOPIC_PRODUCERS = {
     ORG_EVENTS: Producer.HAZARD_API,
     ESCALATION_EVENTS: Producer.ESCALATION,
     NOTIFICATION_EVENTS: Producer.NOTIFICATION,
+    ACCIDENT_EVENTS: Producer.HAZARD_API,
 }
 
 
@@ -133,6 +137,7 @@ class EscalationAction(StrEnum):
     EXTENSION_DECISION_REMINDER = "extension_decision_reminder"  # 延期申请审批催办
     DELISTING_REMINDER = "delisting_reminder"  # 摘牌销号催办
     TASK = "task"  # 待办：a recommendation for a person to decide on (约谈, 停产整顿 …)
+    ACCIDENT_ALERT = "accident_alert"  # 生产安全事故快报告知 (#15): the county chain, at once
 
 
 class TaskKind(StrEnum):
@@ -365,6 +370,116 @@ class HazardEvent(_Payload):
     note: str | None = None
 
 
+# ---------------------------------------------------------------- accident.events
+class AccidentClass(StrEnum):
+    """事故等级 by 国务院令第493号 第三条 (the worst criterion decides)."""
+
+    GENERAL = "general"  # 一般事故
+    LARGER = "larger"  # 较大事故
+    MAJOR = "major"  # 重大事故
+    ESPECIALLY_MAJOR = "especially_major"  # 特别重大事故
+
+
+class AccidentStatus(StrEnum):
+    REPORTED = "reported"  # 已接报（处置、续报中）
+    INVESTIGATION_REPORTED = "investigation_reported"  # 调查报告已提交
+    DECIDED = "decided"  # 已批复
+    CLOSED = "closed"  # 结案（四不放过）
+
+
+class AccidentFacts(_Payload):
+    """What every accident event carries: the accident's state after the transition."""
+
+    accident_id: str
+    code: str
+    status: AccidentStatus
+    accident_class: AccidentClass
+    investigation_level: str  # county, city, province, state_council
+    unit_id: str
+    unit_name: str
+    area_code: str
+    industry_code: str | None = None
+    township_id: str | None = None
+    department_ids: list[str] = []
+    accident_type: str
+    occurred_at: AwareDatetime
+    received_at: AwareDatetime
+    channel: str
+    deaths: int | None = None
+    missing: int | None = None
+    serious_injuries: int | None = None
+    direct_loss_yuan: int | None = None
+    late_minutes: int | None = None  # 迟报: minutes past the hour
+    missing_items: list[str] = []  # 漏报: required contents left out
+    concealment_review: bool = False  # 瞒报 review opened
+    upward_reported_at: AwareDatetime | None = None
+    investigation_due_at: AwareDatetime | None = None
+    investigation_reported_at: AwareDatetime | None = None
+    decision_due_at: AwareDatetime | None = None
+    actor_person_id: str | None = None
+
+
+class AccidentEventType(StrEnum):
+    REPORTED = "accident.reported"  # 快报 received (the chain is told at once)
+    FOLLOW_UP = "accident.follow_up"  # 续报 / 补报 recorded
+    CLASS_CHANGED = "accident.class_changed"  # the statutory class moved (investigation level)
+    REPORT_ISSUED = "accident.report_issued"  # a report was signed off (签发) and sent upward
+    LATE_FLAGGED = "accident.late_flagged"  # 迟报
+    INCOMPLETE_FLAGGED = "accident.incomplete_flagged"  # 漏报
+    CONCEALMENT_REVIEW_OPENED = "accident.concealment_review_opened"  # 瞒报 review task
+    FINDING_RECORDED = "accident.finding_recorded"  # 谎报 / 瞒报 finding, with evidence
+    INVESTIGATION_EXTENDED = "accident.investigation_extended"
+    INVESTIGATION_REPORTED = "accident.investigation_reported"
+    DECISION_EXTENDED = "accident.decision_extended"
+    DECIDED = "accident.decided"  # 批复
+    CLOSED = "accident.closed"
+
+
+class AccidentEvent(_Payload):
+    """One accident transition or flag; `facts` is the state after it."""
+
+    event: AccidentEventType
+    facts: AccidentFacts
+    note: str | None = None
+
+
+class SuspensionStatus(StrEnum):
+    SUSPENDED = "suspended"  # 停产整顿中
+    APPLIED = "applied"  # 已申请复工复产
+    REVIEWED = "reviewed"  # 乡镇（街道）已审核
+    ACCEPTED = "accepted"  # 验收合格
+    RESUMED = "resumed"  # 已复工复产
+
+
+class SuspensionFacts(_Payload):
+    suspension_id: str
+    status: SuspensionStatus
+    unit_id: str
+    unit_name: str
+    township_id: str | None = None
+    department_ids: list[str] = []
+    order_no: str
+    accident_id: str | None = None
+    ordered_at: AwareDatetime
+    resumed_at: AwareDatetime | None = None
+    actor_person_id: str | None = None
+
+
+class SuspensionEventType(StrEnum):
+    ORDERED = "suspension.ordered"  # 停产停业整顿
+    APPLIED = "suspension.applied"  # 复工复产申请
+    REVIEWED = "suspension.reviewed"  # 乡镇审核
+    ACCEPTANCE_FAILED = "suspension.acceptance_failed"
+    ACCEPTED = "suspension.accepted"  # 复工复产验收合格
+    RESUMED = "suspension.resumed"
+
+
+class SuspensionEvent(_Payload):
+    event: SuspensionEventType
+    facts: SuspensionFacts
+    note: str | None = None
+
+
 # ---------------------------------------------------------------- escalation.events
 class StepFired(_Payload):
     """An escalation step fired: notify these chain roles about this hazard."""
@@ -388,6 +503,9 @@ class StepFired(_Payload):
     # Repeats of an open-ended step (until the hazard is closed) number on: 第N次.
     open_ended: bool = False
     task_id: str | None = None  # the task this step created (action `task`)
+    # An accident's step (#15): `hazard_id` is then the accident's id and `facts` carry its
+    # unit (the chain is resolved from them as for a hazard); the accident itself is here.
+    accident: AccidentFacts | None = None
 
 
 class CaseChanged(_Payload):
@@ -510,6 +628,8 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("org.account_changed", 1): AccountChanged,
     ("org.calendar_schedule_loaded", 1): CalendarScheduleLoaded,
     ("hazard.event", 1): HazardEvent,
+    ("accident.event", 1): AccidentEvent,
+    ("suspension.event", 1): SuspensionEvent,
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,
     ("escalation.anomaly", 1): AuditorAnomaly,

@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from shared.clock import local
 from shared.contract import (
+    AccidentClass,
+    AccidentStatus,
     ChainRole,
     Channel,
     DeadlineKind,
@@ -25,6 +27,7 @@ from shared.contract import (
     PostRole,
     Producer,
     ReportKind,
+    SuspensionStatus,
     TaskKind,
     UnitKind,
     Urgency,
@@ -80,6 +83,7 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.EXTENSION_DECISION_REMINDER: "延期申请审批催办",
     EscalationAction.DELISTING_REMINDER: "摘牌销号催办",
     EscalationAction.TASK: "待研究事项（建议，由县安委办决定）",
+    EscalationAction.ACCIDENT_ALERT: "生产安全事故快报",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",
@@ -104,6 +108,25 @@ HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.ACCEPTED: "验收通过",
     HazardStatus.CLOSED: "已销号",
     HazardStatus.VOIDED: "已作废",
+}
+ACCIDENT_CLASS_LABELS: dict[str, str] = {
+    AccidentClass.GENERAL: "一般事故",
+    AccidentClass.LARGER: "较大事故",
+    AccidentClass.MAJOR: "重大事故",
+    AccidentClass.ESPECIALLY_MAJOR: "特别重大事故",
+}
+ACCIDENT_STATUS_LABELS: dict[str, str] = {
+    AccidentStatus.REPORTED: "已接报",
+    AccidentStatus.INVESTIGATION_REPORTED: "调查报告已提交",
+    AccidentStatus.DECIDED: "已批复",
+    AccidentStatus.CLOSED: "已结案",
+}
+SUSPENSION_STATUS_LABELS: dict[str, str] = {
+    SuspensionStatus.SUSPENDED: "停产整顿中",
+    SuspensionStatus.APPLIED: "已申请复工复产",
+    SuspensionStatus.REVIEWED: "乡镇（街道）已审核",
+    SuspensionStatus.ACCEPTED: "复工复产验收合格",
+    SuspensionStatus.RESUMED: "已复工复产",
 }
 HAZARD_LEVEL_LABELS: dict[str, str] = {
     HazardLevel.GENERAL: "一般事故隐患",

@@ -41,6 +41,8 @@ class Settings(DubanSettings):
     listing_deadline_days: int = Field(default=60, ge=1, le=365)  # 挂牌督办一般60日
     listing_deadline_max_days: int = Field(default=90, ge=1, le=365)  # 最长90日
     acceptance_review_days: int = Field(default=10, ge=1, le=60)  # 10日内现场验收
+    # 事故等级: 失踪人员按死亡计（common practice, 死亡（含失踪））; a county may count them apart.
+    accident_missing_count_as_deaths: bool = True
     # 延期申请须在期限届满前若干个工作日提出（挂牌隐患青岛做法为20个工作日）
     extension_lead_workdays: int = Field(default=2, ge=0, le=60)
     extension_lead_workdays_listed: int = Field(default=20, ge=0, le=60)

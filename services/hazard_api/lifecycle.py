@@ -12,16 +12,19 @@ from shared.consumer import ConsumerRunner
 
 def import_lifecycle_models() -> None:
     from services.hazard_api.acceptance import models as _acceptance  # noqa: F401
+    from services.hazard_api.accidents import models as _accidents  # noqa: F401
     from services.hazard_api.audit import models as _audit  # noqa: F401
     from services.hazard_api.evidence import models as _evidence  # noqa: F401
     from services.hazard_api.extensions import models as _extensions  # noqa: F401
     from services.hazard_api.hazards import models as _hazards  # noqa: F401
     from services.hazard_api.schedules import models as _schedules  # noqa: F401
+    from services.hazard_api.suspensions import models as _suspensions  # noqa: F401
     from services.hazard_api.timeline import models as _timeline  # noqa: F401
 
 
 def lifecycle_routers() -> list[APIRouter]:
     from services.hazard_api.acceptance.views import router as acceptance
+    from services.hazard_api.accidents.views import router as accidents
     from services.hazard_api.audit.views import router as audit
     from services.hazard_api.criteria.views import router as criteria
     from services.hazard_api.evidence.views import router as evidence
@@ -30,6 +33,7 @@ def lifecycle_routers() -> list[APIRouter]:
     from services.hazard_api.listing.views import router as listing
     from services.hazard_api.schedules.views import router as schedules
     from services.hazard_api.statistics.views import router as statistics
+    from services.hazard_api.suspensions.views import router as suspensions
     from services.hazard_api.timeline.views import router as timeline
 
     return [
@@ -43,6 +47,8 @@ def lifecycle_routers() -> list[APIRouter]:
         audit,
         statistics,
         schedules,
+        accidents,
+        suspensions,
     ]
 
 

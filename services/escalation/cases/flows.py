@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation import schedules
+from services.escalation.accidents import alerts as accident_alerts
 from services.escalation.cases import acks, anchors, service
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
@@ -38,6 +39,7 @@ from services.escalation.tasks import alerts
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
+    AccidentEvent,
     CalendarScheduleLoaded,
     CaseChanged,
     Envelope,
@@ -87,7 +89,8 @@ class CaseFlows:
         self.on_due = on_due
 
     async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Consumer handler for `hazard.events`, `notification.events` and `org.events`."""
+        """Consumer handler for `hazard.events`, `notification.events`, `org.events` and
+        `accident.events`."""
         payload = envelope.typed_payload()
         if isinstance(payload, HazardEvent):
             await self.on_hazard_event(session, payload, at=envelope.occurred_at)
@@ -99,6 +102,10 @@ class CaseFlows:
             )
         elif isinstance(payload, CalendarScheduleLoaded):
             await schedules.on_loaded(self, session, payload)
+        elif isinstance(payload, AccidentEvent):
+            await accident_alerts.on_accident(
+                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
+            )
         # Other `org.events` (the directory) are notification's business.
 
     # ------------------------------------------------------------------ hazard events

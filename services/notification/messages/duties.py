@@ -25,6 +25,7 @@ class Duty(StrEnum):
     DELIST = "delist"  # 摘牌销号
     DECIDE = "decide"  # 研究决定（系统只提建议）
     INFORM = "inform"  # 知悉（与此步骤无直接职责）
+    RESPOND = "respond"  # 事故：立即赶赴现场、组织救援处置（属地、行业、县安委办）
 
 
 class Matter(StrEnum):
@@ -37,6 +38,7 @@ class Matter(StrEnum):
     PUBLICATION = "publication"
     DELISTING = "delisting"
     TASK = "task"
+    ACCIDENT = "accident"  # 生产安全事故：立即处置和报告
 
 
 class Seat(StrEnum):
@@ -72,6 +74,7 @@ MATTERS: dict[str, Matter] = {
     "publication_reminder": Matter.PUBLICATION,
     "delisting_reminder": Matter.DELISTING,
     "task": Matter.TASK,
+    "accident_alert": Matter.ACCIDENT,
 }
 
 # Older policies' steps that named a sanction: to the county office they become a proposal to
@@ -115,6 +118,8 @@ def duty_of(action: str, role: str) -> Duty:
     matter = matter_of(action)
     if seat is Seat.LEADER:
         return Duty.OVERSEE
+    if matter is Matter.ACCIDENT:
+        return Duty.RESPOND
     if matter is Matter.RECTIFICATION:
         if seat is Seat.ENTERPRISE:
             return Duty.RECTIFY

@@ -22,6 +22,7 @@ from services.notification.messages.duties import (
 from shared.clock import local
 from shared.contract import StepFired
 from shared.labels import (
+    ACCIDENT_CLASS_LABELS,
     ACTION_LABELS,
     HAZARD_LEVEL_LABELS,
     LISTING_LEVEL_LABELS,
@@ -42,6 +43,7 @@ TITLES: dict[Matter, str] = {
     Matter.PUBLICATION: "挂牌督办公布提醒",
     Matter.DELISTING: "摘牌销号提醒",
     Matter.TASK: "待研究事项",
+    Matter.ACCIDENT: "生产安全事故快报",
 }
 # What a supervisor urges or a leader oversees, per matter.
 MATTER_WORK: dict[Matter, str] = {
@@ -52,6 +54,7 @@ MATTER_WORK: dict[Matter, str] = {
     Matter.PUBLICATION: "公布挂牌督办",
     Matter.DELISTING: "摘牌销号",
     Matter.TASK: "研究决定",
+    Matter.ACCIDENT: "做好救援处置和事故报告",
 }
 
 
@@ -96,6 +99,8 @@ def _since(prefix: str, at: datetime | None, rest: str) -> str:
 def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
     """The hazard's state as this step sees it: the deadline or the days overdue."""
     facts = step.facts
+    if step.accident is not None:
+        return accident_status(step)
     rectification = _deadline_state(step, days_overdue(facts.deadline_at, now))
     match matter:
         case Matter.CLASSIFICATION:
@@ -126,6 +131,23 @@ def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
     if step.repeat_index > 0:
         state += f"（第{step.repeat_index + 1}次提醒）"
     return state
+
+
+def accident_status(step: StepFired) -> str:
+    """「3月6日23时10分发生较大事故，死亡3人、重伤2人」: when, which class, the casualties."""
+    a = step.accident
+    assert a is not None
+    when = local(a.occurred_at)
+    counted = [
+        f"{name}{n}人"
+        for name, n in (("死亡", a.deaths), ("失踪", a.missing), ("重伤", a.serious_injuries))
+        if n
+    ]
+    text = f"{when.month}月{when.day}日{when.hour}时{when.minute:02d}分发生事故"
+    if step.step_key == "accident_class_changed":
+        now_class = label(ACCIDENT_CLASS_LABELS, a.accident_class)
+        text = f"{when.month}月{when.day}日发生的事故等级变为{now_class}"
+    return text + (("，" + "、".join(counted)) if counted else "")
 
 
 def _duty_due(step: StepFired, matter: Matter) -> datetime | None:
@@ -160,6 +182,8 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
         case Duty.URGE:
             whom = "企业" if matter is Matter.RECTIFICATION else "有关单位"
             return f"请督促{whom}{when}{MATTER_WORK[matter]}"
+        case Duty.OVERSEE if matter is Matter.ACCIDENT:
+            return "请知悉，并督促有关单位立即做好救援处置和事故报告"
         case Duty.OVERSEE if matter is Matter.TASK:
             return f"县安委办将研究是否{proposal}，请知悉"
         case Duty.OVERSEE:
@@ -178,6 +202,8 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
             return f"建议研究是否{proposal}，请研究决定"
         case Duty.INFORM:
             return "请知悉"
+        case Duty.RESPOND:
+            return "请立即赶赴现场，组织做好救援处置，并按规定报告"
 
 
 def notice_item(
@@ -209,7 +235,11 @@ def notice_item(
         "action_label": title_of(action, matter, overdue),
         "deadline_label": deadline_label(facts.deadline_at, facts.deadline_provisional),
         "deadline_short": deadline_label(facts.deadline_at, facts.deadline_provisional, short=True),
-        "level_label": label(HAZARD_LEVEL_LABELS, facts.level, missing="隐患（待判定）"),
+        "level_label": (
+            label(ACCIDENT_CLASS_LABELS, step.accident.accident_class)
+            if step.accident is not None
+            else label(HAZARD_LEVEL_LABELS, facts.level, missing="隐患（待判定）")
+        ),
         "role": role,
         "role_label": role_label(role),
         "covering_for_label": role_label(covering_for),

@@ -1,0 +1,106 @@
+"""停产停业整顿 and 复工复产验收: order, application, township review, acceptance, resumption."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, status
+from sqlalchemy import select
+
+from services.hazard_api.auth.deps import TokenClaims, require_scopes
+from services.hazard_api.auth.models import Scope
+from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.deps import (
+    ClockDep,
+    SessionDep,
+    SettingsDep,
+    engine_of,
+    sessionmaker_of,
+    settings_of,
+)
+from services.hazard_api.items.kernel import Context, Transitions, create
+from services.hazard_api.suspensions import flows
+from services.hazard_api.suspensions.kind import SUSPENSION, SUSPENSION_ORDER, suspension_out
+from services.hazard_api.suspensions.models import Suspension
+from services.hazard_api.suspensions.schemas import (
+    AcceptanceIn,
+    ApplicationIn,
+    OrderIn,
+    ReviewIn,
+    SuspensionOut,
+)
+from services.hazard_api.suspensions.states import Action
+
+router = APIRouter(tags=["suspensions"])
+
+Reader = Annotated[AuthUser, Depends(require_scopes(Scope.ACCIDENTS_READ.value))]
+Writer = Annotated[AuthUser, Depends(require_scopes(Scope.ACCIDENTS_WRITE.value))]
+SuspensionId = Annotated[str, Path(min_length=1, max_length=36, description="停产整顿ID")]
+
+
+async def _transitions(
+    session: SessionDep, user: Writer, clock: ClockDep, settings: SettingsDep
+) -> Transitions:
+    return Transitions(Context(session, user, clock.now(), settings))
+
+
+SuspensionTransitions = Annotated[Transitions, Depends(_transitions)]
+
+
+@router.post("/suspensions", status_code=status.HTTP_201_CREATED, summary="责令停产停业整顿")
+async def order(
+    data: OrderIn, claims: TokenClaims, clock: ClockDep, request: Request
+) -> SuspensionOut:
+    return await create(
+        SUSPENSION,
+        SUSPENSION_ORDER,
+        data,
+        claims=claims,
+        engine=engine_of(request),
+        sessionmaker=sessionmaker_of(request),
+        now=clock.now(),
+        settings=settings_of(request),
+    )
+
+
+@router.get("/suspensions", summary="停产整顿企业（按角色范围）")
+async def list_(session: SessionDep, user: Reader) -> list[SuspensionOut]:
+    rows = await session.scalars(
+        select(Suspension)
+        .where(in_scope(user, Suspension.unit_id))
+        .order_by(Suspension.ordered_at.desc())
+        .limit(500)
+    )
+    return [suspension_out(s) for s in rows]
+
+
+@router.post("/suspensions/{suspension_id}/application", summary="申请复工复产")
+async def apply(
+    suspension_id: SuspensionId, data: ApplicationIn, tx: SuspensionTransitions
+) -> SuspensionOut:
+    s, _ = await tx.apply(SUSPENSION, suspension_id, Action.APPLY, flows.apply(data))
+    return suspension_out(s)
+
+
+@router.post("/suspensions/{suspension_id}/review", summary="乡镇（街道）审核")
+async def review(
+    suspension_id: SuspensionId, data: ReviewIn, tx: SuspensionTransitions
+) -> SuspensionOut:
+    s, _ = await tx.apply(SUSPENSION, suspension_id, Action.REVIEW, flows.review(data))
+    return suspension_out(s)
+
+
+@router.post("/suspensions/{suspension_id}/acceptance", summary="复工复产验收")
+async def decide_acceptance(
+    suspension_id: SuspensionId, data: AcceptanceIn, tx: SuspensionTransitions
+) -> SuspensionOut:
+    change = flows.decide_acceptance(data)
+    s, _ = await tx.apply(SUSPENSION, suspension_id, Action.DECIDE_ACCEPTANCE, change)
+    return suspension_out(s)
+
+
+@router.post("/suspensions/{suspension_id}/resume", summary="恢复生产（须验收合格）")
+async def resume(suspension_id: SuspensionId, tx: SuspensionTransitions) -> SuspensionOut:
+    s, _ = await tx.apply(SUSPENSION, suspension_id, Action.RESUME, flows.resume())
+    return suspension_out(s)
