@@ -82,7 +82,18 @@ class RowChecker:
         """Every cell of a row parsed; None (each problem recorded) when one is wrong."""
         out: dict[str, object] = {}
         ok = True
+        values = row.values
         for key, (parse, required) in parsers.items():
+            value = values.get(key)
+            if value is None and not required:
+                out[key] = None
+                continue
+            try:  # the common case inline: a filled cell that parses (a county's every row)
+                if value is not None:
+                    out[key] = parse(value)
+                    continue
+            except ValueError:  # PydanticCustomError is one: `cell` records the message
+                pass
             try:
                 out[key] = self.cell(sheet, row, key, parse, required=required)
             except _Invalid:
