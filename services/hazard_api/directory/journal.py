@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, insert, select
+from sqlalchemy import ARRAY, String, Table, bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.audit.keys import current_keyring
@@ -202,6 +202,16 @@ class Journal:
 
 async def _heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
     heads: dict[str, ChainHead] = {}
+    if not keys:
+        return heads
+    if session.get_bind().dialect.name == "postgresql":  # one statement over an array
+        rows = await session.execute(
+            text(
+                "SELECT DISTINCT ON (chain_key) chain_key, seq, hash FROM audit_log "
+                "WHERE chain_key = ANY(:keys) ORDER BY chain_key, seq DESC"
+            ).bindparams(bindparam("keys", value=keys, type_=ARRAY(String)))
+        )
+        return {key: ChainHead(seq, digest) for key, seq, digest in rows}
     for chunk in chunks(keys):
         rows = await session.execute(
             select(AuditRow.chain_key, AuditRow.seq, AuditRow.hash).where(

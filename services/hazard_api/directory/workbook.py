@@ -303,7 +303,10 @@ def _read_sheet(book: CalamineWorkbook, sheet: Sheet, result: ReadSheets) -> Non
     for number, raw in enumerate(grid[1:], start=2):
         if len(raw) < width:
             raw = [*raw, *padding[len(raw) :]]
-        values = {key: _cell(raw[i]) for key, i in read}
+        # `_cell`'s text case inline: a call per cell is a good part of reading a county.
+        values = {
+            key: (v.strip() or None) if type(v := raw[i]) is str else _cell(v) for key, i in read
+        }
         if any(values.values()):  # a cell is None or non-empty text
             rows.append(SheetRow(number, values))
     result.rows[sheet.key] = rows
