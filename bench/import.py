@@ -109,6 +109,12 @@ def read_streaming(path: Path) -> dict[str, list[list[Any]]]:
     return out
 
 
+def cpu() -> float:
+    """This process's CPU time, all threads: beside the wall times, a figure the machine's other
+    load hardly moves (the database server's work is not in it)."""
+    return time.process_time()
+
+
 async def floor(path: Path, dsn: str) -> float:
     conn = await asyncpg.connect(dsn)
     try:
@@ -170,6 +176,8 @@ async def main() -> None:
         floors: list[float] = []
         imports: list[float] = []
         agains: list[float] = []
+        floor_cpu: list[float] = []
+        import_cpu: list[float] = []
         try:
             floor_name, floor_url = await fresh_database(admin)
             names.append(floor_name)
@@ -179,8 +187,12 @@ async def main() -> None:
                 name, url = await fresh_database(admin)  # set up before either is timed
                 names.append(name)
                 await upgrade_async(url, MIGRATIONS_DIR)
+                cpu_started = cpu()
                 floors.append(await floor(path, dsn))
+                floor_cpu.append(cpu() - cpu_started)
+                cpu_started = cpu()
                 import_s, report = await full_import(path, url)
+                import_cpu.append(cpu() - cpu_started)
                 imports.append(import_s)
                 again_s, again = await full_import(path, url)
                 agains.append(again_s)
@@ -199,6 +211,10 @@ async def main() -> None:
         f"floor (streaming read + bare COPY), median: {floor_s:.2f} s, {total / floor_s:.0f} rows/s"
     )
     print(f"import, median: {import_s:.2f} s; re-import: {statistics.median(agains):.2f} s")
+    print(
+        f"client CPU, median: floor {statistics.median(floor_cpu):.2f} s, "
+        f"import {statistics.median(import_cpu):.2f} s"
+    )
     print(f"RESULT import_rows_per_s={total / import_s:.0f} ratio={floor_s / import_s:.2f}")
 
 
