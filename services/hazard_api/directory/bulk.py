@@ -15,14 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.hazard_api.audit.records import actor_of
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.directory.copying import insert_rows
-from services.hazard_api.directory.journal import (
-    Journal,
-    chunks,
-    person_payload,
-    post_payload,
-    state_of,
-    unit_payload,
-)
+from services.hazard_api.directory.journal import Journal, chunks
 from services.hazard_api.directory.models import (
     Person,
     PortfolioIndustry,
@@ -31,6 +24,12 @@ from services.hazard_api.directory.models import (
     RegulatedIndustry,
     SupervisingDepartment,
     Unit,
+)
+from services.hazard_api.directory.payloads import (
+    person_payload,
+    post_payload,
+    state_of,
+    unit_payload,
 )
 from services.hazard_api.directory.rows import (
     KIND_ORDER,
@@ -97,18 +96,19 @@ async def apply_plan(
     for unit in new_units:
         journal.change("unit", unit_payload(unit), None)
     for unit in changed_units:
-        before = state_of(unit_payload(current.units[unit.id]))
+        before = state_of("unit", unit_payload(current.units[unit.id]))
         journal.change("unit", unit_payload(unit), before)
     for person in new_people:
         journal.change("person", person_payload(person), None, unit_id=person.unit_id)
     for person in changed_people:
         was = current.people[person.id]
-        before = state_of(person_payload(was), unit_id=was.unit_id)
+        before = state_of("person", person_payload(was), unit_id=was.unit_id)
         journal.change("person", person_payload(person), before, unit_id=person.unit_id)
     for post in new_posts:
         journal.change("post", post_payload(post), None)
     for post in changed_posts:
-        journal.change("post", post_payload(post), state_of(post_payload(current.posts[post.id])))
+        before = state_of("post", post_payload(current.posts[post.id]))
+        journal.change("post", post_payload(post), before)
     await _write_units(session, new_units, changed_units, plan, current, now)
     await _write_people(session, new_people, changed_people, now)
     await _write_posts(session, new_posts, changed_posts, current, now)

@@ -22,7 +22,7 @@ from shared.labels import ENTERPRISE_STATUS_LABELS, POST_ROLE_LABELS, UNIT_KIND_
 
 # Control characters and lone surrogates: PostgreSQL cannot store them (see fields.py).
 _UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
+_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,36}", re.ASCII)  # see EntityId
 KINDS_BY_LABEL = {label: UnitKind(kind) for kind, label in UNIT_KIND_LABELS.items()}
 ROLES_BY_LABEL = {label: PostRole(role) for role, label in POST_ROLE_LABELS.items()}
 STATUS_BY_LABEL = {label: EnterpriseStatus(s) for s, label in ENTERPRISE_STATUS_LABELS.items()}
@@ -82,7 +82,18 @@ class RowChecker:
         """Every cell of a row parsed; None (each problem recorded) when one is wrong."""
         out: dict[str, object] = {}
         ok = True
+        values = row.values
         for key, (parse, required) in parsers.items():
+            value = values.get(key)
+            if value is None and not required:
+                out[key] = None
+                continue
+            try:  # the common case inline: a filled cell that parses (a county's every row)
+                if value is not None:
+                    out[key] = parse(value)
+                    continue
+            except ValueError:  # PydanticCustomError is one: `cell` records the message
+                pass
             try:
                 out[key] = self.cell(sheet, row, key, parse, required=required)
             except _Invalid:
@@ -95,7 +106,7 @@ def opt(value: object) -> str | None:
 
 
 def entity_id(value: str) -> str:
-    if not (1 <= len(value) <= 36) or not set(value) <= _ID_CHARS:
+    if _ID.fullmatch(value) is None:
         raise ValueError(f"编码 {value} 格式不正确（1至36位字母、数字或 _ . : -）")
     return value
 

@@ -17,10 +17,6 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if session.get_bind().dialect.name != "postgresql":
         await session.execute(insert(table), list(rows))
         return
-    raw = await (await session.connection()).get_raw_connection()
-    driver: Any = raw.driver_connection
-    if not driver.is_in_transaction():  # a raw COPY outside it would commit on its own
-        raise RuntimeError("insert_rows needs an open transaction")
     columns = list(rows[0])
     # asyncpg takes json as text; SQLAlchemy's JSON type would have serialised it. Every row
     # is built with the same keys in the same order, so its values are the record.
@@ -35,4 +31,17 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
             records.append(tuple(values))
     else:
         records = [tuple(row.values()) for row in rows]
-    await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    await copy_records(session, table, columns, records)
+
+
+async def copy_records(
+    session: AsyncSession, table: Table, columns: Sequence[str], records: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL only: records (values in `columns` order, json as text) by binary COPY."""
+    if not records:
+        return
+    raw = await (await session.connection()).get_raw_connection()
+    driver: Any = raw.driver_connection
+    if not driver.is_in_transaction():  # a raw COPY outside it would commit on its own
+        raise RuntimeError("COPY needs an open transaction")
+    await driver.copy_records_to_table(table.name, records=records, columns=list(columns))

@@ -1,94 +1,78 @@
 """What an import tells the rest of the system: one org event (outbox) and one audit row per
-entity it changed, collected while diffing and written at the end in bulk."""
+entity it changed, collected while diffing and written at the end in bulk.
+
+A county is tens of thousands of entities, so the per-entity work is kept to a few C calls:
+payloads are plain dicts (payloads.py), JSON is written by orjson, and each audit row's HMAC
+continues a prepared key state. The bytes are the ones the audit service would produce
+(`row_message` sorts keys, writes compact JSON without ASCII escapes: orjson's
+`OPT_SORT_KEYS` output is identical for these strings, booleans and lists), so `/audit/verify`
+recomputes every hash unchanged; the tests verify an imported county's chains."""
 
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
 import os
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import Table, select
+import orjson
+from sqlalchemy import ARRAY, String, Table, bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.audit.keys import current_keyring
 from services.hazard_api.audit.models import AuditRow
-from services.hazard_api.audit.records import chain_key
-from services.hazard_api.audit.service import Actor, ChainHead, new_row_values
+from services.hazard_api.audit.service import Actor, ChainHead, genesis
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.directory.copying import insert_rows
-from services.hazard_api.directory.rows import PersonRow, PostRow, UnitRow
+from services.hazard_api.directory.copying import copy_records
+from services.hazard_api.directory.payloads import ID_FIELDS, state_of
 from shared.contract import (
     EVENT_TYPES_BY_MODEL,
     ORG_EVENTS,
-    EnterpriseStatus,
     Envelope,
     PersonUpserted,
-    PostRole,
     PostUpserted,
     Producer,
-    UnitKind,
     UnitUpserted,
 )
 from shared.outbox import OutboxRow, add_serialized_events
 
 _audit_table: Table = AuditRow.__table__  # type: ignore[assignment]
 CHUNK = 500  # ids per IN (…) list: well inside SQLite's and asyncpg's parameter limits
+_EVENT_TYPES = {
+    "unit": EVENT_TYPES_BY_MODEL[UnitUpserted],
+    "person": EVENT_TYPES_BY_MODEL[PersonUpserted],
+    "post": EVENT_TYPES_BY_MODEL[PostUpserted],
+}
+_AUDIT_COLUMNS = (
+    "chain_key",
+    "seq",
+    "at",
+    "actor_user_id",
+    "actor_person_id",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+    "key_id",
+)
 
 
-def unit_payload(u: UnitRow) -> UnitUpserted:
-    return UnitUpserted(
-        unit_id=u.id,
-        kind=UnitKind(u.kind),
-        name=u.name,
-        area_code=u.area_code,
-        parent_id=u.parent_id,
-        is_safety_office=u.is_safety_office,
-        credit_code=u.credit_code,
-        industry_code=u.industry_code,
-        industry_name=u.industry_name,
-        territorial_unit_id=u.territorial_unit_id,
-        supervising_department_ids=list(u.departments),
-        high_risk=u.high_risk,
-        status=EnterpriseStatus(u.status) if u.status else None,
-        regulated_industry_codes=list(u.industries),
-    )
-
-
-def person_payload(p: PersonRow) -> PersonUpserted:
-    return PersonUpserted(
-        person_id=p.id, name=p.name, mobile=p.mobile, email=p.email, active=p.active
-    )
-
-
-def post_payload(p: PostRow) -> PostUpserted:
-    return PostUpserted(
-        post_id=p.id,
-        unit_id=p.unit_id,
-        role=PostRole(p.role),
-        title=p.title,
-        holder_person_id=p.holder_person_id,
-        acting=p.acting,
-        portfolio_unit_ids=list(p.portfolio_units),
-        portfolio_industry_codes=list(p.portfolio_industries),
-        acting_person_id=p.acting_person_id,
-        acting_from=p.acting_from,
-        acting_until=p.acting_until,
-        holder_from=p.holder_from,
-        previous_holder_person_id=p.previous_holder_person_id,
-    )
-
-
-# The audit's before/after states: the same shapes the directory's own writes record.
-_ID_FIELDS = {UnitUpserted: "unit_id", PersonUpserted: "person_id", PostUpserted: "post_id"}
-
-
-def state_of(payload: BaseModel, **extra: Any) -> dict[str, Any]:
-    state = payload.model_dump(mode="json")
-    del state[_ID_FIELDS[type(payload)]]
-    return state | extra
+def event_ids(count: int) -> list[str]:
+    """Random (version 4) UUIDs as text: one system call for all, no `uuid.UUID` per id."""
+    block = bytearray(os.urandom(16 * count))
+    block[6::16] = bytes((b & 0x0F) | 0x40 for b in block[6::16])
+    block[8::16] = bytes((b & 0x3F) | 0x80 for b in block[8::16])
+    out = []
+    for i in range(0, len(block), 16):
+        h = block[i : i + 16].hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
 
 
 class Journal:
@@ -97,73 +81,137 @@ class Journal:
     def __init__(self, actor: Actor, now: datetime) -> None:
         self.actor = actor
         self.now = now
-        self.events: list[OutboxRow] = []
-        self.audits: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any]]] = []
+        # (entity, id, payload, before, after state)
+        self.changes: list[tuple[str, str, dict[str, Any], Any, dict[str, Any]]] = []
         # The envelope's fixed parts, serialised once as pydantic does for `Envelope`.
         sample = Envelope(
             type="x", occurred_at=now, aggregate_id="x", producer=Producer.HAZARD_API, payload={}
         )
-        self._occurred_at = json.dumps(sample.model_dump(mode="json")["occurred_at"])
-        self._ids: list[uuid.UUID] = []
-
-    def _event_id(self) -> uuid.UUID:
-        # One system call per thousand ids: uuid4() reads the system's random source each time.
-        if not self._ids:
-            block = os.urandom(16 * 1024)
-            self._ids = [
-                uuid.UUID(bytes=block[i : i + 16], version=4) for i in range(0, len(block), 16)
-            ]
-        return self._ids.pop()
+        self._occurred_at = orjson.dumps(sample.model_dump(mode="json")["occurred_at"]).decode()
 
     def change(
         self,
         entity: str,
-        payload: BaseModel,
+        payload: dict[str, Any],
         before: dict[str, Any] | None,
         **extra: Any,
     ) -> None:
         """One entity created (`before` None) or updated: its full-state event and audit row."""
-        entity_id = getattr(payload, _ID_FIELDS[type(payload)])
-        event_type, version = EVENT_TYPES_BY_MODEL[type(payload)]
-        event_id = str(self._event_id())
-        # The envelope's JSON written directly (ids are plain [A-Za-z0-9_.:-], see EntityId);
-        # consumers parse it as `Envelope` like any other (the tests check they do).
-        value = (
-            f'{{"event_id":"{event_id}","type":"{event_type}","version":{version},'
-            f'"occurred_at":{self._occurred_at},"aggregate_id":{json.dumps(entity_id)},'
-            f'"producer":"{Producer.HAZARD_API.value}","payload":{payload.model_dump_json()}}}'
+        entity_id = payload[ID_FIELDS[entity]]
+        self.changes.append(
+            (entity, entity_id, payload, before, state_of(entity, payload, **extra))
         )
-        self.events.append(OutboxRow(event_id, ORG_EVENTS, entity_id, value))
-        action = f"directory.{entity}_{'updated' if before else 'created'}"
-        self.audits.append((action, entity, entity_id, before, state_of(payload, **extra)))
+
+    def events(self) -> list[OutboxRow]:
+        # The envelope's JSON written directly; consumers parse it as `Envelope` like any
+        # other (the tests check they do).
+        ids = event_ids(len(self.changes))
+        head = f',"occurred_at":{self._occurred_at},"aggregate_id":'
+        producer = f',"producer":"{Producer.HAZARD_API.value}","payload":'
+        dumps = orjson.dumps
+        return [
+            OutboxRow(
+                event_id,
+                ORG_EVENTS,
+                entity_id,
+                f'{{"event_id":"{event_id}","type":"{_EVENT_TYPES[entity][0]}",'
+                f'"version":{_EVENT_TYPES[entity][1]}{head}'
+                f"{dumps(entity_id).decode()}{producer}{dumps(payload).decode()}}}",
+            )
+            for event_id, (entity, entity_id, payload, _, _) in zip(ids, self.changes, strict=True)
+        ]
+
+    def audit_records(self, heads: dict[str, ChainHead]) -> list[tuple[Any, ...]]:
+        """The audit rows' column values (`_AUDIT_COLUMNS`), each hashed as `new_row_values`
+        would: HMAC-SHA256 of "<key id>\\n<row_message>" with the current key."""
+        keyring = current_keyring()
+        key_id = keyring.current_id
+        signer = hmac.new(keyring.current, f"{key_id}\n".encode(), hashlib.sha256)
+        actor = self.actor
+        at = self.now.isoformat(timespec="microseconds")
+        sort = orjson.OPT_SORT_KEYS
+        dumps = orjson.dumps
+        records: list[tuple[Any, ...]] = []
+        for entity, entity_id, _, before, after in self.changes:
+            chain = f"{entity}:{entity_id}"
+            head = heads.get(chain)
+            seq, prev = (head.seq + 1, head.hash) if head else (1, genesis(chain))
+            action = f"directory.{entity}_{'updated' if before else 'created'}"
+            body = {
+                "chain": chain,
+                "seq": seq,
+                "at": at,
+                "user": actor.user_id,
+                "person": actor.person_id,
+                "role": actor.role,
+                "action": action,
+                "entity": [entity, entity_id],
+                "before": before,
+                "after": after,
+                "prev": prev,
+            }
+            mac = signer.copy()
+            mac.update(dumps(body, option=sort))
+            records.append(
+                (
+                    chain,
+                    seq,
+                    self.now,
+                    actor.user_id,
+                    actor.person_id,
+                    actor.role,
+                    action,
+                    entity,
+                    entity_id,
+                    before,
+                    after,
+                    prev,
+                    mac.hexdigest(),
+                    key_id,
+                )
+            )
+        return records
 
     async def write(self, session: AsyncSession) -> None:
-        await add_serialized_events(session, outbox_tables.outbox, self.events, now=self.now)
+        await add_serialized_events(session, outbox_tables.outbox, self.events(), now=self.now)
         # A new unit or person has no chain yet (neither is ever deleted); a post may have been
         # deleted and created again under its code, so its chain is looked up like a change's.
         heads = await _heads(
             session,
-            [chain_key(e, i) for _, e, i, b, _ in self.audits if b is not None or e == "post"],
+            [f"{e}:{i}" for e, i, _, b, _ in self.changes if b is not None or e == "post"],
         )
-        rows = [
-            new_row_values(
-                chain_key=chain_key(entity, entity_id),
-                head=heads.get(chain_key(entity, entity_id)),
-                at=self.now,
-                actor=self.actor,
-                action=action,
-                entity_type=entity,
-                entity_id=entity_id,
-                before=before,
-                after=after,
+        records = self.audit_records(heads)
+        if session.get_bind().dialect.name == "postgresql":
+            # asyncpg takes json as text (SQLAlchemy's JSON type would have serialised it).
+            dumps = orjson.dumps
+            records = [
+                (
+                    *r[:9],
+                    None if r[9] is None else dumps(r[9]).decode(),
+                    dumps(r[10]).decode(),
+                    *r[11:],
+                )
+                for r in records
+            ]
+            await copy_records(session, _audit_table, _AUDIT_COLUMNS, records)
+        elif records:
+            await session.execute(
+                insert(_audit_table), [dict(zip(_AUDIT_COLUMNS, r, strict=True)) for r in records]
             )
-            for action, entity, entity_id, before, after in self.audits
-        ]
-        await insert_rows(session, _audit_table, rows)
 
 
 async def _heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
     heads: dict[str, ChainHead] = {}
+    if not keys:
+        return heads
+    if session.get_bind().dialect.name == "postgresql":  # one statement over an array
+        rows = await session.execute(
+            text(
+                "SELECT DISTINCT ON (chain_key) chain_key, seq, hash FROM audit_log "
+                "WHERE chain_key = ANY(:keys) ORDER BY chain_key, seq DESC"
+            ).bindparams(bindparam("keys", value=keys, type_=ARRAY(String)))
+        )
+        return {key: ChainHead(seq, digest) for key, seq, digest in rows}
     for chunk in chunks(keys):
         rows = await session.execute(
             select(AuditRow.chain_key, AuditRow.seq, AuditRow.hash).where(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.directory.models import (
@@ -33,6 +34,16 @@ async def _grouped(session: AsyncSession, owner: object, value: object) -> dict[
     return groups
 
 
+def _select(model: object, names: Iterable[str]) -> Select[Any]:
+    """Only the columns compared (not the timestamps, each converted on reading)."""
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    return select(*(table.c[n] for n in names))
+
+
+_UNIT_COLUMNS = (*UnitRow._fields[:-2], "township_id")
+_POST_COLUMNS = tuple(f for f in PostRow._fields if not f.startswith("portfolio_"))
+
+
 async def load_snapshot(session: AsyncSession) -> Snapshot:
     snapshot = Snapshot()
     departments = await _grouped(
@@ -41,7 +52,7 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
     regulated = await _grouped(
         session, RegulatedIndustry.department_id, RegulatedIndustry.industry_code
     )
-    for r in await session.execute(select(Unit.__table__)):
+    for r in await session.execute(_select(Unit, _UNIT_COLUMNS)):
         snapshot.units[r.id] = UnitRow(
             r.id,
             r.kind,
@@ -59,11 +70,11 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
             tuple(sorted(regulated.get(r.id, ()))),
         )
         snapshot.townships[r.id] = r.township_id
-    for r in await session.execute(select(Person.__table__)):
+    for r in await session.execute(_select(Person, PersonRow._fields)):
         snapshot.people[r.id] = PersonRow(r.id, r.unit_id, r.name, r.mobile, r.email, r.active)
     units = await _grouped(session, PortfolioUnit.post_id, PortfolioUnit.unit_id)
     industries = await _grouped(session, PortfolioIndustry.post_id, PortfolioIndustry.industry_code)
-    for r in await session.execute(select(Post.__table__)):
+    for r in await session.execute(_select(Post, _POST_COLUMNS)):
         snapshot.posts[r.id] = PostRow(
             r.id,
             r.unit_id,

@@ -220,7 +220,9 @@ class ReadSheets:
 
 def _cell(value: object) -> Cell:
     """A cell as text: numbers typed into code columns (13800000001, 430723) lose nothing."""
-    if value is None or value == "":
+    if type(value) is str:  # nearly every cell: the fast path first
+        return value.strip() or None
+    if value is None:
         return None
     if isinstance(value, bool):
         return YES if value else NO
@@ -295,9 +297,17 @@ def _read_sheet(book: CalamineWorkbook, sheet: Sheet, result: ReadSheets) -> Non
                 Problem(sheet.title, 1, column.header, f"缺少列“{column.header}”（见模板表头）")
             )
     rows: list[SheetRow] = []
+    read = list(positions.items())
+    width = max(positions.values(), default=-1) + 1
+    padding: list[Any] = [""] * width
     for number, raw in enumerate(grid[1:], start=2):
-        values = {key: _cell(raw[i]) if i < len(raw) else None for key, i in positions.items()}
-        if any(v is not None for v in values.values()):
+        if len(raw) < width:
+            raw = [*raw, *padding[len(raw) :]]
+        # `_cell`'s text case inline: a call per cell is a good part of reading a county.
+        values = {
+            key: (v.strip() or None) if type(v := raw[i]) is str else _cell(v) for key, i in read
+        }
+        if any(values.values()):  # a cell is None or non-empty text
             rows.append(SheetRow(number, values))
     result.rows[sheet.key] = rows
 
