@@ -22,6 +22,7 @@ class ServiceSpec:
     name: str
     title: str
     extra_urls: Mapping[str, str] = field(default_factory=dict)
+    keeps_data: bool = True  # has a database to migrate (the portal keeps none)
 
     @property
     def package(self) -> str:

@@ -82,7 +82,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("hazard_api", "隐患与组织目录 API (hazard_api)"),
     ServiceSpec("escalation", "督办升级 (escalation)"),
     ServiceSpec("notification", "通知 (notification)", {"签收页面 (ack pages)": "/a/{token}"}),
-    ServiceSpec("portal", "部门门户 (portal)"),
+    ServiceSpec("portal", "部门门户 (portal)", keeps_data=False),
 )
 
 
