@@ -22,6 +22,10 @@ def banner(
     for child in children:
         base = child.service.base_url
         lines.append(f"  {child.service.spec.title}")
+        if child.service.spec.name == "portal":
+            lines.append(f"      pages 页面    {base}/   ← start here (README → 'Portal')")
+            lines.append(f"      health        {base}/readyz")
+            continue
         lines.append(f"      API docs      {base}/docs")
         lines.append(f"      health        {base}/readyz   metrics {base}/metrics")
         for label, path in child.service.spec.extra_urls.items():
@@ -36,7 +40,7 @@ def banner(
         f"  Emails        {mail}",
         *([f"  Clock         {clock_offset}"] if clock_offset else []),
         "",
-        "  Walkthrough: README.md → 'Walkthrough' (copy-paste curl calls).",
+        "  Walkthrough: README.md → 'Portal' (the pages), then 'Walkthrough' (curl calls).",
         "  Ctrl-C stops everything; the data stays in ./var for the next run.",
         "",
     ]

@@ -82,6 +82,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("hazard_api", "隐患与组织目录 API (hazard_api)"),
     ServiceSpec("escalation", "督办升级 (escalation)"),
     ServiceSpec("notification", "通知 (notification)", {"签收页面 (ack pages)": "/a/{token}"}),
+    ServiceSpec("portal", "部门门户 (portal)"),
 )
 
 
@@ -110,6 +111,8 @@ def load_service(spec: ServiceSpec) -> LoadedService | str:
 def migrate(service: LoadedService) -> None:
     from shared.migrations import upgrade
 
+    if not hasattr(service.settings, "database_url"):
+        return  # the portal keeps no data
     ensure_sqlite_folder(service.settings.database_url)
     if service.migrations_dir is None:
         say(f"{service.spec.name}: no migrations folder yet, nothing to migrate")
@@ -123,7 +126,7 @@ def redact(database_url: str) -> str:
 
 
 # ----------------------------------------------------------------------------- secrets
-SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_")
+SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_")
 
 
 def development_secrets(env: dict[str, str], var_dir: Path) -> None:
@@ -246,6 +249,10 @@ class Stack:
         log_config = write_logging_config(self.settings.var_dir)
         for service in self.loaded:  # where the repair asks each producer for its outbox
             self.env.setdefault(f"DUBAN_{service.spec.name.upper()}_URL", service.base_url)
+        # The portal calls the others where this stack runs them (unless told otherwise).
+        for name in ("hazard_api", "escalation", "notification"):
+            if name in self.by_name:
+                self.env.setdefault(f"PORTAL_{name.upper()}_URL", self.by_name[name].base_url)
         for service in self.loaded:
             self.children.append(await start_child(service, self.env, log_config))
 

@@ -84,7 +84,7 @@ def test_development_gets_a_kept_secret_production_none(tmp_path: Path) -> None:
     dev = {"DUBAN_ENV": "development", "ESCALATION_SECRET_KEY": "set-by-the-operator"}
     development_secrets(dev, tmp_path)
     key = dev["HAZARD_API_SECRET_KEY"]
-    assert len(key) >= 32 and dev["NOTIFICATION_SECRET_KEY"] == key
+    assert len(key) >= 32 and dev["NOTIFICATION_SECRET_KEY"] == key == dev["PORTAL_SECRET_KEY"]
     assert dev["ESCALATION_SECRET_KEY"] == "set-by-the-operator"
     again = {"DUBAN_ENV": "development"}
     development_secrets(again, tmp_path)

@@ -44,8 +44,11 @@ PICKS: dict[str, tuple[str, tuple[str, ...]]] = {
             "LICENSE",
         ),
     ),
+    # The portal's pages (services/portal): htmx stays on the 2.x line (4 changed defaults).
+    "htmx.org": ("htmx", ("dist/htmx.min.js", "LICENSE")),
+    "echarts": ("echarts", ("dist/echarts.min.js", "LICENSE", "NOTICE")),
 }
-DEFAULT_SPECS = ("swagger-ui-dist@5.35.0", "redoc@2.5.4")
+DEFAULT_SPECS = ("swagger-ui-dist@5.35.0", "redoc@2.5.4", "htmx.org@2.0.11", "echarts@6.1.0")
 
 
 def _sha256(path: Path) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from shared.broker import free_port
 
 READY_BANNER = "Duban 督办 is running"
-_OWN_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "DUBAN_")
+_OWN_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_", "DUBAN_")
 # An outer `make test` must not lend its jobserver or level to a `make run` started here.
 _NOT_PASSED_ON = {"KAFKA_BOOTSTRAP_SERVERS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
 
@@ -42,7 +42,7 @@ class Stack:
         if not self.ports:
             self.ports = {
                 name: free_port()
-                for name in ("hazard_api", "escalation", "notification", "broker", "smtp")
+                for name in ("hazard_api", "escalation", "notification", "portal", "broker", "smtp")
             }
 
     def url(self, service: str) -> str:
@@ -66,6 +66,7 @@ class Stack:
                 "ESCALATION_HTTP_PORT": str(self.ports["escalation"]),
                 "NOTIFICATION_HTTP_PORT": str(self.ports["notification"]),
                 "NOTIFICATION_PUBLIC_BASE_URL": self.url("notification"),
+                "PORTAL_HTTP_PORT": str(self.ports["portal"]),
                 "DUBAN_RUN_BROKER_PORT": str(self.ports["broker"]),
                 "DUBAN_RUN_SMTP_SINK_PORT": str(self.ports["smtp"]),
             }

@@ -91,7 +91,8 @@ async def test_duban_run_comes_up_runs_the_readme_walkthrough_and_keeps_its_data
             for spec in SERVICES:
                 r = await client.get(stack.url(spec.name) + "/readyz")
                 assert r.status_code == 200, (spec.name, r.text)
-                assert f"{stack.url(spec.name)}/docs" in output
+                page = "/" if spec.name == "portal" else "/docs"  # the portal has pages
+                assert f"{stack.url(spec.name)}{page} " in output
             base = stack.url("hazard_api")
             headers = await login(client, base, "office")
             r = await client.post(
@@ -145,6 +146,10 @@ async def test_a_killed_service_comes_back_alone_and_the_clock_half_stops_on_a_f
         assert "Clock " not in stack.output()
         before = service_pids(stack.proc.pid)
         assert set(before) == {spec.name for spec in SERVICES}
+        assert f"pages 页面    {stack.url('portal')}/" in stack.output()
+        async with httpx.AsyncClient(timeout=10) as client:
+            login = await client.get(stack.url("portal") + "/login")
+        assert login.status_code == 200 and "登录督办系统" in login.text
 
         os.kill(before["escalation"], signal.SIGKILL)
         async with httpx.AsyncClient(timeout=10) as client, asyncio.timeout(120):

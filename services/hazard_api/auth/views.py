@@ -6,13 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.hazard_api.auth.deps import CountyOffice, CurrentUser
 from services.hazard_api.auth.flows import TooManyFailures, sign_in
-from services.hazard_api.auth.models import TokenOut, User, UserIn, UserOut, UserPatch
+from services.hazard_api.auth.models import (
+    Password,
+    TokenOut,
+    User,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from services.hazard_api.auth.service import (
     AuthUser,
+    authenticate,
     create_user,
     delete_user,
     grant_scopes,
@@ -73,6 +82,31 @@ async def login(
 @router.get("/auth/me")
 async def me(user: CurrentUser) -> AuthUser:
     return user
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: Password
+
+
+@router.post(
+    "/auth/password",
+    status_code=204,
+    summary="修改本人密码",
+    description="须提供当前密码；修改后此前签发的令牌全部失效，需重新登录。",
+    responses={403: {"description": "当前密码错误"}},
+)
+async def change_own_password(
+    data: PasswordChangeIn, user: CurrentUser, session: SessionDep, write: Write, clock: ClockDep
+) -> None:
+    if await authenticate(user.username, data.current_password, session=session) is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "当前密码错误")
+    patch = UserPatch(password=data.new_password)
+    await write(
+        lambda session: update_user(user.id, patch, session=session, clock=clock, actor=user)
+    )
 
 
 @router.post("/users", status_code=201)

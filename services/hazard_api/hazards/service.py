@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -40,6 +40,7 @@ from shared.outbox import wake_local_relays
 NOT_FOUND = "隐患不存在或不在您的管辖范围内"
 # States in which a deadline is running and can be missed (逾期).
 RUNNING = (HazardStatus.CLASSIFIED.value, HazardStatus.RECTIFYING.value)
+ENDED = (HazardStatus.CLOSED.value, HazardStatus.VOIDED.value)
 
 
 async def get_scoped(
@@ -273,6 +274,14 @@ class HazardFilter(BaseModel):
     department_id: str | None = Field(default=None, max_length=36)
     unit_id: str | None = Field(default=None, max_length=36)
     industry_code: str | None = Field(default=None, max_length=10)  # GB/T 4754 prefix
+    # Running hazards whose deadline falls within the next N days (即将到期).
+    due_within_days: int | None = Field(default=None, ge=1, le=90)
+    # An extension request waiting for its decision (待审批延期).
+    extension_pending: bool | None = None
+    # Not closed and not voided.
+    open: bool | None = None
+    # Free text: code, unit name, location or description contains it.
+    q: str | None = Field(default=None, min_length=1, max_length=100)
     deadline_from: AwareDatetime | None = None
     deadline_to: AwareDatetime | None = None
     sort: SortKey = SortKey.FOUND_AT_DESC
@@ -304,6 +313,25 @@ def _conditions(f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
         c.append(Hazard.unit_id == f.unit_id)
     if f.industry_code is not None:
         c.append(Hazard.industry_code.startswith(f.industry_code.upper(), autoescape=True))
+    if f.due_within_days is not None:
+        soon = now + timedelta(days=f.due_within_days)
+        c.append(Hazard.status.in_(RUNNING) & Hazard.deadline_at.between(now, soon))
+    if f.extension_pending is not None:
+        waiting = Hazard.extension_requested_at.is_not(None)
+        c.append(waiting if f.extension_pending else ~waiting)
+    if f.open is not None:
+        ended = Hazard.status.in_(ENDED)
+        c.append(~ended if f.open else ended)
+    if f.q is not None:
+        text = f.q.strip()
+        c.append(
+            or_(
+                *(
+                    col.contains(text, autoescape=True)
+                    for col in (Hazard.code, Hazard.unit_name, Hazard.location, Hazard.description)
+                )
+            )
+        )
     if f.deadline_from is not None:
         c.append(Hazard.deadline_at >= f.deadline_from)
     if f.deadline_to is not None:
@@ -330,7 +358,7 @@ async def list_hazards(
     *, session: AsyncSession, user: AuthUser, f: HazardFilter, now: datetime
 ) -> tuple[list[Hazard], int]:
     conditions = [in_scope(user, Hazard.unit_id), *_conditions(f, now)]
-    total = await session.scalar(select(func.count()).select_from(Hazard).where(*conditions))
+    total = await count_hazards(session=session, user=user, f=f, now=now)
     rows = await session.scalars(
         select(Hazard)
         .where(*conditions)
@@ -339,3 +367,13 @@ async def list_hazards(
         .limit(f.page_size)
     )
     return list(rows), int(total or 0)
+
+
+async def count_hazards(
+    *, session: AsyncSession, user: AuthUser, f: HazardFilter, now: datetime
+) -> int:
+    """The `total` of `list_hazards` for the same filter (the same conditions, one query)."""
+    conditions = [in_scope(user, Hazard.unit_id), *_conditions(f, now)]
+    return int(
+        await session.scalar(select(func.count()).select_from(Hazard).where(*conditions)) or 0
+    )

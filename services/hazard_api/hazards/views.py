@@ -26,6 +26,7 @@ from services.hazard_api.hazards import flows
 from services.hazard_api.hazards.deps import HazardId, HazardReader, HazardTransitions
 from services.hazard_api.hazards.kind import HAZARD, HAZARD_INTAKE
 from services.hazard_api.hazards.models import TreatmentPlan
+from services.hazard_api.hazards.queues import QueueCounts, queue_counts
 from services.hazard_api.hazards.schemas import (
     ClassifyIn,
     HazardIn,
@@ -45,7 +46,7 @@ from services.hazard_api.hazards.service import (
     hazard_out,
     list_hazards,
 )
-from services.hazard_api.hazards.states import Action
+from services.hazard_api.hazards.states import AUTHORITY, Action, origin_of
 from services.hazard_api.items.kernel import create
 
 router = APIRouter(tags=["hazards"])
@@ -53,6 +54,9 @@ router = APIRouter(tags=["hazards"])
 
 class HazardDetail(BaseModel):
     hazard: HazardOut
+    # What the caller may do now (from the authority table, 中文 labels keyed by action); the
+    # kernel still guards each request.
+    allowed_actions: dict[str, str] = {}
     plan: PlanOut | None
     extensions: list[ExtensionOut]
     acceptances: list[AcceptanceOut]
@@ -92,14 +96,26 @@ async def list_(
     )
 
 
+@router.get(
+    "/hazards/counts",
+    summary="工作台计数（待判定、整改中、即将到期、已逾期、挂牌督办、待验收、待审批延期）",
+    description="每项附带 `query`：以相同参数调用 `GET /hazards` 得到的 `total` 与该计数相等。",
+)
+async def counts(session: SessionDep, user: HazardReader, clock: ClockDep) -> QueueCounts:
+    return await queue_counts(session=session, user=user, now=clock.now())
+
+
 @router.get("/hazards/{hazard_id}", summary="隐患详情")
 async def detail(
     hazard_id: HazardId, session: SessionDep, user: HazardReader, clock: ClockDep
 ) -> HazardDetail:
     h = await get_scoped(session=session, user=user, hazard_id=hazard_id)
     plan = await session.get(TreatmentPlan, h.id)
+    origin = origin_of(source=h.source, listing_level=h.listing_level)
+    allowed = AUTHORITY.allowed(status=h.status, origin=origin, role=user.role)
     return HazardDetail(
         hazard=hazard_out(h, clock.now()),
+        allowed_actions={a: AUTHORITY.rules[a].label for a in allowed},
         plan=PlanOut.model_validate(plan) if plan else None,
         extensions=[
             ExtensionOut.model_validate(e) for e in await history(session=session, hazard_id=h.id)

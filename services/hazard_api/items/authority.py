@@ -58,6 +58,15 @@ class Authority:
     def allows(self, action: str, *, origin: str, role: UserRole) -> bool:
         return role in self.rules[action].cells.get(origin, frozenset())
 
+    def allowed(self, *, status: str, origin: str, role: UserRole) -> list[str]:
+        """The actions `role` may take on an item in `status` now (what a page offers; the
+        kernel still guards every one)."""
+        return [
+            action
+            for action, rule in self.rules.items()
+            if status in rule.from_states and self.allows(action, origin=origin, role=role)
+        ]
+
     def needs(self, rule: Rule) -> str:
         return "或".join(f"“{self.state_labels[s]}”" for s in rule.from_states)
 

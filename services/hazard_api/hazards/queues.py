@@ -1,0 +1,55 @@
+"""The work queues of the 工作台: each a named `HazardFilter`, counted with the same conditions
+the list uses, so a count and the 台账 it links to cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.hazards.service import HazardFilter, count_hazards
+
+# 即将到期: the deadline falls within this many days.
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    query: dict[str, Any]  # the `GET /hazards` query parameters of the queue
+
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("pending_classification", "待判定", {"status": "reported"}),
+    Queue("rectifying", "整改中", {"status": "rectifying"}),
+    Queue("due_soon", "即将到期", {"due_within_days": DUE_SOON_DAYS}),
+    Queue("overdue", "已逾期", {"overdue": "true"}),
+    Queue("listed", "挂牌督办", {"listed": "true", "open": "true"}),
+    Queue("awaiting_acceptance", "待验收", {"status": "rectification_reported"}),
+    Queue("extension_pending", "待审批延期", {"extension_pending": "true"}),
+)
+
+
+class QueueCount(BaseModel):
+    key: str
+    label: str
+    count: int
+    query: dict[str, Any]
+
+
+class QueueCounts(BaseModel):
+    queues: list[QueueCount]
+
+
+async def queue_counts(*, session: AsyncSession, user: AuthUser, now: datetime) -> QueueCounts:
+    out = []
+    for q in QUEUES:
+        f = HazardFilter.model_validate(q.query)
+        n = await count_hazards(session=session, user=user, f=f, now=now)
+        out.append(QueueCount(key=q.key, label=q.label, count=n, query=q.query))
+    return QueueCounts(queues=out)

@@ -1,0 +1,199 @@
+"""隐患台账: filters in the URL (passed to `GET /hazards` as they are), sorting, paging, a column
+chooser, and the export of exactly the filtered set as CSV or XLSX, streamed page by page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from openpyxl import Workbook
+from starlette.background import BackgroundTask
+
+from services.portal.deps import SessionDep, UpstreamDep
+from services.portal.render import _deadline, _time, page
+from services.portal.upstream import Upstream
+
+router = APIRouter(include_in_schema=False)
+
+FILTERS = (
+    "status",
+    "level",
+    "grade",
+    "overdue",
+    "listed",
+    "listing_level",
+    "township_id",
+    "department_id",
+    "industry_code",
+    "due_within_days",
+    "extension_pending",
+    "open",
+    "q",
+    "deadline_from",
+    "deadline_to",
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _cell(h: dict[str, Any], key: str) -> str:
+    match key:
+        case "deadline_at":
+            return _deadline(h)
+        case "reported_at" | "found_at":
+            return _time(h.get(key))
+        case "overdue":
+            return "是" if h.get("overdue") else "否"
+        case "listing_level":
+            return h.get("listing_level_label") or ("—" if not h.get("listing_level") else "")
+        case "grade":
+            return f"{h['grade']}级" if h.get("grade") else "—"
+    value = h.get(key)
+    return "—" if value in (None, "") else str(value)
+
+
+# key → header; the first ones are shown unless the user chooses others (cols=…).
+COLUMNS: dict[str, str] = {
+    "code": "隐患编号",
+    "unit_name": "单位",
+    "description": "隐患描述",
+    "status_label": "状态",
+    "level_label": "等级",
+    "deadline_at": "整改期限",
+    "grade": "分级",
+    "listing_level": "挂牌",
+    "overdue": "逾期",
+    "location": "位置",
+    "found_at": "发现时间",
+    "reported_at": "登记时间",
+}
+DEFAULT_COLUMNS = ("code", "unit_name", "description", "status_label", "level_label", "deadline_at")
+SORTS = {"found_at": "发现时间", "deadline_at": "整改期限", "reported_at": "登记时间"}
+
+
+def api_filters(request: Request) -> list[tuple[str, str]]:
+    """The URL's filters as `GET /hazards` parameters (dates as Beijing days)."""
+    out = []
+    for key in FILTERS:
+        value = request.query_params.get(key, "").strip()
+        if not value:
+            continue
+        if key in ("deadline_from", "deadline_to") and _DATE.match(value):
+            value += "T00:00:00+08:00" if key == "deadline_from" else "T23:59:59+08:00"
+        out.append((key, value))
+    sort = request.query_params.get("sort", "")
+    if sort:
+        out.append(("sort", sort))
+    return out
+
+
+def chosen_columns(request: Request) -> list[str]:
+    cols = [c for c in request.query_params.getlist("cols") if c in COLUMNS]
+    return cols or list(DEFAULT_COLUMNS)
+
+
+@router.get("/hazards")
+async def ledger(request: Request, session: SessionDep, upstream: UpstreamDep) -> HTMLResponse:
+    params = api_filters(request)
+    page_no = request.query_params.get("page", "1")
+    page_no = page_no if page_no.isdigit() and 0 < int(page_no) <= 100_000 else "1"
+    body = await upstream.call(
+        "hazard_api",
+        "GET",
+        "/hazards",
+        token=session.token,
+        params=[*params, ("page", page_no), ("page_size", "20")],
+    )
+    cols = chosen_columns(request)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    filters_only = [(k, v) for k, v in kept if k not in ("sort", "cols")]
+    total, current = body["total"], int(page_no)
+    pages = max(1, (total + 19) // 20)
+    rows = [{"id": h["id"], "cells": [_cell(h, c) for c in cols]} for h in body["items"]]
+    return page(
+        request,
+        "ledger.html",
+        rows=rows,
+        total=total,
+        page_no=current,
+        pages=pages,
+        columns=COLUMNS,
+        cols=cols,
+        sorts=SORTS,
+        sort=request.query_params.get("sort", "-found_at"),
+        values={k: request.query_params.get(k, "") for k in FILTERS},
+        page_url=lambda n: "/hazards?" + urlencode([*kept, ("page", n)]),
+        sort_url=lambda s: "/hazards?" + urlencode([*filters_only, ("sort", s), *_cols(kept)]),
+        export_query=urlencode(filters_only + [p for p in kept if p[0] == "sort"] + _cols(kept)),
+    )
+
+
+def _cols(kept: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in kept if k == "cols"]
+
+
+async def _rows(
+    upstream: Upstream, token: str, params: list[tuple[str, str]], cols: list[str]
+) -> AsyncIterator[list[str]]:
+    async for h in upstream.pages("/hazards", params, token=token):
+        yield [_cell(h, c) for c in cols]
+
+
+@router.get("/hazards/export.csv")
+async def export_csv(
+    request: Request, session: SessionDep, upstream: UpstreamDep
+) -> StreamingResponse:
+    params, cols = api_filters(request), chosen_columns(request)
+    # The first page is fetched before the answer starts: a bad filter is still a 4xx page.
+    await upstream.call(
+        "hazard_api", "GET", "/hazards", token=session.token, params=[*params, ("page_size", "1")]
+    )
+
+    async def lines() -> AsyncIterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([COLUMNS[c] for c in cols])
+        yield ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens it as UTF-8
+        async for row in _rows(upstream, session.token, params, cols):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(row)
+            yield buffer.getvalue().encode()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="hazards.csv"'},
+    )
+
+
+@router.get("/hazards/export.xlsx")
+async def export_xlsx(request: Request, session: SessionDep, upstream: UpstreamDep) -> FileResponse:
+    params, cols = api_filters(request), chosen_columns(request)
+    # write_only: rows go to the sheet's temporary XML as they arrive, never all in memory.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("隐患台账")
+    sheet.append([COLUMNS[c] for c in cols])
+    async for row in _rows(upstream, session.token, params, cols):
+        sheet.append(row)
+    target = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    target.close()
+    book.save(target.name)
+    return FileResponse(
+        target.name,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="hazards.xlsx",
+        background=BackgroundTask(_remove, target.name),
+    )
+
+
+def _remove(path: str) -> None:
+    import os
+
+    os.unlink(path)

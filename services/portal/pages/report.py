@@ -1,0 +1,96 @@
+"""登记隐患: the form (criteria of the unit's industry for reference, photos from the phone's
+camera, GPS when the browser allows it) → `POST /hazards`, then each photo as evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
+from services.portal.pages.detail import _files, _text, upload
+from services.portal.render import page
+from services.portal.upstream import UpstreamError
+
+router = APIRouter(include_in_schema=False)
+BEIJING = timezone(timedelta(hours=8))
+SOURCES = {
+    "self_check": "企业自查",
+    "inspection": "监管检查",
+    "complaint": "举报、热线",
+    "supervision": "督查",
+}
+
+
+async def _form(
+    request: Request, session: Any, upstream: Any, clock: Any, *, error: str = "", status: int = 200
+) -> HTMLResponse:
+    unit = await upstream.call(
+        "hazard_api", "GET", f"/units/{session.unit_id}", token=session.token
+    )
+    criteria = []
+    if session.role == "enterprise" and unit.get("industry_code"):
+        criteria = await upstream.call(
+            "hazard_api",
+            "GET",
+            "/criteria",
+            token=session.token,
+            params={"industry_code": unit["industry_code"]},
+        )
+    now = clock.now().astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
+    return page(
+        request,
+        "report.html",
+        status,
+        unit=unit,
+        criteria=criteria,
+        sources=SOURCES,
+        now=now,
+        error=error,
+    )
+
+
+@router.get("/hazards/new")
+async def report_form(
+    request: Request, session: SessionDep, upstream: UpstreamDep, clock: ClockDep
+) -> HTMLResponse:
+    return await _form(request, session, upstream, clock)
+
+
+@router.post("/hazards/new")
+async def report(
+    request: Request, session: PostSession, upstream: UpstreamDep, clock: ClockDep
+) -> Response:
+    form = await request.form()
+    found = _text(form, "found_at")
+    try:
+        found_at = datetime.fromisoformat(found).replace(tzinfo=BEIJING).isoformat()
+    except ValueError:
+        return await _form(
+            request, session, upstream, clock, error="请填写正确的发现时间。", status=422
+        )
+    body: dict[str, Any] = {
+        "location": _text(form, "location"),
+        "description": _text(form, "description"),
+        "source": _text(form, "source") or "self_check",
+        "found_at": found_at,
+    }
+    if unit_id := _text(form, "unit_id"):
+        body["unit_id"] = unit_id
+    lat, lon = _text(form, "latitude"), _text(form, "longitude")
+    try:
+        if lat and lon:
+            body["latitude"], body["longitude"] = float(lat), float(lon)
+    except ValueError:
+        pass
+    try:
+        created = await upstream.call(
+            "hazard_api", "POST", "/hazards", token=session.token, json=body
+        )
+        for photo in _files(form, "photos"):
+            await upload(upstream, session.token, created["id"], photo, "hazard")
+    except UpstreamError as exc:
+        return await _form(request, session, upstream, clock, error=exc.message, status=exc.status)
+    return RedirectResponse(f"/hazards/{created['id']}?done=report", status_code=303)

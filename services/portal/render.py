@@ -1,0 +1,49 @@
+"""Jinja2 templates with the filters every page uses (Beijing time, Chinese labels)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from shared.apidocs.assets import asset_url
+from shared.labels import beijing_time, deadline_label
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+ROLE_NAMES = {
+    "county_office": "县安委办",
+    "department": "行业监管部门",
+    "township": "乡镇（街道）",
+    "enterprise": "生产经营单位",
+    "leader": "县领导",
+}
+
+
+def _time(value: str | datetime | None) -> str:
+    if value is None or value == "":
+        return "—"
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return beijing_time(dt)
+
+
+def _deadline(h: dict[str, Any]) -> str:
+    raw = h.get("deadline_at")
+    if not raw:
+        return "—"
+    return deadline_label(datetime.fromisoformat(raw), bool(h.get("deadline_provisional")))
+
+
+TEMPLATES.env.filters["bj"] = _time
+TEMPLATES.env.filters["deadline"] = _deadline
+TEMPLATES.env.globals["role_name"] = lambda r: ROLE_NAMES.get(r, r)
+TEMPLATES.env.globals["vendored"] = lambda package, name: asset_url("", package, name)
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("session", getattr(request.state, "page_session", None))
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)

@@ -1,0 +1,113 @@
+"""The three services' HTTP APIs, called with the signed-in user's own token: one pooled
+`httpx.AsyncClient` per service per app, so scoping stays where the APIs enforce it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+
+from services.portal.config import Settings
+
+
+class UpstreamError(Exception):
+    """A 4xx the page shows to the user (the API's Chinese message)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SignedOut(Exception):
+    """The API refused the token (expired, password changed, account locked)."""
+
+
+class Unavailable(Exception):
+    """A service did not answer (down, timeout, 5xx)."""
+
+
+def message_of(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"请求未成功（{response.status_code}）"
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            field, text = errors[0].get("field"), errors[0].get("message", "")
+            return f"{field}：{text}" if field else str(text)
+        detail = body.get("detail")
+        if isinstance(detail, str):
+            return detail
+    return f"请求未成功（{response.status_code}）"
+
+
+class Upstream:
+    """Clients for hazard_api, escalation and notification; `transports` lets tests put the
+    apps in the same process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        transports = transports or {}
+        limits = httpx.Limits(
+            max_connections=settings.upstream_max_connections,
+            max_keepalive_connections=settings.upstream_max_connections,
+        )
+        timeout = httpx.Timeout(settings.upstream_timeout_s)
+
+        def client(name: str, url: str) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=url, timeout=timeout, limits=limits, transport=transports.get(name)
+            )
+
+        self.clients = {
+            "hazard_api": client("hazard_api", settings.hazard_api_url),
+            "escalation": client("escalation", settings.escalation_url),
+            "notification": client("notification", settings.notification_url),
+        }
+
+    async def aclose(self) -> None:
+        for c in self.clients.values():
+            await c.aclose()
+
+    async def send(
+        self, service: str, method: str, path: str, *, token: str | None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self.clients[service].request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"{service}: {type(exc).__name__}") from exc
+        if response.status_code == 401 and token:
+            raise SignedOut()
+        if response.status_code >= 500:
+            raise Unavailable(f"{service}: HTTP {response.status_code}")
+        return response
+
+    async def call(
+        self, service: str, method: str, path: str, *, token: str | None, **kwargs: Any
+    ) -> Any:
+        """The JSON body of a 2xx answer; UpstreamError with the API's message otherwise."""
+        response = await self.send(service, method, path, token=token, **kwargs)
+        if response.status_code >= 400:
+            raise UpstreamError(response.status_code, message_of(response))
+        return response.json() if response.content else None
+
+    async def pages(
+        self, path: str, params: list[tuple[str, str]], *, token: str, page_size: int = 100
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every row of a paged hazard_api list, page by page (exports stream this)."""
+        page = 1
+        while True:
+            query = [*params, ("page", str(page)), ("page_size", str(page_size))]
+            body = await self.call("hazard_api", "GET", path, token=token, params=query)
+            for item in body["items"]:
+                yield item
+            if page * page_size >= body["total"] or not body["items"]:
+                return
+            page += 1
