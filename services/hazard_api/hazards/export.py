@@ -11,9 +11,9 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -30,8 +30,7 @@ from shared.labels import (
     HAZARD_LEVEL_LABELS,
     HAZARD_STATUS_LABELS,
     LISTING_LEVEL_LABELS,
-    beijing_time,
-    deadline_label,
+    PROVISIONAL_MARK,
     label,
 )
 
@@ -84,6 +83,20 @@ _COLUMNS = (
 )
 
 
+# Asia/Shanghai has been UTC+8 without daylight saving since 1991, long before any hazard here:
+# a fixed offset formats the same text as labels.beijing_time at a fraction of the cost of a
+# zoneinfo conversion, which matters three times a row for a million rows (test_export checks
+# the two agree).
+_BEIJING = timezone(timedelta(hours=8))
+
+
+def beijing(dt: datetime | None, missing: str = "未定") -> str:
+    if dt is None:
+        return missing
+    d = dt.astimezone(_BEIJING)
+    return f"{d.year}年{d.month}月{d.day}日{d.hour:02d}:{d.minute:02d}"
+
+
 def cells(r: Row[Any], now: datetime) -> list[str]:
     overdue = r.status in RUNNING and r.deadline_at is not None and r.deadline_at < now
     return [
@@ -93,12 +106,12 @@ def cells(r: Row[Any], now: datetime) -> list[str]:
         label(HAZARD_STATUS_LABELS, r.status),
         label(HAZARD_LEVEL_LABELS, r.level, "未判定"),
         f"{r.grade}级" if r.grade else "—",
-        deadline_label(r.deadline_at, bool(r.deadline_provisional)),
+        beijing(r.deadline_at) + (PROVISIONAL_MARK if r.deadline_provisional else ""),
         "是" if overdue else "否",
         label(LISTING_LEVEL_LABELS, r.listing_level, "—"),
         r.location,
-        beijing_time(r.found_at),
-        beijing_time(r.reported_at),
+        beijing(r.found_at),
+        beijing(r.reported_at),
     ]
 
 
@@ -116,7 +129,7 @@ async def partitions(
     )
     result = await session.stream(query)
     async for part in result.partitions():
-        yield part
+        yield cast(Sequence[Row[Any]], part)
 
 
 async def csv_chunks(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
 from services.hazard_api.hazards import service
+from services.hazard_api.hazards.export import beijing
+from shared.labels import beijing_time
 from tests.hazard_api.lifecycle.conftest import HAZARD, Api
 
 
@@ -127,3 +130,10 @@ async def test_past_the_cap_the_total_says_at_least(
     assert {q["key"]: q["count"] for q in counts}["pending_classification"] == 5
     exported = await api.as_("office").get("/hazards/export")
     assert len(_csv_codes(exported.content)) == 8
+
+
+def test_export_times_read_as_the_labels_write_them() -> None:
+    for text in ("2026-03-05T02:00:00Z", "2026-12-31T16:00:00Z", "2027-06-30T15:59:59Z"):
+        moment = datetime.fromisoformat(text)
+        assert beijing(moment) == beijing_time(moment)
+    assert beijing(None) == beijing_time(None) == "未定"
