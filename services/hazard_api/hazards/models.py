@@ -119,6 +119,7 @@ Index("ix_hazards_level_found", Hazard.level, Hazard.found_at, Hazard.id)
 Index("ix_hazards_township_found", Hazard.township_id, Hazard.found_at, Hazard.id)
 Index("ix_hazards_unit_found", Hazard.unit_id, Hazard.found_at, Hazard.id)
 Index("ix_hazards_listing_found", Hazard.listing_level, Hazard.found_at, Hazard.id)
+Index("ix_hazards_extension_requested", Hazard.extension_requested_at)  # 待审批延期
 
 
 class TreatmentPlan(Base):
