@@ -350,10 +350,10 @@ _ORDER: dict[SortKey, tuple[Any, ...]] = {
     SortKey.REPORTED_AT_DESC: (Hazard.reported_at.desc(), Hazard.id.desc()),
     SortKey.GRADE: (Hazard.grade.asc().nulls_last(), Hazard.id.asc()),
 }
-# A list's `total` is counted exactly up to this many rows and reported as "at least this many"
-# past it (`total_exact` false): counting a million matches on every page turn would cost more
-# than the page itself. The 工作台 counts (count_hazards) stay exact.
-TOTAL_CAP = 10_000
+# A list's `total` is counted exactly up to this many rows (100 pages of 20) and reported as
+# "at least this many" past it (`total_exact` false): counting a million matches on every page
+# turn would cost far more than the page itself. The 工作台 counts (count_hazards) stay exact.
+TOTAL_CAP = 2_000
 
 
 def scoped(user: AuthUser) -> Select[Hazard]:

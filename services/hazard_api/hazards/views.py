@@ -105,7 +105,7 @@ async def list_(
     summary="工作台计数（待判定、整改中、即将到期、已逾期、挂牌督办、待验收、待审批延期）",
     description=(
         "每项附带 `query`：以相同参数调用 `GET /hazards` 得到的 `total` 与该计数相等"
-        "（超过 10000 条时列表的 total 只计到 10000，total_exact 为 false）。"
+        "（超过 2000 条时列表的 total 只计到 2000，total_exact 为 false）。"
     ),
 )
 async def counts(session: SessionDep, user: HazardReader, clock: ClockDep) -> QueueCounts:

@@ -22,6 +22,9 @@ INDEXES = {
     "ix_hazards_reported_id": ["reported_at", "id"],
     "ix_hazards_deadline_id": ["deadline_at", "id"],
     "ix_hazards_status_found": ["status", "found_at", "id"],
+    # status and level together (整改中的一般隐患…): the page, and the capped total read
+    # off the index alone.
+    "ix_hazards_status_level_found": ["status", "level", "found_at", "id"],
     "ix_hazards_level_found": ["level", "found_at", "id"],
     "ix_hazards_township_found": ["township_id", "found_at", "id"],
     "ix_hazards_unit_found": ["unit_id", "found_at", "id"],
