@@ -352,12 +352,17 @@ _ORDER: dict[SortKey, tuple[Any, ...]] = {
 }
 # A list's `total` is counted exactly up to this many rows (100 pages of 20) and reported as
 # "at least this many" past it (`total_exact` false): counting a million matches on every page
-# turn would cost far more than the page itself. The 工作台 counts (count_hazards) stay exact.
+# turn would cost far more than the page itself. The 工作台 counts (queues) stay exact.
 TOTAL_CAP = 2_000
 
 
 def scoped(user: AuthUser) -> Select[Hazard]:
     return select(Hazard).where(in_scope(user, Hazard.unit_id))
+
+
+def filter_conditions(f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The filter's conditions without the caller's scope (the 工作台 counts add it once)."""
+    return _conditions(f, now)
 
 
 def matching(user: AuthUser, f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
@@ -386,13 +391,3 @@ async def list_hazards(
     if total > TOTAL_CAP:
         return list(rows), TOTAL_CAP, False
     return list(rows), total, True
-
-
-async def count_hazards(
-    *, session: AsyncSession, user: AuthUser, f: HazardFilter, now: datetime
-) -> int:
-    """The exact number of hazards `list_hazards` pages through for the same filter."""
-    conditions = matching(user, f, now)
-    return int(
-        await session.scalar(select(func.count()).select_from(Hazard).where(*conditions)) or 0
-    )
