@@ -255,9 +255,14 @@ async def portal(api_url: str) -> AsyncIterator[str]:
     env = {
         "DUBAN_ENV": "production",
         "PORTAL_SECRET_KEY": PORTAL_SECRET,
+        # Both spellings: the portal reads the deployment-wide DUBAN_* addresses (later) or its
+        # own PORTAL_* ones (earlier); escalation and notification are not running here.
         "PORTAL_HAZARD_API_URL": api_url,
         "PORTAL_ESCALATION_URL": "http://127.0.0.1:9",
         "PORTAL_NOTIFICATION_URL": "http://127.0.0.1:9",
+        "DUBAN_HAZARD_API_URL": api_url,
+        "DUBAN_ESCALATION_URL": "http://127.0.0.1:9",
+        "DUBAN_NOTIFICATION_URL": "http://127.0.0.1:9",
     }
     proc = start("services.portal.main:create_app", env, port)
     try:
