@@ -227,7 +227,8 @@ def beijing_time(dt: datetime | None, missing: str = "未定") -> str:
     if dt is None:
         return missing
     d = local(dt)
-    return f"{d.year}年{d.month}月{d.day}日{d:%H:%M}"
+    # Fields, not strftime: several times faster, and an export formats a million of these.
+    return f"{d.year}年{d.month}月{d.day}日{d.hour:02d}:{d.minute:02d}"
 
 
 PROVISIONAL_MARK = "（预计）"  # after a date computed on a year's estimated working days

@@ -29,6 +29,7 @@ def lifecycle_routers() -> list[APIRouter]:
     from services.hazard_api.criteria.views import router as criteria
     from services.hazard_api.evidence.views import router as evidence
     from services.hazard_api.extensions.views import router as extensions
+    from services.hazard_api.hazards.export import router as export
     from services.hazard_api.hazards.views import router as hazards
     from services.hazard_api.listing.views import router as listing
     from services.hazard_api.schedules.views import router as schedules
@@ -38,6 +39,7 @@ def lifecycle_routers() -> list[APIRouter]:
 
     return [
         criteria,
+        export,  # before hazards: /hazards/export is not a hazard id
         hazards,
         listing,
         extensions,

@@ -108,6 +108,7 @@ class Upstream:
             body = await self.call("hazard_api", "GET", path, token=token, params=query)
             for item in body["items"]:
                 yield item
-            if page * page_size >= body["total"] or not body["items"]:
+            # A short page is the last: `total` is capped on large sets (total_exact false).
+            if len(body["items"]) < page_size:
                 return
             page += 1

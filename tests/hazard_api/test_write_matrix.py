@@ -132,6 +132,10 @@ BUILDERS: dict[tuple[str, str], Builder] = {
         f"/users/{ids.get(s.account, s.account)}",
         {"scopes": []},
     ),
+    ("DELETE", "/users/{user_id}"): lambda s, _r, ids: (
+        f"/users/{ids.get(s.account, s.account)}",
+        None,
+    ),
 }
 
 

@@ -109,6 +109,18 @@ class Hazard(Base):
 
 
 Index("ix_hazards_status_deadline", Hazard.status, Hazard.deadline_at)
+# The 台账 (migration 0010): a filter, then the sort key and the id tiebreaker, so a first page
+# is read off an index in order and stops after one page.
+Index("ix_hazards_found_id", Hazard.found_at, Hazard.id)
+Index("ix_hazards_reported_id", Hazard.reported_at, Hazard.id)
+Index("ix_hazards_deadline_id", Hazard.deadline_at, Hazard.id)
+Index("ix_hazards_status_found", Hazard.status, Hazard.found_at, Hazard.id)
+Index("ix_hazards_status_level_found", Hazard.status, Hazard.level, Hazard.found_at, Hazard.id)
+Index("ix_hazards_level_found", Hazard.level, Hazard.found_at, Hazard.id)
+Index("ix_hazards_township_found", Hazard.township_id, Hazard.found_at, Hazard.id)
+Index("ix_hazards_unit_found", Hazard.unit_id, Hazard.found_at, Hazard.id)
+Index("ix_hazards_listing_found", Hazard.listing_level, Hazard.found_at, Hazard.id)
+Index("ix_hazards_extension_requested", Hazard.extension_requested_at)  # 待审批延期
 
 
 class TreatmentPlan(Base):

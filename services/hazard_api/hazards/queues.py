@@ -8,10 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.hazards.service import HazardFilter, count_hazards
+from services.hazard_api.hazards.models import Hazard
+from services.hazard_api.hazards.service import HazardFilter, filter_conditions
 
 # 即将到期: the deadline falls within this many days.
 DUE_SOON_DAYS = 7
@@ -47,9 +50,23 @@ class QueueCounts(BaseModel):
 
 
 async def queue_counts(*, session: AsyncSession, user: AuthUser, now: datetime) -> QueueCounts:
-    out = []
-    for q in QUEUES:
-        f = HazardFilter.model_validate(q.query)
-        n = await count_hazards(session=session, user=user, f=f, now=now)
-        out.append(QueueCount(key=q.key, label=q.label, count=n, query=q.query))
-    return QueueCounts(queues=out)
+    """Every queue in one pass over the caller's hazards (`count(*) FILTER (WHERE …)` per
+    queue, the list's own conditions): one scan of a township's share of a million rows
+    instead of one per queue."""
+    counted = [
+        func.count().filter(
+            and_(true(), *filter_conditions(HazardFilter.model_validate(q.query), now))
+        )
+        for q in QUEUES
+    ]
+    row = (
+        await session.execute(
+            select(*counted).select_from(Hazard).where(in_scope(user, Hazard.unit_id))
+        )
+    ).one()
+    return QueueCounts(
+        queues=[
+            QueueCount(key=q.key, label=q.label, count=int(n or 0), query=q.query)
+            for q, n in zip(QUEUES, row, strict=True)
+        ]
+    )

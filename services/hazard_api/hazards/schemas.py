@@ -251,6 +251,10 @@ class HazardOut(BaseModel):
 
 class HazardPage(BaseModel):
     items: list[HazardOut]
-    total: int
+    total: int = Field(description="符合条件的隐患数；超过 2000 条时只计到 2000（见 total_exact）")
+    total_exact: bool = Field(
+        default=True,
+        description="total 是否精确；为 false 时表示“至少 total 条”（大表不逐页全量计数）",
+    )
     page: int
     page_size: int

@@ -339,41 +339,55 @@ def _conditions(f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
     return c
 
 
-_ORDER: dict[SortKey, Any] = {
-    SortKey.FOUND_AT: Hazard.found_at.asc(),
-    SortKey.FOUND_AT_DESC: Hazard.found_at.desc(),
-    SortKey.DEADLINE_AT: Hazard.deadline_at.asc().nulls_last(),
-    SortKey.DEADLINE_AT_DESC: Hazard.deadline_at.desc().nulls_last(),
-    SortKey.REPORTED_AT: Hazard.reported_at.asc(),
-    SortKey.REPORTED_AT_DESC: Hazard.reported_at.desc(),
-    SortKey.GRADE: Hazard.grade.asc().nulls_last(),
+# Each sort key with the id as a tiebreaker in the same direction: a stable order (pages never
+# overlap or skip rows), and one the (key, id) indexes of migration 0010 read in order.
+_ORDER: dict[SortKey, tuple[Any, ...]] = {
+    SortKey.FOUND_AT: (Hazard.found_at.asc(), Hazard.id.asc()),
+    SortKey.FOUND_AT_DESC: (Hazard.found_at.desc(), Hazard.id.desc()),
+    SortKey.DEADLINE_AT: (Hazard.deadline_at.asc().nulls_last(), Hazard.id.asc()),
+    SortKey.DEADLINE_AT_DESC: (Hazard.deadline_at.desc().nulls_last(), Hazard.id.desc()),
+    SortKey.REPORTED_AT: (Hazard.reported_at.asc(), Hazard.id.asc()),
+    SortKey.REPORTED_AT_DESC: (Hazard.reported_at.desc(), Hazard.id.desc()),
+    SortKey.GRADE: (Hazard.grade.asc().nulls_last(), Hazard.id.asc()),
 }
+# A list's `total` is counted exactly up to this many rows (100 pages of 20) and reported as
+# "at least this many" past it (`total_exact` false): counting a million matches on every page
+# turn would cost far more than the page itself. The 工作台 counts (queues) stay exact.
+TOTAL_CAP = 2_000
 
 
 def scoped(user: AuthUser) -> Select[Hazard]:
     return select(Hazard).where(in_scope(user, Hazard.unit_id))
 
 
+def filter_conditions(f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The filter's conditions without the caller's scope (the 工作台 counts add it once)."""
+    return _conditions(f, now)
+
+
+def matching(user: AuthUser, f: HazardFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The conditions of the filtered, scoped set (the list, its counts and its export)."""
+    return [in_scope(user, Hazard.unit_id), *_conditions(f, now)]
+
+
+def ordered(f: HazardFilter) -> tuple[Any, ...]:
+    return _ORDER[f.sort]
+
+
 async def list_hazards(
     *, session: AsyncSession, user: AuthUser, f: HazardFilter, now: datetime
-) -> tuple[list[Hazard], int]:
-    conditions = [in_scope(user, Hazard.unit_id), *_conditions(f, now)]
-    total = await count_hazards(session=session, user=user, f=f, now=now)
+) -> tuple[list[Hazard], int, bool]:
+    """A page of the filtered set, its total (capped at TOTAL_CAP) and whether that is exact."""
+    conditions = matching(user, f, now)
+    capped = select(Hazard.id).where(*conditions).limit(TOTAL_CAP + 1).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
     rows = await session.scalars(
         select(Hazard)
         .where(*conditions)
-        .order_by(_ORDER[f.sort], Hazard.id)
+        .order_by(*ordered(f))
         .offset((f.page - 1) * f.page_size)
         .limit(f.page_size)
     )
-    return list(rows), int(total or 0)
-
-
-async def count_hazards(
-    *, session: AsyncSession, user: AuthUser, f: HazardFilter, now: datetime
-) -> int:
-    """The `total` of `list_hazards` for the same filter (the same conditions, one query)."""
-    conditions = [in_scope(user, Hazard.unit_id), *_conditions(f, now)]
-    return int(
-        await session.scalar(select(func.count()).select_from(Hazard).where(*conditions)) or 0
-    )
+    if total > TOTAL_CAP:
+        return list(rows), TOTAL_CAP, False
+    return list(rows), total, True

@@ -90,16 +90,23 @@ async def list_(
     f: Annotated[HazardFilter, Query()], session: SessionDep, user: HazardReader, clock: ClockDep
 ) -> HazardPage:
     now = clock.now()
-    rows, total = await list_hazards(session=session, user=user, f=f, now=now)
+    rows, total, exact = await list_hazards(session=session, user=user, f=f, now=now)
     return HazardPage(
-        items=[hazard_out(h, now) for h in rows], total=total, page=f.page, page_size=f.page_size
+        items=[hazard_out(h, now) for h in rows],
+        total=total,
+        total_exact=exact,
+        page=f.page,
+        page_size=f.page_size,
     )
 
 
 @router.get(
     "/hazards/counts",
     summary="工作台计数（待判定、整改中、即将到期、已逾期、挂牌督办、待验收、待审批延期）",
-    description="每项附带 `query`：以相同参数调用 `GET /hazards` 得到的 `total` 与该计数相等。",
+    description=(
+        "每项附带 `query`：以相同参数调用 `GET /hazards` 得到的 `total` 与该计数相等"
+        "（超过 2000 条时列表的 total 只计到 2000，total_exact 为 false）。"
+    ),
 )
 async def counts(session: SessionDep, user: HazardReader, clock: ClockDep) -> QueueCounts:
     return await queue_counts(session=session, user=user, now=clock.now())

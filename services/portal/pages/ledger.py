@@ -121,6 +121,7 @@ async def ledger(request: Request, session: SessionDep, upstream: UpstreamDep) -
         "ledger.html",
         rows=rows,
         total=total,
+        total_exact=body.get("total_exact", True),
         page_no=current,
         pages=pages,
         columns=COLUMNS,

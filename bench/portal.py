@@ -1,0 +1,404 @@
+"""The 台账 at a million hazards: API and portal first page, API growth, streamed export.
+
+Two fresh PostgreSQL databases, migrated, each holding the demo county plus a generated one
+(BENCH_ENTERPRISES enterprises spread over the demo townships and industries, written with
+COPY): one with BENCH_HAZARDS hazards (default 1,000,000), one with BENCH_SMALL (10,000), both
+written with COPY (hazard indexes dropped during the load and rebuilt, then ANALYZE). hazard_api
+runs as uvicorn (one worker) over each, the portal in front of the large one.
+
+Measured, one request at a time after a warm-up, BENCH_REQUESTS each (p95):
+- the first page of the 台账 filtered and sorted (`status=rectifying&level=general
+  &sort=-found_at`, PAGE), as the county office: through the API at 10k and at 1M, and through
+  the portal (the rendered page) at 1M; the three are called in turn, all servers up at once;
+- for information: the same page as a township officer (scoped), and the 工作台 counts;
+- the export: `GET /hazards/export?format=csv` of one township's hazards at 1M, rows/s.
+
+    RESULT portal_vs_api_p95=<x> api_1m_vs_10k_p95=<x> export_rows_per_s=<n>
+
+Goals: portal_vs_api_p95 ≤ 1.5; api_1m_vs_10k_p95 ≤ 2; export ≥ 20,000 rows/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.hazard_api.auth.models import User  # noqa: E402
+from services.hazard_api.auth.service import issue_token  # noqa: E402
+from services.hazard_api.db import MIGRATIONS_DIR  # noqa: E402
+from services.hazard_api.directory.seed import seed_demo  # noqa: E402
+from services.portal.session import COOKIE, PageSession, encode, new_csrf  # noqa: E402
+from shared.broker import free_port, wait_for_port  # noqa: E402
+from shared.clock import SystemClock  # noqa: E402
+from shared.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from shared.migrations import upgrade_async  # noqa: E402
+
+PG_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+LARGE = int(os.environ.get("BENCH_HAZARDS", "1000000"))
+SMALL = int(os.environ.get("BENCH_SMALL", "10000"))
+ENTERPRISES = int(os.environ.get("BENCH_ENTERPRISES", "3000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+SECRET = "bench-portal-secret-not-for-production-0123456789"
+PORTAL_SECRET = "bench-portal-cookie-secret-0123456789abcdef"
+PAGE = {"status": "rectifying", "level": "general", "sort": "-found_at"}
+INDUSTRIES = ["2671", "2614", "5265", "4430", "0610", "3011", "1713", "4720", "3311", "2511"]
+# status, share (per mille): the mix of a county's ledger some years in.
+STATUSES = [
+    ("reported", 60),
+    ("classified", 90),
+    ("rectifying", 150),
+    ("rectification_reported", 30),
+    ("accepted", 20),
+    ("closed", 600),
+    ("voided", 50),
+]
+CHUNK = 50_000
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+# ------------------------------------------------------------------ the generated county
+async def create_database(tag: str) -> tuple[str, str]:
+    name = f"duban_bench_portal_{tag}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_DSN.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+async def drop(name: str) -> None:
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def seed(dsn: str) -> dict[str, str]:
+    """Migrate, seed the demo county; returns bearer tokens of the office and a township."""
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+    await upgrade_async(url, MIGRATIONS_DIR)
+    engine = make_engine(url)
+    clock = SystemClock()
+    tokens = {}
+    try:
+        async with transaction(make_sessionmaker(engine)) as session:
+            await seed_demo(session=session, clock=clock)
+        async with make_sessionmaker(engine)() as session:
+            for username in ("office", "daping"):
+                user = await session.get(User, await _user_id(session, username))
+                assert user is not None
+                tokens[username] = issue_token(
+                    user, [], secret_key=SECRET, clock=clock, minutes=240
+                )
+    finally:
+        await engine.dispose()
+    return tokens
+
+
+async def _user_id(session: Any, username: str) -> str:
+    from sqlalchemy import select
+
+    return str(await session.scalar(select(User.id).where(User.username == username)))
+
+
+async def generate_enterprises(conn: asyncpg.Connection) -> list[tuple[str, str, str, str]]:
+    """COPY the generated enterprises; returns (id, name, township id, industry) of each."""
+    townships = [r["id"] for r in await conn.fetch("SELECT id FROM units WHERE kind='township'")]
+    area = await conn.fetchval("SELECT area_code FROM units WHERE kind='county' LIMIT 1")
+    now = datetime.now(UTC)
+    rng = random.Random(13)
+    out, rows = [], []
+    for n in range(ENTERPRISES):
+        uid = f"gen-ent-{n:05d}"
+        name = f"生成企业第{n:05d}号有限公司"
+        township, industry = rng.choice(townships), rng.choice(INDUSTRIES)
+        out.append((uid, name, township, industry))
+        rows.append(
+            (uid, "enterprise", name, area, township, township, industry, False, False, now, now)
+        )
+    await conn.copy_records_to_table(
+        "units",
+        records=rows,
+        columns=[
+            "id", "kind", "name", "area_code", "parent_id", "township_id", "industry_code",
+            "is_safety_office", "high_risk", "created_at", "updated_at",
+        ],
+    )  # fmt: skip
+    return out
+
+
+def hazard_rows(
+    n: int, units: list[tuple[str, str, str, str]], area: str, reporter: str
+) -> Iterator[list[tuple[Any, ...]]]:
+    rng = random.Random(n)
+    start = datetime(2021, 1, 1, tzinfo=UTC)
+    span = (datetime(2026, 12, 1, tzinfo=UTC) - start).total_seconds()
+    statuses = [s for s, share in STATUSES for _ in range(share)]
+    chunk: list[tuple[Any, ...]] = []
+    for i in range(n):
+        uid, name, township, industry = units[rng.randrange(len(units))]
+        found = start + timedelta(seconds=rng.random() * span)
+        status = rng.choice(statuses)
+        classified = status != "reported" and status != "voided"
+        major = classified and rng.random() < 0.03
+        level = ("major" if major else "general") if classified else None
+        deadline = found + timedelta(days=rng.randint(3, 60)) if classified else None
+        listing = "county" if major and rng.random() < 0.5 else None
+        chunk.append((
+            str(uuid.UUID(int=rng.getrandbits(128))), f"YH-G-{i:08d}", uid, name, area, industry,
+            township, "[]", "生产车间", f"第{i}号隐患：消防通道堆放杂物", "inspection", status,
+            level, (rng.randint(1, 3) if major else None), found, found + timedelta(hours=2),
+            reporter, (found + timedelta(days=1) if classified else None), deadline,
+            ("calendar_days" if classified else None), False, False, 0, False, listing, 1, "x",
+            found,
+        ))  # fmt: skip
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+HAZARD_COLUMNS = [
+    "id", "code", "unit_id", "unit_name", "area_code", "industry_code", "township_id",
+    "department_ids", "location", "description", "source", "status", "level", "grade",
+    "found_at", "reported_at", "reported_by_user_id", "classified_at", "deadline_at",
+    "deadline_kind", "deadline_provisional", "on_the_spot", "funds_spent", "listing_published",
+    "listing_level", "audit_seq", "audit_head", "updated_at",
+]  # fmt: skip
+
+
+async def fill(dsn: str, n: int) -> float:
+    """COPY n hazards (secondary indexes dropped meanwhile, rebuilt after); seconds taken."""
+    t0 = time.perf_counter()
+    conn = await asyncpg.connect(dsn)
+    try:
+        units = await generate_enterprises(conn)
+        area = await conn.fetchval("SELECT area_code FROM units WHERE kind='county' LIMIT 1")
+        reporter = await conn.fetchval("SELECT id FROM users WHERE username='office'")
+        indexes = await conn.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename='hazards'"
+            " AND indexname NOT IN ('hazards_pkey') AND indexdef NOT LIKE '%UNIQUE%'"
+        )
+        for ix in indexes:
+            await conn.execute(f'DROP INDEX "{ix["indexname"]}"')
+        for chunk in hazard_rows(n, units, area, reporter):
+            await conn.copy_records_to_table("hazards", records=chunk, columns=HAZARD_COLUMNS)
+        await conn.execute("SET maintenance_work_mem = '256MB'")
+        for ix in indexes:
+            await conn.execute(ix["indexdef"])
+        await conn.execute("VACUUM ANALYZE hazards")
+        await conn.execute("ANALYZE units")
+    finally:
+        await conn.close()
+    return time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------ servers
+def start(module: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", module, "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=os.environ | env | {"PYTHONPATH": str(ROOT)}, cwd=ROOT)
+
+
+@contextlib.asynccontextmanager
+async def hazard_api(dsn: str) -> AsyncIterator[str]:
+    port = free_port()
+    env = {
+        "DUBAN_ENV": "production",
+        "HAZARD_API_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://"),
+        "HAZARD_API_SECRET_KEY": SECRET,
+        "HAZARD_API_OUTBOX_RELAY": "false",
+        "HAZARD_API_TIMELINE_CONSUMER": "false",
+    }
+    proc = start("services.hazard_api.main:create_app", env, port)
+    try:
+        await asyncio.to_thread(wait_for_port, "127.0.0.1", port, 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextlib.asynccontextmanager
+async def portal(api_url: str) -> AsyncIterator[str]:
+    port = free_port()
+    env = {
+        "DUBAN_ENV": "production",
+        "PORTAL_SECRET_KEY": PORTAL_SECRET,
+        # Both spellings: the portal reads the deployment-wide DUBAN_* addresses (later) or its
+        # own PORTAL_* ones (earlier); escalation and notification are not running here.
+        "PORTAL_HAZARD_API_URL": api_url,
+        "PORTAL_ESCALATION_URL": "http://127.0.0.1:9",
+        "PORTAL_NOTIFICATION_URL": "http://127.0.0.1:9",
+        "DUBAN_HAZARD_API_URL": api_url,
+        "DUBAN_ESCALATION_URL": "http://127.0.0.1:9",
+        "DUBAN_NOTIFICATION_URL": "http://127.0.0.1:9",
+    }
+    proc = start("services.portal.main:create_app", env, port)
+    try:
+        await asyncio.to_thread(wait_for_port, "127.0.0.1", port, 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def portal_cookie(token: str, username: str, role: str, unit_id: str) -> str:
+    """The cookie the login form would set (the form itself is tested in tests/portal)."""
+    session = PageSession(
+        token=token,
+        csrf=new_csrf(),
+        username=username,
+        role=role,
+        unit_id=unit_id,
+        last_seen=time.time() + 3600,  # not idle for the length of the run
+    )
+    return encode(session, PORTAL_SECRET)
+
+
+# ------------------------------------------------------------------ measuring
+async def timed(client: httpx.AsyncClient, url: str, **kw: Any) -> float:
+    t0 = time.perf_counter()
+    response = await client.get(url, **kw)
+    elapsed = time.perf_counter() - t0
+    assert response.status_code == 200, (url, response.status_code, response.text[:300])
+    return elapsed
+
+
+async def api_page(base: str, token: str, params: dict[str, str]) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+        first = (await client.get("/hazards", params=params)).json()
+        say(f"  first page: {len(first['items'])} rows of total={first['total']}"
+            f" (exact={first['total_exact']})")  # fmt: skip
+        for _ in range(20):
+            await timed(client, "/hazards", params=params)
+        return [await timed(client, "/hazards", params=params) for _ in range(REQUESTS)]
+
+
+async def main() -> None:
+    names: list[str] = []
+    try:
+        say(f"generating: {SMALL} and {LARGE} hazards over {ENTERPRISES} enterprises (COPY)")
+        small_name, small_dsn = await create_database("10k")
+        large_name, large_dsn = await create_database("1m")
+        names += [small_name, large_name]
+        tokens_small = await seed(small_dsn)
+        tokens = await seed(large_dsn)
+        say(f"  {SMALL} hazards in {await fill(small_dsn, SMALL):.1f} s")
+        say(f"  {LARGE} hazards in {await fill(large_dsn, LARGE):.1f} s")
+
+        # Both APIs and the portal run at once and are called in turn, so a neighbour's load on
+        # this shared machine falls on all three series alike.
+        async with (
+            hazard_api(small_dsn) as small_base,
+            hazard_api(large_dsn) as base,
+            portal(base) as web,
+        ):
+            say(f"first page {PAGE}: API at {SMALL}, API at {LARGE}, portal at {LARGE}")
+            await api_page(small_base, tokens_small["office"], PAGE)
+            await api_page(base, tokens["office"], PAGE)
+            cookie = portal_cookie(tokens["office"], "office", "county_office", "dep-yingji")
+            small_headers = {"Authorization": f"Bearer {tokens_small['office']}"}
+            headers = {"Authorization": f"Bearer {tokens['office']}"}
+            async with (
+                httpx.AsyncClient(base_url=web, cookies={COOKIE: cookie}, timeout=60) as browser,
+                httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as api,
+                httpx.AsyncClient(
+                    base_url=small_base, headers=small_headers, timeout=60
+                ) as small_api,
+            ):
+                page = await browser.get("/hazards", params=PAGE)
+                assert page.status_code == 200 and "隐患台账" in page.text, page.text[:500]
+                for _ in range(20):
+                    await timed(browser, "/hazards", params=PAGE)
+                via_portal, large, small = [], [], []
+                for _ in range(REQUESTS):
+                    small.append(await timed(small_api, "/hazards", params=PAGE))
+                    large.append(await timed(api, "/hazards", params=PAGE))
+                    via_portal.append(await timed(browser, "/hazards", params=PAGE))
+            say(f"  API p95 {p95(small) * 1000:.1f} ms at {SMALL},"
+                f" {p95(large) * 1000:.1f} ms at {LARGE};"
+                f" portal p95 {p95(via_portal) * 1000:.1f} ms")  # fmt: skip
+
+            township = await township_of(large_dsn)
+            say("for information: the same page as a township officer (scoped), and counts")
+            scoped = await api_page(base, tokens["daping"], PAGE)
+            say(f"  township p95 {p95(scoped) * 1000:.1f} ms")
+            counts = await counts_p95(base, tokens["daping"])
+            say(f"  工作台 counts (township) p95 {counts * 1000:.1f} ms")
+
+            rows, seconds = await export(base, tokens["office"], {"township_id": township})
+            say(f"export: {rows} rows (one township, CSV) in {seconds:.2f} s")
+
+        portal_vs_api = p95(via_portal) / p95(large)
+        growth = p95(large) / p95(small)
+        say(
+            f"RESULT portal_vs_api_p95={portal_vs_api:.2f} api_1m_vs_10k_p95={growth:.2f}"
+            f" export_rows_per_s={rows / seconds:.0f}"
+        )
+    finally:
+        for name in names:
+            await drop(name)
+
+
+async def township_of(dsn: str) -> str:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return str(await conn.fetchval("SELECT id FROM units WHERE kind='township' ORDER BY id"))
+    finally:
+        await conn.close()
+
+
+async def counts_p95(base: str, token: str) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
+        for _ in range(3):
+            await timed(client, "/hazards/counts")
+        return p95([await timed(client, "/hazards/counts") for _ in range(max(10, REQUESTS // 10))])
+
+
+async def export(base: str, token: str, params: dict[str, str]) -> tuple[int, float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    rows = -1  # the header line
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=600) as client:
+        t0 = time.perf_counter()
+        async with client.stream("GET", "/hazards/export", params=params | {"format": "csv"}) as r:
+            assert r.status_code == 200, r.status_code
+            async for chunk in r.aiter_bytes():
+                rows += chunk.count(b"\n")
+        return rows, time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
