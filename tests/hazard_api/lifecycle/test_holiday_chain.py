@@ -81,6 +81,8 @@ async def test_official_2027_moves_the_deadline_and_the_pending_reminder(
         scheduler_poll_seconds=0.2,
         run_auditor=False,
         run_relay=False,
+        # Escalation takes hazard_api's tokens (ESCALATION_BEARER_KEY).
+        bearer_key=app.state.settings.secret_key,
     )
     escalation = escalation_app(settings, clock)
     relay = OutboxRelay(
@@ -91,7 +93,9 @@ async def test_official_2027_moves_the_deadline_and_the_pending_reminder(
         async with escalation.router.lifespan_context(escalation):
             runtime: Runtime = escalation.state.runtime
             transport = httpx.ASGITransport(app=escalation)
-            async with httpx.AsyncClient(transport=transport, base_url="http://esc.test") as esc:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://esc.test", headers=api.headers["office"]
+            ) as esc:
 
                 async def reminder() -> dict[str, Any] | None:
                     r = await esc.get(f"/cases/{hid}")
