@@ -42,7 +42,8 @@ class JsonPattern:
 # in a JSON Schema pattern that generators honour; JSON encoders do not produce them.)
 _ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 PRINTABLE_PATTERN = rf"^{_ALLOWED}*$"
-FILLED_PATTERN = rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f]{_ALLOWED}*$"
+# Python's strip() also removes NEL (U+0085), which a JSON Schema `\s` does not match.
+FILLED_PATTERN = rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f\x85]{_ALLOWED}*$"
 
 
 def text(max_length: int, min_length: int = 1) -> object:
