@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _hops import broker_two_hops  # noqa: E402
-from e2e import ENTERPRISES, PASSWORD, databases, quantiles, sms_emulator, texts  # noqa: E402
+from _rig import databases, sms_emulator, texts  # noqa: E402
+from e2e import ENTERPRISES, PASSWORD, quantiles  # noqa: E402
 
 from shared.broker import EmbeddedBroker  # noqa: E402
 from tests.e2e.harness import aliyun_provider, providers_env  # noqa: E402

@@ -19,33 +19,28 @@ Environment: BENCH_SECONDS (default 10) per rate, BENCH_RATES (default "50,200")
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _hops import broker_two_hops  # noqa: E402
+from _rig import Text, databases, sms_emulator, texts  # noqa: E402
 
-from shared.broker import EmbeddedBroker, free_port, wait_for_port  # noqa: E402
+from shared.broker import EmbeddedBroker  # noqa: E402
 from tests.e2e.harness import aliyun_provider, providers_env  # noqa: E402
 from tests.e2e.stack import Stack  # noqa: E402
 
-PG_ADMIN_DSN = os.environ.get("DUBAN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 RATES = [int(r) for r in os.environ.get("BENCH_RATES", "50,200").split(",")]
 PASSWORD = "duban-demo-2026"
@@ -84,81 +79,6 @@ steps:
 def quantiles(values: list[float]) -> tuple[float, float]:
     q = statistics.quantiles(values, n=100, method="inclusive")
     return q[49], q[98]
-
-
-# ----------------------------------------------------------------------------- databases
-@contextlib.asynccontextmanager
-async def databases() -> AsyncIterator[dict[str, str]]:
-    try:
-        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"PostgreSQL unreachable ({exc}); running on SQLite files", flush=True)
-        yield {}
-        return
-    names = {svc: f"duban_bench_{uuid.uuid4().hex[:8]}_{svc}" for svc in ("h", "e", "n")}
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        for name in names.values():
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        yield {
-            "HAZARD_API_DATABASE_URL": f"{base}/{names['h']}",
-            "ESCALATION_DATABASE_URL": f"{base}/{names['e']}",
-            "NOTIFICATION_DATABASE_URL": f"{base}/{names['n']}",
-        }
-    finally:
-        for name in names.values():
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-# ----------------------------------------------------------------------------- SMS emulator
-# The Aliyun emulator of tests/notification, in a process of its own (so the load generator
-# does not slow it down), plus a route that tells when each text arrived.
-EMULATOR = """
-import sys, uvicorn
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-from tests.notification import emulators
-
-app = emulators.make_app("aliyun")
-
-async def times(request):
-    return JSONResponse([
-        {"phone": a.phone, "template": a.template, "params": a.params, "at": a.at.timestamp()}
-        for a in app.state.emulator.accepted
-    ])
-
-app.router.routes.append(Route("/_times", times))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-"""
-
-
-@dataclass(frozen=True)
-class Text:
-    phone: str
-    template: str
-    params: dict[str, str]
-    at: float
-
-
-@contextlib.asynccontextmanager
-async def sms_emulator() -> AsyncIterator[str]:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", EMULATOR, str(port), cwd=str(ROOT)
-    )
-    try:
-        await asyncio.to_thread(wait_for_port, "127.0.0.1", port)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        await proc.wait()
-
-
-async def texts(client: httpx.AsyncClient, url: str) -> list[Text]:
-    r = await client.get(url + "_times")
-    r.raise_for_status()
-    return [Text(**t) for t in r.json()]
 
 
 # ----------------------------------------------------------------------------- e2e
