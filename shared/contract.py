@@ -480,6 +480,44 @@ class SuspensionEvent(_Payload):
     note: str | None = None
 
 
+class CampaignStatus(StrEnum):
+    OPEN = "open"  # 复工复产验收进行中
+    CLOSED = "closed"  # 已结束
+
+
+class CampaignFacts(_Payload):
+    """A county 复工复产 campaign after a holiday: its scope and how far it got."""
+
+    campaign_id: str
+    name: str
+    status: CampaignStatus
+    industry_prefixes: list[str]  # GB/T 4754 codes or prefixes
+    township_ids: list[str]
+    resume_by: AwareDatetime | None = None
+    enterprises: int
+    accepted: int
+    actor_person_id: str | None = None
+
+
+class CampaignEventType(StrEnum):
+    OPENED = "campaign.opened"
+    ACCEPTED = "campaign.accepted"  # one enterprise passed its 复工复产验收
+    ACCEPTANCE_FAILED = "campaign.acceptance_failed"
+    # A reminder point: the enterprises not yet accepted, by township and by department, for
+    # escalation to chase.
+    REMINDED = "campaign.reminded"
+    CLOSED = "campaign.closed"
+
+
+class CampaignEvent(_Payload):
+    event: CampaignEventType
+    facts: CampaignFacts
+    unit_id: str | None = None  # the enterprise an acceptance was about
+    pending_by_township: dict[str, list[str]] = {}  # township id → enterprise ids
+    pending_by_department: dict[str, list[str]] = {}  # department id → enterprise ids
+    note: str | None = None
+
+
 # ---------------------------------------------------------------- escalation.events
 class StepFired(_Payload):
     """An escalation step fired: notify these chain roles about this hazard."""
@@ -630,6 +668,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("hazard.event", 1): HazardEvent,
     ("accident.event", 1): AccidentEvent,
     ("suspension.event", 1): SuspensionEvent,
+    ("campaign.event", 1): CampaignEvent,
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,
     ("escalation.anomaly", 1): AuditorAnomaly,

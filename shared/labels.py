@@ -14,6 +14,7 @@ from shared.clock import local
 from shared.contract import (
     AccidentClass,
     AccidentStatus,
+    CampaignStatus,
     ChainRole,
     Channel,
     DeadlineKind,
@@ -127,6 +128,16 @@ SUSPENSION_STATUS_LABELS: dict[str, str] = {
     SuspensionStatus.REVIEWED: "乡镇（街道）已审核",
     SuspensionStatus.ACCEPTED: "复工复产验收合格",
     SuspensionStatus.RESUMED: "已复工复产",
+}
+CAMPAIGN_STATUS_LABELS: dict[str, str] = {
+    CampaignStatus.OPEN: "验收进行中",
+    CampaignStatus.CLOSED: "已结束",
+}
+# An enterprise's standing in a 复工复产 campaign.
+CAMPAIGN_ENTRY_LABELS: dict[str, str] = {
+    "pending": "待验收",
+    "failed": "验收未通过",
+    "accepted": "验收合格，准予复工复产",
 }
 HAZARD_LEVEL_LABELS: dict[str, str] = {
     HazardLevel.GENERAL: "一般事故隐患",

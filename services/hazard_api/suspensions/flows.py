@@ -4,7 +4,6 @@ org.events for every service); only a passed 复工复产验收 lets it resume."
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from services.hazard_api.directory.service import unit_event, unit_links
 from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.hazards.service import UnitFacts
 from services.hazard_api.items.kernel import Change, Context, Outcome
+from services.hazard_api.suspensions.acceptance import acceptance_round
 from services.hazard_api.suspensions.models import Suspension
 from services.hazard_api.suspensions.schemas import AcceptanceIn, ApplicationIn, OrderIn, ReviewIn
 from shared.contract import (
@@ -98,14 +98,7 @@ def review(data: ReviewIn) -> Change[Suspension, None]:
 
 def decide_acceptance(data: AcceptanceIn) -> Change[Suspension, None]:
     async def change(s: Suspension, ctx: Context) -> Outcome[None]:
-        units = {m.unit for m in data.team}
-        if units != {"emergency", "department", "township"}:
-            raise FieldError("team", "验收组须有应急管理部门、行业监管部门和乡镇（街道）的人员")
-        failed = [c.item for c in data.checklist if c.result != "pass"]
-        if data.passed and failed:
-            raise FieldError("passed", "验收清单有不合格项，不能同意复产：" + "、".join(failed))
-        round_: dict[str, Any] = data.model_dump() | {"by": ctx.user.id, "at": ctx.now.isoformat()}
-        s.acceptances = [*s.acceptances, round_]
+        s.acceptances = [*s.acceptances, acceptance_round(data, ctx)]
         if data.passed:
             s.status, s.accepted_at = S.ACCEPTED.value, ctx.now
             return Outcome(None, event=Ev.ACCEPTED, note=data.note)

@@ -1,0 +1,119 @@
+"""The 复工复产 campaign as a supervised item (audit chain, authority table) and its opening."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.hazard_api.auth.deps import unauthenticated
+from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.service import AuthUser, load_auth_user
+from services.hazard_api.campaigns import flows
+from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
+from services.hazard_api.campaigns.schemas import CampaignIn, CampaignOut, EntryOut
+from services.hazard_api.campaigns.states import ACCEPTED, AUTHORITY, ORIGIN, Action
+from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
+from shared.contract import ACCIDENT_EVENTS, CampaignEventType, Envelope
+from shared.labels import CAMPAIGN_ENTRY_LABELS, CAMPAIGN_STATUS_LABELS
+
+NOT_FOUND = "复工复产验收不存在"
+
+
+def _scoped(_user: AuthUser, campaign_id: str) -> Select[Campaign]:
+    # The campaign is county-wide; what a caller sees of it (its enterprises) is scoped.
+    return select(Campaign).where(Campaign.id == campaign_id)
+
+
+def snapshot(c: Campaign) -> dict[str, Any]:
+    return {
+        "status": c.status,
+        "name": c.name,
+        "industry_prefixes": c.industry_prefixes,
+        "township_ids": c.township_ids,
+        "reminders": len(c.reminders or []),
+        "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+    }
+
+
+def _no_kernel_event(
+    c: Campaign, event: str, user: AuthUser, now: datetime, note: str | None
+) -> Envelope:
+    # Campaign changes send their own events (flows.emit: they carry counts and lists).
+    raise RuntimeError("campaign changes emit their own events")  # pragma: no cover
+
+
+CAMPAIGN: ItemKind[Campaign] = ItemKind(
+    entity_type="campaign",
+    authority=AUTHORITY,
+    not_found=NOT_FOUND,
+    scoped=_scoped,
+    origin=lambda _c: ORIGIN,
+    snapshot=snapshot,
+    envelope=_no_kernel_event,
+    topic=ACCIDENT_EVENTS,
+)
+
+
+def entry_out(e: CampaignEnterprise) -> EntryOut:
+    out = EntryOut.model_validate(e)
+    return out.model_copy(update={"status_label": CAMPAIGN_ENTRY_LABELS[e.status]})
+
+
+async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> CampaignOut:
+    """The campaign with the counts of the caller's own enterprises in it."""
+    rows = await session.execute(
+        select(CampaignEnterprise.status, func.count())
+        .where(CampaignEnterprise.campaign_id == c.id, in_scope(user, CampaignEnterprise.unit_id))
+        .group_by(CampaignEnterprise.status)
+    )
+    by = {s: n for s, n in rows}
+    return CampaignOut(
+        id=c.id,
+        name=c.name,
+        notice_no=c.notice_no,
+        status=c.status,
+        status_label=CAMPAIGN_STATUS_LABELS[c.status],
+        industry_prefixes=c.industry_prefixes,
+        township_ids=c.township_ids,
+        resume_by=c.resume_by,
+        reminders=c.reminders,
+        opened_at=c.opened_at,
+        closed_at=c.closed_at,
+        enterprises=sum(by.values()),
+        accepted=by.get(ACCEPTED, 0),
+    )
+
+
+async def _admit(
+    data: CampaignIn, claims: Mapping[str, Any], session: AsyncSession
+) -> tuple[AuthUser, None]:
+    who = await load_auth_user(dict(claims), session=session)
+    if who is None:
+        raise unauthenticated()
+    return who, None
+
+
+async def _write(data: CampaignIn, _target: None, ctx: Context) -> CampaignOut:
+    c = await flows.new_campaign(data, ctx)
+    ctx.session.add(
+        chain_row(
+            CAMPAIGN,
+            c,
+            action=CampaignEventType.OPENED.value,
+            user=ctx.user,
+            now=ctx.now,
+            before=None,
+            after=snapshot(c),
+        )
+    )
+    await flows.emit(ctx, c, CampaignEventType.OPENED)
+    return await campaign_out(ctx.session, ctx.user, c)
+
+
+CAMPAIGN_OPENING: Creation[CampaignIn, None, CampaignOut] = Creation(
+    action=Action.OPEN, origin=lambda _d: ORIGIN, admit=_admit, write=_write, fast=None
+)
