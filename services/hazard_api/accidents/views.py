@@ -3,9 +3,11 @@ its decision, the 四不放过 records and the close. Views parse, call the kern
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from sqlalchemy import select
 
 from services.hazard_api.accidents import flows
 from services.hazard_api.accidents.kind import ACCIDENT, ACCIDENT_INTAKE
@@ -31,6 +33,7 @@ from services.hazard_api.accidents.service import (
 )
 from services.hazard_api.accidents.states import Action
 from services.hazard_api.accidents.statistics import AccidentStatistics, year_statistics
+from services.hazard_api.accidents.statistics_export import as_csv, as_xlsx
 from services.hazard_api.auth.deps import TokenClaims, require_scopes
 from services.hazard_api.auth.models import Scope
 from services.hazard_api.auth.service import AuthUser
@@ -42,7 +45,9 @@ from services.hazard_api.deps import (
     sessionmaker_of,
     settings_of,
 )
+from services.hazard_api.directory.models import Unit
 from services.hazard_api.items.kernel import Context, Transitions, create
+from services.hazard_api.statistics.views import XLSX
 
 router = APIRouter(tags=["accidents"])
 
@@ -85,13 +90,33 @@ async def list_(session: SessionDep, user: AccidentReader, clock: ClockDep) -> l
     return [accident_out(a, now) for a in await list_accidents(session=session, user=user)]
 
 
-@router.get("/accidents/statistics", summary="事故统计（按月、等级、行业、乡镇）")
+@router.get(
+    "/accidents/statistics",
+    summary="事故统计（按月、等级、行业、乡镇；JSON、CSV、XLSX）",
+    response_model=AccidentStatistics,
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
 async def statistics(
     session: SessionDep,
     user: AccidentReader,
     year: Annotated[int, Query(ge=2000, le=2100, description="年份")],
-) -> AccidentStatistics:
-    return await year_statistics(session=session, user=user, year=year)
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="输出格式")] = "json",
+) -> AccidentStatistics | Response:
+    stats = await year_statistics(session=session, user=user, year=year)
+    if format == "json":
+        return stats
+    names = dict(
+        (
+            await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(stats.by_township)))
+        ).all()
+    )
+    body, media = (
+        (as_csv(stats, names), "text/csv; charset=utf-8")
+        if format == "csv"
+        else (as_xlsx(stats, names), XLSX)
+    )
+    disposition = f"attachment; filename*=UTF-8''{quote(f'事故统计-{year}.{format}')}"
+    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.get("/accidents/{accident_id}", summary="事故详情（含续报、补报与各项时限）")
