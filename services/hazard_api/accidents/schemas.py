@@ -243,3 +243,5 @@ class AccidentOut(BaseModel):
 class AccidentDetail(BaseModel):
     accident: AccidentOut
     reports: list[ReportOut]
+    # The actions the caller may take now (what a page offers; the kernel still guards).
+    allowed_actions: dict[str, str] = {}

@@ -31,7 +31,7 @@ from services.hazard_api.accidents.service import (
     list_accidents,
     reports_of,
 )
-from services.hazard_api.accidents.states import Action
+from services.hazard_api.accidents.states import AUTHORITY, ORIGIN, Action
 from services.hazard_api.accidents.statistics import AccidentStatistics, year_statistics
 from services.hazard_api.accidents.statistics_export import as_csv, as_xlsx
 from services.hazard_api.auth.deps import TokenClaims, require_scopes
@@ -125,9 +125,11 @@ async def detail(
 ) -> AccidentDetail:
     a = await get_scoped(session=session, user=user, accident_id=accident_id)
     reports = await reports_of(session=session, accident_id=a.id)
+    allowed = AUTHORITY.allowed(status=a.status, origin=ORIGIN, role=user.role)
     return AccidentDetail(
         accident=accident_out(a, clock.now()),
         reports=[ReportOut.model_validate(r) for r in reports],
+        allowed_actions={action: AUTHORITY.rules[action].label for action in allowed},
     )
 
 

@@ -19,9 +19,15 @@ from services.hazard_api.deps import (
     sessionmaker_of,
     settings_of,
 )
+from services.hazard_api.errors import NotFound
 from services.hazard_api.items.kernel import Context, Transitions, create
 from services.hazard_api.suspensions import flows
-from services.hazard_api.suspensions.kind import SUSPENSION, SUSPENSION_ORDER, suspension_out
+from services.hazard_api.suspensions.kind import (
+    NOT_FOUND,
+    SUSPENSION,
+    SUSPENSION_ORDER,
+    suspension_out,
+)
 from services.hazard_api.suspensions.models import Suspension
 from services.hazard_api.suspensions.schemas import (
     AcceptanceIn,
@@ -73,6 +79,16 @@ async def list_(session: SessionDep, user: Reader) -> list[SuspensionOut]:
         .limit(500)
     )
     return [suspension_out(s) for s in rows]
+
+
+@router.get("/suspensions/{suspension_id}", summary="停产整顿详情（含复工复产验收记录）")
+async def detail(suspension_id: SuspensionId, session: SessionDep, user: Reader) -> SuspensionOut:
+    s = await session.scalar(
+        select(Suspension).where(Suspension.id == suspension_id, in_scope(user, Suspension.unit_id))
+    )
+    if s is None:
+        raise NotFound(NOT_FOUND)
+    return suspension_out(s)
 
 
 @router.post("/suspensions/{suspension_id}/application", summary="申请复工复产")

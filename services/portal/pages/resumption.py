@@ -1,0 +1,161 @@
+"""复工复产: the county campaigns (scope, the enterprises not yet accepted by township and by
+department) and the acceptance checklist page shared by a 停产整顿 order and a campaign's
+enterprise (team, item/standard/result/evidence, decision)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from services.portal.deps import PostSession, SessionDep, UpstreamDep
+from services.portal.pages.detail import _text
+from services.portal.render import page
+from services.portal.upstream import Upstream, UpstreamError
+
+router = APIRouter(include_in_schema=False)
+TEAM = {"emergency": "应急管理部门", "department": "行业监管部门", "township": "乡镇（街道）"}
+# The checks DOMAIN §5 names before a restart, offered as the checklist's first rows.
+ITEMS = (
+    ("复工复产方案", "已制定并经主要负责人批准"),
+    ("全员安全培训", "复工前全员培训并考核合格"),
+    ("隐患全面排查", "已全面排查，发现的隐患已整改"),
+    ("应急演练", "已组织应急演练并有记录"),
+    ("安全生产责任制", "健全并落实到岗位"),
+)
+
+
+@router.get("/campaigns")
+async def campaigns(request: Request, session: SessionDep, upstream: UpstreamDep) -> HTMLResponse:
+    rows = await upstream.call("hazard_api", "GET", "/campaigns", token=session.token)
+    return page(request, "campaigns.html", rows=rows)
+
+
+@router.get("/campaigns/{campaign_id}")
+async def campaign(
+    request: Request, campaign_id: str, session: SessionDep, upstream: UpstreamDep
+) -> HTMLResponse:
+    base = f"/campaigns/{campaign_id}"
+    c = await upstream.call("hazard_api", "GET", base, token=session.token)
+    entries = await upstream.call("hazard_api", "GET", f"{base}/enterprises", token=session.token)
+    pending = await upstream.call("hazard_api", "GET", f"{base}/pending", token=session.token)
+    return page(request, "campaign.html", c=c, entries=entries, pending=pending)
+
+
+class Target:
+    """What is accepted: a 停产整顿 order or an enterprise of a campaign."""
+
+    def __init__(self, kind: str, path: str, back: str) -> None:
+        self.kind, self.path, self.back = kind, path, back
+
+    async def load(self, upstream: Upstream, token: str) -> dict[str, Any]:
+        if self.kind == "suspension":
+            s: dict[str, Any] = await upstream.call("hazard_api", "GET", self.back, token=token)
+            return {"unit_name": s["unit_name"], "status_label": s["status_label"]} | {
+                "acceptances": s["acceptances"],
+                "title": f"停产整顿（{s['order_no']}）",
+            }
+        campaign_path, unit_id = self.back, self.path.split("/")[-2]
+        c = await upstream.call("hazard_api", "GET", campaign_path, token=token)
+        rows = await upstream.call("hazard_api", "GET", f"{campaign_path}/enterprises", token=token)
+        found = [e for e in rows if e["unit_id"] == unit_id]
+        if not found:
+            raise UpstreamError(404, "企业不在本次复工复产验收范围内")
+        return found[0] | {"title": c["name"]}
+
+
+def _target(kind: str, first: str, second: str | None = None) -> Target:
+    if kind == "suspension":
+        return Target(kind, f"/suspensions/{first}/acceptance", f"/suspensions/{first}")
+    return Target(
+        kind, f"/campaigns/{first}/enterprises/{second}/acceptance", f"/campaigns/{first}"
+    )
+
+
+async def _render(
+    request: Request,
+    target: Target,
+    token: str,
+    upstream: Upstream,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    subject = await target.load(upstream, token)
+    return page(
+        request,
+        "acceptance_checklist.html",
+        status,
+        s=subject,
+        action=target.path,
+        back=target.back if target.kind == "campaign" else None,
+        team=TEAM,
+        items=ITEMS,
+        error=error,
+    )
+
+
+def acceptance_body(form: FormData) -> dict[str, Any]:
+    checklist = []
+    for i in range(len(ITEMS) + 3):
+        item = _text(form, f"item_{i}")
+        if item:
+            checklist.append(
+                {
+                    "item": item,
+                    "standard": _text(form, f"standard_{i}"),
+                    "result": _text(form, f"result_{i}"),
+                    "evidence": _text(form, f"evidence_{i}"),
+                }
+            )
+    team = [{"unit": u, "name": _text(form, f"team_{u}")} for u in TEAM if _text(form, f"team_{u}")]
+    return {
+        "team": team,
+        "checklist": checklist,
+        "passed": form.get("passed") == "yes",
+        "note": _text(form, "note"),
+    }
+
+
+async def _decide(request: Request, target: Target, session: Any, upstream: Upstream) -> Response:
+    body = acceptance_body(await request.form())
+    try:
+        await upstream.call("hazard_api", "POST", target.path, token=session.token, json=body)
+    except UpstreamError as exc:
+        if exc.status == 404:
+            raise
+        return await _render(
+            request, target, session.token, upstream, error=exc.message, status=exc.status
+        )
+    return RedirectResponse(f"{target.path}?done=acceptance", status_code=303)
+
+
+@router.get("/suspensions/{suspension_id}/acceptance")
+async def suspension_form(
+    request: Request, suspension_id: str, session: SessionDep, upstream: UpstreamDep
+) -> HTMLResponse:
+    return await _render(request, _target("suspension", suspension_id), session.token, upstream)
+
+
+@router.post("/suspensions/{suspension_id}/acceptance")
+async def suspension_decide(
+    request: Request, suspension_id: str, session: PostSession, upstream: UpstreamDep
+) -> Response:
+    return await _decide(request, _target("suspension", suspension_id), session, upstream)
+
+
+@router.get("/campaigns/{campaign_id}/enterprises/{unit_id}/acceptance")
+async def campaign_form(
+    request: Request, campaign_id: str, unit_id: str, session: SessionDep, upstream: UpstreamDep
+) -> HTMLResponse:
+    target = _target("campaign", campaign_id, unit_id)
+    return await _render(request, target, session.token, upstream)
+
+
+@router.post("/campaigns/{campaign_id}/enterprises/{unit_id}/acceptance")
+async def campaign_decide(
+    request: Request, campaign_id: str, unit_id: str, session: PostSession, upstream: UpstreamDep
+) -> Response:
+    return await _decide(request, _target("campaign", campaign_id, unit_id), session, upstream)
