@@ -60,7 +60,7 @@ class Target:
         campaign_path, unit_id = self.back, self.path.split("/")[-2]
         c = await upstream.call("hazard_api", "GET", campaign_path, token=token)
         rows = await upstream.call("hazard_api", "GET", f"{campaign_path}/enterprises", token=token)
-        found = [e for e in rows if e["unit_id"] == unit_id]
+        found: list[dict[str, Any]] = [e for e in rows if e["unit_id"] == unit_id]
         if not found:
             raise UpstreamError(404, "企业不在本次复工复产验收范围内")
         return found[0] | {"title": c["name"]}
