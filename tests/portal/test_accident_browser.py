@@ -155,6 +155,11 @@ async def test_an_accident_to_closure_and_the_acceptance_checklists(
             await office.goto(f"{base}/suspensions/{sid}/acceptance")
             await fill_checklist(office, j, "suspension-acceptance")
             assert (await o.get(f"/suspensions/{sid}")).json()["status"] == "accepted"
+            await office.click("#resume button")
+            await office.wait_for_load_state()
+            assert "已复工复产" in await office.inner_text("#status")
+            await j.shot(office, "resumed")
+            assert (await o.get("/units/ent-hongxing")).json()["status"] == "operating"
 
             # A county campaign: the lists by township and department, one acceptance.
             cid = (await o.post("/campaigns", CAMPAIGN)).json()["id"]

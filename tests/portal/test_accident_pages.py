@@ -133,7 +133,14 @@ async def test_acceptance_checklists(signed_in: SignIn, api: Api, clock: TestClo
     await town.post(f"/suspensions/{sid}/review", {"passed": True, "note": "材料齐全"})
 
     office, csrf = await signed_in("office")
+    listed = (await office.get("/suspensions")).text
+    assert '红星烟花爆竹有限公司 <span class="badge late">停产整顿中</span>' in listed
+    assert "乡镇（街道）已审核" in listed and f"/suspensions/{sid}/acceptance" in listed
+    huayu, _ = await signed_in("huayu")
+    assert "红星烟花爆竹有限公司" not in (await huayu.get("/suspensions")).text
     url = f"/suspensions/{sid}/acceptance"
+    early = await office.post(f"/suspensions/{sid}/resume", data={"csrf_token": csrf})
+    assert early.status_code == 409 and "该企业尚未通过复工复产验收，不得恢复生产" in early.text
     page = await office.get(url)
     assert page.status_code == 200 and "乡镇（街道）已审核" in page.text
     r = await office.post(url, data=checklist_form(csrf, passed=True, failed_item=True))
@@ -143,6 +150,10 @@ async def test_acceptance_checklists(signed_in: SignIn, api: Api, clock: TestClo
     assert r.status_code == 303
     assert (await o.get(f"/suspensions/{sid}")).json()["status"] == "accepted"
     assert "同意复产" in (await office.get(url)).text
+    resumed = await office.post(f"/suspensions/{sid}/resume", data={"csrf_token": csrf})
+    assert resumed.status_code == 303
+    assert (await o.get(f"/suspensions/{sid}")).json()["status"] == "resumed"
+    assert (await o.get("/units/ent-hongxing")).json()["status"] == "operating"
 
     cid = (await o.post("/campaigns", CAMPAIGN)).json()["id"]
     overview = (await office.get(f"/campaigns/{cid}")).text

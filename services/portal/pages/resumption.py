@@ -44,6 +44,12 @@ async def campaign(
     return page(request, "campaign.html", c=c, entries=entries, pending=pending)
 
 
+@router.get("/suspensions")
+async def suspensions(request: Request, session: SessionDep, upstream: UpstreamDep) -> HTMLResponse:
+    rows = await upstream.call("hazard_api", "GET", "/suspensions", token=session.token)
+    return page(request, "suspensions.html", rows=rows)
+
+
 class Target:
     """What is accepted: a 停产整顿 order or an enterprise of a campaign."""
 
@@ -54,6 +60,7 @@ class Target:
         if self.kind == "suspension":
             s: dict[str, Any] = await upstream.call("hazard_api", "GET", self.back, token=token)
             return {"unit_name": s["unit_name"], "status_label": s["status_label"]} | {
+                "resumable": s["status"] == "accepted",
                 "acceptances": s["acceptances"],
                 "title": f"停产整顿（{s['order_no']}）",
             }
@@ -144,6 +151,23 @@ async def suspension_decide(
     request: Request, suspension_id: str, session: PostSession, upstream: UpstreamDep
 ) -> Response:
     return await _decide(request, _target("suspension", suspension_id), session, upstream)
+
+
+@router.post("/suspensions/{suspension_id}/resume")
+async def suspension_resume(
+    request: Request, suspension_id: str, session: PostSession, upstream: UpstreamDep
+) -> Response:
+    target = _target("suspension", suspension_id)
+    path = f"/suspensions/{suspension_id}/resume"
+    try:
+        await upstream.call("hazard_api", "POST", path, token=session.token)
+    except UpstreamError as exc:
+        if exc.status == 404:
+            raise
+        return await _render(
+            request, target, session.token, upstream, error=exc.message, status=exc.status
+        )
+    return RedirectResponse(f"{target.path}?done=resume", status_code=303)
 
 
 @router.get("/campaigns/{campaign_id}/enterprises/{unit_id}/acceptance")
