@@ -15,6 +15,7 @@ from services.notification.delivery.views import router as deliveries_router
 from services.notification.links import NOTIFICATION_LINKS
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
+from services.notification.records.views import router as records_router
 from services.notification.runtime import Runtime
 from shared.apidocs import service_app
 from shared.clock import Clock
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(receipts_router)
     app.include_router(preferences_router)
     app.include_router(deliveries_router)
+    app.include_router(records_router)
     install_links(app, NOTIFICATION_LINKS)
     install_error_handlers(app)
     return app
