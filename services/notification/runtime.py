@@ -30,7 +30,8 @@ from services.notification.intake.flows import Intake
 from services.notification.providers.base import SmsProvider
 from services.notification.providers.email import SmtpSender
 from services.notification.providers.registry import build_providers
-from services.notification.records import chain as records, tracking
+from services.notification.records import chain as records
+from services.notification.records import tracking
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope

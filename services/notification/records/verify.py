@@ -106,7 +106,8 @@ async def _chain(session: AsyncSession, keyring: Keyring, walk: _Walk) -> Record
     if not head_ok:
         return walk.bad(
             Problem.HEAD_MISMATCH,
-            f"记录链末尾与链头（第 {head.seq if head else '?'} 条）不符：末尾记录被删除或链头被改动",
+            f"记录链末尾与链头（第 {head.seq if head else '?'} 条）不符："
+            "末尾记录被删除或链头被改动",
             seq=head.seq if head else None,
         )
     return None
