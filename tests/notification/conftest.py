@@ -28,6 +28,7 @@ from shared.broker import free_port
 from shared.clock import TestClock
 from shared.contract import (
     ChainRole,
+    DocumentRef,
     Envelope,
     EscalationAction,
     HazardFacts,
@@ -307,6 +308,7 @@ def step_fired(
     action: EscalationAction = EscalationAction.OVERDUE_NOTICE,
     unit_id: str = FIRM,
     level: HazardLevel = HazardLevel.GENERAL,
+    document: DocumentRef | None = None,
     **facts_kw: Any,
 ) -> Envelope:
     now = clock.now()
@@ -335,6 +337,7 @@ def step_fired(
         due_at=now,
         fired_at=now,
         facts=facts,
+        document=document,
     )
     return Envelope.of(
         step, aggregate_id=f"case-{hazard_n}", producer=Producer.ESCALATION, occurred_at=now
