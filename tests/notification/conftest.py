@@ -309,12 +309,13 @@ def step_fired(
     unit_id: str = FIRM,
     level: HazardLevel = HazardLevel.GENERAL,
     document: DocumentRef | None = None,
+    hazard_id: str | None = None,
     **facts_kw: Any,
 ) -> Envelope:
     now = clock.now()
     facts_kw.setdefault("deadline_at", now - timedelta(days=1))
     facts = HazardFacts(
-        hazard_id=f"h-{hazard_n}",
+        hazard_id=hazard_id or f"h-{hazard_n}",
         code=f"YH-2026-{hazard_n:04d}",
         status=HazardStatus.RECTIFYING,
         level=level,

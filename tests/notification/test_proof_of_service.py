@@ -86,9 +86,8 @@ async def served(make_harness, aliyun) -> AsyncIterator[tuple[Harness, AsyncClie
 
 def headers(h: Harness, role: str, unit_id: str | None) -> dict[str, str]:
     claims = {"sub": new_id(), "role": role, "unit_id": unit_id, "person_id": None}
-    return {
-        "Authorization": f"Bearer {encode_token(claims, secret_key=SECRET, clock=h.clock, minutes=60)}"
-    }
+    token = encode_token(claims, secret_key=SECRET, clock=h.clock, minutes=60)
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_the_dossier_lists_each_notice_with_receipt_ack_and_document(served) -> None:

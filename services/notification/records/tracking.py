@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import event, select
@@ -42,11 +42,13 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             _touched(session)[kind.name][kind.id_column].add(getattr(obj, kind.id_column))
 
 
-def _params(state: ORMExecuteState) -> Iterable[dict[str, Any]]:
+def _params(state: ORMExecuteState) -> Iterable[Mapping[str, Any]]:
     params = state.parameters
-    if isinstance(params, dict):
+    if params is None:
+        return []
+    if isinstance(params, Mapping):
         return [params]
-    return list(params or [])
+    return list(params)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -70,7 +72,7 @@ def _before_commit(session: Session) -> None:
         return
     session.flush()
     touched: Touched = session.info.pop(_TOUCHED)
-    states = []
+    states: list[tuple[Kind, Any]] = []
     for kind in KINDS:
         by_column = touched.get(kind.name)
         if by_column:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -51,14 +52,14 @@ class _Walk:
     # (kind, entity id) → (seq of its last entry, sha256 of its last state)
     last: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
-    def bad(self, problem: Problem, reason: str, **where: object) -> RecordVerifyOut:
+    def bad(self, problem: Problem, reason: str, **where: Any) -> RecordVerifyOut:
         return RecordVerifyOut(
             ok=False,
             entries_checked=self.entries,
             rows_checked=self.rows,
             problem=problem,
             reason=reason,
-            **where,  # type: ignore[arg-type]
+            **where,
         )
 
 
@@ -75,7 +76,7 @@ async def _chain(session: AsyncSession, keyring: Keyring, walk: _Walk) -> Record
         select(RecordEntry).order_by(RecordEntry.seq).execution_options(yield_per=1000)
     )
     async for e in stream:
-        where = {"kind": e.kind, "entity_id": e.entity_id, "seq": e.seq}
+        where: dict[str, Any] = {"kind": e.kind, "entity_id": e.entity_id, "seq": e.seq}
         problem: tuple[Problem, str] | None = None
         if e.seq != expected:
             problem = (
@@ -95,7 +96,7 @@ async def _chain(session: AsyncSession, keyring: Keyring, walk: _Walk) -> Record
                 problem = (Problem.ENTRY_TAMPERED, "记录内容与其哈希（HMAC）不符：该记录被篡改")
         if problem is not None:
             await stream.close()
-            return walk.bad(*problem, **where)
+            return walk.bad(problem[0], problem[1], **where)
         walk.entries += 1
         walk.last[(e.kind, e.entity_id)] = (e.seq, sha256_hex(canonical(e.state)))
         prev, expected = e.hash, expected + 1
