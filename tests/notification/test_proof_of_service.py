@@ -153,6 +153,7 @@ async def test_csv_and_pdf_carry_the_same_content_and_hash(served) -> None:
         assert fragment in flat, fragment
     again = await client.get("/hazards/h-1/service.pdf", headers=h.bearer())
     assert again.content == pdf.content  # the same record, the same bytes
+    assert b"/CreationDate" not in pdf.content and b"/ModDate" not in pdf.content
 
 
 async def test_a_changed_delivery_row_shows_in_the_dossier(served) -> None:

@@ -13,7 +13,9 @@ from sqlalchemy import delete, func, select, text, update
 from services.notification.delivery.models import Delivery, DeliveryAttempt
 from services.notification.main import create_app
 from services.notification.records.models import RecordEntry
+from services.notification.records.verify import verify as records_verify
 from shared.contract import ChainRole, Urgency
+from tests.notification import test_failover as failover
 from tests.notification.conftest import Harness, aliyun_config, org_events, step_fired
 
 
@@ -135,3 +137,35 @@ async def test_a_rewritten_entry_fails_its_hmac(served) -> None:
     await change(h, update(RecordEntry).where(RecordEntry.seq == 2).values(state=state))
     result = await verify(h, client)
     assert (result["problem"], result["seq"]) == ("entry_tampered", 2)
+
+
+# Every way the service writes the delivery log is recorded: these scenarios (failover, dead
+# letter, reconciliation after a timeout, overflow to email) leave a log that verifies.
+SCENARIOS = {
+    "dead_letter": failover.test_nothing_works_until_the_horizon_dead_letter_and_alert,
+    "reconciled": failover.test_timeout_after_acceptance_is_reconciled_not_resent,
+    "to_email": failover.test_daily_cap_overflows_to_email,
+    "bad_number": failover.test_bad_number_is_not_retried,
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+async def test_every_write_path_is_recorded(
+    scenario: str, make_harness, aliyun, tencent, smtp
+) -> None:
+    made: list[Harness] = []
+
+    async def capture(**overrides: Any) -> Harness:
+        h: Harness = await make_harness(**overrides)
+        made.append(h)
+        return h
+
+    play = SCENARIOS[scenario]
+    wanted = play.__code__.co_varnames[: play.__code__.co_argcount]
+    fixtures = {"make_harness": capture, "aliyun": aliyun, "tencent": tencent, "smtp": smtp}
+    await play(*(fixtures[name] for name in wanted))
+    for h in made:
+        async with h.runtime.sessionmaker() as session:
+            result = await records_verify(session)
+        assert result.ok, result
+        assert result.rows_checked > 0

@@ -35,17 +35,17 @@ class Kind:
 
 KINDS: tuple[Kind, ...] = (
     Kind("dispatch", "通知", Dispatch, "id", {"id": "id"}),
-    Kind("delivery", "投递记录", Delivery, "id", {"dispatch_id": "dispatch_id"}),
+    Kind("delivery", "投递记录", Delivery, "id", {"id": "id", "dispatch_id": "dispatch_id"}),
     Kind(
         "attempt",
         "发送尝试",
         DeliveryAttempt,
         "id",
-        {"out_id": "out_id", "k_out_id": "out_id"},
+        {"id": "id", "out_id": "out_id", "k_out_id": "out_id"},
     ),
-    Kind("receipt", "状态报告", Receipt, "id"),
-    Kind("ack", "签收记录", Acknowledgement, "dispatch_id"),
-    Kind("link_use", "他人使用链接记录", LinkUse, "id"),
+    Kind("receipt", "状态报告", Receipt, "id", {"id": "id"}),
+    Kind("ack", "签收记录", Acknowledgement, "dispatch_id", {"dispatch_id": "dispatch_id"}),
+    Kind("link_use", "他人使用链接记录", LinkUse, "id", {"id": "id"}),
 )
 BY_NAME = {k.name: k for k in KINDS}
 BY_MODEL: dict[type[Any], Kind] = {k.model: k for k in KINDS}
