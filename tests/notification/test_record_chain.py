@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -141,7 +142,7 @@ async def test_a_rewritten_entry_fails_its_hmac(served) -> None:
 
 # Every way the service writes the delivery log is recorded: these scenarios (failover, dead
 # letter, reconciliation after a timeout, overflow to email) leave a log that verifies.
-SCENARIOS = {
+SCENARIOS: dict[str, Callable[..., Awaitable[None]]] = {
     "dead_letter": failover.test_nothing_works_until_the_horizon_dead_letter_and_alert,
     "reconciled": failover.test_timeout_after_acceptance_is_reconciled_not_resent,
     "to_email": failover.test_daily_cap_overflows_to_email,
@@ -161,7 +162,7 @@ async def test_every_write_path_is_recorded(
         return h
 
     play = SCENARIOS[scenario]
-    wanted = play.__code__.co_varnames[: play.__code__.co_argcount]
+    wanted = inspect.signature(play).parameters
     fixtures = {"make_harness": capture, "aliyun": aliyun, "tencent": tencent, "smtp": smtp}
     await play(*(fixtures[name] for name in wanted))
     for h in made:
