@@ -9,24 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
+# Sorted keys, no spaces, UTF-8 (not \u escapes): what json.dumps(sort_keys=True,
+# separators=(",", ":"), ensure_ascii=False) writes, at a fraction of the cost.
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
 
 def plain(value: Any) -> Any:
-    """A value as canonical JSON holds it: datetimes in UTC ISO form with microseconds."""
+    """A column value as canonical JSON holds it: datetimes in UTC ISO form with microseconds
+    (JSON columns already hold JSON values)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
     return value
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return plain(value)
+    raise TypeError(f"not canonical JSON: {type(value).__name__}")
+
+
 def canonical(body: Any) -> str:
-    return json.dumps(plain(body), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(body, default=_default, option=_OPTIONS).decode()
 
 
 def sha256_hex(text: str | bytes) -> str:

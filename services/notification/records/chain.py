@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.engine import RowMapping
@@ -59,11 +58,11 @@ def installed() -> _Installed:
 
 
 def entry_message(
-    *, seq: int, at: datetime, kind: str, entity_id: str, state: dict[str, Any], prev: str
+    *, seq: int, at: datetime, kind: str, entity_id: str, state_json: str, prev: str
 ) -> str:
-    return canonical(
-        {"seq": seq, "at": at, "kind": kind, "id": entity_id, "state": state, "prev": prev}
-    )
+    """What an entry's HMAC signs: its header, then its state's canonical JSON."""
+    header = canonical({"seq": seq, "at": at, "kind": kind, "id": entity_id, "prev": prev})
+    return f"{header}\n{state_json}"
 
 
 def head_message(seq: int, hash_: str) -> str:
@@ -88,7 +87,9 @@ def append(session: Session, rows: Sequence[tuple[Kind, RowMapping]]) -> int:
     setup = installed()
     states = {(k.name, k.entity_id(r)): state_of(k, r) for k, r in rows}
     last = _last_states(session, list(states))
-    changed = [(key, s) for key, s in states.items() if last.get(key) != canonical(s)]
+    changed = [
+        (key, s, text) for key, s in states.items() if last.get(key) != (text := canonical(s))
+    ]
     if not changed:
         return 0
     head = session.execute(
@@ -97,10 +98,10 @@ def append(session: Session, rows: Sequence[tuple[Kind, RowMapping]]) -> int:
     at = setup.clock.now()
     seq, prev = head.seq, head.hash
     values = []
-    for (kind, entity_id), state in changed:
+    for (kind, entity_id), state, text in changed:
         seq += 1
         message = entry_message(
-            seq=seq, at=at, kind=kind, entity_id=entity_id, state=state, prev=prev
+            seq=seq, at=at, kind=kind, entity_id=entity_id, state_json=text, prev=prev
         )
         digest = setup.keyring.sign(message)
         assert digest is not None

@@ -78,6 +78,7 @@ async def _chain(session: AsyncSession, keyring: Keyring, walk: _Walk) -> Record
     async for e in stream:
         where: dict[str, Any] = {"kind": e.kind, "entity_id": e.entity_id, "seq": e.seq}
         problem: tuple[Problem, str] | None = None
+        state_json = canonical(e.state)
         if e.seq != expected:
             problem = (
                 Problem.ENTRY_MISSING,
@@ -87,7 +88,12 @@ async def _chain(session: AsyncSession, keyring: Keyring, walk: _Walk) -> Record
             problem = (Problem.BROKEN_LINK, "前序哈希不符：前一条记录被篡改或替换")
         else:
             message = entry_message(
-                seq=e.seq, at=e.at, kind=e.kind, entity_id=e.entity_id, state=e.state, prev=prev
+                seq=e.seq,
+                at=e.at,
+                kind=e.kind,
+                entity_id=e.entity_id,
+                state_json=state_json,
+                prev=prev,
             )
             mac = keyring.sign(message, e.key_id)
             if mac is None:
@@ -98,7 +104,7 @@ async def _chain(session: AsyncSession, keyring: Keyring, walk: _Walk) -> Record
             await stream.close()
             return walk.bad(problem[0], problem[1], **where)
         walk.entries += 1
-        walk.last[(e.kind, e.entity_id)] = (e.seq, sha256_hex(canonical(e.state)))
+        walk.last[(e.kind, e.entity_id)] = (e.seq, sha256_hex(state_json))
         prev, expected = e.hash, expected + 1
     head = await session.get(RecordHead, HEAD_ID)
     head_ok = head is not None and (head.seq, head.hash) == (expected - 1, prev)
