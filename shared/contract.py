@@ -519,6 +519,14 @@ class CampaignEvent(_Payload):
 
 
 # ---------------------------------------------------------------- escalation.events
+class DocumentRef(_Payload):
+    """An issued official document a notice concerns (#14): its record and its 文号."""
+
+    id: str = Field(min_length=1, max_length=100)
+    number: str = Field(max_length=100)  # 发文字号, e.g. 某安委办〔2026〕12号
+    title: str = Field(max_length=200)
+
+
 class StepFired(_Payload):
     """An escalation step fired: notify these chain roles about this hazard."""
 
@@ -544,6 +552,8 @@ class StepFired(_Payload):
     # An accident's step (#15): `hazard_id` is then the accident's id and `facts` carry its
     # unit (the chain is resolved from them as for a hazard); the accident itself is here.
     accident: AccidentFacts | None = None
+    # The document the notice concerns (#14), once issued; shown in the proof of service.
+    document: DocumentRef | None = None
 
 
 class CaseChanged(_Payload):

@@ -32,6 +32,7 @@ class Caller:
     role: str
     person_id: str | None
     scopes: frozenset[str]
+    unit_id: str | None = None  # the caller's unit (a township, a department, an enterprise)
 
     @property
     def sees_everyone(self) -> bool:
@@ -72,6 +73,7 @@ async def get_caller(token: Annotated[str | None, Depends(_scheme)], runtime: Ru
         user_id=claims["sub"],
         role=str(claims.get("role", "")),
         person_id=_str_or_none(claims.get("person_id")),
+        unit_id=_str_or_none(claims.get("unit_id")),
         scopes=frozenset(s for s in raw_scopes if isinstance(s, str))
         if isinstance(raw_scopes, list)
         else frozenset(),

@@ -27,3 +27,4 @@ def import_models() -> None:
     from services.notification.intake import models as _intake  # noqa: F401
     from services.notification.preferences import models as _preferences  # noqa: F401
     from services.notification.receipts import models as _receipts  # noqa: F401
+    from services.notification.records import models as _records  # noqa: F401

@@ -12,9 +12,11 @@ from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
 from services.notification.db import MIGRATIONS_DIR, outbox_tables
 from services.notification.delivery.views import router as deliveries_router
+from services.notification.dossier.views import router as dossier_router
 from services.notification.links import NOTIFICATION_LINKS
 from services.notification.preferences.views import router as preferences_router
 from services.notification.receipts.views import router as receipts_router
+from services.notification.records.views import router as records_router
 from services.notification.runtime import Runtime
 from shared.apidocs import service_app
 from shared.clock import Clock
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(receipts_router)
     app.include_router(preferences_router)
     app.include_router(deliveries_router)
+    app.include_router(records_router)
+    app.include_router(dossier_router)
     install_links(app, NOTIFICATION_LINKS)
     install_error_handlers(app)
     return app

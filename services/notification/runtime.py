@@ -30,6 +30,8 @@ from services.notification.intake.flows import Intake
 from services.notification.providers.base import SmsProvider
 from services.notification.providers.email import SmtpSender
 from services.notification.providers.registry import build_providers
+from services.notification.records import chain as records
+from services.notification.records import tracking
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
@@ -80,6 +82,8 @@ class Runtime:
         self.engine = engine
         self.clock = clock
         self.sessionmaker = make_sessionmaker(engine)
+        records.install(records.keyring_of(settings.secret_key), clock)
+        tracking.install()
         self.cache = SnapshotCache()
         self.providers = providers if providers is not None else build_providers(settings)
         self.smtp = smtp or SmtpSender(settings)
@@ -152,6 +156,8 @@ class Runtime:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         s = self.settings
+        async with transaction(self.sessionmaker) as session:
+            await session.run_sync(records.record_existing)
         if s.run_consumers:
             epoch = await directory_epoch(self.sessionmaker)
             self.relay = OutboxRelay(

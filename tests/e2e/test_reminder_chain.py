@@ -130,7 +130,8 @@ async def world(
             assert "Traceback" not in stack.output(), stack.output()
 
 
-async def run_scenario(w: World) -> None:
+async def run_scenario(w: World) -> str:
+    """Plays the hazard's life; returns its id."""
     # ---- a township clerk (大坪乡) reports a hazard at an enterprise in its territory
     found_at = (START - timedelta(hours=20)).isoformat()
     hazard = await w.api(
@@ -145,7 +146,7 @@ async def run_scenario(w: World) -> None:
             "found_at": found_at,
         },
     )
-    hid = hazard["id"]
+    hid: str = hazard["id"]
 
     # ---- the county office classifies it as major, the enterprise submits the six-part plan,
     # the office lists it (挂牌督办, county level) with a 14-day deadline, rectification starts
@@ -258,7 +259,8 @@ async def run_scenario(w: World) -> None:
     assert link.startswith(w.stack.url("notification") + "/a/")
     page = await w.client.get(link)
     assert page.status_code == 200 and "确认" in page.text
-    confirmed = await w.client.post(link)
+    # 本人签收: the last four digits of the mobile the text went to.
+    confirmed = await w.client.post(link, data={"who": "self", "phone_tail": township_mobile[-4:]})
     assert confirmed.status_code == 200, confirmed.text
 
     # ---- not rectified: the second reminder, then the deadline passes (urgent overdue notice
@@ -351,6 +353,7 @@ async def run_scenario(w: World) -> None:
     assert expired.status_code == 410
     pages = [page.text, confirmed.text, expired.text]
     await assert_readable(w, hid, deadline, pages)
+    return hid
 
 
 async def assert_readable(w: World, hid: str, deadline: datetime, pages: list[str]) -> None:

@@ -28,6 +28,7 @@ from shared.broker import free_port
 from shared.clock import TestClock
 from shared.contract import (
     ChainRole,
+    DocumentRef,
     Envelope,
     EscalationAction,
     HazardFacts,
@@ -307,12 +308,14 @@ def step_fired(
     action: EscalationAction = EscalationAction.OVERDUE_NOTICE,
     unit_id: str = FIRM,
     level: HazardLevel = HazardLevel.GENERAL,
+    document: DocumentRef | None = None,
+    hazard_id: str | None = None,
     **facts_kw: Any,
 ) -> Envelope:
     now = clock.now()
     facts_kw.setdefault("deadline_at", now - timedelta(days=1))
     facts = HazardFacts(
-        hazard_id=f"h-{hazard_n}",
+        hazard_id=hazard_id or f"h-{hazard_n}",
         code=f"YH-2026-{hazard_n:04d}",
         status=HazardStatus.RECTIFYING,
         level=level,
@@ -335,6 +338,7 @@ def step_fired(
         due_at=now,
         fired_at=now,
         facts=facts,
+        document=document,
     )
     return Envelope.of(
         step, aggregate_id=f"case-{hazard_n}", producer=Producer.ESCALATION, occurred_at=now

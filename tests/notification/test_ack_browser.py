@@ -70,6 +70,7 @@ async def test_leader_opens_the_link_and_confirms_in_a_browser(
             assert "督办签收" in body and "YH-2026-0001" in body and "厂长壬" in body
             if shots := os.environ.get("DUBAN_SCREENSHOTS"):
                 await page.screenshot(path=f"{shots}/ack.png", full_page=True)
+            await page.fill("#phone-tail", (PEOPLE["p-firm"].mobile or "")[-4:])
             await page.get_by_role("button", name="确认签收").click()
             await page.wait_for_load_state()
             assert "签收成功" in await page.inner_text("body")

@@ -1,12 +1,15 @@
-"""Acknowledgement (签收): read the signed link, show the notice, record the confirmation."""
+"""Acknowledgement (签收): read the signed link, show the notice, record the confirmation by
+the recipient, or the use of the link by somebody else."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification.ack.models import Acknowledgement
+from services.notification.ack.identity import Identification
+from services.notification.ack.models import Acknowledgement, LinkUse
 from services.notification.ack.tokens import AckClaim
 from services.notification.delivery.models import Dispatch
 from services.notification.events import emit_changed, flush_events
@@ -22,9 +25,14 @@ async def load(
 
 
 async def acknowledge(
-    claim: AckClaim, dispatch: Dispatch, *, session: AsyncSession, now: datetime
+    claim: AckClaim,
+    dispatch: Dispatch,
+    *,
+    session: AsyncSession,
+    now: datetime,
+    verified_by: str,
 ) -> tuple[Acknowledgement, bool]:
-    """Records the acknowledgement once; a second confirmation changes nothing."""
+    """Records the recipient's acknowledgement once; a second confirmation changes nothing."""
     existing = await session.get(Acknowledgement, dispatch.id, with_for_update=True)
     if existing is not None:
         return existing, False
@@ -33,6 +41,7 @@ async def acknowledge(
         person_id=dispatch.person_id,
         channel=claim.channel.value,
         acknowledged_at=now,
+        verified_by=verified_by,
     )
     session.add(ack)
     await session.flush()
@@ -49,3 +58,34 @@ async def acknowledge(
     )
     await flush_events(session, now=now)
     return ack, True
+
+
+async def record_use(
+    claim: AckClaim,
+    dispatch: Dispatch,
+    ident: Identification,
+    *,
+    session: AsyncSession,
+    now: datetime,
+) -> LinkUse:
+    """Somebody else used the link (or the digits were wrong): kept, not an acknowledgement."""
+    use = LinkUse(
+        dispatch_id=dispatch.id,
+        channel=claim.channel.value,
+        name=ident.name or "（未留姓名）",
+        unit=ident.unit,
+        claimed_recipient=ident.recipient,
+        used_at=now,
+    )
+    session.add(use)
+    await session.flush()
+    return use
+
+
+async def uses_of(dispatch_ids: list[str], *, session: AsyncSession) -> list[LinkUse]:
+    if not dispatch_ids:
+        return []
+    rows = await session.scalars(
+        select(LinkUse).where(LinkUse.dispatch_id.in_(dispatch_ids)).order_by(LinkUse.id)
+    )
+    return list(rows)
