@@ -14,7 +14,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal.config import Settings
 from services.portal.deps import CsrfRefused, LoginRequired
-from services.portal.pages import account, detail, ledger, report, workbench
+from services.portal.pages import (
+    account,
+    calendar,
+    detail,
+    directory,
+    directory_import,
+    ledger,
+    report,
+    statistics,
+    workbench,
+)
 from services.portal.render import page
 from services.portal.session import COOKIE, encode, set_cookie
 from services.portal.upstream import SignedOut, Unavailable, Upstream, UpstreamError
@@ -84,6 +94,8 @@ def create_app(
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     for module in (account, workbench, ledger, report, detail):
+        app.include_router(module.router)
+    for module in (directory, directory_import, calendar, statistics):
         app.include_router(module.router)
     install_handlers(app)
     return app
