@@ -31,7 +31,7 @@ async def post_file(
 def problems(html: str) -> list[tuple[str, str, str, str]]:
     table = html.split('id="problems"', 1)[1].split("</table>", 1)[0]
     cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
-    return [tuple(c) for c in cells]  # type: ignore[misc]
+    return [(s, r, c, m) for s, r, c, m in cells]
 
 
 def bad_rows(data: bytes) -> tuple[bytes, dict[str, int]]:
