@@ -17,11 +17,15 @@ from services.portal.deps import CsrfRefused, LoginRequired
 from services.portal.pages import (
     accidents,
     account,
+    calendar,
     detail,
+    directory,
+    directory_import,
     ledger,
     report,
     resumption,
     service,
+    statistics,
     workbench,
 )
 from services.portal.render import page
@@ -93,6 +97,8 @@ def create_app(
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     for module in (account, workbench, ledger, report, service, detail, accidents, resumption):
+        app.include_router(module.router)
+    for module in (directory, directory_import, calendar, statistics):
         app.include_router(module.router)
     install_handlers(app)
     return app

@@ -5,6 +5,7 @@ trips, not one per row."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.hazard_api.audit.records import actor_of
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.directory.copying import insert_rows
-from services.hazard_api.directory.journal import Journal, chunks
+from services.hazard_api.directory.journal import Entries, Journal, chain_heads, chunks
 from services.hazard_api.directory.models import (
     Person,
     PortfolioIndustry,
@@ -24,12 +25,6 @@ from services.hazard_api.directory.models import (
     RegulatedIndustry,
     SupervisingDepartment,
     Unit,
-)
-from services.hazard_api.directory.payloads import (
-    person_payload,
-    post_payload,
-    state_of,
-    unit_payload,
 )
 from services.hazard_api.directory.rows import (
     KIND_ORDER,
@@ -93,26 +88,35 @@ async def apply_plan(
     changes.events += sum(len(rows) for rows in (changed_people, new_posts, changed_posts))
     if dry_run:
         return changes
-    for unit in new_units:
-        journal.change("unit", unit_payload(unit), None)
-    for unit in changed_units:
-        before = state_of("unit", unit_payload(current.units[unit.id]))
-        journal.change("unit", unit_payload(unit), before)
-    for person in new_people:
-        journal.change("person", person_payload(person), None, unit_id=person.unit_id)
-    for person in changed_people:
-        was = current.people[person.id]
-        before = state_of("person", person_payload(was), unit_id=was.unit_id)
-        journal.change("person", person_payload(person), before, unit_id=person.unit_id)
-    for post in new_posts:
-        journal.change("post", post_payload(post), None)
-    for post in changed_posts:
-        before = state_of("post", post_payload(current.posts[post.id]))
-        journal.change("post", post_payload(post), before)
-    await _write_units(session, new_units, changed_units, plan, current, now)
-    await _write_people(session, new_people, changed_people, now)
-    await _write_posts(session, new_posts, changed_posts, current, now)
-    await journal.write(session)
+    # The events and audit rows are built (CPU) in a thread while the tables are written
+    # (mostly waiting on the database); an audit chain's head is read before either.
+    heads = await chain_heads(
+        session,
+        [f"unit:{u.id}" for u in changed_units]
+        + [f"person:{p.id}" for p in changed_people]
+        + [f"post:{p.id}" for p in (*new_posts, *changed_posts)],
+    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # Copies: the writers below sort their lists in place while the thread reads these.
+    entries = Entries(
+        list(new_units),
+        list(changed_units),
+        list(new_people),
+        list(changed_people),
+        list(new_posts),
+        list(changed_posts),
+    )
+    prepared = asyncio.create_task(
+        asyncio.to_thread(journal.prepare, entries, current, heads, postgres=postgres)
+    )
+    try:
+        await _write_units(session, new_units, changed_units, plan, current, now)
+        await _write_people(session, new_people, changed_people, now)
+        await _write_posts(session, new_posts, changed_posts, current, now)
+    except BaseException:
+        prepared.cancel()
+        raise
+    await journal.write(session, await prepared)
     return changes
 
 

@@ -15,7 +15,7 @@ import hmac
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import ARRAY, String, Table, bindparam, insert, select, text
@@ -26,7 +26,14 @@ from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.audit.service import Actor, ChainHead, genesis
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.copying import copy_records
-from services.hazard_api.directory.payloads import ID_FIELDS, state_of
+from services.hazard_api.directory.payloads import (
+    ID_FIELDS,
+    person_payload,
+    post_payload,
+    state_of,
+    unit_payload,
+)
+from services.hazard_api.directory.rows import PersonRow, PostRow, Snapshot, UnitRow
 from shared.contract import (
     EVENT_TYPES_BY_MODEL,
     ORG_EVENTS,
@@ -61,6 +68,20 @@ _AUDIT_COLUMNS = (
     "hash",
     "key_id",
 )
+
+
+class Entries(NamedTuple):
+    """What an import creates and changes, by kind."""
+
+    new_units: list[UnitRow]
+    changed_units: list[UnitRow]
+    new_people: list[PersonRow]
+    changed_people: list[PersonRow]
+    new_posts: list[PostRow]
+    changed_posts: list[PostRow]
+
+
+Prepared = tuple[list[OutboxRow], list[tuple[Any, ...]]]
 
 
 def event_ids(count: int) -> list[str]:
@@ -172,16 +193,33 @@ class Journal:
             )
         return records
 
-    async def write(self, session: AsyncSession) -> None:
-        await add_serialized_events(session, outbox_tables.outbox, self.events(), now=self.now)
-        # A new unit or person has no chain yet (neither is ever deleted); a post may have been
-        # deleted and created again under its code, so its chain is looked up like a change's.
-        heads = await _heads(
-            session,
-            [f"{e}:{i}" for e, i, _, b, _ in self.changes if b is not None or e == "post"],
-        )
+    def record(self, entries: Entries, current: Snapshot) -> None:
+        """Each created or changed entity, with its state before (from `current`)."""
+        for unit in entries.new_units:
+            self.change("unit", unit_payload(unit), None)
+        for unit in entries.changed_units:
+            before = state_of("unit", unit_payload(current.units[unit.id]))
+            self.change("unit", unit_payload(unit), before)
+        for person in entries.new_people:
+            self.change("person", person_payload(person), None, unit_id=person.unit_id)
+        for person in entries.changed_people:
+            was = current.people[person.id]
+            before = state_of("person", person_payload(was), unit_id=was.unit_id)
+            self.change("person", person_payload(person), before, unit_id=person.unit_id)
+        for post in entries.new_posts:
+            self.change("post", post_payload(post), None)
+        for post in entries.changed_posts:
+            before = state_of("post", post_payload(current.posts[post.id]))
+            self.change("post", post_payload(post), before)
+
+    def prepare(
+        self, entries: Entries, current: Snapshot, heads: dict[str, ChainHead], *, postgres: bool
+    ) -> Prepared:
+        """The outbox rows and audit records, database-free (it runs in a worker thread).
+        `heads`: the audit chains the changes continue (`chain_heads`)."""
+        self.record(entries, current)
         records = self.audit_records(heads)
-        if session.get_bind().dialect.name == "postgresql":
+        if postgres:
             # asyncpg takes json as text (SQLAlchemy's JSON type would have serialised it).
             dumps = orjson.dumps
             records = [
@@ -193,6 +231,12 @@ class Journal:
                 )
                 for r in records
             ]
+        return self.events(), records
+
+    async def write(self, session: AsyncSession, prepared: Prepared) -> None:
+        events, records = prepared
+        await add_serialized_events(session, outbox_tables.outbox, events, now=self.now)
+        if session.get_bind().dialect.name == "postgresql":
             await copy_records(session, _audit_table, _AUDIT_COLUMNS, records)
         elif records:
             await session.execute(
@@ -200,7 +244,10 @@ class Journal:
             )
 
 
-async def _heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
+async def chain_heads(session: AsyncSession, keys: list[str]) -> dict[str, ChainHead]:
+    """The last seq and hash of each audit chain in `keys` that exists. A new unit or person
+    has no chain yet (neither is ever deleted); a post may have been deleted and created
+    again under its code, so a new post's chain is looked up like a change's."""
     heads: dict[str, ChainHead] = {}
     if not keys:
         return heads

@@ -74,12 +74,15 @@ async def list_people(
     session: AsyncSession,
     user: AuthUser,
     unit_id: str | None = None,
+    name_contains: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Person]:
     query = select(Person).where(in_scope(user, Person.unit_id))
     if unit_id is not None:
         query = query.where(Person.unit_id == unit_id)
+    if name_contains:
+        query = query.where(Person.name.contains(name_contains, autoescape=True))
     query = query.order_by(Person.name, Person.id).limit(limit).offset(offset)
     return list(await session.scalars(query))
 

@@ -103,6 +103,7 @@ async def list_posts(
     unit_id: str | None = None,
     holder_person_id: str | None = None,
     vacant: bool | None = None,
+    title_contains: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[PostOut]:
@@ -114,6 +115,8 @@ async def list_posts(
     if vacant is not None:
         held = Post.holder_person_id.is_(None)
         query = query.where(held if vacant else ~held)
+    if title_contains:
+        query = query.where(Post.title.contains(title_contains, autoescape=True))
     query = query.order_by(Post.unit_id, Post.role, Post.id).limit(limit).offset(offset)
     posts = list(await session.scalars(query))
     units, industries = await portfolios(session, (p.id for p in posts))

@@ -71,9 +71,15 @@ async def import_directory(
 ) -> ImportReport:
     """`user` None: the operator on the server (`duban directory import`). The caller commits;
     with problems (or `dry_run`) nothing has been written."""
-    sheets = await asyncio.to_thread(read_workbook, data)
-    await lock_directory(session)
-    current = await load_snapshot(session)
+    # The file is parsed in a thread while the stored directory is read.
+    reading = asyncio.create_task(asyncio.to_thread(read_workbook, data))
+    try:
+        await lock_directory(session)
+        current = await load_snapshot(session)
+    except BaseException:
+        reading.cancel()
+        raise
+    sheets = await reading
     plan, problems = await asyncio.to_thread(check, sheets, current)
     if problems:
         return ImportReport(

@@ -118,11 +118,12 @@ async def list_people(
     user: DirectoryReader,
     session: SessionDep,
     unit_id: OptionalId = None,
+    q: Annotated[SearchText | None, Query(max_length=50, description="姓名包含")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[PersonOut]:
     found = await people.list_people(
-        session=session, user=user, unit_id=unit_id, limit=limit, offset=offset
+        session=session, user=user, unit_id=unit_id, name_contains=q, limit=limit, offset=offset
     )
     return [people.person_out(p) for p in found]
 
@@ -162,6 +163,7 @@ async def list_posts(
     unit_id: OptionalId = None,
     holder_person_id: OptionalId = None,
     vacant: bool | None = None,
+    q: Annotated[SearchText | None, Query(max_length=50, description="岗位名称包含")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[PostOut]:
@@ -171,6 +173,7 @@ async def list_posts(
         unit_id=unit_id,
         holder_person_id=holder_person_id,
         vacant=vacant,
+        title_contains=q,
         limit=limit,
         offset=offset,
     )
