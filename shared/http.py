@@ -133,6 +133,20 @@ _FRAMEWORK_DETAILS = {
 # FastAPI answers 400 when a body it must parse (JSON, form) is unreadable; that is bad input
 # in a field like any other, so it is a 422 with the field named, as the OpenAPI documents.
 _UNREADABLE_BODY = "There was an error parsing the body"
+# Starlette's form parser says the same of a malformed multipart or form body, in its own words.
+_UNREADABLE_FORM = (
+    "Missing boundary in multipart",
+    "Invalid multipart data",
+    "The Content-Disposition header field",
+    "Field exceeded maximum size",
+    "Part exceeded maximum size",
+    "Too many fields",
+    "Too many files",
+)
+
+
+def _unreadable(detail: object) -> bool:
+    return detail == _UNREADABLE_BODY or str(detail).startswith(_UNREADABLE_FORM)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -141,7 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        if exc.status_code == 400 and _unreadable(exc.detail):
             problem = {"field": "", "message": "请求体无法解析", "type": "body_invalid"}
             body: dict[str, Any] = {"detail": "请求参数有误", "errors": [problem]}
             return JSONResponse(body, status_code=422)

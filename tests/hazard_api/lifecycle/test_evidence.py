@@ -122,3 +122,16 @@ async def test_downloads_cannot_run_as_pages(api: Api) -> None:
         'attachment; filename="_____.pdf"; '
         "filename*=UTF-8''%E6%95%B4%E6%94%B9%20%E6%8A%A5%E5%91%8A.pdf"
     )
+
+
+async def test_a_malformed_upload_is_bad_input_in_chinese(api: Api) -> None:
+    ent = api.as_("hongxing")
+    hid = (await ent.post("/hazards", HAZARD)).json()["id"]
+    for content_type, body in (
+        ("multipart/form-data", b"--x\r\n"),  # no boundary parameter
+        ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\n1"),
+    ):
+        headers = {**ent.headers, "content-type": content_type}
+        answer = await ent.client.post(f"/hazards/{hid}/attachments", content=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["message"] == "请求体无法解析"
