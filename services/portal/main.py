@@ -14,7 +14,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal.config import Settings
 from services.portal.deps import CsrfRefused, LoginRequired
-from services.portal.pages import account, detail, ledger, report, workbench
+from services.portal.pages import (
+    account,
+    board,
+    detail,
+    ledger,
+    notices,
+    policies,
+    report,
+    workbench,
+)
 from services.portal.render import page
 from services.portal.session import COOKIE, encode, set_cookie
 from services.portal.upstream import SignedOut, Unavailable, Upstream, UpstreamError
@@ -83,7 +92,7 @@ def create_app(
             raise StarletteHTTPException(404)
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
-    for module in (account, workbench, ledger, report, detail):
+    for module in (account, workbench, ledger, report, detail, board, notices, policies):
         app.include_router(module.router)
     install_handlers(app)
     return app

@@ -120,7 +120,10 @@ class Upstream:
         byte goes to the browser, so a bad filter is still an error page."""
         client = self.clients[service]
         request = client.build_request(
-            "GET", path, params=params, headers={"Authorization": f"Bearer {token}"}
+            "GET",
+            path,
+            params=tuple(params),
+            headers={"Authorization": f"Bearer {token}"},
         )
         try:
             response = await client.send(request, stream=True)

@@ -27,6 +27,11 @@ async def test_the_board_sees_who_was_told_about_a_hazard(make_harness, aliyun):
         assert other.json() == []
         one = await client.get("/notices", params={"person_id": "p-firm"}, headers=h.bearer())
         assert [r["person_id"] for r in one.json()] == ["p-firm"]
+        # Without parameters the board's people read their own notices, as everyone does.
+        own = h.bearer("leader", person_id="p-town-in")
+        assert [r["person_id"] for r in (await client.get("/notices", headers=own)).json()] == [
+            "p-town-in"
+        ]
 
 
 async def test_a_person_reads_and_signs_only_their_own(make_harness, aliyun):
@@ -61,7 +66,9 @@ async def test_a_person_reads_and_signs_only_their_own(make_harness, aliyun):
 
         log = (await client.get("/deliveries", headers=firm)).json()
         assert log[0]["acknowledged_at"] is not None
-        left = await client.get("/notices", params={"unacknowledged": "true"}, headers=h.bearer())
+        left = await client.get(
+            "/notices", params={"hazard_id": "h-3", "unacknowledged": "true"}, headers=h.bearer()
+        )
         assert [r["person_id"] for r in left.json()] == ["p-town-in"]
     acked = [e for e in await h.events() if e["status"] == "acknowledged"]
     assert len(acked) == 1 and (acked[0]["person_id"], acked[0]["channel"]) == ("p-firm", "sms")

@@ -83,7 +83,7 @@ async def _notices(
 
 def _person_filter(caller: Caller, person_id: str | None, hazard_ids: list[str]) -> str | None:
     """Everyone reads their own notices; hazards' notices and other people's are the board's."""
-    if caller.role in BOARD_ROLES:
+    if caller.role in BOARD_ROLES and (hazard_ids or person_id):
         return person_id
     if hazard_ids or person_id not in (None, caller.person_id):
         raise forbidden("只能查看发给本人的通知（按隐患、按人员查看限县安委办和县领导）")
