@@ -65,6 +65,17 @@ def match_view(m: dict[str, Any] | None) -> str:
     return "；".join(parts) or "全部隐患"
 
 
+def condensed(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per step: a repeating step (逾期后每N日再催) lists its first time, how often it
+    repeats and its last time, instead of hundreds of lines."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for s in steps:  # in time order
+        line = by_key.setdefault(s["step_key"], step_view(s) | {"times": 0})
+        line["times"] += 1
+        line["last_due_at"] = s["due_at"]
+    return list(by_key.values())
+
+
 async def simulation(
     upstream: Upstream, token: str, hazard_id: str
 ) -> tuple[dict[str, Any] | None, str]:
@@ -77,8 +88,7 @@ async def simulation(
         )
     except UpstreamError as exc:
         return None, exc.message
-    steps = [step_view(s) for s in sim["steps"]]
-    return sim | {"steps": steps, "case": stages[0] if stages else None}, ""
+    return sim | {"steps": condensed(sim["steps"]), "case": stages[0] if stages else None}, ""
 
 
 @router.get("/policies")
