@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, StringConstraints
 from sqlalchemy import select
 
 from services.escalation.callers import Supervisor
@@ -20,11 +20,14 @@ from services.escalation.cases.views import (
 )
 from services.escalation.policy.service import ensure_registered
 from shared.contract import HazardFacts
+from shared.text_fields import Blankable, Printable
 
 router = APIRouter(tags=["board"])
 
 # One board page asks for the overdue hazards it shows; more is a paging bug, not a board.
 MAX_HAZARDS = 500
+# An id the database can be asked about (no control characters: PostgreSQL refuses NUL).
+HazardId = Annotated[str, StringConstraints(min_length=1, max_length=100), Printable, Blankable]
 
 
 class CaseStage(BaseModel):
@@ -56,9 +59,9 @@ class CaseStage(BaseModel):
 async def case_stages(
     runtime: RuntimeDep,
     _caller: Supervisor,
-    hazard_id: Annotated[list[str], Query(min_length=1, max_length=MAX_HAZARDS)],
+    hazard_id: Annotated[list[HazardId], Query(min_length=1, max_length=MAX_HAZARDS)],
 ) -> list[CaseStage]:
-    wanted = sorted({h for h in hazard_id if 0 < len(h) <= 100})
+    wanted = sorted(set(hazard_id))
     out = []
     async with runtime.sessionmaker() as session:
         cases = (await session.scalars(select(Case).where(Case.hazard_id.in_(wanted)))).unique()
@@ -100,10 +103,12 @@ async def case_stages(
     ),
 )
 async def case_simulation(
-    hazard_id: Annotated[str, Path(min_length=1, max_length=100)],
+    hazard_id: Annotated[HazardId, Path()],
     runtime: RuntimeDep,
     _caller: Supervisor,
-    policy_id: Annotated[str | None, Query(max_length=80)] = None,
+    policy_id: Annotated[
+        str | None, Query(max_length=80, pattern=r"^[a-z][a-z0-9_-]{0,79}$")
+    ] = None,
 ) -> SimulateOut:
     async with runtime.sessionmaker() as session:
         case = await session.scalar(select(Case).where(Case.hazard_id == hazard_id))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from services.notification.callers import COUNTY_OFFICE, Caller, CallerDep, forb
 from services.notification.delivery.models import Delivery, Dispatch
 from services.notification.deps import RuntimeDep, SessionDep
 from shared.problems import problems
+from shared.text_fields import Blankable, Printable
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 
@@ -25,6 +26,8 @@ router = APIRouter(prefix="/notices", tags=["notices"])
 BOARD_ROLES = frozenset({COUNTY_OFFICE, "leader"})
 MAX_HAZARDS = 500
 NOT_FOUND = "未找到该通知"
+# An id the database can be asked about (no control characters: PostgreSQL refuses NUL).
+Id = Annotated[str, StringConstraints(min_length=1, max_length=100), Printable, Blankable]
 
 
 class NoticeOut(BaseModel):
@@ -106,8 +109,8 @@ def _person_filter(caller: Caller, person_id: str | None, hazard_ids: list[str])
 async def list_notices(
     caller: CallerDep,
     session: SessionDep,
-    hazard_id: Annotated[list[str], Query(max_length=MAX_HAZARDS)] = [],  # noqa: B006
-    person_id: Annotated[str | None, Query(max_length=100)] = None,
+    hazard_id: Annotated[list[Id], Query(max_length=MAX_HAZARDS)] = [],  # noqa: B006
+    person_id: Annotated[Id | None, Query()] = None,
     unacknowledged: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[NoticeOut]:
@@ -143,7 +146,7 @@ async def list_notices(
     responses=problems(401, 403, 404),
 )
 async def acknowledge(
-    dispatch_id: Annotated[str, Path(max_length=36)],
+    dispatch_id: Annotated[Id, Path(max_length=36)],
     caller: CallerDep,
     session: SessionDep,
     runtime: RuntimeDep,
