@@ -6,7 +6,8 @@ and person from it. A locked or deleted account, or a token issued before a pass
 is refused from the moment `org.account_changed` reaches this service (accounts/).
 
 Every endpoint but health, metrics and the API docs needs a caller: `/tasks` and `/simulate`
-the county office, `/cases/{id}` anyone whose scope covers the hazard's unit.
+the county office, `/cases/{id}` anyone whose scope covers the hazard's unit; the board's
+`/cases?hazard_id=…`, `/cases/{id}/simulation` and `/policies` the county office and leaders.
 """
 
 from __future__ import annotations
@@ -120,3 +121,18 @@ async def get_policy_tester(caller: CallerDep) -> Caller:
 
 
 PolicyTester = Annotated[Caller, Depends(get_policy_tester)]
+
+
+# The 督办看板 and the policy pages: the county office runs the ladder, county leaders watch it.
+SUPERVISOR_ROLES = frozenset({COUNTY_OFFICE, "leader"})
+
+
+async def get_supervisor(caller: CallerDep) -> Caller:
+    if caller.role not in SUPERVISOR_ROLES:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "只有县安委办和县领导可以查看督办看板和督办策略"
+        )
+    return caller
+
+
+Supervisor = Annotated[Caller, Depends(get_supervisor)]

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.escalation.accounts.service import apply_org_event
+from services.escalation.cases.board import router as board_router
 from services.escalation.cases.views import router as cases_router
 from services.escalation.config import Settings
 from services.escalation.db import outbox_tables
 from services.escalation.links import ESCALATION_LINKS
 from services.escalation.policy.loader import PolicySet
+from services.escalation.policy.views import router as policies_router
 from services.escalation.runtime import build_runtime
 from services.escalation.tasks.views import router as tasks_router
 from shared.apidocs import service_app
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
     )
     app.include_router(cases_router)
+    app.include_router(board_router)
+    app.include_router(policies_router)
     app.include_router(tasks_router)
     install_links(app, ESCALATION_LINKS)
     return app

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.notification.ack.notices import router as notices_router
 from services.notification.ack.views import router as ack_router
 from services.notification.config import Settings
 from services.notification.db import MIGRATIONS_DIR, outbox_tables
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(deliveries_router)
     app.include_router(records_router)
     app.include_router(dossier_router)
+    app.include_router(notices_router)
     install_links(app, NOTIFICATION_LINKS)
     install_error_handlers(app)
     return app

@@ -17,11 +17,14 @@ from services.portal.deps import CsrfRefused, LoginRequired
 from services.portal.pages import (
     accidents,
     account,
+    board,
     calendar,
     detail,
     directory,
     directory_import,
     ledger,
+    notices,
+    policies,
     report,
     resumption,
     service,
@@ -98,7 +101,7 @@ def create_app(
 
     for module in (account, workbench, ledger, report, service, detail, accidents, resumption):
         app.include_router(module.router)
-    for module in (directory, directory_import, calendar, statistics):
+    for module in (directory, directory_import, calendar, statistics, board, notices, policies):
         app.include_router(module.router)
     install_handlers(app)
     return app

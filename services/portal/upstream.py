@@ -112,3 +112,29 @@ class Upstream:
             if len(body["items"]) < page_size:
                 return
             page += 1
+
+    async def stream(
+        self, service: str, path: str, *, token: str, params: list[tuple[str, str]]
+    ) -> httpx.Response:
+        """An open streamed GET (the caller closes it): a 4xx is read and raised before any
+        byte goes to the browser, so a bad filter is still an error page."""
+        client = self.clients[service]
+        request = client.build_request(
+            "GET",
+            path,
+            params=tuple(params),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"{service}: {type(exc).__name__}") from exc
+        if response.status_code < 400:
+            return response
+        await response.aread()
+        await response.aclose()
+        if response.status_code == 401:
+            raise SignedOut()
+        if response.status_code >= 500:
+            raise Unavailable(f"{service}: HTTP {response.status_code}")
+        raise UpstreamError(response.status_code, message_of(response))

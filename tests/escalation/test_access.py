@@ -90,8 +90,11 @@ async def test_every_endpoint_but_health_and_docs_needs_a_token(
             assert (await client.request(method, path, json={}, headers=forged)).status_code == 401
             checked.append(f"{method} {path}")
     assert sorted(checked) == [
+        "GET /cases",  # the board's stages (tests/escalation/test_board_views.py)
         "GET /cases/hz-1",
+        "GET /cases/hz-1/simulation",
         "GET /internal/outbox",  # service tokens only (tests/shared/test_repair.py)
+        "GET /policies",
         "GET /tasks",
         "POST /simulate",
         "POST /tasks/t-1/done",

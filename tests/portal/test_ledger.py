@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 from urllib.parse import urlencode
 
 from openpyxl import load_workbook
@@ -96,14 +97,37 @@ async def test_an_enterprise_sees_only_its_own_hazards(
     assert rows[0][:2] == ["隐患编号", "单位"] and len(rows) == 1 + 4
     assert {r[1] for r in rows[1:]} == {"红星烟花爆竹有限公司"}
 
+
+async def test_the_export_is_the_apis_streamed_export_of_the_filtered_set(
+    signed_in: SignIn, api: Api, clock: TestClock
+) -> None:
+    await _spread(api, clock)
     office, _ = await signed_in("office")
-    query = urlencode({"status": "rectifying", "cols": ["code", "status_label"]}, doseq=True)
-    xlsx = await office.get(f"/hazards/export.xlsx?{query}")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    filters = {"status": "rectifying", "sort": "-found_at"}
+    for fmt in ("csv", "xlsx"):
+        query = urlencode(filters | {"cols": "code"})
+        through = await office.get(f"/hazards/export.{fmt}?{query}")
+        direct = await api.as_("office").get("/hazards/export", params=filters | {"format": fmt})
+        assert through.status_code == direct.status_code == 200
+        assert through.headers["content-type"] == direct.headers["content-type"]
+        assert "attachment" in through.headers["content-disposition"]
+        rows: list[Any]
+        if fmt == "csv":
+            assert through.content == direct.content
+            rows = list(csv.reader(io.StringIO(through.content.decode("utf-8-sig"))))
+        else:
+            rows, api_rows = sheet_rows(through.content), sheet_rows(direct.content)
+            assert rows == api_rows
+        assert len(rows) == 1 + 2 and {r[3] for r in rows[1:]} == {"整改中"}
+    bad = await office.get("/hazards/export.csv?status=nonsense")
+    assert bad.status_code == 422 and '<html lang="zh-CN">' in bad.text
+    assert (await office.get("/hazards/export.pdf")).status_code == 404
+
+
+def sheet_rows(content: bytes) -> list[Any]:
+    sheet = load_workbook(io.BytesIO(content)).active
     assert sheet is not None
-    values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("隐患编号", "状态") and len(values) == 1 + 2
-    assert {v[1] for v in values[1:]} == {"整改中"}
+    return list(sheet.iter_rows(values_only=True))
 
 
 async def test_a_bad_filter_is_a_chinese_4xx_page(signed_in: SignIn, api: Api) -> None:

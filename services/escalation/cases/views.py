@@ -21,7 +21,7 @@ from services.escalation.cases.models import (
 from services.escalation.cases.simulation import play
 from services.escalation.cases.timeline import Anchors, Planner, Timeline
 from services.escalation.policy.loader import PolicySet
-from services.escalation.policy.models import Step
+from services.escalation.policy.models import Policy, Step
 from services.escalation.policy.service import ensure_registered
 from services.escalation.runtime import Runtime
 from shared.contract import HazardFacts
@@ -99,9 +99,13 @@ async def simulate(
     (to check a policy before adopting it): the county office's tool."""
     if body.events:
         return await simulate_story(body, runtime)
-    facts = body.facts
-    assert facts is not None  # one of facts and events (validated)
-    policy = body.policy or runtime.policies.select(facts)
+    assert body.facts is not None  # one of facts and events (validated)
+    return simulate_facts(body.facts, body.policy, runtime)
+
+
+def simulate_facts(facts: HazardFacts, policy: Policy | None, runtime: Runtime) -> SimulateOut:
+    """The whole timeline `policy` (or the policy in force that fits) gives these facts."""
+    policy = policy or runtime.policies.select(facts)
     if policy is None:
         raise HTTPException(status_code=422, detail="没有适用于该隐患的督办策略（请检查隐患等级）")
     anchors = Anchors(

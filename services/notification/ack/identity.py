@@ -26,6 +26,7 @@ TAIL = 4
 MAX_WRONG = 5
 VERIFIED_BY_PHONE = "phone_tail"
 VERIFIED_BY_NAME = "name"  # the recipient has no mobile on record: the full name
+VERIFIED_BY_SIGN_IN = "signed_in"  # 签收 in the portal: the session is the person's own sign-in
 _DIGITS = re.compile(r"\D")
 
 

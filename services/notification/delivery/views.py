@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.notification.ack.models import Acknowledgement
+from services.notification.ack.notices import Id
 from services.notification.callers import CallerDep, forbidden
 from services.notification.delivery.models import Delivery, DeliveryAttempt, Dispatch
 from services.notification.deps import SessionDep
@@ -46,8 +48,8 @@ class DeliveryOut(BaseModel):
 async def list_deliveries(
     caller: CallerDep,
     session: SessionDep,
-    hazard_id: str | None = Query(default=None, max_length=100),
-    person_id: str | None = Query(default=None, max_length=100),
+    hazard_id: Annotated[Id | None, Query()] = None,
+    person_id: Annotated[Id | None, Query()] = None,
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[DeliveryOut]:
     if not caller.sees_everyone:

@@ -10,7 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.ack.flows import uses_of
-from services.notification.ack.identity import VERIFIED_BY_NAME, VERIFIED_BY_PHONE
+from services.notification.ack.identity import (
+    VERIFIED_BY_NAME,
+    VERIFIED_BY_PHONE,
+    VERIFIED_BY_SIGN_IN,
+)
 from services.notification.ack.models import Acknowledgement
 from services.notification.delivery.models import (
     AttemptOutcome,
@@ -40,7 +44,11 @@ STATUS_LABELS = {
     "failed": "发送失败",
     "dead": "发送失败（无其他渠道）",
 }
-_VERIFIED = {VERIFIED_BY_PHONE: "核对手机号码后四位", VERIFIED_BY_NAME: "核对姓名"}
+_VERIFIED = {
+    VERIFIED_BY_PHONE: "核对手机号码后四位",
+    VERIFIED_BY_NAME: "核对姓名",
+    VERIFIED_BY_SIGN_IN: "本人登录门户签收",
+}
 
 
 async def latest_facts(hazard_id: str, *, session: AsyncSession) -> HazardFacts | None:
