@@ -56,7 +56,12 @@ async def acknowledge_signed_in(
     )
     channel = Channel(sent) if sent and sent in Channel._value2member_map_ else Channel.SMS
     return await record(
-        dispatch, channel=channel, via=PORTAL, session=session, now=now, verified_by=VERIFIED_BY_SIGN_IN
+        dispatch,
+        channel=channel,
+        via=PORTAL,
+        session=session,
+        now=now,
+        verified_by=VERIFIED_BY_SIGN_IN,
     )
 
 
