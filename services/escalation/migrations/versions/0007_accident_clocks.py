@@ -33,8 +33,21 @@ def upgrade() -> None:
         batch.add_column(sa.Column("accident", sa.Text(), nullable=True))
 
 
+# SQLite rebuilds `cases` to drop columns (drop, re-create), which a reference would stop.
+REFERENCES = (
+    ("case_timers", "fk_case_timers_case_id_cases"),
+    ("tasks", "fk_tasks_case_id_cases"),
+)
+
+
 def downgrade() -> None:
+    for table, fk in REFERENCES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(fk, type_="foreignkey")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("accident")
         for name in reversed(CLOCKS):
             batch.drop_column(name)
+    for table, fk in REFERENCES:
+        with op.batch_alter_table(table) as batch:
+            batch.create_foreign_key(fk, "cases", ["case_id"], ["id"])
