@@ -65,7 +65,7 @@ async def run_scenario(w: World) -> None:
         since = len(w.sms.accepted)
         w.clock.set(NIGHT + timedelta(minutes=minutes))
         await eventually(
-            lambda since=since, words=words: SAFETY_LEADER in clock_texts(w, since, words),  # type: ignore[misc]
+            lambda since=since, words=words: SAFETY_LEADER in clock_texts(w, since, words),
             f"'{words}' at +{minutes} minutes",
             within_s=90,
         )

@@ -4,13 +4,14 @@ it falls due, an overdue notice after, and silence once the event that fulfils i
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.escalation.runtime import Runtime
 from shared.clock import TestClock
 from shared.contract import (
     AccidentClass,
     AccidentEventType,
+    AccidentFacts,
     AccidentStatus,
     ChainRole,
     EscalationAction,
@@ -128,6 +129,7 @@ async def test_investigation_sixty_days_extended_by_sixty_then_silent_once_repor
     a = make_accident(start, start + 10 * MINUTE)
     await tell(county, clock, Ev.REPORTED, a, a.received_at)
     aid, due = a.accident_id, a.investigation_due_at
+    assert due is not None
     assert due == start + timedelta(days=60)
     assert await keys_until(county, clock, aid, due - timedelta(days=16), "inv") == []
     assert await keys_until(county, clock, aid, due - MINUTE, "inv") == [
@@ -166,7 +168,7 @@ async def test_investigation_sixty_days_extended_by_sixty_then_silent_once_repor
 
 async def _decision(
     county: Runtime, clock: TestClock, cls: AccidentClass
-) -> tuple[str, object, object]:
+) -> tuple[str, AccidentFacts, datetime]:
     start = sh(2026, 3, 11, 10, 0)
     clock.set(start)
     a = make_accident(start, start + 10 * MINUTE, accident_class=cls)
@@ -181,7 +183,7 @@ async def test_decision_fifteen_days_reminded_overdue_then_silent_once_decided(
     county: Runtime, clock: TestClock
 ) -> None:
     aid, reported, at = await _decision(county, clock, AccidentClass.GENERAL)
-    assert reported.decision_due_at == at + timedelta(days=15)  # type: ignore[attr-defined]
+    assert reported.decision_due_at == at + timedelta(days=15)
     due = at + timedelta(days=15)
     assert await keys_until(county, clock, aid, due - timedelta(days=6), "dec") == []
     assert await keys_until(county, clock, aid, due - MINUTE, "dec") == [
@@ -193,7 +195,7 @@ async def test_decision_fifteen_days_reminded_overdue_then_silent_once_decided(
         "decision_remind_2d",
         "decision_overdue",
     ]
-    decided = moved(reported, status=AccidentStatus.DECIDED)  # type: ignore[arg-type]
+    decided = moved(reported, status=AccidentStatus.DECIDED)
     await tell(county, clock, Ev.DECIDED, decided, clock.now())
     assert await keys_until(county, clock, aid, due + timedelta(days=60), "dec") == [
         "decision_remind_5d",
@@ -207,7 +209,7 @@ async def test_decision_thirty_days_for_especially_major_and_its_extension(
 ) -> None:
     aid, reported, at = await _decision(county, clock, AccidentClass.ESPECIALLY_MAJOR)
     due = at + timedelta(days=30)
-    assert reported.decision_due_at == due  # type: ignore[attr-defined]
+    assert reported.decision_due_at == due
     # Where 15 days would already be overdue, nothing has been said yet.
     assert await keys_until(county, clock, aid, at + timedelta(days=20), "dec") == []
     assert await keys_until(county, clock, aid, due - MINUTE, "dec") == [
@@ -215,7 +217,7 @@ async def test_decision_thirty_days_for_especially_major_and_its_extension(
         "decision_remind_2d",
     ]
     later = due + timedelta(days=30)
-    extended = moved(reported, decision_due_at=later)  # type: ignore[arg-type]
+    extended = moved(reported, decision_due_at=later)
     await tell(county, clock, Ev.DECISION_EXTENDED, extended, clock.now())
     assert await keys_until(county, clock, aid, due + timedelta(days=5), "dec") == [
         "decision_remind_5d",

@@ -32,8 +32,8 @@ async def tasks_of(runtime: Runtime, accident_id: str) -> list[Task]:
         return list(rows.all())
 
 
-async def task_events(runtime: Runtime, accident_id: str) -> list[object]:
-    out = []
+async def task_events(runtime: Runtime, accident_id: str) -> list[TaskCreated | TaskClosed]:
+    out: list[TaskCreated | TaskClosed] = []
     for e in await outbox_events(runtime):
         payload = e.typed_payload()
         if isinstance(payload, TaskCreated | TaskClosed) and payload.hazard_id == accident_id:
