@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import event
@@ -41,7 +40,6 @@ from shared.repair import OutboxReconciler, relay_options, start_reconcilers
 log = logging.getLogger(__name__)
 
 _WAKE_PENDING = "notification_wake_pending"
-ROUNDS_IN_FLIGHT = 4
 
 
 async def directory_epoch(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
@@ -99,8 +97,6 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self._loop: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
-        self._send_wake = asyncio.Event()
-        self._rounds: set[asyncio.Task[int]] = set()
 
     # ------------------------------------------------------------------ event handlers
     async def on_org_event(self, session: AsyncSession, envelope: Envelope) -> None:
@@ -121,24 +117,12 @@ class Runtime:
 
     # ------------------------------------------------------------------ durable work
     async def tick(self) -> TickResult:
-        result = await self.prepare()
-        delivered = await self.deliver()
-        result.reconciled, result.sent = delivered.reconciled, delivered.sent
-        return result
-
-    async def prepare(self) -> TickResult:
-        """Resolve new requests and bundle due notices into dispatches (one transaction)."""
         result = TickResult()
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
             result.resolved = await self.intake.resolve_open(session=session, now=now)
             result.dispatched = await self.bundler.bundle_due(session=session, now=now)
             await flush_events(session, now=now)
-        return result
-
-    async def deliver(self) -> TickResult:
-        """Settle stale provider attempts, then send what is due."""
-        result = TickResult()
         result.reconciled = await self.reconciler.reconcile()
         result.sent = await self.sender.send_due()
         return result
@@ -148,61 +132,22 @@ class Runtime:
             if not (await self.tick()).busy:
                 return
 
-    async def _loop_on(
-        self, work: Callable[[], Awaitable[TickResult]], wake: asyncio.Event, what: str
-    ) -> None:
-        """Run `work` while it finds some; then wait for `wake` or the interval."""
+    async def _scheduler(self) -> None:
         while True:
             try:
-                busy = (await work()).busy
+                busy = (await self.tick()).busy
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("%s failed; retrying", what)
+                log.exception("scheduler tick failed; retrying")
                 busy = False
             if not busy:
-                wake.clear()
+                self._wake.clear()
                 sleep = asyncio.ensure_future(self.clock.sleep(self.settings.scheduler_interval_s))
-                woken = asyncio.ensure_future(wake.wait())
-                _, pending = await asyncio.wait({sleep, woken}, return_when=asyncio.FIRST_COMPLETED)
+                wake = asyncio.ensure_future(self._wake.wait())
+                _, pending = await asyncio.wait({sleep, wake}, return_when=asyncio.FIRST_COMPLETED)
                 for task in pending:
                     task.cancel()
-
-    async def _prepare_and_hand_over(self) -> TickResult:
-        result = await self.prepare()
-        if result.dispatched:  # committed: the sender finds them now, not after an interval
-            self._send_wake.set()
-        return result
-
-    async def _deliver_overlapping(self) -> TickResult:
-        """Claim the next round while earlier ones wait for their providers (at most
-        `ROUNDS_IN_FLIGHT`): a text due now does not queue behind another's HTTP answer."""
-        result = TickResult()
-        result.reconciled = await self.reconciler.reconcile()
-        if len(self._rounds) >= ROUNDS_IN_FLIGHT:
-            await asyncio.wait(self._rounds, return_when=asyncio.FIRST_COMPLETED)
-        claimed = await self.sender.claim_round()
-        if claimed is not None:
-            task = asyncio.create_task(self.sender.finish(claimed), name="notification-round")
-            self._rounds.add(task)
-            task.add_done_callback(self._round_done)
-            result.sent = 1  # claim again at once
-        return result
-
-    def _round_done(self, task: asyncio.Task[int]) -> None:
-        self._rounds.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # Its attempts stay pending: the reconciler settles them with the provider.
-            log.error("delivery round failed", exc_info=task.exception())
-
-    async def _scheduler(self) -> None:
-        """Two loops, like two replicas (deliveries are claimed with SKIP LOCKED, attempts are
-        recorded before the provider is called): a request arriving while texts are out at a
-        provider is resolved and bundled at once instead of waiting for those answers."""
-        await asyncio.gather(
-            self._loop_on(self._prepare_and_hand_over, self._wake, "resolve and bundle"),
-            self._loop_on(self._deliver_overlapping, self._send_wake, "delivery"),
-        )
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -257,8 +202,6 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
             self._loop = None
-        if self._rounds:  # texts at a provider: let their answers be recorded
-            await asyncio.wait(self._rounds, timeout=10)
         for reconciler in self.reconcilers:
             await reconciler.stop()
         self.reconcilers = []

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from services.notification.delivery.models import AttemptOutcome, Delivery, Dispatch
+from services.notification.delivery.models import AttemptOutcome, Delivery
 from services.notification.delivery.outcomes import AttemptUpdate
 from services.notification.providers.base import (
     BatchSmsProvider,
@@ -61,15 +61,6 @@ class Batch:
 
     def messages(self) -> list[SmsMessage]:
         return [m.sms for m in self.members if m.sms is not None]
-
-
-@dataclass(frozen=True)
-class Round:
-    """Deliveries claimed with their attempts recorded, not yet at a provider."""
-
-    singles: list[Plan]
-    batches: list[Batch]
-    dispatches: dict[str, Dispatch]
 
 
 def form_batches(planned: list[tuple[Plan, AttemptRow]]) -> list[Batch]:

@@ -28,7 +28,6 @@ from services.notification.delivery.batch import (
     AttemptRow,
     Batch,
     Plan,
-    Round,
     attempt_row,
     form_batches,
     refused,
@@ -90,18 +89,13 @@ class Sender:
         self.voice = Voice.of(settings)
 
     async def send_due(self) -> int:
-        return await self.finish(await self.claim_round())
-
-    async def claim_round(self) -> Round | None:
-        """Claim the due deliveries and record their attempts (one transaction): once it
-        commits they are nobody else's, so `finish` may run beside the next round's claim."""
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
             deliveries = await service.claim_due(
                 session=session, now=now, limit=self.settings.dispatch_batch
             )
             if not deliveries:
-                return None
+                return 0
             dispatches = await service.dispatches_by_id(
                 [d.dispatch_id for d in deliveries], session=session
             )
@@ -125,13 +119,7 @@ class Sender:
             await session.flush()
             if plans:
                 await session.execute(insert(DeliveryAttempt), [row for _, row in plans])
-        return Round([p for p, _ in plans if p.batch is None], batches, dispatches)
-
-    async def finish(self, claimed: Round | None) -> int:
-        """Call the providers for a claimed round and record their answers."""
-        if claimed is None:
-            return 0
-        singles, batches, dispatches = claimed.singles, claimed.batches, claimed.dispatches
+        singles = [p for p, _ in plans if p.batch is None]
         answers = await asyncio.gather(
             *(self._call(p) for p in singles), *(self._call_batch(b) for b in batches)
         )
@@ -142,7 +130,7 @@ class Sender:
         if retries:  # members of refused batches, one number at a time
             answers = await asyncio.gather(*(self._call(p) for p in retries))
             await self._record(list(zip(retries, answers, strict=True)), dispatches)
-        return len(results)
+        return len(plans)
 
     async def _plan(
         self,
