@@ -83,7 +83,36 @@ async def stages(urls: dict[str, str], ids: dict[str, float]) -> str:
             found.setdefault(f"{prefix} committed", []).append((r["c"].timestamp() - t) * 1000)
             if r["s"] is not None:
                 found.setdefault(f"{prefix} relayed", []).append((r["s"].timestamp() - t) * 1000)
+    await notification_stages(urls["NOTIFICATION_DATABASE_URL"], ids, found)
     return ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in found.items())
+
+
+# Per accident, the first moment of each notification stage: the step received (consumer), its
+# notices written (resolved), a dispatch formed (bundled), a provider attempt started and
+# finished.
+NOTIFICATION_STAGES = (
+    ("notification received", "SELECT hazard_id AS k, min(received_at) AS t FROM requests "
+     "WHERE hazard_id = any($1::text[]) GROUP BY hazard_id"),
+    ("notification resolved", "SELECT hazard_id AS k, min(created_at) AS t FROM notices "
+     "WHERE hazard_id = any($1::text[]) GROUP BY hazard_id"),
+    ("notification bundled", "SELECT h AS k, min(d.created_at) AS t FROM dispatches d, "
+     "json_array_elements_text(d.hazard_ids::json) h WHERE h = any($1::text[]) GROUP BY h"),
+    ("provider called", "SELECT h AS k, min(a.started_at) AS t FROM delivery_attempts a "
+     "JOIN deliveries v ON v.id = a.delivery_id JOIN dispatches d ON d.id = v.dispatch_id, "
+     "json_array_elements_text(d.hazard_ids::json) h WHERE h = any($1::text[]) GROUP BY h"),
+)  # fmt: skip
+
+
+async def notification_stages(
+    url: str, ids: dict[str, float], found: dict[str, list[float]]
+) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for name, query in NOTIFICATION_STAGES:
+            for r in await conn.fetch(query, list(ids)):
+                found.setdefault(name, []).append((r["t"].timestamp() - ids[r["k"]]) * 1000)
+    finally:
+        await conn.close()
 
 
 async def run(stack: Stack, sms_url: str, count: int, urls: dict[str, str]) -> list[float]:

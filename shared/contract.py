@@ -138,6 +138,10 @@ class EscalationAction(StrEnum):
     DELISTING_REMINDER = "delisting_reminder"  # 摘牌销号催办
     TASK = "task"  # 待办：a recommendation for a person to decide on (约谈, 停产整顿 …)
     ACCIDENT_ALERT = "accident_alert"  # 生产安全事故快报告知 (#15): the county chain, at once
+    # An accident's statutory clock (上报, 补报, 调查报告, 批复) falls due soon / has passed.
+    ACCIDENT_CLOCK_REMINDER = "accident_clock_reminder"
+    ACCIDENT_CLOCK_OVERDUE = "accident_clock_overdue"
+    ACCIDENT_ITEMS_REMINDER = "accident_items_reminder"  # 漏报: the missing items are chased
 
 
 class TaskKind(StrEnum):
@@ -152,6 +156,9 @@ class TaskKind(StrEnum):
     # Not a policy's: a notice failed for good (notification.alert); call the person, fix
     # the number or address.
     NOTICE_UNDELIVERED = "notice_undelivered"  # 通知未送达
+    # Raised by accident events (#15), not by a step.
+    CONCEALMENT_REVIEW = "concealment_review"  # 瞒报核查
+    MISSING_ITEMS = "missing_items"  # 漏报：督促补报缺项
 
 
 class TaskState(StrEnum):

@@ -85,6 +85,9 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.DELISTING_REMINDER: "摘牌销号催办",
     EscalationAction.TASK: "待研究事项（建议，由县安委办决定）",
     EscalationAction.ACCIDENT_ALERT: "生产安全事故快报",
+    EscalationAction.ACCIDENT_CLOCK_REMINDER: "事故报告调查时限提醒",
+    EscalationAction.ACCIDENT_CLOCK_OVERDUE: "事故报告调查逾期通知",
+    EscalationAction.ACCIDENT_ITEMS_REMINDER: "事故快报缺项补报催办",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",
@@ -100,6 +103,8 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.RAISE_LISTING: "建议提级挂牌",
     TaskKind.REFERRAL: "建议移交纪检监察",
     TaskKind.NOTICE_UNDELIVERED: "通知未送达，请核实",
+    TaskKind.CONCEALMENT_REVIEW: "瞒报核查",
+    TaskKind.MISSING_ITEMS: "事故快报缺项，督促补报",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",

@@ -23,6 +23,9 @@ class Settings(DubanSettings):
     database_url: str = "sqlite+aiosqlite:///./var/escalation.db"
     http_port: int = 8001
     policies_dir: Path = DEFAULT_POLICIES_DIR
+    # The accident clocks' policy (#15: lead points before the 2-hour upward report, the
+    # investigation and the 批复 …); None: the one shipped in services/escalation/accidents/.
+    accident_policy_file: Path | None = None
     # A step that is not `immediate` waits for these hours on a working day (Asia/Shanghai).
     working_hours_start: time = time(8, 30)
     working_hours_end: time = time(21, 0)

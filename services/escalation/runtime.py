@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.escalation.accidents import clocks as accident_clocks
 from services.escalation.cases.flows import CaseFlows
 from services.escalation.cases.timeline import Planner, WorkingHours
 from services.escalation.config import Settings
@@ -67,12 +68,15 @@ async def build_runtime(
     hours = WorkingHours(settings.working_hours_start, settings.working_hours_end)
     calendar = calendar or default_calendar()
     planner = Planner(calendar, hours=hours)
+    accident_policy = accident_clocks.load_policy(settings.accident_policy_file)
     try:
         snapshot_ids = await policy_snapshots(sessionmaker, policies, clock)
+        # Apart from the hazard policies: `PolicySet.select` never offers it to a hazard.
+        snapshot_ids |= await policy_snapshots(sessionmaker, PolicySet([accident_policy]), clock)
     except BaseException:
         await engine.dispose()
         raise
-    for policy in policies.policies:
+    for policy in [*policies.policies, accident_policy]:
         planner.register(snapshot_ids[policy.id], policy.steps)
     # The official holiday schedules received before this start (hazard_api broadcasts them).
     await load_known_schedules(sessionmaker, planner.calendar)
@@ -106,6 +110,7 @@ async def build_runtime(
         planner=planner,
         clock=clock,
         on_due=scheduler.wake,
+        accident_policy=accident_policy,
     )
     return Runtime(
         settings=settings,

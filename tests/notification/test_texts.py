@@ -316,3 +316,63 @@ async def test_one_step_tells_each_person_in_the_chain_their_own_duty(make_harne
         "p-town": "请督促企业立即完成整改",
         "p-portfolio": "请知悉，并督促有关单位立即完成整改",
     }
+
+
+def _accident_step(key: str, action: EscalationAction, cls: str = "general") -> StepFired:
+    from tests.escalation.accidents import investigation_reported, make_accident
+
+    at = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
+    a = make_accident(at, at + timedelta(minutes=10), accident_class=cls)
+    a = investigation_reported(a, at + timedelta(days=40))
+    return StepFired(
+        case_id="case-a",
+        hazard_id=a.accident_id,
+        policy_id="accident-clocks",
+        policy_version=1,
+        step_key=key,
+        step_index=0,
+        action=action,
+        urgency=Urgency.IMMEDIATE,
+        target_roles=[R.COUNTY_OFFICE],
+        due_at=at + timedelta(minutes=70),
+        fired_at=at + timedelta(minutes=70),
+        facts=HazardFacts(
+            hazard_id=a.accident_id,
+            status=HazardStatus.REPORTED,
+            unit_id=a.unit_id,
+            unit_name=a.unit_name,
+            area_code="330226",
+            description="一般事故",
+        ),
+        accident=a,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "action", "cls", "role", "status", "ask"),
+    [
+        ("upward_remind_60m", A.ACCIDENT_CLOCK_REMINDER, "general", R.COUNTY_OFFICE,
+         "3月9日23时00分发生，上报期限3月10日1时10分",
+         "请于3月10日1时10分前向市应急管理局上报事故信息"),
+        ("upward_overdue", A.ACCIDENT_CLOCK_OVERDUE, "larger", R.COUNTY_PRINCIPAL,
+         "3月9日23时00分发生，上报期限3月10日1时10分，已超时",
+         "请督促有关单位立即向市、省应急管理部门上报事故信息"),
+        ("investigation_remind_5d", A.ACCIDENT_CLOCK_REMINDER, "larger", R.COUNTY_OFFICE,
+         "3月9日发生，调查报告期限5月8日", "请于5月8日前提交事故调查报告（市级调查组）"),
+        ("decision_overdue", A.ACCIDENT_CLOCK_OVERDUE, "general", R.COUNTY_OFFICE,
+         "3月9日发生，批复期限5月3日，已逾期", "请立即对调查报告作出批复（县人民政府）"),
+        ("supplement_ended", A.ACCIDENT_CLOCK_OVERDUE, "general", R.TOWNSHIP_PRINCIPAL,
+         "3月9日发生，补报期已届满", "此后伤亡变化不再改变事故等级，请知悉"),
+        ("items_chase", A.ACCIDENT_ITEMS_REMINDER, "general", R.ENTERPRISE_PRINCIPAL,
+         "快报缺项：", "请立即补报快报缺项"),
+        ("items_chase", A.ACCIDENT_ITEMS_REMINDER, "general", R.TOWNSHIP_PRINCIPAL,
+         "快报缺项：", "请督促有关单位立即补报快报缺项"),
+    ],
+)  # fmt: skip
+def test_accident_clock_texts_name_the_clock_its_time_and_the_body(
+    key: str, action: EscalationAction, cls: str, role: ChainRole, status: str, ask: str
+) -> None:
+    got = item(_accident_step(key, action, cls), role)
+    assert (got["status"], got["ask"]) == (status, ask)
+    _, variables = sms_variables([got], "https://ajb.example.gov.cn/a/tok", VOICE)
+    assert "…" not in variables["status"] + variables["ask"], variables  # nothing clipped

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation import schedules
 from services.escalation.accidents import alerts as accident_alerts
+from services.escalation.accidents import clocks as accident_clocks
 from services.escalation.cases import acks, anchors, service
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
@@ -80,8 +81,11 @@ class CaseFlows:
         planner: Planner,
         clock: Clock,
         on_due: Callable[[], None] | None = None,
+        accident_policy: Policy | None = None,
     ) -> None:
         self.policies = policies
+        # The accident clocks' policy (#15); its snapshot id is in `snapshot_ids` too.
+        self.accident_policy = accident_policy
         self.snapshot_ids = snapshot_ids
         self.planner = planner
         self.clock = clock
@@ -106,6 +110,7 @@ class CaseFlows:
             await accident_alerts.on_accident(
                 session, payload, event_id=str(envelope.event_id), now=self.clock.now()
             )
+            await accident_clocks.on_accident(self, session, payload, at=envelope.occurred_at)
         # Other `org.events` (the directory) are notification's business.
 
     # ------------------------------------------------------------------ hazard events
@@ -127,7 +132,7 @@ class CaseFlows:
             return
         if event.event in ENDING_EVENTS or facts.status in ENDED_STATUSES:
             self._absorb(case, facts, kind=event.event, at=at)
-            await self._stop(session, case, reason=event.event.value)
+            await self.stop(session, case, reason=event.event.value)
             return
         if event.event in SELECTING_EVENTS:
             policy = self.policies.select(facts)
@@ -158,7 +163,7 @@ class CaseFlows:
                 case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
                 await self.commit_plan(session, case, new_timeline, reason="replanned")
         elif deadline_moved or event.event is HazardEventType.EXTENSION_APPROVED:
-            await self._replan(session, case, reason="rebaselined", cursor_from=at)
+            await self.replan(session, case, reason="rebaselined", cursor_from=at)
         else:
             # Listing, classification, publication, an extension request or its refusal:
             # the clocks these start or stop join the plan; what was settled stays settled.
@@ -179,10 +184,18 @@ class CaseFlows:
         if policy is None:
             log.info("hazard %s: no policy applies (level %s)", facts.hazard_id, facts.level)
             return None
+        case = self.new_case(facts.hazard_id, policy, at=at)
+        self._absorb(case, facts, kind=kind, at=at)
+        session.add(case)
+        await self.replan(session, case, reason="started", cursor_from=at)
+        return case
+
+    def new_case(self, subject_id: str, policy: Policy, *, at: datetime) -> Case:
+        """A case for a hazard (or an accident: `subject_id`) under `policy`, not yet planned."""
         now = self.clock.now()
-        case = Case(
+        return Case(
             id=str(uuid.uuid4()),
-            hazard_id=facts.hazard_id,
+            hazard_id=subject_id,
             snapshot_id=self.snapshot_ids[policy.id],
             policy_id=policy.id,
             policy_version=policy.version,
@@ -193,10 +206,6 @@ class CaseFlows:
             started_at=now,
             updated_at=now,
         )
-        self._absorb(case, facts, kind=kind, at=at)
-        session.add(case)
-        await self._replan(session, case, reason="started", cursor_from=at)
-        return case
 
     def _absorb(
         self, case: Case, facts: HazardFacts, *, kind: HazardEventType | None, at: datetime
@@ -206,7 +215,7 @@ class CaseFlows:
         anchors.absorb(case, facts, kind=kind, at=at, steps=steps)
 
     # ------------------------------------------------------------------ transitions
-    async def _replan(
+    async def replan(
         self,
         session: AsyncSession,
         case: Case,
@@ -232,16 +241,16 @@ class CaseFlows:
         case.halted = sorted(set(case.halted) | rectified)
         case.state = CaseState.PAUSED.value
         case.paused_at = at
-        await self._replan(session, case, reason="paused", cursor_from=at)
+        await self.replan(session, case, reason="paused", cursor_from=at)
 
     async def _resume(self, session: AsyncSession, case: Case) -> None:
         resume_from = case.paused_at or self.clock.now()
         case.state = CaseState.ACTIVE.value
         case.paused_at = None
         # Ladder steps that fell due during the pause fire now: the hazard is still unfixed.
-        await self._replan(session, case, reason="resumed", cursor_from=resume_from)
+        await self.replan(session, case, reason="resumed", cursor_from=resume_from)
 
-    async def _stop(self, session: AsyncSession, case: Case, *, reason: str) -> None:
+    async def stop(self, session: AsyncSession, case: Case, *, reason: str) -> None:
         case.state = CaseState.STOPPED.value
         await self.commit_plan(session, case, (), reason=f"stopped: {reason}")
 
@@ -258,12 +267,12 @@ class CaseFlows:
             and not (s.only_if is ListingCondition.UNLISTED and case.listed)
         ]
         if not delisting:
-            await self._stop(session, case, reason=reason)
+            await self.stop(session, case, reason=reason)
             return
         case.halted = sorted(set(case.halted) | anchors.indexes(steps, StopCondition.RECTIFIED))
         case.state = CaseState.PAUSED.value
         case.paused_at = case.paused_at or at
-        await self._replan(session, case, reason="accepted", cursor_from=at)
+        await self.replan(session, case, reason="accepted", cursor_from=at)
 
     async def _switch(
         self,
@@ -291,7 +300,7 @@ class CaseFlows:
         self._absorb(case, facts, kind=kind, at=at)
         case.history = [*case.history, anchors.period(policy.id, policy.version, at, kind.value)]
         reason = f"policy switched: {previous[0]} v{previous[1]} -> {policy.id} v{policy.version}"
-        await self._replan(session, case, reason=reason, cursor_from=at, previous=previous)
+        await self.replan(session, case, reason=reason, cursor_from=at, previous=previous)
 
     async def commit_plan(
         self,

@@ -50,6 +50,14 @@ class Case(Base):
     listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     extension_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # An accident's case (#15): its statutory clocks, each set until fulfilled, and the
+    # accident as of its last event (AccidentFacts JSON; None for a hazard's case).
+    upward_report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    supplement_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    investigation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    items_missing_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    accident: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Policies the case ran under, oldest first: [{policy_id, version, from, reason}].
     history: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     listed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -36,6 +36,12 @@ CLAIM_COLUMNS = (
     Case.listed_at,
     Case.extension_requested_at,
     Case.accepted_at,
+    Case.upward_report_due_at,
+    Case.supplement_ends_at,
+    Case.investigation_due_at,
+    Case.decision_due_at,
+    Case.items_missing_at,
+    Case.accident,
 )
 
 
@@ -52,6 +58,11 @@ def anchors_of(case: Case | Claim) -> Anchors:
         listed_at=case.listed_at,
         extension_requested_at=case.extension_requested_at,
         accepted_at=case.accepted_at,
+        upward_report_due_at=case.upward_report_due_at,
+        supplement_ends_at=case.supplement_ends_at,
+        investigation_due_at=case.investigation_due_at,
+        decision_due_at=case.decision_due_at,
+        items_missing_at=case.items_missing_at,
     )
 
 
@@ -98,6 +109,12 @@ class Claim:
     listed_at: datetime | None
     extension_requested_at: datetime | None
     accepted_at: datetime | None
+    upward_report_due_at: datetime | None = None
+    supplement_ends_at: datetime | None = None
+    investigation_due_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    items_missing_at: datetime | None = None
+    accident: str | None = None
 
 
 # The same query as the SQLAlchemy one below, straight to the driver, in two statements:
@@ -112,7 +129,9 @@ _PG_CLAIM_TIMERS = (
 _PG_CLAIM_CASES = (
     "SELECT id, hazard_id, snapshot_id, policy_id, policy_version, state, deadline_at, "
     "classified_at, rectification_reported_at, acceptance_due_at, listed, halted, facts, "
-    "reported_at, ordered_at, listed_at, extension_requested_at, accepted_at "
+    "reported_at, ordered_at, listed_at, extension_requested_at, accepted_at, "
+    "upward_report_due_at, supplement_ends_at, investigation_due_at, decision_due_at, "
+    "items_missing_at, accident "
     "FROM cases WHERE id = ANY($1::varchar[])"
 )
 
@@ -167,6 +186,7 @@ def _claim(case: Any, timer: Any) -> Claim:
         timer[1], timer[2], timer[3],
         case[6], case[7], case[8], case[9], case[10], _halted(case[11]), case[12],
         case[13], case[14], case[15], case[16], case[17],
+        case[18], case[19], case[20], case[21], case[22], case[23],
     )  # fmt: skip
 
 

@@ -40,6 +40,11 @@ class Anchors:
     listed_at: datetime | None = None
     extension_requested_at: datetime | None = None
     accepted_at: datetime | None = None
+    upward_report_due_at: datetime | None = None
+    supplement_ends_at: datetime | None = None
+    investigation_due_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    items_missing_at: datetime | None = None
 
     def of(self, anchor: Anchor) -> datetime | None:
         return getattr(self, _ANCHOR_FIELDS[anchor])  # type: ignore[no-any-return]
@@ -55,6 +60,11 @@ _ANCHOR_FIELDS = {
     Anchor.LISTED: "listed_at",
     Anchor.EXTENSION_REQUESTED: "extension_requested_at",
     Anchor.ACCEPTED: "accepted_at",
+    Anchor.UPWARD_REPORT_DUE: "upward_report_due_at",
+    Anchor.SUPPLEMENT_ENDS: "supplement_ends_at",
+    Anchor.INVESTIGATION_DUE: "investigation_due_at",
+    Anchor.DECISION_DUE: "decision_due_at",
+    Anchor.ITEMS_MISSING: "items_missing_at",
 }
 
 
@@ -261,6 +271,8 @@ class Planner:
         """`start` moved by `offset` units; day offsets land at `at` (local) or start's time."""
         if unit is OffsetUnit.HOURS:
             return (start + timedelta(hours=offset)).astimezone(UTC), False
+        if unit is OffsetUnit.MINUTES:
+            return (start + timedelta(minutes=offset)).astimezone(UTC), False
         local = start.astimezone(SHANGHAI)
         if unit is OffsetUnit.WORKING_DAYS:
             result = self.calendar.add_workdays(local.date(), offset)

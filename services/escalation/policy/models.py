@@ -25,6 +25,7 @@ class OffsetUnit(StrEnum):
     WORKING_DAYS = "working_days"  # 工作日 (statutory calendar with 调休)
     CALENDAR_DAYS = "calendar_days"  # 自然日
     HOURS = "hours"
+    MINUTES = "minutes"  # an accident's 2-hour upward report is chased by the half hour
 
 
 class Anchor(StrEnum):
@@ -40,6 +41,12 @@ class Anchor(StrEnum):
     LISTED = "listed"  # 挂牌督办: the listing notice and the publication chase
     EXTENSION_REQUESTED = "extension_requested"  # 延期申请, until decided
     ACCEPTED = "accepted"  # 验收通过, until closed: the delisting chase (摘牌销号)
+    # An accident's statutory clocks (#15), each set until the event that fulfils it.
+    UPWARD_REPORT_DUE = "upward_report_due"  # 上报：接报后2小时
+    SUPPLEMENT_ENDS = "supplement_ends"  # 补报期：30日（道路交通、火灾7日）
+    INVESTIGATION_DUE = "investigation_due"  # 调查报告：60日，可延长一次不超过60日
+    DECISION_DUE = "decision_due"  # 批复：15日（特别重大30日，可延长30日）
+    ITEMS_MISSING = "items_missing"  # 漏报：快报缺项，直至续报补齐
 
 
 # The overdue ladder and the listing clock run while a case is active; the acceptance clock
@@ -53,6 +60,11 @@ ACTIVE_ANCHORS = frozenset(
         Anchor.ORDERED,
         Anchor.LISTED,
         Anchor.EXTENSION_REQUESTED,
+        Anchor.UPWARD_REPORT_DUE,
+        Anchor.SUPPLEMENT_ENDS,
+        Anchor.INVESTIGATION_DUE,
+        Anchor.DECISION_DUE,
+        Anchor.ITEMS_MISSING,
     }
 )
 PAUSED_ANCHORS = frozenset(
@@ -184,7 +196,7 @@ class Step(BaseModel):
 
     @model_validator(mode="after")
     def _at_only_for_days(self) -> Self:
-        if self.at is not None and self.unit is OffsetUnit.HOURS:
+        if self.at is not None and self.unit in (OffsetUnit.HOURS, OffsetUnit.MINUTES):
             raise ValueError("'at' (time of day) only applies to day offsets, not hours")
         if self.at is not None and self.at.tzinfo is not None:
             raise ValueError("'at' is a local Asia/Shanghai time without a zone")

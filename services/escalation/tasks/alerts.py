@@ -18,22 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import service as cases
 from services.escalation.db import outbox_tables
+from services.escalation.tasks.flows import RaisedTask, raise_task
 from services.escalation.tasks.models import Task
 from shared.contract import (
-    ESCALATION_EVENTS,
     ChainRole,
     Channel,
     Envelope,
     HazardFacts,
     NotificationAlert,
-    Producer,
     StepFired,
-    TaskCreated,
     TaskKind,
-    TaskState,
 )
 from shared.labels import ACTION_LABELS, label
-from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
 
@@ -90,44 +86,19 @@ async def on_alert(
         notice = f"“{step.step_title or label(ACTION_LABELS, step.action.value)}”通知"
     title = undelivered_title(alert, facts, notice)
     step_key = step.step_key if step is not None else "notice"
-    session.add(
-        Task(
-            id=task_id,
-            case_id=case.id,
-            hazard_id=case.hazard_id,
-            kind=TaskKind.NOTICE_UNDELIVERED.value,
-            title=title,
-            assignee_role=ChainRole.COUNTY_OFFICE.value,
-            step_key=step_key,
-            repeat_index=step.repeat_index if step is not None else 0,
-            state=TaskState.OPEN.value,
-            due_at=alert.at,
-            created_at=now,
-            facts=facts.model_dump_json(),
-        )
-    )
-    created = TaskCreated(
+    raised = RaisedTask(
         task_id=task_id,
         case_id=case.id,
         hazard_id=case.hazard_id,
         kind=TaskKind.NOTICE_UNDELIVERED,
         title=title,
-        assignee_role=ChainRole.COUNTY_OFFICE,
+        assignee=ChainRole.COUNTY_OFFICE,
         step_key=step_key,
         repeat_index=step.repeat_index if step is not None else 0,
         due_at=alert.at,
-        created_at=now,
         facts=facts,
     )
-    envelope = Envelope.of(
-        created,
-        aggregate_id=case.hazard_id,
-        producer=Producer.ESCALATION,
-        occurred_at=now,
-        event_id=uuid.uuid5(ALERT_NAMESPACE, f"created/{task_id}"),
-    )
-    await session.flush()
-    await add_event(session, outbox_tables.outbox, envelope, ESCALATION_EVENTS, now=now)
+    await raise_task(session, raised, namespace=ALERT_NAMESPACE, now=now)
 
 
 async def _step(session: AsyncSession, request_event_id: str) -> StepFired | None:

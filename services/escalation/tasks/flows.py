@@ -98,6 +98,67 @@ async def create_tasks(session: AsyncSession, fired: Sequence[FiredTask], *, now
     await add_events(session, outbox_tables.outbox, events, now=now)
 
 
+@dataclass(frozen=True, slots=True)
+class RaisedTask:
+    """A task an event raises (not a step): a failed notice, an accident's 瞒报核查 …"""
+
+    task_id: str
+    case_id: str
+    hazard_id: str
+    kind: TaskKind
+    title: str
+    assignee: ChainRole
+    step_key: str
+    repeat_index: int
+    due_at: datetime
+    facts: HazardFacts
+
+
+async def raise_task(
+    session: AsyncSession, t: RaisedTask, *, namespace: uuid.UUID, now: datetime
+) -> None:
+    """In the consumer's transaction: the task row and its `task_created` event (its id
+    derived from the task's, so a redelivered event cannot write it twice)."""
+    session.add(
+        Task(
+            id=t.task_id,
+            case_id=t.case_id,
+            hazard_id=t.hazard_id,
+            kind=t.kind.value,
+            title=t.title,
+            assignee_role=t.assignee.value,
+            step_key=t.step_key,
+            repeat_index=t.repeat_index,
+            state=TaskState.OPEN.value,
+            due_at=t.due_at,
+            created_at=now,
+            facts=t.facts.model_dump_json(),
+        )
+    )
+    created = TaskCreated(
+        task_id=t.task_id,
+        case_id=t.case_id,
+        hazard_id=t.hazard_id,
+        kind=t.kind,
+        title=t.title,
+        assignee_role=t.assignee,
+        step_key=t.step_key,
+        repeat_index=t.repeat_index,
+        due_at=t.due_at,
+        created_at=now,
+        facts=t.facts,
+    )
+    envelope = Envelope.of(
+        created,
+        aggregate_id=t.hazard_id,
+        producer=Producer.ESCALATION,
+        occurred_at=now,
+        event_id=uuid.uuid5(namespace, f"created/{t.task_id}"),
+    )
+    await session.flush()
+    await add_event(session, outbox_tables.outbox, envelope, ESCALATION_EVENTS, now=now)
+
+
 async def close_task(
     session: AsyncSession, task: Task, *, closed_by: str, note: str, now: datetime
 ) -> None:

@@ -47,7 +47,8 @@ async def list_tasks(
     runtime: RuntimeDep,
     caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # a bigint the database can take
+    # Bounded: an offset past any county's tasks is a mistake, not a 5xx-prone bigint.
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TaskList:
     """Open tasks (待办), oldest first: only the county office decides them."""
     caller.require_county_office()

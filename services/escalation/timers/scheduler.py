@@ -100,6 +100,7 @@ def step_fired_json(
     work); tests parse every fired event back through `Envelope` and `StepFired`.
     """
     hazard = json.dumps(row.hazard_id, ensure_ascii=False)
+    accident = f',"accident":{row.accident}' if row.accident else ""
     return (
         f'{{"event_id":"{event_id}","type":"{STEP_FIRED[0]}","version":{STEP_FIRED[1]},'
         f'"occurred_at":"{now_iso}","aggregate_id":{hazard},"producer":"{PRODUCER}",'
@@ -108,7 +109,7 @@ def step_fired_json(
         f'{fragment},"step_index":{occurrence.step_index},'
         f'"repeat_index":{occurrence.repeat_index},'
         f'"due_at":"{occurrence.due_at.isoformat()}","fired_at":"{now_iso}",'
-        f'"task_id":{json.dumps(task_id)},"facts":{row.facts}}}}}'
+        f'"task_id":{json.dumps(task_id)},"facts":{row.facts}{accident}}}}}'
     )
 
 

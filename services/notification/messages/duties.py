@@ -26,6 +26,7 @@ class Duty(StrEnum):
     DECIDE = "decide"  # 研究决定（系统只提建议）
     INFORM = "inform"  # 知悉（与此步骤无直接职责）
     RESPOND = "respond"  # 事故：立即赶赴现场、组织救援处置（属地、行业、县安委办）
+    MEET_CLOCK = "meet_clock"  # 事故时限：按期上报、补报、提交调查报告、批复
 
 
 class Matter(StrEnum):
@@ -39,6 +40,8 @@ class Matter(StrEnum):
     DELISTING = "delisting"
     TASK = "task"
     ACCIDENT = "accident"  # 生产安全事故：立即处置和报告
+    ACCIDENT_CLOCK = "accident_clock"  # 事故报告、调查、批复时限
+    ACCIDENT_ITEMS = "accident_items"  # 事故快报缺项补报
 
 
 class Seat(StrEnum):
@@ -75,6 +78,9 @@ MATTERS: dict[str, Matter] = {
     "delisting_reminder": Matter.DELISTING,
     "task": Matter.TASK,
     "accident_alert": Matter.ACCIDENT,
+    "accident_clock_reminder": Matter.ACCIDENT_CLOCK,
+    "accident_clock_overdue": Matter.ACCIDENT_CLOCK,
+    "accident_items_reminder": Matter.ACCIDENT_ITEMS,
 }
 
 # Older policies' steps that named a sanction: to the county office they become a proposal to
@@ -105,6 +111,8 @@ _DOERS: dict[Matter, tuple[frozenset[Seat], Duty]] = {
     Matter.PUBLICATION: (frozenset({Seat.INDUSTRY, Seat.OFFICE}), Duty.PUBLISH),
     Matter.DELISTING: (frozenset({Seat.INDUSTRY, Seat.OFFICE}), Duty.DELIST),
     Matter.TASK: (frozenset({Seat.OFFICE}), Duty.DECIDE),
+    Matter.ACCIDENT_CLOCK: (frozenset({Seat.OFFICE}), Duty.MEET_CLOCK),
+    Matter.ACCIDENT_ITEMS: (frozenset({Seat.ENTERPRISE}), Duty.MEET_CLOCK),
 }
 
 

@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from services.notification.messages import accident_clocks
 from services.notification.messages.duties import (
     PROPOSALS,
     TASK_PROPOSALS,
@@ -44,6 +45,8 @@ TITLES: dict[Matter, str] = {
     Matter.DELISTING: "摘牌销号提醒",
     Matter.TASK: "待研究事项",
     Matter.ACCIDENT: "生产安全事故快报",
+    Matter.ACCIDENT_CLOCK: "事故报告调查时限提醒",
+    Matter.ACCIDENT_ITEMS: "事故快报缺项补报催办",
 }
 # What a supervisor urges or a leader oversees, per matter.
 MATTER_WORK: dict[Matter, str] = {
@@ -55,7 +58,10 @@ MATTER_WORK: dict[Matter, str] = {
     Matter.DELISTING: "摘牌销号",
     Matter.TASK: "研究决定",
     Matter.ACCIDENT: "做好救援处置和事故报告",
+    Matter.ACCIDENT_CLOCK: "完成事故报告和调查处理",
+    Matter.ACCIDENT_ITEMS: "补报事故快报缺项",
 }
+ACCIDENT_CLOCK_MATTERS = frozenset({Matter.ACCIDENT_CLOCK, Matter.ACCIDENT_ITEMS})
 
 
 def title_of(action: str, matter: Matter, overdue: int) -> str:
@@ -99,6 +105,8 @@ def _since(prefix: str, at: datetime | None, rest: str) -> str:
 def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
     """The hazard's state as this step sees it: the deadline or the days overdue."""
     facts = step.facts
+    if step.accident is not None and matter in ACCIDENT_CLOCK_MATTERS:
+        return accident_clocks.clock_status(step, now)
     if step.accident is not None:
         return accident_status(step)
     rectification = _deadline_state(step, days_overdue(facts.deadline_at, now))
@@ -204,6 +212,8 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
             return "请知悉"
         case Duty.RESPOND:
             return "请立即赶赴现场，组织做好救援处置，并按规定报告"
+        case Duty.MEET_CLOCK:
+            return f"请{when}{MATTER_WORK[matter]}"
 
 
 def notice_item(
@@ -247,7 +257,11 @@ def notice_item(
         "duty": duty.value,
         "matter": matter.value,
         "status": status_text(step, matter, now),
-        "ask": ask_text(duty, matter, _when(due, overdue), proposal_of(step, raw or {})),
+        "ask": (
+            accident_clocks.ask(step, duty)
+            if matter in ACCIDENT_CLOCK_MATTERS and step.accident is not None
+            else ask_text(duty, matter, _when(due, overdue), proposal_of(step, raw or {}))
+        ),
         "overdue_days": overdue,
         "overdue": overdue > 0,
     }
