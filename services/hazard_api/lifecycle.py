@@ -14,6 +14,7 @@ def import_lifecycle_models() -> None:
     from services.hazard_api.acceptance import models as _acceptance  # noqa: F401
     from services.hazard_api.accidents import models as _accidents  # noqa: F401
     from services.hazard_api.audit import models as _audit  # noqa: F401
+    from services.hazard_api.documents import models as _documents  # noqa: F401
     from services.hazard_api.evidence import models as _evidence  # noqa: F401
     from services.hazard_api.extensions import models as _extensions  # noqa: F401
     from services.hazard_api.hazards import models as _hazards  # noqa: F401
@@ -27,6 +28,7 @@ def lifecycle_routers() -> list[APIRouter]:
     from services.hazard_api.accidents.views import router as accidents
     from services.hazard_api.audit.views import router as audit
     from services.hazard_api.criteria.views import router as criteria
+    from services.hazard_api.documents.views import router as documents
     from services.hazard_api.evidence.views import router as evidence
     from services.hazard_api.extensions.views import router as extensions
     from services.hazard_api.hazards.export import router as export
@@ -51,6 +53,7 @@ def lifecycle_routers() -> list[APIRouter]:
         schedules,
         accidents,
         suspensions,
+        documents,
     ]
 
 
