@@ -138,6 +138,7 @@ class EscalationAction(StrEnum):
     DELISTING_REMINDER = "delisting_reminder"  # 摘牌销号催办
     TASK = "task"  # 待办：a recommendation for a person to decide on (约谈, 停产整顿 …)
     ACCIDENT_ALERT = "accident_alert"  # 生产安全事故快报告知 (#15): the county chain, at once
+    DOCUMENT_ISSUED = "document_issued"  # 公文印发告知 (#14): a 督办函 a person issued
 
 
 class TaskKind(StrEnum):
@@ -491,6 +492,17 @@ class DocumentType(StrEnum):
     DELISTING_NOTICE = "delisting_notice"  # 摘牌销号通知
 
 
+class DocumentRef(_Payload):
+    """An issued document as a text cites it: its 文号 and where to read it."""
+
+    document_id: str
+    doc_type: DocumentType
+    doc_no: str
+    title: str
+    issuing_body: str
+    url: str  # relative to hazard_api (the portal shows /documents/{id})
+
+
 class DocumentIssued(_Payload):
     """A person issued (签发) a document: it has its 文号 and is immutable from now on
     (document.issued). `replaces_id`: the issued document this one corrects."""
@@ -536,6 +548,8 @@ class StepFired(_Payload):
     # An accident's step (#15): `hazard_id` is then the accident's id and `facts` carry its
     # unit (the chain is resolved from them as for a hazard); the accident itself is here.
     accident: AccidentFacts | None = None
+    # A step telling the chain of an issued document (#14): the texts cite its 文号.
+    document: DocumentRef | None = None
 
 
 class CaseChanged(_Payload):

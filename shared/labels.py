@@ -17,6 +17,7 @@ from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    DocumentType,
     EnterpriseStatus,
     EscalationAction,
     HazardEventType,
@@ -84,6 +85,15 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.DELISTING_REMINDER: "摘牌销号催办",
     EscalationAction.TASK: "待研究事项（建议，由县安委办决定）",
     EscalationAction.ACCIDENT_ALERT: "生产安全事故快报",
+    EscalationAction.DOCUMENT_ISSUED: "公文印发告知",
+}
+# Official documents (公文, #14) by type, as their titles and texts name them.
+DOCUMENT_TYPE_LABELS: dict[str, str] = {
+    DocumentType.RECTIFICATION_NOTICE: "隐患整改通知书",
+    DocumentType.LISTING_NOTICE: "挂牌督办通知书",
+    DocumentType.SUPERVISION_LETTER: "督办函",
+    DocumentType.BULLETIN: "通报",
+    DocumentType.DELISTING_NOTICE: "摘牌销号通知",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",

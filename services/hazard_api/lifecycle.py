@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.hazard_api.config import Settings
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
+from shared.contract import Envelope, TaskCreated
 
 
 def import_lifecycle_models() -> None:
@@ -62,13 +63,21 @@ async def start_timeline(
 ) -> ConsumerRunner | None:
     if not settings.timeline_consumer:
         return None
+    from services.hazard_api.documents.tasks import on_task_created
     from services.hazard_api.timeline.flows import timeline_consumer
+
+    async def draft_letters(session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.type == "escalation.task_created":
+            task = envelope.typed_payload()
+            assert isinstance(task, TaskCreated)
+            await on_task_created(session, task, settings)
 
     runner = timeline_consumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         sessionmaker=sessionmaker,
         session_timeout_ms=settings.timeline_session_timeout_ms,
         clock=clock,
+        then=draft_letters,
     )
     await runner.start()
     return runner

@@ -36,12 +36,14 @@ from services.escalation.policy.models import (
 )
 from services.escalation.policy.service import ensure_registered
 from services.escalation.tasks import alerts
+from services.escalation.tasks import documents as issued_documents
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
     AccidentEvent,
     CalendarScheduleLoaded,
     CaseChanged,
+    DocumentIssued,
     Envelope,
     HazardEvent,
     HazardEventType,
@@ -104,6 +106,10 @@ class CaseFlows:
             await schedules.on_loaded(self, session, payload)
         elif isinstance(payload, AccidentEvent):
             await accident_alerts.on_accident(
+                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
+            )
+        elif isinstance(payload, DocumentIssued):
+            await issued_documents.on_issued(
                 session, payload, event_id=str(envelope.event_id), now=self.clock.now()
             )
         # Other `org.events` (the directory) are notification's business.

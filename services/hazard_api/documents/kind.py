@@ -23,7 +23,6 @@ from services.hazard_api.documents.schemas import DocumentOut, DraftIn
 from services.hazard_api.documents.states import (
     AUTHORITY,
     DOCUMENT_STATUS_LABELS,
-    DOCUMENT_TYPE_LABELS,
     Action,
     DocumentStatus,
 )
@@ -39,6 +38,7 @@ from shared.contract import (
     Producer,
     UnitKind,
 )
+from shared.labels import DOCUMENT_TYPE_LABELS
 
 NOT_FOUND = "公文不存在或不在您的管辖范围内"
 DRAFTED = "document.drafted"

@@ -12,6 +12,7 @@ from enum import StrEnum
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.items.authority import Authority, Rule
 from shared.contract import DocumentType
+from shared.labels import DOCUMENT_TYPE_LABELS
 
 R = UserRole
 T = DocumentType
@@ -28,13 +29,6 @@ class Action(StrEnum):
     ISSUE = "issue"
 
 
-DOCUMENT_TYPE_LABELS: dict[str, str] = {
-    T.RECTIFICATION_NOTICE: "隐患整改通知书",
-    T.LISTING_NOTICE: "挂牌督办通知书",
-    T.SUPERVISION_LETTER: "督办函",
-    T.BULLETIN: "通报",
-    T.DELISTING_NOTICE: "摘牌销号通知",
-}
 DOCUMENT_STATUS_LABELS: dict[str, str] = {
     DocumentStatus.DRAFT: "草稿",
     DocumentStatus.ISSUED: "已印发",

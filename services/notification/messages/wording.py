@@ -20,10 +20,11 @@ from services.notification.messages.duties import (
     matter_of,
 )
 from shared.clock import local
-from shared.contract import StepFired
+from shared.contract import DocumentRef, StepFired
 from shared.labels import (
     ACCIDENT_CLASS_LABELS,
     ACTION_LABELS,
+    DOCUMENT_TYPE_LABELS,
     HAZARD_LEVEL_LABELS,
     LISTING_LEVEL_LABELS,
     beijing_date,
@@ -206,6 +207,19 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
             return "请立即赶赴现场，组织做好救援处置，并按规定报告"
 
 
+def document_notice(doc: DocumentRef) -> dict[str, Any]:
+    """An issued document as the text cites it: its name and 文号 are the news (the status the
+    text tells), the link reads it."""
+    name = label(DOCUMENT_TYPE_LABELS, doc.doc_type)
+    return {
+        "action_label": name,
+        "status": f"已印发{name}（{doc.doc_no}）",
+        "document_no": doc.doc_no,
+        "document_title": doc.title,
+        "document_url": doc.url,
+    }
+
+
 def notice_item(
     step: StepFired,
     role: str,
@@ -250,4 +264,4 @@ def notice_item(
         "ask": ask_text(duty, matter, _when(due, overdue), proposal_of(step, raw or {})),
         "overdue_days": overdue,
         "overdue": overdue > 0,
-    }
+    } | (document_notice(step.document) if step.document is not None else {})
