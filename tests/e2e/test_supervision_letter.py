@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ async def run_scenario(w: World) -> None:
         "office",
         json={"level": "major", "grade": 3, "criterion_id": "JZ-4-4", "deadline_days": 30},
     )
-    step: dict = {}
+    step: dict[str, Any] = {}
 
     async def planned() -> bool:
         case = await w.case(hid)
@@ -65,7 +66,7 @@ async def run_scenario(w: World) -> None:
 
     w.clock.set(datetime.fromisoformat(step["due_at"]) + timedelta(seconds=1))
 
-    drafts: list[dict] = []
+    drafts: list[dict[str, Any]] = []
 
     async def drafted() -> bool:
         found = await w.api(

@@ -18,6 +18,12 @@ FAILING = 30
 FAILURE = "模拟印制失败"
 
 
+def serial_of(doc_no: str) -> int:
+    found = re.fullmatch(r"演示县安委办〔2026〕(\d+)号", doc_no)
+    assert found is not None, doc_no
+    return int(found[1])
+
+
 @pytest.mark.parametrize("db_kind", ["postgresql"])
 async def test_concurrent_issues_are_consecutive_without_gaps(
     api: Api, monkeypatch: pytest.MonkeyPatch
@@ -45,9 +51,7 @@ async def test_concurrent_issues_are_consecutive_without_gaps(
     assert len(failed) == FAILING and {a.json()["detail"] for a in failed} == {FAILURE}
     issued = [a.json() for a in answers if a.status_code == 200]
     assert len(issued) == ISSUED
-    serials = sorted(
-        int(re.fullmatch(r"演示县安委办〔2026〕(\d+)号", d["doc_no"])[1]) for d in issued
-    )  # type: ignore[index]
+    serials = sorted(serial_of(d["doc_no"]) for d in issued)
     assert serials == list(range(1, ISSUED + 1))
 
     # The failed ones are still drafts, and the next issue continues the sequence.

@@ -4,6 +4,7 @@ once per task, a draft only — no 文号 and no document.issued until a person 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from tests.hazard_api.lifecycle.conftest import Api, EventsLoader
 from tests.hazard_api.lifecycle.documents import rectifying_hazard
 
 
-def task(hazard: dict, kind: TaskKind, task_id: str, clock: TestClock) -> TaskCreated:
+def task(hazard: dict[str, Any], kind: TaskKind, task_id: str, clock: TestClock) -> TaskCreated:
     facts = HazardFacts.model_validate(
         {k: hazard[k] for k in HazardFacts.model_fields if k in hazard}
         | {"hazard_id": hazard["id"]}

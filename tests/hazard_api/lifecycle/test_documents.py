@@ -5,6 +5,7 @@ the sha256 in the audit chain and the event on the outbox."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from sqlalchemy import select
@@ -26,7 +27,9 @@ from tests.hazard_api.lifecycle.documents import (
 COUNTY_BODY = "演示县安全生产委员会"
 
 
-async def _draft_and_issue(api: Api, who: str, doc_type: str, hazard_id: str | None) -> dict:
+async def _draft_and_issue(
+    api: Api, who: str, doc_type: str, hazard_id: str | None
+) -> dict[str, Any]:
     user = api.as_(who)
     drafted = await user.post("/documents", {"doc_type": doc_type, "hazard_id": hazard_id})
     assert drafted.status_code == 201, drafted.text
