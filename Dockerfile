@@ -9,6 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # Install the project itself (the same pyproject.toml `make install` uses), then drop the
 # sources: the services run from the installed package. The evidence folder exists in the
 # image, owned by the service user: a new named volume mounted there takes that ownership.
+# 公文 PDFs (WeasyPrint): pango, HarfBuzz's subsetter and the CJK fonts the documents use.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        libharfbuzz-subset0 fonts-noto-cjk fontconfig \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY shared ./shared

@@ -37,6 +37,15 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; \
 	fi
+	@# 公文 PDFs (WeasyPrint): pango, HarfBuzz's subsetter (fast, deterministic) and CJK fonts.
+	@if [ ! -e /usr/lib/x86_64-linux-gnu/libharfbuzz-subset.so.0 ] && \
+		[ ! -e /usr/lib/aarch64-linux-gnu/libharfbuzz-subset.so.0 ] || \
+		! fc-list | grep -q "Noto Serif CJK SC"; then \
+		echo "installing pango, libharfbuzz-subset0 and fonts-noto-cjk for the documents"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+			libharfbuzz-subset0 fonts-noto-cjk fontconfig >/dev/null; \
+	fi
 
 test: lint browser
 	$(VENV)/bin/pytest

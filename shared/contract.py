@@ -142,6 +142,7 @@ class EscalationAction(StrEnum):
     ACCIDENT_CLOCK_REMINDER = "accident_clock_reminder"
     ACCIDENT_CLOCK_OVERDUE = "accident_clock_overdue"
     ACCIDENT_ITEMS_REMINDER = "accident_items_reminder"  # 漏报: the missing items are chased
+    DOCUMENT_ISSUED = "document_issued"  # 公文印发告知 (#14): a 督办函 a person issued
 
 
 class TaskKind(StrEnum):
@@ -525,15 +526,48 @@ class CampaignEvent(_Payload):
     note: str | None = None
 
 
-# ---------------------------------------------------------------- escalation.events
+# ---------------------------------------------------------------- hazard.events: documents
+# Official documents (公文, #14) go on hazard.events keyed by their hazard (a 通报 without one
+# by its own id): escalation, which consumes that topic, closes the 拟发督办函 task with them.
+class DocumentType(StrEnum):
+    RECTIFICATION_NOTICE = "rectification_notice"  # 隐患整改通知书
+    LISTING_NOTICE = "listing_notice"  # 挂牌督办通知书
+    SUPERVISION_LETTER = "supervision_letter"  # 督办函
+    BULLETIN = "bulletin"  # 通报
+    DELISTING_NOTICE = "delisting_notice"  # 摘牌销号通知
+
+
 class DocumentRef(_Payload):
-    """An issued official document a notice concerns (#14): its record and its 文号."""
+    """An issued document as a text cites it: its 文号 and where to read it."""
 
-    id: str = Field(min_length=1, max_length=100)
-    number: str = Field(max_length=100)  # 发文字号, e.g. 某安委办〔2026〕12号
-    title: str = Field(max_length=200)
+    document_id: str
+    doc_type: DocumentType
+    doc_no: str
+    title: str
+    issuing_body: str
+    url: str  # relative to hazard_api (the portal shows /documents/{id})
 
 
+class DocumentIssued(_Payload):
+    """A person issued (签发) a document: it has its 文号 and is immutable from now on
+    (document.issued). `replaces_id`: the issued document this one corrects."""
+
+    document_id: str
+    doc_type: DocumentType
+    doc_no: str  # 文号, e.g. 演示县安委办〔2026〕12号
+    title: str
+    issuing_body: str
+    hazard_id: str | None = None
+    unit_id: str | None = None
+    task_id: str | None = None  # the escalation task (拟发督办函) it answers
+    replaces_id: str | None = None
+    sha256: str
+    url: str  # the document's PDF, relative to hazard_api
+    issued_at: AwareDatetime
+    issued_by_person_id: str | None = None
+
+
+# ---------------------------------------------------------------- escalation.events
 class StepFired(_Payload):
     """An escalation step fired: notify these chain roles about this hazard."""
 
@@ -559,7 +593,8 @@ class StepFired(_Payload):
     # An accident's step (#15): `hazard_id` is then the accident's id and `facts` carry its
     # unit (the chain is resolved from them as for a hazard); the accident itself is here.
     accident: AccidentFacts | None = None
-    # The document the notice concerns (#14), once issued; shown in the proof of service.
+    # The issued document the notice concerns (#14): the texts cite its 文号 and the proof of
+    # service shows it.
     document: DocumentRef | None = None
 
 
@@ -686,6 +721,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("accident.event", 1): AccidentEvent,
     ("suspension.event", 1): SuspensionEvent,
     ("campaign.event", 1): CampaignEvent,
+    ("document.issued", 1): DocumentIssued,
     ("escalation.step_fired", 1): StepFired,
     ("escalation.case_changed", 1): CaseChanged,
     ("escalation.anomaly", 1): AuditorAnomaly,

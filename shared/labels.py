@@ -18,6 +18,7 @@ from shared.contract import (
     ChainRole,
     Channel,
     DeadlineKind,
+    DocumentType,
     EnterpriseStatus,
     EscalationAction,
     HazardEventType,
@@ -88,6 +89,15 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.ACCIDENT_CLOCK_REMINDER: "事故报告调查时限提醒",
     EscalationAction.ACCIDENT_CLOCK_OVERDUE: "事故报告调查逾期通知",
     EscalationAction.ACCIDENT_ITEMS_REMINDER: "事故快报缺项补报催办",
+    EscalationAction.DOCUMENT_ISSUED: "公文印发告知",
+}
+# Official documents (公文, #14) by type, as their titles and texts name them.
+DOCUMENT_TYPE_LABELS: dict[str, str] = {
+    DocumentType.RECTIFICATION_NOTICE: "隐患整改通知书",
+    DocumentType.LISTING_NOTICE: "挂牌督办通知书",
+    DocumentType.SUPERVISION_LETTER: "督办函",
+    DocumentType.BULLETIN: "通报",
+    DocumentType.DELISTING_NOTICE: "摘牌销号通知",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",

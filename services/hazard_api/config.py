@@ -11,6 +11,22 @@ from shared.contract import DeadlineKind
 from shared.settings import PLACEHOLDER_SECRETS, DubanSettings
 
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+# 发文机关 and 文号 prefix per document type (GB/T 9704: 发文机关代字); {county} is the county's
+# name, {unit} the issuing office's (a department or township issuing a 整改通知书).
+DOCUMENT_BODIES = {
+    "rectification_notice": "{county}{unit}",
+    "listing_notice": "{county}安全生产委员会",
+    "supervision_letter": "{county}安全生产委员会",
+    "bulletin": "{county}安全生产委员会办公室",
+    "delisting_notice": "{county}安全生产委员会",
+}
+DOCUMENT_PREFIXES = {
+    "rectification_notice": "{county}{unit}隐改",
+    "listing_notice": "{county}安委挂",
+    "supervision_letter": "{county}安委督",
+    "bulletin": "{county}安委办",
+    "delisting_notice": "{county}安委摘",
+}
 AUDIT_KEY_MIN_LENGTH = 32
 
 
@@ -61,6 +77,26 @@ class Settings(DubanSettings):
     audit_seal_seconds: float = Field(default=5.0, gt=0)
     audit_anchor_file: str | None = None  # append-only JSON lines the operator keeps
     audit_anchor_seconds: float = Field(default=300.0, gt=0)
+
+    # ---- official documents (公文, GB/T 9704-2012): who issues them, their 文号, the typefaces
+    document_bodies: dict[str, str] = Field(default_factory=lambda: dict(DOCUMENT_BODIES))
+    document_prefixes: dict[str, str] = Field(default_factory=lambda: dict(DOCUMENT_PREFIXES))
+    # Stand-ins for the official typefaces where they are not installed.
+    document_font_title: str = "Noto Serif CJK SC"  # 方正小标宋简体 (标题, 版头)
+    document_font_body: str = "Noto Serif CJK SC"  # 仿宋_GB2312 (正文)
+    document_font_heading: str = "Noto Sans CJK SC"  # 黑体 (一级标题)
+
+    @model_validator(mode="after")
+    def _check_documents(self) -> Settings:
+        for name in ("document_bodies", "document_prefixes"):
+            given: dict[str, str] = getattr(self, name)
+            if set(given) != set(DOCUMENT_PREFIXES):
+                raise ValueError(f"{name}: one entry for each of {sorted(DOCUMENT_PREFIXES)}")
+        county_wide = [p for p in self.document_prefixes.values() if "{unit}" not in p]
+        if len(set(county_wide)) != len(county_wide):
+            # Each type counts on its own: a shared prefix would give two documents one 文号.
+            raise ValueError("document_prefixes: each document type needs its own prefix")
+        return self
 
     @model_validator(mode="after")
     def _check_audit_keys(self) -> Settings:

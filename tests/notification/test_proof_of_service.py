@@ -16,7 +16,7 @@ from sqlalchemy import update
 from services.notification.delivery.models import Delivery
 from services.notification.main import create_app
 from shared.bearer import encode_token
-from shared.contract import ChainRole, DocumentRef, Urgency
+from shared.contract import ChainRole, DocumentRef, DocumentType, Urgency
 from shared.hashchain import canonical, sha256_hex
 from tests.notification.conftest import (
     DEPT,
@@ -30,7 +30,14 @@ from tests.notification.conftest import (
     step_fired,
 )
 
-ORDER = DocumentRef(id="doc-7", number="某安委办〔2026〕12号", title="隐患整改通知书")
+ORDER = DocumentRef(
+    document_id="doc-7",
+    doc_type=DocumentType.RECTIFICATION_NOTICE,
+    doc_no="某安委办〔2026〕12号",
+    title="隐患整改通知书",
+    issuing_body="某县安全生产委员会办公室",
+    url="/documents/doc-7/pdf",
+)
 
 
 @pytest.fixture

@@ -37,12 +37,14 @@ from services.escalation.policy.models import (
 )
 from services.escalation.policy.service import ensure_registered
 from services.escalation.tasks import alerts
+from services.escalation.tasks import documents as issued_documents
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
     AccidentEvent,
     CalendarScheduleLoaded,
     CaseChanged,
+    DocumentIssued,
     Envelope,
     HazardEvent,
     HazardEventType,
@@ -111,6 +113,10 @@ class CaseFlows:
                 session, payload, event_id=str(envelope.event_id), now=self.clock.now()
             )
             await accident_clocks.on_accident(self, session, payload, at=envelope.occurred_at)
+        elif isinstance(payload, DocumentIssued):
+            await issued_documents.on_issued(
+                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
+            )
         # Other `org.events` (the directory) are notification's business.
 
     # ------------------------------------------------------------------ hazard events

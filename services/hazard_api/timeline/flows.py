@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -135,21 +136,35 @@ async def handle(session: AsyncSession, envelope: Envelope) -> None:
         session.add(TimelineEntry(**entry, detail=detail | {"type": envelope.type}))
 
 
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+def also(first: Handler, then: Handler) -> Handler:
+    async def both(session: AsyncSession, envelope: Envelope) -> None:
+        await first(session, envelope)
+        await then(session, envelope)
+
+    return both
+
+
 def timeline_consumer(
     *,
     bootstrap_servers: str,
     sessionmaker: async_sessionmaker[AsyncSession],
     session_timeout_ms: int,
     name: str = CONSUMER_NAME,
+    then: Handler | None = None,
     **kwargs: Any,
 ) -> ConsumerRunner:
+    """`then`: what else hazard_api does with these events in the same transaction (a
+    拟发督办函 task drafts its 督办函)."""
     return ConsumerRunner(
         name=name,
         topics=[ESCALATION_EVENTS, NOTIFICATION_EVENTS],
         bootstrap_servers=bootstrap_servers,
         sessionmaker=sessionmaker,
         processed_events=outbox_tables.processed_events,
-        handler=handle,
+        handler=handle if then is None else also(handle, then),
         session_timeout_ms=session_timeout_ms,
         **kwargs,
     )

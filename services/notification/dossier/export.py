@@ -63,7 +63,7 @@ def row_of(entry: ServiceEntry) -> list[str]:
         entry.post,
         entry.matter,
         entry.deadline,
-        f"{document.title}（{document.number}）" if document else "",
+        f"{document.title}（{document.doc_no}）" if document else "",
         CHANNEL_LABELS.get(entry.channel, entry.channel),
         entry.address,
         entry.provider or "",

@@ -21,10 +21,11 @@ from services.notification.messages.duties import (
     matter_of,
 )
 from shared.clock import local
-from shared.contract import StepFired
+from shared.contract import DocumentRef, StepFired
 from shared.labels import (
     ACCIDENT_CLASS_LABELS,
     ACTION_LABELS,
+    DOCUMENT_TYPE_LABELS,
     HAZARD_LEVEL_LABELS,
     LISTING_LEVEL_LABELS,
     beijing_date,
@@ -216,6 +217,19 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
             return f"请{when}{MATTER_WORK[matter]}"
 
 
+def document_notice(doc: DocumentRef) -> dict[str, Any]:
+    """An issued document as the text cites it: its name and 文号 are the news (the status the
+    text tells), the link reads it."""
+    name = label(DOCUMENT_TYPE_LABELS, doc.doc_type)
+    return {
+        "action_label": name,
+        "status": f"已印发{name}（{doc.doc_no}）",
+        "document_no": doc.doc_no,
+        "document_title": doc.title,
+        "document_url": doc.url,
+    }
+
+
 def notice_item(
     step: StepFired,
     role: str,
@@ -264,4 +278,4 @@ def notice_item(
         ),
         "overdue_days": overdue,
         "overdue": overdue > 0,
-    }
+    } | (document_notice(step.document) if step.document is not None else {})

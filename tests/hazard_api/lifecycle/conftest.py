@@ -61,6 +61,9 @@ class _As:
     async def put(self, path: str, json: Any = None) -> httpx.Response:
         return await self.client.put(path, json=json, headers=self.headers)
 
+    async def patch(self, path: str, json: Any = None) -> httpx.Response:
+        return await self.client.patch(path, json=json, headers=self.headers)
+
     async def upload(
         self, hazard_id: str, data: bytes = PNG, name: str = "现场.png", purpose: str = "hazard"
     ) -> httpx.Response:
