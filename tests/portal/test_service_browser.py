@@ -11,7 +11,7 @@ from services.notification.main import create_app as notification_app
 from services.portal.main import create_app
 from services.portal.session import COOKIE, PageSession, encode, new_csrf
 from shared.clock import TestClock
-from shared.contract import ChainRole, DocumentRef, Urgency
+from shared.contract import ChainRole, DocumentRef, DocumentType, Urgency
 from tests.hazard_api.conftest import SECRET as HAZARD_API_SECRET
 from tests.notification.conftest import (  # noqa: F401  (fixtures)
     aliyun,
@@ -41,7 +41,14 @@ async def test_the_office_opens_the_proof_of_service_from_the_hazard(
         bearer_key=HAZARD_API_SECRET,
     )
     await h.org(org_events())
-    order = DocumentRef(id="doc-1", number="演安委〔2026〕3号", title="隐患整改通知书")
+    order = DocumentRef(
+        document_id="doc-1",
+        doc_type=DocumentType.RECTIFICATION_NOTICE,
+        doc_no="演安委〔2026〕3号",
+        title="隐患整改通知书",
+        issuing_body="演示县安全生产委员会办公室",
+        url="/documents/doc-1/pdf",
+    )
     await h.step(
         step_fired(
             h.clock,
