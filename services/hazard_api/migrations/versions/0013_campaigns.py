@@ -1,7 +1,7 @@
 """County 复工复产 campaigns after a holiday and their enterprises (#15).
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 07:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import shared.db
 
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
