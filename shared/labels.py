@@ -88,6 +88,7 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.ACCIDENT_CLOCK_REMINDER: "事故报告调查时限提醒",
     EscalationAction.ACCIDENT_CLOCK_OVERDUE: "事故报告调查逾期通知",
     EscalationAction.ACCIDENT_ITEMS_REMINDER: "事故快报缺项补报催办",
+    EscalationAction.CAMPAIGN_REMINDER: "复工复产验收催办",
 }
 URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: "常规",
@@ -105,6 +106,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.NOTICE_UNDELIVERED: "通知未送达，请核实",
     TaskKind.CONCEALMENT_REVIEW: "瞒报核查",
     TaskKind.MISSING_ITEMS: "事故快报缺项，督促补报",
+    TaskKind.CAMPAIGN_PENDING: "复工复产验收未完成，督促验收",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",
