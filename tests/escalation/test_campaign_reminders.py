@@ -17,11 +17,10 @@ from shared.contract import (
     ACCIDENT_EVENTS,
     CampaignEvent,
     CampaignEventType,
-    CampaignFacts,
     CampaignStatus,
     ChainRole,
-    EscalationAction,
     Envelope,
+    EscalationAction,
     HazardFacts,
     Producer,
     StepFired,
@@ -31,25 +30,10 @@ from shared.contract import (
     TaskState,
     Urgency,
 )
+from tests.escalation.campaigns import CAMPAIGN, campaign_facts
 from tests.escalation.conftest import fired_steps, outbox_events, sh
 
 Ev = CampaignEventType
-CAMPAIGN = "cmp-2027-spring"
-
-
-def facts(status: CampaignStatus = CampaignStatus.OPEN) -> CampaignFacts:
-    return CampaignFacts(
-        campaign_id=CAMPAIGN,
-        name="2027年春节后复工复产",
-        notice_no="示安委办〔2027〕3号",
-        status=status,
-        industry_prefixes=["C"],
-        township_ids=["tw-east", "tw-west"],
-        resume_by=sh(2027, 2, 20, 17, 0),
-        enterprises=5,
-        accepted=1,
-        actor_person_id="p-office",
-    )
 
 
 def reminded(
@@ -57,7 +41,7 @@ def reminded(
 ) -> Envelope:
     event = CampaignEvent(
         event=Ev.REMINDED,
-        facts=facts(),
+        facts=campaign_facts(),
         pending_by_township=townships,
         pending_by_department=departments,
     )
@@ -65,7 +49,7 @@ def reminded(
 
 
 def closed(at: datetime) -> Envelope:
-    event = CampaignEvent(event=Ev.CLOSED, facts=facts(CampaignStatus.CLOSED))
+    event = CampaignEvent(event=Ev.CLOSED, facts=campaign_facts(CampaignStatus.CLOSED))
     return Envelope.of(event, aggregate_id=CAMPAIGN, producer=Producer.HAZARD_API, occurred_at=at)
 
 

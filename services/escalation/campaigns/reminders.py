@@ -92,7 +92,9 @@ def unit_facts(c: CampaignFacts, chased: Chased) -> HazardFacts:
 
 def title_of(c: CampaignFacts, pending: int) -> str:
     notice = f"（{c.notice_no}）" if c.notice_no else ""
-    return f"复工复产验收：{c.name}{notice}尚有{pending}家企业未通过验收，请督促验收合格后方可复工复产"
+    return (
+        f"复工复产验收：{c.name}{notice}尚有{pending}家企业未通过验收，请督促验收合格后方可复工复产"
+    )
 
 
 async def send_step(
@@ -152,7 +154,12 @@ async def open_or_refresh(
     task.repeat_index += 1
     task.facts = unit_facts(c, chased).model_dump_json()
     if task.state != TaskState.OPEN.value:
-        task.state, task.closed_at, task.closed_by, task.note = TaskState.OPEN.value, None, None, None
+        task.state, task.closed_at, task.closed_by, task.note = (
+            TaskState.OPEN.value,
+            None,
+            None,
+            None,
+        )
 
 
 async def close_open(

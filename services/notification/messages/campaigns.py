@@ -12,7 +12,7 @@ from services.notification.messages.duties import Duty
 from shared.contract import StepFired
 
 LEVEL = "复工复产验收"
-WHERE = {"township": "本乡镇（街道）", "department": "本部门监管的企业中"}
+WHERE = {"township": "本乡镇（街道）", "department": "本部门监管范围内"}
 
 
 def status(step: StepFired) -> str:
