@@ -22,14 +22,19 @@ from shared.contract import (
     Envelope,
     EscalationAction,
     HazardFacts,
+    PostRole,
+    PostUpserted,
     Producer,
     StepFired,
     TaskClosed,
     TaskCreated,
     TaskKind,
     TaskState,
+    UnitKind,
+    UnitUpserted,
     Urgency,
 )
+from shared.responsibility import Directory, resolve_role
 from tests.escalation.campaigns import CAMPAIGN, campaign_facts
 from tests.escalation.conftest import fired_steps, outbox_events, sh
 
@@ -159,3 +164,44 @@ async def test_campaign_closed_closes_its_tasks(county: Runtime, clock: TestCloc
     closings = [e for e in await task_events(county) if isinstance(e, TaskClosed)]
     assert len(closings) == 2 and all(e.case_id is None for e in closings)
     assert len(await fired_steps(county, CAMPAIGN)) == 2  # the close texts nobody
+
+
+def county_directory() -> Directory:
+    def unit(unit_id: str, kind: UnitKind, **kw: object) -> UnitUpserted:
+        return UnitUpserted(unit_id=unit_id, kind=kind, name=unit_id, area_code="330226", **kw)
+
+    def post(pid: str, unit_id: str, role: PostRole, holder: str) -> PostUpserted:
+        return PostUpserted(
+            post_id=pid, unit_id=unit_id, role=role, title=pid, holder_person_id=holder
+        )
+
+    units = [
+        unit("county", UnitKind.COUNTY),
+        unit("tw-east", UnitKind.TOWNSHIP, parent_id="county"),
+        unit("dep-yjj", UnitKind.DEPARTMENT, parent_id="county"),
+        unit("dep-other", UnitKind.DEPARTMENT, parent_id="county"),
+    ]
+    posts = [
+        post("t1", "tw-east", PostRole.PRINCIPAL, "p-east-head"),
+        post("t2", "tw-east", PostRole.DEPUTY_SAFETY, "p-east-deputy"),
+        post("d1", "dep-yjj", PostRole.PRINCIPAL, "p-yjj-head"),
+        post("d2", "dep-other", PostRole.PRINCIPAL, "p-other-head"),
+    ]
+    return Directory(units, posts)
+
+
+async def test_the_chain_resolver_finds_the_township_and_department_principals(
+    county: Runtime, clock: TestClock
+) -> None:
+    at = sh(2027, 2, 18, 9, 0)
+    clock.set(at)
+    await consumer(county, clock)._apply(reminded(at, {"tw-east": ["e1"]}, {"dep-yjj": ["e1"]}))
+    directory = county_directory()
+    people = {
+        s.facts.unit_id: [
+            e.person_id for e in resolve_role(directory, s.facts.unit_id, role, at=at)
+        ]
+        for s in await fired_steps(county, CAMPAIGN)
+        for role in s.target_roles
+    }
+    assert people == {"tw-east": ["p-east-head"], "dep-yjj": ["p-yjj-head"]}
