@@ -143,6 +143,8 @@ class EscalationAction(StrEnum):
     ACCIDENT_CLOCK_OVERDUE = "accident_clock_overdue"
     ACCIDENT_ITEMS_REMINDER = "accident_items_reminder"  # 漏报: the missing items are chased
     DOCUMENT_ISSUED = "document_issued"  # 公文印发告知 (#14): a 督办函 a person issued
+    # A 复工复产 campaign's 催办: a township's or department's enterprises not yet accepted.
+    CAMPAIGN_REMINDER = "campaign_reminder"
 
 
 class TaskKind(StrEnum):
@@ -160,6 +162,8 @@ class TaskKind(StrEnum):
     # Raised by accident events (#15), not by a step.
     CONCEALMENT_REVIEW = "concealment_review"  # 瞒报核查
     MISSING_ITEMS = "missing_items"  # 漏报：督促补报缺项
+    # Raised by a campaign's 催办 (campaign.reminded): one per township or department.
+    CAMPAIGN_PENDING = "campaign_pending"  # 复工复产验收未完成
 
 
 class TaskState(StrEnum):
@@ -505,6 +509,7 @@ class CampaignFacts(_Payload):
     enterprises: int
     accepted: int
     actor_person_id: str | None = None
+    notice_no: str | None = None  # 通知文号; optional so older events still parse
 
 
 class CampaignEventType(StrEnum):
@@ -596,6 +601,10 @@ class StepFired(_Payload):
     # The issued document the notice concerns (#14): the texts cite its 文号 and the proof of
     # service shows it.
     document: DocumentRef | None = None
+    # A campaign's 催办 (#15): `facts.unit_id` is then the township or department chased, and
+    # `pending` how many of its enterprises have not passed 复工复产验收.
+    campaign: CampaignFacts | None = None
+    pending: int | None = None
 
 
 class CaseChanged(_Payload):
@@ -617,7 +626,7 @@ class TaskCreated(_Payload):
     """An escalation step created a task for a person to decide on (escalation.task_created)."""
 
     task_id: str
-    case_id: str
+    case_id: str | None  # None for a campaign's task (no case chases a campaign)
     hazard_id: str
     kind: TaskKind
     title: str
@@ -633,7 +642,7 @@ class TaskClosed(_Payload):
     """A person closed a task with a note (escalation.task_closed)."""
 
     task_id: str
-    case_id: str
+    case_id: str | None
     hazard_id: str
     kind: TaskKind
     closed_by: str

@@ -90,6 +90,7 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.ACCIDENT_CLOCK_OVERDUE: "事故报告调查逾期通知",
     EscalationAction.ACCIDENT_ITEMS_REMINDER: "事故快报缺项补报催办",
     EscalationAction.DOCUMENT_ISSUED: "公文印发告知",
+    EscalationAction.CAMPAIGN_REMINDER: "复工复产验收催办",
 }
 # Official documents (公文, #14) by type, as their titles and texts name them.
 DOCUMENT_TYPE_LABELS: dict[str, str] = {
@@ -115,6 +116,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.NOTICE_UNDELIVERED: "通知未送达，请核实",
     TaskKind.CONCEALMENT_REVIEW: "瞒报核查",
     TaskKind.MISSING_ITEMS: "事故快报缺项，督促补报",
+    TaskKind.CAMPAIGN_PENDING: "复工复产验收未完成，督促验收",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",

@@ -376,3 +376,67 @@ def test_accident_clock_texts_name_the_clock_its_time_and_the_body(
     assert (got["status"], got["ask"]) == (status, ask)
     _, variables = sms_variables([got], "https://ajb.example.gov.cn/a/tok", VOICE)
     assert "…" not in variables["status"] + variables["ask"], variables  # nothing clipped
+
+
+def _campaign_step(scope: str, pending: int, name: str = "2027年春节后复工复产") -> StepFired:
+    from tests.escalation.campaigns import campaign_facts
+
+    c = campaign_facts().model_copy(update={"name": name})
+    unit = "tw-east" if scope == "township" else "dep-yjj"
+    return StepFired(
+        case_id=f"campaign:{c.campaign_id}",
+        hazard_id=c.campaign_id,
+        policy_id="campaign-reminder",
+        policy_version=1,
+        step_key=f"campaign_pending_{scope}",
+        step_index=0,
+        action=A.CAMPAIGN_REMINDER,
+        urgency=Urgency.NORMAL,
+        target_roles=[R.TOWNSHIP_PRINCIPAL if scope == "township" else R.DEPARTMENT_HEAD],
+        due_at=NOW,
+        fired_at=NOW,
+        facts=HazardFacts(
+            hazard_id=c.campaign_id,
+            code=c.notice_no,
+            status=HazardStatus.REPORTED,
+            unit_id=unit,
+            unit_name=c.name,
+            area_code="",
+            description=f"复工复产验收：{c.name}",
+        ),
+        campaign=c,
+        pending=pending,
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "role", "text"),
+    [
+        ("township", R.TOWNSHIP_PRINCIPAL,
+         "【示范县安委办】示范县安全生产提醒：2027年春节后复工复产的复工复产验收（编号示安委办"
+         "〔2027〕3号）本乡镇（街道）尚有3家企业未通过验收，请督促企业验收合格后方可复工复产。"),
+        ("department", R.DEPARTMENT_HEAD,
+         "【示范县安委办】示范县安全生产提醒：2027年春节后复工复产的复工复产验收（编号示安委办"
+         "〔2027〕3号）本部门监管范围内尚有3家企业未通过验收，请督促企业验收合格后方可复工复产。"),
+    ],
+)  # fmt: skip
+def test_campaign_reminder_text_names_the_campaign_its_notice_and_the_count(
+    scope: str, role: ChainRole, text: str
+) -> None:
+    got = item(_campaign_step(scope, 3), role)
+    assert got["duty"] == Duty.CHASE_RESUMPTION.value
+    assert "隐患" not in got["status"] + got["ask"] + got["action_label"]
+    assert sms_text([got]).startswith(text)
+
+
+def test_campaign_reminder_variables_stay_within_the_providers_limits() -> None:
+    long_name = "二〇二七年春节假期后全县工贸、危险化学品、烟花爆竹、非煤矿山行业企业复工复产"
+    got = item(_campaign_step("department", 1234, long_name), R.DEPARTMENT_HEAD)
+    _, variables = sms_variables([got], "https://ajb.example.gov.cn/a/tok", VOICE)
+    for name, value in variables.items():
+        limit = limit_of(name)
+        assert limit is None or len(value) <= limit, (name, value)
+    assert "…" not in variables["status"] + variables["ask"] + variables["code"]
+    # The county leader is told, not asked to chase each enterprise.
+    leader = item(_campaign_step("township", 2), R.COUNTY_SAFETY_LEADER)
+    assert leader["ask"] == "请知悉，并督促有关单位抓紧组织复工复产验收"

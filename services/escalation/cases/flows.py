@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.escalation import schedules
 from services.escalation.accidents import alerts as accident_alerts
 from services.escalation.accidents import clocks as accident_clocks
+from services.escalation.campaigns import reminders as campaign_reminders
 from services.escalation.cases import acks, anchors, service
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
@@ -43,6 +44,7 @@ from shared.contract import (
     ESCALATION_EVENTS,
     AccidentEvent,
     CalendarScheduleLoaded,
+    CampaignEvent,
     CaseChanged,
     DocumentIssued,
     Envelope,
@@ -96,7 +98,7 @@ class CaseFlows:
 
     async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
         """Consumer handler for `hazard.events`, `notification.events`, `org.events` and
-        `accident.events`."""
+        `accident.events` (accidents, suspensions, campaigns)."""
         payload = envelope.typed_payload()
         if isinstance(payload, HazardEvent):
             await self.on_hazard_event(session, payload, at=envelope.occurred_at)
@@ -115,6 +117,10 @@ class CaseFlows:
             await accident_clocks.on_accident(self, session, payload, at=envelope.occurred_at)
         elif isinstance(payload, DocumentIssued):
             await issued_documents.on_issued(
+                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
+            )
+        elif isinstance(payload, CampaignEvent):
+            await campaign_reminders.on_campaign(
                 session, payload, event_id=str(envelope.event_id), now=self.clock.now()
             )
         # Other `org.events` (the directory) are notification's business.

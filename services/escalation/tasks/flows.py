@@ -103,7 +103,7 @@ class RaisedTask:
     """A task an event raises (not a step): a failed notice, an accident's 瞒报核查 …"""
 
     task_id: str
-    case_id: str
+    case_id: str | None
     hazard_id: str
     kind: TaskKind
     title: str

@@ -22,7 +22,8 @@ class Task(Base):
     __tablename__ = "tasks"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    # None for a campaign's task: no case chases a campaign (`hazard_id` is then its id).
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
     hazard_id: Mapped[str] = mapped_column(String(100), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
@@ -42,7 +43,7 @@ class Task(Base):
 
 class TaskOut(BaseModel):
     task_id: str
-    case_id: str
+    case_id: str | None
     hazard_id: str
     hazard_code: str | None
     unit_name: str

@@ -130,6 +130,7 @@ async def emit(
         enterprises=total,
         accepted=accepted,
         actor_person_id=ctx.user.person_id,
+        notice_no=c.notice_no,
     )
     payload = CampaignEvent(event=event, facts=facts, note=note, **extra)
     envelope = Envelope.of(

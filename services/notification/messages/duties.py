@@ -27,6 +27,7 @@ class Duty(StrEnum):
     INFORM = "inform"  # 知悉（与此步骤无直接职责）
     RESPOND = "respond"  # 事故：立即赶赴现场、组织救援处置（属地、行业、县安委办）
     MEET_CLOCK = "meet_clock"  # 事故时限：按期上报、补报、提交调查报告、批复
+    CHASE_RESUMPTION = "chase_resumption"  # 复工复产验收催办：验收合格后方可复工复产
 
 
 class Matter(StrEnum):
@@ -42,6 +43,7 @@ class Matter(StrEnum):
     ACCIDENT = "accident"  # 生产安全事故：立即处置和报告
     ACCIDENT_CLOCK = "accident_clock"  # 事故报告、调查、批复时限
     ACCIDENT_ITEMS = "accident_items"  # 事故快报缺项补报
+    CAMPAIGN = "campaign"  # 复工复产验收：企业验收合格后方可复工复产
 
 
 class Seat(StrEnum):
@@ -81,6 +83,7 @@ MATTERS: dict[str, Matter] = {
     "accident_clock_reminder": Matter.ACCIDENT_CLOCK,
     "accident_clock_overdue": Matter.ACCIDENT_CLOCK,
     "accident_items_reminder": Matter.ACCIDENT_ITEMS,
+    "campaign_reminder": Matter.CAMPAIGN,
 }
 
 # Older policies' steps that named a sanction: to the county office they become a proposal to
@@ -113,6 +116,10 @@ _DOERS: dict[Matter, tuple[frozenset[Seat], Duty]] = {
     Matter.TASK: (frozenset({Seat.OFFICE}), Duty.DECIDE),
     Matter.ACCIDENT_CLOCK: (frozenset({Seat.OFFICE}), Duty.MEET_CLOCK),
     Matter.ACCIDENT_ITEMS: (frozenset({Seat.ENTERPRISE}), Duty.MEET_CLOCK),
+    Matter.CAMPAIGN: (
+        frozenset({Seat.TERRITORIAL, Seat.INDUSTRY, Seat.OFFICE}),
+        Duty.CHASE_RESUMPTION,
+    ),
 }
 
 

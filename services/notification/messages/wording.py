@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from services.notification.messages import accident_clocks
+from services.notification.messages import accident_clocks, campaigns
 from services.notification.messages.duties import (
     PROPOSALS,
     TASK_PROPOSALS,
@@ -48,6 +48,7 @@ TITLES: dict[Matter, str] = {
     Matter.ACCIDENT: "生产安全事故快报",
     Matter.ACCIDENT_CLOCK: "事故报告调查时限提醒",
     Matter.ACCIDENT_ITEMS: "事故快报缺项补报催办",
+    Matter.CAMPAIGN: "复工复产验收催办",
 }
 # What a supervisor urges or a leader oversees, per matter.
 MATTER_WORK: dict[Matter, str] = {
@@ -61,6 +62,7 @@ MATTER_WORK: dict[Matter, str] = {
     Matter.ACCIDENT: "做好救援处置和事故报告",
     Matter.ACCIDENT_CLOCK: "完成事故报告和调查处理",
     Matter.ACCIDENT_ITEMS: "补报事故快报缺项",
+    Matter.CAMPAIGN: "完成复工复产验收",
 }
 ACCIDENT_CLOCK_MATTERS = frozenset({Matter.ACCIDENT_CLOCK, Matter.ACCIDENT_ITEMS})
 
@@ -106,6 +108,8 @@ def _since(prefix: str, at: datetime | None, rest: str) -> str:
 def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
     """The hazard's state as this step sees it: the deadline or the days overdue."""
     facts = step.facts
+    if step.campaign is not None:
+        return campaigns.status(step)
     if step.accident is not None and matter in ACCIDENT_CLOCK_MATTERS:
         return accident_clocks.clock_status(step, now)
     if step.accident is not None:
@@ -215,6 +219,8 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
             return "请立即赶赴现场，组织做好救援处置，并按规定报告"
         case Duty.MEET_CLOCK:
             return f"请{when}{MATTER_WORK[matter]}"
+        case Duty.CHASE_RESUMPTION:
+            return campaigns.ask(duty)
 
 
 def document_notice(doc: DocumentRef) -> dict[str, Any]:
@@ -262,6 +268,8 @@ def notice_item(
         "level_label": (
             label(ACCIDENT_CLASS_LABELS, step.accident.accident_class)
             if step.accident is not None
+            else campaigns.LEVEL
+            if step.campaign is not None
             else label(HAZARD_LEVEL_LABELS, facts.level, missing="隐患（待判定）")
         ),
         "role": role,
@@ -274,6 +282,8 @@ def notice_item(
         "ask": (
             accident_clocks.ask(step, duty)
             if matter in ACCIDENT_CLOCK_MATTERS and step.accident is not None
+            else campaigns.ask(duty)
+            if matter is Matter.CAMPAIGN
             else ask_text(duty, matter, _when(due, overdue), proposal_of(step, raw or {}))
         ),
         "overdue_days": overdue,
