@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
+SERVICE_NAMES = ["hazard_api", "escalation", "notification", "reporting"]
 
 
 def migrate(service_name: str | None) -> int:

@@ -83,6 +83,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("escalation", "督办升级 (escalation)"),
     ServiceSpec("notification", "通知 (notification)", {"签收页面 (ack pages)": "/a/{token}"}),
     ServiceSpec("portal", "部门门户 (portal)", keeps_data=False),
+    ServiceSpec("reporting", "向省级系统上报 (reporting)", {"上报台账 (ledger)": "/submissions"}),
 )
 
 
@@ -126,7 +127,7 @@ def redact(database_url: str) -> str:
 
 
 # ----------------------------------------------------------------------------- secrets
-SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_")
+SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_", "REPORTING_")
 
 
 def development_secrets(env: dict[str, str], var_dir: Path) -> None:
