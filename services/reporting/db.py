@@ -21,5 +21,7 @@ outbox_tables = define_outbox_tables(Base.metadata)
 
 def import_models() -> None:
     """Register every table on `Base.metadata` (migrations and tests need them all)."""
+    from services.reporting.acks import models as _acks  # noqa: F401
+    from services.reporting.inbound import models as _inbound  # noqa: F401
     from services.reporting.intake import units as _units  # noqa: F401
     from services.reporting.ledger import models as _ledger  # noqa: F401

@@ -11,11 +11,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.reporting.acks.views import router as acks_router
 from services.reporting.config import Settings
 from services.reporting.db import MIGRATIONS_DIR, outbox_tables
 from services.reporting.exchange.views import router as schemas_router
-from services.reporting.operations.metrics import LedgerCollector
+from services.reporting.feed.views import router as feed_router
+from services.reporting.inbound.views import router as inbound_router
 from services.reporting.operations.views import router as submissions_router
+from services.reporting.quarterly.views import router as quarterly_router
 from services.reporting.runtime import Runtime
 from shared.apidocs import service_app
 from shared.clock import Clock
@@ -53,7 +56,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     checks: dict[str, ReadyCheck] = {"database": database_check(engine)}
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
-    LedgerCollector.install(runtime)
     app.include_router(ops_router(checks, clock=clock))
     app.include_router(
         outbox_router(
@@ -66,5 +68,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(schemas_router)
     app.include_router(submissions_router)
     # reporting-in: its routers (inbound, feed, quarterly, acknowledgements) below this line.
+    app.include_router(inbound_router)
+    app.include_router(feed_router)
+    app.include_router(quarterly_router)
+    app.include_router(acks_router)
     install_error_handlers(app)
     return app

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.reporting.config import Settings
 from services.reporting.db import outbox_tables
 from services.reporting.delivery.engine import Deliverer
+from services.reporting.incoming import Incoming
 from services.reporting.intake.flows import Intake
 from services.reporting.intake.units import apply_org_event
 from services.reporting.ledger.service import PROVINCE, ensure_endpoint
@@ -36,6 +37,10 @@ class Runtime:
         self.sessionmaker = make_sessionmaker(engine)
         self.deliverer = Deliverer(settings, self.sessionmaker, clock)
         self.intake = Intake(settings, clock, on_enqueued=self.deliverer.wake)
+        # reporting-in: inbound decisions, the quarterly schedule, the acknowledgement watch.
+        self.incoming = Incoming(
+            settings, self.sessionmaker, clock, on_enqueued=self.deliverer.wake
+        )
         self.consumers: list[ConsumerRunner] = []
         self.reconcilers: list[OutboxReconciler] = []
         self.relay: OutboxRelay | None = None
@@ -74,7 +79,13 @@ class Runtime:
             # The directory's units in their own group, from the start of `org.events`.
             self.consumers = [
                 self._consumer(f"{s.consumer_group}.units", [ORG_EVENTS], apply_org_event),
-                self._consumer(s.consumer_group, [HAZARD_EVENTS, ACCIDENT_EVENTS], self.intake.handle),
+                self._consumer(
+                    s.consumer_group, [HAZARD_EVENTS, ACCIDENT_EVENTS], self.intake.handle
+                ),
+                # Every accident's 快报 for the 2-hour acknowledgement watch, whatever the rules.
+                self._consumer(
+                    f"{s.consumer_group}.acks", [ACCIDENT_EVENTS], self.incoming.on_accident_event
+                ),
             ]
             for consumer in self.consumers:
                 await consumer.start()
@@ -86,7 +97,10 @@ class Runtime:
                 clock=self.clock,
             )
         if s.run_delivery:
-            self._loop = asyncio.create_task(self.deliverer.run_forever(), name="reporting-delivery")
+            self._loop = asyncio.create_task(
+                self.deliverer.run_forever(), name="reporting-delivery"
+            )
+        await self.incoming.start()
 
     async def stop(self) -> None:
         if self._loop is not None:
@@ -100,6 +114,7 @@ class Runtime:
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers = []
+        await self.incoming.stop()
         if self.relay is not None:
             await self.relay.stop()
             self.relay = None

@@ -57,13 +57,13 @@ class SignedHeaders:
         }
 
 
-def signed_headers(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> SignedHeaders:
+def signed_headers(
+    secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes
+) -> SignedHeaders:
     return SignedHeaders(msg_id, timestamp, signature_header(secrets, msg_id, timestamp, body))
 
 
-def verify(
-    secrets: Sequence[str], headers: Mapping[str, str], body: bytes, *, now: int
-) -> str:
+def verify(secrets: Sequence[str], headers: Mapping[str, str], body: bytes, *, now: int) -> str:
     """The message id of a request whose signature verifies with one of `secrets`; raises
     SignatureError otherwise. `headers` keys are lower-case (as httpx and Starlette give them).
     """

@@ -13,7 +13,6 @@ from alembic import op
 import shared.db
 from shared.migrations import create_outbox_tables, drop_outbox_tables
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
