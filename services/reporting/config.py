@@ -86,15 +86,43 @@ class Settings(DubanSettings):
     retry_after_max_s: float = Field(default=6 * 3600.0, gt=0)
 
     # --- inbound, pull feed, quarterly, acknowledgement (reporting-in) -----------------------
+    # hazard_api, where city/province listing decisions are applied and the quarterly table is
+    # read, as the reporting link's integration client (scopes hazards:read listing:external).
+    hazard_api_url: str = "http://127.0.0.1:8001"
+    hazard_api_username: str = "reporting"
+    hazard_api_password: str = ""
+    hazard_api_timeout_s: float = Field(default=10.0, gt=0)
+    # Standard Webhooks secrets the city and province sign inbound messages with
+    # (`whsec_<base64>`; several during a rotation). Empty: inbound messages are refused.
+    inbound_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Bearer tokens the province's poller presents to the changes feed (several: rotation).
+    feed_tokens: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feed_page_max: int = Field(default=500, ge=1, le=5000)
+    # The feed serves a submission once it is this old: one written by a transaction that
+    # commits late (a lower seq appearing after a higher one) is not skipped by a cursor.
+    feed_settle_s: float = Field(default=5.0, ge=0, le=3600)
+    # 季度统计报送: on this day of the month after the quarter (before the 15th, 16号令), at
+    # this hour, Beijing time.
+    quarterly_day: int = Field(default=10, ge=1, le=14)
+    quarterly_hour: int = Field(default=9, ge=0, le=23)
+    # How often the quarterly schedule and the accident acknowledgement watch look (seconds).
+    jobs_poll_s: float = Field(default=30.0, gt=0, le=3600)
+    run_jobs: bool = True
 
     @field_validator(
-        "signing_secrets", "hazard_events", "accident_events", "document_events", mode="before"
+        "signing_secrets",
+        "hazard_events",
+        "accident_events",
+        "document_events",
+        "inbound_secrets",
+        "feed_tokens",
+        mode="before",
     )
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split(value)
 
-    @field_validator("signing_secrets")
+    @field_validator("signing_secrets", "inbound_secrets")
     @classmethod
     def _whsec(cls, value: list[str]) -> list[str]:
         for secret in value:
