@@ -27,7 +27,10 @@ class NotFound(LookupError):
 async def find(session: AsyncSession, ref: str, *, lock: bool = False) -> Submission:
     """By webhook-id or ledger number."""
     query = select(Submission).where(
-        or_(Submission.webhook_id == ref, Submission.seq == (int(ref) if ref.isdigit() else -1))
+        or_(
+            Submission.webhook_id == ref,
+            Submission.seq == (int(ref) if ref.isdigit() and len(ref) <= 18 else -1),
+        )
     )
     row = await session.scalar(query.with_for_update() if lock else query)
     if row is None:
