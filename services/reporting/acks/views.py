@@ -113,9 +113,9 @@ async def phone_report(
     if ack.phone_reported_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, "已登记过电话报告")
     if data.reported_at > runtime.clock.now():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "电话报告时间不能晚于当前时间")
+        raise HTTPException(422, "电话报告时间不能晚于当前时间")
     if data.reported_at < ack.received_at:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "电话报告时间不能早于接报时间")
+        raise HTTPException(422, "电话报告时间不能早于接报时间")
     ack.phone_reported_at, ack.phone_reported_to = data.reported_at, data.reported_to
     ack.phone_reported_by, ack.phone_note = data.reported_by, data.note
     ack.phone_recorded_by = caller.user_id

@@ -55,9 +55,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "cursor 无效：请使用上一页返回的 next_cursor"
-        ) from None
+        raise HTTPException(422, "cursor 无效：请使用上一页返回的 next_cursor") from None
 
 
 class FeedEntry(BaseModel):
