@@ -51,7 +51,7 @@ async def _quarter_one(s: Sides) -> str:
             "found_at": "2026-03-05T02:00:00Z",
         },
     )
-    gid = general.json()["id"]
+    gid = str(general.json()["id"])
     assert (await s.hazard.post(f"/hazards/{gid}/classify", json={"level": "general"})).is_success
     async with s.runtime.sessionmaker() as session, session.begin():
         session.add(
