@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 import json
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -35,6 +37,12 @@ from shared.codes.national import credit_code_problem
 PATH = "/webhooks/duban"
 
 
+@functools.cache
+def _validator(name: str, version: Any) -> jsonschema.Draft202012Validator | None:
+    schema = load_all().get((name, version))
+    return None if schema is None else jsonschema.Draft202012Validator(schema)
+
+
 @dataclass
 class Emulator:
     secrets: list[str]
@@ -50,11 +58,10 @@ class Emulator:
     def problems(self, document: Any) -> list[str]:
         if not isinstance(document, dict):
             return ["不是 JSON 对象"]
-        key = (str(document.get("document")), document.get("version"))
-        schema = load_all().get(key)  # type: ignore[arg-type]
-        if schema is None:
+        validator = _validator(str(document.get("document")), document.get("version"))
+        if validator is None:
             return [f"未知文档 {document.get('document')} v{document.get('version')}"]
-        found = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(document)]
+        found = [e.message for e in validator.iter_errors(document)]
         unit = (document.get("data") or {}).get("unit") or {}
         code = unit.get("credit_code")
         if code and (problem := credit_code_problem(code)):
@@ -124,7 +131,14 @@ async def control(request: Request) -> JSONResponse:
             emu.retry_after = change["retry_after"]
         if "secrets" in change:
             emu.secrets = list(change["secrets"])
-    return JSONResponse({"mode": emu.mode, "received": len(emu.accepted)})
+        if change.get("reset"):
+            with emu.lock:
+                emu.accepted.clear()
+                emu.requests.clear()
+                emu.refused.clear()
+    return JSONResponse(
+        {"mode": emu.mode, "received": len(emu.accepted), "requests": len(emu.requests)}
+    )
 
 
 async def received(request: Request) -> JSONResponse:
@@ -142,6 +156,12 @@ def make_app(secrets: Sequence[str], clock: Clock | None = None) -> Starlette:
     )
     app.state.emulator = Emulator(list(secrets), clock or SystemClock())
     return app
+
+
+def app_from_env() -> Starlette:
+    """`uvicorn --factory ops.province_emulator:app_from_env` (`duban run`, the bench): the
+    secrets from PROVINCE_EMULATOR_SECRETS (space-separated)."""
+    return make_app(os.environ.get("PROVINCE_EMULATOR_SECRETS", "").split())
 
 
 @dataclass
