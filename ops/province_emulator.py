@@ -201,3 +201,16 @@ async def serve(secrets: Sequence[str], *, clock: Clock | None = None) -> AsyncI
         yield running
     finally:
         await asyncio.to_thread(running.stop)
+
+
+def start_for_run(settings: Any, env: dict[str, str], port: int) -> Running | None:
+    """`duban run`: outside production and without a configured provincial system, the
+    emulator stands in, sharing the signing secrets with the reporting service (via `env`)."""
+    if settings is None or settings.env == "production" or "REPORTING_PROVINCE_URL" in env:
+        return None
+    secrets = settings.current_secrets
+    env.setdefault("REPORTING_SIGNING_SECRETS", " ".join(secrets))
+    running = start(secrets, port=port)
+    env["REPORTING_PROVINCE_URL"] = running.url
+    print(f"duban  | province emulator: {running.url} (its record: GET /_received)", flush=True)
+    return running
