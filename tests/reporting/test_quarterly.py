@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from datetime import UTC, datetime
 
 import jsonschema
@@ -102,6 +103,11 @@ async def test_the_quarter_is_submitted_once_and_regenerates_byte_for_byte(sides
     )
     sheet = openpyxl.load_workbook(io.BytesIO(files["隐患排查治理统计-2026Q1.xlsx"])).active
     assert sheet is not None and sheet.cell(row=4, column=1).value == "合计"
+    # The workbook carries the table's moment, not the moment it was saved.
+    with zipfile.ZipFile(io.BytesIO(files["隐患排查治理统计-2026Q1.xlsx"])) as book:
+        assert {i.date_time for i in book.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = book.read("docProps/core.xml").decode()
+    assert core.count("2026-03-31T16:00:00Z") == 2
 
     # The second quarter goes on: the general hazard is fixed, a new one is found.
     s.clock.set(datetime(2026, 4, 20, 2, 0, tzinfo=UTC))
