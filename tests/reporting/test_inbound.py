@@ -9,6 +9,7 @@ import json
 from sqlalchemy import func, select
 
 from services.reporting.db import outbox_tables
+from services.reporting.hazard_link import HazardLink
 from services.reporting.inbound.models import InboundMessage, InboundRejection
 from services.reporting.signing import signed_headers
 from shared.contract import Envelope
@@ -130,3 +131,22 @@ async def test_a_request_for_information_becomes_one_county_office_task(sides: S
     assert alerts[0]["kind"] == "info_requested" and alerts[0]["subject_id"] == "msg_req_1"
     assert "省级要求报送情况（省安办函〔2026〕3号）" in alerts[0]["detail"]
     assert "2026年03月12日前报送" in alerts[0]["detail"]
+
+
+async def test_hazard_api_down_answers_503_and_the_resend_is_applied(sides: Sides) -> None:
+    s = sides
+    hid = await s.major_hazard()
+    inbound = s.runtime.incoming.inbound
+    working = inbound.link
+    settings = s.runtime.settings.model_copy(update={"hazard_api_url": "http://127.0.0.1:9"})
+    inbound.link = HazardLink(settings, s.clock)  # nothing listens there
+    try:
+        down = await s.post_signed(DECISION | {"hazard_id": hid}, "msg_while_down")
+    finally:
+        await inbound.link.aclose()
+        inbound.link = working
+    assert down.status_code == 503 and "稍后重发" in down.json()["detail"]
+    assert await _count(s, InboundMessage) == 0
+    resent = await s.post_signed(DECISION | {"hazard_id": hid}, "msg_while_down")
+    assert resent.status_code == 200, resent.text
+    assert len(await _listed_entries(s, hid)) == 1
