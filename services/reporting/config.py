@@ -86,9 +86,9 @@ class Settings(DubanSettings):
     retry_after_max_s: float = Field(default=6 * 3600.0, gt=0)
 
     # --- inbound, pull feed, quarterly, acknowledgement (reporting-in) -----------------------
-    # hazard_api, where city/province listing decisions are applied and the quarterly table is
-    # read, as the reporting link's integration client (scopes hazards:read listing:external).
-    hazard_api_url: str = "http://127.0.0.1:8001"
+    # hazard_api (at DUBAN_HAZARD_API_URL, the base setting), where city/province listing
+    # decisions are applied and the quarterly table is read, as the reporting link's
+    # integration client (scopes hazards:read listing:external).
     hazard_api_username: str = "reporting"
     hazard_api_password: str = ""
     hazard_api_timeout_s: float = Field(default=10.0, gt=0)
