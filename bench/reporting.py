@@ -29,17 +29,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._rig import PG_ADMIN_DSN  # noqa: E402
-from services.reporting.config import Settings  # noqa: E402
-from services.reporting.db import MIGRATIONS_DIR  # noqa: E402
-from services.reporting.exchange.documents import render  # noqa: E402
-from services.reporting.ledger.service import NewSubmission, enqueue_many  # noqa: E402
-from services.reporting.runtime import Runtime  # noqa: E402
-from services.reporting.signing import signed_headers  # noqa: E402
-from shared.broker import free_port, wait_for_port  # noqa: E402
-from shared.clock import SystemClock  # noqa: E402
-from shared.db import transaction  # noqa: E402
-from shared.migrations import upgrade_async  # noqa: E402
+from bench._rig import PG_ADMIN_DSN
+from services.reporting.config import Settings
+from services.reporting.db import MIGRATIONS_DIR
+from services.reporting.exchange.documents import render
+from services.reporting.ledger.service import NewSubmission, enqueue_many
+from services.reporting.runtime import Runtime
+from services.reporting.signing import signed_headers
+from shared.broker import free_port, wait_for_port
+from shared.clock import SystemClock
+from shared.db import transaction
+from shared.migrations import upgrade_async
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 CONCURRENCY = 64
@@ -73,6 +73,8 @@ async def emulator() -> AsyncIterator[str]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--timeout-keep-alive",
+        "60",
         env=env,
     )
     try:
@@ -135,7 +137,12 @@ async def bare(url: str, bodies: list[bytes]) -> float:
             async with slots:
                 ts = int(time.time())
                 headers = signed_headers([SECRET], f"msg_bare{i}", ts, body).as_dict()
-                r = await client.post(url, content=body, headers=headers)
+                for _ in range(3):  # as any client would: a dropped connection is retried
+                    try:
+                        r = await client.post(url, content=body, headers=headers)
+                        break
+                    except httpx.TransportError:
+                        continue
                 assert r.status_code == 200, r.text
 
         started = time.perf_counter()
@@ -188,7 +195,9 @@ async def main(n: int, items: int) -> None:
             await rt.stop()
             await rt.engine.dispose()
     push, baseline, drain = n / push_s, n / bare_s, n / drain_s
-    print(f"push: {n} in {push_s:.1f}s ({push:.0f}/s); bare httpx: {bare_s:.1f}s ({baseline:.0f}/s)")
+    print(
+        f"push: {n} in {push_s:.1f}s ({push:.0f}/s); bare httpx: {bare_s:.1f}s ({baseline:.0f}/s)"
+    )
     print(f"drain: {drained} requests after {failed} failed, {n} delivered in {drain_s:.1f}s")
     print(f"RESULT push_per_s={push:.0f} ratio={push / baseline:.2f} drain_per_s={drain:.0f}")
 

@@ -210,9 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "dead-letters":
         return dead_letters(args)
     if args.command == "reporting":
-        from ops.reporting import run
+        from ops.reporting import run as reporting
 
-        return run(args.action, args.ref)
+        return reporting(args.action, args.ref)
     if args.command == "calendar":
         from ops.calendar import run_load
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
 import json
+import os
 import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import jsonschema
 import uvicorn
@@ -31,10 +32,16 @@ from starlette.routing import Route
 from services.reporting.exchange.schemas import load_all
 from services.reporting.signing import SignatureError, verify
 from shared.broker import free_port
-from shared.clock import Clock, SystemClock
+from shared.clock import SystemClock
 from shared.codes.national import credit_code_problem
 
 PATH = "/webhooks/duban"
+
+
+class Now(Protocol):
+    """All the emulator needs of a clock (a service clock, or a test's file-based one)."""
+
+    def now(self) -> datetime: ...
 
 
 @functools.cache
@@ -46,7 +53,7 @@ def _validator(name: str, version: Any) -> jsonschema.Draft202012Validator | Non
 @dataclass
 class Emulator:
     secrets: list[str]
-    clock: Clock = field(default_factory=SystemClock)
+    clock: Now = field(default_factory=SystemClock)
     mode: str = "ok"
     retry_after: str | None = "60"
     hang_s: float = 30.0
@@ -146,7 +153,7 @@ async def received(request: Request) -> JSONResponse:
     return JSONResponse({"accepted": emu.ordered(), "refused": list(emu.refused)})
 
 
-def make_app(secrets: Sequence[str], clock: Clock | None = None) -> Starlette:
+def make_app(secrets: Sequence[str], clock: Now | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route(PATH, receive, methods=["POST"]),
@@ -177,7 +184,7 @@ class Running:
 
 
 def start(
-    secrets: Sequence[str], *, clock: Clock | None = None, host: str = "127.0.0.1", port: int = 0
+    secrets: Sequence[str], *, clock: Now | None = None, host: str = "127.0.0.1", port: int = 0
 ) -> Running:
     """Runs the emulator under uvicorn in a thread of its own (a free port unless given)."""
     app = make_app(secrets, clock)
@@ -195,7 +202,7 @@ def start(
 
 
 @contextlib.asynccontextmanager
-async def serve(secrets: Sequence[str], *, clock: Clock | None = None) -> AsyncIterator[Running]:
+async def serve(secrets: Sequence[str], *, clock: Now | None = None) -> AsyncIterator[Running]:
     running = await asyncio.to_thread(start, secrets, clock=clock)
     try:
         yield running

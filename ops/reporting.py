@@ -33,9 +33,8 @@ async def _run(action: str, ref: str) -> int:
     finally:
         await engine.dispose()
     if result.identical:
-        print(
-            f"{result.webhook_id}：重新生成的报文与当时发送的逐字节一致（sha256 {result.sent_sha256}）"
-        )
+        same = "重新生成的报文与当时发送的逐字节一致"
+        print(f"{result.webhook_id}：{same}（sha256 {result.sent_sha256}）")
         return 0
     print(
         f"{result.webhook_id}：不一致！发送 sha256 {result.sent_sha256}，"

@@ -90,7 +90,7 @@ async def test_deliveries_view_replay_and_verify(
         first["webhook_id"],
         rows[0]["webhook_id"],
     ]
-    after = (await client.get(f"/submissions?item_key=hazard:h-1", headers=bearer(clock))).json()
+    after = (await client.get("/submissions?item_key=hazard:h-1", headers=bearer(clock))).json()
     major = next(x for x in after if x["webhook_id"] == first["webhook_id"])
     assert [a["outcome"] for a in major["attempts"]] == ["retry", "delivered"]
     assert major["receipt_no"] and major["state"] == "delivered"

@@ -45,14 +45,14 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - now).total_seconds())
+    return float(max(0.0, (when - now).total_seconds()))
 
 
 def backoff_seconds(settings: Settings, attempt_no: int, rng: random.Random) -> float:
     """The pause after the `attempt_no`-th failed attempt (1-based), jittered."""
-    base = min(settings.retry_base_s * 2 ** (attempt_no - 1), settings.retry_max_interval_s)
+    base = min(settings.retry_base_s * 2.0 ** (attempt_no - 1), settings.retry_max_interval_s)
     jitter = settings.retry_jitter
-    return base * rng.uniform(1 - jitter, 1 + jitter)
+    return float(base * rng.uniform(1 - jitter, 1 + jitter))
 
 
 def receipt_of(body: str | None) -> dict[str, Any] | None:

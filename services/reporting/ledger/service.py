@@ -71,8 +71,9 @@ async def enqueue_many(
     if not items:
         return []
     keys = {(i.source_key, i.document) for i in items}
-    known = set(
-        (
+    known: set[tuple[str, str]] = {
+        (row[0], row[1])
+        for row in (
             await session.execute(
                 select(Submission.source_key, Submission.document).where(
                     Submission.endpoint_id == endpoint_id,
@@ -80,7 +81,7 @@ async def enqueue_many(
                 )
             )
         ).all()
-    )
+    }
     fresh: list[NewSubmission] = []
     for item in items:
         if (item.source_key, item.document) not in known:

@@ -72,7 +72,9 @@ async def list_submissions(
     item_key: str | None = Query(default=None, max_length=120),
     document: str | None = Query(default=None, max_length=60),
     endpoint_id: str | None = Query(default=None, max_length=40),
-    since: datetime | None = Query(default=None, description="created at or after (ISO 8601)"),
+    since: datetime | None = Query(  # noqa: B008 (FastAPI's way to describe a query field)
+        default=None, description="created at or after (ISO 8601)"
+    ),
     before_seq: int | None = Query(default=None, ge=1, description="page: older than this seq"),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[SubmissionOut]:
