@@ -99,6 +99,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.RAISE_LISTING: "建议提级挂牌",
     TaskKind.REFERRAL: "建议移交纪检监察",
     TaskKind.NOTICE_UNDELIVERED: "通知未送达，请核实",
+    TaskKind.REPORTING_ALERT: "上报异常，请处理",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",
@@ -163,6 +164,7 @@ PRODUCER_LABELS: dict[str, str] = {
     Producer.HAZARD_API: "隐患台账",
     Producer.ESCALATION: "督办服务",
     Producer.NOTIFICATION: "通知服务",
+    Producer.REPORTING: "上报服务",
 }
 CHANNEL_LABELS: dict[str, str] = {Channel.SMS: "短信", Channel.EMAIL: "邮件"}
 NOTIFICATION_STATUS_LABELS: dict[str, str] = {
