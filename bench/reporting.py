@@ -29,7 +29,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._rig import PG_ADMIN_DSN
+from _rig import PG_ADMIN_DSN
+
 from services.reporting.config import Settings
 from services.reporting.db import MIGRATIONS_DIR
 from services.reporting.exchange.documents import render
