@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from shared.safety import MIN_SECRET_LENGTH, Finding, env_prefix, findings_of
 from shared.settings import DubanSettings
 
-SERVICE_NAMES = ("hazard_api", "escalation", "notification")
+SERVICE_NAMES = ("hazard_api", "escalation", "notification", "reporting")
 
 
 # ----------------------------------------------------------------------------- loading
@@ -62,6 +62,7 @@ def across(loaded: dict[str, Any]) -> Iterable[Finding]:
     for name, what in (
         ("notification", "通知服务将拒绝用户的登录令牌（偏好设置、送达记录）"),
         ("escalation", "督办升级服务将拒绝用户的登录令牌（督办案件、策略推演、待办事项）"),
+        ("reporting", "上报服务将拒绝县安委办的登录令牌（上报台账、重放）"),
     ):
         other = loaded.get(name)
         if other is not None and (other.bearer_key or other.secret_key) != hazard_api.secret_key:

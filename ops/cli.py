@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-SERVICE_NAMES = ["hazard_api", "escalation", "notification"]
+SERVICE_NAMES = ["hazard_api", "escalation", "notification", "reporting"]
 
 
 def migrate(service_name: str | None) -> int:
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--by", required=True, help="the county-office account loading it")
     _directory_parsers(commands)
     _dead_letter_parsers(commands)
+    _reporting_parsers(commands)
     check = commands.add_parser(
         "check-config", help="list what in this deployment's settings is unsafe for production"
     )
@@ -152,6 +153,21 @@ def _dead_letter_parsers(commands: Any) -> None:
     which.add_argument("--all", action="store_true")
 
 
+def _reporting_parsers(commands: Any) -> None:
+    reporting = commands.add_parser(
+        "reporting", help="the upward submissions ledger: replay or verify a submission"
+    )
+    actions = reporting.add_subparsers(dest="action", required=True)
+    replay = actions.add_parser(
+        "replay", help="send a (dead-lettered) submission again: same webhook-id, current secret"
+    )
+    replay.add_argument("ref", metavar="ID", help="the webhook-id (msg_…) or ledger number")
+    verify = actions.add_parser(
+        "verify", help="regenerate a past submission from the ledger and compare byte for byte"
+    )
+    verify.add_argument("ref", metavar="ID", help="the webhook-id (msg_…) or ledger number")
+
+
 def admin(args: argparse.Namespace) -> int:
     from ops.admin import NewAdmin, run_create, run_reset
 
@@ -193,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return directory(args)
     if args.command == "dead-letters":
         return dead_letters(args)
+    if args.command == "reporting":
+        from ops.reporting import run as reporting
+
+        return reporting(args.action, args.ref)
     if args.command == "calendar":
         from ops.calendar import run_load
 

@@ -59,6 +59,7 @@ class RunSettings(BaseSettings):
     broker_port: int = 9092
     smtp_sink_host: str = "127.0.0.1"
     smtp_sink_port: int = 1025
+    province_emulator_port: int = 8090
     topic_partitions: int = Field(default=6, ge=1)
     ready_timeout_s: float = Field(default=60.0, gt=0)
     stop_timeout_s: float = Field(default=15.0, gt=0)
@@ -83,6 +84,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("escalation", "督办升级 (escalation)"),
     ServiceSpec("notification", "通知 (notification)", {"签收页面 (ack pages)": "/a/{token}"}),
     ServiceSpec("portal", "部门门户 (portal)", keeps_data=False),
+    ServiceSpec("reporting", "向省级系统上报 (reporting)", {"上报台账 (ledger)": "/submissions"}),
 )
 
 
@@ -126,7 +128,7 @@ def redact(database_url: str) -> str:
 
 
 # ----------------------------------------------------------------------------- secrets
-SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_")
+SECRET_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_", "REPORTING_")
 
 
 def development_secrets(env: dict[str, str], var_dir: Path) -> None:
@@ -180,6 +182,7 @@ class Stack:
     skipped: dict[str, str] = field(default_factory=dict)
     mail_controller: Any = None
     mail: str = "no notification service, no email"
+    province: Any = None
     children: list[Child] = field(default_factory=list)
 
     @property
@@ -245,6 +248,13 @@ class Stack:
             "and prints a line 'mail   | [EMAIL] …'"
         )
 
+    def start_province_emulator(self) -> None:
+        from ops.province_emulator import start_for_run
+
+        reporting = self.by_name.get("reporting")
+        port = self.settings.province_emulator_port
+        self.province = start_for_run(reporting and reporting.settings, self.env, port)
+
     async def start_services(self) -> None:
         log_config = write_logging_config(self.settings.var_dir)
         for service in self.loaded:  # where the repair asks each producer for its outbox
@@ -269,6 +279,8 @@ class Stack:
             say(f"{child.name}: stopped")
         if self.mail_controller is not None:
             self.mail_controller.stop()
+        if self.province is not None:
+            await asyncio.to_thread(self.province.stop)
         if self.broker is not None:
             await asyncio.to_thread(self.broker.stop)
             say("broker: stopped")
@@ -301,6 +313,7 @@ async def run_stack(settings: RunSettings) -> int:
         stack.load_services()
         await stack.prepare_databases()
         stack.start_mail_sink()
+        stack.start_province_emulator()
         await stack.start_services()
         await first_of(wait_ready(stack.children, settings.ready_timeout_s), stop.wait())
         if stop.is_set():

@@ -22,7 +22,16 @@ NOTIFICATION_EVENTS = "notification.events"
 # Accidents (生产安全事故) and 停产整顿 / 复工复产验收 (#15): their own topic, so consumers of
 # hazard.events never meet a payload they do not know.
 ACCIDENT_EVENTS = "accident.events"
-ALL_TOPICS = (HAZARD_EVENTS, ORG_EVENTS, ESCALATION_EVENTS, NOTIFICATION_EVENTS, ACCIDENT_EVENTS)
+# The reporting service's own events (its alerts to the county office, #16).
+REPORTING_EVENTS = "reporting.events"
+ALL_TOPICS = (
+    HAZARD_EVENTS,
+    ORG_EVENTS,
+    ESCALATION_EVENTS,
+    NOTIFICATION_EVENTS,
+    ACCIDENT_EVENTS,
+    REPORTING_EVENTS,
+)
 DLQ_SUFFIX = ".dlq"
 
 
@@ -34,6 +43,7 @@ class Producer(StrEnum):
     HAZARD_API = "hazard_api"
     ESCALATION = "escalation"
     NOTIFICATION = "notification"
+    REPORTING = "reporting"
 
 
 # The one service that publishes each topic (the repair asks it for what it sent).
@@ -43,6 +53,7 @@ TOPIC_PRODUCERS = {
     ESCALATION_EVENTS: Producer.ESCALATION,
     NOTIFICATION_EVENTS: Producer.NOTIFICATION,
     ACCIDENT_EVENTS: Producer.HAZARD_API,
+    REPORTING_EVENTS: Producer.REPORTING,
 }
 
 
@@ -164,6 +175,8 @@ class TaskKind(StrEnum):
     MISSING_ITEMS = "missing_items"  # 漏报：督促补报缺项
     # Raised by a campaign's 催办 (campaign.reminded): one per township or department.
     CAMPAIGN_PENDING = "campaign_pending"  # 复工复产验收未完成
+    # Not a policy's: the upward reporting link needs a person (reporting.alert, #16).
+    REPORTING_ALERT = "reporting_alert"  # 上报异常
 
 
 class TaskState(StrEnum):
@@ -718,6 +731,23 @@ class NotificationAlert(_Payload):
     at: AwareDatetime
 
 
+# ---------------------------------------------------------------- reporting.events
+class ReportingAlert(_Payload):
+    """Something on the upward reporting link only a person can settle; escalation turns it
+    into a task for the county office (上报异常)."""
+
+    # "endpoint_disabled": the provincial system answered 410; "dead_letter": a submission
+    # was not delivered within the retry window; "info_requested": the city or province asks
+    # for information; "ack_overdue": an accident report not acknowledged within 2 hours.
+    kind: str
+    subject_id: str  # the submission's webhook id, the request's message id …
+    item_key: str | None = None  # "hazard:<id>", "accident:<id>"
+    hazard_ids: list[str] = []
+    accident_id: str | None = None
+    detail: str  # what the county office reads (Simplified Chinese)
+    at: AwareDatetime
+
+
 # ---------------------------------------------------------------- registry
 EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("org.unit_upserted", 1): UnitUpserted,
@@ -739,6 +769,7 @@ EVENT_TYPES: dict[tuple[str, int], type[BaseModel]] = {
     ("escalation.report_due", 1): ReportDue,
     ("notification.changed", 1): NotificationChanged,
     ("notification.alert", 1): NotificationAlert,
+    ("reporting.alert", 1): ReportingAlert,
 }
 PAYLOAD_MODELS = EVENT_TYPES
 EVENT_TYPES_BY_MODEL: dict[type[BaseModel], tuple[str, int]] = {

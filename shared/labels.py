@@ -117,6 +117,7 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.CONCEALMENT_REVIEW: "瞒报核查",
     TaskKind.MISSING_ITEMS: "事故快报缺项，督促补报",
     TaskKind.CAMPAIGN_PENDING: "复工复产验收未完成，督促验收",
+    TaskKind.REPORTING_ALERT: "上报异常，请处理",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.REPORTED: "已登记",
@@ -191,6 +192,7 @@ PRODUCER_LABELS: dict[str, str] = {
     Producer.HAZARD_API: "隐患台账",
     Producer.ESCALATION: "督办服务",
     Producer.NOTIFICATION: "通知服务",
+    Producer.REPORTING: "上报服务",
 }
 CHANNEL_LABELS: dict[str, str] = {Channel.SMS: "短信", Channel.EMAIL: "邮件"}
 NOTIFICATION_STATUS_LABELS: dict[str, str] = {

@@ -257,7 +257,20 @@ def findings_of(settings: DubanSettings) -> list[Finding]:
     found = list(common(settings))
     if settings.service_name == "notification":
         found += notification(settings)
+    if settings.service_name == "reporting":
+        found += reporting(settings)
     return found
+
+
+def reporting(settings: Any) -> Iterable[Finding]:
+    """The upward link's signing secrets: the province must be given real ones."""
+    if not settings.signing_secrets:
+        yield Finding(
+            "REPORTING_SIGNING_SECRETS",
+            "未设置上报签名密钥（whsec_…），签名密钥由 REPORTING_SECRET_KEY 推导，"
+            "省级系统无法与之约定；请生成随机密钥并交省级系统登记",
+            refuses_start=True,
+        )
 
 
 def refuse_unsafe_start(settings: DubanSettings) -> None:

@@ -78,6 +78,9 @@ class DubanSettings(BaseSettings):
     notification_url: str = Field(
         default="http://127.0.0.1:8002", validation_alias="DUBAN_NOTIFICATION_URL"
     )
+    reporting_url: str = Field(
+        default="http://127.0.0.1:8004", validation_alias="DUBAN_REPORTING_URL"
+    )
 
     @property
     def repair(self) -> RepairSettings:
@@ -92,6 +95,7 @@ class DubanSettings(BaseSettings):
                 "hazard_api": self.hazard_api_url,
                 "escalation": self.escalation_url,
                 "notification": self.notification_url,
+                "reporting": self.reporting_url,
             },
         )
 

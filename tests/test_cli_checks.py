@@ -47,8 +47,11 @@ SAFE_PRODUCTION = {
     "NOTIFICATION_SMTP_SECURITY": "starttls",
     "NOTIFICATION_SMTP_SENDER": "督办系统 <duban@county.gov.cn>",
     "KAFKA_BOOTSTRAP_SERVERS": "kafka1.county.internal:9092,kafka2.county.internal:9092",
+    "REPORTING_SECRET_KEY": KEY,
+    "REPORTING_DATABASE_URL": pg("reporting"),
+    "REPORTING_SIGNING_SECRETS": "whsec_cHJvdmluY2Utc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY=",
 }
-OURS = ("DUBAN_", "HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "KAFKA_")
+OURS = ("DUBAN_", "HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "KAFKA_", "REPORTING_")
 
 
 def environment(**changes: str) -> dict[str, str]:
@@ -73,8 +76,13 @@ def test_a_safe_production_deployment_has_no_findings(deployment: pytest.MonkeyP
 UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     "placeholder secret": (
         {"HAZARD_API_SECRET_KEY": "changeme"},
-        # notification and escalation no longer accept hazard_api's tokens either
-        {"HAZARD_API_SECRET_KEY", "NOTIFICATION_BEARER_KEY", "ESCALATION_BEARER_KEY"},
+        # notification, escalation and reporting no longer accept hazard_api's tokens either
+        {
+            "HAZARD_API_SECRET_KEY",
+            "NOTIFICATION_BEARER_KEY",
+            "ESCALATION_BEARER_KEY",
+            "REPORTING_BEARER_KEY",
+        },
     ),
     "short secret": (
         {"ESCALATION_SECRET_KEY": "short-key"},

@@ -37,6 +37,7 @@ PREFIXES = {
     "ESCALATION_": "escalation",
     "NOTIFICATION_": "notification",
     "PORTAL_": "portal",
+    "REPORTING_": "reporting",
 }
 SHARED_VARS = {
     "DUBAN_ENV",
@@ -45,6 +46,7 @@ SHARED_VARS = {
     "DUBAN_HAZARD_API_URL",
     "DUBAN_ESCALATION_URL",
     "DUBAN_NOTIFICATION_URL",
+    "DUBAN_REPORTING_URL",
 }
 # What an operator would export before `docker compose up` (the file refuses to start without
 # DUBAN_SECRET_KEY); everything else takes the file's defaults.

@@ -29,7 +29,7 @@ from ops.stack import RunSettings
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "configuration.md"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-APPS = ("hazard_api", "escalation", "notification", "portal")
+APPS = ("hazard_api", "escalation", "notification", "portal", "reporting")
 SHARED = "all services"  # read without a service prefix by every service
 RUNNER = "duban run"
 HOST = "compose: host"  # taken from the operator's environment by docker-compose.yml

@@ -27,6 +27,7 @@ SERVICE_PREFIXES = {
     "HAZARD_API_": "services.hazard_api.config",
     "ESCALATION_": "services.escalation.config",
     "NOTIFICATION_": "services.notification.config",
+    "REPORTING_": "services.reporting.config",
 }
 
 
@@ -42,7 +43,8 @@ def setting_exists(variable: str) -> bool:
 
 
 def test_every_environment_variable_the_guide_names_is_read_by_something() -> None:
-    named = set(re.findall(r"\b((?:HAZARD_API|ESCALATION|NOTIFICATION|DUBAN)_[A-Z0-9_]+)", TEXT))
+    variable = r"\b((?:HAZARD_API|ESCALATION|NOTIFICATION|REPORTING|DUBAN)_[A-Z0-9_]+)"
+    named = set(re.findall(variable, TEXT))
     site = set(site_variables(steps()["site"]))
     compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     unknown = {
@@ -97,7 +99,9 @@ def test_the_metrics_table_lists_every_metric_of_ours_and_only_those() -> None:
     assert "escalation_step_lateness_seconds" in ours
     named = {
         name.removesuffix("_total")
-        for name in re.findall(r"`((?:duban|escalation|hazard_api|notification)_[a-z_]+)", TEXT)
+        for name in re.findall(
+            r"`((?:duban|escalation|hazard_api|notification|reporting)_[a-z_]+)", TEXT
+        )
     }
     assert named == {name.removesuffix("_total") for name in ours}
 

@@ -2,3 +2,4 @@
 CREATE DATABASE hazard_api OWNER duban;
 CREATE DATABASE escalation OWNER duban;
 CREATE DATABASE notification OWNER duban;
+CREATE DATABASE reporting OWNER duban;

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     notification_url: str = Field(
         default="http://127.0.0.1:8002", validation_alias="DUBAN_NOTIFICATION_URL"
     )
+    # The reporting service (its deliveries view, when the portal shows it).
+    reporting_url: str = Field(
+        default="http://127.0.0.1:8004", validation_alias="DUBAN_REPORTING_URL"
+    )
     upstream_timeout_s: float = Field(default=10.0, gt=0)
     upstream_max_connections: int = Field(default=50, ge=1)
     # A session unused this long is signed out (the cookie is refused at the next request).

@@ -45,7 +45,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pg_available")]
 PUBLIC_URL = "https://duban.example.test"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADMIN_PASSWORD = "Qingshan-anquan-2026"
-SERVICES = ("hazard_api", "escalation", "notification")
+SERVICES = ("hazard_api", "escalation", "notification", "reporting")
 # Monday 2026-03-09, 09:30 in Shanghai: an ordinary working week.
 START = datetime(2026, 3, 9, 1, 30, tzinfo=UTC)
 PNG = (
@@ -225,6 +225,9 @@ async def test_production_guide_from_empty_database_to_a_text_and_a_restored_bac
                     "ESCALATION_PORT": str(ports["escalation"]),
                     "NOTIFICATION_PORT": str(ports["notification"]),
                     "PORTAL_PORT": str(free_port()),  # the pages are not driven here
+                    "REPORTING_PORT": str(ports["reporting"]),
+                    # Nothing major is reported in this story: no province to stand in for.
+                    "PROVINCE_URL": "http://127.0.0.1:9/webhooks/duban",
                     "WORKERS": "2",
                     "SMTP_HOST": "127.0.0.1",
                     "SMTP_PORT": str(smtp_port),

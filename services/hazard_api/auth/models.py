@@ -44,6 +44,7 @@ class Scope(StrEnum):
     ACCIDENTS_READ = "accidents:read"
     ACCIDENTS_WRITE = "accidents:write"
     DELIVERIES_READ = "deliveries:read"  # notification's delivery log (proof of who was told)
+    LISTING_EXTERNAL = "listing:external"  # 报送通道: city/province listing decisions
 
 
 class User(Base):

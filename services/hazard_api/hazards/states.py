@@ -52,6 +52,7 @@ class Action(StrEnum):
     CLOSE = "close"
     ATTACH_EVIDENCE = "attach_evidence"
     RECOUNT_DEADLINE = "recount_deadline"
+    APPLY_EXTERNAL_LISTING = "apply_external_listing"
 
 
 E, T, D, C = R.ENTERPRISE, R.TOWNSHIP, R.DEPARTMENT, R.COUNTY_OFFICE
@@ -149,6 +150,13 @@ RULES: dict[str, Rule] = {
         "按法定节假日安排重算整改期限",
         (S.CLASSIFIED, S.RECTIFYING, S.RECTIFICATION_REPORTED),
         _same(_OFFICE, SELF, FOUND, LISTED),
+    ),
+    # 市/省挂牌督办决定: the city or province lists (or raises the listing to its level); only
+    # the reporting link may relay it (an integration client with `listing:external`).
+    Action.APPLY_EXTERNAL_LISTING: Rule(
+        "执行市/省挂牌督办决定",
+        (S.CLASSIFIED, S.RECTIFYING),
+        _same(frozenset({R.INTEGRATION}), SELF, FOUND, LISTED),
     ),
 }
 

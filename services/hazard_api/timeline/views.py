@@ -56,6 +56,22 @@ def deadline_summary(action: str, before: dict[str, Any], after: dict[str, Any])
     return ""
 
 
+DECIDERS = {"city": "市级", "province": "省级"}
+
+
+def external_summary(after: dict[str, Any]) -> str:
+    """A listing the city or province decided says so, with the notice and the message id
+    the reporting link received it under."""
+    decision = after.get("external_decision")
+    if not isinstance(decision, dict):
+        return ""
+    decider = DECIDERS.get(str(decision.get("decided_by")), "上级")
+    return (
+        f"（{decider}决定，文号{decision.get('notice_no')}，"
+        f"经省市报送通道接收，消息编号{decision.get('decision_id')}）"
+    )
+
+
 @router.get("/hazards/{hazard_id}/timeline", summary="隐患全过程时间线")
 async def timeline(
     hazard_id: HazardId, session: SessionDep, user: HazardReader
@@ -75,7 +91,8 @@ async def timeline(
                 summary=state_change_summary(
                     row.action, (row.before or {}).get("status"), (row.after or {}).get("status")
                 )
-                + deadline_summary(row.action, row.before or {}, row.after or {}),
+                + deadline_summary(row.action, row.before or {}, row.after or {})
+                + external_summary(row.after or {}),
                 actor_role=row.actor_role,
                 detail={
                     "action": row.action,

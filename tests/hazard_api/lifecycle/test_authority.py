@@ -59,7 +59,7 @@ async def cells_api(api: Api, app: FastAPI) -> Api:
             role=R.INTEGRATION.value,
             unit_id="tw-matoupu",
             person_id=None,
-            scopes="hazards:read hazards:write",
+            scopes="hazards:read hazards:write listing:external",
             active=True,
             created_at=app.state.clock.now(),
         ),
@@ -176,6 +176,19 @@ async def _reported_or_listed(api: Api, origin: Origin) -> str:
     return await (classified(api, origin) if origin == Origin.LISTED else reported(api, origin))
 
 
+async def _major_or_listed(api: Api, origin: Origin) -> str:
+    return await (classified if origin == Origin.LISTED else _major)(api, origin)
+
+
+# The city's decision as the reporting link relays it (a county listing is raised to the city).
+CITY_DECISION = {
+    "decided_by": "city",
+    "decision_id": "msg_city_0001",
+    "notice_no": "演市安委〔2026〕5号",
+    "deadline_on": "2026-05-06",
+}
+
+
 CASES: dict[Action, Case] = {
     Action.CLASSIFY_GENERAL: Case(reported, post("classify", {"level": "general"})),
     Action.CLASSIFY_MAJOR: Case(reported, post("classify", MAJOR)),
@@ -216,6 +229,7 @@ CASES: dict[Action, Case] = {
     Action.ATTACH_EVIDENCE: Case(
         _reported_or_listed, lambda hid, _: lambda me: me.upload(hid), 201
     ),
+    Action.APPLY_EXTERNAL_LISTING: Case(_major_or_listed, post("listing/external", CITY_DECISION)),
 }
 
 CELLS = [
