@@ -20,7 +20,13 @@ from services.escalation.tasks.views import router as tasks_router
 from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
-from shared.contract import ACCIDENT_EVENTS, HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS
+from shared.contract import (
+    ACCIDENT_EVENTS,
+    HAZARD_EVENTS,
+    NOTIFICATION_EVENTS,
+    ORG_EVENTS,
+    REPORTING_EVENTS,
+)
 from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
 from shared.openapi_links import install_links
@@ -55,7 +61,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.run_consumer:
                 consumer = ConsumerRunner(
                     name=settings.consumer_group,
-                    topics=[HAZARD_EVENTS, NOTIFICATION_EVENTS, ORG_EVENTS, ACCIDENT_EVENTS],
+                    topics=[
+                        HAZARD_EVENTS,
+                        NOTIFICATION_EVENTS,
+                        ORG_EVENTS,
+                        ACCIDENT_EVENTS,
+                        REPORTING_EVENTS,
+                    ],
                     bootstrap_servers=settings.kafka_bootstrap_servers,
                     sessionmaker=runtime.sessionmaker,
                     processed_events=outbox_tables.processed_events,

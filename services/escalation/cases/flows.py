@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.escalation import schedules
 from services.escalation.accidents import alerts as accident_alerts
 from services.escalation.accidents import clocks as accident_clocks
-from services.escalation.campaigns import reminders as campaign_reminders
 from services.escalation.cases import acks, anchors, service
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
@@ -37,22 +36,18 @@ from services.escalation.policy.models import (
     StopCondition,
 )
 from services.escalation.policy.service import ensure_registered
-from services.escalation.tasks import alerts
-from services.escalation.tasks import documents as issued_documents
+from services.escalation.tasks.raisers import RAISERS
 from shared.clock import Clock
 from shared.contract import (
     ESCALATION_EVENTS,
     AccidentEvent,
     CalendarScheduleLoaded,
-    CampaignEvent,
     CaseChanged,
-    DocumentIssued,
     Envelope,
     HazardEvent,
     HazardEventType,
     HazardFacts,
     HazardStatus,
-    NotificationAlert,
     NotificationChanged,
     Producer,
 )
@@ -97,17 +92,13 @@ class CaseFlows:
         self.on_due = on_due
 
     async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Consumer handler for `hazard.events`, `notification.events`, `org.events` and
-        `accident.events` (accidents, suspensions, campaigns)."""
+        """Consumer handler for `hazard.events`, `notification.events`, `org.events`,
+        `accident.events` (accidents, suspensions, campaigns) and `reporting.events`."""
         payload = envelope.typed_payload()
         if isinstance(payload, HazardEvent):
             await self.on_hazard_event(session, payload, at=envelope.occurred_at)
         elif isinstance(payload, NotificationChanged):
             await acks.on_notification(self, session, payload)
-        elif isinstance(payload, NotificationAlert):
-            await alerts.on_alert(
-                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
-            )
         elif isinstance(payload, CalendarScheduleLoaded):
             await schedules.on_loaded(self, session, payload)
         elif isinstance(payload, AccidentEvent):
@@ -115,14 +106,9 @@ class CaseFlows:
                 session, payload, event_id=str(envelope.event_id), now=self.clock.now()
             )
             await accident_clocks.on_accident(self, session, payload, at=envelope.occurred_at)
-        elif isinstance(payload, DocumentIssued):
-            await issued_documents.on_issued(
-                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
-            )
-        elif isinstance(payload, CampaignEvent):
-            await campaign_reminders.on_campaign(
-                session, payload, event_id=str(envelope.event_id), now=self.clock.now()
-            )
+        elif (raiser := RAISERS.get(type(payload))) is not None:
+            # A failed notice, an issued 督办函, a campaign, a reporting alert: tasks.
+            await raiser(session, payload, event_id=str(envelope.event_id), now=self.clock.now())
         # Other `org.events` (the directory) are notification's business.
 
     # ------------------------------------------------------------------ hazard events

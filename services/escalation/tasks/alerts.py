@@ -55,7 +55,11 @@ def undelivered_title(alert: NotificationAlert, facts: HazardFacts, notice: str)
         channel, address = CHANNEL_WORDS.get(alert.channel or Channel.SMS, ("通知", "联系方式"))
         head = f"{person}的{channel}未送达（{hazard}的{notice}；其他渠道仍在通知）"
         ask = f"。请核实其{address}"
-    detail = alert.detail
+    return fit_title(head, alert.detail, ask)
+
+
+def fit_title(head: str, detail: str, ask: str) -> str:
+    """`head：detail ask` within the column, shortening the detail (head and ask matter more)."""
     room = TITLE_MAX - len(head) - len(ask) - 1
     if len(detail) > room:
         detail = detail[: max(0, room - 1)] + "…"
