@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -198,7 +199,7 @@ async def test_via_broker_an_alert_is_a_listed_task_and_a_malformed_one_dead_let
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
 
-        async def listed() -> list[dict[str, object]]:
+        async def listed() -> list[dict[str, Any]]:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
                 headers = bearer(clock)
