@@ -21,9 +21,7 @@ def rows(html: str) -> list[str]:
     return re.findall(r'<tr data-id="([^"]+)"', html)
 
 
-async def test_the_list_filters_and_the_hazard_tab_links_to_it(
-    api: Api, signed_in: SignIn
-) -> None:
+async def test_the_list_filters_and_the_hazard_tab_links_to_it(api: Api, signed_in: SignIn) -> None:
     h = await rectifying_hazard(api)
     notice = await drafted(api, "office", "listing_notice", h["id"])
     issued = await drafted(api, "office", "supervision_letter", h["id"])
