@@ -19,9 +19,11 @@ from services.portal.pages import (
     account,
     board,
     calendar,
+    deliveries,
     detail,
     directory,
     directory_import,
+    documents,
     ledger,
     notices,
     policies,
@@ -102,6 +104,8 @@ def create_app(
     for module in (account, workbench, ledger, report, service, detail, accidents, resumption):
         app.include_router(module.router)
     for module in (directory, directory_import, calendar, statistics, board, notices, policies):
+        app.include_router(module.router)
+    for module in (documents, deliveries):
         app.include_router(module.router)
     install_handlers(app)
     return app

@@ -1,4 +1,4 @@
-"""The three services' HTTP APIs, called with the signed-in user's own token: one pooled
+"""The services' HTTP APIs, called with the signed-in user's own token: one pooled
 `httpx.AsyncClient` per service per app, so scoping stays where the APIs enforce it."""
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def message_of(response: httpx.Response) -> str:
 
 
 class Upstream:
-    """Clients for hazard_api, escalation and notification; `transports` lets tests put the
-    apps in the same process."""
+    """Clients for hazard_api, escalation, notification and reporting; `transports` lets tests
+    put the apps in the same process."""
 
     def __init__(
         self,
@@ -69,6 +69,8 @@ class Upstream:
             "hazard_api": client("hazard_api", settings.hazard_api_url),
             "escalation": client("escalation", settings.escalation_url),
             "notification": client("notification", settings.notification_url),
+            # Reporting trusts hazard_api's tokens (its REPORTING_BEARER_KEY), so the same one.
+            "reporting": client("reporting", settings.reporting_url),
         }
 
     async def aclose(self) -> None:

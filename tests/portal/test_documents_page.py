@@ -1,0 +1,121 @@
+"""公文 pages over hazard_api: the list and its filters, a hazard's documents from its detail
+page, the GB/T 9704 page in a sandboxed frame with a strict policy, the PDF, and 签发 from the
+page (CSRF checked; the 文号 then in the API; a refusal as a Chinese error page)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.hazard_api.lifecycle.documents import rectifying_hazard
+from tests.portal.conftest import Api, SignIn
+
+
+async def drafted(api: Api, who: str, doc_type: str, hazard_id: str) -> dict[str, Any]:
+    r = await api.as_(who).post("/documents", {"doc_type": doc_type, "hazard_id": hazard_id})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-id="([^"]+)"', html)
+
+
+async def test_the_list_filters_and_the_hazard_tab_links_to_it(api: Api, signed_in: SignIn) -> None:
+    h = await rectifying_hazard(api)
+    notice = await drafted(api, "office", "listing_notice", h["id"])
+    issued = await drafted(api, "office", "supervision_letter", h["id"])
+    assert (await api.as_("office").post(f"/documents/{issued['id']}/issue")).status_code == 200
+    browser, _ = await signed_in("office")
+
+    detail = await browser.get(f"/hazards/{h['id']}")
+    assert f'<a id="tab-documents" href="/documents?hazard_id={h["id"]}">公文</a>' in detail.text
+    listed = await browser.get("/documents", params={"hazard_id": h["id"]})
+    assert listed.status_code == 200, listed.text
+    assert set(rows(listed.text)) == {notice["id"], issued["id"]}
+    assert "挂牌督办通知书" in listed.text and "（未编号）" in listed.text
+    drafts = await browser.get("/documents", params={"hazard_id": h["id"], "status": "draft"})
+    assert rows(drafts.text) == [notice["id"]]
+    letters = await browser.get("/documents", params={"doc_type": "supervision_letter"})
+    assert rows(letters.text) == [issued["id"]]
+    everything = await browser.get("/documents", params={"doc_type": "", "status": ""})
+    assert {notice["id"], issued["id"]} <= set(rows(everything.text))
+    bad = await browser.get("/documents", params={"status": "lost"})
+    assert bad.status_code == 422 and "<h1>操作未完成</h1>" in bad.text
+
+
+async def test_the_document_page_frames_the_api_html_under_a_strict_policy(
+    api: Api, signed_in: SignIn
+) -> None:
+    h = await rectifying_hazard(api)
+    d = await drafted(api, "office", "listing_notice", h["id"])
+    browser, _ = await signed_in("office")
+    shown = await browser.get(f"/documents/{d['id']}")
+    assert shown.status_code == 200
+    assert f'src="/documents/{d["id"]}/frame" sandbox>' in shown.text
+    assert 'id="issue-form"' in shown.text and "签发时编定" in shown.text
+
+    frame = await browser.get(f"/documents/{d['id']}/frame")
+    assert frame.status_code == 200 and frame.headers["content-type"].startswith("text/html")
+    csp = frame.headers["content-security-policy"]
+    assert csp.startswith("sandbox;") and "script-src" not in csp and "default-src 'none'" in csp
+    assert "frame-ancestors 'self'" in csp and frame.headers["x-frame-options"] == "SAMEORIGIN"
+    assert d["title"] in frame.text and d["addressee"] in frame.text
+    # The portal's own pages are still never framed.
+    assert "frame-ancestors 'none'" in shown.headers["content-security-policy"]
+
+    pdf = await browser.get(f"/documents/{d['id']}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"].startswith("attachment;")
+
+    # A township outside the hazard's territory sees neither the page nor the frame.
+    elsewhere, _ = await signed_in("daping")
+    for path in (f"/documents/{d['id']}", f"/documents/{d['id']}/frame"):
+        refused = await elsewhere.get(path)
+        assert refused.status_code == 404 and "页面不存在" in refused.text
+
+
+async def test_issuing_from_the_page_numbers_the_draft_and_needs_csrf(
+    api: Api, signed_in: SignIn
+) -> None:
+    h = await rectifying_hazard(api)
+    d = await drafted(api, "zhujian", "rectification_notice", h["id"])
+    browser, csrf = await signed_in("zhujian")
+
+    forged = await browser.post(f"/documents/{d['id']}/issue", data={"csrf_token": "forged"})
+    assert forged.status_code == 403 and "表单安全校验未通过" in forged.text
+    missing = await browser.post(f"/documents/{d['id']}/issue", data={})
+    assert missing.status_code == 403
+    assert (await api.as_("zhujian").get(f"/documents/{d['id']}")).json()["doc_no"] is None
+
+    done = await browser.post(f"/documents/{d['id']}/issue", data={"csrf_token": csrf})
+    assert done.status_code == 303 and done.headers["location"] == f"/documents/{d['id']}?issued=1"
+    in_api = (await api.as_("zhujian").get(f"/documents/{d['id']}")).json()
+    assert in_api["status"] == "issued" and in_api["doc_no"] == "演示县住建局隐改〔2026〕1号"
+    page = await browser.get(done.headers["location"])
+    assert "已签发，文号 演示县住建局隐改〔2026〕1号" in page.text
+    assert 'id="issue-form"' not in page.text
+
+    # Issued once: a second 签发 is refused by hazard_api, shown as a Chinese error page.
+    again = await browser.post(f"/documents/{d['id']}/issue", data={"csrf_token": csrf})
+    assert again.status_code == 409 and "<h1>操作未完成</h1>" in again.text
+    assert "当前为“已印发”" in again.text
+
+
+async def test_who_may_not_issue_gets_hazard_api_403_as_a_chinese_page(
+    api: Api, signed_in: SignIn
+) -> None:
+    h = await rectifying_hazard(api)
+    d = await drafted(api, "zhujian", "rectification_notice", h["id"])
+    outside, csrf = await signed_in("daping")  # a draft is its drafting office's only
+    hidden = await outside.post(f"/documents/{d['id']}/issue", data={"csrf_token": csrf})
+    assert hidden.status_code == 404 and "页面不存在" in hidden.text
+    assert (await api.as_("zhujian").get(f"/documents/{d['id']}")).json()["doc_no"] is None
+
+    assert (await api.as_("zhujian").post(f"/documents/{d['id']}/issue")).status_code == 200
+    browser, csrf = await signed_in("jiancheng")  # the enterprise the notice is addressed to
+    shown = await browser.get(f"/documents/{d['id']}")
+    assert shown.status_code == 200 and 'id="issue-form"' not in shown.text
+    refused = await browser.post(f"/documents/{d['id']}/issue", data={"csrf_token": csrf})
+    assert refused.status_code == 403 and "<h1>操作未完成</h1>" in refused.text
+    assert "当前账号角色无权签发该类公文" in refused.text

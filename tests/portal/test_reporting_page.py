@@ -1,0 +1,157 @@
+"""上报记录 over the reporting service (trusting hazard_api's tokens, as deployed): the county
+office's deliveries view with its filters and each submission's attempts, 重新推送 reaching the
+reporting service's ledger, CSRF on it, and no way in for an enterprise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from ops.province_emulator import Running
+from services.portal.main import create_app
+from services.reporting.ledger.models import Submission
+from services.reporting.main import create_app as create_reporting
+from shared.clock import TestClock
+from shared.contract import HazardEventType
+from shared.db import transaction
+from tests.conftest import DatabaseFactory
+from tests.hazard_api.conftest import SECRET as HAZARD_SECRET
+from tests.portal.conftest import Api, SignIn, portal_settings
+from tests.reporting.conftest import consume, emulator, hazard, listing, make_settings
+
+__all__ = ["emulator"]
+
+
+@pytest.fixture
+async def reporting_app(
+    db_kind: str, make_database_url: DatabaseFactory, clock: TestClock, emulator: Running
+) -> AsyncIterator[FastAPI]:
+    settings = make_settings(
+        await make_database_url(db_kind), emulator.url, run_jobs=False, bearer_key=HAZARD_SECRET
+    )
+    application = create_reporting(settings, clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def portal_app(
+    app: FastAPI, reporting_app: FastAPI, clock: TestClock
+) -> AsyncIterator[FastAPI]:
+    transports = {
+        "hazard_api": httpx.ASGITransport(app=app),
+        "reporting": httpx.ASGITransport(app=reporting_app),
+    }
+    portal = create_app(portal_settings(reporting_url="http://reporting.test"), clock, transports)
+    yield portal
+    await portal.state.upstream.aclose()
+
+
+async def ledger(reporting_app: FastAPI, api: Api, **params: str) -> list[dict[str, object]]:
+    transport = httpx.ASGITransport(app=reporting_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://r") as c:
+        r = await c.get("/submissions", params=params, headers=api.headers["office"])
+        assert r.status_code == 200, r.text
+        return list(r.json())
+
+
+def shown(html: str) -> list[str]:
+    return re.findall(r'<tr data-id="([^"]+)"', html)
+
+
+@pytest.fixture
+async def failing(
+    reporting_app: FastAPI, api: Api, emulator: Running, clock: TestClock
+) -> list[dict[str, object]]:
+    """Two submissions about hazard h-1, each tried once and refused with 500 by the province."""
+    rt = reporting_app.state.runtime
+    emulator.emulator.mode = "500"
+    await consume(rt, hazard(HazardEventType.CLASSIFIED, clock.now()), listing(clock.now()))
+    await rt.deliverer.run_until_idle()
+    return await ledger(reporting_app, api)
+
+
+async def test_the_county_office_sees_each_submission_and_its_attempts(
+    signed_in: SignIn, failing: list[dict[str, object]]
+) -> None:
+    listing_id, major_id = (str(r["webhook_id"]) for r in failing)
+    browser, _ = await signed_in("office")
+    page = await browser.get("/reporting")
+    assert page.status_code == 200, page.text
+    assert '<a href="/reporting">上报记录</a>' in page.text
+    assert shown(page.text) == [listing_id, major_id]
+    row = re.search(rf'<tr data-id="{major_id}".*?</tr>', page.text, re.S)
+    assert row and "重大隐患" in row.group(0) and "失败待重试（HTTP 500）" in row.group(0)
+    assert "待推送" in row.group(0) and "重新推送" in row.group(0)
+
+    only = await browser.get("/reporting", params={"document": "hazard-listing"})
+    assert shown(only.text) == [listing_id]
+    item = await browser.get("/reporting", params={"item_key": "hazard:h-1", "state": "pending"})
+    assert shown(item.text) == [listing_id, major_id]
+    none = await browser.get("/reporting", params={"state": "delivered", "document": ""})
+    assert shown(none.text) == [] and "没有符合条件的上报记录" in none.text
+    bad = await browser.get("/reporting", params={"state": "lost"})
+    assert bad.status_code == 422 and "<h1>操作未完成</h1>" in bad.text
+
+
+async def test_replay_from_the_page_reaches_the_ledger_and_needs_csrf(
+    signed_in: SignIn,
+    api: Api,
+    reporting_app: FastAPI,
+    emulator: Running,
+    failing: list[dict[str, object]],
+) -> None:
+    major_id = str(failing[1]["webhook_id"])
+    rt = reporting_app.state.runtime
+    async with transaction(rt.sessionmaker) as session:  # as if the retry window had passed
+        await session.execute(
+            update(Submission)
+            .where(Submission.webhook_id == major_id)
+            .values(state="dead", next_attempt_at=None)
+        )
+    browser, csrf = await signed_in("office")
+    path = f"/reporting/{major_id}/replay"
+    for data in ({}, {"csrf_token": "forged"}):
+        refused = await browser.post(path, data=data)
+        assert refused.status_code == 403 and "表单安全校验未通过" in refused.text
+    (row,) = await ledger(reporting_app, api, item_key="hazard:h-1", document="hazard-major")
+    assert row["state"] == "dead" and row["replays"] == 0
+
+    done = await browser.post(path, data={"csrf_token": csrf, "back": "hazard:h-1"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/reporting?item_key=hazard%3Ah-1&replayed={major_id}"
+    (row,) = await ledger(reporting_app, api, item_key="hazard:h-1", document="hazard-major")
+    assert row["state"] == "pending" and row["replays"] == 1
+
+    emulator.emulator.mode = "ok"
+    await rt.deliverer.run_until_idle()
+    page = await browser.get(done.headers["location"])
+    assert "已安排重新推送" in page.text
+    replayed = re.search(rf'<tr data-id="{major_id}".*?</tr>', page.text, re.S)
+    assert replayed and "已送达" in replayed.group(0) and "已重新推送 1 次" in replayed.group(0)
+
+
+async def test_an_enterprise_cannot_reach_the_reporting_records(
+    signed_in: SignIn, api: Api, reporting_app: FastAPI, failing: list[dict[str, object]]
+) -> None:
+    major_id = str(failing[1]["webhook_id"])
+    browser, csrf = await signed_in("hongxing")
+    home = await browser.get("/documents")
+    assert "上报记录" not in home.text
+    page = await browser.get("/reporting")
+    assert page.status_code == 403 and "只有县安委办可以查看和处理上报记录" in page.text
+    assert major_id not in page.text
+    replay = await browser.post(f"/reporting/{major_id}/replay", data={"csrf_token": csrf})
+    assert replay.status_code == 403
+    (row,) = await ledger(reporting_app, api, document="hazard-major")
+    assert row["replays"] == 0
+    # The reporting service refuses the enterprise's own token as well.
+    transport = httpx.ASGITransport(app=reporting_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://r") as c:
+        direct = await c.get("/submissions", headers=api.headers["hongxing"])
+    assert direct.status_code == 403
