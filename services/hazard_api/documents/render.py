@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from services.hazard_api.config import Settings
 from services.hazard_api.documents.models import Document
@@ -82,7 +83,9 @@ def render_html(doc: Document, fonts: Fonts) -> str:
         columns=COLUMNS,
         date=written_date(stamp),
         stamp=stamp.isoformat(),
-        css=_css(fonts),
+        # The style sheet is ours (font names from the operator's settings), not user text:
+        # escaped, its quoted font families would be dropped and the stand-in fonts lost.
+        css=Markup(_css(fonts)),
     )
 
 

@@ -81,6 +81,10 @@ async def test_each_type_is_issued_with_its_number_and_reads_right_in_the_pdf(
         got = await office.get(f"/documents/{doc['id']}/pdf")
         assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
         text = pdf_text(got.content)
+        # The style sheet reaches the renderer as written: the configured stand-in typefaces
+        # (quoted family names) are not escaped away.
+        page = (await office.get(f"/documents/{doc['id']}/html")).text
+        assert 'font-family: "Noto Serif CJK SC"' in page and "&#34;" not in page
         assert doc["issuing_body"] in text and doc["doc_no"] in text
         assert doc["title"] in text and doc["addressee"] in text
         assert "2026年3月" in text  # 成文日期 (Beijing)
