@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.notification.delivery.bundle import dispatch_groups, stands_alone
+from services.notification.intake.models import Notice
 from services.notification.messages.limits import TEXT_LIMIT
 from services.notification.messages.render import Voice, notice_item, sms_variables
 from services.notification.messages.render import sms_text as render_sms
@@ -76,3 +78,22 @@ def test_the_texts_cite_the_document_number_and_each_duty() -> None:
     assert DOC_NO in text and "督办函" in text
     _, variables = sms_variables([firm], "https://x/a/t", VOICE)
     assert variables["status"] == firm["status"] and len(variables["status"]) <= TEXT_LIMIT
+
+
+def test_an_issued_document_is_never_buried_in_a_digest() -> None:
+    """A digest counts hazards 已逾期/即将到期; a document's notice must say its 文号, so it goes
+    alone even when the same person has other notices due at the same moment."""
+    steps = {
+        "overdue": {"action": "overdue_notice"},
+        "letter": issued_letter().model_dump(mode="json"),
+        "campaign": {"campaign": {"campaign_id": "c-1"}},
+        "report": {"report_due": {"kind": "quarterly"}},
+    }
+    assert [stands_alone(s) for s in steps.values()] == [False, True, True, True]
+    notices = [
+        Notice(request_id=r, urgency=Urgency.NORMAL)
+        for r in ("overdue", "letter", "campaign", "report", "soon")
+    ]
+    alone = frozenset(r for r, s in steps.items() if stands_alone(s))
+    groups = [[n.request_id for n in g] for g in dispatch_groups(notices, alone)]
+    assert groups == [["letter"], ["campaign"], ["report"], ["overdue", "soon"]]

@@ -64,17 +64,23 @@ def dispatch_urgency(notices: list[Notice]) -> Urgency:
     )
 
 
+def stands_alone(step: dict[str, Any]) -> bool:
+    """A step whose text a digest cannot say: a digest counts hazards 已逾期 or 即将到期, and
+    a report reminder, an issued document (its 文号), a 复工复产 campaign's 催办 or an accident's
+    clock is none of these."""
+    return is_report(step) or any(step.get(k) for k in ("document", "campaign", "accident"))
+
+
 def dispatch_groups(
-    notices: list[Notice], reports: frozenset[str] = frozenset()
+    notices: list[Notice], alone: frozenset[str] = frozenset()
 ) -> list[list[Notice]]:
     """An `immediate` notice goes alone (it must not wait for, or be buried in, a digest);
-    so does a report reminder (request id in `reports`): a digest counts hazards 已逾期 or
-    即将到期, and a report is neither. Everything else due for the person goes together, the
-    most pressing first."""
-    alone = [[n] for n in notices if n.urgency == Urgency.IMMEDIATE or n.request_id in reports]
-    rest = [n for n in notices if n.urgency != Urgency.IMMEDIATE and n.request_id not in reports]
+    so does one whose step stands alone (request id in `alone`). Everything else due for the
+    person goes together, the most pressing first."""
+    single = [[n] for n in notices if n.urgency == Urgency.IMMEDIATE or n.request_id in alone]
+    rest = [n for n in notices if n.urgency != Urgency.IMMEDIATE and n.request_id not in alone]
     rest.sort(key=lambda n: -URGENCY_RANK.get(Urgency(n.urgency), 0))
-    return [*alone, rest] if rest else alone
+    return [*single, rest] if rest else single
 
 
 def address_of(person: PersonUpserted, channel: Channel) -> str | None:
@@ -96,7 +102,7 @@ class Bundler:
         snapshot = await self.cache.get(session=session)
         notices = await intake_service.due_notices(persons, session=session, now=now)
         steps = await intake_service.steps_by_id([n.request_id for n in notices], session=session)
-        reports = frozenset(request_id for request_id, raw in steps.items() if is_report(raw))
+        alone = frozenset(request_id for request_id, raw in steps.items() if stands_alone(raw))
         prefs = await preferences.prefs_for(persons, session=session, settings=self.settings)
         by_person: dict[str, list[Notice]] = defaultdict(list)
         for notice in notices:
@@ -127,7 +133,7 @@ class Bundler:
                     request.pending_roles = [*request.pending_roles, notice.target_role]
                     request.status = RequestStatus.OPEN
                     request.next_resolve_at = now
-            for group in dispatch_groups(valid, reports):
+            for group in dispatch_groups(valid, alone):
                 pending.extend(
                     await self._dispatch(
                         person_id,
