@@ -210,6 +210,10 @@ async def serve(secrets: Sequence[str], *, clock: Now | None = None) -> AsyncIte
         await asyncio.to_thread(running.stop)
 
 
+DEMO_AREA_CODE = "430723"  # services/hazard_api/directory/demo_county.yaml
+DEMO_SENDER = "演示县安委办"
+
+
 def start_for_run(settings: Any, env: dict[str, str], port: int) -> Running | None:
     """`duban run`: outside production and without a configured provincial system, the
     emulator stands in, sharing the signing secrets with the reporting service (via `env`)."""
@@ -217,6 +221,9 @@ def start_for_run(settings: Any, env: dict[str, str], port: int) -> Running | No
         return None
     secrets = settings.current_secrets
     env.setdefault("REPORTING_SIGNING_SECRETS", " ".join(secrets))
+    # The stack `duban run` seeds is the demo county: its documents go up under its code.
+    env.setdefault("REPORTING_COUNTY_AREA_CODE", DEMO_AREA_CODE)
+    env.setdefault("REPORTING_COUNTY_NAME", DEMO_SENDER)
     running = start(secrets, port=port)
     env["REPORTING_PROVINCE_URL"] = running.url
     print(f"duban  | province emulator: {running.url} (its record: GET /_received)", flush=True)

@@ -142,6 +142,14 @@ class Settings(DubanSettings):
             raise ValueError("retry_base_s must not exceed retry_max_interval_s")
         return self
 
+    @model_validator(mode="after")
+    def _county_in_production(self) -> Self:
+        # Every upward document names its sender by this code: the placeholder would have the
+        # province refuse (or misfile) all of them.
+        if self.env == "production" and self.county_area_code[0] not in "12345678":
+            raise ValueError("REPORTING_COUNTY_AREA_CODE: the county's GB/T 2260 code is required")
+        return self
+
     @property
     def current_secrets(self) -> list[str]:
         """The secrets to sign with, newest first."""

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 from sqlalchemy import update
 
 from ops.province_emulator import Running
@@ -161,3 +162,10 @@ async def test_the_cli_replays_and_verifies(
     assert await asyncio.to_thread(main, ["reporting", "replay", "1"]) == 0
     assert "第 1 次重放" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["reporting", "replay", "msg_nope"]) == 1
+
+
+def test_production_will_not_report_under_the_placeholder_county_code() -> None:
+    db, hook = "postgresql+asyncpg://r@db/reporting", "https://province.example/hook"
+    with pytest.raises(ValidationError, match="REPORTING_COUNTY_AREA_CODE"):
+        make_settings(db, hook, env="production", county_area_code="000000")
+    assert make_settings(db, hook, env="production").county_area_code == "430723"
