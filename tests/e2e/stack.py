@@ -20,7 +20,15 @@ from pathlib import Path
 from shared.broker import free_port
 
 READY_BANNER = "Duban 督办 is running"
-_OWN_PREFIXES = ("HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "PORTAL_", "DUBAN_")
+_OWN_PREFIXES = (
+    "HAZARD_API_",
+    "ESCALATION_",
+    "NOTIFICATION_",
+    "PORTAL_",
+    "REPORTING_",
+    "PROVINCE_EMULATOR_",
+    "DUBAN_",
+)
 # An outer `make test` must not lend its jobserver or level to a `make run` started here.
 _NOT_PASSED_ON = {"KAFKA_BOOTSTRAP_SERVERS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
 
@@ -39,11 +47,17 @@ class Stack:
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
-        if not self.ports:
-            self.ports = {
-                name: free_port()
-                for name in ("hazard_api", "escalation", "notification", "portal", "broker", "smtp")
-            }
+        for name in (
+            "hazard_api",
+            "escalation",
+            "notification",
+            "portal",
+            "reporting",
+            "province",
+            "broker",
+            "smtp",
+        ):
+            self.ports.setdefault(name, free_port())
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -67,6 +81,8 @@ class Stack:
                 "NOTIFICATION_HTTP_PORT": str(self.ports["notification"]),
                 "NOTIFICATION_PUBLIC_BASE_URL": self.url("notification"),
                 "PORTAL_HTTP_PORT": str(self.ports["portal"]),
+                "REPORTING_HTTP_PORT": str(self.ports["reporting"]),
+                "DUBAN_RUN_PROVINCE_EMULATOR_PORT": str(self.ports["province"]),
                 "DUBAN_RUN_BROKER_PORT": str(self.ports["broker"]),
                 "DUBAN_RUN_SMTP_SINK_PORT": str(self.ports["smtp"]),
             }
