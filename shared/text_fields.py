@@ -8,12 +8,14 @@ character), so a schema-valid value is one the service takes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import AfterValidator, GetJsonSchemaHandler, StringConstraints
+from annotated_types import GroupedMetadata
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, PydanticKnownError
 
 
 def _printable(value: str) -> str:
@@ -46,8 +48,28 @@ PRINTABLE_PATTERN = rf"^{_ALLOWED}*$"
 FILLED_PATTERN = rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f\x85]{_ALLOWED}*$"
 
 
+@dataclass(frozen=True)
+class _Text(GroupedMetadata):
+    """Strip white space, then need `min_length`; but `max_length` bounds the text as sent, as
+    the schema's maxLength says (stripping first would take a longer text than it allows)."""
+
+    max_length: int
+    min_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(
+            strip_whitespace=True, min_length=self.min_length, max_length=self.max_length
+        )
+        yield BeforeValidator(self._as_sent)
+
+    def _as_sent(self, value: object) -> object:
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise PydanticKnownError("string_too_long", {"max_length": self.max_length})
+        return value
+
+
 def text(max_length: int, min_length: int = 1) -> object:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    return _Text(max_length=max_length, min_length=min_length)
 
 
 Printable = AfterValidator(_printable)

@@ -48,6 +48,7 @@ SAFE_PRODUCTION = {
     "NOTIFICATION_SMTP_SENDER": "督办系统 <duban@county.gov.cn>",
     "KAFKA_BOOTSTRAP_SERVERS": "kafka1.county.internal:9092,kafka2.county.internal:9092",
     "REPORTING_SECRET_KEY": KEY,
+    "REPORTING_COUNTY_AREA_CODE": "430723",
     "REPORTING_DATABASE_URL": pg("reporting"),
     "REPORTING_SIGNING_SECRETS": "whsec_cHJvdmluY2Utc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY=",
 }

@@ -50,7 +50,10 @@ SHARED_VARS = {
 }
 # What an operator would export before `docker compose up` (the file refuses to start without
 # DUBAN_SECRET_KEY); everything else takes the file's defaults.
-OPERATOR_ENV = {"DUBAN_SECRET_KEY": "a-real-secret-for-the-compose-test-0123456789"}
+OPERATOR_ENV = {
+    "DUBAN_SECRET_KEY": "a-real-secret-for-the-compose-test-0123456789",
+    "REPORTING_COUNTY_AREA_CODE": "430723",
+}
 
 
 def settings_class(app: str) -> type[BaseSettings]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.hazard_api.errors import Conflict, FieldError
-from services.hazard_api.fields import Printable, text
+from services.hazard_api.fields import Filled, Printable, text
 from services.hazard_api.hazards.deadlines import set_deadline
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.items.kernel import Change, Context, Outcome
@@ -34,7 +34,7 @@ class ExternalListingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decided_by: ListingLevel = Field(description="作出决定的层级：city 市级 / province 省级")
-    decision_id: Annotated[str, text(100), Printable] = Field(
+    decision_id: Annotated[str, text(100), Printable, Filled] = Field(
         description="报送通道的消息编号（webhook-id），记入审计"
     )
     notice_no: NoticeNo
