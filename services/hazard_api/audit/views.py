@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.hazard_api.audit.keys import current_keyring
 from services.hazard_api.audit.models import AuditEntryOut, AuditRow, VerifyOut
 from services.hazard_api.audit.sealer import read_anchors, seal_in
-from services.hazard_api.audit.service import ChainHead, StateDiff, chain, verify
+from services.hazard_api.audit.service import ChainHead, chain
+from services.hazard_api.audit.verify import StateDiff, verify
 from services.hazard_api.auth.deps import CountyOffice
 from services.hazard_api.deps import SessionDep
 from services.hazard_api.hazards.deps import HazardId, HazardReader

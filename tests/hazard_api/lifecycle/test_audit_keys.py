@@ -160,7 +160,7 @@ async def test_rows_from_before_migration_0005_stillverify(database_url: str) ->
     are sealed into the keyed global chain."""
     from datetime import UTC, datetime
 
-    from services.hazard_api.audit.service import verify
+    from services.hazard_api.audit.verify import verify
     from services.hazard_api.db import MIGRATIONS_DIR
     from shared.db import make_engine, make_sessionmaker
     from shared.migrations import upgrade
