@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.hazards import intake
+from services.hazard_api.hazards import intake, intake_statement
 from services.hazard_api.hazards.deps import intake_caller
 from services.hazard_api.hazards.models import Hazard, snapshot
 from services.hazard_api.hazards.schemas import HazardIn, HazardOut
@@ -84,7 +84,7 @@ async def _fast(
     data: HazardIn, claims: Mapping[str, Any], engine: AsyncEngine, now: datetime
 ) -> HazardOut | None:
     # Looked up on the module at call time (tests watch which path intake takes).
-    return await intake.report_in_one_statement(data, claims, engine=engine, now=now)
+    return await intake_statement.report_in_one_statement(data, claims, engine=engine, now=now)
 
 
 HAZARD_INTAKE: Creation[HazardIn, UnitFacts, HazardOut] = Creation(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from services.hazard_api.audit.models import AuditRow
 from services.hazard_api.auth.models import User
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.hazards import intake
+from services.hazard_api.hazards import intake_statement
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.schemas import HazardOut
 from shared.db import is_sqlite
@@ -25,7 +25,7 @@ class _Paths:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.taken: list[bool] = []
         self.general_only = False
-        one_statement = intake.report_in_one_statement
+        one_statement = intake_statement.report_in_one_statement
 
         async def spy(*args: Any, **kwargs: Any) -> HazardOut | None:
             if self.general_only:
@@ -36,7 +36,7 @@ class _Paths:
             self.taken[-1] = out is not None
             return out
 
-        monkeypatch.setattr(intake, "report_in_one_statement", spy)
+        monkeypatch.setattr(intake_statement, "report_in_one_statement", spy)
 
 
 async def _rows(app: FastAPI, hazard_id: str) -> tuple[dict[str, Any], dict[str, Any], str]:
