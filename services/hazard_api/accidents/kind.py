@@ -41,7 +41,7 @@ from services.hazard_api.auth.service import AuthUser, granted_from, load_auth_u
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import FieldError, NotFound
-from services.hazard_api.hazards.service import UnitFacts, intake_lookup
+from services.hazard_api.hazards.admission import UnitFacts, intake_lookup
 from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
 from shared.contract import ACCIDENT_EVENTS, AccidentEventType, AccidentStatus, UnitKind
 from shared.outbox import add_event

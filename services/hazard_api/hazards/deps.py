@@ -18,8 +18,8 @@ from services.hazard_api.auth.service import (
 )
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.errors import NotFound
+from services.hazard_api.hazards.admission import UnitFacts, intake_lookup
 from services.hazard_api.hazards.intake import UNIT_NOT_FOUND
-from services.hazard_api.hazards.service import UnitFacts, intake_lookup
 from services.hazard_api.items.kernel import Context, Transitions
 
 # People are limited by role and scope filter; integration clients also need token scopes.

@@ -12,16 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.hazards import intake, intake_statement
+from services.hazard_api.hazards.admission import UnitFacts
 from services.hazard_api.hazards.deps import intake_caller
 from services.hazard_api.hazards.models import Hazard, snapshot
 from services.hazard_api.hazards.schemas import HazardIn, HazardOut
-from services.hazard_api.hazards.service import (
-    NOT_FOUND,
-    UnitFacts,
-    facts,
-    hazard_out,
-    insert_reported,
-)
+from services.hazard_api.hazards.service import NOT_FOUND, facts, hazard_out
 from services.hazard_api.hazards.states import AUTHORITY, Action, origin_of
 from services.hazard_api.items.kernel import Context, Creation, ItemKind
 from shared.contract import HAZARD_EVENTS, Envelope, HazardEvent, HazardEventType, Producer
@@ -76,7 +71,7 @@ async def _write(data: HazardIn, unit: UnitFacts, ctx: Context) -> HazardOut:
     # No NOTIFY (PostgreSQL holds a database-wide lock from NOTIFY through the commit's WAL
     # flush, so every intake would commit one at a time); the relays of this process wake at
     # commit.
-    await insert_reported(ctx.session, values, row, envelope, now=ctx.now)
+    await intake.insert_reported(ctx.session, values, row, envelope, now=ctx.now)
     return hazard_out(Hazard(**values), ctx.now)
 
 

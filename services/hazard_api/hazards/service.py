@@ -4,38 +4,27 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, or_, select
-from sqlalchemy import event as sa_event
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.dml import Insert
 
-from services.hazard_api.audit.models import SEALER_COLUMNS, AuditRow
-from services.hazard_api.auth.models import User, UserRole
-from services.hazard_api.auth.scope import in_scope, supervised_by, supervises
+from services.hazard_api.auth.scope import in_scope, supervised_by
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import NotFound
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.schemas import HazardOut
 from shared.contract import (
-    HAZARD_EVENTS,
     DeadlineKind,
-    Envelope,
     HazardFacts,
     HazardLevel,
     HazardStatus,
     ListingLevel,
-    UnitKind,
 )
-from shared.outbox import wake_local_relays
 
 NOT_FOUND = "隐患不存在或不在您的管辖范围内"
 # States in which a deadline is running and can be missed (逾期).
@@ -54,154 +43,6 @@ async def get_scoped(
     if hazard is None:
         raise NotFound(NOT_FOUND)
     return hazard
-
-
-@dataclass(frozen=True)
-class UnitFacts:
-    id: str
-    name: str
-    area_code: str
-    industry_code: str | None
-    township_id: str | None
-    department_ids: list[str]
-
-
-# scopes, unit id, name, area code, industry, township, one supervising department
-IntakeSelect = Select[str, str, str, str, str | None, str | None, str]
-
-
-@functools.lru_cache(maxsize=1024)
-def _intake_lookup(role: UserRole, unit_id: str, person_id: str | None) -> IntakeSelect:
-    """Built once per identity: the caller's users row (still active, still this identity) and
-    the unit asked for if it is in the identity's scope, with its supervising departments."""
-    who = AuthUser(
-        id="", username="", role=role, unit_id=unit_id, person_id=person_id, scopes=frozenset()
-    )
-    same_person = User.person_id.is_(None) if person_id is None else User.person_id == person_id
-    department = aliased(Unit)  # linked to the unit, or regulating its industry
-    return (
-        select(
-            User.scopes,
-            Unit.id.label("unit_id"),
-            Unit.name,
-            Unit.area_code,
-            Unit.industry_code,
-            Unit.township_id,
-            department.id.label("department_id"),
-        )
-        .select_from(User)
-        .outerjoin(Unit, and_(Unit.id == bindparam("unit_id"), in_scope(who, Unit.id)))
-        .outerjoin(
-            department,
-            and_(
-                department.kind == UnitKind.DEPARTMENT.value,
-                supervises(department.id, Unit.id, Unit.industry_code),
-            ),
-        )
-        .where(
-            User.id == bindparam("user_id"),
-            User.active,
-            User.role == role.value,
-            User.unit_id == unit_id,
-            same_person,
-            # A token issued before a password change or a lock (bearer.ensure_current's rule).
-            or_(
-                User.tokens_valid_from.is_(None),
-                User.tokens_valid_from < bindparam("issued_before"),
-            ),
-        )
-    )
-
-
-@dataclass(frozen=True)
-class IntakeLookup:
-    allowed_scopes: str  # the users row's scopes (integration clients)
-    unit: UnitFacts | None  # None: no such unit, or not in the caller's scope
-
-
-def issued_before(claims: Mapping[str, Any]) -> datetime:
-    """The cut-off a token passes if `tokens_valid_from` is earlier: the next whole second
-    after its `iat` (a token without one passes none)."""
-    iat = claims.get("iat")
-    if not isinstance(iat, int | float):
-        return datetime.min.replace(tzinfo=UTC)
-    return datetime.fromtimestamp(int(iat) + 1, UTC)
-
-
-async def intake_lookup(
-    *, session: AsyncSession, who: AuthUser, unit_id: str, claims: Mapping[str, Any]
-) -> IntakeLookup | None:
-    """One round trip for the caller and the unit of a new hazard (plain columns: intake needs
-    a few facts, not a tracked ORM object). None: the users row is missing, locked, cut off
-    for this token, or no longer matches `who` (the caller reloads it)."""
-    rows = (
-        await session.execute(
-            _intake_lookup(who.role, who.unit_id, who.person_id),
-            {"user_id": who.id, "unit_id": unit_id, "issued_before": issued_before(claims)},
-        )
-    ).all()
-    if not rows:
-        return None
-    first = rows[0]
-    if first.unit_id is None:
-        return IntakeLookup(first.scopes, None)
-    unit = UnitFacts(
-        id=first.unit_id,
-        name=first.name,
-        area_code=first.area_code,
-        industry_code=first.industry_code,
-        township_id=first.township_id,
-        department_ids=sorted(r.department_id for r in rows if r.department_id is not None),
-    )
-    return IntakeLookup(first.scopes, unit)
-
-
-def _prefixed_insert(table: Table, prefix: str, skip: tuple[str, ...] = ()) -> Insert:
-    return insert(table).values(
-        {c.key: bindparam(prefix + c.key, type_=c.type) for c in table.columns if c.key not in skip}
-    )
-
-
-# Built once: a constant statement keeps SQLAlchemy's per-request work to binding parameters.
-_HAZARD_INSERT = _prefixed_insert(cast(Table, Hazard.__table__), "h_")
-_AUDIT_INSERT = _prefixed_insert(
-    cast(Table, AuditRow.__table__), "a_", skip=("id", *SEALER_COLUMNS)
-)
-_OUTBOX_INSERT = _prefixed_insert(outbox_tables.outbox, "o_", skip=("id", "sent_at"))
-_INTAKE_PG = _OUTBOX_INSERT.add_cte(
-    _HAZARD_INSERT.cte("new_hazard"), _AUDIT_INSERT.cte("new_audit")
-)
-
-
-async def insert_reported(
-    session: AsyncSession,
-    hazard: Mapping[str, Any],
-    audit: Mapping[str, Any],
-    envelope: Envelope,
-    *,
-    now: datetime,
-) -> None:
-    """Write a new hazard, its first audit row and its event from their column values: one
-    round trip on PostgreSQL (data-modifying CTEs), three local statements on SQLite. Relays of
-    this process wake when the transaction commits."""
-    h = {"h_" + k: v for k, v in hazard.items()}
-    row = {"a_" + k: v for k, v in audit.items()}
-    event = {
-        "o_event_id": str(envelope.event_id),
-        "o_topic": HAZARD_EVENTS,
-        "o_key": envelope.aggregate_id,
-        "o_value": envelope.model_dump_json(),
-        "o_created_at": now,
-    }
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_INTAKE_PG, h | row | event)
-    else:
-        await session.execute(_HAZARD_INSERT, h)
-        await session.execute(_AUDIT_INSERT, row)
-        await session.execute(_OUTBOX_INSERT, event)
-    if not session.info.get("hazard_intake_wake"):
-        session.info["hazard_intake_wake"] = True
-        sa_event.listen(session.sync_session, "after_commit", lambda _session: wake_local_relays())
 
 
 def facts(h: Hazard | Mapping[str, Any], *, actor_person_id: str | None) -> HazardFacts:

@@ -11,7 +11,7 @@ from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.service import unit_event, unit_links
 from services.hazard_api.errors import Conflict, FieldError
-from services.hazard_api.hazards.service import UnitFacts
+from services.hazard_api.hazards.admission import UnitFacts
 from services.hazard_api.items.kernel import Change, Context, Outcome
 from services.hazard_api.suspensions.acceptance import acceptance_round
 from services.hazard_api.suspensions.models import Suspension

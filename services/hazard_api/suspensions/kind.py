@@ -16,7 +16,7 @@ from services.hazard_api.auth.service import AuthUser, granted_from, load_auth_u
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.errors import FieldError, NotFound
-from services.hazard_api.hazards.service import UnitFacts, intake_lookup
+from services.hazard_api.hazards.admission import UnitFacts, intake_lookup
 from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
 from services.hazard_api.suspensions import flows
 from services.hazard_api.suspensions.models import Suspension
