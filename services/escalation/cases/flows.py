@@ -1,4 +1,6 @@
-"""What hazard and notification events do to cases: start, re-plan, pause, resume, stop.
+"""What events do to cases: the handler that routes each event, and the machinery every change
+goes through (start, re-plan, stop, commit the plan). What hazard events do is in
+`hazard_events.py`, acknowledgements in `acks.py`.
 
 Every change re-plans the case from its frozen steps, moves the cursor, bumps the fencing
 token and writes a `CaseChanged` event to the outbox in the consumer's transaction.
@@ -17,25 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.escalation import schedules
 from services.escalation.accidents import alerts as accident_alerts
 from services.escalation.accidents import clocks as accident_clocks
-from services.escalation.cases import acks, anchors, service
+from services.escalation.cases import acks, anchors, hazard_events
 from services.escalation.cases.anchors import timeline_of
 from services.escalation.cases.models import Case, CaseState, CaseTimer
-from services.escalation.cases.timeline import (
-    Planner,
-    Timeline,
-    carry_position,
-    first_due_from,
-    next_fire_at,
-)
+from services.escalation.cases.timeline import Planner, Timeline, first_due_from, next_fire_at
 from services.escalation.db import outbox_tables
 from services.escalation.policy.loader import PolicySet
-from services.escalation.policy.models import (
-    Anchor,
-    ListingCondition,
-    Policy,
-    StopCondition,
-)
-from services.escalation.policy.service import ensure_registered
+from services.escalation.policy.models import Policy
 from services.escalation.tasks.raisers import RAISERS
 from shared.clock import Clock
 from shared.contract import (
@@ -47,28 +37,12 @@ from shared.contract import (
     HazardEvent,
     HazardEventType,
     HazardFacts,
-    HazardStatus,
     NotificationChanged,
     Producer,
 )
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
-
-# Closing (销号) and voiding (作废) end a case; acceptance ends it only when its policy has
-# a delisting clock (`anchor: accepted`) to run until the close.
-ENDING_EVENTS = frozenset({HazardEventType.CLOSED, HazardEventType.VOIDED})
-ENDED_STATUSES = frozenset({HazardStatus.CLOSED, HazardStatus.VOIDED})
-NO_CASE_STATUSES = ENDED_STATUSES | {HazardStatus.ACCEPTED}
-# Events after which the applicable policy is chosen again (level, listing or state changed).
-SELECTING_EVENTS = frozenset(
-    {
-        HazardEventType.CLASSIFIED,
-        HazardEventType.LISTED,
-        HazardEventType.LISTING_RAISED,
-        HazardEventType.RECLASSIFIED,
-    }
-)
 
 
 class CaseFlows:
@@ -96,7 +70,7 @@ class CaseFlows:
         `accident.events` (accidents, suspensions, campaigns) and `reporting.events`."""
         payload = envelope.typed_payload()
         if isinstance(payload, HazardEvent):
-            await self.on_hazard_event(session, payload, at=envelope.occurred_at)
+            await hazard_events.on_hazard_event(self, session, payload, at=envelope.occurred_at)
         elif isinstance(payload, NotificationChanged):
             await acks.on_notification(self, session, payload)
         elif isinstance(payload, CalendarScheduleLoaded):
@@ -111,65 +85,6 @@ class CaseFlows:
             await raiser(session, payload, event_id=str(envelope.event_id), now=self.clock.now())
         # Other `org.events` (the directory) are notification's business.
 
-    # ------------------------------------------------------------------ hazard events
-    async def on_hazard_event(
-        self, session: AsyncSession, event: HazardEvent, *, at: datetime
-    ) -> None:
-        facts = event.facts
-        case = await service.get_case(session=session, hazard_id=facts.hazard_id, for_update=True)
-        if case is None:
-            if event.event in ENDING_EVENTS or facts.status in NO_CASE_STATUSES:
-                return
-            case = await self.start(session, facts, at=at, kind=event.event)
-            if case is not None and facts.status is HazardStatus.RECTIFICATION_REPORTED:
-                await self._pause(session, case, facts, at=at)
-            return
-        await ensure_registered(session=session, planner=self.planner, snapshot_id=case.snapshot_id)
-        if case.state == CaseState.STOPPED:
-            case.facts = facts.model_dump_json()
-            return
-        if event.event in ENDING_EVENTS or facts.status in ENDED_STATUSES:
-            self._absorb(case, facts, kind=event.event, at=at)
-            await self.stop(session, case, reason=event.event.value)
-            return
-        if event.event in SELECTING_EVENTS:
-            policy = self.policies.select(facts)
-            if policy is not None and policy.id != case.policy_id:
-                await self._switch(session, case, facts, policy, kind=event.event, at=at)
-                return
-        old_timeline, old_cursor = timeline_of(self.planner, case), case.cursor
-        old_halted = list(case.halted)
-        deadline_moved = facts.deadline_at != case.deadline_at
-        acceptance_moved = (facts.rectification_reported_at, facts.acceptance_due_at) != (
-            case.rectification_reported_at,
-            case.acceptance_due_at,
-        )
-        self._absorb(case, facts, kind=event.event, at=at)
-        if event.event is HazardEventType.ACCEPTED or facts.status is HazardStatus.ACCEPTED:
-            await self._accepted(session, case, at=at, reason=event.event.value)
-        elif event.event is HazardEventType.RECTIFICATION_REPORTED:
-            await self._pause(session, case, facts, at=at)
-        elif event.event is HazardEventType.ACCEPTANCE_FAILED and case.state == CaseState.PAUSED:
-            if deadline_moved:  # a new deadline for the re-rectification: plan from now
-                case.paused_at = at
-            await self._resume(session, case)
-        elif case.state == CaseState.PAUSED:
-            if deadline_moved:  # the ladder will restart from the new deadline on resume
-                case.paused_at = at
-            new_timeline = timeline_of(self.planner, case)
-            if acceptance_moved or new_timeline != old_timeline:
-                case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
-                await self.commit_plan(session, case, new_timeline, reason="replanned")
-        elif deadline_moved or event.event is HazardEventType.EXTENSION_APPROVED:
-            await self.replan(session, case, reason="rebaselined", cursor_from=at)
-        else:
-            # Listing, classification, publication, an extension request or its refusal:
-            # the clocks these start or stop join the plan; what was settled stays settled.
-            new_timeline = timeline_of(self.planner, case)
-            if new_timeline != old_timeline or case.halted != old_halted:
-                case.cursor = carry_position(old_timeline, old_cursor, new_timeline)
-                await self.commit_plan(session, case, new_timeline, reason="replanned")
-
     async def start(
         self,
         session: AsyncSession,
@@ -183,7 +98,7 @@ class CaseFlows:
             log.info("hazard %s: no policy applies (level %s)", facts.hazard_id, facts.level)
             return None
         case = self.new_case(facts.hazard_id, policy, at=at)
-        self._absorb(case, facts, kind=kind, at=at)
+        self.absorb(case, facts, kind=kind, at=at)
         session.add(case)
         await self.replan(session, case, reason="started", cursor_from=at)
         return case
@@ -205,7 +120,7 @@ class CaseFlows:
             updated_at=now,
         )
 
-    def _absorb(
+    def absorb(
         self, case: Case, facts: HazardFacts, *, kind: HazardEventType | None, at: datetime
     ) -> None:
         known = self.planner.knows(case.snapshot_id)
@@ -227,78 +142,9 @@ class CaseFlows:
         case.cursor = first_due_from(timeline, cursor_from)
         await self.commit_plan(session, case, timeline, reason=reason, previous=previous)
 
-    async def _pause(
-        self, session: AsyncSession, case: Case, facts: HazardFacts, *, at: datetime
-    ) -> None:
-        if case.state != CaseState.ACTIVE:
-            return
-        if case.rectification_reported_at is None:
-            case.rectification_reported_at = at
-        steps = self.planner.steps(case.snapshot_id)
-        rectified = anchors.indexes(steps, StopCondition.RECTIFIED)
-        case.halted = sorted(set(case.halted) | rectified)
-        case.state = CaseState.PAUSED.value
-        case.paused_at = at
-        await self.replan(session, case, reason="paused", cursor_from=at)
-
-    async def _resume(self, session: AsyncSession, case: Case) -> None:
-        resume_from = case.paused_at or self.clock.now()
-        case.state = CaseState.ACTIVE.value
-        case.paused_at = None
-        # Ladder steps that fell due during the pause fire now: the hazard is still unfixed.
-        await self.replan(session, case, reason="resumed", cursor_from=resume_from)
-
     async def stop(self, session: AsyncSession, case: Case, *, reason: str) -> None:
         case.state = CaseState.STOPPED.value
         await self.commit_plan(session, case, (), reason=f"stopped: {reason}")
-
-    async def _accepted(
-        self, session: AsyncSession, case: Case, *, at: datetime, reason: str
-    ) -> None:
-        """Accepted: the case waits for the close with its delisting clock, if it has one."""
-        steps = self.planner.steps(case.snapshot_id)
-        delisting = [
-            s
-            for s in steps
-            if s.anchor is Anchor.ACCEPTED
-            and not (s.only_if is ListingCondition.LISTED and not case.listed)
-            and not (s.only_if is ListingCondition.UNLISTED and case.listed)
-        ]
-        if not delisting:
-            await self.stop(session, case, reason=reason)
-            return
-        case.halted = sorted(set(case.halted) | anchors.indexes(steps, StopCondition.RECTIFIED))
-        case.state = CaseState.PAUSED.value
-        case.paused_at = case.paused_at or at
-        await self.replan(session, case, reason="accepted", cursor_from=at)
-
-    async def _switch(
-        self,
-        session: AsyncSession,
-        case: Case,
-        facts: HazardFacts,
-        policy: Policy,
-        *,
-        kind: HazardEventType,
-        at: datetime,
-    ) -> None:
-        """Re-selection: the case runs under another policy from now on (re-baselined); its
-        history keeps both versions."""
-        previous = (case.policy_id, case.policy_version)
-        case.snapshot_id = self.snapshot_ids[policy.id]
-        case.policy_id, case.policy_version = policy.id, policy.version
-        await ensure_registered(session=session, planner=self.planner, snapshot_id=case.snapshot_id)
-        steps = self.planner.steps(case.snapshot_id)
-        # Step indexes belong to the old steps; what carries over is what the facts say.
-        case.halted = (
-            sorted(anchors.indexes(steps, StopCondition.RECTIFIED))
-            if case.state == CaseState.PAUSED
-            else []
-        )
-        self._absorb(case, facts, kind=kind, at=at)
-        case.history = [*case.history, anchors.period(policy.id, policy.version, at, kind.value)]
-        reason = f"policy switched: {previous[0]} v{previous[1]} -> {policy.id} v{policy.version}"
-        await self.replan(session, case, reason=reason, cursor_from=at, previous=previous)
 
     async def commit_plan(
         self,

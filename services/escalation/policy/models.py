@@ -35,7 +35,7 @@ class Anchor(StrEnum):
     CLASSIFIED = "classified"  # 判定: e.g. a major hazard must be listed within N days
     RECTIFICATION_REPORTED = "rectification_reported"  # 申请验收: the acceptance clock
     ACCEPTANCE_DUE = "acceptance_due"  # 验收期限 given by hazard_api
-    # County practice (#11): each is set only while its clock runs (see `cases.flows`).
+    # County practice (#11): each is set only while its clock runs (see `cases.anchors`).
     REPORTED = "reported"  # 登记, while not yet classified: the classification chase
     ORDERED = "ordered"  # 限期整改 given (a deadline set): the order is notified
     LISTED = "listed"  # 挂牌督办: the listing notice and the publication chase
