@@ -47,7 +47,8 @@ from shared.contract import (  # noqa: E402
 )
 from shared.db import make_engine, transaction  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
-from tests.notification.conftest import aliyun_config, envelope_of, post, step_fired  # noqa: E402
+from tests.notification.county import envelope_of, post, step_fired  # noqa: E402
+from tests.notification.settings import aliyun_config  # noqa: E402
 
 NOTICES = int(os.environ.get("BENCH_NOTICES", "3000"))
 CONCURRENCY = 8

@@ -38,7 +38,7 @@ from tests.conftest import PG_ADMIN_DSN
 from tests.e2e.guide import Service, TlsProxy, Unit, run_step, site_variables, steps, venv_prefix
 from tests.e2e.harness import VirtualClock, eventually
 from tests.notification import emulators
-from tests.notification.conftest import Mailbox, authenticator
+from tests.notification.mail import Mailbox, authenticator
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("pg_available")]
 

@@ -10,7 +10,8 @@ from services.hazard_api.auth.models import User
 from services.hazard_api.auth.service import issue_token
 from services.notification.main import create_app
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import SECRET, aliyun_config, org_events, step_fired
+from tests.notification.county import org_events, step_fired
+from tests.notification.settings import SECRET, aliyun_config
 
 
 def client_for(h) -> AsyncClient:

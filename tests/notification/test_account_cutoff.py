@@ -10,7 +10,8 @@ from httpx import ASGITransport, AsyncClient
 from services.notification.main import create_app
 from shared.bearer import encode_token
 from shared.contract import AccountChanged
-from tests.notification.conftest import SECRET, org_events
+from tests.notification.county import org_events
+from tests.notification.settings import SECRET
 
 
 def client_for(h: Any) -> AsyncClient:

@@ -14,14 +14,9 @@ from services.notification.ack.models import Acknowledgement, LinkUse
 from services.notification.ack.tokens import make_token
 from services.notification.main import create_app
 from shared.contract import ChainRole, Channel, Urgency
-from tests.notification.conftest import (
-    PEOPLE,
-    SECRET,
-    Harness,
-    aliyun_config,
-    org_events,
-    step_fired,
-)
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.harness import Harness
+from tests.notification.settings import SECRET, aliyun_config
 
 # The recipient signs with the last four digits of the mobile the notice went to.
 BY_RECIPIENT = {"who": "self", "phone_tail": (PEOPLE["p-firm"].mobile or "")[-4:]}

@@ -13,7 +13,8 @@ import uvicorn
 from services.notification.main import create_app
 from shared.broker import free_port, wait_for_port
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import aliyun_config
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -15,13 +15,8 @@ from services.notification.main import create_app
 from services.notification.providers.aliyun import AliyunProvider
 from services.notification.providers.base import Outcome, SmsMessage
 from shared.contract import ChainRole, PersonUpserted, Urgency
-from tests.notification.conftest import (
-    PEOPLE,
-    aliyun_config,
-    org_events,
-    step_fired,
-    tencent_config,
-)
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import aliyun_config, tencent_config
 
 # One step, three people (enterprise principal and safety manager, township principal).
 ROLES = [

@@ -25,16 +25,9 @@ from shared.contract import (
 )
 from shared.db import make_engine
 from shared.migrations import upgrade_async
-from tests.notification.conftest import (
-    TOWN,
-    aliyun_config,
-    envelope_of,
-    make_settings,
-    org_events,
-    post,
-    step_fired,
-    wait_for,
-)
+from tests.notification.county import TOWN, envelope_of, org_events, post, step_fired
+from tests.notification.harness import wait_for
+from tests.notification.settings import aliyun_config, make_settings
 
 
 async def test_step_fired_in_sms_out_and_event_published(

@@ -17,14 +17,8 @@ from services.notification.delivery.models import Delivery, DeliveryAttempt
 from services.notification.delivery.send import CRASH_HOOK_ENV
 from shared.broker import free_port
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import (
-    PEOPLE,
-    SECRET,
-    aliyun_config,
-    org_events,
-    step_fired,
-    tencent_config,
-)
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import SECRET, aliyun_config, tencent_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

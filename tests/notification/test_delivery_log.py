@@ -14,7 +14,8 @@ from services.notification.delivery.models import (
 from services.notification.providers.aliyun import AliyunProvider
 from services.notification.providers.base import SendResult, SmsMessage
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import aliyun_config
 
 
 class ObservingProvider(AliyunProvider):

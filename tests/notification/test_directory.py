@@ -25,14 +25,8 @@ from shared.contract import (
 from shared.db import make_engine, transaction
 from shared.migrations import upgrade_async
 from shared.responsibility import resolve_role
-from tests.notification.conftest import (
-    FIRM,
-    TOWN,
-    envelope_of,
-    make_settings,
-    org_events,
-    post,
-)
+from tests.notification.county import FIRM, TOWN, envelope_of, org_events, post
+from tests.notification.settings import make_settings
 
 
 async def test_events_build_a_directory_that_resolves_roles(make_harness) -> None:

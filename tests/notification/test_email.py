@@ -23,15 +23,9 @@ from services.notification.providers.base import Outcome
 from services.notification.providers.email import Email, SmtpSender
 from shared.broker import free_port
 from shared.contract import ChainRole, EscalationAction
-from tests.notification.conftest import (
-    PEOPLE,
-    SECRET,
-    Mailbox,
-    authenticator,
-    body,
-    org_events,
-    step_fired,
-)
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.mail import Mailbox, authenticator, body
+from tests.notification.settings import SECRET
 
 
 @pytest.fixture(scope="module")

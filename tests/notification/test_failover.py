@@ -10,14 +10,9 @@ from services.notification.config import SmsProviderConfig
 from services.notification.delivery.models import Delivery, DeliveryAttempt
 from shared.broker import free_port
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import (
-    PEOPLE,
-    aliyun_config,
-    body,
-    org_events,
-    step_fired,
-    tencent_config,
-)
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.mail import body
+from tests.notification.settings import aliyun_config, tencent_config
 
 FIRM = PEOPLE["p-firm"]
 

@@ -8,7 +8,7 @@ from typing import Any
 from services.notification.main import create_app
 from shared.contract import AccountChanged
 from shared.db import is_sqlite
-from tests.notification.conftest import org_events
+from tests.notification.county import org_events
 from tests.notification.test_account_cutoff import bearer, client_for
 
 PREFERENCE = {"channels": ["sms"], "quiet_start": None, "quiet_end": None, "digest_window_s": 0}

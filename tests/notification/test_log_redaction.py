@@ -18,7 +18,8 @@ from uvicorn.logging import AccessFormatter
 from services.notification.main import create_app
 from shared.contract import ChainRole, Urgency
 from shared.redaction import mask_mobile, redact
-from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import aliyun_config
 
 
 def test_masks() -> None:

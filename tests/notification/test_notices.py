@@ -3,7 +3,7 @@ with its 签收 — and 签收 by the signed-in person (as the link does)."""
 
 from __future__ import annotations
 
-from tests.notification.conftest import aliyun_config
+from tests.notification.settings import aliyun_config
 from tests.notification.test_access import client_for, notice_to_the_firm_and_the_township
 
 

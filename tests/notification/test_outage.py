@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from services.notification.delivery.models import Delivery
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import aliyun_config
 
 # Five people of the chain get a notice about each hazard: 30 hazards → 150 notices.
 ROLES = [

@@ -18,17 +18,9 @@ from services.notification.main import create_app
 from shared.bearer import encode_token
 from shared.contract import ChainRole, DocumentRef, DocumentType, Urgency
 from shared.hashchain import canonical, sha256_hex
-from tests.notification.conftest import (
-    DEPT,
-    PEOPLE,
-    SECRET,
-    TOWN,
-    Harness,
-    aliyun_config,
-    new_id,
-    org_events,
-    step_fired,
-)
+from tests.notification.county import DEPT, PEOPLE, TOWN, org_events, step_fired
+from tests.notification.harness import Harness, new_id
+from tests.notification.settings import SECRET, aliyun_config
 
 ORDER = DocumentRef(
     document_id="doc-7",

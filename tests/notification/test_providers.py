@@ -11,7 +11,7 @@ from services.notification.providers.aliyun import AliyunProvider, sign, string_
 from services.notification.providers.base import Outcome, Scope, SmsMessage
 from services.notification.providers.tencent import TencentProvider
 from tests.notification import emulators
-from tests.notification.conftest import aliyun_config, tencent_config
+from tests.notification.settings import aliyun_config, tencent_config
 
 
 def notice_message(phone: str = "13800000009", out_id: str = "out-1") -> SmsMessage:

@@ -13,14 +13,9 @@ from services.notification.delivery.models import Delivery
 from services.notification.main import create_app
 from services.notification.receipts.models import Receipt
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import (
-    PEOPLE,
-    Harness,
-    aliyun_config,
-    org_events,
-    step_fired,
-    tencent_config,
-)
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.harness import Harness
+from tests.notification.settings import aliyun_config, tencent_config
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ from services.notification.records.models import RecordEntry
 from services.notification.records.verify import verify as records_verify
 from shared.contract import ChainRole, Urgency
 from tests.notification import test_failover as failover
-from tests.notification.conftest import Harness, aliyun_config, org_events, step_fired
+from tests.notification.county import org_events, step_fired
+from tests.notification.harness import Harness
+from tests.notification.settings import aliyun_config
 
 
 @pytest.fixture

@@ -23,17 +23,9 @@ from shared.contract import (
     UnitKind,
     UnitUpserted,
 )
-from tests.notification.conftest import (
-    FIRM,
-    PEOPLE,
-    TOWN,
-    aliyun_config,
-    body,
-    org_events,
-    person,
-    post,
-    step_fired,
-)
+from tests.notification.county import FIRM, PEOPLE, TOWN, org_events, person, post, step_fired
+from tests.notification.mail import body
+from tests.notification.settings import aliyun_config
 
 PRINCIPAL = PEOPLE["p-firm"]
 SAFETY_MANAGER = PEOPLE["p-firm-sm"]

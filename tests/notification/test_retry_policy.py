@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from services.notification.delivery.models import Delivery
 from services.notification.delivery.retry import RetryPolicy
-from tests.notification.conftest import make_settings
+from tests.notification.settings import make_settings
 
 T0 = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)
 

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from services.notification.delivery.models import Delivery, DeliveryAttempt
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired, wait_for
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.harness import wait_for
+from tests.notification.settings import aliyun_config
 
 ROLES = [
     ChainRole.ENTERPRISE_PRINCIPAL,

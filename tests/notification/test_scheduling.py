@@ -7,17 +7,9 @@ from typing import Any
 
 from services.notification.preferences.service import Prefs, Window, release_time
 from shared.contract import ChainRole, Channel, HazardLevel, PostRole, Urgency
-from tests.notification.conftest import (
-    COUNTY,
-    FIRM,
-    PEOPLE,
-    TOWN,
-    aliyun_config,
-    body,
-    org_events,
-    post,
-    step_fired,
-)
+from tests.notification.county import COUNTY, FIRM, PEOPLE, TOWN, org_events, post, step_fired
+from tests.notification.mail import body
+from tests.notification.settings import aliyun_config
 
 LEADER = PEOPLE["p-portfolio"]
 

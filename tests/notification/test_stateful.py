@@ -10,7 +10,8 @@ import pytest
 
 from services.notification.main import create_app
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import aliyun_config, org_events, step_fired
+from tests.notification.county import org_events, step_fired
+from tests.notification.settings import aliyun_config
 from tests.shared.stateful import run_stateful
 
 

@@ -31,15 +31,13 @@ from shared.contract import (
     StepFired,
     Urgency,
 )
-from tests.notification.conftest import (
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import (
     DIGEST_PARAMS,
     NOTICE_PARAMS,
-    PEOPLE,
     REPORT_PARAMS,
     SECRET,
     aliyun_config,
-    org_events,
-    step_fired,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -39,7 +39,8 @@ from tests.escalation.conftest import (
     run_until,
     start_runtime,
 )
-from tests.notification.conftest import DEPT, FIRM, TOWN, aliyun_config, org_events
+from tests.notification.county import DEPT, FIRM, TOWN, org_events
+from tests.notification.settings import aliyun_config
 
 METRIC = "notification_deliveries_failed_total"
 

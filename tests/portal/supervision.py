@@ -28,7 +28,7 @@ from shared.migrations import upgrade_async
 from tests.conftest import DatabaseFactory
 from tests.escalation.conftest import make_settings as escalation_settings
 from tests.hazard_api.conftest import SECRET as HAZARD_SECRET
-from tests.notification.conftest import make_settings as notification_settings
+from tests.notification.settings import make_settings as notification_settings
 from tests.portal.conftest import Api, portal_settings
 
 

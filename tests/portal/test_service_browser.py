@@ -13,14 +13,9 @@ from services.portal.session import COOKIE, PageSession, encode, new_csrf
 from shared.clock import TestClock
 from shared.contract import ChainRole, DocumentRef, DocumentType, Urgency
 from tests.hazard_api.conftest import SECRET as HAZARD_API_SECRET
-from tests.notification.conftest import (  # noqa: F401  (fixtures)
-    aliyun,
-    aliyun_config,
-    make_harness,
-    org_events,
-    smtp,
-    step_fired,
-)
+from tests.notification.conftest import aliyun, make_harness, smtp  # noqa: F401  (fixtures)
+from tests.notification.county import org_events, step_fired
+from tests.notification.settings import aliyun_config
 from tests.portal.conftest import HAZARD, PORTAL_SECRET, Api, portal_settings
 from tests.portal.test_journey_browser import db_kind, serving  # noqa: F401  (fixture)
 
