@@ -4,7 +4,7 @@ names, what no text says, and the providers' per-variable limits."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +20,11 @@ from services.notification.messages.render import (
     notice_item,
     sms_variables,
 )
-from services.notification.messages.render import sms_text as render_sms
 from shared.contract import (
     ChainRole,
     EscalationAction,
-    HazardFacts,
     HazardLevel,
-    HazardStatus,
     ListingLevel,
-    StepFired,
-    Urgency,
 )
 from tests.notification.county import PEOPLE, org_events, step_fired
 from tests.notification.settings import (
@@ -39,60 +34,9 @@ from tests.notification.settings import (
     SECRET,
     aliyun_config,
 )
+from tests.notification.texts import NOW, VOICE, A, R, item, sms_text, step
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # Friday 09:00 in Shanghai
-VOICE = Voice("示范县", "示范县安委办", "0571-88880000")
-A = EscalationAction
-R = ChainRole
-
-
-def step(
-    action: EscalationAction = A.OVERDUE_NOTICE,
-    *,
-    deadline: datetime | None = NOW - timedelta(days=1),
-    repeat_index: int = 0,
-    title: str | None = None,
-    unit_name: str = "示范建材有限公司",
-    code: str = "YH-2026-0001",
-    level: HazardLevel | None = HazardLevel.MAJOR,
-    **facts: Any,
-) -> StepFired:
-    return StepFired(
-        case_id="case-1",
-        hazard_id="h-1",
-        policy_id="county-listed",
-        policy_version=1,
-        step_key="k",
-        step_index=0,
-        repeat_index=repeat_index,
-        action=action,
-        urgency=Urgency.NORMAL,
-        target_roles=[R.ENTERPRISE_PRINCIPAL],
-        due_at=NOW,
-        fired_at=NOW,
-        step_title=title,
-        facts=HazardFacts(
-            hazard_id="h-1",
-            code=code,
-            status=HazardStatus.RECTIFYING,
-            level=level,
-            unit_id="u-firm",
-            unit_name=unit_name,
-            area_code="330001",
-            description="粉尘涉爆除尘系统未设置泄爆装置",
-            deadline_at=deadline,
-            **facts,
-        ),
-    )
-
-
-def item(s: StepFired, role: ChainRole) -> dict[str, Any]:
-    return notice_item(s, role.value, None, now=NOW, raw=s.model_dump(mode="json"))
-
-
-def sms_text(items: list[dict[str, Any]]) -> str:
-    return render_sms(items, "https://ajb.example.gov.cn/a/tok", VOICE)
 
 
 IN_3_DAYS = NOW + timedelta(days=3)  # 3月9日
@@ -314,127 +258,3 @@ async def test_one_step_tells_each_person_in_the_chain_their_own_duty(make_harne
         "p-town": "请督促企业立即完成整改",
         "p-portfolio": "请知悉，并督促有关单位立即完成整改",
     }
-
-
-def _accident_step(key: str, action: EscalationAction, cls: str = "general") -> StepFired:
-    from tests.escalation.accidents import investigation_reported, make_accident
-
-    at = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
-    a = make_accident(at, at + timedelta(minutes=10), accident_class=cls)
-    a = investigation_reported(a, at + timedelta(days=40))
-    return StepFired(
-        case_id="case-a",
-        hazard_id=a.accident_id,
-        policy_id="accident-clocks",
-        policy_version=1,
-        step_key=key,
-        step_index=0,
-        action=action,
-        urgency=Urgency.IMMEDIATE,
-        target_roles=[R.COUNTY_OFFICE],
-        due_at=at + timedelta(minutes=70),
-        fired_at=at + timedelta(minutes=70),
-        facts=HazardFacts(
-            hazard_id=a.accident_id,
-            status=HazardStatus.REPORTED,
-            unit_id=a.unit_id,
-            unit_name=a.unit_name,
-            area_code="330226",
-            description="一般事故",
-        ),
-        accident=a,
-    )
-
-
-@pytest.mark.parametrize(
-    ("key", "action", "cls", "role", "status", "ask"),
-    [
-        ("upward_remind_60m", A.ACCIDENT_CLOCK_REMINDER, "general", R.COUNTY_OFFICE,
-         "3月9日23时00分发生，上报期限3月10日1时10分",
-         "请于3月10日1时10分前向市应急管理局上报事故信息"),
-        ("upward_overdue", A.ACCIDENT_CLOCK_OVERDUE, "larger", R.COUNTY_PRINCIPAL,
-         "3月9日23时00分发生，上报期限3月10日1时10分，已超时",
-         "请督促有关单位立即向市、省应急管理部门上报事故信息"),
-        ("investigation_remind_5d", A.ACCIDENT_CLOCK_REMINDER, "larger", R.COUNTY_OFFICE,
-         "3月9日发生，调查报告期限5月8日", "请于5月8日前提交事故调查报告（市级调查组）"),
-        ("decision_overdue", A.ACCIDENT_CLOCK_OVERDUE, "general", R.COUNTY_OFFICE,
-         "3月9日发生，批复期限5月3日，已逾期", "请立即对调查报告作出批复（县人民政府）"),
-        ("supplement_ended", A.ACCIDENT_CLOCK_OVERDUE, "general", R.TOWNSHIP_PRINCIPAL,
-         "3月9日发生，补报期已届满", "此后伤亡变化不再改变事故等级，请知悉"),
-        ("items_chase", A.ACCIDENT_ITEMS_REMINDER, "general", R.ENTERPRISE_PRINCIPAL,
-         "快报缺项：", "请立即补报快报缺项"),
-        ("items_chase", A.ACCIDENT_ITEMS_REMINDER, "general", R.TOWNSHIP_PRINCIPAL,
-         "快报缺项：", "请督促有关单位立即补报快报缺项"),
-    ],
-)  # fmt: skip
-def test_accident_clock_texts_name_the_clock_its_time_and_the_body(
-    key: str, action: EscalationAction, cls: str, role: ChainRole, status: str, ask: str
-) -> None:
-    got = item(_accident_step(key, action, cls), role)
-    assert (got["status"], got["ask"]) == (status, ask)
-    _, variables = sms_variables([got], "https://ajb.example.gov.cn/a/tok", VOICE)
-    assert "…" not in variables["status"] + variables["ask"], variables  # nothing clipped
-
-
-def _campaign_step(scope: str, pending: int, name: str = "2027年春节后复工复产") -> StepFired:
-    from tests.escalation.campaigns import campaign_facts
-
-    c = campaign_facts().model_copy(update={"name": name})
-    unit = "tw-east" if scope == "township" else "dep-yjj"
-    return StepFired(
-        case_id=f"campaign:{c.campaign_id}",
-        hazard_id=c.campaign_id,
-        policy_id="campaign-reminder",
-        policy_version=1,
-        step_key=f"campaign_pending_{scope}",
-        step_index=0,
-        action=A.CAMPAIGN_REMINDER,
-        urgency=Urgency.NORMAL,
-        target_roles=[R.TOWNSHIP_PRINCIPAL if scope == "township" else R.DEPARTMENT_HEAD],
-        due_at=NOW,
-        fired_at=NOW,
-        facts=HazardFacts(
-            hazard_id=c.campaign_id,
-            code=c.notice_no,
-            status=HazardStatus.REPORTED,
-            unit_id=unit,
-            unit_name=c.name,
-            area_code="",
-            description=f"复工复产验收：{c.name}",
-        ),
-        campaign=c,
-        pending=pending,
-    )
-
-
-@pytest.mark.parametrize(
-    ("scope", "role", "text"),
-    [
-        ("township", R.TOWNSHIP_PRINCIPAL,
-         "【示范县安委办】示范县安全生产提醒：2027年春节后复工复产的复工复产验收（编号示安委办"
-         "〔2027〕3号）本乡镇（街道）尚有3家企业未通过验收，请督促企业验收合格后方可复工复产。"),
-        ("department", R.DEPARTMENT_HEAD,
-         "【示范县安委办】示范县安全生产提醒：2027年春节后复工复产的复工复产验收（编号示安委办"
-         "〔2027〕3号）本部门监管范围内尚有3家企业未通过验收，请督促企业验收合格后方可复工复产。"),
-    ],
-)  # fmt: skip
-def test_campaign_reminder_text_names_the_campaign_its_notice_and_the_count(
-    scope: str, role: ChainRole, text: str
-) -> None:
-    got = item(_campaign_step(scope, 3), role)
-    assert got["duty"] == Duty.CHASE_RESUMPTION.value
-    assert "隐患" not in got["status"] + got["ask"] + got["action_label"]
-    assert sms_text([got]).startswith(text)
-
-
-def test_campaign_reminder_variables_stay_within_the_providers_limits() -> None:
-    long_name = "二〇二七年春节假期后全县工贸、危险化学品、烟花爆竹、非煤矿山行业企业复工复产"
-    got = item(_campaign_step("department", 1234, long_name), R.DEPARTMENT_HEAD)
-    _, variables = sms_variables([got], "https://ajb.example.gov.cn/a/tok", VOICE)
-    for name, value in variables.items():
-        limit = limit_of(name)
-        assert limit is None or len(value) <= limit, (name, value)
-    assert "…" not in variables["status"] + variables["ask"] + variables["code"]
-    # The county leader is told, not asked to chase each enterprise.
-    leader = item(_campaign_step("township", 2), R.COUNTY_SAFETY_LEADER)
-    assert leader["ask"] == "请知悉，并督促有关单位抓紧组织复工复产验收"
