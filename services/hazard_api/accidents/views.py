@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy import select
 
 from services.hazard_api.accidents import flows
+from services.hazard_api.accidents.deps import AccidentReader, AccidentTransitions
 from services.hazard_api.accidents.kind import ACCIDENT, ACCIDENT_INTAKE
 from services.hazard_api.accidents.schemas import (
     AccidentDetail,
@@ -34,36 +35,16 @@ from services.hazard_api.accidents.service import (
 from services.hazard_api.accidents.states import AUTHORITY, ORIGIN, Action
 from services.hazard_api.accidents.statistics import AccidentStatistics, year_statistics
 from services.hazard_api.accidents.statistics_export import as_csv, as_xlsx
-from services.hazard_api.auth.deps import TokenClaims, require_scopes
-from services.hazard_api.auth.models import Scope
-from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.deps import (
-    ClockDep,
-    SessionDep,
-    SettingsDep,
-    engine_of,
-    sessionmaker_of,
-    settings_of,
-)
+from services.hazard_api.auth.deps import TokenClaims
+from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.directory.models import Unit
-from services.hazard_api.items.kernel import Context, Transitions, create
+from services.hazard_api.items.requests import create_from
 from services.hazard_api.statistics.views import XLSX
 
 router = APIRouter(tags=["accidents"])
 
-AccidentReader = Annotated[AuthUser, Depends(require_scopes(Scope.ACCIDENTS_READ.value))]
-AccidentWriter = Annotated[AuthUser, Depends(require_scopes(Scope.ACCIDENTS_WRITE.value))]
 AccidentId = Annotated[str, Path(min_length=1, max_length=36, description="事故ID")]
 ReportId = Annotated[str, Path(min_length=1, max_length=36, description="报告ID")]
-
-
-async def _transitions(
-    session: SessionDep, user: AccidentWriter, clock: ClockDep, settings: SettingsDep
-) -> Transitions:
-    return Transitions(Context(session, user, clock.now(), settings))
-
-
-AccidentTransitions = Annotated[Transitions, Depends(_transitions)]
 
 
 @router.post(
@@ -72,15 +53,8 @@ AccidentTransitions = Annotated[Transitions, Depends(_transitions)]
 async def report_accident(
     data: QuickReportIn, claims: TokenClaims, clock: ClockDep, request: Request
 ) -> AccidentOut:
-    return await create(
-        ACCIDENT,
-        ACCIDENT_INTAKE,
-        data,
-        claims=claims,
-        engine=engine_of(request),
-        sessionmaker=sessionmaker_of(request),
-        now=clock.now(),
-        settings=settings_of(request),
+    return await create_from(
+        request, ACCIDENT, ACCIDENT_INTAKE, data, claims=claims, now=clock.now()
     )
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from sqlalchemy import select
 
-from services.hazard_api.auth.deps import TokenClaims, require_scopes
-from services.hazard_api.auth.models import Scope
+from services.hazard_api.accidents.deps import AccidentReader, AccidentTransitions
+from services.hazard_api.auth.deps import TokenClaims
 from services.hazard_api.auth.scope import in_scope
-from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.campaigns import flows
 from services.hazard_api.campaigns.kind import (
     CAMPAIGN,
@@ -29,33 +28,15 @@ from services.hazard_api.campaigns.schemas import (
     RemindIn,
 )
 from services.hazard_api.campaigns.states import Action
-from services.hazard_api.deps import (
-    ClockDep,
-    SessionDep,
-    SettingsDep,
-    engine_of,
-    sessionmaker_of,
-    settings_of,
-)
+from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.errors import NotFound
-from services.hazard_api.items.kernel import Context, Transitions, create
+from services.hazard_api.items.requests import create_from
 from services.hazard_api.suspensions.schemas import AcceptanceIn
 
 router = APIRouter(tags=["campaigns"])
 
-Reader = Annotated[AuthUser, Depends(require_scopes(Scope.ACCIDENTS_READ.value))]
-Writer = Annotated[AuthUser, Depends(require_scopes(Scope.ACCIDENTS_WRITE.value))]
 CampaignId = Annotated[str, Path(min_length=1, max_length=36, description="复工复产验收ID")]
 UnitId = Annotated[str, Path(min_length=1, max_length=36, description="企业ID")]
-
-
-async def _transitions(
-    session: SessionDep, user: Writer, clock: ClockDep, settings: SettingsDep
-) -> Transitions:
-    return Transitions(Context(session, user, clock.now(), settings))
-
-
-CampaignTransitions = Annotated[Transitions, Depends(_transitions)]
 
 
 async def _get(session: SessionDep, campaign_id: str) -> Campaign:
@@ -69,26 +50,19 @@ async def _get(session: SessionDep, campaign_id: str) -> Campaign:
 async def open_campaign(
     data: CampaignIn, claims: TokenClaims, clock: ClockDep, request: Request
 ) -> CampaignOut:
-    return await create(
-        CAMPAIGN,
-        CAMPAIGN_OPENING,
-        data,
-        claims=claims,
-        engine=engine_of(request),
-        sessionmaker=sessionmaker_of(request),
-        now=clock.now(),
-        settings=settings_of(request),
+    return await create_from(
+        request, CAMPAIGN, CAMPAIGN_OPENING, data, claims=claims, now=clock.now()
     )
 
 
 @router.get("/campaigns", summary="复工复产验收（各次）")
-async def list_(session: SessionDep, user: Reader) -> list[CampaignOut]:
+async def list_(session: SessionDep, user: AccidentReader) -> list[CampaignOut]:
     rows = await session.scalars(select(Campaign).order_by(Campaign.opened_at.desc()).limit(100))
     return [await campaign_out(session, user, c) for c in rows]
 
 
 @router.get("/campaigns/{campaign_id}", summary="复工复产验收详情")
-async def detail(campaign_id: CampaignId, session: SessionDep, user: Reader) -> CampaignOut:
+async def detail(campaign_id: CampaignId, session: SessionDep, user: AccidentReader) -> CampaignOut:
     return await campaign_out(session, user, await _get(session, campaign_id))
 
 
@@ -96,7 +70,7 @@ async def detail(campaign_id: CampaignId, session: SessionDep, user: Reader) -> 
 async def enterprises(
     campaign_id: CampaignId,
     session: SessionDep,
-    user: Reader,
+    user: AccidentReader,
     status_: Annotated[
         str | None,
         Query(alias="status", pattern="^(pending|failed|accepted)$", description="验收状态"),
@@ -113,7 +87,7 @@ async def enterprises(
 
 
 @router.get("/campaigns/{campaign_id}/pending", summary="未验收企业清单（按乡镇、按部门）")
-async def pending(campaign_id: CampaignId, session: SessionDep, user: Reader) -> PendingOut:
+async def pending(campaign_id: CampaignId, session: SessionDep, user: AccidentReader) -> PendingOut:
     c = await _get(session, campaign_id)
     return await pending_out(session, user, c.id)
 
@@ -122,7 +96,7 @@ async def pending(campaign_id: CampaignId, session: SessionDep, user: Reader) ->
     "/campaigns/{campaign_id}/enterprises/{unit_id}/acceptance", summary="企业复工复产验收"
 )
 async def decide_acceptance(
-    campaign_id: CampaignId, unit_id: UnitId, data: AcceptanceIn, tx: CampaignTransitions
+    campaign_id: CampaignId, unit_id: UnitId, data: AcceptanceIn, tx: AccidentTransitions
 ) -> EntryOut:
     change = flows.decide_acceptance(unit_id, data)
     await tx.apply(CAMPAIGN, campaign_id, Action.DECIDE_ACCEPTANCE, change)
@@ -132,12 +106,12 @@ async def decide_acceptance(
 
 
 @router.post("/campaigns/{campaign_id}/reminders", summary="催办未验收企业（按乡镇、按部门）")
-async def remind(campaign_id: CampaignId, data: RemindIn, tx: CampaignTransitions) -> CampaignOut:
+async def remind(campaign_id: CampaignId, data: RemindIn, tx: AccidentTransitions) -> CampaignOut:
     c, _ = await tx.apply(CAMPAIGN, campaign_id, Action.REMIND, flows.remind(data))
     return await campaign_out(tx.ctx.session, tx.ctx.user, c)
 
 
 @router.post("/campaigns/{campaign_id}/close", summary="结束复工复产验收（须全部验收合格）")
-async def close(campaign_id: CampaignId, tx: CampaignTransitions) -> CampaignOut:
+async def close(campaign_id: CampaignId, tx: AccidentTransitions) -> CampaignOut:
     c, _ = await tx.apply(CAMPAIGN, campaign_id, Action.CLOSE, flows.close())
     return await campaign_out(tx.ctx.session, tx.ctx.user, c)

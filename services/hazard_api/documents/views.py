@@ -9,17 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.orm import undefer
 
-from services.hazard_api.auth.deps import TokenClaims, require_scopes
-from services.hazard_api.auth.models import Scope
-from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.deps import (
-    ClockDep,
-    SessionDep,
-    SettingsDep,
-    engine_of,
-    sessionmaker_of,
-    settings_of,
-)
+from services.hazard_api.auth.deps import TokenClaims
+from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.documents import flows, render
 from services.hazard_api.documents.kind import DOCUMENT, DOCUMENT_DRAFT, document_out, listed
 from services.hazard_api.documents.models import Document
@@ -27,13 +18,12 @@ from services.hazard_api.documents.schemas import DocumentOut, DraftIn, EditIn, 
 from services.hazard_api.documents.states import Action, DocumentStatus
 from services.hazard_api.errors import Conflict, NotFound
 from services.hazard_api.fields import EntityId, IdPath
-from services.hazard_api.items.kernel import Context, Transitions, create
+from services.hazard_api.hazards.deps import HazardReader, HazardTransitions
+from services.hazard_api.items.requests import create_from
 from shared.contract import DocumentType
 
 router = APIRouter(tags=["documents"])
 
-Reader = Annotated[AuthUser, Depends(require_scopes(Scope.HAZARDS_READ.value))]
-Writer = Annotated[AuthUser, Depends(require_scopes(Scope.HAZARDS_WRITE.value))]
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "PDF（GB/T 9704-2012）"}
 }
@@ -42,16 +32,7 @@ HTML: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _transitions(
-    session: SessionDep, user: Writer, clock: ClockDep, settings: SettingsDep
-) -> Transitions:
-    return Transitions(Context(session, user, clock.now(), settings))
-
-
-DocumentTransitions = Annotated[Transitions, Depends(_transitions)]
-
-
-async def _get(session: SessionDep, user: Reader, document_id: IdPath) -> Document:
+async def _get(session: SessionDep, user: HazardReader, document_id: IdPath) -> Document:
     doc = await session.scalar(DOCUMENT.scoped(user, document_id).options(undefer(Document.pdf)))
     if doc is None:
         raise NotFound(DOCUMENT.not_found)
@@ -66,22 +47,15 @@ async def draft(
     data: DraftIn, claims: TokenClaims, clock: ClockDep, request: Request
 ) -> DocumentOut:
     # No session dependency: the kernel opens the one transaction (SQLite has one writer).
-    return await create(
-        DOCUMENT,
-        DOCUMENT_DRAFT,
-        data,
-        claims=claims,
-        engine=engine_of(request),
-        sessionmaker=sessionmaker_of(request),
-        now=clock.now(),
-        settings=settings_of(request),
+    return await create_from(
+        request, DOCUMENT, DOCUMENT_DRAFT, data, claims=claims, now=clock.now()
     )
 
 
 @router.get("/documents", summary="公文列表（按角色范围）")
 async def list_(
     session: SessionDep,
-    user: Reader,
+    user: HazardReader,
     doc_type: DocumentType | None = None,
     doc_status: Annotated[DocumentStatus | None, Query(alias="status")] = None,
     hazard_id: EntityId | None = None,
@@ -106,13 +80,13 @@ async def get(doc: Visible) -> DocumentOut:
 
 
 @router.patch("/documents/{document_id}", summary="修改公文草稿（已印发的公文不可修改）")
-async def edit(document_id: IdPath, data: EditIn, tx: DocumentTransitions) -> DocumentOut:
+async def edit(document_id: IdPath, data: EditIn, tx: HazardTransitions) -> DocumentOut:
     doc, _ = await tx.apply(DOCUMENT, document_id, Action.EDIT, flows.edit(data))
     return document_out(doc)
 
 
 @router.post("/documents/{document_id}/issue", summary="签发公文（编定文号、印发）")
-async def issue(document_id: IdPath, tx: DocumentTransitions) -> DocumentOut:
+async def issue(document_id: IdPath, tx: HazardTransitions) -> DocumentOut:
     doc, _ = await tx.apply(DOCUMENT, document_id, Action.ISSUE, flows.issue())
     return document_out(doc)
 

@@ -11,13 +11,7 @@ from pydantic import BaseModel
 from services.hazard_api.acceptance.models import AcceptanceOut
 from services.hazard_api.acceptance.service import rounds
 from services.hazard_api.auth.deps import TokenClaims
-from services.hazard_api.deps import (
-    ClockDep,
-    SessionDep,
-    engine_of,
-    sessionmaker_of,
-    settings_of,
-)
+from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.evidence.models import AttachmentOut
 from services.hazard_api.evidence.service import for_hazard
 from services.hazard_api.extensions.models import ExtensionOut
@@ -47,7 +41,7 @@ from services.hazard_api.hazards.service import (
     list_hazards,
 )
 from services.hazard_api.hazards.states import AUTHORITY, Action, origin_of
-from services.hazard_api.items.kernel import create
+from services.hazard_api.items.requests import create_from
 
 router = APIRouter(tags=["hazards"])
 
@@ -71,16 +65,7 @@ async def report_hazard(
 ) -> Response:
     # The hot path (see hazards.intake): the kernel's create usually writes in one statement on
     # a pooled connection, no session.
-    out = await create(
-        HAZARD,
-        HAZARD_INTAKE,
-        data,
-        claims=claims,
-        engine=engine_of(request),
-        sessionmaker=sessionmaker_of(request),
-        now=clock.now(),
-        settings=settings_of(request),
-    )
+    out = await create_from(request, HAZARD, HAZARD_INTAKE, data, claims=claims, now=clock.now())
     # Serialised here: the model is built from checked values, no second validation.
     return Response(out.model_dump_json(), status.HTTP_201_CREATED, media_type="application/json")
 
