@@ -3,7 +3,8 @@
 `offences(text)` names every role code, policy step key, English status or state and UTC/ISO
 timestamp in a human-facing text; `assert_readable` runs it over a hazard's timeline (`summary`
 and every `*_label`), the hazard itself (its `*_label` fields), every SMS as the provider got it,
-every email (subject, plain text and the visible text of the HTML part) and the ack page.
+every email (subject, plain text and the visible text of the HTML part) and the ack page
+(with the reminder chain's own end: a closed hazard, the enterprise principal told).
 Links and email addresses are taken out first: a token or a mailbox name is not prose.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -36,6 +37,10 @@ from shared.contract import (
     PostRole,
     Urgency,
 )
+from tests.notification import emulators
+
+if TYPE_CHECKING:
+    from tests.e2e.world import World
 
 POLICIES_DIR = Path(__file__).parents[2] / "services" / "escalation" / "policies"
 
@@ -183,3 +188,31 @@ def gather(
         ]
     texts += [(f"page {url}", visible_text(html)) for url, html in pages]
     return texts
+
+
+async def assert_readable(w: World, hid: str, deadline: datetime, pages: list[str]) -> None:
+    """Everything people read about the hazard: Chinese labels and Beijing time, no codes."""
+    hazard = await w.api("GET", f"/hazards/{hid}", "office")
+    timeline = await w.api("GET", f"/hazards/{hid}/timeline", "office")
+    mails = w.mailbox.all()
+    sms = [(a.template, a.params) for a in w.sms.accepted]
+    assert sms and mails and all(m.html for m in mails)
+    assert hazard["hazard"]["status_label"] == "已销号"
+    texts = gather(
+        hazard=hazard,
+        timeline=timeline,
+        sms=sms,
+        sign=emulators.SIGN_NAME,
+        mails=mails,
+        pages=[(f"ack page {n}", html) for n, html in enumerate(pages)],
+    )
+    problems = check(texts)
+    assert not problems, "\n".join(problems)
+    # Who was told: the steps name the chain's posts.
+    steps = [i["summary"] for i in timeline if i["kind"] == "escalation_step"]
+    assert any("企业主要负责人" in s for s in steps)
+    # The deadline as a person in the county writes it, never with UTC's clock.
+    beijing, utc = beijing_clock_text(deadline), utc_clock_text(deadline)
+    everything = " ".join(text for _, text in texts)
+    assert beijing in " ".join(steps) and beijing in " ".join(m.text for m in mails)
+    assert utc not in everything

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from tests.e2e.harness import Mailbox, eventually
+from tests.e2e.harness import eventually
 from tests.e2e.test_accident_night import NIGHT, SAFETY_LEADER
-from tests.e2e.test_reminder_chain import World, world
+from tests.e2e.world import World, embedded_world
 
 
 def clock_texts(w: World, since: int, words: str) -> set[str]:
@@ -86,6 +86,5 @@ async def run_scenario(w: World) -> None:
 
 
 async def test_upward_report_chased_through_the_real_chain(tmp_path: Path) -> None:
-    mailbox = Mailbox(directory=tmp_path / "placeholder")
-    async with world(tmp_path, {}, mailbox) as w:
+    async with embedded_world(tmp_path) as w:
         await run_scenario(w)

@@ -9,13 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from shared.broker import EmbeddedBroker, free_port
 from tests.conftest import DatabaseFactory
-from tests.e2e.harness import Mailbox, eventually
+from tests.e2e.harness import eventually
 from tests.e2e.test_department_chain import texts_reach
-from tests.e2e.test_reminder_chain import World, world
+from tests.e2e.world import World, embedded_world, postgres_world
 
 # 23:10 on Monday 9 March 2026, Beijing time.
 NIGHT = datetime(2026, 3, 9, 15, 10, tzinfo=UTC)
@@ -99,8 +97,7 @@ async def run_scenario(w: World) -> None:
 
 
 async def test_night_accident_on_the_embedded_configuration(tmp_path: Path) -> None:
-    mailbox = Mailbox(directory=tmp_path / "placeholder")
-    async with world(tmp_path, {}, mailbox) as w:
+    async with embedded_world(tmp_path) as w:
         await run_scenario(w)
 
 
@@ -108,25 +105,5 @@ async def test_night_accident_on_the_embedded_configuration(tmp_path: Path) -> N
 async def test_night_accident_on_postgresql(
     tmp_path: Path, make_database_url: DatabaseFactory
 ) -> None:
-    urls = {
-        svc: await make_database_url("postgresql")
-        for svc in ("hazard_api", "escalation", "notification")
-    }
-    mailbox = Mailbox()
-    smtp_port = free_port()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    smtp.start()
-    try:
-        with EmbeddedBroker() as broker:
-            env = {
-                "HAZARD_API_DATABASE_URL": urls["hazard_api"],
-                "ESCALATION_DATABASE_URL": urls["escalation"],
-                "NOTIFICATION_DATABASE_URL": urls["notification"],
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                "NOTIFICATION_SMTP_HOST": "127.0.0.1",
-                "NOTIFICATION_SMTP_PORT": str(smtp_port),
-            }
-            async with world(tmp_path, env, mailbox) as w:
-                await run_scenario(w)
-    finally:
-        smtp.stop()
+    async with postgres_world(tmp_path, make_database_url) as w:
+        await run_scenario(w)

@@ -16,13 +16,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from shared.broker import EmbeddedBroker, free_port
 from shared.clock import SHANGHAI
 from tests.conftest import DatabaseFactory
-from tests.e2e.harness import Mailbox, eventually
-from tests.e2e.test_reminder_chain import DIGEST_WINDOW, START, World, world
+from tests.e2e.harness import eventually
+from tests.e2e.world import DIGEST_WINDOW, START, World, embedded_world, postgres_world
 
 # The demo county's people (services/hazard_api/directory/demo_county.yaml).
 ENTERPRISE_PRINCIPAL = "13800001061"  # 路通达, 通达路桥
@@ -158,8 +156,7 @@ async def texts_reach(w: World, phones: set[str], *, since: int, what: str) -> N
 
 
 async def test_department_chain_on_the_embedded_configuration(tmp_path: Path) -> None:
-    mailbox = Mailbox(directory=tmp_path / "placeholder")
-    async with world(tmp_path, {}, mailbox) as w:
+    async with embedded_world(tmp_path) as w:
         await run_scenario(w)
 
 
@@ -167,25 +164,5 @@ async def test_department_chain_on_the_embedded_configuration(tmp_path: Path) ->
 async def test_department_chain_on_postgresql(
     tmp_path: Path, make_database_url: DatabaseFactory
 ) -> None:
-    urls = {
-        svc: await make_database_url("postgresql")
-        for svc in ("hazard_api", "escalation", "notification")
-    }
-    mailbox = Mailbox()
-    smtp_port = free_port()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    smtp.start()
-    try:
-        with EmbeddedBroker() as broker:
-            env = {
-                "HAZARD_API_DATABASE_URL": urls["hazard_api"],
-                "ESCALATION_DATABASE_URL": urls["escalation"],
-                "NOTIFICATION_DATABASE_URL": urls["notification"],
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                "NOTIFICATION_SMTP_HOST": "127.0.0.1",
-                "NOTIFICATION_SMTP_PORT": str(smtp_port),
-            }
-            async with world(tmp_path, env, mailbox) as w:
-                await run_scenario(w)
-    finally:
-        smtp.stop()
+    async with postgres_world(tmp_path, make_database_url) as w:
+        await run_scenario(w)

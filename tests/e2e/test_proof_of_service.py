@@ -12,8 +12,8 @@ from typing import Any
 from pypdf import PdfReader
 
 from services.notification.dossier.service import mask
-from tests.e2e.harness import Mailbox
-from tests.e2e.test_reminder_chain import World, run_scenario, world
+from tests.e2e.test_reminder_chain import run_scenario
+from tests.e2e.world import World, embedded_world
 
 
 async def notification(w: World, path: str) -> Any:
@@ -24,8 +24,7 @@ async def notification(w: World, path: str) -> Any:
 
 
 async def test_the_dossier_lists_every_text_the_provider_received(tmp_path: Path) -> None:
-    mailbox = Mailbox(directory=tmp_path / "placeholder")
-    async with world(tmp_path, {}, mailbox) as w:
+    async with embedded_world(tmp_path) as w:
         hid = await run_scenario(w)
         dossier = (await notification(w, f"/hazards/{hid}/service")).json()
         texts = [e for e in dossier["entries"] if e["channel"] == "sms"]

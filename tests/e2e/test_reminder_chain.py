@@ -8,126 +8,29 @@ and SMTP sink) and on PostgreSQL with an external broker and SMTP server.
 
 from __future__ import annotations
 
-import contextlib
 import io
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
-from shared.broker import EmbeddedBroker, free_port
 from shared.clock import SHANGHAI
 from tests.conftest import DatabaseFactory
 from tests.e2e import readable
-from tests.e2e.harness import (
-    Mailbox,
-    VirtualClock,
-    aliyun_provider,
-    eventually,
-    providers_env,
+from tests.e2e.harness import eventually
+from tests.e2e.world import (
+    DIGEST_WINDOW,
+    PNG,
+    embedded_world,
+    postgres_world,
+    settle,
 )
-from tests.e2e.stack import Stack
-from tests.notification import emulators
 
-PASSWORD = "duban-demo-2026"
-# Monday 2026-03-09, 09:30 in Shanghai: an ordinary working week (official calendar).
-START = datetime(2026, 3, 9, 1, 30, tzinfo=UTC)
-DIGEST_WINDOW = timedelta(seconds=600)  # the notification service's default window
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-PLAN = {
-    "goal_and_tasks": "一个月内将库存药量降至核定药量以下，修复防护屏障",
-    "methods_and_measures": "清理超量成品，分批转运至合规仓库；按设计修复防护土堤",
-    "funds_and_materials": "安排整改资金12万元，防护材料已采购",
-    "organisation_and_persons": "总经理张红星为第一责任人，安全管理员李安具体负责",
-    "time_limit": "2026年3月23日前完成，每周报告进度",
-    "safety_and_emergency": "整改期间停止涉药作业，设置警戒区，落实应急预案和应急物资",
-    "funds_budget": 120000,
-    "responsible_person": "张红星",
-}
-
-
-@dataclass
-class World:
-    stack: Stack
-    clock: VirtualClock
-    sms: emulators.Emulator
-    mailbox: Mailbox
-    client: httpx.AsyncClient
-    tokens: dict[str, dict[str, str]]
-
-    async def as_(self, username: str) -> dict[str, str]:
-        if username not in self.tokens:
-            r = await self.client.post(
-                self.stack.url("hazard_api") + "/auth/token",
-                data={"username": username, "password": PASSWORD},
-            )
-            assert r.status_code == 200, r.text
-            self.tokens[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        return self.tokens[username]
-
-    async def api(self, method: str, path: str, user: str, **kw: Any) -> Any:
-        url = self.stack.url("hazard_api") + path
-        r = await self.client.request(method, url, headers=await self.as_(user), **kw)
-        if r.status_code == 401:  # the token expired while time moved on: log in again
-            del self.tokens[user]
-            r = await self.client.request(method, url, headers=await self.as_(user), **kw)
-        assert r.status_code in (200, 201), f"{method} {path} as {user}: {r.status_code} {r.text}"
-        return r.json()
-
-    async def case(self, hazard_id: str) -> dict[str, Any] | None:
-        url = f"{self.stack.url('escalation')}/cases/{hazard_id}"
-        r = await self.client.get(url, headers=await self.as_("office"))
-        if r.status_code == 401:  # the token expired while time moved on: log in again
-            del self.tokens["office"]
-            r = await self.client.get(url, headers=await self.as_("office"))
-        if r.status_code == 404:
-            return None
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-    def phones_texted(self, since: int = 0) -> set[str]:
-        return {a.phone for a in self.sms.accepted[since:]}
-
-
-@contextlib.asynccontextmanager
-async def world(
-    tmp_path: Path, extra_env: dict[str, str], mailbox: Mailbox
-) -> AsyncIterator[World]:
-    clock = VirtualClock(tmp_path / "clock-offset")
-    clock.set(START)
-    async with emulators.serve("aliyun") as aliyun:
-        env = {
-            "DUBAN_CLOCK_OFFSET_FILE": str(clock.path),
-            "NOTIFICATION_SMS_PROVIDERS": providers_env(aliyun_provider(aliyun.url)),
-            **extra_env,
-        }
-        stack = Stack(tmp_path / "stack", extra_env=env)
-        if mailbox.directory is not None:  # `duban run`'s own SMTP sink writes the files
-            mailbox.directory = stack.mail_dir
-        await stack.start()
-        try:
-            async with httpx.AsyncClient(timeout=30) as client:
-                yield World(stack, clock, aliyun.emulator, mailbox, client, {})
-        except BaseException:
-            print(stack.output()[-20000:])  # shown by pytest for the failed test
-            print("SMS emulator:", aliyun.emulator.requests, aliyun.emulator.rejected)
-            for a in aliyun.emulator.accepted:
-                print("  SMS", a.at, a.phone, a.template, a.params)
-            raise
-        finally:
-            code = await stack.stop()
-            assert code == 0, stack.output()[-4000:]
-            assert "Traceback" not in stack.output(), stack.output()
+# tests/e2e/test_reporting_chain.py imports these from here (explicit re-exports).
+from tests.e2e.world import PLAN as PLAN
+from tests.e2e.world import START as START
+from tests.e2e.world import World as World
 
 
 async def run_scenario(w: World) -> str:
@@ -320,7 +223,7 @@ async def run_scenario(w: World) -> str:
     w.clock.advance(timedelta(days=30))
     bulletin_due = datetime.fromisoformat(steps[("bulletin_due", 0)]["due_at"])
     assert w.clock.now() > bulletin_due
-    await _settle(w)
+    await settle(w)
     assert len(w.sms.accepted) == texts_after, [a.params for a in w.sms.accepted[texts_after:]]
 
     # ---- the timeline shows every step, notice, delivery and acknowledgement
@@ -352,51 +255,12 @@ async def run_scenario(w: World) -> str:
     expired = await w.client.get(link)  # a month on, the link has expired
     assert expired.status_code == 410
     pages = [page.text, confirmed.text, expired.text]
-    await assert_readable(w, hid, deadline, pages)
+    await readable.assert_readable(w, hid, deadline, pages)
     return hid
 
 
-async def assert_readable(w: World, hid: str, deadline: datetime, pages: list[str]) -> None:
-    """Everything people read about the hazard: Chinese labels and Beijing time, no codes."""
-    hazard = await w.api("GET", f"/hazards/{hid}", "office")
-    timeline = await w.api("GET", f"/hazards/{hid}/timeline", "office")
-    mails = w.mailbox.all()
-    sms = [(a.template, a.params) for a in w.sms.accepted]
-    assert sms and mails and all(m.html for m in mails)
-    assert hazard["hazard"]["status_label"] == "已销号"
-    texts = readable.gather(
-        hazard=hazard,
-        timeline=timeline,
-        sms=sms,
-        sign=emulators.SIGN_NAME,
-        mails=mails,
-        pages=[(f"ack page {n}", html) for n, html in enumerate(pages)],
-    )
-    problems = readable.check(texts)
-    assert not problems, "\n".join(problems)
-    # Who was told: the steps name the chain's posts.
-    steps = [i["summary"] for i in timeline if i["kind"] == "escalation_step"]
-    assert any("企业主要负责人" in s for s in steps)
-    # The deadline as a person in the county writes it, never with UTC's clock.
-    beijing, utc = readable.beijing_clock_text(deadline), readable.utc_clock_text(deadline)
-    everything = " ".join(text for _, text in texts)
-    assert beijing in " ".join(steps) and beijing in " ".join(m.text for m in mails)
-    assert utc not in everything
-
-
-async def _settle(w: World) -> None:
-    """Give the scheduler of every service a few rounds at the new time."""
-    texts = len(w.sms.accepted)
-    marker = datetime.now(UTC)
-    await eventually(
-        lambda: (datetime.now(UTC) - marker).total_seconds() > 3 or len(w.sms.accepted) > texts,
-        "schedulers to run at the new time",
-    )
-
-
 async def test_reminder_chain_on_the_embedded_configuration(tmp_path: Path) -> None:
-    mailbox = Mailbox(directory=tmp_path / "placeholder")
-    async with world(tmp_path, {}, mailbox) as w:
+    async with embedded_world(tmp_path) as w:
         assert "(embedded tansu" in w.stack.output()
         assert "SMTP sink" in w.stack.output()
         await run_scenario(w)
@@ -406,26 +270,6 @@ async def test_reminder_chain_on_the_embedded_configuration(tmp_path: Path) -> N
 async def test_reminder_chain_on_postgresql(
     tmp_path: Path, make_database_url: DatabaseFactory
 ) -> None:
-    urls = {
-        svc: await make_database_url("postgresql")
-        for svc in ("hazard_api", "escalation", "notification")
-    }
-    mailbox = Mailbox()
-    smtp_port = free_port()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    smtp.start()
-    try:
-        with EmbeddedBroker() as broker:
-            env = {
-                "HAZARD_API_DATABASE_URL": urls["hazard_api"],
-                "ESCALATION_DATABASE_URL": urls["escalation"],
-                "NOTIFICATION_DATABASE_URL": urls["notification"],
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                "NOTIFICATION_SMTP_HOST": "127.0.0.1",
-                "NOTIFICATION_SMTP_PORT": str(smtp_port),
-            }
-            async with world(tmp_path, env, mailbox) as w:
-                assert "postgresql+asyncpg" in w.stack.output()
-                await run_scenario(w)
-    finally:
-        smtp.stop()
+    async with postgres_world(tmp_path, make_database_url) as w:
+        assert "postgresql+asyncpg" in w.stack.output()
+        await run_scenario(w)

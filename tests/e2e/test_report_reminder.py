@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.clock import SHANGHAI
-from tests.e2e.harness import Mailbox, eventually
+from tests.e2e.harness import eventually
 from tests.e2e.readable import sms_text
-from tests.e2e.test_reminder_chain import World, world
+from tests.e2e.world import World, embedded_world
 from tests.notification import emulators
 from tests.notification.emulator_records import Accepted
 
@@ -32,8 +32,7 @@ def report_texts(w: World, phone: str) -> list[Accepted]:
 
 
 async def test_a_principal_receives_the_quarterly_report_reminder_once(tmp_path: Path) -> None:
-    mailbox = Mailbox(directory=tmp_path / "placeholder")
-    async with world(tmp_path, {}, mailbox) as w:
+    async with embedded_world(tmp_path) as w:
         office = await w.as_("office")
 
         async def directory_known() -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import DatabaseFactory
-from tests.e2e.harness import Mailbox, eventually
+from tests.e2e.harness import eventually
 from tests.e2e.test_department_chain import (
     ENTERPRISE_PRINCIPAL,
     JIAOTONG_HEAD,
@@ -24,7 +24,7 @@ from tests.e2e.test_department_chain import (
     ZHUJIAN_HEAD,
     texts_reach,
 )
-from tests.e2e.test_reminder_chain import DIGEST_WINDOW, START, World, world
+from tests.e2e.world import DIGEST_WINDOW, START, World, embedded_world, postgres_world
 
 CHAIN = {ENTERPRISE_PRINCIPAL, TOWNSHIP_PRINCIPAL, ZHUJIAN_HEAD, JIAOTONG_HEAD}
 
@@ -117,7 +117,7 @@ async def run_scenario(w: World) -> None:
 
 
 async def test_supervision_letter_on_the_embedded_configuration(tmp_path: Path) -> None:
-    async with world(tmp_path, {}, Mailbox(directory=tmp_path / "placeholder")) as w:
+    async with embedded_world(tmp_path) as w:
         await run_scenario(w)
 
 
@@ -125,14 +125,5 @@ async def test_supervision_letter_on_the_embedded_configuration(tmp_path: Path) 
 async def test_supervision_letter_on_postgresql(
     tmp_path: Path, make_database_url: DatabaseFactory
 ) -> None:
-    urls = {
-        svc: await make_database_url("postgresql")
-        for svc in ("hazard_api", "escalation", "notification")
-    }
-    env = {
-        "HAZARD_API_DATABASE_URL": urls["hazard_api"],
-        "ESCALATION_DATABASE_URL": urls["escalation"],
-        "NOTIFICATION_DATABASE_URL": urls["notification"],
-    }
-    async with world(tmp_path, env, Mailbox(directory=tmp_path / "placeholder")) as w:
+    async with postgres_world(tmp_path, make_database_url, external=False) as w:
         await run_scenario(w)
