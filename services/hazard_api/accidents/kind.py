@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -34,16 +33,14 @@ from services.hazard_api.accidents.service import (
     snapshot,
 )
 from services.hazard_api.accidents.states import AUTHORITY, ORIGIN, Action
-from services.hazard_api.auth.deps import missing_scopes, unauthenticated
-from services.hazard_api.auth.models import Scope, UserRole
+from services.hazard_api.auth.models import Scope
 from services.hazard_api.auth.scope import in_scope
-from services.hazard_api.auth.service import AuthUser, granted_from, load_auth_user
+from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Unit
-from services.hazard_api.errors import FieldError, NotFound
-from services.hazard_api.hazards.admission import UnitFacts, intake_lookup
-from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
-from shared.contract import ACCIDENT_EVENTS, AccidentEventType, AccidentStatus, UnitKind
+from services.hazard_api.hazards.admission import UnitFacts, admitted_enterprise
+from services.hazard_api.items.kernel import Context, Creation, ItemKind, record_creation
+from shared.contract import ACCIDENT_EVENTS, AccidentEventType, AccidentStatus
 from shared.outbox import add_event
 
 Ev = AccidentEventType
@@ -69,23 +66,15 @@ ACCIDENT: ItemKind[Accident] = ItemKind(
 async def _admit(
     data: QuickReportIn, claims: Mapping[str, Any], session: AsyncSession
 ) -> tuple[AuthUser, tuple[UnitFacts, Unit]]:
-    who = await load_auth_user(dict(claims), session=session)
-    if who is None:
-        raise unauthenticated()
-    found = await intake_lookup(
-        session=session, who=who, unit_id=data.unit_id or who.unit_id, claims=claims
+    user, facts, unit = await admitted_enterprise(
+        claims,
+        session,
+        data.unit_id,
+        not_found=UNIT_NOT_FOUND,
+        not_an_enterprise="事故单位须为生产经营单位（企业）",
+        needs_scope=Scope.ACCIDENTS_WRITE,
     )
-    if found is None:
-        raise unauthenticated()
-    user = replace(who, scopes=granted_from(who.role, found.allowed_scopes, claims))
-    if user.role == UserRole.INTEGRATION and Scope.ACCIDENTS_WRITE.value not in user.scopes:
-        raise missing_scopes(Scope.ACCIDENTS_WRITE.value)
-    if found.unit is None:
-        raise NotFound(UNIT_NOT_FOUND)
-    unit = await session.get(Unit, found.unit.id)
-    if unit is None or unit.kind != UnitKind.ENTERPRISE.value:
-        raise FieldError("unit_id", "事故单位须为生产经营单位（企业）")
-    return user, (found.unit, unit)
+    return user, (facts, unit)
 
 
 async def _write(data: QuickReportIn, target: tuple[UnitFacts, Unit], ctx: Context) -> AccidentOut:
@@ -150,16 +139,8 @@ async def _write(data: QuickReportIn, target: tuple[UnitFacts, Unit], ctx: Conte
     report.created_by_user_id = ctx.user.id
     ctx.session.add(a)
     ctx.session.add(report)
-    ctx.session.add(
-        chain_row(
-            ACCIDENT,
-            a,
-            action=Ev.REPORTED.value,
-            user=ctx.user,
-            now=ctx.now,
-            before=None,
-            after=snapshot(a) | {"report_id": report.id},
-        )
+    record_creation(
+        ACCIDENT, a, Ev.REPORTED.value, ctx, after=snapshot(a) | {"report_id": report.id}
     )
     # The report first: the chain is told at once; the flags follow in the same transaction.
     envelope = envelope_of(a, Ev.REPORTED, ctx.user, ctx.now, data.account)

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.deps import unauthenticated
 from services.hazard_api.auth.scope import in_scope
-from services.hazard_api.auth.service import AuthUser, load_auth_user
+from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.campaigns import flows
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
 from services.hazard_api.campaigns.schemas import CampaignIn, CampaignOut, EntryOut
 from services.hazard_api.campaigns.states import ACCEPTED, AUTHORITY, ORIGIN, Action
-from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
+from services.hazard_api.hazards.admission import admitted_caller
+from services.hazard_api.items.kernel import Context, Creation, ItemKind, record_creation
 from shared.contract import ACCIDENT_EVENTS, CampaignEventType, Envelope
 from shared.labels import CAMPAIGN_ENTRY_LABELS, CAMPAIGN_STATUS_LABELS
 
@@ -91,25 +91,12 @@ async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> Ca
 async def _admit(
     data: CampaignIn, claims: Mapping[str, Any], session: AsyncSession
 ) -> tuple[AuthUser, None]:
-    who = await load_auth_user(dict(claims), session=session)
-    if who is None:
-        raise unauthenticated()
-    return who, None
+    return await admitted_caller(claims, session), None
 
 
 async def _write(data: CampaignIn, _target: None, ctx: Context) -> CampaignOut:
     c = await flows.new_campaign(data, ctx)
-    ctx.session.add(
-        chain_row(
-            CAMPAIGN,
-            c,
-            action=CampaignEventType.OPENED.value,
-            user=ctx.user,
-            now=ctx.now,
-            before=None,
-            after=snapshot(c),
-        )
-    )
+    record_creation(CAMPAIGN, c, CampaignEventType.OPENED.value, ctx)
     await flows.emit(ctx, c, CampaignEventType.OPENED)
     return await campaign_out(ctx.session, ctx.user, c)
 

@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.deps import unauthenticated
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.auth.scope import in_scope
-from services.hazard_api.auth.service import AuthUser, load_auth_user
+from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.documents import drafting
@@ -27,8 +26,9 @@ from services.hazard_api.documents.states import (
     DocumentStatus,
 )
 from services.hazard_api.errors import Conflict, FieldError, NotFound
+from services.hazard_api.hazards.admission import admitted_caller
 from services.hazard_api.hazards.models import Hazard
-from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
+from services.hazard_api.items.kernel import Context, Creation, ItemKind, record_creation
 from shared.contract import (
     HAZARD_EVENTS,
     DocumentIssued,
@@ -138,9 +138,7 @@ class Target:
 async def _admit(
     data: DraftIn, claims: Mapping[str, Any], session: AsyncSession
 ) -> tuple[AuthUser, Target]:
-    who = await load_auth_user(dict(claims), session=session)
-    if who is None:
-        raise unauthenticated()
+    who = await admitted_caller(claims, session)
     hazard = None
     if data.hazard_id is not None:
         hazard = await session.scalar(
@@ -236,11 +234,7 @@ async def new_draft(
         updated_at=now,
     )
     session.add(doc)
-    session.add(
-        chain_row(
-            DOCUMENT, doc, action=DRAFTED, user=ctx.user, now=now, before=None, after=snapshot(doc)
-        )
-    )
+    record_creation(DOCUMENT, doc, DRAFTED, ctx)
     return doc
 
 

@@ -1,12 +1,13 @@
-"""Admission of a new item's caller and unit (database only): one round trip for the caller's
-users row and the unit asked for, in the caller's scope, with its supervising departments.
-Hazard intake, accident quick reports and suspension orders admit through it."""
+"""Admission of a new item's caller and unit: one round trip for the caller's users row and the
+unit asked for, in the caller's scope, with its supervising departments. Hazard intake,
+accident quick reports and suspension orders admit through it; `admitted_caller` and
+`admitted_enterprise` are the creations' admission steps (401 / 403 / 404 / 422)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,10 +15,12 @@ from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services.hazard_api.auth.models import User, UserRole
+from services.hazard_api.auth.deps import missing_scopes, unauthenticated
+from services.hazard_api.auth.models import Scope, User, UserRole
 from services.hazard_api.auth.scope import in_scope, supervises
-from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.auth.service import AuthUser, granted_from, load_auth_user
 from services.hazard_api.directory.models import Unit
+from services.hazard_api.errors import FieldError, NotFound
 from shared.contract import UnitKind
 
 
@@ -119,3 +122,42 @@ async def intake_lookup(
         department_ids=sorted(r.department_id for r in rows if r.department_id is not None),
     )
     return IntakeLookup(first.scopes, unit)
+
+
+async def admitted_caller(claims: Mapping[str, Any], session: AsyncSession) -> AuthUser:
+    """The caller as its users row stands now (401: gone or locked)."""
+    who = await load_auth_user(dict(claims), session=session)
+    if who is None:
+        raise unauthenticated()
+    return who
+
+
+async def admitted_enterprise(
+    claims: Mapping[str, Any],
+    session: AsyncSession,
+    unit_id: str | None,
+    *,
+    not_found: str,
+    not_an_enterprise: str,
+    needs_scope: Scope | None = None,
+) -> tuple[AuthUser, UnitFacts, Unit]:
+    """The caller with the scopes its token and users row grant, and the enterprise asked for
+    (default: the caller's own unit) within its scope. 401: account gone, locked or changed;
+    403: an integration client without `needs_scope`; 404: no such unit in scope; 422: the
+    unit is not an enterprise."""
+    who = await admitted_caller(claims, session)
+    found = await intake_lookup(
+        session=session, who=who, unit_id=unit_id or who.unit_id, claims=claims
+    )
+    if found is None:
+        raise unauthenticated()
+    user = replace(who, scopes=granted_from(who.role, found.allowed_scopes, claims))
+    integration = user.role == UserRole.INTEGRATION
+    if needs_scope is not None and integration and needs_scope.value not in user.scopes:
+        raise missing_scopes(needs_scope.value)
+    if found.unit is None:
+        raise NotFound(not_found)
+    unit = await session.get(Unit, found.unit.id)
+    if unit is None or unit.kind != UnitKind.ENTERPRISE.value:
+        raise FieldError("unit_id", not_an_enterprise)
+    return user, found.unit, unit

@@ -117,6 +117,28 @@ def chain_row(
     return row
 
 
+def record_creation(
+    kind: ItemKind[ItemT],
+    item: ItemT,
+    action: str,
+    ctx: Context,
+    *,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add the first row of a new item's audit chain (a creation's `write`): its snapshot,
+    unless `after` records more."""
+    row = chain_row(
+        kind,
+        item,
+        action=action,
+        user=ctx.user,
+        now=ctx.now,
+        before=None,
+        after=kind.snapshot(item) if after is None else after,
+    )
+    ctx.session.add(row)
+
+
 async def load_locked(kind: ItemKind[ItemT], item_id: str, ctx: Context) -> ItemT:
     item = await ctx.session.scalar(kind.scoped(ctx.user, item_id).with_for_update())
     if item is None:

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.deps import unauthenticated
 from services.hazard_api.auth.scope import in_scope
-from services.hazard_api.auth.service import AuthUser, granted_from, load_auth_user
+from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
-from services.hazard_api.directory.models import Unit
-from services.hazard_api.errors import FieldError, NotFound
-from services.hazard_api.hazards.admission import UnitFacts, intake_lookup
-from services.hazard_api.items.kernel import Context, Creation, ItemKind, chain_row
+from services.hazard_api.hazards.admission import UnitFacts, admitted_enterprise
+from services.hazard_api.items.kernel import Context, Creation, ItemKind, record_creation
 from services.hazard_api.suspensions import flows
 from services.hazard_api.suspensions.models import Suspension
 from services.hazard_api.suspensions.schemas import OrderIn, SuspensionOut
@@ -30,7 +26,6 @@ from shared.contract import (
     SuspensionEventType,
     SuspensionFacts,
     SuspensionStatus,
-    UnitKind,
 )
 from shared.labels import SUSPENSION_STATUS_LABELS
 from shared.outbox import add_event
@@ -96,33 +91,19 @@ def suspension_out(s: Suspension) -> SuspensionOut:
 async def _admit(
     data: OrderIn, claims: Mapping[str, Any], session: AsyncSession
 ) -> tuple[AuthUser, UnitFacts]:
-    who = await load_auth_user(dict(claims), session=session)
-    if who is None:
-        raise unauthenticated()
-    found = await intake_lookup(session=session, who=who, unit_id=data.unit_id, claims=claims)
-    if found is None:
-        raise unauthenticated()
-    if found.unit is None:
-        raise NotFound("企业不存在或不在您的管辖范围内")
-    unit = await session.get(Unit, found.unit.id)
-    if unit is None or unit.kind != UnitKind.ENTERPRISE.value:
-        raise FieldError("unit_id", "只能责令生产经营单位（企业）停产停业整顿")
-    return replace(who, scopes=granted_from(who.role, found.allowed_scopes, claims)), found.unit
+    user, facts, _unit = await admitted_enterprise(
+        claims,
+        session,
+        data.unit_id,
+        not_found="企业不存在或不在您的管辖范围内",
+        not_an_enterprise="只能责令生产经营单位（企业）停产停业整顿",
+    )
+    return user, facts
 
 
 async def _write(data: OrderIn, unit: UnitFacts, ctx: Context) -> SuspensionOut:
     s = await flows.new_order(data, unit, ctx)
-    ctx.session.add(
-        chain_row(
-            SUSPENSION,
-            s,
-            action=SuspensionEventType.ORDERED.value,
-            user=ctx.user,
-            now=ctx.now,
-            before=None,
-            after=snapshot(s),
-        )
-    )
+    record_creation(SUSPENSION, s, SuspensionEventType.ORDERED.value, ctx)
     envelope = envelope_of(s, SuspensionEventType.ORDERED, ctx.user, ctx.now, data.reason)
     await add_event(ctx.session, outbox_tables.outbox, envelope, ACCIDENT_EVENTS, now=ctx.now)
     return suspension_out(s)

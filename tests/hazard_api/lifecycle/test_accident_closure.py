@@ -222,3 +222,19 @@ async def test_statistics_by_month_class_industry_and_township(api: Api, clock: 
     own = (await api.as_("hongxing").get("/accidents/statistics", params={"year": 2026})).json()
     assert own["total"]["accidents"] == 2
     assert (await office.get("/accidents/statistics", params={"year": 1999})).status_code == 422
+
+
+async def test_a_suspension_is_ordered_for_an_enterprise_in_scope(api: Api) -> None:
+    """Admission: only an enterprise (422 otherwise), one the office can see (404)."""
+    office = api.as_("office")
+    order = {
+        "unit_id": "tw-daping",
+        "order_no": "某应急停〔2026〕2号",
+        "reason": "检查发现重大隐患",
+    }
+    r = await office.post("/suspensions", order)
+    assert r.status_code == 422 and "只能责令生产经营单位（企业）停产停业整顿" in r.text
+    r = await office.post("/suspensions", order | {"unit_id": "ent-nowhere"})
+    assert r.status_code == 404 and r.json()["detail"] == "企业不存在或不在您的管辖范围内"
+    r = await office.post("/suspensions", order | {"unit_id": "ent-hongxing"})
+    assert r.status_code == 201, r.text
