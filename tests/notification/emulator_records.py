@@ -36,6 +36,21 @@ class Accepted:
     at: datetime
 
 
+def aliyun_delivered(sms: Accepted) -> dict[str, Any]:
+    """The receipt Aliyun pushes for an accepted text that reached the phone."""
+    return {
+        "phone_number": sms.phone,
+        "send_time": "2026-03-06 09:00:00",
+        "report_time": "2026-03-06 09:00:05",
+        "success": True,
+        "err_code": "DELIVERED",
+        "err_msg": "用户接收成功",
+        "sms_size": "1",
+        "biz_id": sms.message_id,
+        "out_id": sms.out_id,
+    }
+
+
 @dataclass
 class Emulator:
     kind: str

@@ -18,39 +18,46 @@ COUNTY_NAME = "示范县"
 CONTACT_PHONE = "0571-88880000"
 
 
-def aliyun_config(url: str, name: str = "aliyun", **kw: Any) -> SmsProviderConfig:
+def _v2_templates(notice: str, digest: str, report: str) -> dict[str, ProviderTemplate]:
+    return {
+        "notice": ProviderTemplate(code=notice, params=NOTICE_PARAMS),
+        "digest": ProviderTemplate(code=digest, params=DIGEST_PARAMS),
+        "report": ProviderTemplate(code=report, params=REPORT_PARAMS),
+    }
+
+
+def _config(kind: str, url: str, name: str, **kw: Any) -> SmsProviderConfig:
     return SmsProviderConfig(
         name=name,
-        kind="aliyun",
+        kind=kind,
         endpoint=url,
-        access_key_id=emulators.ACCESS_KEY_ID,
-        access_key_secret=emulators.ACCESS_KEY_SECRET,
         sign_name=kw.pop("sign_name", emulators.SIGN_NAME),
         timeout_s=kw.pop("timeout_s", 1.0),
-        templates={
-            "notice": ProviderTemplate(code="SMS_900003", params=NOTICE_PARAMS),
-            "digest": ProviderTemplate(code="SMS_900004", params=DIGEST_PARAMS),
-            "report": ProviderTemplate(code="SMS_900005", params=REPORT_PARAMS),
-        },
+        **kw,
+    )
+
+
+def aliyun_config(url: str, name: str = "aliyun", **kw: Any) -> SmsProviderConfig:
+    return _config(
+        "aliyun",
+        url,
+        name,
+        access_key_id=emulators.ACCESS_KEY_ID,
+        access_key_secret=emulators.ACCESS_KEY_SECRET,
+        templates=_v2_templates("SMS_900003", "SMS_900004", "SMS_900005"),
         **kw,
     )
 
 
 def tencent_config(url: str, name: str = "tencent", **kw: Any) -> SmsProviderConfig:
-    return SmsProviderConfig(
-        name=name,
-        kind="tencent",
-        endpoint=url,
+    return _config(
+        "tencent",
+        url,
+        name,
         access_key_id=emulators.SECRET_ID,
         access_key_secret=emulators.SECRET_KEY,
         sdk_app_id=emulators.SDK_APP_ID,
-        sign_name=kw.pop("sign_name", emulators.SIGN_NAME),
-        timeout_s=kw.pop("timeout_s", 1.0),
-        templates={
-            "notice": ProviderTemplate(code="2000003", params=NOTICE_PARAMS),
-            "digest": ProviderTemplate(code="2000004", params=DIGEST_PARAMS),
-            "report": ProviderTemplate(code="2000005", params=REPORT_PARAMS),
-        },
+        templates=_v2_templates("2000003", "2000004", "2000005"),
         **kw,
     )
 

@@ -19,6 +19,7 @@ from shared.bearer import encode_token
 from shared.contract import ChainRole, DocumentRef, DocumentType, Urgency
 from shared.hashchain import canonical, sha256_hex
 from tests.notification.county import DEPT, PEOPLE, TOWN, org_events, step_fired
+from tests.notification.emulator_records import aliyun_delivered
 from tests.notification.harness import Harness, new_id
 from tests.notification.settings import SECRET, aliyun_config
 
@@ -65,17 +66,7 @@ async def served(make_harness, aliyun) -> AsyncIterator[tuple[Harness, AsyncClie
                 other = {"who": "other", "name": "镇安监站小李", "unit": "某镇安监站"}
                 assert (await client.post(path, data=other)).status_code == 200
             elif sms.params.get("code") == "YH-2026-0001":
-                report = {
-                    "phone_number": sms.phone,
-                    "send_time": "2026-03-06 09:00:00",
-                    "report_time": "2026-03-06 09:00:05",
-                    "success": True,
-                    "err_code": "DELIVERED",
-                    "err_msg": "用户接收成功",
-                    "sms_size": "1",
-                    "biz_id": sms.message_id,
-                    "out_id": sms.out_id,
-                }
+                report = aliyun_delivered(sms)
                 answer = await client.post("/receipts/aliyun?token=rt-1", json=[report])
                 assert answer.status_code == 200
                 signed = await client.post(path, data={"who": "self", "phone_tail": firm})

@@ -14,6 +14,7 @@ from services.notification.main import create_app
 from services.notification.receipts.models import Receipt
 from shared.contract import ChainRole, Urgency
 from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.emulator_records import aliyun_delivered
 from tests.notification.harness import Harness
 from tests.notification.settings import aliyun_config, tencent_config
 
@@ -49,17 +50,7 @@ async def statuses(h: Harness) -> list[tuple[str, str]]:
 async def test_aliyun_receipt_marks_delivered_once(client_for, aliyun) -> None:
     h, client = await client_for(sms_providers=[aliyun_config(aliyun.url)])
     [sms] = aliyun.emulator.accepted
-    report = {
-        "phone_number": sms.phone,
-        "send_time": "2026-03-06 09:00:00",
-        "report_time": "2026-03-06 09:00:05",
-        "success": True,
-        "err_code": "DELIVERED",
-        "err_msg": "用户接收成功",
-        "sms_size": "1",
-        "biz_id": sms.message_id,
-        "out_id": sms.out_id,
-    }
+    report = aliyun_delivered(sms)
     for _ in range(2):  # the provider may push the same report twice
         response = await client.post("/receipts/aliyun?token=rt-1", json=[report])
         assert response.status_code == 200 and response.json()["code"] == 0

@@ -18,6 +18,7 @@ from services.notification.records.verify import verify as records_verify
 from shared.contract import ChainRole, Urgency
 from tests.notification import test_failover as failover
 from tests.notification.county import org_events, step_fired
+from tests.notification.emulator_records import aliyun_delivered
 from tests.notification.harness import Harness
 from tests.notification.settings import aliyun_config
 
@@ -37,17 +38,7 @@ async def served(make_harness, aliyun) -> AsyncIterator[tuple[Harness, AsyncClie
     app.state.runtime = h.runtime
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
         sms = aliyun.emulator.accepted[0]
-        report = {
-            "phone_number": sms.phone,
-            "send_time": "2026-03-06 09:00:00",
-            "report_time": "2026-03-06 09:00:05",
-            "success": True,
-            "err_code": "DELIVERED",
-            "err_msg": "用户接收成功",
-            "sms_size": "1",
-            "biz_id": sms.message_id,
-            "out_id": sms.out_id,
-        }
+        report = aliyun_delivered(sms)
         assert (await client.post("/receipts/aliyun?token=rt-1", json=[report])).status_code == 200
         yield h, client
 
