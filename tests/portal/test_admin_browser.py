@@ -5,7 +5,6 @@ enterprise is refused the directory. Screenshots kept, no console error, CJK fon
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,13 @@ from services.portal.main import create_app
 from shared.clock import TestClock
 from tests.hazard_api.directory_files import counts, edited
 from tests.official_2027 import NOTICE, OFFICIAL_2027
+from tests.portal.browser import VIEWPORTS, Journey, cjk_font, journey, screenshots
 from tests.portal.conftest import Api, portal_settings
 from tests.portal.test_directory_page import GOOD_CODE, XLSX, bad_rows
-from tests.portal.test_journey_browser import VIEWPORTS, Journey, cjk_font, serving
 from tests.portal.test_ledger import _spread
 
 try:
-    from playwright.async_api import FilePayload, Page, async_playwright
+    from playwright.async_api import FilePayload, Page
 except ImportError:  # pragma: no cover - test_journey_browser skips the module the same way
     pytest.skip("playwright not installed", allow_module_level=True)
 
@@ -121,61 +120,53 @@ async def test_directory_and_statistics_in_chromium(
     tmp_path: Path,
 ) -> None:
     await _spread(api, clock)
-    shots = Path(os.environ.get("DUBAN_SCREENSHOTS") or tmp_path) / f"admin-{device}"
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshots(tmp_path, f"admin-{device}")
     portal = create_app(
         portal_settings(), clock, transports={"hazard_api": httpx.ASGITransport(app=app)}
     )
-    async with serving(portal) as base, async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            j = Journey(browser, base, VIEWPORTS[device], shots, api)
-            office = await j.page_as("office", "county_office", "dep-yingji")
+    async with journey(portal, api, device, chromium_path, shots) as j:
+        base = j.base
+        office = await j.page_as("office", "county_office", "dep-yingji")
 
-            await office.goto(f"{base}/directory")
-            assert any("CJK" in f for f in await cjk_font(office))
-            await office.fill("[name=q]", "红星")
-            await office.locator("form.search button").click()
-            await office.wait_for_url("**q=**")
-            assert await office.locator("tr[data-id]").count() == 1
-            await j.shot(office, "directory-units")
-            await office.goto(f"{base}/directory?tab=posts&unit_id=county")
-            assert await office.locator("tr[data-id='post-xianzhang']").count() == 1
-            await j.shot(office, "directory-posts")
-            await office.goto(f"{base}/directory?tab=people")
-            await j.shot(office, "directory-people")
+        await office.goto(f"{base}/directory")
+        assert any("CJK" in f for f in await cjk_font(office))
+        await office.fill("[name=q]", "红星")
+        await office.locator("form.search button").click()
+        await office.wait_for_url("**q=**")
+        assert await office.locator("tr[data-id]").count() == 1
+        await j.shot(office, "directory-units")
+        await office.goto(f"{base}/directory?tab=posts&unit_id=county")
+        assert await office.locator("tr[data-id='post-xianzhang']").count() == 1
+        await j.shot(office, "directory-posts")
+        await office.goto(f"{base}/directory?tab=people")
+        await j.shot(office, "directory-people")
 
-            await import_through_the_page(j, office, hazard_db)
+        await import_through_the_page(j, office, hazard_db)
 
-            await office.goto(f"{base}/directory/calendar")
-            await office.locator("select[name=year]").select_option("2027")
-            await office.fill("[name=notice_no]", NOTICE)
-            await office.fill("[name=holidays]", "\n".join(OFFICIAL_2027["holidays"]))
-            await office.fill("[name=workdays]", "\n".join(OFFICIAL_2027["workdays"]))
-            await office.locator("#calendar-form button[type=submit]").click()
-            await office.locator("#calendar-done").wait_for()
-            row = office.locator("tr[data-year='2027']")
-            assert await row.get_attribute("data-provisional") == "false"
-            assert "office" in await row.inner_text()
-            await j.shot(office, "calendar")
+        await office.goto(f"{base}/directory/calendar")
+        await office.locator("select[name=year]").select_option("2027")
+        await office.fill("[name=notice_no]", NOTICE)
+        await office.fill("[name=holidays]", "\n".join(OFFICIAL_2027["holidays"]))
+        await office.fill("[name=workdays]", "\n".join(OFFICIAL_2027["workdays"]))
+        await office.locator("#calendar-form button[type=submit]").click()
+        await office.locator("#calendar-done").wait_for()
+        row = office.locator("tr[data-year='2027']")
+        assert await row.get_attribute("data-provisional") == "false"
+        assert "office" in await row.inner_text()
+        await j.shot(office, "calendar")
 
-            for group_by in ("township", "department", "industry", "level"):
-                await check_statistics(j, office, group_by)
-            assert any("CJK" in f for f in await cjk_font(office))
+        for group_by in ("township", "department", "industry", "level"):
+            await check_statistics(j, office, group_by)
+        assert any("CJK" in f for f in await cjk_font(office))
 
-            ent = await j.page_as("hongxing", "enterprise", "ent-hongxing")
-            refused = await ent.goto(f"{base}/directory")
-            assert refused is not None and refused.status == 403
-            assert "仅限县安委办使用" in await ent.inner_text("main")
-            await j.shot(ent, "directory-refused")
-            await ent.goto(f"{base}/statistics?year=2026&group_by=level")
-            await ent.locator("#stats-chart canvas").wait_for()
-            await j.shot(ent, "statistics-enterprise")
-        finally:
-            await browser.close()
+        ent = await j.page_as("hongxing", "enterprise", "ent-hongxing")
+        refused = await ent.goto(f"{base}/directory")
+        assert refused is not None and refused.status == 403
+        assert "仅限县安委办使用" in await ent.inner_text("main")
+        await j.shot(ent, "directory-refused")
+        await ent.goto(f"{base}/statistics?year=2026&group_by=level")
+        await ent.locator("#stats-chart canvas").wait_for()
+        await j.shot(ent, "statistics-enterprise")
     # Chromium logs the answers the pages give on purpose (a refused file, a refused user).
     expected = {
         f"{base}/directory/import: {FAILED_LOAD} 422 (Unprocessable Entity)",
