@@ -5,8 +5,13 @@ It checks what a real receiver checks — the Standard Webhooks signature (any o
 so a rotation is accepted), the timestamp's age, the document against its JSON Schema and the
 credit code's check digit — records every request, deduplicates by `webhook-id` (a repeat is
 answered with the first receipt), and answers with a receipt number. `POST /_control` tells it
-to fail: `{"mode": "500" | "429" | "503" | "410" | "timeout" | "ok", "retry_after": "120",
-"secrets": [...]}`; `GET /_received` returns its record.
+to fail: `{"mode": "500" | "429" | "503" | "410" | "timeout" | "late" | "ok", "retry_after":
+"120", "secrets": [...]}`; `GET /_received` returns its record. Both ways of timing out hold
+the request for `hang_s` (30 s, or until the mode changes): "timeout" never looks at it (a
+gateway that hung); "late" accepts and records a new document first and only the answer is
+late — the sender saw a timeout for a document the province has, and must send it again under
+the same `webhook-id`, which is answered from the record at once (processing a new document
+is the slow part).
 """
 
 from __future__ import annotations
@@ -89,7 +94,7 @@ async def receive(request: Request) -> Response:
         emu.requests.append(entry)
     mode = emu.mode
     if mode == "timeout":
-        await asyncio.sleep(emu.hang_s)
+        await _hold(emu, mode)
         return JSONResponse({"error": "timeout"}, status_code=504)
     if mode in ("500", "410"):
         return JSONResponse({"error": mode}, status_code=int(mode))
@@ -114,6 +119,7 @@ async def receive(request: Request) -> Response:
         return JSONResponse({"error": "文档不符合交换格式", "problems": problems}, status_code=400)
     with emu.lock:
         record = emu.accepted.get(msg_id)
+        fresh = record is None
         if record is None:
             record = {
                 "webhook_id": msg_id,
@@ -126,7 +132,19 @@ async def receive(request: Request) -> Response:
             }
             emu.accepted[msg_id] = record
         record["times"] += 1
+    if mode == "late" and fresh:
+        await _hold(emu, mode)
     return JSONResponse({"receipt_no": record["receipt_no"], "webhook_id": msg_id})
+
+
+async def _hold(emu: Emulator, mode: str) -> None:
+    """Keeps a request hanging for `hang_s`, or until the test moves on to another mode (so
+    a held request does not outlive its phase of the story, nor hold up the server's stop)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + emu.hang_s
+    # Polled: a test sets `mode` from its own thread, where no event of this loop can be set.
+    while emu.mode == mode and loop.time() < until:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
 
 
 async def control(request: Request) -> JSONResponse:

@@ -1,11 +1,13 @@
 """Upward reporting through the real chain as `duban run` runs it (hazard_api, escalation,
 notification, the broker, reporting) to the provincial emulator: a major hazard's
-classification and listing, an accident's 快报 and two 续报. The province is down for a
-simulated hour (500s, then 429 with Retry-After; timeouts are played in-process by
-tests/reporting/test_delivery.py); the clock moves; the
-reporting process is killed with SIGKILL in the middle; afterwards everything has arrived,
-in order per item, each document under one webhook-id, signed and valid — as the emulator's
-own record says."""
+classification, listing and delisting (销号), an accident's 快报 and two 续报. The province
+fails for a simulated hour in 10-minute steps — 500s, then timeouts (one step where it never
+looks at the request, one where it takes the document in and answers too late), then 429 with
+Retry-After; the clock moves; the reporting process is killed with SIGKILL in the middle, while
+two documents the province has just taken in wait for their answers and two more are not sent
+yet; afterwards everything has arrived, in order per item, each document under one webhook-id
+and accepted once, signed and valid — as the emulator's own record says. The reporting
+service's database is PostgreSQL or SQLite (the other services run on `duban run`'s SQLite)."""
 
 from __future__ import annotations
 
@@ -17,38 +19,27 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
 
 from ops import province_emulator
 from shared.broker import free_port
-from tests.conftest import DatabaseFactory
 from tests.e2e.harness import Mailbox, VirtualClock, aliyun_provider, eventually, providers_env
+from tests.e2e.reporting_story import answered, ledger, make_reports, reporting_pid
 from tests.e2e.stack import Stack
-from tests.e2e.test_reminder_chain import PLAN, START, World
+from tests.e2e.test_reminder_chain import START, World
 from tests.notification import emulators
 
 SECRET = "whsec_" + base64.b64encode(b"chain-province-secret-0123456789").decode()
 EXPECTED = {
-    "hazard": ["hazard.classified", "hazard.listed"],
+    "hazard": ["hazard.classified", "hazard.listed", "hazard.closed"],
     "accident": ["initial", "follow_up", "follow_up"],
 }
-
-
-def reporting_pid(port: int) -> int | None:
-    """The reporting service's uvicorn process of this stack (found by its port)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"services.reporting.main:create_app" in argv and str(port).encode() in argv:
-            return int(entry.name)
-    return None
+HEADS = 2  # per item only the first undelivered submission goes out: one request per item
+STEP = timedelta(minutes=10)
+# The hour of failure, step by step. Retries come at most 9.6 minutes apart (480 s ± 20 %) and
+# Retry-After is 9 minutes, so each step sees one retry of each item.
+OUTAGE = (("500", 2), ("timeout", 1), ("late", 1), ("429", 2))
 
 
 def arrived(emu: province_emulator.Emulator) -> dict[str, list[str]]:
@@ -59,56 +50,6 @@ def arrived(emu: province_emulator.Emulator) -> dict[str, list[str]]:
             data.get("event") or data.get("report_kind")
         )
     return by_kind
-
-
-async def make_reports(w: World) -> None:
-    hazard = await w.api(
-        "POST",
-        "/hazards",
-        "daping",
-        json={
-            "unit_id": "ent-hongxing",
-            "location": "二号库房东侧",
-            "description": "库房内存放药量超过核定药量，且防护屏障部分缺失",
-            "source": "inspection",
-            "found_at": (START - timedelta(hours=20)).isoformat(),
-        },
-    )
-    hid = hazard["id"]
-    major = {"level": "major", "grade": 3, "criterion_id": "YH-05"}
-    await w.api("POST", f"/hazards/{hid}/classify", "office", json=major)
-    await w.api("PUT", f"/hazards/{hid}/plan", "hongxing", json=PLAN)
-    listing = {"notice_no": "演安委〔2026〕1号", "deadline_days": 14, "published": True}
-    await w.api("POST", f"/hazards/{hid}/listing", "office", json=listing)
-    accident = await w.api(
-        "POST",
-        "/accidents",
-        "hongxing",
-        json={
-            "channel": "enterprise",
-            "occurred_at": (w.clock.now() - timedelta(minutes=25)).isoformat(),
-            "place": "大坪乡红星烟花爆竹有限公司二号工房",
-            "accident_type": "explosion",
-            "account": "二号工房装药时发生爆炸",
-            "reporter_name": "张红星",
-            "reporter_phone": "13800001001",
-            "deaths": 1,
-            "missing": 0,
-            "serious_injuries": 2,
-            "direct_loss_yuan": 500_000,
-        },
-    )
-    for deaths in (1, 2):
-        follow_up: dict[str, Any] = {
-            "kind": "follow_up",
-            "account": f"搜救持续，现死亡{deaths}人",
-            "reporter_name": "张红星",
-            "reporter_phone": "13800001001",
-            "deaths": deaths,
-            "missing": 0,
-            "serious_injuries": 2,
-        }
-        await w.api("POST", f"/accidents/{accident['id']}/reports", "hongxing", json=follow_up)
 
 
 @contextlib.asynccontextmanager
@@ -137,59 +78,87 @@ async def five_services(
             assert code == 0, stack.output()[-4000:]
 
 
-@pytest.mark.usefixtures("pg_available")
 async def test_reports_arrive_in_order_once_through_an_outage_and_a_kill(
-    tmp_path: Path, make_database_url: DatabaseFactory
+    tmp_path: Path, database_url: str
 ) -> None:
     clock = VirtualClock(tmp_path / "clock-offset")
     clock.set(START)
     port = free_port()
     async with province_emulator.serve([SECRET], clock=clock) as province:
         emu = province.emulator
-        emu.mode, emu.hang_s = "500", 15.0
+        # A held request waits longer than the service's timeout (until the mode changes).
+        emu.mode, emu.hang_s, emu.retry_after = "500", 120.0, "540"
         env = {
             "REPORTING_HTTP_PORT": str(port),
-            "REPORTING_DATABASE_URL": await make_database_url("postgresql"),
+            "REPORTING_DATABASE_URL": database_url,
             "REPORTING_PROVINCE_URL": province.url,
             "REPORTING_SIGNING_SECRETS": SECRET,
             "REPORTING_COUNTY_AREA_CODE": "430723",
-            "REPORTING_DELIVERY_TIMEOUT_S": "3",
+            "REPORTING_DELIVERY_TIMEOUT_S": "5",
             "REPORTING_RUN_JOBS": "false",  # the quarterly schedule is not part of this story
-            # Retries at most 10 minutes apart, so each 10-minute step of the hour sees one.
             "REPORTING_RETRY_BASE_S": "60",
             "REPORTING_RETRY_MAX_INTERVAL_S": "480",
         }
         async with five_services(tmp_path, clock, env) as w:
             await make_reports(w)
-            await eventually(lambda: len(emu.requests) >= 2, "first attempts (answered 500)")
-            # A simulated hour: 500s, then 429 with Retry-After (timeouts: tests/reporting).
-            # Retry-After (15 minutes) is longer than a step: one 429 round only.
-            for mode, steps in (("500", 4), ("429", 1)):
-                emu.mode, emu.retry_after = mode, "900"
+            await eventually(lambda: len(emu.requests) >= HEADS, "first attempts (answered 500)")
+            for mode, steps in OUTAGE:
                 for _ in range(steps):
+                    # The clock moves only once the service has written down how the last
+                    # requests ended (a timeout takes real seconds).
+                    await eventually(lambda: answered(w, port, emu.requests), "the answers kept")
+                    emu.mode = mode
                     seen = len(emu.requests)
-                    w.clock.advance(timedelta(minutes=10))
-                    await eventually(lambda s=seen: len(emu.requests) > s, f"a retry ({mode})")
-            assert emu.ordered() == [] and {r["mode"] for r in emu.requests} >= {"500", "429"}
-            emu.mode = "ok"
-            w.clock.advance(timedelta(hours=6))  # past every backoff and Retry-After
-            await eventually(lambda: len(emu.ordered()) >= 1, "the first delivery")
+                    w.clock.advance(STEP)
+                    await eventually(
+                        lambda s=seen: len(emu.requests) >= s + HEADS, f"a retry each ({mode})"
+                    )
+            await eventually(lambda: answered(w, port, emu.requests), "the 429s kept")
+            assert {r["mode"] for r in emu.requests} == {"500", "timeout", "late", "429"}
+            # Only what the province took in with a late answer is there yet: the first of each.
+            late = {r["webhook_id"] for r in emu.requests if r["mode"] == "late"}
+            assert {r["webhook_id"] for r in emu.ordered()} == late and len(late) == HEADS
+
+            # The province works again, but is slow with new documents: the first two are
+            # answered from its record and delivered, the next two are taken in and their
+            # answers are pending when the reporting process is killed.
+            emu.mode = "late"
+            w.clock.advance(timedelta(hours=1))  # past every backoff and Retry-After
+            await eventually(lambda: len(emu.ordered()) >= 2 * HEADS, "the next two taken in")
             pid = reporting_pid(port)
             assert pid is not None
-            os.kill(pid, signal.SIGKILL)  # in the middle: `duban run` starts it again
+            os.kill(pid, signal.SIGKILL)
+            cut = [r["webhook_id"] for r in emu.ordered()][HEADS:]
+            emu.mode = "ok"
             await eventually(
                 lambda: any("reporting: restarted" in line for line in w.stack.lines),
                 "the reporting service restarted",
             )
+            w.clock.advance(STEP)  # past the killed process's lease on its two requests
             await eventually(
-                lambda: sum(len(v) for v in arrived(emu).values()) >= 5,
+                lambda: sum(len(v) for v in arrived(emu).values()) >= 6,
                 "every report at the province",
                 within_s=120,
             )
             assert arrived(emu) == EXPECTED
             records = emu.ordered()
             assert not emu.refused  # every signature and document was valid
-            # Each document under one webhook-id: no content arrived under two ids.
+            # Each document under one webhook-id: no content arrived under two ids, and every
+            # request the province ever saw (retries, timeouts, the one cut off) bore one of six.
             contents = Counter(repr(sorted(r["data"].items())) for r in records)
             assert max(contents.values()) == 1
-            assert len({r["webhook_id"] for r in records}) == 5
+            ids = {r["webhook_id"] for r in records}
+            assert len(ids) == 6 and {r["webhook_id"] for r in emu.requests} == ids
+            # What the province had taken in before the sender gave up on the answer (timeout,
+            # kill) came again under its id, and is in its record once.
+            assert {r["webhook_id"] for r in records if r["times"] > 1} == late | set(cut)
+
+            # The kill did land mid-request: the service's ledger has a claim without an answer
+            # for each of the two (and delivered everything afterwards).
+            async def delivered() -> bool:
+                return all(r["state"] == "delivered" for r in await ledger(w, port))
+
+            await eventually(delivered, "the ledger's receipts")
+            rows = {r["webhook_id"]: r for r in await ledger(w, port)}
+            unanswered = {i for i, r in rows.items() if r["attempt_count"] > len(r["attempts"])}
+            assert unanswered == set(cut)
