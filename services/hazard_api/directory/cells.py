@@ -11,7 +11,8 @@ from typing import TypeVar
 from pydantic_core import PydanticCustomError
 
 from services.hazard_api.directory.rows import Plan, Snapshot
-from services.hazard_api.directory.workbook import NO, YES, Problem, ReadSheets, Sheet, SheetRow
+from services.hazard_api.directory.sheets import NO, YES, Sheet
+from services.hazard_api.directory.workbook import Problem, ReadSheets, SheetRow
 from shared.codes.national import (
     area_code_problem,
     credit_code_problem,

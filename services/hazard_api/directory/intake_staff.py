@@ -14,10 +14,10 @@ from services.hazard_api.directory.cells import (
     text,
     yes_no,
 )
-from services.hazard_api.directory.models import LEADERSHIP_ROLES, PostIn, _email, _mobile
 from services.hazard_api.directory.rows import PersonRow, PostRow, UnitRow
+from services.hazard_api.directory.schemas import LEADERSHIP_ROLES, PostIn, _email, _mobile
+from services.hazard_api.directory.sheets import PEOPLE, PORTFOLIOS, POSTS
 from services.hazard_api.directory.tenure import PERSON_FIELDS, check_tenure
-from services.hazard_api.directory.workbook import PEOPLE, PORTFOLIOS, POSTS
 from services.hazard_api.errors import FieldError
 from shared.codes.national import industry_problem
 from shared.contract import PostRole

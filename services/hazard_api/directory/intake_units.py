@@ -18,8 +18,9 @@ from services.hazard_api.directory.cells import (
     yes_no,
 )
 from services.hazard_api.directory.rows import KIND_ORDER, UnitRow
-from services.hazard_api.directory.service import PARENT_KINDS
-from services.hazard_api.directory.workbook import ENTERPRISES, SUPERVISION, UNITS, Sheet, SheetRow
+from services.hazard_api.directory.sheets import ENTERPRISES, SUPERVISION, UNITS, Sheet
+from services.hazard_api.directory.tree import PARENT_KINDS
+from services.hazard_api.directory.workbook import SheetRow
 from shared.codes.industries import industry_name
 from shared.contract import EnterpriseStatus, UnitKind
 from shared.labels import UNIT_KIND_LABELS

@@ -21,18 +21,15 @@ from services.hazard_api.directory.guards import (
     _keeps_county,
     _unit_in_scope,
 )
+from services.hazard_api.directory.links import emit
 from services.hazard_api.directory.models import (
-    LEADERSHIP_ROLES,
     Person,
     PortfolioIndustry,
     PortfolioUnit,
     Post,
-    PostIn,
-    PostOut,
-    PostPatch,
     Unit,
 )
-from services.hazard_api.directory.service import emit
+from services.hazard_api.directory.schemas import LEADERSHIP_ROLES, PostIn, PostOut, PostPatch
 from services.hazard_api.directory.tenure import PERSON_FIELDS, check_tenure
 from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
 from shared.clock import Clock

@@ -13,8 +13,9 @@ from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.directory.bulk import Changes, Counts, apply_plan
 from services.hazard_api.directory.intake import check
 from services.hazard_api.directory.rows import KIND_ORDER, Snapshot
+from services.hazard_api.directory.sheets import NO, YES
 from services.hazard_api.directory.snapshot import load_snapshot, lock_directory
-from services.hazard_api.directory.workbook import NO, YES, Cell, read_workbook, write_workbook
+from services.hazard_api.directory.workbook import Cell, read_workbook, write_workbook
 from shared.clock import Clock
 from shared.contract import UnitKind
 from shared.labels import ENTERPRISE_STATUS_LABELS, POST_ROLE_LABELS, UNIT_KIND_LABELS
