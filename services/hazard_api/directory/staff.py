@@ -153,7 +153,7 @@ async def _ensure_post_keepable(session: AsyncSession, user: AuthUser, post: Pos
         raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
 
 
-_POST_FIELDS = (
+POST_FIELDS = (
     "role",
     "title",
     "holder_person_id",
@@ -256,7 +256,7 @@ async def update_post(
     if holder_changed or portfolio_changed:
         await _check_post_scope(session, user, data, portfolio_changed=portfolio_changed)
     await _check_post(session, data)
-    for field in _POST_FIELDS:
+    for field in POST_FIELDS:
         setattr(post, field, getattr(data, field))
     post.updated_at = clock.now()
     await session.flush()
