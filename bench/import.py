@@ -32,8 +32,9 @@ from sqlalchemy.engine import make_url
 
 from services.hazard_api.audit import keys as audit_keys
 from services.hazard_api.db import MIGRATIONS_DIR
+from services.hazard_api.directory.sheets import SHEETS
 from services.hazard_api.directory.transfer import import_directory
-from services.hazard_api.directory.workbook import SHEETS, Cell, write_workbook
+from services.hazard_api.directory.workbook import Cell, write_workbook
 from shared.clock import SystemClock
 from shared.codes.national import CREDIT_ALPHABET, credit_check_char
 from shared.db import make_engine, make_sessionmaker, transaction

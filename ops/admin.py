@@ -25,8 +25,9 @@ from services.hazard_api.auth.models import User, UserIn, UserPatch, UserRole
 from services.hazard_api.auth.passwords import password_problem
 from services.hazard_api.auth.service import ROLE_UNIT_KINDS, create_user, update_user
 from services.hazard_api.config import Settings
-from services.hazard_api.directory.models import PersonIn, Unit, UnitIn
+from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.people import create_person
+from services.hazard_api.directory.schemas import PersonIn, UnitIn
 from services.hazard_api.directory.service import create_unit
 from services.hazard_api.errors import DomainError
 from shared.clock import Clock

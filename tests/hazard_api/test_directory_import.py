@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from services.hazard_api.db import MIGRATIONS_DIR
 from services.hazard_api.directory.seed import DemoCounty
-from services.hazard_api.directory.workbook import GUIDE_TITLE, SHEETS
+from services.hazard_api.directory.sheets import GUIDE_TITLE, SHEETS
 from shared.migrations import upgrade_async
 from tests.conftest import DatabaseFactory
 from tests.hazard_api.conftest import Login

@@ -15,8 +15,8 @@ from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
 from services.hazard_api.campaigns.schemas import CampaignIn, RemindIn
 from services.hazard_api.campaigns.states import ACCEPTED, FAILED, PENDING
 from services.hazard_api.db import outbox_tables
+from services.hazard_api.directory.links import links_of
 from services.hazard_api.directory.models import RegulatedIndustry, Unit
-from services.hazard_api.directory.service import links_of
 from services.hazard_api.errors import Conflict, FieldError, NotFound
 from services.hazard_api.items.kernel import Change, Context, Outcome
 from services.hazard_api.suspensions.acceptance import acceptance_round

@@ -6,8 +6,10 @@ trips, not one per row."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, update
@@ -34,6 +36,7 @@ from services.hazard_api.directory.rows import (
     Snapshot,
     UnitRow,
 )
+from services.hazard_api.directory.staff import POST_FIELDS
 from shared.contract import UnitKind
 
 
@@ -133,6 +136,55 @@ def _unit_values(u: UnitRow, township_id: str | None) -> dict[str, Any]:
     return values
 
 
+# A post's stored columns: its id and unit, then those a change may set.
+_POST_FIELDS = ("id", "unit_id", *POST_FIELDS)
+
+
+async def _update_by_id(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One multi-row UPDATE … WHERE id = …; every row names its id and the same columns (bound
+    under a prefix: SQLAlchemy refuses parameters named like the columns they set)."""
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "id"]
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("v_id"))
+        .values({k: bindparam(f"v_{k}") for k in columns}),
+        [{f"v_{k}": v for k, v in row.items()} for row in rows],
+    )
+
+
+async def _upsert(
+    session: AsyncSession,
+    table: Table,
+    new: list[dict[str, Any]],
+    changed: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """New rows inserted (COPY on PostgreSQL), changed ones updated, both stamped `now`."""
+    await insert_rows(session, table, [row | {"created_at": now, "updated_at": now} for row in new])
+    await _update_by_id(session, table, [row | {"updated_at": now} for row in changed])
+
+
+async def _relink(
+    session: AsyncSession,
+    table: Any,
+    columns: tuple[str, str],
+    rows: Sequence[Any],
+    current: Mapping[str, Any],
+    targets: Callable[[Any], Sequence[str]],
+) -> None:
+    """The link rows (`columns`: owner, target) of each row in `rows` whose `targets` differ
+    from its stored state's: an existing owner's links are deleted, then all of them inserted."""
+    touched = [r for r in rows if r.id not in current or targets(current[r.id]) != targets(r)]
+    owner, target = columns
+    for chunk in chunks([r.id for r in touched if r.id in current]):
+        await session.execute(delete(table).where(table.c[owner].in_(chunk)))
+    await insert_rows(
+        session, table, [{owner: r.id, target: t} for r in touched for t in targets(r)]
+    )
+
+
 async def _write_units(
     session: AsyncSession,
     new: list[UnitRow],
@@ -142,99 +194,46 @@ async def _write_units(
     now: datetime,
 ) -> None:
     table = _table(Unit)
-    new.sort(key=lambda u: KIND_ORDER[UnitKind(u.kind)])
-    await insert_rows(
+    new.sort(key=lambda u: KIND_ORDER[UnitKind(u.kind)])  # parents before children (FKs)
+    await _upsert(
         session,
         table,
-        [
-            _unit_values(u, plan.townships[u.id]) | {"created_at": now, "updated_at": now}
-            for u in new
-        ],
+        [_unit_values(u, plan.townships[u.id]) for u in new],
+        [_unit_values(u, plan.townships[u.id]) for u in changed],
+        now,
     )
-    if changed:
-        rows = [
-            {f"v_{k}": v for k, v in _unit_values(u, plan.townships[u.id]).items()}
-            | {"v_updated_at": now}
-            for u in changed
-        ]
-        columns = [k for k in rows[0] if k != "v_id"]
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("v_id"))
-            .values({k[2:]: bindparam(k) for k in columns}),
-            rows,
-        )
     # Units the file did not name whose township moved with an ancestor.
     moved = [
-        {"v_id": uid, "v_township_id": township}
+        {"id": uid, "township_id": township}
         for uid, township in plan.townships.items()
         if uid in current.townships and uid not in plan.units and current.townships[uid] != township
     ]
-    if moved:
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("v_id"))
-            .values(township_id=bindparam("v_township_id")),
-            moved,
-        )
-    touched = [
-        u
-        for u in (*new, *changed)
-        if u.id not in current.units or current.units[u.id].departments != u.departments
-    ]
-    await _replace_links(
+    await _update_by_id(session, table, moved)
+    written = (*new, *changed)
+    await _relink(
         session,
         SupervisingDepartment.__table__,
-        "enterprise_id",
-        "department_id",
-        [u.id for u in touched if u.id in current.units],
-        [(u.id, d) for u in touched for d in u.departments],
+        ("enterprise_id", "department_id"),
+        written,
+        current.units,
+        attrgetter("departments"),
     )
-    regulating = [
-        u
-        for u in (*new, *changed)
-        if u.id not in current.units or current.units[u.id].industries != u.industries
-    ]
-    await _replace_links(
+    await _relink(
         session,
         RegulatedIndustry.__table__,
-        "department_id",
-        "industry_code",
-        [u.id for u in regulating if u.id in current.units],
-        [(u.id, c) for u in regulating for c in u.industries],
+        ("department_id", "industry_code"),
+        written,
+        current.units,
+        attrgetter("industries"),
     )
-
-
-async def _replace_links(
-    session: AsyncSession,
-    table: Any,
-    owner: str,
-    target: str,
-    owners_to_clear: list[str],
-    pairs: list[tuple[str, str]],
-) -> None:
-    for chunk in chunks(owners_to_clear):
-        await session.execute(delete(table).where(table.c[owner].in_(chunk)))
-    await insert_rows(session, table, [{owner: o, target: t} for o, t in pairs])
 
 
 async def _write_people(
     session: AsyncSession, new: list[PersonRow], changed: list[PersonRow], now: datetime
 ) -> None:
-    table = _table(Person)
-    await insert_rows(
-        session, table, [p._asdict() | {"created_at": now, "updated_at": now} for p in new]
+    await _upsert(
+        session, _table(Person), [p._asdict() for p in new], [p._asdict() for p in changed], now
     )
-    if changed:
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("v_id"))
-            .values({k: bindparam(f"v_{k}") for k in (*PersonRow._fields[1:], "updated_at")}),
-            [
-                {f"v_{k}": v for k, v in p._asdict().items()} | {"v_updated_at": now}
-                for p in changed
-            ],
-        )
 
 
 async def _write_posts(
@@ -244,56 +243,28 @@ async def _write_posts(
     current: Snapshot,
     now: datetime,
 ) -> None:
-    table = _table(Post)
-    fields = (
-        "id",
-        "unit_id",
-        "role",
-        "title",
-        "holder_person_id",
-        "acting",
-        "acting_person_id",
-        "acting_from",
-        "acting_until",
-        "holder_from",
-        "previous_holder_person_id",
-    )
-    await insert_rows(
+    values = attrgetter(*_POST_FIELDS)
+    await _upsert(
         session,
-        table,
-        [{k: getattr(p, k) for k in fields} | {"created_at": now, "updated_at": now} for p in new],
+        _table(Post),
+        [dict(zip(_POST_FIELDS, values(p), strict=True)) for p in new],
+        [dict(zip(_POST_FIELDS, values(p), strict=True)) for p in changed],
+        now,
     )
-    if changed:
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("v_id"))
-            .values({k: bindparam(f"v_{k}") for k in (*fields[1:], "updated_at")}),
-            [{f"v_{k}": getattr(p, k) for k in fields} | {"v_updated_at": now} for p in changed],
-        )
-    units_touched = [
-        p
-        for p in (*new, *changed)
-        if p.id not in current.posts or current.posts[p.id].portfolio_units != p.portfolio_units
-    ]
-    await _replace_links(
+    written = (*new, *changed)
+    await _relink(
         session,
         PortfolioUnit.__table__,
-        "post_id",
-        "unit_id",
-        [p.id for p in units_touched if p.id in current.posts],
-        [(p.id, u) for p in units_touched for u in p.portfolio_units],
+        ("post_id", "unit_id"),
+        written,
+        current.posts,
+        attrgetter("portfolio_units"),
     )
-    industries_touched = [
-        p
-        for p in (*new, *changed)
-        if p.id not in current.posts
-        or current.posts[p.id].portfolio_industries != p.portfolio_industries
-    ]
-    await _replace_links(
+    await _relink(
         session,
         PortfolioIndustry.__table__,
-        "post_id",
-        "industry_code",
-        [p.id for p in industries_touched if p.id in current.posts],
-        [(p.id, c) for p in industries_touched for c in p.portfolio_industries],
+        ("post_id", "industry_code"),
+        written,
+        current.posts,
+        attrgetter("portfolio_industries"),
     )

@@ -11,7 +11,8 @@ from typing import TypeVar
 from pydantic_core import PydanticCustomError
 
 from services.hazard_api.directory.rows import Plan, Snapshot
-from services.hazard_api.directory.workbook import NO, YES, Problem, ReadSheets, Sheet, SheetRow
+from services.hazard_api.directory.sheets import NO, YES, Sheet
+from services.hazard_api.directory.workbook import Problem, ReadSheets, SheetRow
 from shared.codes.national import (
     area_code_problem,
     credit_code_problem,
@@ -27,6 +28,8 @@ KINDS_BY_LABEL = {label: UnitKind(kind) for kind, label in UNIT_KIND_LABELS.item
 ROLES_BY_LABEL = {label: PostRole(role) for role, label in POST_ROLE_LABELS.items()}
 STATUS_BY_LABEL = {label: EnterpriseStatus(s) for s, label in ENTERPRISE_STATUS_LABELS.items()}
 T = TypeVar("T")
+# A row's cells: column key → (parser, required).
+Parsers = Mapping[str, tuple[Callable[[str], object], bool]]
 
 
 class _Invalid(Exception):
@@ -76,9 +79,7 @@ class RowChecker:
             self.problem(sheet, row, key, str(exc))
         raise _Invalid
 
-    def fields(
-        self, sheet: Sheet, row: SheetRow, **parsers: tuple[Callable[[str], object], bool]
-    ) -> dict[str, object] | None:
+    def fields(self, sheet: Sheet, row: SheetRow, parsers: Parsers) -> dict[str, object] | None:
         """Every cell of a row parsed; None (each problem recorded) when one is wrong."""
         out: dict[str, object] = {}
         ok = True

@@ -7,14 +7,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.directory.models import (
-    ChainLink,
-    ChainOut,
-    Person,
-    Post,
-    Unit,
-)
-from services.hazard_api.directory.service import links_of, unit_event
+from services.hazard_api.directory.links import links_of, unit_event
+from services.hazard_api.directory.models import Person, Post, Unit
+from services.hazard_api.directory.schemas import ChainLink, ChainOut
 from services.hazard_api.directory.staff import portfolios, post_event
 from shared.contract import UnitKind
 from shared.responsibility import Directory, resolve_chain

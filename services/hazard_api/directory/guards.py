@@ -12,11 +12,7 @@ from services.hazard_api.audit.records import actor_of, record
 from services.hazard_api.auth.models import User, UserRole
 from services.hazard_api.auth.scope import in_scope, unit_scope
 from services.hazard_api.auth.service import AuthUser
-from services.hazard_api.directory.models import (
-    Person,
-    Post,
-    Unit,
-)
+from services.hazard_api.directory.models import Person, Post, Unit
 from services.hazard_api.errors import FieldError, Forbidden
 from shared.contract import UnitKind
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from services.hazard_api.directory.cells import (
     ROLES_BY_LABEL,
+    Parsers,
     RowChecker,
     choice,
     day,
@@ -14,10 +15,10 @@ from services.hazard_api.directory.cells import (
     text,
     yes_no,
 )
-from services.hazard_api.directory.models import LEADERSHIP_ROLES, PostIn, _email, _mobile
 from services.hazard_api.directory.rows import PersonRow, PostRow, UnitRow
+from services.hazard_api.directory.schemas import LEADERSHIP_ROLES, PostIn, _email, _mobile
+from services.hazard_api.directory.sheets import PEOPLE, PORTFOLIOS, POSTS
 from services.hazard_api.directory.tenure import PERSON_FIELDS, check_tenure
-from services.hazard_api.directory.workbook import PEOPLE, PORTFOLIOS, POSTS
 from services.hazard_api.errors import FieldError
 from shared.codes.national import industry_problem
 from shared.contract import PostRole
@@ -34,17 +35,16 @@ _TENURE = (
 
 class StaffChecks(RowChecker):
     def read_people(self, final_units: dict[str, UnitRow]) -> None:
+        cells: Parsers = {  # built once, not per row
+            "id": (entity_id, True),
+            "name": (text(50), True),
+            "unit_id": (entity_id, True),
+            "mobile": (_mobile, False),
+            "email": (_email, False),
+            "active": (yes_no, False),
+        }
         for row in self.sheets.rows.get(PEOPLE.key, []):
-            values = self.fields(
-                PEOPLE,
-                row,
-                id=(entity_id, True),
-                name=(text(50), True),
-                unit_id=(entity_id, True),
-                mobile=(_mobile, False),
-                email=(_email, False),
-                active=(yes_no, False),
-            )
+            values = self.fields(PEOPLE, row, cells)
             person_id = row.values.get("id")
             if person_id is not None:
                 earlier = self.person_rows.get(person_id)
@@ -107,22 +107,21 @@ class StaffChecks(RowChecker):
     def read_posts(
         self, final_units: dict[str, UnitRow], final_people: dict[str, PersonRow]
     ) -> None:
+        cells: Parsers = {  # built once, not per row
+            "id": (entity_id, True),
+            "unit_id": (entity_id, True),
+            "role": (choice(ROLES_BY_LABEL, "岗位类别"), True),
+            "title": (text(100), True),
+            "holder_person_id": (entity_id, False),
+            "acting": (yes_no, False),
+            "acting_person_id": (entity_id, False),
+            "acting_from": (day, False),
+            "acting_until": (day, False),
+            "holder_from": (day, False),
+            "previous_holder_person_id": (entity_id, False),
+        }
         for row in self.sheets.rows.get(POSTS.key, []):
-            values = self.fields(
-                POSTS,
-                row,
-                id=(entity_id, True),
-                unit_id=(entity_id, True),
-                role=(choice(ROLES_BY_LABEL, "岗位类别"), True),
-                title=(text(100), True),
-                holder_person_id=(entity_id, False),
-                acting=(yes_no, False),
-                acting_person_id=(entity_id, False),
-                acting_from=(day, False),
-                acting_until=(day, False),
-                holder_from=(day, False),
-                previous_holder_person_id=(entity_id, False),
-            )
+            values = self.fields(POSTS, row, cells)
             post_id = row.values.get("id")
             holder = row.values.get("holder_person_id")
             if post_id is not None:

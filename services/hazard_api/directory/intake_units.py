@@ -7,6 +7,7 @@ from collections import defaultdict
 from services.hazard_api.directory.cells import (
     KINDS_BY_LABEL,
     STATUS_BY_LABEL,
+    Parsers,
     RowChecker,
     area_code,
     choice,
@@ -18,8 +19,9 @@ from services.hazard_api.directory.cells import (
     yes_no,
 )
 from services.hazard_api.directory.rows import KIND_ORDER, UnitRow
-from services.hazard_api.directory.service import PARENT_KINDS
-from services.hazard_api.directory.workbook import ENTERPRISES, SUPERVISION, UNITS, Sheet, SheetRow
+from services.hazard_api.directory.sheets import ENTERPRISES, SUPERVISION, UNITS, Sheet
+from services.hazard_api.directory.tree import PARENT_KINDS
+from services.hazard_api.directory.workbook import SheetRow
 from shared.codes.industries import industry_name
 from shared.contract import EnterpriseStatus, UnitKind
 from shared.labels import UNIT_KIND_LABELS
@@ -41,17 +43,16 @@ class UnitChecks(RowChecker):
         return True
 
     def read_units(self) -> None:
+        cells: Parsers = {  # built once, not per row
+            "id": (entity_id, True),
+            "name": (text(100), True),
+            "kind": (choice(KINDS_BY_LABEL, "单位类别"), True),
+            "parent_id": (entity_id, False),
+            "area_code": (area_code, False),
+            "is_safety_office": (yes_no, False),
+        }
         for row in self.sheets.rows.get(UNITS.key, []):
-            values = self.fields(
-                UNITS,
-                row,
-                id=(entity_id, True),
-                name=(text(100), True),
-                kind=(choice(KINDS_BY_LABEL, "单位类别"), True),
-                parent_id=(entity_id, False),
-                area_code=(area_code, False),
-                is_safety_office=(yes_no, False),
-            )
+            values = self.fields(UNITS, row, cells)
             unit_id = row.values.get("id")
             if unit_id is None or not self.claim_unit(UNITS, row, "id", unit_id) or values is None:
                 continue
@@ -77,20 +78,19 @@ class UnitChecks(RowChecker):
 
     def read_enterprises(self) -> None:
         by_credit = {u.credit_code: u.id for u in self.current.units.values() if u.credit_code}
+        cells: Parsers = {  # built once, not per row
+            "id": (entity_id, False),
+            "credit_code": (credit_code, False),
+            "name": (text(100), True),
+            "territorial_unit_id": (entity_id, True),
+            "area_code": (area_code, False),
+            "industry_code": (industry, True),
+            "industry_name": (text(100), False),
+            "high_risk": (yes_no, False),
+            "status": (choice(STATUS_BY_LABEL, "经营状态"), False),
+        }
         for row in self.sheets.rows.get(ENTERPRISES.key, []):
-            values = self.fields(
-                ENTERPRISES,
-                row,
-                id=(entity_id, False),
-                credit_code=(credit_code, False),
-                name=(text(100), True),
-                territorial_unit_id=(entity_id, True),
-                area_code=(area_code, False),
-                industry_code=(industry, True),
-                industry_name=(text(100), False),
-                high_risk=(yes_no, False),
-                status=(choice(STATUS_BY_LABEL, "经营状态"), False),
-            )
+            values = self.fields(ENTERPRISES, row, cells)
             credit = row.values.get("credit_code")
             credit = credit.upper() if credit else None
             unit_id = row.values.get("id") or (by_credit.get(credit) if credit else None) or credit

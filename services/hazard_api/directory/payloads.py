@@ -1,6 +1,6 @@
 """The org events' payloads of an import's rows, as plain dicts: exactly what the contract's
 `UnitUpserted`, `PersonUpserted` and `PostUpserted` dump to in JSON mode, built without a
-pydantic model per row (tens of thousands of rows; tests/hazard_api/test_directory_payloads.py
+pydantic model per row (tens of thousands of rows; tests/hazard_api/test_directory_journal.py
 holds these equal to the models' dumps, so a field added to the contract is not missed)."""
 
 from __future__ import annotations

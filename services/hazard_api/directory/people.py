@@ -17,13 +17,9 @@ from services.hazard_api.directory.guards import (
     _keeps_county,
     _unit_in_scope,
 )
-from services.hazard_api.directory.models import (
-    Person,
-    PersonIn,
-    PersonOut,
-    PersonPatch,
-)
-from services.hazard_api.directory.service import emit
+from services.hazard_api.directory.links import emit
+from services.hazard_api.directory.models import Person
+from services.hazard_api.directory.schemas import PersonIn, PersonOut, PersonPatch
 from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
 from shared.clock import Clock
 from shared.contract import PersonUpserted

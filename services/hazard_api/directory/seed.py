@@ -14,8 +14,9 @@ from services.hazard_api.audit.records import unrecorded
 from services.hazard_api.auth.models import Scope, UserIn, UserRole
 from services.hazard_api.auth.service import create_user, hash_password
 from services.hazard_api.config import Settings
-from services.hazard_api.directory.models import PersonIn, PostIn, Unit, UnitIn
+from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.people import create_person
+from services.hazard_api.directory.schemas import PersonIn, PostIn, UnitIn
 from services.hazard_api.directory.service import create_unit
 from services.hazard_api.directory.staff import create_post
 from shared.clock import Clock

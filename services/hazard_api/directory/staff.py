@@ -21,18 +21,15 @@ from services.hazard_api.directory.guards import (
     _keeps_county,
     _unit_in_scope,
 )
+from services.hazard_api.directory.links import emit
 from services.hazard_api.directory.models import (
-    LEADERSHIP_ROLES,
     Person,
     PortfolioIndustry,
     PortfolioUnit,
     Post,
-    PostIn,
-    PostOut,
-    PostPatch,
     Unit,
 )
-from services.hazard_api.directory.service import emit
+from services.hazard_api.directory.schemas import LEADERSHIP_ROLES, PostIn, PostOut, PostPatch
 from services.hazard_api.directory.tenure import PERSON_FIELDS, check_tenure
 from services.hazard_api.errors import Conflict, FieldError, Forbidden, NotFound
 from shared.clock import Clock
@@ -156,7 +153,7 @@ async def _ensure_post_keepable(session: AsyncSession, user: AuthUser, post: Pos
         raise Forbidden(_COUNTY_LEADER_FORBIDDEN)
 
 
-_POST_FIELDS = (
+POST_FIELDS = (
     "role",
     "title",
     "holder_person_id",
@@ -259,7 +256,7 @@ async def update_post(
     if holder_changed or portfolio_changed:
         await _check_post_scope(session, user, data, portfolio_changed=portfolio_changed)
     await _check_post(session, data)
-    for field in _POST_FIELDS:
+    for field in POST_FIELDS:
         setattr(post, field, getattr(data, field))
     post.updated_at = clock.now()
     await session.flush()

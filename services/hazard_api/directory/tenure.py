@@ -3,7 +3,7 @@ the edge. The resolution by day is shared.responsibility.holder_on."""
 
 from __future__ import annotations
 
-from services.hazard_api.directory.models import PostIn
+from services.hazard_api.directory.schemas import PostIn
 from services.hazard_api.errors import FieldError
 
 # Whoever may hold the post on some day: the holder, an acting holder, the previous holder.

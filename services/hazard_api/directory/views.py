@@ -20,7 +20,8 @@ from services.hazard_api.auth.deps import (
 from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.directory import people, service, staff, transfer
 from services.hazard_api.directory.chain import responsibility_chain
-from services.hazard_api.directory.models import (
+from services.hazard_api.directory.links import unit_links, unit_out
+from services.hazard_api.directory.schemas import (
     ChainOut,
     PersonIn,
     PersonOut,
@@ -66,7 +67,7 @@ async def list_units(
         limit=limit,
         offset=offset,
     )
-    return [service.unit_out(unit, links) for unit, links in rows]
+    return [unit_out(unit, links) for unit, links in rows]
 
 
 @router.post("/units", status_code=201)
@@ -76,13 +77,13 @@ async def create_unit(
     unit, links = await write(
         lambda session: service.create_unit(data, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, links)
+    return unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}")
 async def get_unit(unit_id: IdPath, user: DirectoryReader, session: SessionDep) -> UnitOut:
     unit = await service.get_unit(unit_id, session=session, user=user)
-    return service.unit_out(unit, await service.unit_links(session, unit.id))
+    return unit_out(unit, await unit_links(session, unit.id))
 
 
 @router.patch("/units/{unit_id}")
@@ -92,7 +93,7 @@ async def update_unit(
     unit, links = await write(
         lambda session: service.update_unit(unit_id, patch, session=session, user=user, clock=clock)
     )
-    return service.unit_out(unit, links)
+    return unit_out(unit, links)
 
 
 @router.get("/units/{unit_id}/chain")

@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy import select
 
 from services.hazard_api.db import outbox_tables
+from services.hazard_api.directory.links import unit_event, unit_links
 from services.hazard_api.directory.models import Unit
-from services.hazard_api.directory.service import unit_event, unit_links
 from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.hazards.admission import UnitFacts
 from services.hazard_api.items.kernel import Change, Context, Outcome
