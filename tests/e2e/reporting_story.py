@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.test_reminder_chain import PLAN, PNG, START, World
+from tests.e2e.world import PLAN, PNG, START, World
 
 
 async def make_reports(w: World) -> None:

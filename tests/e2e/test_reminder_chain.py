@@ -21,16 +21,14 @@ from tests.e2e import readable
 from tests.e2e.harness import eventually
 from tests.e2e.world import (
     DIGEST_WINDOW,
+    PLAN,
     PNG,
+    START,
+    World,
     embedded_world,
     postgres_world,
     settle,
 )
-
-# tests/e2e/test_reporting_chain.py imports these from here (explicit re-exports).
-from tests.e2e.world import PLAN as PLAN
-from tests.e2e.world import START as START
-from tests.e2e.world import World as World
 
 
 async def run_scenario(w: World) -> str:

@@ -27,7 +27,7 @@ from shared.broker import free_port
 from tests.e2e.harness import Mailbox, VirtualClock, aliyun_provider, eventually, providers_env
 from tests.e2e.reporting_story import answered, ledger, make_reports, reporting_pid
 from tests.e2e.stack import Stack
-from tests.e2e.test_reminder_chain import START, World
+from tests.e2e.world import START, World
 from tests.notification import emulators
 
 SECRET = "whsec_" + base64.b64encode(b"chain-province-secret-0123456789").decode()
@@ -56,7 +56,7 @@ def arrived(emu: province_emulator.Emulator) -> dict[str, list[str]]:
 async def five_services(
     tmp_path: Path, clock: VirtualClock, extra_env: dict[str, str]
 ) -> AsyncIterator[World]:
-    """As tests/e2e/test_reminder_chain.py's `world`, with five services' start-up time."""
+    """As tests/e2e/world.py's `world`, with five services' start-up time."""
     async with emulators.serve("aliyun") as aliyun:
         env = {
             "DUBAN_CLOCK_OFFSET_FILE": str(clock.path),
