@@ -257,3 +257,14 @@ async def test_enterprises_and_townships_keep_their_own_people_and_posts(
         headers=township,
     )
     assert _fields(other) == {"unit_id": "单位不存在或不在您的管辖范围内"}
+
+
+async def test_only_an_enterprise_is_marked_high_risk(
+    client: httpx.AsyncClient, seeded: DemoCounty, login: Login
+) -> None:
+    headers = await login("office")
+    marked = await client.patch("/units/tw-daping", json={"high_risk": True}, headers=headers)
+    assert marked.status_code == 422, marked.text
+    assert "只有企业可以标记为高危行业" in marked.text
+    unit = (await client.get("/units/tw-daping", headers=headers)).json()
+    assert unit["high_risk"] is False

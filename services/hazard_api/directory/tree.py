@@ -81,10 +81,10 @@ async def checked_state(
                 raise FieldError(field, "只有企业可以填写此项")
         if state.get("supervising_department_ids"):
             raise FieldError("supervising_department_ids", "只有企业可以指定监管部门")
-    if kind != UnitKind.DEPARTMENT and state.get("regulated_industry_codes"):
-        raise FieldError("regulated_industry_codes", "只有部门可以指定监管的行业")
         if state.get("high_risk"):
             raise FieldError("high_risk", "只有企业可以标记为高危行业")
+    if kind != UnitKind.DEPARTMENT and state.get("regulated_industry_codes"):
+        raise FieldError("regulated_industry_codes", "只有部门可以指定监管的行业")
     if state.get("is_safety_office") and kind != UnitKind.DEPARTMENT:
         raise FieldError("is_safety_office", "只有部门可以作为县安委办")
     parent_id = state.get("parent_id")
