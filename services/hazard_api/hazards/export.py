@@ -1,7 +1,8 @@
 """导出隐患台账: exactly the filtered, scoped set of `GET /hazards`, in its order, as CSV or XLSX,
 streamed. Rows come off a server-side cursor a partition at a time (never the whole set in
-memory); CSV goes out as each partition is written; XLSX is written by openpyxl's write-only
-sheet to a temporary file (a zip cannot be sent before it is finished) and then streamed."""
+memory); CSV goes out as each partition is written; XLSX is written by XlsxWriter in its
+constant-memory mode to a temporary file (a zip cannot be sent before it is finished) and then
+streamed."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import xlsxwriter
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from openpyxl import Workbook
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,26 +78,39 @@ async def csv_chunks(parts: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[
 
 
 async def xlsx_chunks(parts: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[bytes]:
-    # write_only: rows go to the sheet's temporary XML as they arrive, never all in memory.
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("隐患台账")
-    sheet.append(HEADERS)
+    # One temporary directory for the sheet's row data and the file: removed however the
+    # answer ends (a client that leaves mid-way included).
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "hazards.xlsx")
+        # constant_memory: each row goes to the sheet's temporary XML as it is written, never
+        # all in memory. Every cell is written as text: a description starting with "=" must
+        # not become a formula in the office's Excel.
+        options = {"constant_memory": True, "tmpdir": tmp, **_TEXT_AS_TEXT}
+        book = xlsxwriter.Workbook(path, options)
+        sheet = book.add_worksheet("隐患台账")
+        written = 0
 
-    def append(part: Sequence[Row[Any]]) -> None:
-        for r in part:
-            sheet.append(tuple(r))  # openpyxl takes a tuple, not a Row
+        def append(rows: Sequence[Sequence[str]]) -> None:
+            nonlocal written
+            for r in rows:
+                for column, value in enumerate(r):
+                    sheet.write_string(written, column, value)
+                written += 1
 
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
+        append([HEADERS])
         async for part in parts:
             await asyncio.to_thread(append, part)
-        await asyncio.to_thread(book.save, path)
+        await asyncio.to_thread(book.close)
         with open(path, "rb") as file:  # noqa: ASYNC230 - local temporary file, read in chunks
             for chunk in _chunks(file):
                 yield chunk
-    finally:
-        os.unlink(path)
+
+
+_TEXT_AS_TEXT = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 def _chunks(file: io.BufferedReader) -> Iterator[bytes]:

@@ -211,3 +211,18 @@ async def test_export_times_read_as_the_labels_write_them(database_url: str) -> 
                 assert got == beijing_time(moment), (engine.dialect.name, text)
     finally:
         await engine.dispose()
+
+
+async def test_text_that_looks_like_a_formula_stays_text(api: Api) -> None:
+    """A description or place starting with "=" is the reporter's text, not a formula for the
+    office's Excel to run."""
+    text = '=HYPERLINK("http://example.com","点此")'
+    made = await api.as_("hongxing").post(
+        "/hazards", HAZARD | {"description": text, "location": "=1+1"}
+    )
+    assert made.status_code == 201, made.text
+    got = await api.as_("hongxing").get("/hazards/export", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(got.content))["隐患台账"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == made.json()["code"])
+    assert (row[2].value, row[2].data_type) == (text, "s")
+    assert (row[9].value, row[9].data_type) == ("=1+1", "s")
