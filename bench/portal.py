@@ -11,7 +11,8 @@ Measured, one request at a time after a warm-up, BENCH_REQUESTS each (p95):
   &sort=-found_at`, PAGE), as the county office: through the API at 10k and at 1M, and through
   the portal (the rendered page) at 1M; the three are called in turn, all servers up at once;
 - for information: the same page as a township officer (scoped), and the 工作台 counts;
-- the export: `GET /hazards/export?format=csv` of one township's hazards at 1M, rows/s.
+- the export: `GET /hazards/export?format=csv` of one township's hazards at 1M, rows/s (and,
+  for information, the same rows as `format=xlsx`).
 
     RESULT portal_vs_api_p95=<x> api_1m_vs_10k_p95=<x> export_rows_per_s=<n>
 
@@ -196,6 +197,8 @@ async def main() -> None:
 
             rows, seconds = await export(base, tokens["office"], {"township_id": township})
             say(f"export: {rows} rows (one township, CSV) in {seconds:.2f} s")
+            xlsx = await export_xlsx(base, tokens["office"], {"township_id": township})
+            say(f"  as XLSX (for information): {xlsx:.2f} s, {rows / xlsx:.0f} rows/s")
 
         portal_vs_api = p95(via_portal) / p95(large)
         growth = p95(large) / p95(small)
@@ -234,6 +237,19 @@ async def export(base: str, token: str, params: dict[str, str]) -> tuple[int, fl
             async for chunk in r.aiter_bytes():
                 rows += chunk.count(b"\n")
         return rows, time.perf_counter() - t0
+
+
+async def export_xlsx(base: str, token: str, params: dict[str, str]) -> float:
+    """Seconds until the last byte of the same export as XLSX (a zip: it can only be sent
+    once the sheet is written)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=600) as client:
+        t0 = time.perf_counter()
+        async with client.stream("GET", "/hazards/export", params=params | {"format": "xlsx"}) as r:
+            assert r.status_code == 200, r.status_code
+            async for _ in r.aiter_bytes():
+                pass
+        return time.perf_counter() - t0
 
 
 if __name__ == "__main__":

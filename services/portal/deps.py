@@ -72,8 +72,23 @@ async def checked_session(request: Request) -> PageSession:
     return session
 
 
+# The dependencies are coroutines: FastAPI runs a plain function dependency in its thread pool,
+# and that hand-over to a thread and back cost every page more than the look-up itself (on a
+# loaded machine, two more waits for a CPU; bench/portal.py).
+async def _settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+async def _upstream(request: Request) -> Upstream:
+    return upstream_of(request)
+
+
+async def _clock(request: Request) -> Clock:
+    return clock_of(request)
+
+
 SessionDep = Annotated[PageSession, Depends(current_session)]
 PostSession = Annotated[PageSession, Depends(checked_session)]
-UpstreamDep = Annotated[Upstream, Depends(upstream_of)]
-SettingsDep = Annotated[Settings, Depends(settings_of)]
-ClockDep = Annotated[Clock, Depends(clock_of)]
+UpstreamDep = Annotated[Upstream, Depends(_upstream)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ClockDep = Annotated[Clock, Depends(_clock)]

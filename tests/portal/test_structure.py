@@ -1,0 +1,48 @@
+"""Every portal page's dependencies are coroutines: FastAPI runs a plain function dependency
+in its thread pool, a hand-over to a thread and back on every page (on a loaded machine, the
+portal's added latency over the API it calls; bench/portal.py)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Iterator
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from services.portal.main import create_app
+from tests.portal.conftest import portal_settings
+
+
+def _sync_calls(dependant: Dependant) -> list[str]:
+    found = []
+    for sub in dependant.dependencies:
+        call = sub.call
+        if call is not None and not (
+            inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
+        ):
+            found.append(getattr(call, "__qualname__", repr(call)))
+        found += _sync_calls(sub)
+    return found
+
+
+def _routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        # An included router (FastAPI keeps it whole and matches into it).
+        elif (included := getattr(route, "original_router", None)) is not None:
+            yield from _routes(included.routes)
+
+
+def test_no_page_goes_through_the_thread_pool() -> None:
+    app = create_app(portal_settings())
+    routes = list(_routes(app.routes))
+    assert any(r.path == "/hazards" for r in routes)
+    threaded = {
+        r.path: calls
+        for r in routes
+        if (calls := _sync_calls(r.dependant)) or not inspect.iscoroutinefunction(r.endpoint)
+    }
+    assert threaded == {}
