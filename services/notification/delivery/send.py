@@ -133,13 +133,15 @@ class Sender:
         dispatches: dict[str, Dispatch],
     ) -> None:
         """Call the providers (a round's texts side by side, behind the gate), record."""
-        singles = [p for p, _ in plans if p.batch is None]
+        # Texts first: tasks start in this order, and building an email is CPU work that
+        # would otherwise hold an urgent text back before it reaches the provider.
+        singles = sorted((p for p, _ in plans if p.batch is None), key=lambda p: p.sms is None)
         gate, smtp = self._gate, self.smtp
         answers = await asyncio.gather(
-            *(call_one(p, smtp, gate) for p in singles), *(call_batch(b, gate) for b in batches)
+            *(call_batch(b, gate) for b in batches), *(call_one(p, smtp, gate) for p in singles)
         )
-        results = list(zip(singles, answers[: len(singles)], strict=True))
-        for batch, answer in zip(batches, answers[len(singles) :], strict=True):
+        results = list(zip(singles, answers[len(batches) :], strict=True))
+        for batch, answer in zip(batches, answers[: len(batches)], strict=True):
             results.extend((member, answer) for member in batch.members)
         retries = await self._record(results, dispatches)
         if retries:  # members of refused batches, one number at a time
