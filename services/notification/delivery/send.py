@@ -90,13 +90,12 @@ class Sender:
             )
             # A dispatch another round is recording (or the reconciler settling) waits for a
             # later round: the shared lock order (service.lock_dispatches).
-            held = await service.lock_dispatches(
+            dispatches = await service.lock_dispatches(
                 [d.dispatch_id for d in deliveries], session=session, skip_locked=True
             )
-            deliveries = [d for d in deliveries if d.dispatch_id in held]
+            deliveries = [d for d in deliveries if d.dispatch_id in dispatches]
             if not deliveries:
                 return 0
-            dispatches = await service.dispatches_by_id(list(held), session=session)
             caps = CapTracker(
                 await service.recent_sms(
                     [d.address for d in deliveries if d.channel == Channel.SMS],
