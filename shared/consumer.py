@@ -2,9 +2,7 @@
 
 For each message: parse the envelope (unparsable → `<topic>.dlq` at once), then in one
 database transaction check and record the event id in `processed_events` and run the handler.
-A partition's records in one fetch share that transaction (BEGIN, the id check and COMMIT were
-most of a small event's cost). When the handler fails on one of them, the batch is rolled back;
-the records before it go together again, it goes alone (the failed try counts), then the rest.
+A partition's records in one fetch share that transaction (shared.consumer_batches).
 Offsets are committed only after those transactions committed (at-least-once, said
 explicitly: never auto-commit). A handler that keeps failing is retried `max_retries` times
 with backoff, then the message goes to the DLQ with its error and the runner goes on; a
@@ -26,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -36,13 +34,15 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock, SystemClock
+from shared.consumer_batches import Batches, Handler, HandlerFailed
 from shared.contract import Envelope, dlq_topic
 from shared.dlq import Record, dlq_record
-from shared.processed import known_ids, note_dead_letter, seen_in
+from shared.processed import known_ids, note_dead_letter
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+__all__ = ["ConsumerRunner", "Handler", "PermanentError"]
+
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -66,14 +66,6 @@ class PermanentError(Exception):
     """Raised by a handler for an event that can never succeed: no retry, straight to DLQ."""
 
 
-class _HandlerFailed(Exception):
-    """The handler failed on the envelope at `index` of a batch (the batch is rolled back)."""
-
-    def __init__(self, index: int, error: Exception) -> None:
-        super().__init__(index, error)
-        self.index, self.error = index, error
-
-
 class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, lock: asyncio.Lock) -> None:
         self._lock = lock
@@ -86,7 +78,7 @@ class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         pass
 
 
-class ConsumerRunner:
+class ConsumerRunner(Batches):
     def __init__(
         self,
         *,
@@ -219,53 +211,6 @@ class ConsumerRunner:
         except Exception as exc:  # a rebalance: the next owner re-reads, handlers are idempotent
             log.warning("consumer %s: offset commit failed: %s", self.name, exc)
 
-    async def _handle_partition(self, records: list[Record]) -> int | None:
-        """Handle records in order; the offset to commit, or None if none was finished."""
-        next_offset: int | None = None
-        for start in range(0, len(records), self.max_batch):
-            chunk = records[start : start + self.max_batch]
-            done = await self._handle_run(chunk)
-            next_offset = chunk[done - 1].offset + 1 if done else next_offset
-            if done < len(chunk):
-                break
-        return next_offset
-
-    async def _handle_run(self, records: list[Record]) -> int:
-        """Handle records in order, together where they all succeed; how many were finished."""
-        if len(records) < 2 or self._stopping.is_set():
-            return await self._one_by_one(records)
-        envelopes = []
-        for i, record in enumerate(records):
-            try:
-                envelope = Envelope.parse_message(record.value)
-                envelope.typed_payload()
-            except ValueError:
-                return await self._around(records, i, None)  # it goes to the DLQ
-            envelopes.append(envelope)
-        try:
-            applied = await self._apply_all(envelopes)
-        except _HandlerFailed as failed:
-            return await self._around(records, failed.index, failed.error)
-        except Exception as exc:
-            log.info("consumer %s: batch rolled back (%r); one by one", self.name, exc)
-            return await self._one_by_one(records)
-        for record, new in zip(records, applied, strict=True):
-            self._count(record, new)
-        return len(records)
-
-    async def _around(self, records: list[Record], i: int, error: Exception | None) -> int:
-        """Records before i together, record i alone (its first try ended in `error`), the rest."""
-        done = await self._handle_run(records[:i])
-        if done < i or not await self.handle_record(records[i], first_error=error):
-            return done
-        return i + 1 + await self._handle_run(records[i + 1 :])
-
-    async def _one_by_one(self, records: list[Record]) -> int:
-        done = 0
-        while done < len(records) and await self.handle_record(records[done]):
-            done += 1
-        return done
-
     async def handle_record(self, record: Record, first_error: Exception | None = None) -> bool:
         """Apply or dead-letter one record (`first_error`: how a try in a batch failed); False
         if the runner stopped before it was done."""
@@ -313,39 +258,8 @@ class ConsumerRunner:
         """Record the event id and run the handler in one transaction; False if seen before."""
         try:
             return (await self._apply_all([envelope]))[0]
-        except _HandlerFailed as failed:
+        except HandlerFailed as failed:
             raise failed.error from None
-
-    async def _apply_all(self, envelopes: list[Envelope]) -> list[bool]:
-        """Record the event ids and run the handler for each new one, in order, in one
-        transaction; per envelope, False if it was processed before (or earlier in the list)."""
-        p = self.processed
-        ids = [str(e.event_id) for e in envelopes]
-        async with self.sessionmaker() as session, session.begin():
-            seen = await seen_in(session, p, self.name, ids)
-            applied = []
-            for event_id in ids:
-                applied.append(event_id not in seen)
-                seen.add(event_id)
-            if not any(applied):
-                return applied
-            # A concurrent duplicate (during a rebalance) fails on the primary key and retries.
-            now = self.clock.now()
-            await session.execute(
-                p.insert(),
-                [
-                    {"consumer": self.name, "event_id": event_id, "processed_at": now}
-                    for event_id, new in zip(ids, applied, strict=True)
-                    if new
-                ],
-            )
-            for i, (envelope, new) in enumerate(zip(envelopes, applied, strict=True)):
-                if new:
-                    try:
-                        await self.handler(session, envelope)
-                    except Exception as exc:
-                        raise _HandlerFailed(i, exc) from exc
-        return applied
 
     async def _dead_letter(self, record: Record, error: str) -> bool:
         assert self._producer is not None

@@ -3,8 +3,8 @@
 `add_event(session, outbox, envelope, topic, now=...)` inserts a row in the same transaction as
 the state change it describes; call it after the write that locks the aggregate, so that two
 transactions on one aggregate take outbox ids in commit order (order per key is id order).
-On commit, relays wake: PostgreSQL through NOTIFY (any process), SQLite through an in-process
-hook. `OutboxRelay` is re-exported here.
+On commit, relays wake: this process's through an in-process hook right after the commit,
+other processes' through NOTIFY (PostgreSQL). `OutboxRelay` is re-exported here.
 """
 
 from __future__ import annotations
@@ -98,11 +98,12 @@ def _after_rollback(session: Any) -> None:
 
 
 async def _announce(session: AsyncSession) -> None:
-    """Wake relays once the caller's transaction commits."""
+    """Wake relays once the caller's transaction commits: this process's relays through an
+    in-process hook right after the commit (no round trip through the database), and on
+    PostgreSQL every other process's through NOTIFY."""
     if session.get_bind().dialect.name == "postgresql":
         # Delivered at commit (and only then), to relays in any process.
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-        return
     session.info["outbox_pending"] = True
     if not session.info.get("outbox_wake_hooked"):
         session.info["outbox_wake_hooked"] = True

@@ -2,8 +2,9 @@
 
 `OutboxRelay` publishes unsent rows in id order with `acks=all` and marks a row sent only after
 the broker acknowledged it; a crash in between republishes the row (consumers dedupe by
-event_id). It wakes on PostgreSQL LISTEN/NOTIFY and on an in-process hook after a commit that
-added events (SQLite), and polls every `poll_interval` seconds as a fallback.
+event_id). It wakes on an in-process hook right after a commit of its own process that added
+events, on PostgreSQL LISTEN/NOTIFY (other processes), and polls every `poll_interval` seconds
+as a fallback.
 
 Several relays may share one PostgreSQL database: rows are claimed with
 `FOR UPDATE SKIP LOCKED`, and a relay publishes a claimed row only if no older unsent row of

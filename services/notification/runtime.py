@@ -1,13 +1,12 @@
-"""The service's moving parts wired together: consumers, scheduler loop, outbox relay.
+"""The service's moving parts wired together: consumers, scheduler loops, outbox relay.
 
-`tick()` runs one pass of the durable work (resolution, bundling, sending, reconciliation);
-the scheduler loop calls it on the injected clock, tests call it directly.
+`tick()` runs one pass of the durable work in turn (resolution, bundling, reconciliation,
+sending); tests call it directly. The running service does the same work in the loops of
+`services.notification.scheduler`, so sending never waits behind a busy pass.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from services.notification.providers.email import SmtpSender
 from services.notification.providers.registry import build_providers
 from services.notification.records import chain as records
 from services.notification.records import tracking
+from services.notification.scheduler import Scheduler
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
@@ -94,13 +94,24 @@ class Runtime:
             settings, self.sessionmaker, self.providers, self.smtp, self.outcomes, clock
         )
         self.reconciler = Reconciler(
-            settings, self.sessionmaker, self.providers, self.outcomes, clock
+            settings,
+            self.sessionmaker,
+            self.providers,
+            self.outcomes,
+            clock,
+            live=lambda: self.sender.in_flight,
         )
         self.consumers: list[ConsumerRunner] = []
         self.reconcilers: list[OutboxReconciler] = []
         self.relay: OutboxRelay | None = None
-        self._loop: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self.scheduler = Scheduler(
+            prepare=self._prepare_count,
+            sender=self.sender,
+            reconciler=self.reconciler,
+            clock=clock,
+            interval_s=settings.scheduler_interval_s,
+        )
+        self._running = False
 
     # ------------------------------------------------------------------ event handlers
     async def on_org_event(self, session: AsyncSession, envelope: Envelope) -> None:
@@ -117,16 +128,24 @@ class Runtime:
 
     def _woken(self, session: Session) -> None:
         session.info.pop(_WAKE_PENDING, None)
-        self._wake.set()
+        self.scheduler.prepare_wake.set()
 
     # ------------------------------------------------------------------ durable work
-    async def tick(self) -> TickResult:
-        result = TickResult()
+    async def prepare(self) -> TickResult:
+        """Resolve open requests and bundle due notices."""
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
-            result.resolved = await self.intake.resolve_open(session=session, now=now)
-            result.dispatched = await self.bundler.bundle_due(session=session, now=now)
+            resolved = await self.intake.resolve_open(session=session, now=now)
+            dispatched = await self.bundler.bundle_due(session=session, now=now)
             await flush_events(session, now=now)
+        return TickResult(resolved=resolved, dispatched=dispatched)
+
+    async def _prepare_count(self) -> int:
+        result = await self.prepare()
+        return result.resolved + result.dispatched
+
+    async def tick(self) -> TickResult:
+        result = await self.prepare()
         result.reconciled = await self.reconciler.reconcile()
         result.sent = await self.sender.send_due()
         return result
@@ -135,23 +154,6 @@ class Runtime:
         for _ in range(max_ticks):
             if not (await self.tick()).busy:
                 return
-
-    async def _scheduler(self) -> None:
-        while True:
-            try:
-                busy = (await self.tick()).busy
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scheduler tick failed; retrying")
-                busy = False
-            if not busy:
-                self._wake.clear()
-                sleep = asyncio.ensure_future(self.clock.sleep(self.settings.scheduler_interval_s))
-                wake = asyncio.ensure_future(self._wake.wait())
-                _, pending = await asyncio.wait({sleep, wake}, return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -200,14 +202,13 @@ class Runtime:
                 clock=self.clock,
             )
         if s.run_scheduler:
-            self._loop = asyncio.create_task(self._scheduler(), name="notification-scheduler")
+            self.scheduler.start()
+            self._running = True
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        if self._running:
+            await self.scheduler.stop()
+            self._running = False
         for reconciler in self.reconcilers:
             await reconciler.stop()
         self.reconcilers = []

@@ -127,7 +127,7 @@ async def test_event_of_a_rolled_back_transaction_is_never_published(
 async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
     db: OutboxDb, broker: str, clock: TestClock
 ) -> None:
-    """PostgreSQL: LISTEN/NOTIFY (the in-process hook is SQLite-only); SQLite: the hook."""
+    """The in-process hook after the commit (and on PostgreSQL LISTEN/NOTIFY as well)."""
     topic = unique_topic("wake")
     name = f"wake-{db.engine.dialect.name}-{topic}"
     relay = OutboxRelay(
@@ -145,6 +145,29 @@ async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
     assert [r.key for r in await read_topic(broker, topic)] == [b"first", b"second"]
     assert REGISTRY.get_sample_value("duban_outbox_published_total", {"service": name}) == 2
     assert REGISTRY.get_sample_value("duban_outbox_lag_seconds", {"service": name}) == 0
+
+
+async def test_on_postgresql_a_relay_of_the_committing_process_wakes_without_notify(
+    pg_db: OutboxDb, broker: str, clock: TestClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row goes right after the commit, not after a round trip through NOTIFY (#15)."""
+    db = pg_db
+    topic = unique_topic("local-wake")
+    relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=60)
+
+    async def no_listen() -> None:  # no LISTEN connection: NOTIFY reaches nobody
+        return None
+
+    monkeypatch.setattr(relay, "_listen", no_listen)
+    await relay.start()
+    try:
+        await add(db, topic, person_event(clock, "first"), clock=clock)
+        await eventually(lambda: relay.published == 1, within=10)
+        await add(db, topic, person_event(clock, "second"), clock=clock)
+        await eventually(lambda: relay.published == 2, within=10)  # poll interval: 60 s
+    finally:
+        await relay.stop()
+    assert relay._listener is None
 
 
 async def test_lag_gauge_reports_the_oldest_unsent_row(

@@ -10,7 +10,7 @@ email is resent with the same Message-ID, so a duplicate is recognisable.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -45,8 +45,12 @@ class Reconciler:
         providers: Sequence[SmsProvider],
         outcomes: Outcomes,
         clock: Clock,
+        *,
+        live: Callable[[], set[str]] = set,
     ) -> None:
         self.settings = settings
+        # OutIds of attempts a send round of this process is still calling or recording.
+        self.live = live
         self.sessionmaker = sessionmaker
         self.providers = {p.name: p for p in providers}
         self.outcomes = outcomes
@@ -69,6 +73,8 @@ class Reconciler:
                 stale_after_s=self.settings.reconcile_after_s,
                 limit=100,
             )
+        live = self.live()
+        attempts = [a for a in attempts if a.out_id not in live]
         if not attempts:
             return 0
         lookups: dict[int, Lookup | Exception | None] = {}
@@ -91,7 +97,26 @@ class Reconciler:
                 lookups[attempt.id] = exc
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
+            # The send rounds' lock order: dispatches first (skipping those a round holds),
+            # then deliveries in id order, then the attempts.
+            delivery_ids = {a.delivery_id for a in attempts}
+            rows = await session.execute(
+                select(Delivery.id, Delivery.dispatch_id).where(Delivery.id.in_(delivery_ids))
+            )
+            owners: dict[int, str] = {row.id: row.dispatch_id for row in rows}
+            held = await service.lock_dispatches(
+                list(owners.values()), session=session, skip_locked=True
+            )
+            mine = sorted({i for i, d in owners.items() if d in held})
+            await session.execute(
+                select(Delivery.id)
+                .where(Delivery.id.in_(mine))
+                .order_by(Delivery.id)
+                .with_for_update()
+            )
             for stale in attempts:
+                if owners.get(stale.delivery_id) not in held:
+                    continue  # a send round is recording this dispatch: a later pass
                 # Locked (PostgreSQL): another replica settling the same attempt waits here.
                 current = await session.get(DeliveryAttempt, stale.id, with_for_update=True)
                 delivery = await session.get(Delivery, stale.delivery_id)

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -33,6 +30,7 @@ from services.notification.delivery.batch import (
     refused,
     retry_singly,
 )
+from services.notification.delivery.calls import CRASH_HOOK_ENV, call_batch, call_one
 from services.notification.delivery.caps import CapTracker
 from services.notification.delivery.models import (
     Delivery,
@@ -48,14 +46,7 @@ from services.notification.messages.render import (
     sms_variables,
     split,
 )
-from services.notification.providers.base import (
-    Outcome,
-    Scope,
-    SendResult,
-    SmsMessage,
-    SmsProvider,
-    TemplateError,
-)
+from services.notification.providers.base import SendResult, SmsMessage, SmsProvider
 from services.notification.providers.email import Email, SmtpSender, message_id
 from shared.clock import Clock
 from shared.contract import Channel, Urgency
@@ -64,9 +55,8 @@ from shared.labels import beijing_time
 
 log = logging.getLogger(__name__)
 
-# Test hook: the path of a file to create, then stop dead, right after a provider accepted
-# an SMS and before the log records it (the crash the delivery log must survive).
-CRASH_HOOK_ENV = "NOTIFICATION_TEST_HANG_AFTER_ACCEPT"
+# Re-exported: tests set it to crash a send right after the provider accepted.
+__all__ = ["CRASH_HOOK_ENV", "Sender"]
 
 
 class Sender:
@@ -85,7 +75,11 @@ class Sender:
         self.smtp = smtp
         self.outcomes = outcomes
         self.clock = clock
+        # Provider calls in flight across every round of this process.
         self._gate = asyncio.Semaphore(settings.send_concurrency)
+        # OutIds of attempts whose round is still calling or recording (the reconciler's
+        # "pending" rows that are not stale but live).
+        self.in_flight: set[str] = set()
         self.voice = Voice.of(settings)
 
     async def send_due(self) -> int:
@@ -94,11 +88,14 @@ class Sender:
             deliveries = await service.claim_due(
                 session=session, now=now, limit=self.settings.dispatch_batch
             )
+            # A dispatch another round is recording (or the reconciler settling) waits for a
+            # later round: the shared lock order (service.lock_dispatches).
+            dispatches = await service.lock_dispatches(
+                [d.dispatch_id for d in deliveries], session=session, skip_locked=True
+            )
+            deliveries = [d for d in deliveries if d.dispatch_id in dispatches]
             if not deliveries:
                 return 0
-            dispatches = await service.dispatches_by_id(
-                [d.dispatch_id for d in deliveries], session=session
-            )
             caps = CapTracker(
                 await service.recent_sms(
                     [d.address for d in deliveries if d.channel == Channel.SMS],
@@ -119,18 +116,36 @@ class Sender:
             await session.flush()
             if plans:
                 await session.execute(insert(DeliveryAttempt), [row for _, row in plans])
-        singles = [p for p, _ in plans if p.batch is None]
+            # Before the commit makes them visible: the reconciler leaves them to this round.
+            live = {p.out_id for p, _ in plans}
+            self.in_flight |= live
+        try:
+            await self._deliver(plans, batches, dispatches)
+        finally:
+            self.in_flight -= live
+        return len(plans)
+
+    async def _deliver(
+        self,
+        plans: list[tuple[Plan, AttemptRow]],
+        batches: list[Batch],
+        dispatches: dict[str, Dispatch],
+    ) -> None:
+        """Call the providers (a round's texts side by side, behind the gate), record."""
+        # Texts first: tasks start in this order, and building an email is CPU work that
+        # would otherwise hold an urgent text back before it reaches the provider.
+        singles = sorted((p for p, _ in plans if p.batch is None), key=lambda p: p.sms is None)
+        gate, smtp = self._gate, self.smtp
         answers = await asyncio.gather(
-            *(self._call(p) for p in singles), *(self._call_batch(b) for b in batches)
+            *(call_batch(b, gate) for b in batches), *(call_one(p, smtp, gate) for p in singles)
         )
-        results = list(zip(singles, answers[: len(singles)], strict=True))
-        for batch, answer in zip(batches, answers[len(singles) :], strict=True):
+        results = list(zip(singles, answers[len(batches) :], strict=True))
+        for batch, answer in zip(batches, answers[: len(batches)], strict=True):
             results.extend((member, answer) for member in batch.members)
         retries = await self._record(results, dispatches)
         if retries:  # members of refused batches, one number at a time
-            answers = await asyncio.gather(*(self._call(p) for p in retries))
+            answers = await asyncio.gather(*(call_one(p, smtp, gate) for p in retries))
             await self._record(list(zip(retries, answers, strict=True)), dispatches)
-        return len(plans)
 
     async def _plan(
         self,
@@ -252,36 +267,6 @@ class Sender:
         delivery.last_error = "短信已达频次上限，推迟发送"
         delivery.updated_at = now
 
-    async def _call(self, plan: Plan) -> SendResult:
-        async with self._gate:
-            try:
-                if plan.sms is not None and plan.provider is not None:
-                    result = await plan.provider.send(plan.sms)
-                    if result.outcome == Outcome.ACCEPTED and os.environ.get(CRASH_HOOK_ENV):
-                        _hang_for_crash_test()
-                    return result
-                assert plan.email is not None
-                return await self.smtp.send(plan.email)
-            except TemplateError as exc:
-                return SendResult(Outcome.PERMANENT, detail=str(exc), scope=Scope.PROVIDER)
-            except Exception as exc:  # a bug or an unexpected answer: the outcome is unknown
-                log.exception("provider call failed unexpectedly")
-                return SendResult(Outcome.UNKNOWN, detail=f"{type(exc).__name__}: {exc}")
-
-    async def _call_batch(self, batch: Batch) -> SendResult:
-        """One SendBatchSms call; its answer stands for every member."""
-        async with self._gate:
-            try:
-                result = await batch.provider.send_batch(batch.messages(), batch.out_id)
-                if result.outcome == Outcome.ACCEPTED and os.environ.get(CRASH_HOOK_ENV):
-                    _hang_for_crash_test()
-                return result
-            except TemplateError as exc:
-                return SendResult(Outcome.PERMANENT, detail=str(exc), scope=Scope.PROVIDER)
-            except Exception as exc:  # a bug or an unexpected answer: the outcome is unknown
-                log.exception("provider batch call failed unexpectedly")
-                return SendResult(Outcome.UNKNOWN, detail=f"{type(exc).__name__}: {exc}")
-
     async def _record(
         self, results: list[tuple[Plan, SendResult]], dispatches: dict[str, Dispatch]
     ) -> list[Plan]:
@@ -294,11 +279,11 @@ class Sender:
         updates: list[AttemptUpdate] = []
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
+            await service.lock_dispatches(list(dispatches), session=session)
+            query = select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in results]))
             deliveries = {
                 d.id: d
-                for d in await session.scalars(
-                    select(Delivery).where(Delivery.id.in_([p.delivery_id for p, _ in results]))
-                )
+                for d in await session.scalars(query.order_by(Delivery.id).with_for_update())
             }
             # Batch work: flush once at commit, not before every event insert.
             with session.no_autoflush:
@@ -319,12 +304,3 @@ class Sender:
             if retries:
                 await session.execute(insert(DeliveryAttempt), [row for _, row in retries])
         return [plan for plan, _ in retries]
-
-
-def _hang_for_crash_test() -> None:
-    """Announce the crash point, then wait to be SIGKILLed (or kill ourselves)."""
-    marker = os.environ[CRASH_HOOK_ENV]
-    with open(marker, "w", encoding="utf-8") as fh:
-        fh.write(str(os.getpid()))
-    time.sleep(30)
-    os.kill(os.getpid(), signal.SIGKILL)

@@ -138,3 +138,24 @@ async def update_attempts(updates: Sequence[AttemptUpdate], *, session: AsyncSes
             for u in updates
         ],
     )
+
+
+async def lock_dispatches(
+    ids: Sequence[str], *, session: AsyncSession, skip_locked: bool = False
+) -> dict[str, Dispatch]:
+    """Load and lock dispatch rows in id order (PostgreSQL); those now held (all of them on
+    SQLite, whose single writer serialises transactions anyway).
+
+    The lock order shared by every transaction that settles deliveries after a provider call
+    (a send round's claim and record, the reconciler): a dispatch first, then its deliveries,
+    attempts and notices. Send rounds run beside each other and beside the reconciler, and
+    without one order a record and a reconcile of one dispatch deadlocked. Waiting (a round
+    recording its answers) happens only in id order; the claim and the reconciler skip a
+    dispatch held by someone else and come back to it on a later pass."""
+    unique = sorted(set(ids))
+    if not unique:
+        return {}
+    query = select(Dispatch).where(Dispatch.id.in_(unique)).order_by(Dispatch.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=skip_locked)
+    return {d.id: d for d in await session.scalars(query)}

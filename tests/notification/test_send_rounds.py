@@ -1,0 +1,143 @@
+"""Send rounds beside each other and beside the reconciler (#15): an `immediate` notice goes
+out while an earlier round still waits for its provider, and reconciling stale attempts
+while rounds record their answers neither deadlocks (PostgreSQL) nor sends a text twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from services.notification.delivery.models import Delivery, DeliveryAttempt, Dispatch
+from services.notification.scheduler import Scheduler
+from shared.contract import ChainRole, Urgency
+from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+
+TOWN_PHONE = PEOPLE["p-town"].mobile or ""
+FIRM_PHONE = PEOPLE["p-firm"].mobile or ""
+CHAIN = [
+    ChainRole.TOWNSHIP_PRINCIPAL,
+    ChainRole.ENTERPRISE_PRINCIPAL,
+    ChainRole.ENTERPRISE_SAFETY_MANAGER,
+]
+
+
+class NeverTicks:
+    """A clock whose interval never ends: the loops move only when woken."""
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+
+    def now(self) -> Any:
+        return self.clock.now()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.Event().wait()
+
+
+async def until(condition: Any, what: str) -> None:
+    for _ in range(600):  # a generous bound for a loaded machine, not a timing assertion
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def attempt_outcomes(h: Any) -> dict[str, list[str]]:
+    """Outcomes of the SMS attempts, per hazard."""
+    async with h.runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(Dispatch.hazard_ids, DeliveryAttempt.outcome)
+            .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+            .join(Dispatch, Dispatch.id == Delivery.dispatch_id)
+            .where(DeliveryAttempt.channel == "sms")
+        )
+        out: dict[str, list[str]] = {}
+        for hazard_ids, outcome in rows:
+            for hazard_id in hazard_ids:
+                out.setdefault(hazard_id, []).append(outcome)
+        return out
+
+
+async def test_an_immediate_notice_goes_while_an_earlier_round_waits_for_its_provider(
+    make_harness: Any, aliyun: Any
+) -> None:
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url, timeout_s=60)], default_channels=["sms"]
+    )
+    await h.org(org_events())
+    rt = h.runtime
+    # Only the consumer's commit wakes the loops: nothing is sent on a tick.
+    rt.scheduler = Scheduler(
+        prepare=rt._prepare_count,
+        sender=rt.sender,
+        reconciler=rt.reconciler,
+        clock=NeverTicks(h.clock),
+        interval_s=3600,
+    )
+    rt.scheduler.start()
+    rt._running = True
+    aliyun.emulator.mode = "timeout"  # accepted, then the answer hangs
+    aliyun.emulator.delay_s = 60
+    first = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(first)
+    await until(lambda: aliyun.emulator.sends_to(TOWN_PHONE), "the first accident's text")
+    aliyun.emulator.mode = "ok"
+    second = step_fired(
+        h.clock, roles=[ChainRole.ENTERPRISE_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=2
+    )
+    await h.step(second)
+    await until(lambda: aliyun.emulator.sends_to(FIRM_PHONE), "the second accident's text")
+    for _ in range(600):  # the second round records its answer
+        outcomes = await attempt_outcomes(h)
+        if outcomes.get("h-2") == ["accepted"]:
+            break
+        await asyncio.sleep(0.05)
+    assert outcomes["h-2"] == ["accepted"]
+    assert outcomes["h-1"] == ["pending"]  # the first round still waits for its answer
+    assert aliyun.emulator.sends_to(TOWN_PHONE)[0].at < aliyun.emulator.sends_to(FIRM_PHONE)[0].at
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql"])
+async def test_reconciling_beside_send_rounds_neither_deadlocks_nor_sends_twice(
+    make_harness: Any, aliyun: Any
+) -> None:
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url, timeout_s=0.3, daily_cap=1000)],
+        default_channels=["sms"],
+    )
+    await h.org(org_events())
+    rt = h.runtime
+    # Wave 1: accepted, but the answers come too late: unknown, for the reconciler to settle.
+    aliyun.emulator.mode = "timeout"
+    aliyun.emulator.delay_s = 1.0
+    for n in range(1, 7):
+        await h.step(step_fired(h.clock, roles=CHAIN, urgency=Urgency.IMMEDIATE, hazard_n=n))
+    await rt.prepare()
+    while await rt.sender.send_due():
+        pass
+    unknown = await attempt_outcomes(h)
+    assert {o for outcomes in unknown.values() for o in outcomes} == {"unknown"}
+    # Wave 2 while the reconciler asks about wave 1: rounds and reconciles side by side.
+    aliyun.emulator.mode = "ok"
+    for n in range(7, 19):
+        await h.step(step_fired(h.clock, roles=CHAIN, urgency=Urgency.IMMEDIATE, hazard_n=n))
+    await rt.prepare()
+    for _ in range(3):
+        await asyncio.gather(
+            *(rt.sender.send_due() for _ in range(4)),
+            *(rt.reconciler.reconcile() for _ in range(4)),
+        )
+    await h.settle()
+    texts = Counter(
+        (a.phone, a.params.get("code")) for a in aliyun.emulator.accepted
+    )  # one text per number and accident, wave 1 included (found, not sent again)
+    assert len(texts) == 18 * len(CHAIN)
+    assert set(texts.values()) == {1}
+    settled = await attempt_outcomes(h)
+    assert {o for outcomes in settled.values() for o in outcomes} == {"accepted"}
