@@ -14,7 +14,8 @@ from sqlalchemy import select
 from services.notification.delivery.models import Delivery, DeliveryAttempt, Dispatch
 from services.notification.scheduler import Scheduler
 from shared.contract import ChainRole, Urgency
-from tests.notification.conftest import PEOPLE, aliyun_config, org_events, step_fired
+from tests.notification.county import PEOPLE, org_events, step_fired
+from tests.notification.settings import aliyun_config
 
 TOWN_PHONE = PEOPLE["p-town"].mobile or ""
 FIRM_PHONE = PEOPLE["p-firm"].mobile or ""
