@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, bindparam, func, select, true
+from sqlalchemy import ColumnElement, and_, any_, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.hazard_api.auth.scope import in_scope
+from services.hazard_api.auth.models import UserRole
+from services.hazard_api.auth.scope import in_scope, visible_unit_ids
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.hazards.service import ENDED, HazardFilter, filter_conditions
@@ -58,6 +59,16 @@ class QueueCounts(BaseModel):
     queues: list[QueueCount]
 
 
+def _scope(user: AuthUser, dialect: str) -> ColumnElement[bool]:
+    """The caller's scope; on PostgreSQL as `unit_id = ANY(ARRAY(<visible units>))`: the unit
+    ids are found once, then the index is read only at those units' entries (a township's
+    third of a million open hazards, about 33 ms), where the `IN (subquery)` join reads every
+    open hazard of the county to keep its township's (about 85 ms). Same rows either way."""
+    if dialect != "postgresql" or user.role == UserRole.COUNTY_OFFICE:
+        return in_scope(user, Hazard.unit_id)
+    return Hazard.unit_id == any_(func.array(visible_unit_ids(user).scalar_subquery()))
+
+
 async def queue_counts(*, session: AsyncSession, user: AuthUser, now: datetime) -> QueueCounts:
     """Every queue in one pass over the caller's open hazards (`count(*) FILTER (WHERE …)` per
     queue, the list's own conditions): one index-only scan of a township's open share of a
@@ -70,7 +81,9 @@ async def queue_counts(*, session: AsyncSession, user: AuthUser, now: datetime) 
     ]
     row = (
         await session.execute(
-            select(*counted).select_from(Hazard).where(OPEN_ONLY, in_scope(user, Hazard.unit_id))
+            select(*counted)
+            .select_from(Hazard)
+            .where(OPEN_ONLY, _scope(user, session.get_bind().dialect.name))
         )
     ).one()
     return QueueCounts(
