@@ -10,7 +10,8 @@ Measured, one request at a time after a warm-up, BENCH_REQUESTS each (p95):
 - the first page of the 台账 filtered and sorted (`status=rectifying&level=general
   &sort=-found_at`, PAGE), as the county office: through the API at 10k and at 1M, and through
   the portal (the rendered page) at 1M; the three are called in turn, all servers up at once;
-- for information: the same page as a township officer (scoped), and the 工作台 counts;
+- for information: the same page as a township officer (scoped) at 1M, and the 工作台 counts
+  (`GET /hazards/counts`) of that township at 10k and at 1M, the two called in turn;
 - the export: `GET /hazards/export?format=csv` of one township's hazards at 1M, rows/s (and,
   for information, the same rows as `format=xlsx`).
 
@@ -192,8 +193,11 @@ async def main() -> None:
             say("for information: the same page as a township officer (scoped), and counts")
             scoped = await api_page(base, tokens["daping"], PAGE)
             say(f"  township p95 {p95(scoped) * 1000:.1f} ms")
-            counts = await counts_p95(base, tokens["daping"])
-            say(f"  工作台 counts (township) p95 {counts * 1000:.1f} ms")
+            counts_small, counts = await counts_p95(
+                (small_base, tokens_small["daping"]), (base, tokens["daping"])
+            )
+            say(f"  工作台 counts (township) p95 {counts_small * 1000:.1f} ms at {SMALL},"
+                f" {counts * 1000:.1f} ms at {LARGE} ({counts / counts_small:.1f}x)")  # fmt: skip
 
             rows, seconds = await export(base, tokens["office"], {"township_id": township})
             say(f"export: {rows} rows (one township, CSV) in {seconds:.2f} s")
@@ -219,12 +223,25 @@ async def township_of(dsn: str) -> str:
         await conn.close()
 
 
-async def counts_p95(base: str, token: str) -> float:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
+async def counts_p95(*apis: tuple[str, str]) -> list[float]:
+    """p95 of `GET /hazards/counts` on each (base URL, token), called in turn."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120
+                )
+            )
+            for base, token in apis
+        ]
         for _ in range(3):
-            await timed(client, "/hazards/counts")
-        return p95([await timed(client, "/hazards/counts") for _ in range(max(10, REQUESTS // 10))])
+            for client in clients:
+                await timed(client, "/hazards/counts")
+        times: list[list[float]] = [[] for _ in clients]
+        for _ in range(max(10, REQUESTS // 10)):
+            for client, series in zip(clients, times, strict=True):
+                series.append(await timed(client, "/hazards/counts"))
+        return [p95(series) for series in times]
 
 
 async def export(base: str, token: str, params: dict[str, str]) -> tuple[int, float]:

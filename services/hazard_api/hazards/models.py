@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.hazard_api.db import Base
@@ -121,6 +121,19 @@ Index("ix_hazards_township_found", Hazard.township_id, Hazard.found_at, Hazard.i
 Index("ix_hazards_unit_found", Hazard.unit_id, Hazard.found_at, Hazard.id)
 Index("ix_hazards_listing_found", Hazard.listing_level, Hazard.found_at, Hazard.id)
 Index("ix_hazards_extension_requested", Hazard.extension_requested_at)  # 待审批延期
+# The 工作台 counts (migration 0014): open hazards only, per unit, with every column a queue
+# tests, so the counts of a township are an index-only scan that never reads a closed hazard.
+OPEN_PREDICATE = text("status NOT IN ('closed', 'voided')")
+Index(
+    "ix_hazards_open_unit",
+    Hazard.unit_id,
+    Hazard.status,
+    Hazard.deadline_at,
+    Hazard.listing_level,
+    Hazard.extension_requested_at,
+    postgresql_where=OPEN_PREDICATE,
+    sqlite_where=OPEN_PREDICATE,
+)
 
 
 class TreatmentPlan(Base):

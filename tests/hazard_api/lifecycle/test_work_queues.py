@@ -14,7 +14,7 @@ async def test_each_count_is_the_total_of_the_list_it_names(api: Api, clock: Tes
     ent, office = api.as_("hongxing"), api.as_("office")
     ids = [
         (await ent.post("/hazards", HAZARD | {"description": f"第{n}处隐患"})).json()["id"]
-        for n in range(4)
+        for n in range(5)
     ]
     await api.as_("huayu").post("/hazards", HAZARD)
     await office.post(f"/hazards/{ids[0]}/classify", {"level": "general", "deadline_days": 5})
@@ -27,6 +27,17 @@ async def test_each_count_is_the_total_of_the_list_it_names(api: Api, clock: Tes
     await ent.post(f"/hazards/{ids[2]}/start-rectification", {})
     await ent.post(f"/hazards/{ids[2]}/extensions", {"reason": "雨季", "days": 15})
     await office.post(f"/hazards/{ids[3]}/void", {"reason": "重复登记"})
+    # Voided while its extension request waits: the request stays on the row but can no longer
+    # be decided, so 待审批延期 (and the 台账 it links to) leave it out like every closed or
+    # voided hazard; a count over open hazards only would otherwise disagree with its list.
+    await office.post(f"/hazards/{ids[4]}/classify", {"level": "general", "deadline_days": 30})
+    await ent.post(f"/hazards/{ids[4]}/start-rectification", {})
+    asked = await ent.post(f"/hazards/{ids[4]}/extensions", {"reason": "设备到货延迟", "days": 10})
+    assert asked.status_code == 201, asked.text
+    voided = await office.post(f"/hazards/{ids[4]}/void", {"reason": "重复登记"})
+    assert voided.status_code == 200, voided.text
+    pending = await office.get("/hazards", params={"extension_pending": "true"})
+    assert ids[4] in [h["id"] for h in pending.json()["items"]]
     clock.advance(days=2)
 
     expected = {
