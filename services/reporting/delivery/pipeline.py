@@ -3,9 +3,10 @@
 Claim → send all → record → claim again leaves the connections idle while the database works
 and while a batch's last slow requests finish: against bare POSTs at the same concurrency that
 cost about half the throughput. Here one coordinator claims and records while the sends go on:
-it claims small batches to keep about twice `delivery_concurrency` requests queued or in
+it claims batches to keep about four times `delivery_concurrency` requests queued or in
 flight, and records the answers that are back, in one transaction per group, as soon as a
-group is large enough or slots are idle (then nothing is gained by waiting).
+group (`delivery_concurrency` answers) is complete or slots are idle (then nothing is gained
+by waiting).
 
 The guarantees are the ledger's, not this loop's: only an item's head is ever due
 (`item_seq = delivered_seq + 1`) and a claim leases the row, so a later submission of an item
@@ -29,8 +30,12 @@ class Pipeline:
         self.d = deliverer
         self.max_claims, self.max_requests = max_claims, max_requests
         n = deliverer.settings.delivery_concurrency
-        self.queued_target = 2 * n  # claimed and not yet answered
-        self.group = max(1, n // 2)  # answers recorded together while every slot is busy
+        # Claimed and not yet answered: enough that the slots never wait for the database, few
+        # enough that a queued row's lease (timeout + 60 s) outlasts its wait at 4 × timeout.
+        self.queued_target = 4 * n
+        # Answers recorded together while every slot is busy (fewer, larger transactions: on a
+        # loaded machine the database's time is taken from the same cores as the requests').
+        self.group = n
         self.concurrency = n
         self.outstanding: set[asyncio.Task[None]] = set()
         self.answered: list[Result] = []
@@ -52,10 +57,11 @@ class Pipeline:
         """How many rows to claim now: enough to top the queue up, in worthwhile batches."""
         if self.claims >= self.max_claims:
             return 0
-        room = min(self.queued_target - len(self.outstanding), self.d.settings.delivery_batch)
+        cap = self.d.settings.delivery_batch
         if self.max_requests is not None:
-            room = min(room, self.max_requests - self.sent)
-        if room < self.group and self.outstanding:
+            cap = min(cap, self.max_requests - self.sent)
+        room = min(self.queued_target - len(self.outstanding), cap)
+        if room < min(self.group, cap) and self.outstanding:
             return 0
         return max(room, 0)
 
