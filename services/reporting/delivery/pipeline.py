@@ -31,7 +31,8 @@ class Pipeline:
         self.max_claims, self.max_requests = max_claims, max_requests
         n = deliverer.settings.delivery_concurrency
         # Claimed and not yet answered: enough that the slots never wait for the database, few
-        # enough that a queued row's lease (timeout + 60 s) outlasts its wait at 4 × timeout.
+        # enough that a queued row waits at most 4 × timeout for its answer (40 s by default),
+        # inside its lease of timeout + 60 s.
         self.queued_target = 4 * n
         # Answers recorded together while every slot is busy (fewer, larger transactions: on a
         # loaded machine the database's time is taken from the same cores as the requests').
