@@ -1,9 +1,13 @@
 """Upward delivery throughput: the reporting service's delivery loop against bare httpx POSTs.
 
 The provincial emulator runs in a process of its own (it checks every signature and schema).
-1. push: 20,000 submissions (5,000 items × 4, so per-item order is in play) sent by the
-   delivery loop from a PostgreSQL ledger (claim, sign, send, record every attempt);
-   baseline: the same signed bodies POSTed with a bare httpx client at the same concurrency.
+1. push: 20,000 submissions (5,000 items × 4, so per-item order is in play), all in a
+   PostgreSQL ledger from the start, sent by the delivery loop (claim, sign, send, record every
+   attempt); baseline: the same bodies, signed, POSTed with a bare httpx client (a new client
+   per turn) at the same concurrency. The two take turns a quarter at a time (the loop stops
+   claiming after 5,000 requests, then the bare client sends the same 5,000 bodies …), so a
+   change in the machine's load hits both alike; each side's rate is its total over its total
+   time.
 2. drain: the emulator answers 500 while a backlog of 20,000 builds and one round fails; then
    it recovers and the loop drains the backlog.
 
@@ -44,6 +48,7 @@ from shared.migrations import upgrade_async
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 CONCURRENCY = 64
+SLICES = 4  # push and bare take turns, a quarter of the submissions each time
 
 
 @contextlib.asynccontextmanager
@@ -129,7 +134,7 @@ async def control(client: httpx.AsyncClient, base: str, **change: object) -> dic
     return dict(r.json())
 
 
-async def bare(url: str, bodies: list[bytes]) -> float:
+async def bare(url: str, bodies: list[bytes], first: int) -> float:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     slots = asyncio.Semaphore(CONCURRENCY)
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
@@ -147,7 +152,7 @@ async def bare(url: str, bodies: list[bytes]) -> float:
                 assert r.status_code == 200, r.text
 
         started = time.perf_counter()
-        await asyncio.gather(*(post(i, b) for i, b in enumerate(bodies)))
+        await asyncio.gather(*(post(first + i, b) for i, b in enumerate(bodies)))
         return time.perf_counter() - started
 
 
@@ -173,15 +178,19 @@ async def main(n: int, items: int) -> None:
         rt = Runtime(settings, settings.make_engine(), SystemClock())
         await rt.start()
         try:
-            await fill(rt, n, items, "push")
-            started = time.perf_counter()
-            sent = await rt.deliverer.run_until_idle(max_rounds=100_000)
-            push_s = time.perf_counter() - started
-            got = await control(client, base)
-            assert sent == n and got["received"] == n, (sent, got)
-            await control(client, base, reset=True)
+            await fill(rt, n, items, "push")  # the whole backlog is in the ledger from the start
             bodies = [document(i, i % items) for i in range(n)]
-            bare_s = await bare(hook, bodies)
+            push_s = bare_s = 0.0
+            sent = 0
+            step = -(-n // SLICES)
+            for start in range(0, n, step):  # interleaved: the machine's load changes by the minute
+                size = min(step, n - start)
+                started = time.perf_counter()
+                sent += await rt.deliverer.run_until_idle(max_rounds=100_000, max_requests=size)
+                push_s += time.perf_counter() - started
+                bare_s += await bare(hook, bodies[start : start + size], start)
+            got = await control(client, base)
+            assert sent == n and got["received"] == 2 * n, (sent, got)  # distinct ids each side
             await control(client, base, reset=True, mode="500")
             await fill(rt, n, items, "drain")
             failed = await rt.deliverer.run_once()  # the outage: a round answered 500

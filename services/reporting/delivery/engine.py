@@ -4,8 +4,9 @@ Only the head of each item is due (`item_seq = delivered_seq + 1`), so per item 
 in flight at most and a later submission never overtakes an earlier one; across items up to
 `delivery_concurrency` requests run at once over one keep-alive pool. A claim pushes
 `next_attempt_at` past the request's timeout (a lease): a process killed mid-request leaves
-the row due again later, and it goes out again under the same webhook-id. Attempts of a batch
-are written in one transaction.
+the row due again later, and it goes out again under the same webhook-id. Answers are written
+in groups, one transaction each; `run_until_idle` (and the running loop) keeps requests in
+flight while it claims and records (delivery/pipeline.py), `run_once` does one batch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.config import Settings
 from services.reporting.delivery.outcomes import Answer, Decision, Outcome, decide
+from services.reporting.delivery.pipeline import Pipeline
 from services.reporting.delivery.record import record_results
 from services.reporting.ledger.models import (
     Endpoint,
@@ -39,6 +42,7 @@ from shared.db import transaction
 log = logging.getLogger(__name__)
 
 RESPONSE_KEEP = 4000  # characters of a response body kept in the ledger
+PASS_CLAIMS = 50  # claims per pass of the loop, between which the gauges are refreshed
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ class Deliverer:
         self._wake.set()
 
     # ------------------------------------------------------------------ claim
-    async def _claim(self, session: AsyncSession, now: datetime) -> list[Job]:
+    async def _claim(
+        self, session: AsyncSession, now: datetime, *, limit: int | None = None
+    ) -> list[Job]:
         s = Submission
         query = (
             select(
@@ -117,7 +123,7 @@ class Deliverer:
                 Endpoint.state == EndpointState.ACTIVE.value,
             )
             .order_by(s.next_attempt_at, s.seq)
-            .limit(self.settings.delivery_batch)
+            .limit(limit or self.settings.delivery_batch)
             .with_for_update(of=s, skip_locked=True)
         )
         rows = (await session.execute(query)).all()
@@ -184,33 +190,31 @@ class Deliverer:
         return Result(job, started, timestamp, headers.signature, answer, decision)
 
     # ------------------------------------------------------------------ the loop
-    async def run_once(self) -> int:
-        """Claim a batch, send it, record it; the number of requests made."""
-        async with transaction(self.sessionmaker) as session:
-            jobs = await self._claim(session, self.clock.now())
-        if not jobs:
-            return 0
-        results = await asyncio.gather(*(self._send(job) for job in jobs))
+    async def record(self, results: Sequence[Result]) -> None:
         async with transaction(self.sessionmaker) as session:
             await record_results(session, results, now=self.clock.now())
         for r in results:
             if r.decision.outcome is not Outcome.DELIVERED:
                 metrics.FAILURES.labels(endpoint=r.job.endpoint_id).inc()
+
+    async def run_once(self) -> int:
+        """Claim one batch, send it, record it; the number of requests made."""
+        async with transaction(self.sessionmaker) as session:
+            jobs = await self._claim(session, self.clock.now())
+        if not jobs:
+            return 0
+        await self.record(await asyncio.gather(*(self._send(job) for job in jobs)))
         return len(jobs)
 
-    async def run_until_idle(self, max_rounds: int = 1000) -> int:
-        total = 0
-        for _ in range(max_rounds):
-            sent = await self.run_once()
-            if not sent:
-                break
-            total += sent
-        return total
+    async def run_until_idle(self, max_rounds: int = 1000, max_requests: int | None = None) -> int:
+        """Sends until nothing is due, with requests kept in flight across claims (at most
+        `max_rounds` claims and `max_requests` requests); the number of requests made."""
+        return await Pipeline(self, max_claims=max_rounds, max_requests=max_requests).run()
 
     async def run_forever(self) -> None:
         while True:
             try:
-                busy = await self.run_once()
+                busy = await self.run_until_idle(max_rounds=PASS_CLAIMS)
                 await metrics.refresh(self.sessionmaker, self.clock.now())
             except asyncio.CancelledError:
                 raise
