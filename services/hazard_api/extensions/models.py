@@ -23,12 +23,16 @@ class ExtensionStatus(StrEnum):
     PENDING = "pending"  # 待审批
     APPROVED = "approved"  # 已批准
     REJECTED = "rejected"  # 已驳回
+    # Settled undecided: the hazard left 整改中 (voided, reported rectified, reclassified)
+    # while the request waited, and only a rectifying hazard's request can be decided.
+    WITHDRAWN = "withdrawn"  # 已撤回
 
 
 EXTENSION_STATUS_LABELS: dict[str, str] = {
     ExtensionStatus.PENDING: "待审批",
     ExtensionStatus.APPROVED: "已批准",
     ExtensionStatus.REJECTED: "已驳回",
+    ExtensionStatus.WITHDRAWN: "已自动撤回",
 }
 
 

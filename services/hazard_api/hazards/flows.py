@@ -10,6 +10,7 @@ from services.hazard_api.acceptance.service import open_round
 from services.hazard_api.criteria.service import catalogue
 from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.evidence.service import bind_attachments
+from services.hazard_api.extensions.service import withdraw_pending
 from services.hazard_api.hazards.deadlines import set_classified_deadline
 from services.hazard_api.hazards.models import Hazard, TreatmentPlan
 from services.hazard_api.hazards.schemas import (
@@ -23,6 +24,11 @@ from services.hazard_api.hazards.schemas import (
 from services.hazard_api.hazards.states import Action
 from services.hazard_api.items.kernel import Change, Context, Outcome
 from shared.contract import HazardEventType, HazardLevel, HazardStatus
+
+# Why a pending 延期 request is withdrawn with the transition (its decision needs 整改中).
+WITHDRAWN_BY_VOID = "隐患已作废，待审批的延期申请自动撤回"
+WITHDRAWN_BY_REPORT = "已申请验收，待审批的延期申请自动撤回"
+WITHDRAWN_BY_RECLASSIFY = "隐患已改判并重新确定整改期限，待审批的延期申请自动撤回"
 
 
 def _check_criterion(criterion_id: str, industry_code: str | None) -> int:
@@ -93,8 +99,13 @@ def reclassify(data: ReclassifyIn) -> Change[Hazard, None]:
         plan = await ctx.session.get(TreatmentPlan, h.id)
         if data.level == HazardLevel.MAJOR and plan is None:
             h.status = HazardStatus.CLASSIFIED.value
+        # The request extends the deadline this order replaces.
+        withdrawn = await withdraw_pending(h, ctx, WITHDRAWN_BY_RECLASSIFY)
         return Outcome(
-            None, HazardEventType.RECLASSIFIED, extra={"reason": data.reason}, note=data.reason
+            None,
+            HazardEventType.RECLASSIFIED,
+            extra={"reason": data.reason} | (withdrawn or {}),
+            note=data.reason,
         )
 
     return change
@@ -107,7 +118,8 @@ def void(data: VoidIn) -> Change[Hazard, None]:
         h.status = HazardStatus.VOIDED.value
         h.voided_at, h.voided_by_user_id, h.void_reason = ctx.now, ctx.user.id, data.reason
         h.acceptance_due_at = None
-        return Outcome(None, HazardEventType.VOIDED, note=data.reason)
+        withdrawn = await withdraw_pending(h, ctx, WITHDRAWN_BY_VOID)
+        return Outcome(None, HazardEventType.VOIDED, extra=withdrawn, note=data.reason)
 
     return change
 
@@ -182,6 +194,7 @@ def report_rectification(data: RectifiedIn, *, on_the_spot: bool = False) -> Cha
         h.rectification_reported_by_person_id = ctx.user.person_id
         h.acceptance_due_at = acceptance.due_at
         h.funds_spent = data.funds_spent
+        withdrawn = await withdraw_pending(h, ctx, WITHDRAWN_BY_REPORT)
         return Outcome(
             None,
             HazardEventType.RECTIFICATION_REPORTED,
@@ -190,7 +203,8 @@ def report_rectification(data: RectifiedIn, *, on_the_spot: bool = False) -> Cha
                 "summary": data.summary,
                 "attachment_ids": sorted(data.attachment_ids),
                 "on_the_spot": on_the_spot,
-            },
+            }
+            | (withdrawn or {}),
             note="立查立改" if on_the_spot else None,
         )
 

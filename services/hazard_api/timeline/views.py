@@ -56,6 +56,12 @@ def deadline_summary(action: str, before: dict[str, Any], after: dict[str, Any])
     return ""
 
 
+def withdrawal_summary(after: dict[str, Any]) -> str:
+    """A pending 延期 request the transition settled (see extensions.service) says so."""
+    withdrawn = after.get("extension_withdrawn")
+    return f"；{withdrawn.get('reason')}" if isinstance(withdrawn, dict) else ""
+
+
 DECIDERS = {"city": "市级", "province": "省级"}
 
 
@@ -92,7 +98,8 @@ async def timeline(
                     row.action, (row.before or {}).get("status"), (row.after or {}).get("status")
                 )
                 + deadline_summary(row.action, row.before or {}, row.after or {})
-                + external_summary(row.after or {}),
+                + external_summary(row.after or {})
+                + withdrawal_summary(row.after or {}),
                 actor_role=row.actor_role,
                 detail={
                     "action": row.action,
