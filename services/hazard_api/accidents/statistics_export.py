@@ -3,7 +3,6 @@ industry, township) and the total, with Chinese headers and township names."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 
@@ -11,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services.hazard_api.accidents.statistics import AccidentStatistics, Tally
+from shared import csv_cells
 
 COLUMNS = (
     ("accidents", "事故起数"),
@@ -43,7 +43,7 @@ def rows_of(stats: AccidentStatistics, names: Mapping[str, str]) -> list[Row]:
 
 def as_csv(stats: AccidentStatistics, names: Mapping[str, str]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows_of(stats, names))
+    csv_cells.writer(buffer).writerows(rows_of(stats, names))
     # A BOM so that Excel, as county offices open CSV files, reads the Chinese as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

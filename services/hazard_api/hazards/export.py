@@ -7,7 +7,6 @@ streamed."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import os
 import tempfile
@@ -27,6 +26,7 @@ from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.hazards.deps import HazardReader
 from services.hazard_api.hazards.export_columns import HEADERS, cells
 from services.hazard_api.hazards.service import HazardFilter, matching, ordered
+from shared import csv_cells
 
 router = APIRouter(tags=["hazards"])
 
@@ -67,7 +67,7 @@ async def partitions(
 
 async def csv_chunks(parts: AsyncIterator[Sequence[Row[Any]]]) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_cells.writer(buffer)
     writer.writerow(HEADERS)
     yield ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens it as UTF-8
     async for part in parts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -13,6 +12,7 @@ from services.hazard_api.statistics.service import (
     StatisticsOut,
     UnitStatistics,
 )
+from shared import csv_cells
 from shared.labels import beijing_time
 
 COLUMNS = (
@@ -48,7 +48,7 @@ def _header(stats: StatisticsOut) -> list[str]:
 
 def as_csv(stats: StatisticsOut) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_cells.writer(buffer)
     writer.writerow([title(stats)])
     writer.writerow(_header(stats))
     for row in [*stats.units, stats.total]:

@@ -7,7 +7,6 @@ and it carries no creation date, so the same record renders the same bytes.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import threading
 from functools import cache
@@ -17,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.notification.dossier.models import Dossier, ServiceEntry
+from shared import csv_cells
 from shared.labels import beijing_time
 
 CHANNEL_LABELS = {"sms": "短信", "email": "电子邮件"}
@@ -86,7 +86,7 @@ def chain_label(dossier: Dossier) -> str:
 
 def to_csv(dossier: Dossier) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_cells.writer(out, lineterminator="\r\n")
     writer.writerow(["隐患", f"{dossier.hazard.code} {dossier.hazard.unit_name}"])
     writer.writerow(COLUMNS)
     writer.writerows(row_of(e) for e in dossier.entries)

@@ -226,3 +226,17 @@ async def test_text_that_looks_like_a_formula_stays_text(api: Api) -> None:
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == made.json()["code"])
     assert (row[2].value, row[2].data_type) == (text, "s")
     assert (row[9].value, row[9].data_type) == ("=1+1", "s")
+
+
+async def test_a_formula_in_the_csv_export_is_quoted_as_text(api: Api) -> None:
+    """The same texts in the CSV export get OWASP's single quote, which Excel shows as text;
+    a cell that only looks like a negative number stays as it is."""
+    text = '=HYPERLINK("http://example.com","点此")'
+    made = await api.as_("hongxing").post(
+        "/hazards", HAZARD | {"description": text, "location": "-12"}
+    )
+    assert made.status_code == 201, made.text
+    got = await api.as_("hongxing").get("/hazards/export", params={"format": "csv"})
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    row = next(r for r in rows if r[0] == made.json()["code"])
+    assert (row[2], row[9]) == ("'" + text, "-12")
