@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import httpx
+
 from shared.clock import TestClock
 from shared.contract import AccidentEvent
 from tests.hazard_api.conftest import Login
@@ -209,3 +211,30 @@ async def test_especially_major_decision_thirty_plus_thirty(
     r = await o.post(f"/accidents/{aid}/decision/extension", ext)
     assert r.status_code == 200, r.text
     assert {c["key"]: c["state"] for c in r.json()["clocks"]}["decision"] == "pending"
+
+
+async def test_an_integration_client_without_accidents_write_may_not_report(
+    client: httpx.AsyncClient, login: Login, api: Api, clock: TestClock
+) -> None:
+    """快报 by an integrating system needs `accidents:write`, whether its token asked for less
+    or its account no longer holds it; refused in Chinese and nothing recorded."""
+    office = api.as_("office")
+    report = quick_report(clock, channel="higher_authority")
+    narrow = await login("shiji", scope="directory:read hazards:read")
+    refused = await client.post("/accidents", json=report, headers=narrow)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"] == "令牌未获授权：需要 accidents:write"
+    assert (await office.get("/accidents")).json() == []
+
+    full = await login("shiji")
+    users = {u["username"]: u for u in (await office.get("/users")).json()}
+    shiji = f"/users/{users['shiji']['id']}"
+    assert (await office.patch(shiji, {"scopes": ["directory:read", "hazards:read"]})).is_success
+    refused = await client.post("/accidents", json=report, headers=full)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"] == "令牌未获授权：需要 accidents:write"
+    # The same client holding the scope reports: the refusal is the scope's, not the role's.
+    assert (await office.patch(shiji, {"scopes": ["accidents:write"]})).is_success
+    reported = await client.post("/accidents", json=report, headers=full)
+    assert reported.status_code == 201, reported.text
+    assert [a["id"] for a in (await office.get("/accidents")).json()] == [reported.json()["id"]]
