@@ -5,12 +5,13 @@ Chinese message) a clerk must fix. Pure: the database is read once into a `Snaps
 from __future__ import annotations
 
 from services.hazard_api.directory.intake_staff import StaffChecks
+from services.hazard_api.directory.intake_supervision import SupervisionChecks
 from services.hazard_api.directory.intake_units import UnitChecks
 from services.hazard_api.directory.rows import Plan, Snapshot, townships
 from services.hazard_api.directory.workbook import Problem, ReadSheets
 
 
-class _Checker(UnitChecks, StaffChecks):
+class _Checker(UnitChecks, SupervisionChecks, StaffChecks):
     def run(self) -> tuple[Plan, list[Problem]]:
         self.read_units()
         self.read_enterprises()
