@@ -18,7 +18,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # services without XLSX exports need not load openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # First characters that make a spreadsheet read the cell as a formula (OWASP's list).
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -65,3 +68,13 @@ class SafeWriter:
 def writer(out: Any, **fmtparams: Any) -> SafeWriter:
     """A CSV writer for an export people open in a spreadsheet."""
     return SafeWriter(out, **fmtparams)
+
+
+def formulas_as_text(sheet: Worksheet) -> None:
+    """The same guard for an XLSX export built with openpyxl, which stores any string starting
+    with `=` as a formula: such cells (none of ours is meant as one) are kept as the text they
+    are. (The 台账's XlsxWriter export turns formulas off when it opens the workbook.)"""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from openpyxl import Workbook, load_workbook
 
 from shared import csv_cells
 
@@ -44,4 +45,23 @@ def test_formulas_are_quoted_and_numbers_are_not(one_by_one: bool) -> None:
         "",
         *numbers,
         *plain,
+    ]
+
+
+def test_an_openpyxl_sheet_keeps_formula_looking_text_as_text() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(['=HYPERLINK("http://example.com","点此")', -3, "-3", "普通"])
+    csv_cells.formulas_as_text(sheet)
+    out = io.BytesIO()
+    book.save(out)
+    reread = load_workbook(io.BytesIO(out.getvalue())).active
+    assert reread is not None
+    got = [(c.value, c.data_type) for c in reread[1]]
+    assert got == [
+        ('=HYPERLINK("http://example.com","点此")', "s"),
+        (-3, "n"),
+        ("-3", "s"),
+        ("普通", "s"),
     ]

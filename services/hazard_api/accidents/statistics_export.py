@@ -55,6 +55,7 @@ def as_xlsx(stats: AccidentStatistics, names: Mapping[str, str]) -> bytes:
     sheet.title = "事故统计"
     for row in rows_of(stats, names):
         sheet.append(row)
+    csv_cells.formulas_as_text(sheet)
     for cell in (*sheet[1], *sheet[2], *sheet[sheet.max_row]):
         cell.font = Font(bold=True)
     sheet.column_dimensions["B"].width = 24

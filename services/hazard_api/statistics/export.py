@@ -66,6 +66,7 @@ def as_xlsx(stats: StatisticsOut) -> bytes:
     sheet.append(_header(stats))
     for row in [*stats.units, stats.total]:
         sheet.append(_values(row))
+    csv_cells.formulas_as_text(sheet)
     for cell in (*sheet[1], *sheet[2], *sheet[sheet.max_row]):
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 28

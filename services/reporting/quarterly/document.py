@@ -193,6 +193,7 @@ def as_xlsx(document: dict[str, Any]) -> bytes:
     sheet.append([_title(data)])
     for row in _table(data):
         sheet.append(row)
+    csv_cells.formulas_as_text(sheet)
     for cell in (*sheet[1], *sheet[2], *sheet[sheet.max_row]):
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 28

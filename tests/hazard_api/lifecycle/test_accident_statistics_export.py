@@ -6,9 +6,13 @@ from __future__ import annotations
 import csv
 import io
 
+from fastapi import FastAPI
 from openpyxl import load_workbook
+from sqlalchemy import update
 
+from services.hazard_api.directory.models import Unit
 from shared.clock import TestClock
+from shared.db import transaction
 from tests.hazard_api.lifecycle.conftest import Api
 from tests.hazard_api.lifecycle.test_accident_class import quick_report
 
@@ -46,3 +50,24 @@ async def test_csv_and_xlsx_carry_the_groups_and_the_total(api: Api, clock: Test
     assert "码头铺镇" not in own.content.decode("utf-8-sig")
     bad = await office.get("/accidents/statistics", params={"year": 2026, "format": "pdf"})
     assert bad.status_code == 422
+
+
+async def test_a_name_that_reads_as_a_formula_stays_text(
+    api: Api, app: FastAPI, clock: TestClock
+) -> None:
+    """A township named like a formula: quoted in the CSV, a text cell in the XLSX (openpyxl
+    would otherwise store it as a formula); the figures stay numbers."""
+    name = '=HYPERLINK("http://example.com","大坪乡")'
+    async with transaction(app.state.sessionmaker) as session:
+        await session.execute(update(Unit).where(Unit.id == "tw-daping").values(name=name))
+    office = api.as_("office")
+    assert (await office.post("/accidents", quick_report(clock, deaths=1))).status_code == 201
+    params = {"year": 2026, "format": "csv"}
+    r = await office.get("/accidents/statistics", params=params)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert ["按乡镇（街道）", "'" + name, "1", "1", "0", "0", "0", "0"] in rows
+    r = await office.get("/accidents/statistics", params=params | {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    row = next(r for r in sheet.iter_rows() if r[1].value == name)
+    assert [c.data_type for c in row[1:4]] == ["s", "n", "n"]
