@@ -136,6 +136,21 @@ Index(
 )
 
 
+class HazardQueueCount(Base):
+    """How many open hazards of a unit share a status and the clock-free facts the 工作台 queues
+    test. Written only by the database triggers of migration 0015 (on every insert, update and
+    delete of `hazards`); hazards/queues.py sums the rows of the caller's units."""
+
+    __tablename__ = "hazard_queue_counts"
+
+    unit_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    listed: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    extension_pending: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    has_deadline: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class TreatmentPlan(Base):
     """治理方案 of a major hazard: the six parts (16号令 第十五条)."""
 

@@ -3,6 +3,8 @@ filters behind them, the caller's allowed actions, and changing one's own passwo
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from shared.clock import TestClock
@@ -52,21 +54,48 @@ async def test_each_count_is_the_total_of_the_list_it_names(api: Api, clock: Tes
         "huayu": {"pending_classification": 1, "rectifying": 0, "overdue": 0, "listed": 0},
     }
     for who, want in expected.items():
-        counts = await api.as_(who).get("/hazards/counts")
-        assert counts.status_code == 200, counts.text
-        got = {q["key"]: q for q in counts.json()["queues"]}
+        got = await counts_as_listed(api, who)
         assert got["due_soon"]["label"] == "即将到期"
         for key, n in want.items():
             assert got[key]["count"] == n, (who, key)
-        for q in got.values():
-            listed = await api.as_(who).get("/hazards", params=q["query"] | {"page_size": 100})
-            assert listed.json()["total"] == q["count"] == len(listed.json()["items"])
+
+    # Time alone moves a hazard from 即将到期 to 已逾期 (no write, so no counter row changes):
+    # the deadline 5 days after classification has passed 6 days on.
+    clock.advance(days=4)
+    got = await counts_as_listed(api, "office")
+    assert (got["due_soon"]["count"], got["overdue"]["count"]) == (0, 2)
+    # Rectified late, then accepted and closed: 整改中 → 待验收 → no queue at all.
+    assert (await ent.post(f"/hazards/{ids[1]}/start-rectification", {})).status_code == 200
+    photo = (await ent.upload(ids[1], purpose="acceptance")).json()["id"]
+    done = {"summary": "已整改完毕", "attachment_ids": [photo]}
+    assert (await ent.post(f"/hazards/{ids[1]}/rectification-report", done)).status_code == 200
+    got = await counts_as_listed(api, "office")
+    assert (got["rectifying"]["count"], got["awaiting_acceptance"]["count"]) == (1, 1)
+    assert got["overdue"]["count"] == 1  # 申请验收: its deadline no longer runs
+    accepted = await office.post(
+        f"/hazards/{ids[1]}/acceptance", {"passed": True, "opinion": "合格"}
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert (await office.post(f"/hazards/{ids[1]}/close", {})).status_code == 200
+    got = await counts_as_listed(api, "office")
+    assert (got["awaiting_acceptance"]["count"], got["pending_classification"]["count"]) == (0, 1)
 
     found = await office.get("/hazards", params={"q": "第2处"})
     assert [h["id"] for h in found.json()["items"]] == [ids[2]]
     still_open = await office.get("/hazards", params={"open": "true"})
     assert ids[3] not in [h["id"] for h in still_open.json()["items"]]
     assert (await office.get("/hazards", params={"due_within_days": 0})).status_code == 422
+
+
+async def counts_as_listed(api: Api, who: str) -> dict[str, dict[str, Any]]:
+    """The caller's 工作台 counts, each checked against the total of the 台账 it links to."""
+    counts = await api.as_(who).get("/hazards/counts")
+    assert counts.status_code == 200, counts.text
+    got = {q["key"]: q for q in counts.json()["queues"]}
+    for q in got.values():
+        listed = await api.as_(who).get("/hazards", params=q["query"] | {"page_size": 100})
+        assert listed.json()["total"] == q["count"] == len(listed.json()["items"]), (who, q)
+    return got
 
 
 async def test_the_detail_says_what_the_caller_may_do_now(api: Api) -> None:
