@@ -134,6 +134,15 @@ Index(
     postgresql_where=OPEN_PREDICATE,
     sqlite_where=OPEN_PREDICATE,
 )
+# The running hazards' deadlines per unit (migration 0015): the 工作台 reads those from now on.
+RUNNING_PREDICATE = text("status IN ('classified', 'rectifying')")
+Index(
+    "ix_hazards_running_unit_deadline",
+    Hazard.unit_id,
+    Hazard.deadline_at,
+    postgresql_where=RUNNING_PREDICATE,
+    sqlite_where=RUNNING_PREDICATE,
+)
 
 
 class HazardQueueCount(Base):

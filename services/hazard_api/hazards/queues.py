@@ -5,11 +5,11 @@ still ahead, so the counts stay exact and cost the same at ten thousand or a mil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, any_, bindparam, func, select, true
+from sqlalchemy import ColumnElement, any_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -17,18 +17,11 @@ from services.hazard_api.auth.models import UserRole
 from services.hazard_api.auth.scope import in_scope, visible_unit_ids
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.hazards.models import Hazard, HazardQueueCount
-from services.hazard_api.hazards.service import ENDED, RUNNING, HazardFilter, filter_conditions
+from services.hazard_api.hazards.service import RUNNING
 from shared.contract import HazardStatus
 
 # 即将到期: the deadline falls within this many days.
 DUE_SOON_DAYS = 7
-# Every queue below is a set of open hazards (its status, a running deadline, or `open`), so
-# the counts skip closed and voided ones up front: with the statuses as literals, as the
-# partial index `ix_hazards_open_unit` (migration 0014) states them, so that PostgreSQL can use
-# it on every execution of the prepared statement, not only on its first custom plans.
-OPEN_ONLY = Hazard.status.not_in(
-    bindparam("ended", list(ENDED), expanding=True, literal_execute=True)
-)
 
 
 @dataclass(frozen=True)
@@ -74,6 +67,9 @@ def _scope(
 
 
 C = HazardQueueCount
+# The running hazards, with the statuses as literals, as the partial index
+# `ix_hazards_running_unit_deadline` (migration 0015) states them, so that PostgreSQL can use it
+# on every execution of the prepared statement, not only on its first custom plans.
 RUNNING_ONLY = Hazard.status.in_(
     bindparam("running", list(RUNNING), expanding=True, literal_execute=True)
 )
@@ -106,17 +102,15 @@ async def queue_counts(*, session: AsyncSession, user: AuthUser, now: datetime) 
             )
         )
     ).one()
-    soon = filter_conditions(HazardFilter(due_within_days=DUE_SOON_DAYS), now)
+    # Among running hazards with a deadline from now on, 即将到期 (`filter_conditions`: running
+    # and the deadline between now and now + 7 days) is the deadline's upper bound alone; with
+    # no status test the count is read off the index `ix_hazards_running_unit_deadline` alone.
+    soon = now + timedelta(days=DUE_SOON_DAYS)
     due_soon, ahead = (
         await session.execute(
-            select(func.count().filter(and_(true(), *soon)), func.count())
+            select(func.count().filter(Hazard.deadline_at <= soon), func.count())
             .select_from(Hazard)
-            .where(
-                OPEN_ONLY,
-                RUNNING_ONLY,
-                Hazard.deadline_at >= now,
-                _scope(user, dialect, Hazard.unit_id),
-            )
+            .where(RUNNING_ONLY, Hazard.deadline_at >= now, _scope(user, dialect, Hazard.unit_id))
         )
     ).one()
     n = dict(zip(CLOCK_FREE, counted[:-1], strict=True))
