@@ -123,6 +123,8 @@ Index("ix_hazards_listing_found", Hazard.listing_level, Hazard.found_at, Hazard.
 Index("ix_hazards_extension_requested", Hazard.extension_requested_at)  # 待审批延期
 # The 工作台 counts (migration 0014): open hazards only, per unit, with every column a queue
 # tests, so the counts of a township are an index-only scan that never reads a closed hazard.
+# Since migration 0015 the counts read `hazard_queue_counts` and the index below instead; this
+# one is no longer read by them and is a candidate to drop (it costs every hazard write).
 OPEN_PREDICATE = text("status NOT IN ('closed', 'voided')")
 Index(
     "ix_hazards_open_unit",
