@@ -121,22 +121,7 @@ Index("ix_hazards_township_found", Hazard.township_id, Hazard.found_at, Hazard.i
 Index("ix_hazards_unit_found", Hazard.unit_id, Hazard.found_at, Hazard.id)
 Index("ix_hazards_listing_found", Hazard.listing_level, Hazard.found_at, Hazard.id)
 Index("ix_hazards_extension_requested", Hazard.extension_requested_at)  # 待审批延期
-# The 工作台 counts (migration 0014): open hazards only, per unit, with every column a queue
-# tests, so the counts of a township are an index-only scan that never reads a closed hazard.
-# Since migration 0015 the counts read `hazard_queue_counts` and the index below instead; this
-# one is no longer read by them and is a candidate to drop (it costs every hazard write).
-OPEN_PREDICATE = text("status NOT IN ('closed', 'voided')")
-Index(
-    "ix_hazards_open_unit",
-    Hazard.unit_id,
-    Hazard.status,
-    Hazard.deadline_at,
-    Hazard.listing_level,
-    Hazard.extension_requested_at,
-    postgresql_where=OPEN_PREDICATE,
-    sqlite_where=OPEN_PREDICATE,
-)
-# The running hazards' deadlines per unit (migration 0015): the 工作台 reads those from now on.
+# The running hazards' deadlines per unit (migration 0014): the 工作台 reads those from now on.
 RUNNING_PREDICATE = text("status IN ('classified', 'rectifying')")
 Index(
     "ix_hazards_running_unit_deadline",
@@ -149,7 +134,7 @@ Index(
 
 class HazardQueueCount(Base):
     """How many open hazards of a unit share a status and the clock-free facts the 工作台 queues
-    test. Written only by the database triggers of migration 0015 (on every insert, update and
+    test. Written only by the database triggers of migration 0014 (on every insert, update and
     delete of `hazards`); hazards/queues.py sums the rows of the caller's units."""
 
     __tablename__ = "hazard_queue_counts"

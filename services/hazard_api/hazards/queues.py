@@ -1,5 +1,5 @@
 """The work queues of the 工作台: each a named `HazardFilter` (the 台账 it links to), counted off
-the counter table the database keeps (migration 0015) plus the few hazards whose deadline is
+the counter table the database keeps (migration 0014) plus the few hazards whose deadline is
 still ahead, so the counts stay exact and cost the same at ten thousand or a million hazards."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _scope(
 
 C = HazardQueueCount
 # The running hazards, with the statuses as literals, as the partial index
-# `ix_hazards_running_unit_deadline` (migration 0015) states them, so that PostgreSQL can use it
+# `ix_hazards_running_unit_deadline` (migration 0014) states them, so that PostgreSQL can use it
 # on every execution of the prepared statement, not only on its first custom plans.
 RUNNING_ONLY = Hazard.status.in_(
     bindparam("running", list(RUNNING), expanding=True, literal_execute=True)
@@ -91,7 +91,7 @@ WITH_DEADLINE = C.status.in_(RUNNING) & C.has_deadline.is_(True)
 
 async def queue_counts(*, session: AsyncSession, user: AuthUser, now: datetime) -> QueueCounts:
     """Every queue, exact, without reading the bulk of the caller's hazards: sums over the
-    counter rows (migration 0015) of the caller's units, plus one scan of the running hazards
+    counter rows (migration 0014) of the caller's units, plus one scan of the running hazards
     whose deadline is still ahead (即将到期, and what 已逾期 subtracts)."""
     dialect = session.get_bind().dialect.name
     sums = [func.coalesce(func.sum(C.n).filter(cond), 0) for cond in CLOCK_FREE.values()]

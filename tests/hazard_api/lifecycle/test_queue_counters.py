@@ -1,4 +1,4 @@
-"""The counter behind the 工作台 counts (migration 0015): database triggers keep it equal to a
+"""The counter behind the 工作台 counts (migration 0014): database triggers keep it equal to a
 fresh count of the open hazards, whatever writes them (here: raw SQL, not the API), on SQLite
 and PostgreSQL, and under concurrent transactions on PostgreSQL."""
 

@@ -12,8 +12,8 @@ which waits for the row lock of a concurrent writer and then adds to the committ
 no count is lost. A hazard moving between two rows bumps them in key order, so two such moves
 lock rows in the same order and cannot deadlock each other. SQLite serialises writers anyway.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 12:45:00
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
