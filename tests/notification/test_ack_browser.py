@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 
 from services.notification.main import create_app
-from shared.broker import free_port, wait_for_port
 from shared.contract import ChainRole, Urgency
 from tests.notification.county import PEOPLE, org_events, step_fired
 from tests.notification.settings import aliyun_config
+from tests.serving import serving
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -24,21 +20,6 @@ except ImportError:  # a venv made before playwright joined the test extras: `ma
     if IN_CI:
         raise
     pytest.skip("!!! playwright not installed: run `make install` !!!", allow_module_level=True)
-
-
-@contextlib.asynccontextmanager
-async def serving(app: object) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")  # type: ignore[arg-type]
-    )
-    task = asyncio.create_task(server.serve())
-    await asyncio.to_thread(wait_for_port, "127.0.0.1", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_leader_opens_the_link_and_confirms_in_a_browser(

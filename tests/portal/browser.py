@@ -4,7 +4,6 @@ collected, and the font Chromium really used for Chinese text."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -12,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from services.portal.session import COOKIE, PageSession, encode, new_csrf
-from shared.broker import free_port, wait_for_port
 from tests.hazard_api.lifecycle.conftest import PNG
 from tests.portal.conftest import PORTAL_SECRET, Api
+from tests.serving import serving
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 try:
@@ -36,20 +34,6 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
 
 def photo(name: str) -> FilePayload:
     return {"name": name, "mimeType": "image/png", "buffer": PNG}
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await asyncio.to_thread(wait_for_port, "127.0.0.1", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 class Journey:

@@ -16,10 +16,11 @@ from services.portal.main import create_app
 from services.portal.session import COOKIE, PageSession, encode, new_csrf
 from shared.clock import TestClock
 from tests.hazard_api.lifecycle.documents import rectifying_hazard
-from tests.portal.browser import VIEWPORTS, cjk_font, serving
+from tests.portal.browser import VIEWPORTS, cjk_font
 from tests.portal.conftest import PORTAL_SECRET, Api, portal_settings
 from tests.portal.test_journey_browser import db_kind
 from tests.portal.test_reporting_page import emulator, failing, reporting_app
+from tests.serving import serving
 
 __all__ = ["db_kind", "emulator", "failing", "reporting_app"]
 

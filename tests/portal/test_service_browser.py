@@ -16,9 +16,9 @@ from tests.hazard_api.conftest import SECRET as HAZARD_API_SECRET
 from tests.notification.conftest import aliyun, make_harness, smtp  # noqa: F401  (fixtures)
 from tests.notification.county import org_events, step_fired
 from tests.notification.settings import aliyun_config
-from tests.portal.browser import serving
 from tests.portal.conftest import HAZARD, PORTAL_SECRET, Api, portal_settings
 from tests.portal.test_journey_browser import db_kind  # noqa: F401  (fixture)
+from tests.serving import serving
 
 
 async def test_the_office_opens_the_proof_of_service_from_the_hazard(

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from shared.broker import free_port, wait_for_port
 from shared.clock import TestClock
+from tests.serving import serving
 from tests.shared.apidocs_apps import operations, service_apps
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -48,21 +44,6 @@ class Offline:
 
     def page_error(self, error: Exception) -> None:
         self.errors.append(str(error))
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    await asyncio.to_thread(wait_for_port, "127.0.0.1", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_every_service_documents_its_operations_offline(

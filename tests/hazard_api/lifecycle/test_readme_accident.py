@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from shared.clock import TestClock
 from tests.hazard_api.lifecycle.conftest import Api
-from tests.portal.browser import serving
+from tests.serving import serving
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
