@@ -1,8 +1,10 @@
-"""Portal fixtures: hazard_api on the demo county in the same process, the portal in front of it
-(its hazard_api client goes through an ASGI transport), and a signed-in session per user."""
+"""Portal fixtures: hazard_api on the demo county in the same process, served by uvicorn on a
+local port, the portal in front of it (calling it over HTTP, as in production), and a signed-in
+session per user."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -22,6 +24,7 @@ from tests.hazard_api.conftest import (  # noqa: F401  (fixtures)
     seeded_templates,
 )
 from tests.hazard_api.lifecycle.conftest import HAZARD, PLAN, Api, api  # noqa: F401
+from tests.serving import serving
 
 PORTAL_SECRET = "portal-test-secret-0123456789abcdef"
 __all__ = ["HAZARD", "PLAN", "Api"]
@@ -41,16 +44,27 @@ def portal_settings(**overrides: object) -> Settings:
     return Settings(**fields)  # type: ignore[arg-type]
 
 
+@contextlib.asynccontextmanager
+async def portal_over(clock: TestClock, **services: FastAPI) -> AsyncIterator[FastAPI]:
+    """The portal in front of `services` (hazard_api=…, escalation=…, notification=…,
+    reporting=…), each served on a local port: the portal's client is a real HTTP client."""
+    async with contextlib.AsyncExitStack() as stack:
+        urls = {
+            f"{name}_url": await stack.enter_async_context(serving(service))
+            for name, service in services.items()
+        }
+        portal = create_app(portal_settings(**urls), clock)
+        stack.push_async_callback(portal.state.upstream.aclose)
+        yield portal
+
+
 @pytest.fixture
 async def portal_app(
     app: FastAPI,  # noqa: F811
     clock: TestClock,
 ) -> AsyncIterator[FastAPI]:
-    portal = create_app(
-        portal_settings(), clock, transports={"hazard_api": httpx.ASGITransport(app=app)}
-    )
-    yield portal
-    await portal.state.upstream.aclose()
+    async with portal_over(clock, hazard_api=app) as portal:
+        yield portal
 
 
 @pytest.fixture

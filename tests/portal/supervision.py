@@ -4,12 +4,12 @@ escalation (its cases fed from hazard_api's outbox, as its consumer would) and n
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -20,7 +20,6 @@ from services.notification.db import MIGRATIONS_DIR as NOTIFICATION_MIGRATIONS
 from services.notification.delivery.models import Delivery, Dispatch
 from services.notification.main import create_app as create_notification
 from services.notification.runtime import Runtime as NotificationRuntime
-from services.portal.main import create_app
 from shared.clock import TestClock
 from shared.contract import Envelope
 from shared.db import make_engine, transaction
@@ -29,7 +28,7 @@ from tests.conftest import DatabaseFactory
 from tests.escalation.conftest import make_settings as escalation_settings
 from tests.hazard_api.conftest import SECRET as HAZARD_SECRET
 from tests.notification.settings import make_settings as notification_settings
-from tests.portal.conftest import Api, portal_settings
+from tests.portal.conftest import Api, portal_over
 
 
 @pytest.fixture
@@ -66,10 +65,10 @@ async def notification_app(
 
 def full_portal(
     hazard_api: FastAPI, escalation: FastAPI, notification: FastAPI, clock: TestClock
-) -> FastAPI:
-    apps = {"hazard_api": hazard_api, "escalation": escalation, "notification": notification}
-    transports = {name: httpx.ASGITransport(app=a) for name, a in apps.items()}
-    return create_app(portal_settings(), clock, transports=transports)
+) -> contextlib.AbstractAsyncContextManager[FastAPI]:
+    return portal_over(
+        clock, hazard_api=hazard_api, escalation=escalation, notification=notification
+    )
 
 
 @dataclass

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.portal.main import create_app
 from shared.clock import TestClock
 from tests.hazard_api.lifecycle.test_accident_closure import APPLICATION, TEAM, accepted_hazard
 from tests.hazard_api.lifecycle.test_campaign import CAMPAIGN
 from tests.portal.browser import VIEWPORTS, Journey, cjk_font, journey, screenshots
-from tests.portal.conftest import Api, portal_settings
+from tests.portal.conftest import Api, portal_over
 
 try:
     from playwright.async_api import Page
@@ -60,10 +58,10 @@ async def test_an_accident_to_closure_and_the_acceptance_checklists(
     device: str, app: FastAPI, api: Api, clock: TestClock, chromium_path: str, tmp_path: Path
 ) -> None:
     shots = screenshots(tmp_path, f"accident-{device}")
-    portal = create_app(
-        portal_settings(), clock, transports={"hazard_api": httpx.ASGITransport(app=app)}
-    )
-    async with journey(portal, api, device, chromium_path, shots) as j:
+    async with (
+        portal_over(clock, hazard_api=app) as portal,
+        journey(portal, api, device, chromium_path, shots) as j,
+    ):
         base = j.base
         # The enterprise's quick report, from its phone.
         ent = await j.page_as("hongxing", "enterprise", "ent-hongxing")

@@ -8,16 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.portal.main import create_app
 from shared.clock import TestClock
 from tests.hazard_api.directory_files import counts, edited
 from tests.official_2027 import NOTICE, OFFICIAL_2027
 from tests.portal.browser import VIEWPORTS, Journey, cjk_font, journey, screenshots
-from tests.portal.conftest import Api, portal_settings
+from tests.portal.conftest import Api, portal_over
 from tests.portal.test_directory_page import GOOD_CODE, XLSX, bad_rows
 from tests.portal.test_ledger import _spread
 
@@ -121,10 +119,10 @@ async def test_directory_and_statistics_in_chromium(
 ) -> None:
     await _spread(api, clock)
     shots = screenshots(tmp_path, f"admin-{device}")
-    portal = create_app(
-        portal_settings(), clock, transports={"hazard_api": httpx.ASGITransport(app=app)}
-    )
-    async with journey(portal, api, device, chromium_path, shots) as j:
+    async with (
+        portal_over(clock, hazard_api=app) as portal,
+        journey(portal, api, device, chromium_path, shots) as j,
+    ):
         base = j.base
         office = await j.page_as("office", "county_office", "dep-yingji")
 

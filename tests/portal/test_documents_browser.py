@@ -7,17 +7,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Page, async_playwright
 
-from services.portal.main import create_app
 from services.portal.session import COOKIE, PageSession, encode, new_csrf
 from shared.clock import TestClock
 from tests.hazard_api.lifecycle.documents import rectifying_hazard
 from tests.portal.browser import VIEWPORTS, cjk_font
-from tests.portal.conftest import PORTAL_SECRET, Api, portal_settings
+from tests.portal.conftest import PORTAL_SECRET, Api, portal_over
 from tests.portal.test_journey_browser import db_kind
 from tests.portal.test_reporting_page import emulator, failing, reporting_app
 from tests.serving import serving
@@ -43,14 +41,6 @@ async def test_documents_and_reporting_records_in_chromium(
     doc = drafted.json()
     shots = Path(os.environ.get("DUBAN_SCREENSHOTS") or tmp_path) / f"documents-{device}"
     shots.mkdir(parents=True, exist_ok=True)
-    portal = create_app(
-        portal_settings(reporting_url="http://reporting.test"),
-        clock,
-        transports={
-            "hazard_api": httpx.ASGITransport(app=app),
-            "reporting": httpx.ASGITransport(app=reporting_app),
-        },
-    )
     token = api.headers["office"]["Authorization"].removeprefix("Bearer ")
     session = PageSession(token, new_csrf(), "office", "county_office", "dep-yingji", 1e12)
     errors: list[str] = []
@@ -60,7 +50,11 @@ async def test_documents_and_reporting_records_in_chromium(
         n[0] += 1
         await page.screenshot(path=str(shots / f"{n[0]:02d}-{name}.png"), full_page=True)
 
-    async with serving(portal) as base, async_playwright() as pw:
+    async with (
+        portal_over(clock, hazard_api=app, reporting=reporting_app) as portal,
+        serving(portal) as base,
+        async_playwright() as pw,
+    ):
         browser = await pw.chromium.launch(
             executable_path=chromium_path,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],

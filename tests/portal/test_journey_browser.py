@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from services.hazard_api.auth.models import User, UserRole
 from services.hazard_api.auth.service import issue_token
-from services.portal.main import create_app
 from shared.clock import TestClock
 from shared.db import transaction
 from tests.hazard_api.conftest import DEMO_PASSWORD
 from tests.hazard_api.lifecycle.conftest import PLAN
 from tests.portal.browser import VIEWPORTS, cjk_font, journey, photo, screenshots
-from tests.portal.conftest import Api, portal_settings
+from tests.portal.conftest import Api, portal_over
 
 
 @pytest.fixture
@@ -55,10 +53,10 @@ async def test_the_major_hazard_journey_in_chromium(
     api.headers["gongan"] = {"Authorization": f"Bearer {token}"}
 
     shots = screenshots(tmp_path, f"journey-{device}")
-    portal = create_app(
-        portal_settings(), clock, transports={"hazard_api": httpx.ASGITransport(app=app)}
-    )
-    async with journey(portal, api, device, chromium_path, shots) as j:
+    async with (
+        portal_over(clock, hazard_api=app) as portal,
+        journey(portal, api, device, chromium_path, shots) as j,
+    ):
         base = j.base
 
         # The enterprise signs in through the form and reports a hazard with a photo.

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from ops.province_emulator import Running
-from services.portal.main import create_app
 from services.reporting.ledger.models import Submission
 from services.reporting.main import create_app as create_reporting
 from shared.clock import TestClock
@@ -21,7 +20,7 @@ from shared.contract import HazardEventType
 from shared.db import transaction
 from tests.conftest import DatabaseFactory
 from tests.hazard_api.conftest import SECRET as HAZARD_SECRET
-from tests.portal.conftest import Api, SignIn, portal_settings
+from tests.portal.conftest import Api, SignIn, portal_over
 from tests.reporting.conftest import consume, emulator, hazard, listing, make_settings
 
 __all__ = ["emulator"]
@@ -43,13 +42,8 @@ async def reporting_app(
 async def portal_app(
     app: FastAPI, reporting_app: FastAPI, clock: TestClock
 ) -> AsyncIterator[FastAPI]:
-    transports = {
-        "hazard_api": httpx.ASGITransport(app=app),
-        "reporting": httpx.ASGITransport(app=reporting_app),
-    }
-    portal = create_app(portal_settings(reporting_url="http://reporting.test"), clock, transports)
-    yield portal
-    await portal.state.upstream.aclose()
+    async with portal_over(clock, hazard_api=app, reporting=reporting_app) as portal:
+        yield portal
 
 
 async def ledger(reporting_app: FastAPI, api: Api, **params: str) -> list[dict[str, object]]:

@@ -3,12 +3,10 @@ notification service behind the portal), with the downloads."""
 
 from __future__ import annotations
 
-import httpx
 from fastapi import FastAPI
 from playwright.async_api import async_playwright
 
 from services.notification.main import create_app as notification_app
-from services.portal.main import create_app
 from services.portal.session import COOKIE, PageSession, encode, new_csrf
 from shared.clock import TestClock
 from shared.contract import ChainRole, DocumentRef, DocumentType, Urgency
@@ -16,7 +14,7 @@ from tests.hazard_api.conftest import SECRET as HAZARD_API_SECRET
 from tests.notification.conftest import aliyun, make_harness, smtp  # noqa: F401  (fixtures)
 from tests.notification.county import org_events, step_fired
 from tests.notification.settings import aliyun_config
-from tests.portal.conftest import HAZARD, PORTAL_SECRET, Api, portal_settings
+from tests.portal.conftest import HAZARD, PORTAL_SECRET, Api, portal_over
 from tests.portal.test_journey_browser import db_kind  # noqa: F401  (fixture)
 from tests.serving import serving
 
@@ -58,18 +56,14 @@ async def test_the_office_opens_the_proof_of_service_from_the_hazard(
     [sms] = aliyun.emulator.accepted
     notification = notification_app(h.runtime.settings, h.clock)
     notification.state.runtime = h.runtime
-    portal = create_app(
-        portal_settings(),
-        clock,
-        transports={
-            "hazard_api": httpx.ASGITransport(app=app),
-            "notification": httpx.ASGITransport(app=notification),
-        },
-    )
     token = api.headers["office"]["Authorization"].removeprefix("Bearer ")
     session = PageSession(token, new_csrf(), "office", "county_office", "dep-yingji", 1e12)
     errors: list[str] = []
-    async with serving(portal) as base, async_playwright() as pw:
+    async with (
+        portal_over(clock, hazard_api=app, notification=notification) as portal,
+        serving(portal) as base,
+        async_playwright() as pw,
+    ):
         browser = await pw.chromium.launch(
             executable_path=chromium_path,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],

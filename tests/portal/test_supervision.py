@@ -32,9 +32,8 @@ async def portal_app(
     notification_app: FastAPI,  # noqa: F811
     clock: TestClock,
 ) -> AsyncIterator[FastAPI]:
-    portal = full_portal(app, escalation_app, notification_app, clock)
-    yield portal
-    await portal.state.upstream.aclose()
+    async with full_portal(app, escalation_app, notification_app, clock) as portal:
+        yield portal
 
 
 async def told(api: Api, supervision: Supervision) -> tuple[dict[str, Any], str, str]:  # noqa: F811

@@ -50,8 +50,10 @@ async def test_the_supervision_pages_in_chromium(
 ) -> None:
     h, leader_notice, firm_notice = await told(api, supervision)
     shots = screenshots(tmp_path, f"supervision-{device}")
-    portal = full_portal(app, supervision.escalation, supervision.notification, clock)
-    async with journey(portal, api, device, chromium_path, shots) as j:
+    async with (
+        full_portal(app, supervision.escalation, supervision.notification, clock) as portal,
+        journey(portal, api, device, chromium_path, shots) as j,
+    ):
         base = j.base
         office = await j.page_as("office", "county_office", "dep-yingji")
         await office.goto(f"{base}/board")

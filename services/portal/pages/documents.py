@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
 from services.portal.render import page
-from services.portal.upstream import Upstream, UpstreamError, message_of
+from services.portal.upstream import Answer, Upstream, UpstreamError, message_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,7 +94,7 @@ async def issue(document_id: str, session: PostSession, upstream: UpstreamDep) -
     return RedirectResponse(f"/documents/{document_id}?issued=1", status_code=303)
 
 
-async def _fetched(upstream: Upstream, path: str, token: str) -> httpx.Response:
+async def _fetched(upstream: Upstream, path: str, token: str) -> Answer:
     answer = await upstream.send("hazard_api", "GET", path, token=token)
     if answer.status_code >= 400:
         raise UpstreamError(answer.status_code, message_of(answer))

@@ -157,8 +157,8 @@ async def export(
         )
     }
     return StreamingResponse(
-        answer.aiter_raw(),
+        answer.content.iter_any(),
         media_type=answer.headers.get("content-type", EXPORT_TYPES[fmt]),
         headers=headers,
-        background=BackgroundTask(answer.aclose),
+        background=BackgroundTask(answer.release),
     )
