@@ -33,6 +33,11 @@ class PageHeaders:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        # The attributes session.set_cookie writes (in one place), taken once: only the value
+        # changes from page to page, and session.encode's values need no quoting.
+        carrier = Response()
+        set_cookie(carrier, COOKIE, "v", secure=settings.env == "production")
+        self.cookie_attributes = carrier.headers["set-cookie"].removeprefix(f"{COOKIE}=v")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,17 +54,10 @@ class PageHeaders:
                     headers.setdefault(name, value)
                 session = state.get("page_session")
                 if session is not None and not state.get("signed_out", False):
-                    headers.append(
-                        "set-cookie", self._cookie(encode(session, self.settings.secret_key))
-                    )
+                    cookie = encode(session, self.settings.secret_key)
+                    headers.append("set-cookie", f"{COOKIE}={cookie}{self.cookie_attributes}")
                 if headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-    def _cookie(self, value: str) -> str:
-        """The Set-Cookie value session.set_cookie writes (its attributes in one place)."""
-        carrier = Response()
-        set_cookie(carrier, COOKIE, value, secure=self.settings.env == "production")
-        return carrier.headers["set-cookie"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+import orjson
 from starlette.responses import Response
 
 COOKIE = "duban_session"
@@ -41,7 +41,9 @@ def _sign(payload: bytes, key: str) -> str:
 
 
 def encode(session: PageSession, key: str) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps(asdict(session)).encode()).decode()
+    # Unpadded: every character is one a cookie value may hold unquoted, so the refreshed
+    # cookie of each page is written without Set-Cookie's quoting (headers.py).
+    payload = base64.urlsafe_b64encode(orjson.dumps(session)).rstrip(b"=").decode()
     return f"{payload}.{_sign(payload.encode(), key)}"
 
 
@@ -53,7 +55,8 @@ def decode(value: str | None, key: str) -> PageSession | None:
     if not hmac.compare_digest(signature, _sign(payload.encode(), key)):
         return None
     try:
-        return PageSession(**json.loads(base64.urlsafe_b64decode(payload.encode())))
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        return PageSession(**orjson.loads(raw))
     except (ValueError, TypeError):
         return None
 

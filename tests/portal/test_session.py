@@ -3,15 +3,20 @@ a password change, and the headers every page carries."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
+from dataclasses import asdict
 
 import httpx
 from fastapi import FastAPI
 
-from services.portal.session import COOKIE, LOGIN_CSRF_COOKIE
+from services.portal.session import COOKIE, LOGIN_CSRF_COOKIE, PageSession, decode, encode
 from shared.clock import TestClock
 from tests.hazard_api.conftest import DEMO_PASSWORD
-from tests.portal.conftest import Api, SignIn
+from tests.portal.conftest import PORTAL_SECRET, Api, SignIn
 
 
 def _login_csrf(page: httpx.Response) -> str:
@@ -102,6 +107,30 @@ async def test_an_idle_session_expires(signed_in: SignIn, clock: TestClock) -> N
     assert idle.status_code == 303 and idle.headers["location"] == "/login?reason=idle"
     page = await browser.get("/login?reason=idle")
     assert "长时间未操作" in page.text
+
+
+async def test_each_page_refreshes_the_cookie_with_the_login_cookies_flags(
+    signed_in: SignIn,
+) -> None:
+    browser, _ = await signed_in("daping")
+    page = await browser.get("/hazards")
+    cookie = next(h for h in page.headers.get_list("set-cookie") if h.startswith(COOKIE + "="))
+    value, _, flags = cookie.removeprefix(COOKIE + "=").partition(";")
+    assert flags.strip() == "HttpOnly; Path=/; SameSite=strict"  # test env: not Secure
+    session = decode(value, PORTAL_SECRET)
+    assert session is not None and session.username == "daping"
+
+
+def test_a_cookie_written_with_base64_padding_still_opens() -> None:
+    """Cookies issued before the padding was dropped (quoted in Set-Cookie) stay valid."""
+    session = PageSession("t", "c", "daping", "township", "tw-daping", 1.0)
+    payload = base64.urlsafe_b64encode(json.dumps(asdict(session)).encode()).decode()
+    assert payload.endswith("=")
+    signature = hmac.new(PORTAL_SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    assert decode(f"{payload}.{signature}", PORTAL_SECRET) == session
+    forged = signature[:-1] + ("1" if signature.endswith("0") else "0")
+    assert decode(f"{payload}.{forged}", PORTAL_SECRET) is None
+    assert decode(encode(session, PORTAL_SECRET), PORTAL_SECRET) == session
 
 
 async def test_a_locked_account_is_refused_at_its_next_request(signed_in: SignIn, api: Api) -> None:
