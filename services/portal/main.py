@@ -33,7 +33,7 @@ from services.portal.pages import (
     statistics,
     workbench,
 )
-from services.portal.render import page
+from services.portal.render import TEMPLATES, page
 from services.portal.session import COOKIE
 from services.portal.upstream import SignedOut, Unavailable, Upstream, UpstreamError
 from shared.apidocs.assets import assets_router
@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     clock = clock or settings.make_clock()
     upstream = Upstream(settings)
+    # A template is compiled once per process; outside development nobody edits one while the
+    # portal runs, so each page need not stat its template files to see whether they changed.
+    TEMPLATES.env.auto_reload = settings.env == "development"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

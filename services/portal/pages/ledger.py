@@ -136,7 +136,7 @@ async def ledger(request: Request, session: SessionDep, upstream: UpstreamDep) -
         cols=cols,
         sort=request.query_params.get("sort", "-found_at"),
         sort_links=[
-            (_query(filters, urlencode({"sort": sign + key}), chosen), title, arrow)
+            (_query(filters, f"sort={sign}{key}", chosen), title, arrow)  # keys need no quoting
             for key, title in SORTS.items()
             for sign, arrow in (("", "↑"), ("-", "↓"))
         ],
