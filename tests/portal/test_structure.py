@@ -46,3 +46,12 @@ def test_no_page_goes_through_the_thread_pool() -> None:
         if (calls := _sync_calls(r.dependant)) or not inspect.iscoroutinefunction(r.endpoint)
     }
     assert threaded == {}
+
+
+def test_templates_are_checked_on_disk_only_in_development() -> None:
+    from services.portal.render import TEMPLATES
+
+    create_app(portal_settings(env="development"))
+    assert TEMPLATES.env.auto_reload
+    create_app(portal_settings(env="production"))
+    assert not TEMPLATES.env.auto_reload
