@@ -87,15 +87,22 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# A file's name as browsers (and httpx) write it in a multipart part (HTML5): UTF-8 as it is,
+# only quotes and control characters escaped. aiohttp's default percent-escapes every non-ASCII
+# character, and hazard_api would keep a photo 现场.png as `%E7%8E%B0%E5%9C%BA.png`.
+_HTML5_NAME = {ord('"'): "%22"} | {c: f"%{c:02X}" for c in range(0x20) if c != 0x1B}
+
+
 def _form(data: Mapping[str, Any] | None, files: Files | None) -> Any:
     """A multipart form when there are files; otherwise the fields urlencoded, as a form."""
     if files is None:
         return None if data is None else {k: _text(v) for k, v in data.items()}
-    form = aiohttp.FormData()
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in (data or {}).items():
         form.add_field(name, _text(value))
     for name, (filename, content, content_type) in files.items():
-        form.add_field(name, content, filename=filename or name, content_type=content_type)
+        shown = (filename or name).translate(_HTML5_NAME)
+        form.add_field(name, content, filename=shown, content_type=content_type)
     return form
 
 
