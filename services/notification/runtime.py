@@ -33,7 +33,7 @@ from services.notification.records import chain as records
 from services.notification.records import tracking
 from services.notification.scheduler import Scheduler
 from shared.clock import Clock
-from shared.consumer import ConsumerRunner
+from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
 from shared.db import make_sessionmaker, transaction
 from shared.outbox import OutboxRelay
@@ -190,6 +190,7 @@ class Runtime:
                     handler=self.on_escalation_event,
                     clock=self.clock,
                     session_timeout_ms=s.consumer_session_timeout_ms,
+                    fetch_max_wait_ms=URGENT_FETCH_MAX_WAIT_MS,  # immediate steps
                 ),
             ]
             for consumer in self.consumers:
