@@ -62,6 +62,7 @@ class TickResult:
     dispatched: int = 0
     sent: int = 0
     reconciled: int = 0
+    more: bool = False  # due now and left for another pass (a full batch, re-targeted notices)
 
     @property
     def busy(self) -> bool:
@@ -105,7 +106,7 @@ class Runtime:
         self.reconcilers: list[OutboxReconciler] = []
         self.relay: OutboxRelay | None = None
         self.scheduler = Scheduler(
-            prepare=self._prepare_count,
+            prepare=self.prepare,
             sender=self.sender,
             reconciler=self.reconciler,
             clock=clock,
@@ -136,13 +137,10 @@ class Runtime:
         now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
             resolved = await self.intake.resolve_open(session=session, now=now)
-            dispatched = await self.bundler.bundle_due(session=session, now=now)
+            bundled = await self.bundler.bundle_due(session=session, now=now)
             await flush_events(session, now=now)
-        return TickResult(resolved=resolved, dispatched=dispatched)
-
-    async def _prepare_count(self) -> int:
-        result = await self.prepare()
-        return result.resolved + result.dispatched
+        more = resolved >= self.settings.dispatch_batch or bundled.more
+        return TickResult(resolved=resolved, dispatched=bundled.made, more=more)
 
     async def tick(self) -> TickResult:
         result = await self.prepare()

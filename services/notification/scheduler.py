@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from services.notification.delivery.reconcile import Reconciler
 from services.notification.delivery.send import Sender
@@ -29,11 +29,18 @@ from shared.clock import Clock
 log = logging.getLogger(__name__)
 
 
+class Prepared(Protocol):
+    """What a preparation pass did (services.notification.runtime.TickResult)."""
+
+    dispatched: int  # dispatches made: their deliveries are due
+    more: bool  # due work left for another pass
+
+
 class Scheduler:
     def __init__(
         self,
         *,
-        prepare: Callable[[], Awaitable[int]],
+        prepare: Callable[[], Awaitable[Prepared]],
         sender: Sender,
         reconciler: Reconciler,
         clock: Clock,
@@ -80,14 +87,17 @@ class Scheduler:
         while True:
             self.prepare_wake.clear()  # before the pass: a request committed meanwhile wakes us
             try:
-                busy = await self.prepare()
+                prepared = await self.prepare()
             except Exception:
                 log.exception("notification: preparing notices failed; retrying")
-                busy = 0
-            if busy:
-                self.send_wake.set()  # new dispatches: their deliveries are due now
+                await self._idle(self.prepare_wake)
                 continue
-            await self._idle(self.prepare_wake)
+            if prepared.dispatched:
+                self.send_wake.set()  # new dispatches: their deliveries are due now
+            # Another pass at once only when this one left due work; an empty pass right
+            # after a busy one only competed with the send round it had just woken.
+            if not prepared.more:
+                await self._idle(self.prepare_wake)
 
     async def _sending(self) -> None:
         while True:

@@ -73,7 +73,7 @@ async def test_an_immediate_notice_goes_while_an_earlier_round_waits_for_its_pro
     rt = h.runtime
     # Only the consumer's commit wakes the loops: nothing is sent on a tick.
     rt.scheduler = Scheduler(
-        prepare=rt._prepare_count,
+        prepare=rt.prepare,
         sender=rt.sender,
         reconciler=rt.reconciler,
         clock=NeverTicks(h.clock),
