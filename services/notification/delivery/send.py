@@ -30,7 +30,7 @@ from services.notification.delivery.batch import (
     refused,
     retry_singly,
 )
-from services.notification.delivery.calls import CRASH_HOOK_ENV, call_batch, call_one
+from services.notification.delivery.calls import CRASH_HOOK_ENV, call_one, call_round
 from services.notification.delivery.caps import CapTracker
 from services.notification.delivery.models import (
     Delivery,
@@ -132,13 +132,10 @@ class Sender:
         dispatches: dict[str, Dispatch],
     ) -> None:
         """Call the providers (a round's texts side by side, behind the gate), record."""
-        # Texts first: tasks start in this order, and building an email is CPU work that
-        # would otherwise hold an urgent text back before it reaches the provider.
-        singles = sorted((p for p, _ in plans if p.batch is None), key=lambda p: p.sms is None)
+        singles = [p for p, _ in plans if p.batch is None]
         gate, smtp = self._gate, self.smtp
-        answers = await asyncio.gather(
-            *(call_batch(b, gate) for b in batches), *(call_one(p, smtp, gate) for p in singles)
-        )
+        urgent = any(p.urgent for p, _ in plans)
+        singles, answers = await call_round(batches, singles, smtp, gate, urgent=urgent)
         results = list(zip(singles, answers[len(batches) :], strict=True))
         for batch, answer in zip(batches, answers[: len(batches)], strict=True):
             results.extend((member, answer) for member in batch.members)
