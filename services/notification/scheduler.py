@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from services.notification.delivery.reconcile import Reconciler
-from services.notification.delivery.send import Sender
+from services.notification.delivery.send import Claimed, Sender
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class Prepared(Protocol):
 
     dispatched: int  # dispatches made: their deliveries are due
     more: bool  # due work left for another pass
+    claimed: Claimed | None  # deliveries the pass claimed, to deliver now
 
 
 class Scheduler:
@@ -92,7 +93,9 @@ class Scheduler:
                 log.exception("notification: preparing notices failed; retrying")
                 await self._idle(self.prepare_wake)
                 continue
-            if prepared.dispatched:
+            if prepared.claimed is not None:
+                self._spawn(self._claimed_round(prepared.claimed))
+            elif prepared.dispatched:
                 self.send_wake.set()  # new dispatches: their deliveries are due now
             # Another pass at once only when this one left due work; an empty pass right
             # after a busy one only competed with the send round it had just woken.
@@ -103,14 +106,27 @@ class Scheduler:
         while True:
             self.send_wake.clear()
             await self._slots.acquire()
-            task = asyncio.create_task(self._round(), name="notification-send-round")
-            self._rounds.add(task)
-            task.add_done_callback(self._rounds.discard)
+            self._spawn(self._round())
             await self._idle(self.send_wake)
 
-    async def _round(self) -> None:
+    def _spawn(self, round_: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(round_, name="notification-send-round")
+        self._rounds.add(task)
+        task.add_done_callback(self._rounds.discard)
+
+    async def _claimed_round(self, claimed: Claimed) -> None:
+        """A round whose claim the preparation pass made (its slot taken here, so the pass
+        never waits for one)."""
+        await self._slots.acquire()
+        await self._round(claimed)
+
+    async def _round(self, claimed: Claimed | None = None) -> None:
         try:
-            if await self.sender.send_due():
+            if claimed is None:
+                sent = await self.sender.send_due()
+            else:
+                sent = await self.sender.deliver(claimed)
+            if sent:
                 self.send_wake.set()  # more may be due (a full claim, retries, failover)
         except Exception:
             log.exception("notification: send round failed; retrying")

@@ -74,7 +74,7 @@ async def test_an_immediate_notice_goes_while_an_earlier_round_waits_for_its_pro
     rt = h.runtime
     # Only the consumer's commit wakes the loops: nothing is sent on a tick.
     rt.scheduler = Scheduler(
-        prepare=rt.prepare,
+        prepare=rt.prepare_and_claim,
         sender=rt.sender,
         reconciler=rt.reconciler,
         clock=NeverTicks(h.clock),
@@ -162,7 +162,7 @@ async def test_a_pass_that_leaves_nothing_due_is_not_followed_by_another_at_once
     h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
     await h.org(org_events())
     rt = h.runtime
-    prepare, passes = counting(rt.prepare)
+    prepare, passes = counting(rt.prepare_and_claim)
     rt.scheduler = Scheduler(
         prepare=prepare,
         sender=rt.sender,
@@ -194,7 +194,7 @@ async def test_a_pass_that_leaves_due_work_is_followed_by_another_at_once(
     await h.org(org_events())
     rt = h.runtime
     rt.scheduler = Scheduler(
-        prepare=rt.prepare,
+        prepare=rt.prepare_and_claim,
         sender=rt.sender,
         reconciler=rt.reconciler,
         clock=NeverTicks(h.clock),
@@ -240,3 +240,24 @@ async def test_an_urgent_rounds_emails_go_once_its_texts_are_answered(
     [text] = aliyun.emulator.sends_to(TOWN_PHONE)
     assert len(mailed) == 1
     assert mailed[0] >= text.at + timedelta(seconds=aliyun.emulator.delay_s)
+
+
+async def test_the_pass_that_bundles_an_immediate_notice_claims_its_delivery(
+    make_harness: Any, aliyun: Any
+) -> None:
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    await h.org(org_events())
+    step = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(step)
+    prepared = await h.runtime.prepare(claim=True)
+    assert prepared.claimed is not None
+    # Committed with the dispatch: the attempt is logged before any call, and no round can
+    # claim the delivery again.
+    assert await attempt_outcomes(h) == {"h-1": ["pending"]}
+    assert await h.runtime.sender.send_due() == 0
+    assert not aliyun.emulator.sends_to(TOWN_PHONE)
+    assert await h.runtime.sender.deliver(prepared.claimed) == 1
+    assert len(aliyun.emulator.sends_to(TOWN_PHONE)) == 1
+    assert await attempt_outcomes(h) == {"h-1": ["accepted"]}
