@@ -88,8 +88,10 @@ async def stages(urls: dict[str, str], ids: dict[str, float]) -> str:
 
 
 # Per accident, the first moment of each notification stage: the step received (consumer), its
-# notices written (resolved), a dispatch formed (bundled), a provider attempt started and
-# finished.
+# notices written (resolved), a dispatch formed (bundled), a provider attempt started (the
+# transaction that claimed it: the preparation pass claims, so the same as bundled) and its
+# round's answers recorded (once all of the round's calls, emails too, came back). Each is the
+# clock reading at the start of its transaction, not its commit.
 NOTIFICATION_STAGES = (
     ("notification received", "SELECT hazard_id AS k, min(received_at) AS t FROM requests "
      "WHERE hazard_id = any($1::text[]) GROUP BY hazard_id"),
@@ -100,6 +102,10 @@ NOTIFICATION_STAGES = (
     ("provider called", "SELECT h AS k, min(a.started_at) AS t FROM delivery_attempts a "
      "JOIN deliveries v ON v.id = a.delivery_id JOIN dispatches d ON d.id = v.dispatch_id, "
      "json_array_elements_text(d.hazard_ids::json) h WHERE h = any($1::text[]) GROUP BY h"),
+    ("round recorded", "SELECT h AS k, min(a.finished_at) AS t "
+     "FROM delivery_attempts a JOIN deliveries v ON v.id = a.delivery_id "
+     "JOIN dispatches d ON d.id = v.dispatch_id, json_array_elements_text(d.hazard_ids::json) h "
+     "WHERE h = any($1::text[]) AND a.channel = 'sms' GROUP BY h"),
 )  # fmt: skip
 
 

@@ -58,7 +58,8 @@ def envelopes() -> list[Envelope]:
 
 
 def make_producer(bootstrap: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    # As the relay makes its own (shared.relay): no linger.
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
 
 
 async def raw_produce(bootstrap: str, events: list[Envelope]) -> float:

@@ -79,6 +79,7 @@ class OutboxRelay:
         verify_acks: bool = True,
         republish_window_s: float = 3600.0,
         reset_check_s: float = 5.0,
+        linger_ms: int = 0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
@@ -89,6 +90,7 @@ class OutboxRelay:
         # The metrics label: the service's name, else its database's (hazard_api.db → hazard_api).
         self.name = name or PurePath(engine.url.database or "outbox").stem
         self.stop_timeout = stop_timeout
+        self.linger_ms = linger_ms
         self._producer = producer
         self._own_producer = producer is None
         self._sqlite = is_sqlite(engine)
@@ -115,8 +117,10 @@ class OutboxRelay:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         if self._producer is None:
+            # No linger: a batch's rows are handed to the producer in one go and batch by
+            # themselves, so lingering only delayed a lone urgent event (5 ms on every hop).
             self._producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap_servers, acks="all", linger_ms=5
+                bootstrap_servers=self.bootstrap_servers, acks="all", linger_ms=self.linger_ms
             )
         if self._own_producer:
             await self._producer.start()

@@ -19,7 +19,7 @@ from services.escalation.runtime import build_runtime
 from services.escalation.tasks.views import router as tasks_router
 from shared.apidocs import service_app
 from shared.clock import Clock
-from shared.consumer import ConsumerRunner
+from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner
 from shared.contract import (
     ACCIDENT_EVENTS,
     HAZARD_EVENTS,
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     handler=runtime.flows.handle,
                     clock=clock,
                     session_timeout_ms=settings.consumer_session_timeout_ms,
+                    # accident.events: an accident's immediate step is told at once
+                    fetch_max_wait_ms=URGENT_FETCH_MAX_WAIT_MS,
                 )
                 await consumer.start()
                 app.state.consumer = consumer

@@ -20,7 +20,7 @@ from services.notification.db import outbox_tables
 from services.notification.delivery.bundle import Bundler
 from services.notification.delivery.outcomes import Outcomes
 from services.notification.delivery.reconcile import Reconciler
-from services.notification.delivery.send import Sender
+from services.notification.delivery.send import Claimed, Sender
 from services.notification.directory import service as directory_service
 from services.notification.directory.flows import apply_org_event
 from services.notification.directory.service import SnapshotCache
@@ -33,7 +33,7 @@ from services.notification.records import chain as records
 from services.notification.records import tracking
 from services.notification.scheduler import Scheduler
 from shared.clock import Clock
-from shared.consumer import ConsumerRunner
+from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
 from shared.db import make_sessionmaker, transaction
 from shared.outbox import OutboxRelay
@@ -62,6 +62,8 @@ class TickResult:
     dispatched: int = 0
     sent: int = 0
     reconciled: int = 0
+    more: bool = False  # due now and left for another pass (a full batch, re-targeted notices)
+    claimed: Claimed | None = None  # claimed by the pass, to deliver now that it committed
 
     @property
     def busy(self) -> bool:
@@ -105,7 +107,7 @@ class Runtime:
         self.reconcilers: list[OutboxReconciler] = []
         self.relay: OutboxRelay | None = None
         self.scheduler = Scheduler(
-            prepare=self._prepare_count,
+            prepare=self.prepare_and_claim,
             sender=self.sender,
             reconciler=self.reconciler,
             clock=clock,
@@ -131,18 +133,25 @@ class Runtime:
         self.scheduler.prepare_wake.set()
 
     # ------------------------------------------------------------------ durable work
-    async def prepare(self) -> TickResult:
-        """Resolve open requests and bundle due notices."""
+    async def prepare(self, *, claim: bool = False) -> TickResult:
+        """Resolve open requests and bundle due notices; with `claim`, when that made
+        dispatches, also claim the due deliveries in the same transaction (the caller must
+        `sender.deliver` the result: their attempts are committed as pending)."""
         now = self.clock.now()
+        claimed = None
         async with transaction(self.sessionmaker) as session:
             resolved = await self.intake.resolve_open(session=session, now=now)
-            dispatched = await self.bundler.bundle_due(session=session, now=now)
+            bundled = await self.bundler.bundle_due(session=session, now=now)
             await flush_events(session, now=now)
-        return TickResult(resolved=resolved, dispatched=dispatched)
+            if claim and bundled.made:
+                # An accident's texts: no second transaction and no wake-up between the
+                # dispatch and its attempts.
+                claimed = await self.sender.claim(session=session, now=now)
+        more = resolved >= self.settings.dispatch_batch or bundled.more
+        return TickResult(resolved=resolved, dispatched=bundled.made, more=more, claimed=claimed)
 
-    async def _prepare_count(self) -> int:
-        result = await self.prepare()
-        return result.resolved + result.dispatched
+    async def prepare_and_claim(self) -> TickResult:
+        return await self.prepare(claim=True)
 
     async def tick(self) -> TickResult:
         result = await self.prepare()
@@ -190,6 +199,7 @@ class Runtime:
                     handler=self.on_escalation_event,
                     clock=self.clock,
                     session_timeout_ms=s.consumer_session_timeout_ms,
+                    fetch_max_wait_ms=URGENT_FETCH_MAX_WAIT_MS,  # immediate steps
                 ),
             ]
             for consumer in self.consumers:

@@ -19,21 +19,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
 from services.notification.delivery.reconcile import Reconciler
-from services.notification.delivery.send import Sender
+from services.notification.delivery.send import Claimed, Sender
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)
+
+
+class Prepared(Protocol):
+    """What a preparation pass did (services.notification.runtime.TickResult)."""
+
+    dispatched: int  # dispatches made: their deliveries are due
+    more: bool  # due work left for another pass
+    claimed: Claimed | None  # deliveries the pass claimed, to deliver now
 
 
 class Scheduler:
     def __init__(
         self,
         *,
-        prepare: Callable[[], Awaitable[int]],
+        prepare: Callable[[], Awaitable[Prepared]],
         sender: Sender,
         reconciler: Reconciler,
         clock: Clock,
@@ -80,27 +88,45 @@ class Scheduler:
         while True:
             self.prepare_wake.clear()  # before the pass: a request committed meanwhile wakes us
             try:
-                busy = await self.prepare()
+                prepared = await self.prepare()
             except Exception:
                 log.exception("notification: preparing notices failed; retrying")
-                busy = 0
-            if busy:
-                self.send_wake.set()  # new dispatches: their deliveries are due now
+                await self._idle(self.prepare_wake)
                 continue
-            await self._idle(self.prepare_wake)
+            if prepared.claimed is not None:
+                self._spawn(self._claimed_round(prepared.claimed))
+            elif prepared.dispatched:
+                self.send_wake.set()  # new dispatches: their deliveries are due now
+            # Another pass at once only when this one left due work; an empty pass right
+            # after a busy one only competed with the send round it had just woken.
+            if not prepared.more:
+                await self._idle(self.prepare_wake)
 
     async def _sending(self) -> None:
         while True:
             self.send_wake.clear()
             await self._slots.acquire()
-            task = asyncio.create_task(self._round(), name="notification-send-round")
-            self._rounds.add(task)
-            task.add_done_callback(self._rounds.discard)
+            self._spawn(self._round())
             await self._idle(self.send_wake)
 
-    async def _round(self) -> None:
+    def _spawn(self, round_: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(round_, name="notification-send-round")
+        self._rounds.add(task)
+        task.add_done_callback(self._rounds.discard)
+
+    async def _claimed_round(self, claimed: Claimed) -> None:
+        """A round whose claim the preparation pass made (its slot taken here, so the pass
+        never waits for one)."""
+        await self._slots.acquire()
+        await self._round(claimed)
+
+    async def _round(self, claimed: Claimed | None = None) -> None:
         try:
-            if await self.sender.send_due():
+            if claimed is None:
+                sent = await self.sender.send_due()
+            else:
+                sent = await self.sender.deliver(claimed)
+            if sent:
                 self.send_wake.set()  # more may be due (a full claim, retries, failover)
         except Exception:
             log.exception("notification: send round failed; retrying")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ async def test_an_immediate_notice_goes_while_an_earlier_round_waits_for_its_pro
     rt = h.runtime
     # Only the consumer's commit wakes the loops: nothing is sent on a tick.
     rt.scheduler = Scheduler(
-        prepare=rt._prepare_count,
+        prepare=rt.prepare_and_claim,
         sender=rt.sender,
         reconciler=rt.reconciler,
         clock=NeverTicks(h.clock),
@@ -142,3 +143,121 @@ async def test_reconciling_beside_send_rounds_neither_deadlocks_nor_sends_twice(
     assert set(texts.values()) == {1}
     settled = await attempt_outcomes(h)
     assert {o for outcomes in settled.values() for o in outcomes} == {"accepted"}
+
+
+def counting(prepare: Any) -> tuple[Any, list[int]]:
+    """`prepare`, counting its passes."""
+    passes: list[int] = []
+
+    async def counted() -> Any:
+        passes.append(1)
+        return await prepare()
+
+    return counted, passes
+
+
+async def test_a_pass_that_leaves_nothing_due_is_not_followed_by_another_at_once(
+    make_harness: Any, aliyun: Any
+) -> None:
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    await h.org(org_events())
+    rt = h.runtime
+    prepare, passes = counting(rt.prepare_and_claim)
+    rt.scheduler = Scheduler(
+        prepare=prepare,
+        sender=rt.sender,
+        reconciler=rt.reconciler,
+        clock=NeverTicks(h.clock),
+        interval_s=3600,
+    )
+    rt.scheduler.start()
+    rt._running = True
+    await until(lambda: passes, "the first (empty) pass")
+    step = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(step)
+    await until(lambda: aliyun.emulator.sends_to(TOWN_PHONE), "the accident's text")
+    await until_recorded(h, "h-1")
+    # The start-up pass and the one the step woke; no empty pass beside the send round.
+    assert len(passes) == 2
+
+
+async def test_a_pass_that_leaves_due_work_is_followed_by_another_at_once(
+    make_harness: Any, aliyun: Any
+) -> None:
+    # One person per pass: the chain's three people need three passes, and the clock never
+    # ticks, so only the passes' own "more to do" can get the last two texts out.
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"], dispatch_batch=1
+    )
+    await h.org(org_events())
+    rt = h.runtime
+    rt.scheduler = Scheduler(
+        prepare=rt.prepare_and_claim,
+        sender=rt.sender,
+        reconciler=rt.reconciler,
+        clock=NeverTicks(h.clock),
+        interval_s=3600,
+    )
+    rt.scheduler.start()
+    rt._running = True
+    await h.step(step_fired(h.clock, roles=CHAIN, urgency=Urgency.IMMEDIATE, hazard_n=1))
+    for phone in (TOWN_PHONE, FIRM_PHONE, PEOPLE["p-firm-sm"].mobile or ""):
+        await until(lambda p=phone: aliyun.emulator.sends_to(p), f"the text to {phone}")
+
+
+async def until_recorded(h: Any, hazard_id: str) -> None:
+    for _ in range(600):
+        if (await attempt_outcomes(h)).get(hazard_id) == ["accepted"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the answer for {hazard_id} was never recorded")
+
+
+async def test_an_urgent_rounds_emails_go_once_its_texts_are_answered(
+    make_harness: Any, aliyun: Any, smtp: Any
+) -> None:
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)])  # texts and emails
+    await h.org(org_events())
+    aliyun.emulator.mode = "timeout"  # accepted at once, answered this much later
+    aliyun.emulator.delay_s = 0.5
+    mailed: list[datetime] = []
+    handle = smtp.mailbox.handle_DATA
+
+    async def stamped(*args: Any) -> str:
+        mailed.append(datetime.now(UTC))
+        result: str = await handle(*args)
+        return result
+
+    smtp.mailbox.handle_DATA = stamped
+    step = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(step)
+    await h.runtime.prepare()
+    await h.runtime.sender.send_due()
+    [text] = aliyun.emulator.sends_to(TOWN_PHONE)
+    assert len(mailed) == 1
+    assert mailed[0] >= text.at + timedelta(seconds=aliyun.emulator.delay_s)
+
+
+async def test_the_pass_that_bundles_an_immediate_notice_claims_its_delivery(
+    make_harness: Any, aliyun: Any
+) -> None:
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    await h.org(org_events())
+    step = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(step)
+    prepared = await h.runtime.prepare(claim=True)
+    assert prepared.claimed is not None
+    # Committed with the dispatch: the attempt is logged before any call, and no round can
+    # claim the delivery again.
+    assert await attempt_outcomes(h) == {"h-1": ["pending"]}
+    assert await h.runtime.sender.send_due() == 0
+    assert not aliyun.emulator.sends_to(TOWN_PHONE)
+    assert await h.runtime.sender.deliver(prepared.claimed) == 1
+    assert len(aliyun.emulator.sends_to(TOWN_PHONE)) == 1
+    assert await attempt_outcomes(h) == {"h-1": ["accepted"]}

@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -87,18 +88,26 @@ def address_of(person: PersonUpserted, channel: Channel) -> str | None:
     return person.mobile if channel == Channel.SMS else person.email
 
 
+@dataclass(frozen=True)
+class Bundled:
+    made: int  # dispatches made, and notices re-targeted
+    # Due now and not done by this pass: persons beyond the batch, re-targeted notices (due
+    # at once), requests sent back to resolution.
+    more: bool
+
+
 class Bundler:
     def __init__(self, settings: Settings, cache: SnapshotCache, intake: Intake) -> None:
         self.settings = settings
         self.cache = cache
         self.intake = intake
 
-    async def bundle_due(self, *, session: AsyncSession, now: datetime) -> int:
+    async def bundle_due(self, *, session: AsyncSession, now: datetime) -> Bundled:
         persons = await intake_service.persons_due(
             session=session, now=now, limit=self.settings.dispatch_batch
         )
         if not persons:
-            return 0
+            return Bundled(0, more=False)
         snapshot = await self.cache.get(session=session)
         notices = await intake_service.due_notices(persons, session=session, now=now)
         steps = await intake_service.steps_by_id([n.request_id for n in notices], session=session)
@@ -110,6 +119,7 @@ class Bundler:
         resolved: dict[tuple[str, str], list[ChainEntry]] = {}
         retarget: list[tuple[NotificationRequest, str, ChainEntry]] = []
         made = 0
+        reopened = False
         pending: list[dict[str, Any]] = []
         dispatches: list[dict[str, Any]] = []
         for person_id, person_notices in by_person.items():
@@ -133,6 +143,7 @@ class Bundler:
                     request.pending_roles = [*request.pending_roles, notice.target_role]
                     request.status = RequestStatus.OPEN
                     request.next_resolve_at = now
+                    reopened = True
             for group in dispatch_groups(valid, alone):
                 pending.extend(
                     await self._dispatch(
@@ -155,7 +166,8 @@ class Bundler:
             await session.execute(insert(Delivery), pending)
         await self.intake.add_notices(retarget, session=session, now=now, waited=True)
         await session.flush()
-        return made + len(retarget)
+        more = len(persons) >= self.settings.dispatch_batch or bool(retarget) or reopened
+        return Bundled(made + len(retarget), more=more)
 
     async def _dispatch(
         self,

@@ -13,7 +13,8 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,8 +31,9 @@ from services.notification.delivery.batch import (
     refused,
     retry_singly,
 )
-from services.notification.delivery.calls import CRASH_HOOK_ENV, call_batch, call_one
+from services.notification.delivery.calls import CRASH_HOOK_ENV, call_one, call_round
 from services.notification.delivery.caps import CapTracker
+from services.notification.delivery.emails import build_email
 from services.notification.delivery.models import (
     Delivery,
     DeliveryAttempt,
@@ -39,24 +41,26 @@ from services.notification.delivery.models import (
 )
 from services.notification.delivery.outcomes import AttemptUpdate, Outcomes
 from services.notification.events import flush_events
-from services.notification.messages.render import (
-    Voice,
-    email_subject,
-    render,
-    sms_variables,
-    split,
-)
+from services.notification.messages.render import Voice, render, sms_variables
 from services.notification.providers.base import SendResult, SmsMessage, SmsProvider
-from services.notification.providers.email import Email, SmtpSender, message_id
+from services.notification.providers.email import Email, SmtpSender
 from shared.clock import Clock
 from shared.contract import Channel, Urgency
 from shared.db import transaction
-from shared.labels import beijing_time
 
 log = logging.getLogger(__name__)
 
 # Re-exported: tests set it to crash a send right after the provider accepted.
 __all__ = ["CRASH_HOOK_ENV", "Sender"]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """Deliveries claimed and their attempts written; to be delivered after the commit."""
+
+    plans: list[tuple[Plan, AttemptRow]]
+    batches: list[Batch]
+    dispatches: dict[str, Dispatch]
 
 
 class Sender:
@@ -83,47 +87,55 @@ class Sender:
         self.voice = Voice.of(settings)
 
     async def send_due(self) -> int:
-        now = self.clock.now()
         async with transaction(self.sessionmaker) as session:
-            deliveries = await service.claim_due(
-                session=session, now=now, limit=self.settings.dispatch_batch
+            claimed = await self.claim(session=session, now=self.clock.now())
+        return await self.deliver(claimed) if claimed is not None else 0
+
+    async def claim(self, *, session: AsyncSession, now: datetime) -> Claimed | None:
+        """Claim due deliveries and write their attempts (outcome pending) in the caller's
+        transaction; `deliver` what it returns once that transaction committed."""
+        deliveries = await service.claim_due(
+            session=session, now=now, limit=self.settings.dispatch_batch
+        )
+        # A dispatch another round is recording (or the reconciler settling) waits for a
+        # later round: the shared lock order (service.lock_dispatches).
+        dispatches = await service.lock_dispatches(
+            [d.dispatch_id for d in deliveries], session=session, skip_locked=True
+        )
+        deliveries = [d for d in deliveries if d.dispatch_id in dispatches]
+        if not deliveries:
+            return None
+        caps = CapTracker(
+            await service.recent_sms(
+                [d.address for d in deliveries if d.channel == Channel.SMS],
+                session=session,
+                now=now,
             )
-            # A dispatch another round is recording (or the reconciler settling) waits for a
-            # later round: the shared lock order (service.lock_dispatches).
-            dispatches = await service.lock_dispatches(
-                [d.dispatch_id for d in deliveries], session=session, skip_locked=True
-            )
-            deliveries = [d for d in deliveries if d.dispatch_id in dispatches]
-            if not deliveries:
-                return 0
-            caps = CapTracker(
-                await service.recent_sms(
-                    [d.address for d in deliveries if d.channel == Channel.SMS],
-                    session=session,
-                    now=now,
+        )
+        plans: list[tuple[Plan, AttemptRow]] = []
+        with session.no_autoflush:
+            for delivery in deliveries:
+                planned = await self._plan(
+                    session, delivery, dispatches[delivery.dispatch_id], caps, now
                 )
-            )
-            plans: list[tuple[Plan, AttemptRow]] = []
-            with session.no_autoflush:
-                for delivery in deliveries:
-                    planned = await self._plan(
-                        session, delivery, dispatches[delivery.dispatch_id], caps, now
-                    )
-                    if planned is not None:
-                        plans.append(planned)
-            batches = form_batches(plans)
-            await flush_events(session, now=now)
-            await session.flush()
-            if plans:
-                await session.execute(insert(DeliveryAttempt), [row for _, row in plans])
-            # Before the commit makes them visible: the reconciler leaves them to this round.
-            live = {p.out_id for p, _ in plans}
-            self.in_flight |= live
+                if planned is not None:
+                    plans.append(planned)
+        batches = form_batches(plans)
+        await flush_events(session, now=now)
+        await session.flush()
+        if plans:
+            await session.execute(insert(DeliveryAttempt), [row for _, row in plans])
+        # Before the commit makes them visible: the reconciler leaves them to this round.
+        self.in_flight |= {p.out_id for p, _ in plans}
+        return Claimed(plans, batches, dispatches)
+
+    async def deliver(self, claimed: Claimed) -> int:
+        """Make the claimed calls and record their answers; how many attempts there were."""
         try:
-            await self._deliver(plans, batches, dispatches)
+            await self._deliver(claimed.plans, claimed.batches, claimed.dispatches)
         finally:
-            self.in_flight -= live
-        return len(plans)
+            self.in_flight -= {p.out_id for p, _ in claimed.plans}
+        return len(claimed.plans)
 
     async def _deliver(
         self,
@@ -132,13 +144,10 @@ class Sender:
         dispatches: dict[str, Dispatch],
     ) -> None:
         """Call the providers (a round's texts side by side, behind the gate), record."""
-        # Texts first: tasks start in this order, and building an email is CPU work that
-        # would otherwise hold an urgent text back before it reaches the provider.
-        singles = sorted((p for p, _ in plans if p.batch is None), key=lambda p: p.sms is None)
+        singles = [p for p, _ in plans if p.batch is None]
         gate, smtp = self._gate, self.smtp
-        answers = await asyncio.gather(
-            *(call_batch(b, gate) for b in batches), *(call_one(p, smtp, gate) for p in singles)
-        )
+        urgent = any(p.urgent for p, _ in plans)
+        singles, answers = await call_round(batches, singles, smtp, gate, urgent=urgent)
         results = list(zip(singles, answers[len(batches) :], strict=True))
         for batch, answer in zip(batches, answers[: len(batches)], strict=True):
             results.extend((member, answer) for member in batch.members)
@@ -192,7 +201,7 @@ class Sender:
             sms = SmsMessage(delivery.address, key, variables, text, out_id)
             caps.add(provider.name, delivery.address, delivery.content_hash, now)
         else:
-            email = self._email(delivery, dispatch, link, now)
+            email = build_email(self.settings, self.voice, delivery, dispatch, link, now)
         attempt = attempt_row(
             delivery,
             out_id=out_id,
@@ -205,40 +214,6 @@ class Sender:
         delivery.updated_at = now
         urgent = dispatch.urgency in (Urgency.URGENT, Urgency.IMMEDIATE)
         return Plan(delivery.id, out_id, channel, provider, sms, email, urgent=urgent), attempt
-
-    def _email(self, delivery: Delivery, dispatch: Dispatch, link: str, now: datetime) -> Email:
-        items = dispatch.context["items"]
-        name = "email/" + delivery.template
-        expires = now + timedelta(seconds=self.settings.ack_link_ttl_s)
-        first = items[0]
-        subject = email_subject(items, self.voice)
-        overdue, upcoming = split(items)
-        context = {
-            "person_name": dispatch.person_name,
-            "items": items,
-            "item": first,
-            "overdue": overdue,
-            "upcoming": upcoming,
-            "count": len(items),
-            "action": first["action_label"],
-            "unit": first["unit_name"],
-            "code": first["code"],
-            "deadline": first["deadline_label"],
-            "link": link,
-            "expires": beijing_time(expires),
-            "subject": subject,
-            "county": self.voice.county,
-            "organisation": self.voice.organisation,
-            "phone": self.voice.phone,
-        }
-        return Email(
-            to=delivery.address,
-            subject=subject,
-            text=render(name, delivery.template_version, "txt", **context),
-            html=render(name, delivery.template_version, "html", **context),
-            message_id=message_id(dispatch.id, delivery.id, self.settings.smtp_message_id_domain),
-            date=now,
-        )
 
     async def _overflow(
         self,
