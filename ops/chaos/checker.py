@@ -54,6 +54,9 @@ class Delivery:
     channel: str  # sms, email
     # SMS: what the provider's record knows each attempt by (`sms_key`)
     out_ids: tuple[str, ...] = ()
+    # SMS: refused by every provider's cap for the number and sent by email instead (the
+    # service's recorded reason); it counts as arrived when that email arrived.
+    redirected: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,21 @@ def check(records: Records) -> Verdict:
                 m for out_id in delivery.out_ids for m in by_key.get((delivery.channel, out_id), [])
             ]
         arrivals[delivery.id] = got
-        if not got:
-            lose(
-                f"{delivery.channel} delivery {delivery.id} "
-                f"(dispatch {delivery.dispatch_id}) never arrived"
-            )
+    for delivery in records.deliveries:
+        if arrivals[delivery.id]:
+            continue
+        if delivery.redirected and any(
+            arrivals[other.id]
+            for other in records.deliveries
+            if other.channel == "email"
+            and (other.dispatch_id, other.person_id) == (delivery.dispatch_id, delivery.person_id)
+        ):
+            continue  # the caps redirected it, and the email of its dispatch arrived
+        lose(
+            f"{delivery.channel} delivery {delivery.id} "
+            f"(dispatch {delivery.dispatch_id}) never arrived"
+            + (" (redirected to email, which never arrived either)" if delivery.redirected else "")
+        )
 
     # Each notice: what reached its person, per channel.
     deliveries_of: dict[tuple[str, str], list[Delivery]] = defaultdict(list)

@@ -28,6 +28,7 @@ from ops.chaos.checker import (
     email_key,
     sms_key,
 )
+from services.notification.delivery.caps import REDIRECTED_TO_EMAIL
 
 
 @dataclass
@@ -124,9 +125,12 @@ async def read_records(
             r["person_id"],
             r["channel"],
             tuple(sms_key(o, r["address"]) for o in out_ids[r["id"]]),
+            redirected=r["status"] == "failed" and r["last_error"] == REDIRECTED_TO_EMAIL,
         )
         for r in await rows(
-            notification, "SELECT id, dispatch_id, person_id, channel, address FROM deliveries"
+            notification,
+            "SELECT id, dispatch_id, person_id, channel, address, status, last_error"
+            " FROM deliveries",
         )
     ]
     records.received = [Received("sms", sms_key(a.out_id, a.phone), a.at) for a in sms]

@@ -139,3 +139,16 @@ def test_a_later_step_arriving_first_is_reordered() -> None:
     verdict = check(records)
     assert verdict.reordered == 1 and not verdict.lost and not verdict.duplicates
     assert "reordered" in verdict.problems[0]
+
+
+def test_a_text_the_caps_redirected_counts_when_its_email_arrived() -> None:
+    records = _world()
+    records.deliveries[2] = Delivery(3, "d-2", "p-1", "sms", ("out-3",), redirected=True)
+    records.received = [m for m in records.received if m.key != "out-3"]
+    assert check(records).clean
+    # The same text, not redirected, is lost; redirected with its email lost too, both are.
+    records.deliveries[2] = Delivery(3, "d-2", "p-1", "sms", ("out-3",))
+    assert check(records).lost == 1
+    records.deliveries[2] = Delivery(3, "d-2", "p-1", "sms", ("out-3",), redirected=True)
+    records.received = [m for m in records.received if m.key != "d-2.4"]
+    assert check(records).lost == 2

@@ -8,6 +8,10 @@ from datetime import datetime, timedelta
 from services.notification.providers.base import SmsProvider
 from shared.clock import SHANGHAI, local
 
+# A text every provider's cap refuses for this number goes by email instead; the delivery ends
+# `failed` with this reason (a redirect, not a failure: ops/chaos checks the email arrived).
+REDIRECTED_TO_EMAIL = "短信已达频次上限，改为邮件发送"
+
 
 class CapTracker:
     """Today's counted sends per (provider, number), seeded from the delivery log."""

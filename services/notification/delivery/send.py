@@ -32,7 +32,7 @@ from services.notification.delivery.batch import (
     retry_singly,
 )
 from services.notification.delivery.calls import CRASH_HOOK_ENV, call_one, call_round
-from services.notification.delivery.caps import CapTracker
+from services.notification.delivery.caps import REDIRECTED_TO_EMAIL, CapTracker
 from services.notification.delivery.emails import build_email
 from services.notification.delivery.models import (
     Delivery,
@@ -231,7 +231,7 @@ class Sender:
                 session,
                 delivery,
                 dispatch,
-                reason="短信已达频次上限，改为邮件发送",
+                reason=REDIRECTED_TO_EMAIL,
                 now=now,
                 failure=False,  # a redirect, not a failure: no alert
             )
