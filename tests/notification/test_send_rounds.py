@@ -40,6 +40,19 @@ class NeverTicks:
         await asyncio.Event().wait()
 
 
+def woken_only(rt: Any, prepare: Any, clock: Any) -> None:
+    """Run the runtime's loops on a scheduler no tick ever wakes: only commits do."""
+    rt.scheduler = Scheduler(
+        prepare=prepare,
+        sender=rt.sender,
+        reconciler=rt.reconciler,
+        clock=NeverTicks(clock),
+        interval_s=3600,
+    )
+    rt.scheduler.start()
+    rt._running = True
+
+
 async def until(condition: Any, what: str) -> None:
     for _ in range(600):  # a generous bound for a loaded machine, not a timing assertion
         if condition():
@@ -73,15 +86,7 @@ async def test_an_immediate_notice_goes_while_an_earlier_round_waits_for_its_pro
     await h.org(org_events())
     rt = h.runtime
     # Only the consumer's commit wakes the loops: nothing is sent on a tick.
-    rt.scheduler = Scheduler(
-        prepare=rt.prepare_and_claim,
-        sender=rt.sender,
-        reconciler=rt.reconciler,
-        clock=NeverTicks(h.clock),
-        interval_s=3600,
-    )
-    rt.scheduler.start()
-    rt._running = True
+    woken_only(rt, rt.prepare_and_claim, h.clock)
     aliyun.emulator.mode = "timeout"  # accepted, then the answer hangs
     aliyun.emulator.delay_s = 60
     first = step_fired(
@@ -163,15 +168,7 @@ async def test_a_pass_that_leaves_nothing_due_is_not_followed_by_another_at_once
     await h.org(org_events())
     rt = h.runtime
     prepare, passes = counting(rt.prepare_and_claim)
-    rt.scheduler = Scheduler(
-        prepare=prepare,
-        sender=rt.sender,
-        reconciler=rt.reconciler,
-        clock=NeverTicks(h.clock),
-        interval_s=3600,
-    )
-    rt.scheduler.start()
-    rt._running = True
+    woken_only(rt, prepare, h.clock)
     await until(lambda: passes, "the first (empty) pass")
     step = step_fired(
         h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
@@ -193,15 +190,7 @@ async def test_a_pass_that_leaves_due_work_is_followed_by_another_at_once(
     )
     await h.org(org_events())
     rt = h.runtime
-    rt.scheduler = Scheduler(
-        prepare=rt.prepare_and_claim,
-        sender=rt.sender,
-        reconciler=rt.reconciler,
-        clock=NeverTicks(h.clock),
-        interval_s=3600,
-    )
-    rt.scheduler.start()
-    rt._running = True
+    woken_only(rt, rt.prepare_and_claim, h.clock)
     await h.step(step_fired(h.clock, roles=CHAIN, urgency=Urgency.IMMEDIATE, hazard_n=1))
     for phone in (TOWN_PHONE, FIRM_PHONE, PEOPLE["p-firm-sm"].mobile or ""):
         await until(lambda p=phone: aliyun.emulator.sends_to(p), f"the text to {phone}")
