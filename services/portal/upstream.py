@@ -181,17 +181,23 @@ class Upstream:
         self, service: str, method: str, path: str, *, token: str | None, **kwargs: Any
     ) -> Answer:
         response = await self._open(service, method, path, token=token, **kwargs)
+        return await self._read(service, response, token=token)
+
+    async def _read(
+        self, service: str, response: aiohttp.ClientResponse, *, token: str | None
+    ) -> Answer:
+        """The whole answer, the connection released; a refused token and a 5xx raised."""
         try:
-            content = await response.read()
+            answer = Answer(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Unavailable(f"{service}: {type(exc).__name__}") from exc
         finally:
             response.release()
-        if response.status == 401 and token:
+        if answer.status_code == 401 and token:
             raise SignedOut()
-        if response.status >= 500:
-            raise Unavailable(f"{service}: HTTP {response.status}")
-        return Answer(response.status, response.headers, content)
+        if answer.status_code >= 500:
+            raise Unavailable(f"{service}: HTTP {answer.status_code}")
+        return answer
 
     async def call(
         self, service: str, method: str, path: str, *, token: str | None, **kwargs: Any
@@ -226,14 +232,5 @@ class Upstream:
         response = await self._open(service, "GET", path, token=token, params=params)
         if response.status < 400:
             return response
-        try:
-            answer = Answer(response.status, response.headers, await response.read())
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Unavailable(f"{service}: {type(exc).__name__}") from exc
-        finally:
-            response.release()
-        if answer.status_code == 401:
-            raise SignedOut()
-        if answer.status_code >= 500:
-            raise Unavailable(f"{service}: HTTP {answer.status_code}")
+        answer = await self._read(service, response, token=token)
         raise UpstreamError(answer.status_code, message_of(answer))
