@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.clock import Clock
 from shared.contract import Envelope
 from shared.dlq import Record
-from shared.processed import seen_in
+from shared.processed import claim_new
 
 log = logging.getLogger("shared.consumer")
 
@@ -100,26 +100,9 @@ class Batches:
     async def _apply_all(self, envelopes: list[Envelope]) -> list[bool]:
         """Record the event ids and run the handler for each new one, in order, in one
         transaction; per envelope, False if it was processed before (or earlier in the list)."""
-        p = self.processed
         ids = [str(e.event_id) for e in envelopes]
         async with self.sessionmaker() as session, session.begin():
-            seen = await seen_in(session, p, self.name, ids)
-            applied = []
-            for event_id in ids:
-                applied.append(event_id not in seen)
-                seen.add(event_id)
-            if not any(applied):
-                return applied
-            # A concurrent duplicate (during a rebalance) fails on the primary key and retries.
-            now = self.clock.now()
-            await session.execute(
-                p.insert(),
-                [
-                    {"consumer": self.name, "event_id": event_id, "processed_at": now}
-                    for event_id, new in zip(ids, applied, strict=True)
-                    if new
-                ],
-            )
+            applied = await claim_new(session, self.processed, self.name, ids, self.clock.now())
             for i, (envelope, new) in enumerate(zip(envelopes, applied, strict=True)):
                 if new:
                     try:

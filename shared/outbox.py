@@ -89,6 +89,7 @@ def define_outbox_tables(metadata: MetaData) -> OutboxTables:
 
 
 def _after_commit(session: Any) -> None:
+    session.info.pop("outbox_notified", None)
     if session.info.pop("outbox_pending", False):
         wake_local_relays()
 
@@ -97,18 +98,26 @@ def _after_rollback(session: Any) -> None:
     session.info.pop("outbox_pending", None)
 
 
+def _after_soft_rollback(session: Any, _previous: Any) -> None:
+    # A rolled-back savepoint discards the NOTIFYs made inside it: the next event sends one.
+    session.info.pop("outbox_notified", None)
+
+
 async def _announce(session: AsyncSession) -> None:
     """Wake relays once the caller's transaction commits: this process's relays through an
     in-process hook right after the commit (no round trip through the database), and on
     PostgreSQL every other process's through NOTIFY."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Delivered at commit (and only then), to relays in any process.
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("outbox_notified"):
+        # Delivered at commit (and only then), to relays in any process; one per transaction
+        # is enough (a round trip each, on the path of an urgent event).
         await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        session.info["outbox_notified"] = True
     session.info["outbox_pending"] = True
     if not session.info.get("outbox_wake_hooked"):
         session.info["outbox_wake_hooked"] = True
         event.listen(session.sync_session, "after_commit", _after_commit)
         event.listen(session.sync_session, "after_rollback", _after_rollback)
+        event.listen(session.sync_session, "after_soft_rollback", _after_soft_rollback)
 
 
 async def add_event(

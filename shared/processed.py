@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -21,25 +23,48 @@ APPLIED = "applied"
 DEAD_LETTERED = "dead_lettered"
 
 
-async def seen_in(
-    session: AsyncSession, table: Table, consumer: str, ids: Sequence[str]
-) -> set[str]:
-    """Ids among `ids` applied before, inside the caller's transaction. A dead-lettered id is
-    not counted as seen and its note is removed: it comes back as a replayed dead letter."""
-    rows = await session.execute(
-        select(table.c.event_id, table.c.outcome).where(
-            table.c.consumer == consumer, table.c.event_id.in_(list(ids))
+def _upsert(session: AsyncSession, table: Table) -> Any:
+    """The dialect's INSERT that can say ON CONFLICT … RETURNING (PostgreSQL, SQLite ≥ 3.35)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def claim_new(
+    session: AsyncSession,
+    table: Table,
+    consumer: str,
+    ids: Sequence[str],
+    now: datetime,
+) -> list[bool]:
+    """Record `ids` as applied by `consumer` inside the caller's transaction, in one statement;
+    per id, whether it is new to apply (False: applied before, or earlier in the list).
+
+    A dead-lettered id counts as new (it comes back as a replayed dead letter) and its note
+    becomes an applied one. A concurrent duplicate (a rebalance) waits on the key: once the
+    other transaction commits it is not new here, and if that one rolls back it is."""
+    unique = list(dict.fromkeys(ids))
+    insert = _upsert(session, table)
+    statement = (
+        insert.values(
+            [
+                {"consumer": consumer, "event_id": i, "processed_at": now, "outcome": APPLIED}
+                for i in unique
+            ]
         )
+        .on_conflict_do_update(
+            index_elements=[table.c.consumer, table.c.event_id],
+            set_={"outcome": APPLIED, "processed_at": insert.excluded.processed_at},
+            where=table.c.outcome == DEAD_LETTERED,
+        )
+        .returning(table.c.event_id)
     )
-    seen: set[str] = set()
-    replayed: list[str] = []
-    for event_id, outcome in rows:
-        (replayed.append if outcome == DEAD_LETTERED else seen.add)(event_id)
-    if replayed:
-        await session.execute(
-            delete(table).where(table.c.consumer == consumer, table.c.event_id.in_(replayed))
-        )
-    return seen
+    new = set(await session.scalars(statement))
+    applied = []
+    for event_id in ids:
+        applied.append(event_id in new)
+        new.discard(event_id)
+    return applied
 
 
 async def known_ids(

@@ -7,9 +7,10 @@ import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import TestClock
@@ -17,6 +18,7 @@ from shared.consumer import ConsumerRunner
 from shared.contract import Envelope
 from shared.db import make_engine, transaction
 from shared.outbox import OutboxRelay, add_event
+from shared.relay import NOTIFY_CHANNEL
 from tests.conftest import DatabaseFactory, unique_topic
 from tests.shared.support import (
     OutboxDb,
@@ -168,6 +170,49 @@ async def test_on_postgresql_a_relay_of_the_committing_process_wakes_without_not
     finally:
         await relay.stop()
     assert relay._listener is None
+
+
+async def test_on_postgresql_a_transaction_notifies_once_and_again_after_a_savepoint_rollback(
+    pg_db: OutboxDb, clock: TestClock
+) -> None:
+    """One NOTIFY per transaction however many events it adds (a round trip each on an
+    urgent event's path); a rolled-back savepoint takes its NOTIFY with it, so the next event
+    sends one again and other processes' relays still hear of the commit."""
+    db = pg_db
+    topic = unique_topic("notify-once")
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("NOTIFY"):
+            sent.append(statement)
+
+    listener = await asyncpg.connect(
+        db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    heard: list[str] = []
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *args: heard.append(args[2]))
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await add(db, topic, person_event(clock, "a"), person_event(clock, "b"), clock=clock)
+        assert len(sent) == 1
+        await eventually(lambda: len(heard) == 1, within=10)
+        async with transaction(db.sessions) as session:
+            try:
+                async with session.begin_nested():
+                    await add_event(
+                        session, db.tables.outbox, person_event(clock, "c"), topic, now=clock.now()
+                    )
+                    raise RuntimeError("roll the savepoint back")
+            except RuntimeError:
+                pass
+            await add_event(
+                session, db.tables.outbox, person_event(clock, "d"), topic, now=clock.now()
+            )
+        assert len(sent) == 3
+        await eventually(lambda: len(heard) == 2, within=10)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        await listener.close()
 
 
 async def test_lag_gauge_reports_the_oldest_unsent_row(
