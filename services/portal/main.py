@@ -38,6 +38,7 @@ from services.portal.session import COOKIE
 from services.portal.upstream import SignedOut, Unavailable, Upstream, UpstreamError
 from shared.apidocs.assets import assets_router
 from shared.clock import Clock
+from shared.heap import freeze_startup_heap
 from shared.http import ops_router
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_heap()  # shared.heap: full collections skip the startup heap
         try:
             yield
         finally:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.types import Lifespan
 
 from shared.apidocs.assets import asset_url, assets_router
+from shared.heap import frozen_after_start
 from shared.problems import install_problem_docs
 from shared.security_headers import SecurityHeaders, page_with_inline_scripts
 
@@ -61,12 +62,13 @@ def service_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     """A service's FastAPI app, with API docs that work without internet, one documented error
-    body (`shared.problems`) and security headers on every response."""
+    body (`shared.problems`) and security headers on every response; the heap its startup
+    leaves is frozen out of the collector's full passes (shared.heap)."""
     app = FastAPI(
         title=title,
         description=description,
         version=version,
-        lifespan=lifespan,
+        lifespan=frozen_after_start(lifespan),
         docs_url=None,
         redoc_url=None,
     )
