@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from services.notification.records import chain
@@ -86,10 +86,11 @@ def _rows(session: Session, kind: Kind, by_column: dict[str, set[Any]]) -> list[
     if _ALL in by_column:
         log.warning("a statement on %s named no row: comparing the whole table", table.name)
         return list(session.execute(select(table)).mappings())
-    found: dict[str, Any] = {}
-    for column, values in by_column.items():
-        for row in session.execute(select(table).where(table.c[column].in_(values))).mappings():
-            found[kind.entity_id(row)] = row
+    # One statement per table (a round trip each, before every commit that touched it).
+    named = or_(*(table.c[column].in_(values) for column, values in by_column.items()))
+    found = {
+        kind.entity_id(row): row for row in session.execute(select(table).where(named)).mappings()
+    }
     return list(found.values())
 
 
