@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.contract import Envelope, PersonUpserted, Producer
-from shared.db import make_engine, make_metadata, make_sessionmaker
-from shared.outbox import OutboxTables, define_outbox_tables
+from shared.db import make_engine, make_metadata, make_sessionmaker, transaction
+from shared.outbox import OutboxTables, add_event, define_outbox_tables
 
 
 @dataclass
@@ -142,3 +142,10 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def add_committed(db: OutboxDb, topic: str, *envelopes: Envelope, clock: Clock) -> None:
+    """`envelopes` added to the outbox for `topic` in one committed transaction."""
+    async with transaction(db.sessions) as session:
+        for envelope in envelopes:
+            await add_event(session, db.tables.outbox, envelope, topic, now=clock.now())

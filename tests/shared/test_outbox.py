@@ -1,4 +1,5 @@
-"""The relay's guarantees: at-least-once across a crash, order per key, two relays, wake-ups."""
+"""The relay's guarantees: at-least-once across a crash, order per key, two relays (its
+wake-ups: test_outbox_wakeups.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import TestClock
@@ -20,10 +20,10 @@ from shared.consumer import ConsumerRunner
 from shared.contract import Envelope
 from shared.db import make_engine, transaction
 from shared.outbox import OutboxRelay, add_event
-from shared.relay import NOTIFY_CHANNEL
 from tests.conftest import DatabaseFactory, unique_topic
 from tests.shared.support import (
     OutboxDb,
+    add_committed,
     eventually,
     group_name,
     make_outbox_db,
@@ -59,18 +59,12 @@ class CrashAfterAck(OutboxRelay):
         await super()._mark_sent(conn, ids)
 
 
-async def add(db: OutboxDb, topic: str, *envelopes: Envelope, clock: TestClock) -> None:
-    async with transaction(db.sessions) as session:
-        for envelope in envelopes:
-            await add_event(session, db.tables.outbox, envelope, topic, now=clock.now())
-
-
 async def test_crash_between_ack_and_mark_sent_republishes_and_consumer_applies_once(
     db: OutboxDb, broker: str, clock: TestClock
 ) -> None:
     topic = unique_topic("crash")
     envelope = person_event(clock)
-    await add(db, topic, envelope, clock=clock)
+    await add_committed(db, topic, envelope, clock=clock)
 
     crashing = CrashAfterAck(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=0.1)
     crashing.acked = asyncio.Event()
@@ -118,7 +112,7 @@ async def test_event_of_a_rolled_back_transaction_is_never_published(
         async with transaction(db.sessions) as session:
             await add_event(session, db.tables.outbox, dropped, topic, now=clock.now())
             raise RuntimeError("the state change failed")
-    await add(db, topic, kept, clock=clock)
+    await add_committed(db, topic, kept, clock=clock)
     relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=0.1)
     await relay.start()
     try:
@@ -128,100 +122,11 @@ async def test_event_of_a_rolled_back_transaction_is_never_published(
     assert [r.key for r in await read_topic(broker, topic)] == [b"kept"]
 
 
-async def test_relay_wakes_on_commit_without_waiting_for_the_poll(
-    db: OutboxDb, broker: str, clock: TestClock
-) -> None:
-    """The in-process hook after the commit (and on PostgreSQL LISTEN/NOTIFY as well)."""
-    topic = unique_topic("wake")
-    name = f"wake-{db.engine.dialect.name}-{topic}"
-    relay = OutboxRelay(
-        db.engine, db.tables.outbox, broker, clock=clock, poll_interval=60, name=name
-    )
-    await relay.start()
-    try:
-        await add(db, topic, person_event(clock, "first"), clock=clock)
-        await eventually(lambda: relay.published == 1, within=10)
-        # The relay is now idle in its 60 s wait; only a wake-up can publish this in time.
-        await add(db, topic, person_event(clock, "second"), clock=clock)
-        await eventually(lambda: relay.published == 2, within=10)
-    finally:
-        await relay.stop()
-    assert [r.key for r in await read_topic(broker, topic)] == [b"first", b"second"]
-    assert REGISTRY.get_sample_value("duban_outbox_published_total", {"service": name}) == 2
-    assert REGISTRY.get_sample_value("duban_outbox_lag_seconds", {"service": name}) == 0
-
-
-async def test_on_postgresql_a_relay_of_the_committing_process_wakes_without_notify(
-    pg_db: OutboxDb, broker: str, clock: TestClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The row goes right after the commit, not after a round trip through NOTIFY (#15)."""
-    db = pg_db
-    topic = unique_topic("local-wake")
-    relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=60)
-
-    async def no_listen() -> None:  # no LISTEN connection: NOTIFY reaches nobody
-        return None
-
-    monkeypatch.setattr(relay, "_listen", no_listen)
-    await relay.start()
-    try:
-        await add(db, topic, person_event(clock, "first"), clock=clock)
-        await eventually(lambda: relay.published == 1, within=10)
-        await add(db, topic, person_event(clock, "second"), clock=clock)
-        await eventually(lambda: relay.published == 2, within=10)  # poll interval: 60 s
-    finally:
-        await relay.stop()
-    assert relay._listener is None
-
-
-async def test_on_postgresql_a_transaction_notifies_once_and_again_after_a_savepoint_rollback(
-    pg_db: OutboxDb, clock: TestClock
-) -> None:
-    """One NOTIFY per transaction however many events it adds (a round trip each on an
-    urgent event's path); a rolled-back savepoint takes its NOTIFY with it, so the next event
-    sends one again and other processes' relays still hear of the commit."""
-    db = pg_db
-    topic = unique_topic("notify-once")
-    sent: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.startswith("NOTIFY"):
-            sent.append(statement)
-
-    listener = await asyncpg.connect(
-        db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    heard: list[str] = []
-    await listener.add_listener(NOTIFY_CHANNEL, lambda *args: heard.append(args[2]))
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        await add(db, topic, person_event(clock, "a"), person_event(clock, "b"), clock=clock)
-        assert len(sent) == 1
-        await eventually(lambda: len(heard) == 1, within=10)
-        async with transaction(db.sessions) as session:
-            try:
-                async with session.begin_nested():
-                    await add_event(
-                        session, db.tables.outbox, person_event(clock, "c"), topic, now=clock.now()
-                    )
-                    raise RuntimeError("roll the savepoint back")
-            except RuntimeError:
-                pass
-            await add_event(
-                session, db.tables.outbox, person_event(clock, "d"), topic, now=clock.now()
-            )
-        assert len(sent) == 3
-        await eventually(lambda: len(heard) == 2, within=10)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-        await listener.close()
-
-
 async def test_lag_gauge_reports_the_oldest_unsent_row(
     db: OutboxDb, broker: str, clock: TestClock
 ) -> None:
     topic = unique_topic("lag")
-    await add(db, topic, person_event(clock), clock=clock)
+    await add_committed(db, topic, person_event(clock), clock=clock)
     clock.advance(seconds=90)
     relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, name=f"lag-{topic}")
     # Measured inside the batch before the row is marked sent by a relay that never sends.
@@ -267,7 +172,7 @@ async def test_relay_skips_keys_whose_older_row_another_relay_holds(
     topic = unique_topic("gap")
     events = [person_event(clock, "k", f"v{i}") for i in range(1, 4)]
     other = person_event(clock, "other")
-    await add(db, topic, *events, other, clock=clock)
+    await add_committed(db, topic, *events, other, clock=clock)
     o = db.tables.outbox
     async with started_producer(broker) as producer:
         relay = OutboxRelay(db.engine, o, broker, clock=clock, producer=producer)
@@ -333,7 +238,7 @@ async def test_two_relays_publish_every_row_exactly_once_in_order_per_key(
         # transaction's 60 rows are six keys of ten: whichever relay claims the first 40 (four
         # keys), the other can publish the last two keys' rows meanwhile.
         for chunk in range(0, total, 60):
-            await add(
+            await add_committed(
                 writer,
                 topic,
                 *(
@@ -363,52 +268,3 @@ async def test_two_relays_publish_every_row_exactly_once_in_order_per_key(
         assert seq == sorted(seq), key
     assert json.loads(records[0].value)["producer"] == "hazard_api"
     await writer.engine.dispose()
-
-
-async def test_on_sqlite_a_row_written_by_another_process_is_found_by_polling(
-    make_database_url: DatabaseFactory, broker: str, clock: TestClock
-) -> None:
-    db = await make_outbox_db(await make_database_url("sqlite"))
-    topic = unique_topic("poll")
-    envelope = person_event(clock)
-    relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=0.2)
-    assert relay.name == "duban"  # metrics label from the database file: …/duban.db
-    await relay.start()
-    try:
-        # A plain insert, as another process would do it: no in-process wake-up.
-        async with db.engine.begin() as conn:
-            await conn.execute(
-                db.tables.outbox.insert().values(
-                    event_id=str(envelope.event_id),
-                    topic=topic,
-                    key=envelope.aggregate_id,
-                    value=envelope.model_dump_json(),
-                    created_at=clock.now(),
-                )
-            )
-        await eventually(db.all_sent)
-    finally:
-        await relay.stop()
-        await db.engine.dispose()
-    assert [Envelope.parse_message(r.value) for r in await read_topic(broker, topic)] == [envelope]
-
-
-async def test_relay_listens_again_after_losing_its_listen_connection(
-    pg_db: OutboxDb, broker: str, clock: TestClock
-) -> None:
-    db = pg_db
-    topic = unique_topic("relisten")
-    relay = OutboxRelay(db.engine, db.tables.outbox, broker, clock=clock, poll_interval=60)
-    await relay.start()
-    try:
-        await eventually(lambda: relay._listener is not None)
-        lost = relay._listener.get_server_pid()
-        async with db.engine.connect() as conn:
-            await conn.execute(select(func.pg_terminate_backend(lost)))
-        await eventually(
-            lambda: relay._listener is not None and relay._listener.get_server_pid() != lost
-        )
-        await add(db, topic, person_event(clock), clock=clock)
-        await eventually(lambda: relay.published == 1, within=10)  # poll interval: 60 s
-    finally:
-        await relay.stop()
