@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -32,17 +32,9 @@ from tests.shared.support import (
     OutboxDb,
     eventually,
     group_name,
-    make_outbox_db,
     person_event,
     started_producer,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(database_url)
-    yield db
-    await db.engine.dispose()
 
 
 @pytest.fixture

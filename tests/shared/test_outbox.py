@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,20 +30,6 @@ from tests.shared.support import (
     read_topic,
     started_producer,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(database_url)
-    yield db
-    await db.engine.dispose()
-
-
-@pytest.fixture
-async def pg_db(make_database_url: DatabaseFactory) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(await make_database_url("postgresql"))
-    yield db
-    await db.engine.dispose()
 
 
 class CrashAfterAck(OutboxRelay):

@@ -3,8 +3,6 @@ PostgreSQL's LISTEN/NOTIFY (one per transaction), and by polling where neither r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
@@ -24,20 +22,6 @@ from tests.shared.support import (
     person_event,
     read_topic,
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(database_url)
-    yield db
-    await db.engine.dispose()
-
-
-@pytest.fixture
-async def pg_db(make_database_url: DatabaseFactory) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(await make_database_url("postgresql"))
-    yield db
-    await db.engine.dispose()
 
 
 async def test_relay_wakes_on_commit_without_waiting_for_the_poll(

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import event, select
 
 from shared.clock import TestClock
 from shared.db import transaction
 from shared.processed import APPLIED, DEAD_LETTERED, claim_new
-from tests.shared.support import OutboxDb, make_outbox_db
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(database_url)
-    yield db
-    await db.engine.dispose()
+from tests.shared.support import OutboxDb
 
 
 async def claim(db: OutboxDb, ids: list[str], clock: TestClock, consumer: str = "c") -> list[bool]:

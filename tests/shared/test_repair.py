@@ -26,16 +26,9 @@ from shared.outbox import add_event
 from shared.outbox_feed import outbox_router, service_token
 from shared.repair import HttpFeed, LocalFeed, OutboxReconciler
 from tests.conftest import unique_topic
-from tests.shared.support import OutboxDb, group_name, make_outbox_db, person_event, read_topic
+from tests.shared.support import OutboxDb, group_name, person_event, read_topic
 
 KEY = "k" * 32
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[OutboxDb]:
-    db = await make_outbox_db(database_url)
-    yield db
-    await db.engine.dispose()
 
 
 @pytest.fixture
