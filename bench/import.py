@@ -13,9 +13,9 @@ about the same for both); the medians over BENCH_IMPORT_REPS repetitions (defaul
 compared. Beside the wall and client CPU times it prints the database server's CPU time of each
 (read from /proc when the server runs on this machine): the import's statements all run, one
 after another, in one server process, so that figure bounds the import's wall time from below
-whatever the client does. Ends with `RESULT import_rows_per_s=<n> ratio=<x>` (ratio: import throughput / the
-floor's, i.e. floor time / import time). Sizes: BENCH_IMPORT_PEOPLE, BENCH_IMPORT_UNITS,
-BENCH_IMPORT_ENTERPRISES.
+whatever the client does. Ends with `RESULT import_rows_per_s=<n> ratio=<x>` (ratio: import
+throughput / the floor's, i.e. floor time / import time). Sizes: BENCH_IMPORT_PEOPLE,
+BENCH_IMPORT_UNITS, BENCH_IMPORT_ENTERPRISES.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ texts due together sent through the Aliyun emulator in SendBatchSms calls (up to
 numbers each; signature, template and every number's parameters checked), outcome and
 NotificationChanged events recorded. One routine notice per person (no digest window, no
 quiet hours: the 08:00 release of everything held overnight; urgent texts are never batched),
-SMS only; SQLite. The service's start-up (`settle_heap`) runs before the measured
-part, as in the service process.
+SMS only; SQLite. The service's start-up heap freeze (`shared.heap`) runs before the
+measured part, as in the service process.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from services.notification.config import Settings  # noqa: E402
 from services.notification.db import MIGRATIONS_DIR  # noqa: E402
 from services.notification.delivery.models import Delivery  # noqa: E402
 from services.notification.directory.flows import apply_org_event  # noqa: E402
-from services.notification.main import settle_heap  # noqa: E402
 from services.notification.providers.aliyun import AliyunProvider  # noqa: E402
 from services.notification.providers.base import Outcome, SmsMessage  # noqa: E402
 from services.notification.runtime import Runtime  # noqa: E402
@@ -46,6 +45,7 @@ from shared.contract import (  # noqa: E402
     Urgency,
 )
 from shared.db import make_engine, transaction  # noqa: E402
+from shared.heap import freeze_startup_heap  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.notification.county import envelope_of, post, step_fired  # noqa: E402
 from tests.notification.settings import aliyun_config  # noqa: E402
@@ -128,7 +128,7 @@ async def measured(url: str, n: int, workdir: str) -> tuple[float, int, float]:
     async with transaction(runtime.sessionmaker) as session:
         for payload in directory(n):
             await apply_org_event(session, envelope_of(payload, clock))  # type: ignore[arg-type]
-    settle_heap()  # what the service does once started (services/notification/main.py)
+    freeze_startup_heap()  # what every service does once started (shared.apidocs)
     steps = [
         step_fired(
             clock,  # type: ignore[arg-type]

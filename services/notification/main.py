@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,14 +27,6 @@ from shared.openapi_links import install_links
 from shared.outbox_feed import outbox_router
 
 
-def settle_heap() -> None:
-    """Once started: collect, then freeze what is left (modules, settings, clients, caches)
-    out of the cyclic collector's sight. A busy service runs a full collection every few
-    seconds; each one scanned all of that again (about a fifth of the CPU per notice)."""
-    gc.collect()
-    gc.freeze()
-
-
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     check_start(settings)
@@ -48,7 +39,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if settings.migrate_on_start:
             await upgrade_async(settings.database_url, MIGRATIONS_DIR)
         await runtime.start()
-        settle_heap()
         try:
             yield
         finally:
