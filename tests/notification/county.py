@@ -133,6 +133,8 @@ def step_fired(
     level: HazardLevel = HazardLevel.GENERAL,
     document: DocumentRef | None = None,
     hazard_id: str | None = None,
+    step_key: str = "overdue",
+    step_index: int = 1,
     **facts_kw: Any,
 ) -> Envelope:
     now = clock.now()
@@ -153,8 +155,8 @@ def step_fired(
         hazard_id=facts.hazard_id,
         policy_id="default",
         policy_version=1,
-        step_key="overdue",
-        step_index=1,
+        step_key=step_key,
+        step_index=step_index,
         action=action,
         urgency=urgency,
         target_roles=roles,

@@ -74,6 +74,9 @@ async def aliyun_endpoint(request: Request) -> JSONResponse:
         return _aliyun_error("InvalidAction.NotFound", 404)
     if emu.mode == "down":
         return _aliyun_error("ServiceUnavailable", 503)
+    if emu.mode == "lost":  # never reached the provider: nothing recorded, the caller times out
+        await asyncio.sleep(emu.delay_s)
+        return _aliyun_error("ServiceUnavailable", 503)
     if emu.mode == "5xx":
         return _aliyun_error("isp.SYSTEM_ERROR", 500)
     if emu.mode == "throttle":

@@ -4,7 +4,8 @@ They check each request the way the provider would (signature, credentials, API 
 signature name, template code and its parameters, number format), record what they accepted,
 answer status queries from those records, and can be told to fail: `mode` is one of
 "ok", "5xx", "timeout" (accept, record, then answer too late), "throttle", "down" (5xx
-without recording). The signature checks here are written from the providers'
+without recording), and for Aliyun "lost" (record nothing and answer too late: a request lost
+on the way). The signature checks here are written from the providers'
 documentation independently of the adapters under test. Aliyun's lives in emulator_aliyun.
 """
 

@@ -39,6 +39,7 @@ from services.notification.delivery.models import (
     DeliveryAttempt,
     Dispatch,
 )
+from services.notification.delivery.order import in_order
 from services.notification.delivery.outcomes import AttemptUpdate, Outcomes
 from services.notification.events import flush_events
 from services.notification.messages.render import Voice, render, sms_variables
@@ -102,7 +103,9 @@ class Sender:
         dispatches = await service.lock_dispatches(
             [d.dispatch_id for d in deliveries], session=session, skip_locked=True
         )
-        deliveries = [d for d in deliveries if d.dispatch_id in dispatches]
+        deliveries = await in_order(
+            [d for d in deliveries if d.dispatch_id in dispatches], dispatches, session=session
+        )
         if not deliveries:
             return None
         caps = CapTracker(
