@@ -53,12 +53,17 @@ class OutboxFeed(Protocol):
         self, topic: str, *, after: int | None, since: datetime | None, limit: int
     ) -> list[FeedRow]: ...
 
+    async def aclose(self) -> None: ...
+
 
 class LocalFeed:
     """A producer's outbox read from its database (the producer's own endpoint, and tests)."""
 
     def __init__(self, engine: AsyncEngine, outbox: Table) -> None:
         self.engine, self.outbox = engine, outbox
+
+    async def aclose(self) -> None:
+        """Nothing to close: the engine is the service's own."""
 
     async def page(
         self, topic: str, *, after: int | None, since: datetime | None, limit: int
@@ -154,8 +159,7 @@ class OutboxReconciler:
                 await self._task
             self._task = None
         for feed in self.feeds.values():
-            if isinstance(feed, HttpFeed):
-                await feed.aclose()
+            await feed.aclose()
 
     async def _run(self) -> None:
         while True:
