@@ -14,6 +14,7 @@ retries. A dispatch about no hazard (a report reminder) has nothing to keep in o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,9 @@ from shared.contract import Urgency
 async def in_order(
     deliveries: Sequence[Delivery], dispatches: Mapping[str, Dispatch], *, session: AsyncSession
 ) -> list[Delivery]:
-    """`deliveries` (due, of `dispatches`) without those an earlier pending one holds back."""
+    """`deliveries` (due, of `dispatches`) without those an earlier pending one holds back.
+    Earlier: of a dispatch bundled before (a fallback email made later for an earlier
+    dispatch still comes first), then made before."""
     may_wait = [
         d
         for d in deliveries
@@ -35,26 +38,30 @@ async def in_order(
     if not may_wait:
         return list(deliveries)
     rows = await session.execute(
-        select(Delivery.id, Delivery.person_id, Delivery.channel, Dispatch.hazard_ids)
+        select(
+            Delivery.id,
+            Delivery.person_id,
+            Delivery.channel,
+            Dispatch.created_at,
+            Dispatch.hazard_ids,
+        )
         .join(Dispatch, Dispatch.id == Delivery.dispatch_id)
         .where(
             Delivery.person_id.in_(sorted({d.person_id for d in may_wait})),
             Delivery.status == DeliveryStatus.PENDING,
-            Delivery.id < max(d.id for d in may_wait),
         )
     )
-    # (person, channel, hazard) → the earliest pending delivery about it
-    first: dict[tuple[str, str, str], int] = {}
-    for delivery_id, person_id, channel, hazard_ids in rows:
+    # (person, channel, hazard) → the place of the earliest pending delivery about it
+    first: dict[tuple[str, str, str], tuple[datetime, int]] = {}
+    for delivery_id, person_id, channel, bundled_at, hazard_ids in rows:
+        place = (bundled_at, delivery_id)
         for hazard_id in hazard_ids:
             key = (person_id, channel, hazard_id)
-            first[key] = min(first.get(key, delivery_id), delivery_id)
-    held = {
-        d.id
-        for d in may_wait
-        if any(
-            first.get((d.person_id, d.channel, h), d.id) < d.id
-            for h in dispatches[d.dispatch_id].hazard_ids
-        )
-    }
+            first[key] = min(first.get(key, place), place)
+    held = set()
+    for d in may_wait:
+        dispatch = dispatches[d.dispatch_id]
+        place = (dispatch.created_at, d.id)
+        if any(first.get((d.person_id, d.channel, h), place) < place for h in dispatch.hazard_ids):
+            held.add(d.id)
     return [d for d in deliveries if d.id not in held]
