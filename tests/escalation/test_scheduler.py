@@ -10,7 +10,9 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from services.escalation.cases.models import CaseTimer
 from services.escalation.cases.service import Claim
@@ -218,3 +220,42 @@ async def test_a_replan_in_flight_holds_the_timer_and_the_scheduler_skips_it(
         assert fired.facts.deadline_at == extended.deadline_at
     finally:
         await runtime.engine.dispose()
+
+
+async def test_the_loop_goes_on_when_the_database_fails_while_it_idles(
+    runtime: Runtime, clock: TestClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make chaos` seed 3333: a connection reset while the loop asked the database how long
+    to idle ended the loop for good, and no step fired for the rest of the run."""
+    scheduler = runtime.scheduler
+    asked = scheduler._idle_seconds
+    failed = asyncio.Event()
+
+    async def reset_once() -> float:
+        if not failed.is_set():
+            failed.set()
+            raise OperationalError(
+                "SELECT min(case_timers.due_at) FROM case_timers",
+                {},
+                ConnectionResetError(104, "Connection reset by peer"),
+            )
+        return await asked()
+
+    monkeypatch.setattr(scheduler, "_idle_seconds", reset_once)
+    clock.set(sh(2026, 9, 21, 10, 0))
+    await scheduler.start()
+    try:
+        await asyncio.wait_for(failed.wait(), timeout=60)  # nothing due: the loop idles
+        facts = make_facts(classified_at=clock.now(), deadline_at=end_of_day(2026, 10, 9))
+        async with transaction(runtime.sessionmaker) as session:
+            await runtime.flows.handle(
+                session, hazard_event(E.RECTIFICATION_STARTED, facts, clock.now())
+            )
+        clock.set(sh(2026, 9, 29, 9, 30))  # the 3-working-day reminder is due
+        for _ in range(600):  # a bound for a loaded machine, not a timing assertion
+            if await fired_steps(runtime, facts.hazard_id):
+                break
+            await asyncio.sleep(0.05)
+        assert [s.step_key for s in await fired_steps(runtime, facts.hazard_id)] == ["remind_3wd"]
+    finally:
+        await scheduler.stop()

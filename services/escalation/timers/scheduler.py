@@ -177,14 +177,17 @@ class Scheduler:
         while True:
             try:
                 result = await self.fire_batch(self.batch_size)
+                # Inside the try too: the database failing here (`make chaos` seed 3333, a
+                # connection reset) ended the loop for good, and no step fired any more.
+                idle = await self._idle_seconds() if result.claimed == 0 else 0.0
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("scheduler: batch failed; retrying")
                 await self.clock.sleep(self.poll_seconds)
                 continue
-            if result.claimed == 0:
-                await self._idle(await self._idle_seconds())
+            if idle:
+                await self._idle(idle)
             else:
                 await asyncio.sleep(0)  # let other tasks run between busy batches
 
