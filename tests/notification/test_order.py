@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from services.notification.delivery.models import Delivery, DeliveryAttempt, Dispatch
@@ -36,9 +37,15 @@ async def outcomes(h: Any) -> list[str]:
         return list(await session.scalars(query))
 
 
-async def first_text_lost(h: Any, aliyun: Any) -> Envelope:
-    """A reminder about hazard 1 whose request never reaches the provider (the caller times
-    out, so the outcome is unknown until the provider can be asked)."""
+@pytest.fixture
+async def lost(make_harness: Any, aliyun: Any) -> tuple[Any, Envelope]:
+    """The service, and a reminder about hazard 1 whose request never reached the provider
+    (the caller timed out, so the outcome is unknown until the provider can be asked)."""
+    h = await make_harness(
+        sms_providers=[aliyun_config(aliyun.url, timeout_s=0.3)],
+        default_channels=["sms"],
+        digest_window_s=0,
+    )
     await h.org(org_events())
     aliyun.emulator.mode = "lost"
     aliyun.emulator.delay_s = 1.0
@@ -51,7 +58,7 @@ async def first_text_lost(h: Any, aliyun: Any) -> Envelope:
     assert aliyun.emulator.accepted == []
     aliyun.emulator.mode = "ok"
     h.clock.advance(seconds=30)  # before anyone may ask the provider about it
-    return first
+    return h, first
 
 
 async def reconciled(h: Any) -> None:
@@ -62,14 +69,9 @@ async def reconciled(h: Any) -> None:
 
 
 async def test_a_later_text_about_a_hazard_waits_for_an_earlier_one_lost_on_the_way(
-    make_harness, aliyun
+    lost, aliyun
 ) -> None:
-    h = await make_harness(
-        sms_providers=[aliyun_config(aliyun.url, timeout_s=0.3)],
-        default_channels=["sms"],
-        digest_window_s=0,
-    )
-    first = await first_text_lost(h, aliyun)
+    h, first = lost
     later = step_fired(h.clock, roles=ROLES, step_key="overdue", step_index=1)
     await h.step(later)
     await h.settle()
@@ -79,13 +81,8 @@ async def test_a_later_text_about_a_hazard_waits_for_an_earlier_one_lost_on_the_
     assert await outcomes(h) == ["not_accepted", "accepted", "accepted"]
 
 
-async def test_an_immediate_text_does_not_wait_behind_a_lost_one(make_harness, aliyun) -> None:
-    h = await make_harness(
-        sms_providers=[aliyun_config(aliyun.url, timeout_s=0.3)],
-        default_channels=["sms"],
-        digest_window_s=0,
-    )
-    first = await first_text_lost(h, aliyun)
+async def test_an_immediate_text_does_not_wait_behind_a_lost_one(lost, aliyun) -> None:
+    h, first = lost
     immediate = step_fired(
         h.clock, roles=ROLES, urgency=Urgency.IMMEDIATE, step_key="now", step_index=1
     )
@@ -96,13 +93,8 @@ async def test_an_immediate_text_does_not_wait_behind_a_lost_one(make_harness, a
     assert await arrived(h, aliyun) == [[str(immediate.event_id)], [str(first.event_id)]]
 
 
-async def test_a_text_about_another_hazard_does_not_wait(make_harness, aliyun) -> None:
-    h = await make_harness(
-        sms_providers=[aliyun_config(aliyun.url, timeout_s=0.3)],
-        default_channels=["sms"],
-        digest_window_s=0,
-    )
-    first = await first_text_lost(h, aliyun)
+async def test_a_text_about_another_hazard_does_not_wait(lost, aliyun) -> None:
+    h, first = lost
     other = step_fired(h.clock, roles=ROLES, hazard_n=2)
     await h.step(other)
     await h.settle()
