@@ -145,3 +145,17 @@ class Stack:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+    def tracebacks(self) -> str:
+        """Every traceback in the output with the lines that led to it; empty if none (a
+        failing assertion shows these first: CI's log keeps only part of a long message)."""
+        return tracebacks(self.lines)
+
+
+def tracebacks(lines: list[str], before: int = 5, after: int = 40) -> str:
+    shown = [
+        "\n".join(lines[max(0, i - before) : i + after])
+        for i, line in enumerate(lines)
+        if "Traceback" in line
+    ]
+    return "\n…\n".join(shown)

@@ -46,6 +46,7 @@ from tests.e2e.production_site import (
     restore_drill,
     take_backup,
 )
+from tests.e2e.stack import tracebacks
 from tests.e2e.world import PNG, START
 from tests.notification import emulators
 from tests.notification.mail import Mailbox, authenticator
@@ -143,7 +144,7 @@ async def test_production_guide_from_empty_database_to_a_text_and_a_restored_bac
                 for service in running:
                     output = "\n".join(service.lines)
                     assert "Application shutdown complete" in output, output
-                    assert "Traceback" not in output, output
+                    assert not tracebacks(service.lines), tracebacks(service.lines)
 
             await restore_drill(site, prefix, backup)
     except BaseException:

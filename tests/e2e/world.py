@@ -115,7 +115,7 @@ async def world(
         finally:
             code = await stack.stop()
             assert code == 0, stack.output()[-4000:]
-            assert "Traceback" not in stack.output(), stack.output()
+            assert not stack.tracebacks(), stack.tracebacks()
 
 
 def embedded_world(tmp_path: Path) -> contextlib.AbstractAsyncContextManager[World]:

@@ -49,6 +49,46 @@ async def _forty_overdue(h: Any, aliyun: Any, smtp: Any, **step_kw: Any) -> None
     assert {(e["channel"], e["status"]) for e in sent} == {("sms", "sent"), ("email", "sent")}
 
 
+async def test_steps_of_one_hazard_due_together_are_told_once(make_harness, aliyun, smtp):
+    """The timers catching up (an outage of escalation) fire a hazard's reminder, its
+    deadline and its first overdue day within one digest window: the leader reads of that
+    hazard once, beside the other one, while escalation still hears of every request."""
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=600)
+    await h.org(org_events())
+    roles = [ChainRole.COUNTY_PORTFOLIO_LEADER]
+    for index, key in enumerate(("before", "deadline", "overdue")):
+        await h.step(step_fired(h.clock, roles=roles, step_key=key, step_index=index))
+    await h.step(step_fired(h.clock, roles=roles, hazard_n=2))
+    await h.settle()
+    h.clock.advance(seconds=600)
+    await h.settle()
+
+    [sms] = aliyun.emulator.sends_to(LEADER.mobile or "")
+    assert (sms.params["count"], sms.params["overdue"]) == ("2", "2"), sms.params
+    [mail] = smtp.mailbox.to(LEADER.email or "")
+    assert "您有2项隐患事项" in str(mail["Subject"])
+    text = body(mail, "plain")
+    assert text.count("YH-2026-0001") == 1 and text.count("YH-2026-0002") == 1, text
+    sent = [e for e in await h.events() if e["person_id"] == LEADER.person_id]
+    assert len({e["request_event_id"] for e in sent}) == 4
+
+
+async def test_one_hazard_told_thrice_at_once_is_a_single_notice(make_harness, aliyun, smtp):
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=600)
+    await h.org(org_events())
+    roles = [ChainRole.COUNTY_PORTFOLIO_LEADER]
+    for index, key in enumerate(("before", "deadline", "overdue")):
+        await h.step(step_fired(h.clock, roles=roles, step_key=key, step_index=index))
+    await h.settle()
+    h.clock.advance(seconds=600)
+    await h.settle()
+
+    [sms] = aliyun.emulator.sends_to(LEADER.mobile or "")
+    assert sms.template == "SMS_900003" and sms.params["code"] == "YH-2026-0001", sms
+    [mail] = smtp.mailbox.to(LEADER.email or "")
+    assert "您有" not in str(mail["Subject"]) and "YH-2026-0001" in str(mail["Subject"])
+
+
 async def test_forty_overdue_hazards_make_one_sms_and_one_email(make_harness, aliyun, smtp):
     h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], digest_window_s=600)
     await _forty_overdue(h, aliyun, smtp)

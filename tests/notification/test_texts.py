@@ -160,10 +160,22 @@ def test_every_text_names_county_unit_level_deadline_and_phone(
 
 def test_the_digest_text_counts_overdue_and_upcoming_apart() -> None:
     overdue = item(step(), R.COUNTY_PORTFOLIO_LEADER)
-    upcoming = item(step(A.REMINDER, deadline=IN_3_DAYS), R.COUNTY_PORTFOLIO_LEADER)
-    text = sms_text([overdue, upcoming, dict(overdue, code="YH-2")])
+    upcoming = item(
+        step(A.REMINDER, deadline=IN_3_DAYS, hazard_id="h-2"), R.COUNTY_PORTFOLIO_LEADER
+    )
+    text = sms_text([overdue, upcoming, dict(overdue, code="YH-2", hazard_id="h-3")])
     assert "您有3项隐患事项需要办理，其中已逾期2项、即将到期1项" in text
     assert text.startswith("【示范县安委办】示范县") and "0571-88880000" in text
+
+
+def test_a_digest_counts_a_hazard_once_however_many_of_its_steps_it_carries() -> None:
+    """Its reminder and its first overdue day due together: one hazard, told as overdue."""
+    reminder = item(step(A.REMINDER, deadline=IN_3_DAYS), R.COUNTY_PORTFOLIO_LEADER)
+    overdue = item(step(), R.COUNTY_PORTFOLIO_LEADER)
+    other = item(step(hazard_id="h-2", code="YH-2026-0002"), R.COUNTY_PORTFOLIO_LEADER)
+    text = sms_text([reminder, overdue, other])
+    assert "您有2项隐患事项需要办理，其中已逾期2项、即将到期0项" in text, text
+    assert sms_text([reminder, overdue]) == sms_text([overdue]), "one hazard: its latest step"
 
 
 def test_variables_stay_within_the_providers_limits_worst_case() -> None:
@@ -216,7 +228,8 @@ def test_provider_templates_readme_and_texts_name_the_same_variables() -> None:
     assert _placeholders("report") == set(REPORT_PARAMS)
     one = item(step(), R.ENTERPRISE_PRINCIPAL)
     assert set(NOTICE_PARAMS) <= set(sms_variables([one], "l", VOICE)[1])
-    assert set(DIGEST_PARAMS) <= set(sms_variables([one, one], "l", VOICE)[1])
+    two = item(step(hazard_id="h-2"), R.ENTERPRISE_PRINCIPAL)
+    assert set(DIGEST_PARAMS) <= set(sms_variables([one, two], "l", VOICE)[1])
 
 
 def test_the_signature_is_the_sending_organisation_unless_a_provider_has_its_own() -> None:

@@ -35,12 +35,13 @@ def step(
     title: str | None = None,
     unit_name: str = "示范建材有限公司",
     code: str = "YH-2026-0001",
+    hazard_id: str = "h-1",
     level: HazardLevel | None = HazardLevel.MAJOR,
     **facts: Any,
 ) -> StepFired:
     return StepFired(
         case_id="case-1",
-        hazard_id="h-1",
+        hazard_id=hazard_id,
         policy_id="county-listed",
         policy_version=1,
         step_key="k",
@@ -53,7 +54,7 @@ def step(
         fired_at=NOW,
         step_title=title,
         facts=HazardFacts(
-            hazard_id="h-1",
+            hazard_id=hazard_id,
             code=code,
             status=HazardStatus.RECTIFYING,
             level=level,

@@ -12,7 +12,7 @@ from services.notification.ack.models import Acknowledgement
 from services.notification.ack.tokens import AckClaim, TokenExpired, TokenInvalid, read_token
 from services.notification.delivery.models import Dispatch
 from services.notification.deps import RuntimeDep, SessionDep
-from services.notification.messages.render import render
+from services.notification.messages.render import render, shown
 from shared.labels import beijing_time
 
 router = APIRouter(tags=["acknowledgement"])
@@ -77,7 +77,7 @@ def _page(
         1,
         "html",
         person_name=dispatch.person_name,
-        items=dispatch.context["items"],
+        items=shown(dispatch.context["items"]),
         acknowledged_at=beijing_time(ack.acknowledged_at) if ack else None,
         action_url=f"/a/{token}",
         expires=beijing_time(claim.expires_at),
@@ -120,7 +120,7 @@ async def ack_confirm(
     return _done(
         "pages/ack_done",
         dispatch,
-        count=len(dispatch.context["items"]),
+        count=len(shown(dispatch.context["items"])),
         acknowledged_at=beijing_time(ack.acknowledged_at),
     )
 

@@ -30,9 +30,11 @@ from services.notification.intake.models import (
     RequestStatus,
 )
 from services.notification.messages.render import (
+    URGENCY_RANK,
     Voice,
     email_subject,
     notice_item,
+    shown,
     sms_variables,
     template_of,
 )
@@ -51,9 +53,6 @@ def content_hash(channel: Channel, items: list[dict[str, Any]], voice: Voice) ->
         subjects = (i.get("hazard_id") or i.get("reminder_id") or "" for i in items)
         text = email_subject(items, voice) + "|" + ",".join(subjects)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.IMMEDIATE: 2}
 
 
 def dispatch_urgency(notices: list[Notice]) -> Urgency:
@@ -200,7 +199,7 @@ class Bundler:
                 "id": dispatch_id,
                 "person_id": person_id,
                 "person_name": person.name if person else person_id,
-                "kind": DispatchKind.SINGLE if len(items) == 1 else DispatchKind.DIGEST,
+                "kind": DispatchKind.SINGLE if len(shown(items)) == 1 else DispatchKind.DIGEST,
                 "urgency": dispatch_urgency(notices),
                 "request_ids": request_ids,
                 "hazard_ids": hazard_ids,

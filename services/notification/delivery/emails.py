@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from services.notification.config import Settings
 from services.notification.delivery.models import Delivery, Dispatch
-from services.notification.messages.render import Voice, email_subject, render, split
+from services.notification.messages.render import Voice, email_subject, render, shown, split
 from services.notification.providers.email import Email, message_id
 from shared.labels import beijing_time
 
@@ -19,7 +19,7 @@ def build_email(
     link: str,
     now: datetime,
 ) -> Email:
-    items = dispatch.context["items"]
+    items = shown(dispatch.context["items"])
     name = "email/" + delivery.template
     expires = now + timedelta(seconds=settings.ack_link_ttl_s)
     first = items[0]

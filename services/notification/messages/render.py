@@ -13,12 +13,14 @@ from services.notification.config import Settings
 from services.notification.messages.limits import clipped
 from services.notification.messages.reports import is_report_item
 from services.notification.messages.wording import notice_item
+from shared.contract import Urgency
 
 __all__ = [
     "Voice",
     "email_subject",
     "notice_item",
     "render",
+    "shown",
     "sms_text",
     "sms_variables",
     "split",
@@ -62,6 +64,30 @@ class Voice:
         return cls(settings.county_name, settings.sender_organisation, settings.contact_phone)
 
 
+# StrEnum members hash as their values: the rank of an item's stored string too.
+URGENCY_RANK: dict[str, int] = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.IMMEDIATE: 2}
+
+
+def shown(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The matters a person reads: one line per hazard and duty. Steps of one hazard that
+    come due together (the timers catching up after an outage, or a digest window spanning
+    two reminders) each keep their own item, so escalation hears of each request, but a
+    reader is told of the hazard once: the most pressing step, the latest of those."""
+    kept: dict[tuple[Any, ...], int] = {}
+    out: list[dict[str, Any]] = []
+    for item in items:
+        key = (item.get("hazard_id"), item.get("matter"), item.get("duty"))
+        if item.get("hazard_id") is None or key not in kept:
+            kept[key] = len(out)
+            out.append(item)
+            continue
+        at = kept[key]
+        rank = URGENCY_RANK.get(str(item.get("urgency")), 0)
+        if rank >= URGENCY_RANK.get(str(out[at].get("urgency")), 0):
+            out[at] = item
+    return out
+
+
 def split(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A digest's 「已逾期」 and 「即将到期」 items, each in its order."""
     overdue = [i for i in items if i.get("overdue")]
@@ -70,6 +96,7 @@ def split(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[
 
 def template_of(items: list[dict[str, Any]]) -> str:
     """Our template key for a dispatch's items (a report reminder always goes alone)."""
+    items = shown(items)
     if is_report_item(items[0]):
         return "report"
     return "notice" if len(items) == 1 else "digest"
@@ -81,6 +108,7 @@ def sms_variables(
     """Our template key and its variables (each provider maps them onto its own template),
     clipped to the providers' per-variable limits. `action` and `deadline` (the v1 notice's)
     and `count` stay for templates approved before v2."""
+    items = shown(items)
     if is_report_item(items[0]):
         item = items[0]
         variables = {
@@ -131,6 +159,7 @@ SUBJECT_CODES = 3
 
 def email_subject(items: list[dict[str, Any]], voice: Voice) -> str:
     """Names the hazard code(s), so a reader can find the hazard from the inbox list."""
+    items = shown(items)
     if is_report_item(items[0]):
         item = items[0]
         return (
