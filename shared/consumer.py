@@ -37,6 +37,7 @@ from shared.clock import Clock, SystemClock
 from shared.consumer_batches import Batches, Handler, HandlerFailed
 from shared.contract import Envelope, dlq_topic
 from shared.dlq import Record, dlq_record
+from shared.loops import start_loop
 from shared.processed import known_ids, note_dead_letter
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class ConsumerRunner(Batches):
             await self._producer.stop()
             self._producer = self._consumer = None
             raise
-        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
+        self._task = start_loop(self._run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:
         """Finish the record in hand, commit what was handled, leave the group.

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.clock import Clock, OffsetClock
+from shared.loops import LoopStopped
 
 ReadyCheck = Callable[[], Awaitable[None]]
 
@@ -78,6 +79,8 @@ def ops_router(
             try:
                 await asyncio.wait_for(check(), 5)
                 results[name] = "ok"
+            except LoopStopped as exc:
+                results[name] = f"unavailable: {exc}"
             except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
         ok = all(v == "ok" for v in results.values())

@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared import outbox_rows
 from shared.clock import Clock, SystemClock
 from shared.db import is_sqlite
+from shared.loops import start_loop
 from shared.resets import BrokerResets
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ class OutboxRelay:
         self._stopping = False
         _local_wakeups.add(self._wakeup)
         await self._listen()
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
+        self._task = start_loop(self._run(), name=f"outbox-relay-{self.name}")
 
     async def stop(self, grace: float | None = None) -> None:
         """Finish the batch in hand (up to `grace` s, default `stop_timeout`), then stop."""

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import TOPIC_PRODUCERS
+from shared.loops import start_loop
 from shared.outbox_feed import FeedRow, outbox_page, service_token
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ class OutboxReconciler:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"repair-{self.runner.name}")
+        self._task = start_loop(self._run(), name=f"repair-{self.runner.name}")
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -29,6 +29,7 @@ from shared.contract import (
 )
 from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
+from shared.loops import loops_check
 from shared.openapi_links import install_links
 from shared.outbox import OutboxRelay
 from shared.outbox_feed import outbox_router
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     checks: dict[str, ReadyCheck] = {"database": database_ready}
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
+    checks["loops"] = loops_check
     app.include_router(ops_router(checks, clock=clock))
     app.include_router(
         outbox_router(

@@ -27,6 +27,7 @@ from shared.clock import Clock
 from shared.db import make_sessionmaker
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.loops import loops_check
 from shared.openapi_links import extend_openapi, install_links
 from shared.outbox import OutboxRelay
 from shared.outbox_feed import outbox_router
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             {
                 "database": database_check(engine),
                 "broker": broker_check(settings.kafka_bootstrap_servers),
+                "loops": loops_check,
             },
             clock=clock,
         )

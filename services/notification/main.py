@@ -22,6 +22,7 @@ from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.guard import check_start, guard_app
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.loops import loops_check
 from shared.migrations import upgrade_async
 from shared.openapi_links import install_links
 from shared.outbox_feed import outbox_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             {
                 "database": database_check(engine),
                 "broker": broker_check(settings.kafka_bootstrap_servers),
+                "loops": loops_check,
             },
             clock=clock,
         )

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from services.notification.delivery.reconcile import Reconciler
 from services.notification.delivery.send import Claimed, Sender
 from shared.clock import Clock
+from shared.loops import start_loop
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,9 @@ class Scheduler:
 
     def start(self) -> None:
         self._loops = [
-            asyncio.create_task(self._preparing(), name="notification-prepare"),
-            asyncio.create_task(self._sending(), name="notification-send"),
-            asyncio.create_task(self._reconciling(), name="notification-reconcile"),
+            start_loop(self._preparing(), name="notification-prepare"),
+            start_loop(self._sending(), name="notification-send"),
+            start_loop(self._reconciling(), name="notification-reconcile"),
         ]
 
     async def stop(self) -> None:

@@ -19,6 +19,7 @@ from services.reporting.inbound.flows import Inbound
 from services.reporting.quarterly.schedule import Quarterly
 from shared.clock import Clock
 from shared.contract import Envelope
+from shared.loops import start_loop
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Incoming:
 
     async def start(self) -> None:
         if self.settings.run_jobs and self._loop is None:
-            self._loop = asyncio.create_task(self._run(), name="reporting-jobs")
+            self._loop = start_loop(self._run(), name="reporting-jobs")
 
     async def stop(self) -> None:
         if self._loop is not None:

@@ -24,6 +24,7 @@ from shared.apidocs import service_app
 from shared.clock import Clock
 from shared.guard import check_start, guard_app
 from shared.http import ReadyCheck, broker_check, database_check, install_error_handlers, ops_router
+from shared.loops import loops_check
 from shared.migrations import upgrade_async
 from shared.outbox_feed import outbox_router
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     checks: dict[str, ReadyCheck] = {"database": database_check(engine)}
     if settings.run_consumer or settings.run_relay:
         checks["broker"] = broker_check(settings.kafka_bootstrap_servers)
+    checks["loops"] = loops_check
     app.include_router(ops_router(checks, clock=clock))
     app.include_router(
         outbox_router(

@@ -23,6 +23,7 @@ from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import ACCIDENT_EVENTS, HAZARD_EVENTS, ORG_EVENTS
 from shared.db import make_sessionmaker, transaction
+from shared.loops import start_loop
 from shared.outbox import OutboxRelay
 from shared.repair import OutboxReconciler, relay_options, start_reconcilers
 
@@ -97,9 +98,7 @@ class Runtime:
                 clock=self.clock,
             )
         if s.run_delivery:
-            self._loop = asyncio.create_task(
-                self.deliverer.run_forever(), name="reporting-delivery"
-            )
+            self._loop = start_loop(self.deliverer.run_forever(), name="reporting-delivery")
         await self.incoming.start()
 
     async def stop(self) -> None:

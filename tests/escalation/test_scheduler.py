@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import os
 import sys
 import uuid
@@ -29,6 +30,7 @@ from shared.clock import TestClock
 from shared.contract import Envelope, StepFired
 from shared.contract import HazardEventType as E
 from shared.db import transaction
+from shared.loops import LoopStopped, loops_check
 from tests.conftest import DatabaseFactory
 from tests.escalation.conftest import (
     LEGACY_POLICIES,
@@ -259,3 +261,26 @@ async def test_the_loop_goes_on_when_the_database_fails_while_it_idles(
         assert [s.step_key for s in await fired_steps(runtime, facts.hazard_id)] == ["remind_3wd"]
     finally:
         await scheduler.stop()
+
+
+async def test_a_loop_that_dies_all_the_same_is_named_by_readiness(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever escapes the loop's own retries: the service keeps answering requests, so
+    /readyz must say the timers stopped (the loops check escalation mounts)."""
+    scheduler = runtime.scheduler
+
+    async def broken(seconds: float) -> None:
+        raise RuntimeError("a bug outside the loop's try")
+
+    monkeypatch.setattr(scheduler, "_idle", broken)
+    await loops_check()
+    await scheduler.start()
+    try:
+        with pytest.raises(LoopStopped, match=r"escalation-scheduler（RuntimeError）"):
+            for _ in range(600):  # a bound for a loaded machine, not a timing assertion
+                await loops_check()
+                await asyncio.sleep(0.05)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await scheduler.stop()

@@ -55,7 +55,7 @@ async def test_ops_endpoints(client: httpx.AsyncClient) -> None:
         "clock": {"movable": False, "offset_s": 0.0},
     }
     ready = await client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "loops": "ok"}
     metrics = (await client.get("/metrics")).text
     assert "escalation_step_lateness_seconds_bucket" in metrics
 

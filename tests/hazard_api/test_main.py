@@ -52,7 +52,10 @@ async def test_directory_change_reaches_a_consumer_through_the_broker(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             ready = await client.get("/readyz")
-            assert ready.json() == {"ready": True, "checks": {"database": "ok", "broker": "ok"}}
+            assert ready.json() == {
+                "ready": True,
+                "checks": {"database": "ok", "broker": "ok", "loops": "ok"},
+            }
             token = await client.post(
                 "/auth/token", data={"username": "office", "password": DEMO_PASSWORD}
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import httpx
@@ -13,6 +15,7 @@ import shared.outbox  # noqa: F401  (the metrics are registered at import)
 from shared.clock import OffsetClock, SystemClock
 from shared.db import make_engine
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
+from shared.loops import loops_check, start_loop
 
 
 class Unit(BaseModel):
@@ -98,3 +101,27 @@ async def test_healthz_says_whether_the_clock_can_be_moved(tmp_path: Path) -> No
             "movable": True,
             "offset_s": 31 * 86400.0,
         }
+
+
+async def test_readyz_names_a_loop_that_died_and_not_one_stopped_on_purpose() -> None:
+    async def crashes() -> None:
+        raise OSError("the database went away outside the loop's try")
+
+    async def runs() -> None:
+        await asyncio.Event().wait()
+
+    app = make_app({"loops": loops_check})
+    stopped = start_loop(runs(), name="relay-stopped")
+    alive = start_loop(runs(), name="relay-alive")
+    stopped.cancel()
+    async with client(app) as http:
+        assert (await http.get("/readyz")).status_code == 200
+        dead = start_loop(crashes(), name="escalation-scheduler")
+        with contextlib.suppress(OSError):
+            await dead
+        ready = await http.get("/readyz")
+    alive.cancel()
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["loops"] == (
+        "unavailable: 后台任务已停止：escalation-scheduler（OSError）"
+    )

@@ -28,6 +28,7 @@ from shared.calendar import WorkCalendar
 from shared.clock import Clock
 from shared.contract import ESCALATION_EVENTS, ChainRole, Envelope, Producer, ReportDue
 from shared.db import make_sessionmaker
+from shared.loops import start_loop
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class ReportReminders:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="escalation-report-reminders")
+        self._task = start_loop(self._run(), name="escalation-report-reminders")
 
     async def stop(self) -> None:
         if self._task is not None:

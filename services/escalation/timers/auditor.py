@@ -34,6 +34,7 @@ from shared.clock import Clock, OffsetClock
 from shared.contract import ESCALATION_EVENTS, AuditorAnomaly, Envelope, Producer
 from shared.db import make_sessionmaker
 from shared.labels import beijing_time
+from shared.loops import start_loop
 from shared.outbox import add_events
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Auditor:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="escalation-auditor")
+        self._task = start_loop(self._run(), name="escalation-auditor")
 
     async def stop(self) -> None:
         if self._task is not None:

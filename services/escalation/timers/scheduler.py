@@ -42,6 +42,7 @@ from shared.contract import (
     StepFired,
 )
 from shared.db import make_sessionmaker
+from shared.loops import start_loop
 from shared.outbox import OutboxRow, add_serialized_events
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ class Scheduler:
 
     # ------------------------------------------------------------------ loop
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="escalation-scheduler")
+        self._task = start_loop(self._run(), name="escalation-scheduler")
 
     def wake(self) -> None:
         """A step fell due now (a case started or moved in this process): fire it without

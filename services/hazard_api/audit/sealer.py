@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.hazard_api.audit.keys import LEGACY, Keyring
 from services.hazard_api.audit.models import AuditRow, AuditSeal
 from shared.clock import Clock
+from shared.loops import start_loop
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ class AuditSealer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="audit-sealer")
+        self._task = start_loop(self._run(), name="audit-sealer")
 
     async def stop(self) -> None:
         if self._task is not None:

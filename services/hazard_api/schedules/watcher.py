@@ -19,6 +19,7 @@ from services.hazard_api.schedules.recount import recount_deadlines
 from services.hazard_api.schedules.service import schedule_of
 from shared.calendar import default_calendar
 from shared.clock import Clock
+from shared.loops import start_loop
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class ScheduleWatcher:
 
     async def start(self) -> None:
         await refresh(self.sessionmaker, self.settings, self.clock)
-        self._task = asyncio.create_task(self._run(), name="hazard-api-calendar")
+        self._task = start_loop(self._run(), name="hazard-api-calendar")
 
     async def stop(self) -> None:
         if self._task is not None:
