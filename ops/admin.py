@@ -88,7 +88,7 @@ _LABELS = {
 }
 
 
-def _validated(model: type[Any], **fields: Any) -> Any:
+def validated(model: type[Any], **fields: Any) -> Any:
     """The model, or the operator told which of their arguments is wrong."""
     try:
         return model(**fields)
@@ -102,7 +102,7 @@ def _validated(model: type[Any], **fields: Any) -> Any:
         raise AdminError("；".join(parts)) from None
 
 
-async def _units(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Unit]:
+async def units_where(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Unit]:
     return list(await session.scalars(select(Unit).where(*conditions).limit(2)))
 
 
@@ -120,9 +120,7 @@ async def _admin_unit(session: AsyncSession, data: NewAdmin, clock: Clock) -> tu
                 "组织目录还是空的：请用 --county 县名 --area-code 行政区划代码 同时建立县级单位，"
                 "或先导入组织目录"
             )
-        county = _validated(
-            UnitIn, kind=UnitKind.COUNTY, name=data.county, area_code=data.area_code
-        )
+        county = validated(UnitIn, kind=UnitKind.COUNTY, name=data.county, area_code=data.area_code)
         unit, _links = await create_unit(county, session=session, user=None, clock=clock)
         return unit, True
     if data.county is not None:
@@ -133,7 +131,7 @@ async def _admin_unit(session: AsyncSession, data: NewAdmin, clock: Clock) -> tu
         (Unit.kind == UnitKind.DEPARTMENT, Unit.is_safety_office.is_(True)),
         (Unit.kind == UnitKind.COUNTY,),
     ):
-        found = await _units(session, *condition)
+        found = await units_where(session, *condition)
         if len(found) == 1:
             return found[0], False
     raise AdminError("无法确定账号所属单位：请用 --unit 指定（县级单位或安委办所在部门的编号）")
@@ -145,11 +143,11 @@ async def _create(session: AsyncSession, data: NewAdmin, password: str, clock: C
             f"用户名 {data.username} 已存在，未作任何改动（重设密码请用 admin reset-password）"
         )
     unit, created = await _admin_unit(session, data, clock)
-    person_in = _validated(
+    person_in = validated(
         PersonIn, unit_id=unit.id, name=data.name, mobile=data.mobile, email=data.email
     )
     person = await create_person(person_in, session=session, user=None, clock=clock)
-    account = _validated(
+    account = validated(
         UserIn,
         username=data.username,
         password=password,
@@ -172,9 +170,7 @@ async def _reset(session: AsyncSession, username: str, password: str, clock: Clo
     return f"已为 {username} 设置新密码" + ("，并解除了账号锁定" if was_locked else "")
 
 
-async def _in_transaction(
-    settings: Settings, work: Callable[[AsyncSession], Awaitable[str]]
-) -> str:
+async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[str]]) -> str:
     engine = settings.make_engine()
     try:
         async with transaction(make_sessionmaker(engine)) as session:
@@ -191,7 +187,7 @@ async def _in_transaction(
         await engine.dispose()
 
 
-def _settings() -> Settings:
+def hazard_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
@@ -207,20 +203,20 @@ async def create_admin(
     data: NewAdmin, password: str, *, settings: Settings, clock: Clock | None = None
 ) -> str:
     clock = clock or settings.make_clock()
-    return await _in_transaction(settings, lambda s: _create(s, data, password, clock))
+    return await in_transaction(settings, lambda s: _create(s, data, password, clock))
 
 
 async def reset_password(
     username: str, password: str, *, settings: Settings, clock: Clock | None = None
 ) -> str:
     clock = clock or settings.make_clock()
-    return await _in_transaction(settings, lambda s: _reset(s, username, password, clock))
+    return await in_transaction(settings, lambda s: _reset(s, username, password, clock))
 
 
 # ----------------------------------------------------------------------------- commands
 def run_create(data: NewAdmin, *, password_stdin: bool) -> int:
     try:
-        settings = _settings()
+        settings = hazard_settings()
         password = read_password(
             from_stdin=password_stdin, username=data.username, mobile=data.mobile
         )
@@ -233,7 +229,7 @@ def run_create(data: NewAdmin, *, password_stdin: bool) -> int:
 
 def run_reset(username: str, *, password_stdin: bool) -> int:
     try:
-        settings = _settings()
+        settings = hazard_settings()
         password = read_password(from_stdin=password_stdin, username=username)
         print(asyncio.run(reset_password(username, password, settings=settings)))
     except AdminError as exc:

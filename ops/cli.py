@@ -92,9 +92,18 @@ def _admin_parsers(commands: Any) -> None:
     )
     create.add_argument("--county", help="an empty directory only: the county's name")
     create.add_argument("--area-code", help="with --county: its GB/T 2260 code")
+    client = actions.add_parser(
+        "client",
+        help="create an integration account (对接系统) bound to the county, e.g. reporting's",
+    )
+    client.add_argument("username")
+    client.add_argument(
+        "--scopes", nargs="+", required=True, help="e.g. hazards:read listing:external"
+    )
+    client.add_argument("--unit", help="unit id it is bound to; default: the county")
     reset = actions.add_parser("reset-password", help="set a new password (and unlock the account)")
     reset.add_argument("username")
-    for command in (create, reset):
+    for command in (create, client, reset):
         command.add_argument(
             "--password-stdin",
             action="store_true",
@@ -170,9 +179,12 @@ def _reporting_parsers(commands: Any) -> None:
 
 def admin(args: argparse.Namespace) -> int:
     from ops.admin import NewAdmin, run_create, run_reset
+    from ops.clients import run_client
 
     if args.action == "reset-password":
         return run_reset(args.username, password_stdin=args.password_stdin)
+    if args.action == "client":
+        return run_client(args.username, args.scopes, args.unit, password_stdin=args.password_stdin)
     data = NewAdmin(
         username=args.username,
         name=args.name,

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from ops.admin import AdminError, _settings
+from ops.admin import AdminError, hazard_settings
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.transfer import (
     MAX_FILE_BYTES,
@@ -53,7 +53,7 @@ def run_import(path: str, *, dry_run: bool) -> int:
     """Exit 0: imported (or checked, with --dry-run); 1: problems, nothing written."""
     file = Path(path)
     try:
-        settings = _settings()
+        settings = hazard_settings()
         if not file.is_file():
             raise AdminError(f"找不到文件：{path}")
         if file.stat().st_size > MAX_FILE_BYTES:
@@ -75,7 +75,7 @@ def run_import(path: str, *, dry_run: bool) -> int:
 
 def run_export(path: str) -> int:
     try:
-        data = asyncio.run(export_data(settings=_settings()))
+        data = asyncio.run(export_data(settings=hazard_settings()))
     except AdminError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -245,7 +245,9 @@ def start_for_run(settings: Any, env: dict[str, str], port: int) -> Running | No
     # The stack `duban run` seeds is the demo county: its documents go up under its code.
     env.setdefault("REPORTING_COUNTY_AREA_CODE", DEMO_AREA_CODE)
     env.setdefault("REPORTING_COUNTY_NAME", DEMO_SENDER)
-    running = start(secrets, port=port)
+    # `make demo` moves the services' time: the emulator judges a submission's timestamp by
+    # the same clock, or it would refuse every one as months old.
+    running = start(secrets, port=port, clock=settings.make_clock())
     env["REPORTING_PROVINCE_URL"] = running.url
     print(f"duban  | province emulator: {running.url} (its record: GET /_received)", flush=True)
     return running

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -151,6 +152,18 @@ def development_secrets(env: dict[str, str], var_dir: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- seeding
+DEMO_FILE = Path(__file__).parents[1] / "services" / "hazard_api" / "directory" / "demo_county.yaml"
+
+
+def demo_reporting_login(env: dict[str, str]) -> None:
+    """In development, reporting logs in to hazard_api as the demo county's `reporting`
+    account (its quarterly statistics, the listing decisions), unless told otherwise."""
+    if env.get("DUBAN_ENV") != "development" or env.get("REPORTING_HAZARD_API_PASSWORD"):
+        return
+    demo = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+    env["REPORTING_HAZARD_API_PASSWORD"] = str(demo["demo_password"])
+
+
 async def seed_demo(env: Mapping[str, str]) -> None:
     """`duban seed-demo --if-empty`: the demo county, unless the directory already has units."""
     proc = await asyncio.create_subprocess_exec(
@@ -307,6 +320,8 @@ async def run_stack(settings: RunSettings) -> int:
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     development_secrets(env, settings.var_dir)
+    if settings.seed_demo:
+        demo_reporting_login(env)
     stack = Stack(settings, env)
     try:
         await stack.start_broker()

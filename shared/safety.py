@@ -263,7 +263,14 @@ def findings_of(settings: DubanSettings) -> list[Finding]:
 
 
 def reporting(settings: Any) -> Iterable[Finding]:
-    """The upward link's signing secrets: the province must be given real ones."""
+    """The upward link's signing secrets: the province must be given real ones; its own
+    account at hazard_api, without which the statutory quarterly statistics never go."""
+    if not settings.hazard_api_password:
+        yield Finding(
+            "REPORTING_HAZARD_API_PASSWORD",
+            "未设置：上报服务无法登录隐患系统，季度统计不会报送，市/省挂牌督办决定无法执行；"
+            "请设置随机密码，并用 duban admin client 建立同名同密码的对接账号",
+        )
     if not settings.signing_secrets:
         yield Finding(
             "REPORTING_SIGNING_SECRETS",

@@ -51,6 +51,7 @@ SAFE_PRODUCTION = {
     "REPORTING_COUNTY_AREA_CODE": "430723",
     "REPORTING_DATABASE_URL": pg("reporting"),
     "REPORTING_SIGNING_SECRETS": "whsec_cHJvdmluY2Utc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY=",
+    "REPORTING_HAZARD_API_PASSWORD": "Reporting-link-2027",
 }
 OURS = ("DUBAN_", "HAZARD_API_", "ESCALATION_", "NOTIFICATION_", "KAFKA_", "REPORTING_")
 
@@ -143,6 +144,11 @@ UNSAFE: dict[str, tuple[dict[str, str | None], set[str]]] = {
     "unknown environment": ({"DUBAN_ENV": "prod"}, {"DUBAN_ENV"}),
     "in-memory broker": ({"KAFKA_BOOTSTRAP_SERVERS": None}, {"KAFKA_BOOTSTRAP_SERVERS"}),
     "repair of lost events off": ({"DUBAN_EVENT_REPAIR": "off"}, {"DUBAN_EVENT_REPAIR"}),
+    # The quarterly statistics would never go upward: said, though the service still starts.
+    "reporting without its hazard_api account": (
+        {"REPORTING_HAZARD_API_PASSWORD": None},
+        {"REPORTING_HAZARD_API_PASSWORD"},
+    ),
     "crash point outside tests": (
         {"ESCALATION_TEST_CRASH_POINT": "after_outbox_insert"},
         {"ESCALATION_TEST_CRASH_POINT"},

@@ -31,7 +31,16 @@ from aiosmtpd.controller import Controller
 
 from ops.stack import topic_partitions
 from shared.broker import EmbeddedBroker, ensure_topics, free_port
-from tests.e2e.guide import Service, TlsProxy, Unit, run_step, site_variables, steps, venv_prefix
+from tests.e2e.guide import (
+    Service,
+    TlsProxy,
+    Unit,
+    read_environment_file,
+    run_step,
+    site_variables,
+    steps,
+    venv_prefix,
+)
 from tests.e2e.harness import VirtualClock, eventually
 from tests.e2e.production_site import (
     ADMIN_PASSWORD,
@@ -181,6 +190,18 @@ async def scenario(
         await api.login(admin, ADMIN_PASSWORD)
         me = await api("GET", "/auth/me", admin)
         assert me["role"] == "county_office"
+        # Reporting's own account, made by the admin step with the password in duban.env, logs
+        # in with the scopes its quarterly statistics and the listing decisions need.
+        env = read_environment_file(Path(site["DUBAN_ETC"]) / "duban.env")
+        reporting = await client.post(
+            f"{api.base}/auth/token",
+            data={
+                "username": env["REPORTING_HAZARD_API_USERNAME"],
+                "password": env["REPORTING_HAZARD_API_PASSWORD"],
+                "scope": "hazards:read listing:external",
+            },
+        )
+        assert reporting.status_code == 200, reporting.text
         county = await build_county(api, admin)
 
         # The enterprise reports a hazard with a photo; the county office classifies it.

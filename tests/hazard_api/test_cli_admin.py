@@ -19,6 +19,7 @@ from services.hazard_api.directory.seed import DemoCounty
 from tests.hazard_api.conftest import DEMO_PASSWORD, SECRET
 
 NEW_PASSWORD = "县里的新密码-2027"
+CLIENT_PASSWORD = "kV3uP9-reporting-link"
 PROMPT_END = "密码：".encode()
 
 
@@ -252,3 +253,44 @@ async def test_on_a_terminal_the_password_is_asked_twice_without_echo(
     assert status == 1
     assert "两次输入的密码不一致" in shown
     assert await token_status(client, "daping", NEW_PASSWORD) == 200
+
+
+async def test_an_integration_account_is_bound_to_the_county(
+    seeded: DemoCounty, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The production guide's second admin command (there for reporting's own login at
+    hazard_api; the demo county has that one already)."""
+    database_url = app.state.settings.database_url
+    scopes = ("--scopes", "hazards:read", "listing:external")
+    made = admin(database_url, "client", "shengting", *scopes, password=CLIENT_PASSWORD)
+    assert made.returncode == 0, made.stderr
+    assert "已创建对接系统账号 shengting（演示县，权限范围 hazards:read listing:external）" in (
+        made.stdout
+    )
+    form = {"username": "shengting", "password": CLIENT_PASSWORD}
+    granted = await client.post(
+        "/auth/token", data={**form, "scope": "hazards:read listing:external"}
+    )
+    assert granted.status_code == 200, granted.text
+    assert granted.json()["scope"] == "hazards:read listing:external"
+    headers = {"Authorization": f"Bearer {granted.json()['access_token']}"}
+    me = (await client.get("/auth/me", headers=headers)).json()
+    assert (me["role"], me["unit_id"]) == ("integration", seeded.county.id)
+    # Only what it was given: a token asking to write hazards carries no scope at all.
+    beyond = await client.post("/auth/token", data={**form, "scope": "hazards:write"})
+    assert beyond.json()["scope"] == "", beyond.text
+
+    again = admin(database_url, "client", "shengting", *scopes, password=CLIENT_PASSWORD)
+    assert again.returncode == 1 and "用户名 shengting 已存在" in again.stderr
+    unknown = admin(database_url, "client", "poller", "--scopes", "hazards:delete")
+    assert unknown.returncode == 1
+    assert "未知的权限范围：hazards:delete" in unknown.stderr
+    assert await token_status(client, "poller", NEW_PASSWORD) == 401
+
+
+async def test_an_integration_account_needs_the_county_first(
+    hazard_db: str, client: httpx.AsyncClient
+) -> None:
+    empty = admin(hazard_db, "client", "reporting", "--scopes", "hazards:read")
+    assert empty.returncode == 1
+    assert "没有唯一的县级单位：请先运行 admin create" in empty.stderr
