@@ -152,6 +152,7 @@ def development_secrets(env: dict[str, str], var_dir: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- seeding
+# Read as a file: importing hazard_api's seed module would load its models into the runner.
 DEMO_FILE = Path(__file__).parents[1] / "services" / "hazard_api" / "directory" / "demo_county.yaml"
 
 
