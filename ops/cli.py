@@ -12,7 +12,8 @@ SERVICE_NAMES = ["hazard_api", "escalation", "notification", "reporting"]
 
 
 def migrate(service_name: str | None) -> int:
-    from ops.stack import SERVICES, load_service, migrate
+    from ops.preparing import load_service, migrate
+    from ops.stack import SERVICES
 
     # A service without data (the portal) has nothing to migrate: its settings are not needed.
     specs = [s for s in SERVICES if s.keeps_data and service_name in (None, s.name)]

@@ -18,8 +18,9 @@ from aiokafka import AIOKafkaProducer
 from ops.banner import banner, clock_offset_description
 from ops.brokerwatch import watch_broker
 from ops.mailsink import start_mail_sink
+from ops.preparing import development_secrets, load_service
 from ops.processes import RestartPolicy, ServiceSpec
-from ops.stack import development_secrets, load_service, topic_partitions
+from ops.stack import topic_partitions
 from shared.broker import EmbeddedBroker, ensure_topics, free_port, topic_layout
 from shared.contract import ALL_TOPICS
 
