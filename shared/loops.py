@@ -33,8 +33,9 @@ def start_loop(coro: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
 
 def dead_loops() -> list[str]:
     """Loops of the running event loop that ended with an exception, as `name（Error）`. A
-    loop stopped on purpose (cancelled, or returned) is not dead; loops of other event loops
-    (an earlier app in the same test process) are not this service's."""
+    loop stopped on purpose (cancelled, or returned) is not dead. A service runs one app per
+    process; in a test process a dead loop of an earlier app counts until that app's objects
+    are collected (the set holds its tasks weakly)."""
     running = asyncio.get_running_loop()
     dead = []
     for task in list(_loops):
