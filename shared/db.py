@@ -69,12 +69,16 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, command_timeout_s: float | None = None, **kwargs: Any) -> AsyncEngine:
+    """`command_timeout_s`: how long one statement may take, lock waits included, before it
+    fails (TimeoutError on PostgreSQL, "database is locked" on SQLite); None: no limit on
+    PostgreSQL (migrations, tools), 30 s of lock wait on SQLite."""
     if is_sqlite(url):
         # SQLAlchemy picks SQLite's pool (a static one for :memory:, which takes no sizes).
         kwargs.pop("pool_size", None)
         kwargs.pop("max_overflow", None)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        busy_s = 30.0 if command_timeout_s is None else command_timeout_s
+        kwargs.setdefault("connect_args", {"timeout": busy_s})
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -84,7 +88,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={round(busy_s * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -96,6 +100,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    if command_timeout_s is not None:
+        # On timeout asyncpg cancels the statement on the server and the pool replaces the
+        # connection (measured: the next checkout is another backend, nothing left running).
+        kwargs["connect_args"] = {
+            **kwargs.get("connect_args", {}),
+            "command_timeout": command_timeout_s,
+        }
     if "pool_pre_ping" in kwargs:
         return create_async_engine(url, **kwargs)
     engine = create_async_engine(url, **kwargs)

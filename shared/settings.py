@@ -48,6 +48,10 @@ class DubanSettings(BaseSettings):
     # steady load above pool_size most requests would open (and prepare statements on) a new one.
     db_pool_size: int = Field(default=20, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
+    # The longest one statement may take, lock waits included: a connection the network lost
+    # without a reset, or a lock nobody releases, would otherwise hold a loop (the timers, a
+    # relay) or a request forever. PostgreSQL: asyncpg's command timeout; SQLite: busy timeout.
+    db_command_timeout_s: float = Field(default=60.0, gt=0, le=3600)
     # Request bodies (JSON, forms) above this size are refused with 413 before parsing;
     # file uploads are limited by their own route.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=100 * 1024 * 1024)
@@ -110,7 +114,10 @@ class DubanSettings(BaseSettings):
 
     def make_engine(self) -> AsyncEngine:
         return make_engine(
-            self.database_url, pool_size=self.db_pool_size, max_overflow=self.db_max_overflow
+            self.database_url,
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            command_timeout_s=self.db_command_timeout_s,
         )
 
     def make_clock(self) -> Clock:

@@ -40,12 +40,16 @@ def an_app() -> FastAPI:
 
     @app.get("/down")
     async def down() -> None:
-        raise DBAPIError("SELECT 1", None, _Orig("08006"))  # connection failure: ours
+        raise DBAPIError("SELECT 1", None, _Orig("08006"))  # connection failure
+
+    @app.get("/syntax")
+    async def syntax() -> None:
+        raise DBAPIError("SELEC 1", None, _Orig("42601"))  # a bug of ours
 
     return app
 
 
-async def test_storage_errors_are_4xx_and_other_database_errors_stay_5xx() -> None:
+async def test_storage_errors_are_4xx_an_unreachable_database_503_and_the_rest_500() -> None:
     transport = httpx.ASGITransport(app=an_app(), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         conflict = await client.get("/conflict")
@@ -57,4 +61,8 @@ async def test_storage_errors_are_4xx_and_other_database_errors_stay_5xx() -> No
             assert answer.json()["detail"] == "输入包含无法保存的字符或超出范围的数值"
         surrogate = await client.get("/surrogate")
         assert surrogate.status_code == 422 and "无效字符" in surrogate.json()["detail"]
-        assert (await client.get("/down")).status_code == 500
+        down = await client.get("/down")  # the connection failed: send it again later
+        assert down.status_code == 503
+        assert down.json()["detail"] == "暂时无法连接数据库，请稍后重试"
+        assert down.headers["Retry-After"] == "5"
+        assert (await client.get("/syntax")).status_code == 500  # anything else is ours
