@@ -5,6 +5,7 @@ while rounds record their answers neither deadlocks (PostgreSQL) nor sends a tex
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -229,6 +230,53 @@ async def test_an_urgent_rounds_emails_go_once_its_texts_are_answered(
     [text] = aliyun.emulator.sends_to(TOWN_PHONE)
     assert len(mailed) == 1
     assert mailed[0] >= text.at + timedelta(seconds=aliyun.emulator.delay_s)
+
+
+async def test_an_urgent_rounds_texts_are_recorded_while_its_emails_are_still_going(
+    make_harness: Any, aliyun: Any, smtp: Any
+) -> None:
+    # The mail server takes the email and then does not answer until released: the text's
+    # answer is recorded (and told: NotificationChanged) meanwhile, not after the email's.
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], smtp_timeout_s=120)
+    await h.org(org_events())
+    mailing, release = threading.Event(), threading.Event()
+    handle = smtp.mailbox.handle_DATA
+
+    async def stalled(*args: Any) -> str:  # runs in the SMTP server's own thread and loop
+        mailing.set()
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 120)
+        result: str = await handle(*args)
+        return result
+
+    smtp.mailbox.handle_DATA = stalled
+    step = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(step)
+    await h.runtime.prepare()
+    sending = asyncio.create_task(h.runtime.sender.send_due())
+    try:
+        await until(mailing.is_set, "the email reached the mail server")
+        for _ in range(600):  # a bound for a loaded machine, not a timing assertion
+            if await channel_outcomes(h) == {"sms": ["accepted"], "email": ["pending"]}:
+                break
+            await asyncio.sleep(0.05)
+        assert await channel_outcomes(h) == {"sms": ["accepted"], "email": ["pending"]}
+        assert not sending.done()
+    finally:
+        release.set()
+    assert await sending == 2
+    assert await channel_outcomes(h) == {"sms": ["accepted"], "email": ["accepted"]}
+    assert len(aliyun.emulator.sends_to(TOWN_PHONE)) == 1 and len(smtp.mailbox.messages) == 1
+
+
+async def channel_outcomes(h: Any) -> dict[str, list[str]]:
+    async with h.runtime.sessionmaker() as session:
+        rows = await session.execute(select(DeliveryAttempt.channel, DeliveryAttempt.outcome))
+        out: dict[str, list[str]] = {}
+        for channel, outcome in rows:
+            out.setdefault(channel, []).append(outcome)
+        return out
 
 
 async def test_the_pass_that_bundles_an_immediate_notice_claims_its_delivery(

@@ -25,24 +25,15 @@ async def call_round(
     singles: list[Plan],
     smtp: SmtpSender,
     gate: asyncio.Semaphore,
-    *,
-    urgent: bool,
 ) -> tuple[list[Plan], list[SendResult]]:
-    """A round's calls: the batches' answers, then the singles' (in the order returned)."""
+    """Calls side by side: the batches' answers, then the singles' (in the order returned)."""
     # Texts first: tasks start in this order, and building an email is CPU work that would
-    # otherwise hold an urgent text back before it reaches the provider.
+    # otherwise hold a text back before it reaches the provider.
     singles = sorted(singles, key=lambda p: p.sms is None)
-    emails = [p for p in singles if p.sms is None] if urgent else []
-    texts = singles[: len(singles) - len(emails)]
     answers = await asyncio.gather(
-        *(call_batch(b, gate) for b in batches), *(call_one(p, smtp, gate) for p in texts)
+        *(call_batch(b, gate) for b in batches), *(call_one(p, smtp, gate) for p in singles)
     )
-    if emails:
-        # Started beside the texts, emails still took turns with them (MIME building, SMTP)
-        # between a text's signing and its request reaching the provider: an urgent round's
-        # emails go once its texts are answered (each within its provider's timeout).
-        answers += await asyncio.gather(*(call_one(p, smtp, gate) for p in emails))
-    return texts + emails, answers
+    return singles, answers
 
 
 async def call_one(plan: Plan, smtp: SmtpSender, gate: asyncio.Semaphore) -> SendResult:

@@ -146,11 +146,26 @@ class Sender:
         batches: list[Batch],
         dispatches: dict[str, Dispatch],
     ) -> None:
-        """Call the providers (a round's texts side by side, behind the gate), record."""
+        """Call the providers (side by side, behind the gate), record. An urgent round calls
+        and records its texts before its emails: emails took turns with the texts on their way
+        to the provider, and a slow mail server held back the record (and NotificationChanged)
+        of texts already accepted."""
         singles = [p for p, _ in plans if p.batch is None]
+        if any(p.urgent for p, _ in plans):
+            texts = [p for p in singles if p.sms is not None]
+            await self._call_and_record(batches, texts, dispatches)
+            emails = [p for p in singles if p.sms is None]
+            await self._call_and_record([], emails, dispatches)
+        else:
+            await self._call_and_record(batches, singles, dispatches)
+
+    async def _call_and_record(
+        self, batches: list[Batch], singles: list[Plan], dispatches: dict[str, Dispatch]
+    ) -> None:
+        if not (batches or singles):
+            return
         gate, smtp = self._gate, self.smtp
-        urgent = any(p.urgent for p, _ in plans)
-        singles, answers = await call_round(batches, singles, smtp, gate, urgent=urgent)
+        singles, answers = await call_round(batches, singles, smtp, gate)
         results = list(zip(singles, answers[len(batches) :], strict=True))
         for batch, answer in zip(batches, answers[: len(batches)], strict=True):
             results.extend((member, answer) for member in batch.members)
