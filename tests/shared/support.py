@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from sqlalchemy import Column, Integer, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.hazard_api.config import Settings as HazardSettings
 from shared.clock import Clock
 from shared.contract import Envelope, PersonUpserted, Producer
 from shared.db import make_engine, make_metadata, make_sessionmaker, transaction
@@ -149,3 +151,12 @@ async def add_committed(db: OutboxDb, topic: str, *envelopes: Envelope, clock: C
     async with transaction(db.sessions) as session:
         for envelope in envelopes:
             await add_event(session, db.tables.outbox, envelope, topic, now=clock.now())
+
+
+def settings_engine(monkeypatch: pytest.MonkeyPatch, url: str, **env: str) -> AsyncEngine:
+    """hazard_api's engine as its settings build it from the environment: the database at
+    `url`, and `HAZARD_API_<NAME>` set for each `NAME=value` of `env`."""
+    monkeypatch.setenv("HAZARD_API_DATABASE_URL", url)
+    for name, value in env.items():
+        monkeypatch.setenv(f"HAZARD_API_{name}", value)
+    return HazardSettings(secret_key="settings-engine-test-secret-0123456789").make_engine()

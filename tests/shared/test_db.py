@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.hazard_api.config import Settings as HazardSettings
 from shared.db import make_engine
 from tests.conftest import PG_ADMIN_DSN, DatabaseFactory
-from tests.shared.support import eventually
+from tests.shared.support import eventually, settings_engine
 
 
 async def test_a_pooled_connection_the_server_closed_is_not_handed_out(
@@ -63,9 +63,7 @@ async def test_the_configured_pool_keeps_its_connections_between_bursts(
     # More requests at once than the default pool: overflow connections are closed on return,
     # so a pool not sized from the settings would open some of them again for the next burst.
     url = await make_database_url("postgresql")
-    monkeypatch.setenv("HAZARD_API_DATABASE_URL", url)
-    monkeypatch.setenv("HAZARD_API_DB_POOL_SIZE", "24")
-    engine = HazardSettings(secret_key="pool-test-secret-0123456789").make_engine()
+    engine = settings_engine(monkeypatch, url, DB_POOL_SIZE="24")
     try:
         first = await _backends_held_at_once(engine, 24)
         assert await _backends_held_at_once(engine, 24) == first

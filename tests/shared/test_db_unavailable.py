@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.hazard_api.config import Settings as HazardSettings
 from shared.db import make_engine
 from shared.errors import RETRY_AFTER_S, TIMED_OUT, UNREACHABLE, install_storage_error_handlers
 from tests.conftest import DatabaseFactory
+from tests.shared.support import settings_engine
 
 
 def an_app(engine: AsyncEngine) -> FastAPI:
@@ -41,13 +41,11 @@ async def answer(app: FastAPI) -> httpx.Response:
 
 
 @pytest.fixture
-async def settings_engine(
+async def timed_engine(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[AsyncEngine]:
     """hazard_api's engine as its settings build it, with a command timeout of 0.5 s."""
-    monkeypatch.setenv("HAZARD_API_DATABASE_URL", database_url)
-    monkeypatch.setenv("HAZARD_API_DB_COMMAND_TIMEOUT_S", "0.5")
-    engine = HazardSettings(secret_key="timeout-test-secret-0123456789").make_engine()
+    engine = settings_engine(monkeypatch, database_url, DB_COMMAND_TIMEOUT_S="0.5")
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER)"))
         await conn.execute(text("INSERT INTO counters VALUES (1, 0)"))
@@ -56,7 +54,7 @@ async def settings_engine(
 
 
 async def test_a_write_behind_a_lock_nobody_releases_ends_in_a_503(
-    database_url: str, settings_engine: AsyncEngine
+    database_url: str, timed_engine: AsyncEngine
 ) -> None:
     # Another writer holds the row (PostgreSQL) or the database's write lock (SQLite) and
     # never lets go; it has its own engine, without a timeout.
@@ -73,7 +71,7 @@ async def test_a_write_behind_a_lock_nobody_releases_ends_in_a_503(
     task = asyncio.create_task(hold())
     try:
         await asyncio.wait_for(holding.wait(), 10)
-        refused = await asyncio.wait_for(answer(an_app(settings_engine)), 30)
+        refused = await asyncio.wait_for(answer(an_app(timed_engine)), 30)
         assert refused.status_code == 503, refused.text
         assert refused.json() == {"detail": TIMED_OUT}
         assert refused.headers["Retry-After"] == str(RETRY_AFTER_S)
@@ -82,8 +80,8 @@ async def test_a_write_behind_a_lock_nobody_releases_ends_in_a_503(
         await task
         await holder.dispose()
     # Once the lock is gone the same engine works again, and the refused write left nothing.
-    assert (await answer(an_app(settings_engine))).status_code == 200
-    async with settings_engine.connect() as conn:
+    assert (await answer(an_app(timed_engine))).status_code == 200
+    async with timed_engine.connect() as conn:
         assert await conn.scalar(text("SELECT n FROM counters")) == 101
 
 
@@ -91,9 +89,7 @@ async def test_a_statement_that_runs_too_long_is_cancelled(
     make_database_url: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = await make_database_url("postgresql")
-    monkeypatch.setenv("HAZARD_API_DATABASE_URL", url)
-    monkeypatch.setenv("HAZARD_API_DB_COMMAND_TIMEOUT_S", "0.5")
-    engine = HazardSettings(secret_key="timeout-test-secret-0123456789").make_engine()
+    engine = settings_engine(monkeypatch, url, DB_COMMAND_TIMEOUT_S="0.5")
     watcher = make_engine(url)
     try:
         with pytest.raises(TimeoutError):
