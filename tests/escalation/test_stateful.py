@@ -1,6 +1,7 @@
 """Stateful schemathesis over escalation on PostgreSQL: overdue steps open tasks for the county
-office; the run lists them, closes them along the OpenAPI links (and again: 409), reads the
-hazard's case and simulates policies, with every check."""
+office; the run lists them, closes them along the OpenAPI links (perhaps twice), reads the
+hazard's case and simulates policies, with every check.
+"""
 
 from __future__ import annotations
 
@@ -71,5 +72,7 @@ def test_escalation_links_pass_every_check(database_url: str, clock: TestClock) 
     print(tally.summary("escalation"))
     assert "\n\n".join(tally.failures.values()) == ""
     assert tally.operations["POST /tasks/{task_id}/done 200"] > 0, tally.operations
-    assert tally.operations["POST /tasks/{task_id}/done 409"] > 0, tally.operations
+    # Whether the exploration also closes a task twice (409) depends on its draws, which
+    # any change to the schema moves (a clean-clone CI run once drew none): the "DoneAgain"
+    # link is followed deterministically in test_tasks.py instead.
     assert tally.linked > 10

@@ -4,6 +4,7 @@ office; `GET /tasks` lists the open ones and `POST /tasks/{id}/done` closes one 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -132,6 +133,42 @@ async def test_overdue_steps_create_tasks_for_the_county_office(
         f"/tasks/{interview}/done", json={"note": "再次"}, headers=auth(clock, "county_office")
     )
     assert again.status_code == 409 and again.json()["detail"] == "该待办事项已办结，不能重复办结"
+
+
+def _follow(schema: dict[str, Any], operation: str, answer: httpx.Response, name: str) -> str:
+    """The task id that the OpenAPI link `name` of `operation`'s 200 takes from `answer`,
+    resolved as a client (or schemathesis) resolves it: a JSON pointer into the body."""
+    method, path = operation.split(" ", 1)
+    link = schema["paths"][path][method.lower()]["responses"]["200"]["links"][name]
+    expression = link["parameters"]["task_id"]
+    prefix = "$response.body#/"
+    assert expression.startswith(prefix), expression
+    value: Any = answer.json()
+    for part in expression.removeprefix(prefix).split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    assert isinstance(value, str)
+    return value
+
+
+async def test_the_openapi_links_close_a_task_and_then_meet_409(
+    app: FastAPI, client: httpx.AsyncClient, clock: TestClock
+) -> None:
+    """The links the stateful run follows, followed by hand: the list's "Done" closes its
+    first task, and "DoneAgain" from that answer is refused. (The stateful exploration takes
+    the second link only when its draws happen to, so this is where the 409 is proven.)"""
+    await overdue_major(app.state.runtime, clock)
+    office = auth(clock, "county_office")
+    schema = (await client.get("/openapi.json")).json()
+    listed = await client.get("/tasks", headers=office)
+    first = _follow(schema, "GET /tasks", listed, "Done")
+    assert first == listed.json()["items"][0]["task_id"]
+    done = await client.post(f"/tasks/{first}/done", json={"note": "已办结"}, headers=office)
+    assert done.status_code == 200 and done.json()["state"] == "done"
+    again = _follow(schema, "POST /tasks/{task_id}/done", done, "DoneAgain")
+    assert again == first
+    refused = await client.post(f"/tasks/{again}/done", json={"note": "再次"}, headers=office)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == "该待办事项已办结，不能重复办结"
 
 
 async def test_tasks_answer_only_the_county_office(
