@@ -3,8 +3,9 @@
 Every 4xx a service answers is `{"detail": "<中文说明>"}`; a 422 adds `errors`, one entry per
 bad field. `document_problems` walks a service's OpenAPI once it is generated and documents, on
 each operation, the error statuses its shape lets it answer (path parameters → 404, a body →
-413 and 422, a bearer token → 401 and 403, an authenticated write → 409), each with this body;
-a route names any other status it answers with `responses=problems(415)`.
+413 and 422, a bearer token → 401 and 403, an authenticated write → 409, either of the last
+two → 503 with Retry-After when the database is down or too slow), each with this body; a route
+names any other status it answers with `responses=problems(415)`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     415: "不支持的内容类型（按文件内容判断）",
     422: "请求参数有误：errors 逐项列出出错的字段",
     429: "请求过于频繁，请稍后再试（见 Retry-After）",
+    503: "暂不可用：数据库无法连接或未在时限内完成，请按 Retry-After 稍后重试",
+}
+# Every operation that signs a caller in or takes input reads or writes the database, so it
+# may answer 503 (shared/errors.py) when that database is down or too slow.
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "建议多少秒后重试", "schema": {"type": "integer"}}
 }
 
 
@@ -70,6 +77,8 @@ def implied_statuses(method: str, operation: dict[str, Any]) -> set[int]:
         statuses |= {401, 403}
         if method in WRITE_METHODS:
             statuses.add(409)
+    if operation.get("security") or body:
+        statuses.add(503)
     return statuses
 
 
@@ -80,7 +89,7 @@ def _error_schemas() -> dict[str, Any]:
 
 
 def _is_error(status: str) -> bool:
-    return status.isdigit() and 400 <= int(status) < 500
+    return status.isdigit() and (400 <= int(status) < 500 or int(status) == 503)
 
 
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +107,10 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             for status, response in responses.items():
                 if not _is_error(status):
                     continue
+                if status == "503":
+                    if response.get("content"):  # a route's own 503 (/readyz) keeps its own
+                        continue
+                    response["headers"] = RETRY_AFTER_HEADER
                 response["description"] = PROBLEM_DESCRIPTIONS.get(
                     int(status), response.get("description") or "请求有误"
                 )
