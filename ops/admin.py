@@ -21,9 +21,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.hazard_api.auth.accounts import ROLE_UNIT_KINDS, create_user, update_user
 from services.hazard_api.auth.models import User, UserIn, UserPatch, UserRole
 from services.hazard_api.auth.passwords import password_problem
-from services.hazard_api.auth.service import ROLE_UNIT_KINDS, create_user, update_user
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.people import create_person

@@ -19,8 +19,8 @@ from ops.admin import (
     units_where,
     validated,
 )
+from services.hazard_api.auth.accounts import create_user
 from services.hazard_api.auth.models import Scope, User, UserIn, UserRole
-from services.hazard_api.auth.service import create_user
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import Unit
 from shared.clock import Clock

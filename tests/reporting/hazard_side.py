@@ -18,7 +18,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.hazard_api.auth.models import User, UserRole
-from services.hazard_api.auth.service import hash_password, issue_token
+from services.hazard_api.auth.passwords import hash_password
+from services.hazard_api.auth.service import issue_token
 from services.hazard_api.main import create_app as create_hazard_app
 from services.reporting.db import MIGRATIONS_DIR
 from services.reporting.incoming import Incoming

@@ -1,11 +1,15 @@
 """The password policy: one function that every way of setting a password applies (the API's
-account creation and reset, `duban admin`)."""
+account creation and reset, `duban admin`); and the argon2 hashes."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import string
 from importlib.resources import files
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -44,3 +48,19 @@ def password_problem(password: str, *, username: str, mobile: str | None = None)
     if lowered.rstrip(_TRAILING) == username.lower() or (mobile and mobile in lowered):
         return "密码不能是用户名（加数字或符号）或包含手机号码"
     return None
+
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both answers take as long.
+UNKNOWN_USER_HASH = _hasher.hash("duban-no-such-user")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

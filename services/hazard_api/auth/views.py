@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from services.hazard_api.auth.accounts import create_user, delete_user, update_user, user_out
 from services.hazard_api.auth.deps import CountyOffice, CurrentUser
 from services.hazard_api.auth.flows import TooManyFailures, sign_in
 from services.hazard_api.auth.models import (
@@ -19,16 +20,7 @@ from services.hazard_api.auth.models import (
     UserOut,
     UserPatch,
 )
-from services.hazard_api.auth.service import (
-    AuthUser,
-    authenticate,
-    create_user,
-    delete_user,
-    grant_scopes,
-    issue_token,
-    update_user,
-    user_out,
-)
+from services.hazard_api.auth.service import AuthUser, authenticate, grant_scopes, issue_token
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.fields import IdPath
 from services.hazard_api.unit_of_work import Write

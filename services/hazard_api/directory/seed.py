@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.hazard_api.audit.records import unrecorded
+from services.hazard_api.auth.accounts import create_user
 from services.hazard_api.auth.models import Scope, UserIn, UserRole
-from services.hazard_api.auth.service import create_user, hash_password
+from services.hazard_api.auth.passwords import hash_password
 from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.people import create_person
