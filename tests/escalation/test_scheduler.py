@@ -20,7 +20,7 @@ from services.escalation.cases.service import Claim
 from services.escalation.cases.timeline import Occurrence
 from services.escalation.policy.loader import PolicySet
 from services.escalation.runtime import Runtime
-from services.escalation.timers.scheduler import (
+from services.escalation.timers.step_events import (
     STEP_EVENT_NAMESPACE,
     step_event_id,
     step_fired_json,
