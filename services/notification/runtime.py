@@ -139,14 +139,18 @@ class Runtime:
         `sender.deliver` the result: their attempts are committed as pending)."""
         now = self.clock.now()
         claimed = None
-        async with transaction(self.sessionmaker) as session:
-            resolved = await self.intake.resolve_open(session=session, now=now)
-            bundled = await self.bundler.bundle_due(session=session, now=now)
-            await flush_events(session, now=now)
-            if claim and bundled.made:
-                # An accident's texts: no second transaction and no wake-up between the
-                # dispatch and its attempts.
-                claimed = await self.sender.claim(session=session, now=now)
+        try:
+            async with transaction(self.sessionmaker) as session:
+                resolved = await self.intake.resolve_open(session=session, now=now)
+                bundled = await self.bundler.bundle_due(session=session, now=now)
+                await flush_events(session, now=now)
+                if claim and bundled.made:
+                    # An accident's texts: no second transaction and no wake-up between the
+                    # dispatch and its attempts.
+                    claimed = await self.sender.claim(session=session, now=now)
+        except BaseException:
+            self.sender.release(claimed)
+            raise
         more = resolved >= self.settings.dispatch_batch or bundled.more
         return TickResult(resolved=resolved, dispatched=bundled.made, more=more, claimed=claimed)
 

@@ -1,6 +1,7 @@
 """Send rounds beside each other and beside the reconciler (#15): an `immediate` notice goes
 out while an earlier round still waits for its provider, and reconciling stale attempts
-while rounds record their answers neither deadlocks (PostgreSQL) nor sends a text twice."""
+while rounds record their answers neither deadlocks (PostgreSQL) nor sends a text twice; a
+round whose claim raised after committing leaves its attempts to the reconciler."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.notification.delivery.models import Delivery, DeliveryAttempt, Dispatch
 from services.notification.scheduler import Scheduler
@@ -298,3 +299,57 @@ async def test_the_pass_that_bundles_an_immediate_notice_claims_its_delivery(
     assert await h.runtime.sender.deliver(prepared.claimed) == 1
     assert len(aliyun.emulator.sends_to(TOWN_PHONE)) == 1
     assert await attempt_outcomes(h) == {"h-1": ["accepted"]}
+
+
+def commit_answer_lost(rt: Any) -> list[int]:
+    """The sender's next claim commits, and then its transaction raises as if the connection
+    dropped before the commit's answer came back; how many claims did so."""
+    lost: list[int] = []
+    claim = rt.sender.claim
+
+    async def claiming(*, session: Any, now: Any) -> Any:
+        claimed = await claim(session=session, now=now)
+        if not lost:
+
+            def dropped(_session: Any) -> None:
+                raise ConnectionResetError("the commit's answer was lost")
+
+            event.listen(session.sync_session, "after_commit", dropped, once=True)
+            lost.append(1)
+        return claimed
+
+    rt.sender.claim = claiming
+    return lost
+
+
+@pytest.mark.parametrize("through", ["send round", "accident pass"])
+async def test_attempts_whose_claim_raised_after_committing_are_reconciled_and_sent_once(
+    make_harness: Any, aliyun: Any, through: str
+) -> None:
+    """Pending attempts whose round never called are not "live" forever: the reconciler asks
+    the provider about them once they are stale, finds nothing, and they are sent once."""
+    h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
+    await h.org(org_events())
+    rt = h.runtime
+    lost = commit_answer_lost(rt)
+    step = step_fired(
+        h.clock, roles=[ChainRole.TOWNSHIP_PRINCIPAL], urgency=Urgency.IMMEDIATE, hazard_n=1
+    )
+    await h.step(step)
+    with pytest.raises(ConnectionResetError):
+        if through == "send round":
+            await rt.prepare()
+            await rt.sender.send_due()
+        else:
+            await rt.prepare_and_claim()
+    assert lost and rt.sender.in_flight == set()
+    assert (await attempt_outcomes(h))["h-1"] == ["pending"]  # committed, never called
+    assert aliyun.emulator.sends_to(TOWN_PHONE) == []
+    # Stale (60 s) and, at the provider, not found for long enough (Aliyun: 120 s).
+    h.clock.advance(seconds=180)
+    assert await rt.reconciler.reconcile() == 1
+    while await rt.sender.send_due():
+        pass
+    await h.settle()
+    assert len(aliyun.emulator.sends_to(TOWN_PHONE)) == 1
+    assert sorted((await attempt_outcomes(h))["h-1"]) == ["accepted", "not_accepted"]

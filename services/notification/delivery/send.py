@@ -88,9 +88,21 @@ class Sender:
         self.voice = Voice.of(settings)
 
     async def send_due(self) -> int:
-        async with transaction(self.sessionmaker) as session:
-            claimed = await self.claim(session=session, now=self.clock.now())
+        claimed: Claimed | None = None
+        try:
+            async with transaction(self.sessionmaker) as session:
+                claimed = await self.claim(session=session, now=self.clock.now())
+        except BaseException:
+            self.release(claimed)
+            raise
         return await self.deliver(claimed) if claimed is not None else 0
+
+    def release(self, claimed: Claimed | None) -> None:
+        """The claiming transaction raised: this round will make none of its calls. Its commit
+        may still have gone through (only the answer lost), so the attempts may stand pending;
+        released, they are the reconciler's like any stale attempt, not live ones forever."""
+        if claimed is not None:
+            self.in_flight -= {p.out_id for p, _ in claimed.plans}
 
     async def claim(self, *, session: AsyncSession, now: datetime) -> Claimed | None:
         """Claim due deliveries and write their attempts (outcome pending) in the caller's
@@ -137,7 +149,7 @@ class Sender:
         try:
             await self._deliver(claimed.plans, claimed.batches, claimed.dispatches)
         finally:
-            self.in_flight -= {p.out_id for p, _ in claimed.plans}
+            self.release(claimed)
         return len(claimed.plans)
 
     async def _deliver(
