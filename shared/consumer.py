@@ -37,7 +37,7 @@ from shared.clock import Clock, SystemClock
 from shared.consumer_batches import Batches, Handler, HandlerFailed
 from shared.contract import Envelope, dlq_topic
 from shared.dlq import Record, dlq_record
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.processed import known_ids, note_dead_letter
 
 log = logging.getLogger(__name__)
@@ -160,13 +160,8 @@ class ConsumerRunner(Batches):
         A handler still running after `stop_timeout` s is cancelled: its transaction rolls
         back and its offset stays uncommitted, so the record is delivered again."""
         self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._task), self.stop_timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task, grace=self.stop_timeout)
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None

@@ -4,16 +4,19 @@ readiness can tell when one has died.
 Each loop retries its own failures; one that ends with an exception anyway (a bug outside its
 try, as escalation's timer loop had: steps stopped firing while every /readyz stayed green)
 leaves the process serving requests and doing nothing else. `/readyz` then answers 503 naming
-the loop, so a monitor or an operator restarts the service.
+the loop, so a monitor or an operator restarts the service, and the log has its traceback from
+the moment it died. A loop stopped on purpose (`stop_loop`) no longer counts, whatever it did.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Tasks of every loop started in this process; a finished one is dropped when collected.
@@ -28,7 +31,39 @@ def start_loop(coro: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
     """`asyncio.create_task` for a loop meant to run as long as the service does."""
     task = asyncio.create_task(coro, name=name)
     _loops.add(task)
+    task.add_done_callback(_report_death)
     return task
+
+
+def _report_death(task: asyncio.Task[Any]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    error = task.exception()
+    log.error("loop %s died: %r", task.get_name(), error, exc_info=error)
+
+
+async def stop_loop(task: asyncio.Task[Any] | None, *, grace: float = 0) -> None:
+    """Stop a loop on purpose: up to `grace` s for it to end by itself (its owner has told it
+    to), then cancelled. A loop that had died is not raised again (its error was logged when
+    it died), and readiness forgets it either way: an app stopped in a process (a test's, a
+    restarted lifespan) leaves nothing behind for the next one's /readyz."""
+    if task is None:
+        return
+    try:
+        if grace > 0 and not task.done():
+            await asyncio.wait({task}, timeout=grace)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the caller is being cancelled, not only the loop
+        except Exception:  # died earlier: `_report_death` logged it
+            pass
+    finally:
+        task.cancel()  # still running only when the caller was cancelled during the grace
+        _loops.discard(task)
 
 
 def dead_loops() -> list[str]:

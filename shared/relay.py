@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared import outbox_rows
 from shared.clock import Clock, SystemClock
 from shared.db import is_sqlite
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.resets import BrokerResets
 
 log = logging.getLogger(__name__)
@@ -135,14 +135,8 @@ class OutboxRelay:
         self._stopping = True
         self._wakeup.set()
         _local_wakeups.discard(self._wakeup)
-        if self._task is not None:
-            wait = self.stop_timeout if grace is None else grace
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._task), wait)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task, grace=self.stop_timeout if grace is None else grace)
         await self._close_listener()
         if self._producer is not None and self._own_producer:
             await self._producer.stop()

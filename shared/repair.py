@@ -20,7 +20,6 @@ with it (shared.acks): the switch the fault suite uses to show what is lost with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import TOPIC_PRODUCERS
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.outbox_feed import FeedRow, outbox_page, service_token
 
 log = logging.getLogger(__name__)
@@ -154,11 +153,8 @@ class OutboxReconciler:
         self._task = start_loop(self._run(), name=f"repair-{self.runner.name}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task)
         for feed in self.feeds.values():
             await feed.aclose()
 

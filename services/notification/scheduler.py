@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from services.notification.delivery.reconcile import Reconciler
 from services.notification.delivery.send import Claimed, Sender
 from shared.clock import Clock
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,14 @@ class Scheduler:
         ]
 
     async def stop(self) -> None:
-        for task in [*self._loops, *self._rounds]:
+        loops, rounds = self._loops, list(self._rounds)
+        self._loops, self._rounds = [], set()
+        for task in rounds:
             task.cancel()
-        for task in [*self._loops, *self._rounds]:
+        await asyncio.gather(*(stop_loop(task) for task in loops))
+        for task in rounds:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._loops, self._rounds = [], set()
 
     async def _idle(self, wake: asyncio.Event | None) -> None:
         """Until the interval passed on the clock, or `wake` is set."""

@@ -5,7 +5,6 @@ gives the two timed jobs a pass every `jobs_poll_s` on the injected clock."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -19,7 +18,7 @@ from services.reporting.inbound.flows import Inbound
 from services.reporting.quarterly.schedule import Quarterly
 from shared.clock import Clock
 from shared.contract import Envelope
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +63,6 @@ class Incoming:
             self._loop = start_loop(self._run(), name="reporting-jobs")
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        task, self._loop = self._loop, None
+        await stop_loop(task)
         await self.link.aclose()

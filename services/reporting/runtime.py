@@ -7,7 +7,6 @@ when the consumer commits new submissions; tests call it directly.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +22,7 @@ from shared.clock import Clock
 from shared.consumer import ConsumerRunner
 from shared.contract import ACCIDENT_EVENTS, HAZARD_EVENTS, ORG_EVENTS
 from shared.db import make_sessionmaker, transaction
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.outbox import OutboxRelay
 from shared.repair import OutboxReconciler, relay_options, start_reconcilers
 
@@ -102,11 +101,8 @@ class Runtime:
         await self.incoming.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        task, self._loop = self._loop, None
+        await stop_loop(task)
         for reconciler in self.reconcilers:
             await reconciler.stop()
         self.reconcilers = []

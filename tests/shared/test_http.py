@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
@@ -15,7 +17,7 @@ import shared.outbox  # noqa: F401  (the metrics are registered at import)
 from shared.clock import OffsetClock, SystemClock
 from shared.db import make_engine
 from shared.http import broker_check, database_check, install_error_handlers, ops_router
-from shared.loops import loops_check, start_loop
+from shared.loops import loops_check, start_loop, stop_loop
 
 
 class Unit(BaseModel):
@@ -120,8 +122,58 @@ async def test_readyz_names_a_loop_that_died_and_not_one_stopped_on_purpose() ->
         with contextlib.suppress(OSError):
             await dead
         ready = await http.get("/readyz")
-    alive.cancel()
+        # Its owner stopping it on purpose (an app's shutdown): not raised again, forgotten
+        # (the same process's next app, as in tests, starts ready).
+        await stop_loop(dead)
+        after = await http.get("/readyz")
+    await stop_loop(alive)
     assert ready.status_code == 503
     assert ready.json()["checks"]["loops"] == (
         "unavailable: 后台任务已停止：escalation-scheduler（OSError）"
     )
+    assert after.status_code == 200, after.json()
+
+
+async def test_a_loop_that_dies_is_logged_with_its_traceback_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def crashes() -> None:
+        raise OSError("outside the loop's try")
+
+    with caplog.at_level(logging.ERROR, logger="shared.loops"):
+        dead = start_loop(crashes(), name="repair-hazards")
+        await asyncio.wait({dead})
+        await asyncio.sleep(0)  # done callbacks run on the next turn of the event loop
+        logged = [r for r in caplog.records if r.name == "shared.loops"]
+        await stop_loop(dead)
+    assert [r.getMessage() for r in logged] == [
+        "loop repair-hazards died: OSError(\"outside the loop's try\")"
+    ]
+    assert logged[0].exc_info is not None and logged[0].exc_info[0] is OSError
+
+
+async def test_stopping_a_loop_gives_it_its_grace_and_leaves_a_callers_cancel_alone() -> None:
+    finished: list[str] = []
+    told = asyncio.Event()
+
+    async def winds_down() -> None:
+        await told.wait()
+        await asyncio.sleep(0.01)
+        finished.append("wound down")
+
+    graceful = start_loop(winds_down(), name="relay-graceful")
+    told.set()
+    await stop_loop(graceful, grace=30)
+    assert finished == ["wound down"] and not graceful.cancelled()
+
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    stuck = start_loop(forever(), name="consumer-stuck")
+    stopping = asyncio.create_task(stop_loop(stuck, grace=30))
+    await asyncio.sleep(0.01)
+    stopping.cancel()  # the service's own shutdown is cancelled meanwhile
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
+    await asyncio.wait({stuck})  # the loop is not left running, untracked
+    assert stuck.cancelled()

@@ -11,7 +11,6 @@ report is not yet due.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -28,7 +27,7 @@ from shared.calendar import WorkCalendar
 from shared.clock import Clock
 from shared.contract import ESCALATION_EVENTS, ChainRole, Envelope, Producer, ReportDue
 from shared.db import make_sessionmaker
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -80,11 +79,8 @@ class ReportReminders:
         self._task = start_loop(self._run(), name="escalation-report-reminders")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task)
 
     async def _run(self) -> None:
         while True:

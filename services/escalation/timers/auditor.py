@@ -15,7 +15,6 @@ are `overdue_step` like any other.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from shared.clock import Clock, OffsetClock
 from shared.contract import ESCALATION_EVENTS, AuditorAnomaly, Envelope, Producer
 from shared.db import make_sessionmaker
 from shared.labels import beijing_time
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.outbox import add_events
 
 log = logging.getLogger(__name__)
@@ -84,11 +83,8 @@ class Auditor:
         self._task = start_loop(self._run(), name="escalation-auditor")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task)
 
     async def _run(self) -> None:
         while True:

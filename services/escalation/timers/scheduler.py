@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import os
 import signal
@@ -40,7 +39,7 @@ from services.escalation.timers.step_events import (
 from shared.clock import Clock
 from shared.contract import ESCALATION_EVENTS
 from shared.db import make_sessionmaker
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 from shared.outbox import OutboxRow, add_serialized_events
 
 log = logging.getLogger(__name__)
@@ -100,11 +99,8 @@ class Scheduler:
             woken.cancel()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task)
 
     async def _run(self) -> None:
         while True:

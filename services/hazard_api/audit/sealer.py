@@ -15,7 +15,6 @@ disagrees with every anchor made after that point.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -32,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.hazard_api.audit.keys import LEGACY, Keyring
 from services.hazard_api.audit.models import AuditRow, AuditSeal
 from shared.clock import Clock
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 
 log = logging.getLogger(__name__)
 
@@ -255,10 +254,8 @@ class AuditSealer:
         self._task = start_loop(self._run(), name="audit-sealer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        task, self._task = self._task, None
+        await stop_loop(task)
 
     async def tick(self) -> None:
         await seal_all(self._sessionmaker, self._keyring)

@@ -5,7 +5,6 @@ another replica). A deadline computed here meanwhile on the estimate is counted 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from services.hazard_api.schedules.recount import recount_deadlines
 from services.hazard_api.schedules.service import schedule_of
 from shared.calendar import default_calendar
 from shared.clock import Clock
-from shared.loops import start_loop
+from shared.loops import start_loop, stop_loop
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +100,8 @@ class ScheduleWatcher:
         self._task = start_loop(self._run(), name="hazard-api-calendar")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await stop_loop(task)
 
     async def _run(self) -> None:
         while True:
