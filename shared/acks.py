@@ -26,7 +26,9 @@ from aiokafka.protocol.offset import OffsetRequest
 log = logging.getLogger(__name__)
 
 LATEST = -1  # ListOffsets: the end of the partition
-RECHECK_S = 0.05
+# Pauses before asking again about an end not yet past our records: a loaded broker may answer
+# before it counts them, and each false "not there" publishes those records a second time.
+RECHECK_S = (0.05, 0.1, 0.2, 0.4)
 
 
 class BrokerWitness:
@@ -80,19 +82,19 @@ class BrokerWitness:
         # tansu reports a partition's end as the base offset of its last record batch + 1, so
         # a record counts when the end passes the first offset this round acknowledged there
         # (all of them went in together). An end below one seen before is a reset; an end not
-        # yet past ours is asked again once (the broker may answer before it counts them),
-        # then the rows stay unsent and go again, without calling it a reset.
+        # yet past ours is asked again after each of RECHECK_S, then the rows stay unsent and
+        # go again (consumers deduplicate), without calling it a reset.
         first: dict[TopicPartition, int] = {}
         for _, md in acks:
             tp = TopicPartition(md.topic, md.partition)
             first[tp] = min(first.get(tp, md.offset), md.offset)
         held: set[TopicPartition] = set()
-        for attempt in range(2):
+        for pause in (0.0, *RECHECK_S):
             asked = {tp for tp in tps if tp not in held}
             if not asked:
                 break
-            if attempt:
-                await asyncio.sleep(RECHECK_S)
+            if pause:
+                await asyncio.sleep(pause)
             ends = await self._end_offsets(producer, asked)
             if ends is None:
                 break
