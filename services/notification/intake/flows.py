@@ -21,11 +21,13 @@ from services.notification.intake.models import (
     RequestKind,
     RequestStatus,
 )
+from services.notification.intake.withdrawal import withdraw_overtaken
 from services.notification.messages.reports import REPORT_ACTION, report_step
 from services.notification.preferences import service as preferences
 from services.notification.preferences.service import Window
 from shared.consumer import PermanentError
 from shared.contract import (
+    CaseChanged,
     ChainRole,
     EnterpriseStatus,
     Envelope,
@@ -53,8 +55,11 @@ class Intake:
         if isinstance(payload, ReportDue):
             await self.add_report_requests(session, envelope, payload, now=now)
             return
+        if isinstance(payload, CaseChanged):
+            await withdraw_overtaken(session, payload)
+            return
         if not isinstance(payload, StepFired):
-            return  # case changes and anomalies are not asks to notify anybody
+            return  # tasks and anomalies are not asks to notify anybody
         if not payload.target_roles:
             return
         request = NotificationRequest(

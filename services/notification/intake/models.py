@@ -17,6 +17,7 @@ class RequestStatus(StrEnum):
     OPEN = "open"  # some target roles not yet resolved to anybody
     RESOLVED = "resolved"
     UNRESOLVABLE = "unresolvable"  # reported by an alert, nobody to tell
+    WITHDRAWN = "withdrawn"  # the case moved on before anybody was found (withdrawal.py)
 
 
 class RequestKind(StrEnum):
@@ -28,6 +29,7 @@ class NoticeStatus(StrEnum):
     WAITING = "waiting"  # until release_at (quiet hours, digest window)
     BUNDLED = "bundled"  # part of a dispatch
     SUPERSEDED = "superseded"  # the person no longer holds the role at send time
+    WITHDRAWN = "withdrawn"  # the case moved on while it waited: never sent (withdrawal.py)
 
 
 class NotificationRequest(Base):
