@@ -261,6 +261,9 @@ def beijing_time(dt: datetime | None, missing: str = "未定") -> str:
     return f"{d.year}年{d.month}月{d.day}日{d.hour:02d}:{d.minute:02d}"
 
 
+# 即将到期, wherever it is said (the portal's work queue, a digest's count): a deadline within
+# this many days. Further off, a hazard in hand is not "about to fall due".
+DUE_SOON_DAYS = 7
 PROVISIONAL_MARK = "（预计）"  # after a date computed on a year's estimated working days
 
 

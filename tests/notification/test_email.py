@@ -275,6 +275,29 @@ async def test_a_digest_subject_counts_and_names_the_first_codes(make_harness, s
     assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]
 
 
+async def test_a_digest_email_lists_deadlines_far_off_apart_from_those_due_soon(make_harness, smtp):
+    h = await make_harness(default_channels=["email"], digest_window_s=600)
+    await h.org(org_events())
+    month = {"deadline_at": h.clock.now() + timedelta(days=30)}
+    await h.step(step_fired(h.clock, roles=[ChainRole.COUNTY_PORTFOLIO_LEADER], hazard_n=1))
+    order = EscalationAction.RECTIFICATION_ORDER
+    await h.step(
+        step_fired(
+            h.clock, roles=[ChainRole.COUNTY_PORTFOLIO_LEADER], hazard_n=2, action=order, **month
+        )
+    )
+    await h.settle()
+    h.clock.advance(seconds=600)
+    await h.settle()
+    [msg] = smtp.mailbox.to(PEOPLE["p-portfolio"].email or "")
+    assert "已逾期1项、即将到期0项、其他1项" in str(msg["Subject"]), msg["Subject"]
+    for part in ("plain", "html"):
+        text = body(msg, part)
+        assert "即将到期（" not in text, text
+        _, _, others = text.partition("其他待办（1项）")
+        assert "YH-2026-0002" in others and "YH-2026-0001" not in others, text
+
+
 class RefusingFirst(Mailbox):
     """Takes every message, but answers the first one with a temporary failure: the sender
     cannot know that it arrived, so it sends it again."""

@@ -168,6 +168,24 @@ def test_the_digest_text_counts_overdue_and_upcoming_apart() -> None:
     assert text.startswith("【示范县安委办】示范县") and "0571-88880000" in text
 
 
+def test_a_digest_counts_as_due_soon_only_deadlines_within_seven_days() -> None:
+    """即将到期 means what the portal's queue means: two deadlines a month and more away (a
+    rectification order just issued) are neither overdue nor about to fall due."""
+    leader = R.COUNTY_PORTFOLIO_LEADER
+    overdue = item(step(), leader)
+    soon = item(step(A.REMINDER, deadline=NOW + timedelta(days=7), hazard_id="h-2"), leader)
+    far = [
+        item(
+            step(A.RECTIFICATION_ORDER, deadline=NOW + timedelta(days=d), hazard_id=f"h-{d}"),
+            leader,
+        )
+        for d in (8, 75)
+    ]
+    assert (soon["due_soon"], far[0]["due_soon"], overdue["due_soon"]) == (True, False, False)
+    text = sms_text([overdue, soon, *far])
+    assert "您有4项隐患事项需要办理，其中已逾期1项、即将到期1项" in text, text
+
+
 def test_a_digest_counts_a_hazard_once_however_many_of_its_steps_it_carries() -> None:
     """Its reminder and its first overdue day due together: one hazard, told as overdue."""
     reminder = item(step(A.REMINDER, deadline=IN_3_DAYS), R.COUNTY_PORTFOLIO_LEADER)

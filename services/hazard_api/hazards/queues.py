@@ -19,9 +19,7 @@ from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.hazards.models import Hazard, HazardQueueCount
 from services.hazard_api.hazards.service import RUNNING
 from shared.contract import HazardStatus
-
-# 即将到期: the deadline falls within this many days.
-DUE_SOON_DAYS = 7
+from shared.labels import DUE_SOON_DAYS
 
 
 @dataclass(frozen=True)

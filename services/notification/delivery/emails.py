@@ -24,13 +24,14 @@ def build_email(
     expires = now + timedelta(seconds=settings.ack_link_ttl_s)
     first = items[0]
     subject = email_subject(items, voice)
-    overdue, upcoming = split(items)
+    overdue, upcoming, others = split(items)
     context = {
         "person_name": dispatch.person_name,
         "items": items,
         "item": first,
         "overdue": overdue,
         "upcoming": upcoming,
+        "others": others,
         "count": len(items),
         "action": first["action_label"],
         "unit": first["unit_name"],

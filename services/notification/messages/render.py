@@ -88,10 +88,16 @@ def shown(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def split(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A digest's 「已逾期」 and 「即将到期」 items, each in its order."""
+Items = list[dict[str, Any]]
+
+
+def split(items: Items) -> tuple[Items, Items, Items]:
+    """A digest's 「已逾期」, 「即将到期」 and other items, each in its order. An item stored
+    before `due_soon` was (a dispatch shown again) counts as 即将到期, as it was sent."""
     overdue = [i for i in items if i.get("overdue")]
-    return overdue, [i for i in items if not i.get("overdue")]
+    later = [i for i in items if not i.get("overdue")]
+    soon = [i for i in later if i.get("due_soon", True)]
+    return overdue, soon, [i for i in later if not i.get("due_soon", True)]
 
 
 def template_of(items: list[dict[str, Any]]) -> str:
@@ -134,7 +140,7 @@ def sms_variables(
             "link": link,
         }
         return "notice", clipped(variables)
-    overdue, upcoming = split(items)
+    overdue, upcoming, _ = split(items)
     variables = {
         "county": voice.county,
         "count": str(len(items)),
@@ -174,10 +180,11 @@ def email_subject(items: list[dict[str, Any]], voice: Voice) -> str:
             f"【{voice.organisation}】{item['action_label']}：{item['unit_name']}{level}"
             f"（编号 {item['code']}）{status}"
         )
-    overdue, upcoming = split(items)
+    overdue, upcoming, others = split(items)
     codes = "、".join(str(i["code"]) for i in items[:SUBJECT_CODES])
     more = "等" if len(items) > SUBJECT_CODES else ""
+    rest = f"、其他{len(others)}项" if others else ""
     return (
         f"【{voice.organisation}】您有{len(items)}项隐患事项需要办理："
-        f"已逾期{len(overdue)}项、即将到期{len(upcoming)}项（编号 {codes}{more}）"
+        f"已逾期{len(overdue)}项、即将到期{len(upcoming)}项{rest}（编号 {codes}{more}）"
     )

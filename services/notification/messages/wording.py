@@ -8,7 +8,7 @@ Dates are Beijing dates (12月31日); a deadline ends with its last day.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.notification.messages import accident_clocks, campaigns
@@ -26,6 +26,7 @@ from shared.labels import (
     ACCIDENT_CLASS_LABELS,
     ACTION_LABELS,
     DOCUMENT_TYPE_LABELS,
+    DUE_SOON_DAYS,
     HAZARD_LEVEL_LABELS,
     LISTING_LEVEL_LABELS,
     beijing_date,
@@ -33,6 +34,8 @@ from shared.labels import (
     label,
     role_label,
 )
+
+DUE_SOON = timedelta(days=DUE_SOON_DAYS)
 
 # The email subject and the page heading of a step whose action has no label of its own, or
 # whose label names a document or a sanction (no 督办函 or 通报 exists until a person issues
@@ -288,4 +291,5 @@ def notice_item(
         ),
         "overdue_days": overdue,
         "overdue": overdue > 0,
+        "due_soon": not overdue and due is not None and due - now <= DUE_SOON,
     } | (document_notice(step.document) if step.document is not None else {})
