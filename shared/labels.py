@@ -140,6 +140,17 @@ ACCIDENT_STATUS_LABELS: dict[str, str] = {
     AccidentStatus.DECIDED: "已批复",
     AccidentStatus.CLOSED: "已结案",
 }
+# An accident's reports (hazard_api's ReportKind) and their sign-off before they count as sent.
+ACCIDENT_REPORT_KIND_LABELS: dict[str, str] = {
+    "first": "快报",
+    "follow_up": "续报",
+    "supplementary": "补报",
+}
+REPORT_SIGNOFF_LABELS: dict[str, str] = {
+    "drafted": "拟稿，待核稿",
+    "reviewed": "已核稿，待签发",
+    "issued": "已签发",
+}
 SUSPENSION_STATUS_LABELS: dict[str, str] = {
     SuspensionStatus.SUSPENDED: "停产整顿中",
     SuspensionStatus.APPLIED: "已申请复工复产",

@@ -15,6 +15,7 @@ from services.portal.config import Settings
 from services.portal.deps import CsrfRefused, LoginRequired
 from services.portal.headers import PageHeaders
 from services.portal.pages import (
+    accident_reports,
     accidents,
     account,
     board,
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(module.router)
     for module in (directory, directory_import, calendar, statistics, board, notices, policies):
         app.include_router(module.router)
-    for module in (documents, deliveries):
+    for module in (documents, deliveries, accident_reports):
         app.include_router(module.router)
     install_handlers(app)
     return app

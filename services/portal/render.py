@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from shared.apidocs.assets import asset_url
-from shared.labels import beijing_time, deadline_label
+from shared.labels import (
+    ACCIDENT_REPORT_KIND_LABELS,
+    REPORT_SIGNOFF_LABELS,
+    beijing_time,
+    deadline_label,
+    label,
+)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -41,6 +47,8 @@ def _deadline(h: dict[str, Any]) -> str:
 TEMPLATES.env.filters["bj"] = _time
 TEMPLATES.env.filters["deadline"] = _deadline
 TEMPLATES.env.globals["role_name"] = lambda r: ROLE_NAMES.get(r, r)
+TEMPLATES.env.globals["report_kind"] = lambda k: label(ACCIDENT_REPORT_KIND_LABELS, k)
+TEMPLATES.env.globals["signoff"] = lambda s: label(REPORT_SIGNOFF_LABELS, s)
 TEMPLATES.env.globals["vendored"] = lambda package, name: asset_url("", package, name)
 
 

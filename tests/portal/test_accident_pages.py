@@ -171,3 +171,67 @@ async def test_acceptance_checklists(signed_in: SignIn, api: Api, clock: TestClo
     mine = (await hongxing.get(f"/campaigns/{cid}")).text
     assert "红星烟花爆竹有限公司" in mine and "石峰石灰石矿" not in mine
     assert (await hongxing.get(url)).status_code == 404
+
+
+async def test_follow_ups_and_the_sign_off_of_each_report(
+    signed_in: SignIn, api: Api, clock: TestClock
+) -> None:
+    """The enterprise files a 续报 from the detail page; the township reviews (核稿) and the
+    county office issues (签发) the quick report, which starts counting as reported upward;
+    the one account that reviewed a report may not issue it (hazard_api's 409, in words)."""
+    ent, csrf = await signed_in("hongxing")
+    r = await ent.post(
+        "/accidents/new", data=FORM | {"occurred_at": local(clock, 30), "csrf_token": csrf}
+    )
+    aid = r.headers["location"].split("/accidents/")[1].split("?")[0]
+    page = (await ent.get(f"/accidents/{aid}")).text
+    assert "续报或补报" in page and "快报" in page and "拟稿，待核稿" in page
+    assert 'id="review-1"' not in page  # an enterprise neither reviews nor issues
+    follow_up = {
+        "kind": "follow_up",
+        "account": "一名重伤人员经抢救无效死亡",
+        "reporter_name": "李安",
+        "reporter_phone": "13800001002",
+        "deaths": "2",
+    }
+    assert (await ent.post(f"/accidents/{aid}/reports", data=follow_up)).status_code == 403
+    filed = await ent.post(f"/accidents/{aid}/reports", data=follow_up | {"csrf_token": csrf})
+    assert filed.status_code == 303, filed.text
+    d = (await api.as_("hongxing").get(f"/accidents/{aid}")).json()
+    assert [(x["kind"], x["signoff"]) for x in d["reports"]] == [
+        ("first", "drafted"),
+        ("follow_up", "drafted"),
+    ]
+    assert d["accident"]["deaths"] == 2
+    first, second = (x["id"] for x in d["reports"])
+    assert "续报" in (await ent.get(f"/accidents/{aid}")).text
+
+    town, town_csrf = await signed_in("daping")
+    page = (await town.get(f"/accidents/{aid}")).text
+    assert 'id="review-1"' in page and 'id="issue-1"' not in page
+    reviewed = await town.post(
+        f"/accidents/{aid}/reports/{first}/review", data={"csrf_token": town_csrf}
+    )
+    assert reviewed.status_code == 303, reviewed.text
+    page = (await town.get(f"/accidents/{aid}")).text
+    assert "已核稿，待签发" in page and 'id="issue-1"' not in page  # a township may not issue
+
+    office, office_csrf = await signed_in("office")
+    assert 'id="issue-1"' in (await office.get(f"/accidents/{aid}")).text
+    issued = await office.post(
+        f"/accidents/{aid}/reports/{first}/issue", data={"csrf_token": office_csrf}
+    )
+    assert issued.status_code == 303, issued.text
+    d = (await api.as_("office").get(f"/accidents/{aid}")).json()
+    assert d["reports"][0]["signoff"] == "issued" and d["reports"][0]["issued_at"]
+    assert "已签发" in (await office.get(f"/accidents/{aid}")).text
+
+    await office.post(f"/accidents/{aid}/reports/{second}/review", data={"csrf_token": office_csrf})
+    same = await office.post(
+        f"/accidents/{aid}/reports/{second}/issue", data={"csrf_token": office_csrf}
+    )
+    assert same.status_code == 409 and "核稿人与签发人不能为同一账号" in same.text
+    unknown = await office.post(
+        f"/accidents/{aid}/reports/{second}/approve", data={"csrf_token": office_csrf}
+    )
+    assert unknown.status_code == 404 and "不支持的操作" in unknown.text

@@ -143,6 +143,7 @@ async def render(
         allowed=d["allowed_actions"],
         four=FOUR,
         casualties=CASUALTIES,
+        channels=CHANNELS,
         error=error,
     )
 
