@@ -147,7 +147,7 @@ async def test_a_loop_that_dies_is_logged_with_its_traceback_at_once(
         logged = [r for r in caplog.records if r.name == "shared.loops"]
         await stop_loop(dead)
     assert [r.getMessage() for r in logged] == [
-        "loop repair-hazards died: OSError(\"outside the loop's try\")"
+        'loop repair-hazards died: OSError("outside the loop\'s try")'
     ]
     assert logged[0].exc_info is not None and logged[0].exc_info[0] is OSError
 
