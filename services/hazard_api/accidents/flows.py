@@ -4,7 +4,7 @@ investigation and its decision, the 四不放过 records and the close."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,11 +40,17 @@ from shared.labels import ACCIDENT_CLASS_LABELS
 Ev = AccidentEventType
 # Received before the clock's now by at most this much is fine; a receipt in the future is not.
 _CLOCK_SKEW_S = 300
+# An accident reported more than a year after it happened is a mistyped year (1990 for 2026)
+# far likelier than a concealed one found so late, and its report would tell the whole chain
+# 「立即做好救援处置」.
+_OLDEST = timedelta(days=366)
 
 
 def check_times(occurred_at: datetime, received_at: datetime, now: datetime) -> None:
     if (occurred_at - now).total_seconds() > _CLOCK_SKEW_S:
         raise FieldError("occurred_at", "事故发生时间不能晚于当前时间")
+    if received_at - occurred_at > _OLDEST:
+        raise FieldError("occurred_at", "事故发生时间早于接报时间一年以上，请核对年份")
     if (received_at - now).total_seconds() > _CLOCK_SKEW_S:
         raise FieldError("received_at", "接报时间不能晚于当前时间")
     if received_at < occurred_at:

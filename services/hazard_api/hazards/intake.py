@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert
@@ -55,9 +55,16 @@ _OWN_COLUMNS = tuple(
 )
 
 
+# A hazard found longer ago than this is far likelier a mistyped year (1900 for 2026) than an
+# entry of a county's backlog.
+_OLDEST = timedelta(days=5 * 366)
+
+
 def check_found_at(data: HazardIn, now: datetime) -> None:
     if data.found_at > now:
         raise FieldError("found_at", "发现时间不能晚于当前时间")
+    if now - data.found_at > _OLDEST:
+        raise FieldError("found_at", "发现时间早于五年前，请核对年份")
 
 
 def reported_values(

@@ -113,6 +113,13 @@ async def test_bad_input_is_a_clear_4xx(api: Api, clock: TestClock) -> None:
     assert r.status_code == 422 and "生产经营单位" in r.text
     r = await ent.post("/accidents", quick_report(clock, deaths=-1))
     assert r.status_code == 422
+    # A mistyped year (1990 for this year) would tell the whole chain to rescue at once.
+    typo = clock.now().replace(year=1990).isoformat()
+    r = await ent.post("/accidents", quick_report(clock, occurred_at=typo))
+    assert r.status_code == 422 and "事故发生时间早于接报时间一年以上，请核对年份" in r.text
+    a_year_ago = (clock.now() - timedelta(days=360)).isoformat()
+    r = await ent.post("/accidents", quick_report(clock, occurred_at=a_year_ago))
+    assert r.status_code == 201, r.text  # a concealed accident found months later
 
 
 async def test_upward_report_clock_and_sign_off(api: Api, clock: TestClock, login: Login) -> None:

@@ -156,3 +156,17 @@ async def test_a_cut_off_token_is_refused_on_the_one_statement_path(
     assert paths.taken == [on_pg, False]
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Hazard)) == before
+
+
+@pytest.mark.parametrize("general_only", [True, False])
+async def test_a_found_date_with_a_mistyped_year_is_refused_on_both_paths(
+    api: Api, monkeypatch: pytest.MonkeyPatch, general_only: bool
+) -> None:
+    paths = _Paths(monkeypatch)
+    paths.general_only = general_only
+    me = api.as_("hongxing")
+    typo = await me.post("/hazards", HAZARD | {"found_at": "1900-03-05T02:00:00Z"})
+    assert typo.status_code == 422, typo.text
+    assert "发现时间早于五年前，请核对年份" in typo.text
+    backlog = await me.post("/hazards", HAZARD | {"found_at": "2022-03-05T02:00:00Z"})
+    assert backlog.status_code == 201, backlog.text
