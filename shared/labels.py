@@ -199,6 +199,13 @@ HAZARD_EVENT_LABELS: dict[str, str] = {
     HazardEventType.VOIDED: "作废",
     HazardEventType.DEADLINE_RECOMPUTED: "按法定节假日安排调整整改期限",
 }
+# A hazard's audit chain: its events, and the changes audited without one (same words as the
+# events where they meet; the timeline and the 审计 tab both read them from here).
+HAZARD_AUDIT_LABELS: dict[str, str] = HAZARD_EVENT_LABELS | {
+    "hazard.plan_submitted": "提交治理方案",
+    "hazard.evidence_attached": "上传佐证材料",
+    "hazard.major_proposed": "企业提出判定为重大事故隐患",
+}
 PRODUCER_LABELS: dict[str, str] = {
     Producer.HAZARD_API: "隐患台账",
     Producer.ESCALATION: "督办服务",

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from shared.apidocs.assets import asset_url
 from shared.labels import (
     ACCIDENT_REPORT_KIND_LABELS,
+    HAZARD_AUDIT_LABELS,
     REPORT_SIGNOFF_LABELS,
     beijing_time,
     deadline_label,
@@ -46,6 +47,7 @@ def _deadline(h: dict[str, Any]) -> str:
 
 TEMPLATES.env.filters["bj"] = _time
 TEMPLATES.env.filters["deadline"] = _deadline
+TEMPLATES.env.filters["audit_action"] = lambda action: label(HAZARD_AUDIT_LABELS, action)
 TEMPLATES.env.globals["role_name"] = lambda r: ROLE_NAMES.get(r, r)
 TEMPLATES.env.globals["report_kind"] = lambda k: label(ACCIDENT_REPORT_KIND_LABELS, k)
 TEMPLATES.env.globals["signoff"] = lambda s: label(REPORT_SIGNOFF_LABELS, s)

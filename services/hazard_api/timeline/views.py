@@ -15,20 +15,13 @@ from services.hazard_api.hazards.models import chain_key
 from services.hazard_api.hazards.service import get_scoped
 from services.hazard_api.timeline.models import EntryKind, TimelineEntry, TimelineItem
 from shared.contract import HazardEventType
-from shared.labels import HAZARD_EVENT_LABELS, HAZARD_STATUS_LABELS, deadline_label, label
+from shared.labels import HAZARD_AUDIT_LABELS, HAZARD_STATUS_LABELS, deadline_label, label
 
 router = APIRouter(tags=["timeline"])
 
-# What the audit records beyond the hazard events (same words as the events where they meet).
-EVENT_LABELS = HAZARD_EVENT_LABELS | {
-    "hazard.plan_submitted": "提交治理方案",
-    "hazard.evidence_attached": "上传佐证材料",
-    "hazard.major_proposed": "企业提出判定为重大事故隐患",
-}
-
 
 def state_change_summary(action: str, before: str | None, after: str | None) -> str:
-    summary = label(EVENT_LABELS, action)
+    summary = label(HAZARD_AUDIT_LABELS, action)
     if before is not None and after is not None and before != after:
         was, now = label(HAZARD_STATUS_LABELS, before), label(HAZARD_STATUS_LABELS, after)
         summary += f"（状态：{was}→{now}）"
