@@ -123,12 +123,12 @@ async def hazard_words(
                 facts,
             )
         case T.LISTING_NOTICE:
-            level = label(LISTING_LEVEL_LABELS, h.listing_level, missing="县级")
+            level = label(LISTING_LEVEL_LABELS, h.listing_level, missing="县级挂牌督办")
             return Words(
                 f"关于对{h.unit_name}重大事故隐患实行挂牌督办的通知",
                 supervisors or h.unit_name,
                 [
-                    f"{h.unit_name}存在{what}。经研究，决定对该隐患实行{level}挂牌督办。",
+                    f"{h.unit_name}存在{what}。经研究，决定对该隐患实行{level}。",
                     "请你们督促企业落实整改措施、责任、资金、时限和预案（“五到位”），"
                     f"于{facts['deadline']}前完成整改，整改完成后及时组织验收并申请摘牌销号。",
                     "挂牌督办期间，请加强现场监督检查，每月向县安委办报告一次整改进展情况。",
