@@ -206,6 +206,21 @@ HAZARD_AUDIT_LABELS: dict[str, str] = HAZARD_EVENT_LABELS | {
     "hazard.evidence_attached": "上传佐证材料",
     "hazard.major_proposed": "企业提出判定为重大事故隐患",
 }
+# What the reporting service sends upward (its exchange documents), and what each is about.
+SUBMISSION_DOCUMENT_LABELS: dict[str, str] = {
+    "hazard-major": "重大隐患",
+    "hazard-listing": "挂牌督办",
+    "accident-report": "事故快报/续报",
+    "document-issued": "公文签发",
+    "quarterly-statistics": "季度统计",
+}
+SUBMISSION_ITEM_LABELS: dict[str, str] = {
+    "hazard": "隐患",
+    "accident": "事故",
+    "document": "公文",
+    "statistics": "统计报表",
+    "quarterly": "季度统计",  # a quarterly report's ledger key (quarterly:2026Q1)
+}
 PRODUCER_LABELS: dict[str, str] = {
     Producer.HAZARD_API: "隐患台账",
     Producer.ESCALATION: "督办服务",

@@ -5,7 +5,10 @@ reporting service's ledger, CSRF on it, and no way in for an enterprise."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import get_args
 
 import httpx
 import pytest
@@ -13,14 +16,17 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from ops.province_emulator import Running
+from services.reporting.exchange.documents import MODELS, Item
 from services.reporting.ledger.models import Submission
 from services.reporting.main import create_app as create_reporting
+from services.reporting.quarterly import document as quarterly
 from shared.clock import TestClock
-from shared.contract import HazardEventType
+from shared.contract import DocumentIssued, DocumentType, Envelope, HazardEventType, Producer
 from shared.db import transaction
+from shared.labels import SUBMISSION_DOCUMENT_LABELS, SUBMISSION_ITEM_LABELS
 from tests.conftest import DatabaseFactory
 from tests.hazard_api.conftest import SECRET as HAZARD_SECRET
-from tests.portal.conftest import Api, SignIn, portal_over
+from tests.portal.conftest import HAZARD, Api, SignIn, portal_over
 from tests.reporting.conftest import consume, emulator, hazard, listing, make_settings
 
 __all__ = ["emulator"]
@@ -149,3 +155,50 @@ async def test_an_enterprise_cannot_reach_the_reporting_records(
     async with httpx.AsyncClient(transport=transport, base_url="http://r") as c:
         direct = await c.get("/submissions", headers=api.headers["hongxing"])
     assert direct.status_code == 403
+
+
+def test_every_document_and_item_the_reporting_service_sends_has_a_label() -> None:
+    documents = {name for name, _ in MODELS} | {quarterly.NAME}
+    assert documents - SUBMISSION_DOCUMENT_LABELS.keys() == set()
+    items = set(get_args(Item.model_fields["kind"].annotation))
+    quarter_kind = quarterly.quarter_key(2026, 1).partition(":")[0]
+    assert items | {quarter_kind} == SUBMISSION_ITEM_LABELS.keys()
+
+
+def _issued(at: datetime) -> Envelope:
+    doc_id = uuid.uuid4().hex
+    payload = DocumentIssued(
+        document_id=doc_id,
+        doc_type=DocumentType.SUPERVISION_LETTER,
+        doc_no="演示县安委督〔2026〕3号",
+        title="关于督促红星烟花事故隐患整改的督办函",
+        issuing_body="演示县安全生产委员会",
+        sha256="0" * 64,
+        url=f"/documents/{doc_id}/pdf",
+        issued_at=at,
+    )
+    return Envelope.of(payload, aggregate_id=doc_id, producer=Producer.HAZARD_API, occurred_at=at)
+
+
+async def test_rows_name_the_hazard_by_its_code_and_a_code_finds_them(
+    signed_in: SignIn, api: Api, reporting_app: FastAPI, clock: TestClock
+) -> None:
+    created = (await api.as_("hongxing").post("/hazards", HAZARD)).json()
+    hid, code = created["id"], created["code"]
+    now = clock.now()
+    major = hazard(HazardEventType.CLASSIFIED, now, hazard_id=hid, code=code)
+    await consume(reporting_app.state.runtime, major, _issued(now))
+    browser, _ = await signed_in("office")
+
+    page = await browser.get("/reporting")
+    assert page.status_code == 200, page.text
+    table = page.text.split('<table class="ledger stacked" id="deliveries">', 1)[1]
+    assert f"隐患 {code}" in table and "公文 演示县安委督〔2026〕3号" in table
+    assert "公文签发" in table and "重大隐患" in table
+    assert "document-issued" not in table and f">hazard:{hid}<" not in table
+
+    (major_row,) = await ledger(reporting_app, api, document="hazard-major")
+    found = await browser.get("/reporting", params={"item_key": f" {code.lower()} "})
+    assert shown(found.text) == [major_row["webhook_id"]]
+    missing = await browser.get("/reporting", params={"item_key": "YH20990101-00000000"})
+    assert missing.status_code == 200 and shown(missing.text) == []

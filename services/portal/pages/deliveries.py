@@ -3,7 +3,8 @@ attempt of each submission, and 重新推送 (replay under the same webhook-id).
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,7 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
 from services.portal.render import page
 from services.portal.session import PageSession
-from services.portal.upstream import UpstreamError
+from services.portal.upstream import Upstream, UpstreamError
+from shared.labels import (
+    SUBMISSION_DOCUMENT_LABELS,
+    SUBMISSION_ITEM_LABELS,
+    label,
+    report_period_label,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,12 +30,7 @@ OUTCOMES = {
     "dead": "已停止",
     "gone": "地址已停用（410）",
 }
-KINDS = {
-    "hazard-major": "重大隐患",
-    "hazard-listing": "挂牌督办",
-    "accident-report": "事故快报/续报",
-    "quarterly-statistics": "季度统计",
-}
+NO_SUCH_ITEM = "none:"  # a code no hazard has: nothing to ask the ledger for
 FORBIDDEN = "只有县安委办可以查看和处理上报记录"
 
 
@@ -48,14 +50,49 @@ async def deliveries(
     item_key: Annotated[str, Query(max_length=120)] = "",
 ) -> HTMLResponse:
     _county_office(session)
+    item_key = item_key.strip()
     f = {"state": state, "document": document, "item_key": item_key}
     params = {k: v for k, v in f.items() if v}
-    rows = await upstream.call(
-        "reporting", "GET", "/submissions", token=session.token, params=params
-    )
+    if item_key and ":" not in item_key:
+        # The ledger keys items by id; a clerk types the hazard's code (YH…) instead.
+        params["item_key"] = await _hazard_key(upstream, session.token, item_key)
+    rows: list[dict[str, Any]] = []
+    if params.get("item_key") != NO_SUCH_ITEM:
+        rows = await upstream.call(
+            "reporting", "GET", "/submissions", token=session.token, params=params
+        )
+    for row in rows:
+        row["item_title"] = item_title(row["item_key"], row.get("item_ref"))
     return page(
-        request, "deliveries.html", rows=rows, f=f, states=STATES, outcomes=OUTCOMES, kinds=KINDS
+        request,
+        "deliveries.html",
+        rows=rows,
+        f=f,
+        states=STATES,
+        outcomes=OUTCOMES,
+        kinds=SUBMISSION_DOCUMENT_LABELS,
     )
+
+
+QUARTER = re.compile(r"(\d{4})Q([1-4])")
+
+
+def item_title(item_key: str, ref: str | None) -> str:
+    """`hazard:<id>` as 「隐患 YH20260305-1A2B3C4D」: the code or 文号 the reporting service
+    found in what it sent, else the item's kind and a short id."""
+    kind, _, rest = item_key.partition(":")
+    quarter = QUARTER.fullmatch(rest) if kind == "quarterly" else None
+    if quarter:
+        return report_period_label("quarterly", int(quarter[1]), int(quarter[2])) + "统计"
+    return f"{label(SUBMISSION_ITEM_LABELS, kind)} {ref or rest[:8]}"
+
+
+async def _hazard_key(upstream: Upstream, token: str, code: str) -> str:
+    found = await upstream.call(
+        "hazard_api", "GET", "/hazards", token=token, params={"q": code.upper(), "page_size": 100}
+    )
+    ids = [h["id"] for h in found["items"] if h["code"].upper() == code.upper()]
+    return f"hazard:{ids[0]}" if ids else NO_SUCH_ITEM
 
 
 @router.post("/reporting/{webhook_id}/replay")

@@ -96,6 +96,18 @@ def item_of(envelope: dict[str, Any]) -> tuple[str, str, str | None]:
     return "document", envelope["aggregate_id"], None
 
 
+def item_ref(source: dict[str, Any]) -> str | None:
+    """What a clerk knows a submission's item by: the hazard's or accident's code, the
+    document's 文号 (None for a quarterly report: its key names the quarter)."""
+    envelope = source.get("envelope")
+    if not isinstance(envelope, dict):
+        return None
+    payload = envelope.get("payload")
+    if envelope.get("type") == "document.issued":
+        return payload.get("doc_no") if isinstance(payload, dict) else None
+    return item_of(envelope)[2]
+
+
 def build(source: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
     """(document name, version, document) from a ledger `source`."""
     envelope, sender = source["envelope"], source["sender"]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.reporting.callers import CountyOfficeDep
 from services.reporting.deps import RuntimeDep, SessionDep
+from services.reporting.exchange.builders import item_ref
 from services.reporting.ledger.models import Attempt, Submission, SubmissionState
 from services.reporting.operations import replay as ops
 
@@ -50,6 +51,8 @@ class SubmissionOut(BaseModel):
     receipt: dict[str, Any] | None
     replays: int
     body_sha256: str
+    # The hazard's or accident's code, the document's 文号: what a person searches by.
+    item_ref: str | None = None
     attempts: list[AttemptOut] = []
 
 
@@ -103,7 +106,7 @@ async def list_submissions(
             attempts[a.submission_seq].append(AttemptOut.model_validate(a, from_attributes=True))
     return [
         SubmissionOut.model_validate(r, from_attributes=True).model_copy(
-            update={"attempts": attempts[r.seq]}
+            update={"attempts": attempts[r.seq], "item_ref": item_ref(r.source)}
         )
         for r in rows
     ]
