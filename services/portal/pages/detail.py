@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
+from services.portal.pages.service import SERVICE_ROLES
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
 
@@ -103,6 +104,7 @@ async def render(
         criteria=criteria,
         pending=pending[0] if pending else None,
         plan_fields=PLAN_FIELDS,
+        service_roles=SERVICE_ROLES,
         error=error,
     )
 
