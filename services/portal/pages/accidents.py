@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
+from services.portal.forms import kept
 from services.portal.pages.detail import _int, _text
 from services.portal.pages.report import BEIJING
 from services.portal.render import page
@@ -61,7 +62,13 @@ async def accidents(request: Request, session: SessionDep, upstream: UpstreamDep
 
 
 async def _form(
-    request: Request, session: Any, clock: Any, *, error: str = "", status: int = 200
+    request: Request,
+    session: Any,
+    clock: Any,
+    *,
+    error: str = "",
+    status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     now = clock.now().astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
     return page(
@@ -73,6 +80,7 @@ async def _form(
         casualties=CASUALTIES,
         now=now,
         error=error,
+        values=values or {},
     )
 
 
@@ -112,15 +120,20 @@ async def report(
     request: Request, session: PostSession, upstream: UpstreamDep, clock: ClockDep
 ) -> Response:
     form = await request.form()
+    values = kept(form)
     body = quick_report(form, session.role)
     if body["occurred_at"] is None:
-        return await _form(request, session, clock, error="请填写正确的事故发生时间。", status=422)
+        return await _form(
+            request, session, clock, error="请填写正确的事故发生时间。", status=422, values=values
+        )
     try:
         created = await upstream.call(
             "hazard_api", "POST", "/accidents", token=session.token, json=body
         )
     except UpstreamError as exc:
-        return await _form(request, session, clock, error=exc.message, status=exc.status)
+        return await _form(
+            request, session, clock, error=exc.message, status=exc.status, values=values
+        )
     return RedirectResponse(f"/accidents/{created['id']}?done=report", status_code=303)
 
 

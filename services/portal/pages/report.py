@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
+from services.portal.forms import kept
 from services.portal.pages.detail import _files, _text, upload
 from services.portal.render import page
 from services.portal.upstream import UpstreamError
@@ -25,7 +26,14 @@ SOURCES = {
 
 
 async def _form(
-    request: Request, session: Any, upstream: Any, clock: Any, *, error: str = "", status: int = 200
+    request: Request,
+    session: Any,
+    upstream: Any,
+    clock: Any,
+    *,
+    error: str = "",
+    status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     unit = await upstream.call(
         "hazard_api", "GET", f"/units/{session.unit_id}", token=session.token
@@ -49,6 +57,7 @@ async def _form(
         sources=SOURCES,
         now=now,
         error=error,
+        values=values or {},
     )
 
 
@@ -64,12 +73,19 @@ async def report(
     request: Request, session: PostSession, upstream: UpstreamDep, clock: ClockDep
 ) -> Response:
     form = await request.form()
+    values = kept(form)
     found = _text(form, "found_at")
     try:
         found_at = datetime.fromisoformat(found).replace(tzinfo=BEIJING).isoformat()
     except ValueError:
         return await _form(
-            request, session, upstream, clock, error="请填写正确的发现时间。", status=422
+            request,
+            session,
+            upstream,
+            clock,
+            error="请填写正确的发现时间。",
+            status=422,
+            values=values,
         )
     body: dict[str, Any] = {
         "location": _text(form, "location"),
@@ -92,5 +108,7 @@ async def report(
         for photo in _files(form, "photos"):
             await upload(upstream, session.token, created["id"], photo, "hazard")
     except UpstreamError as exc:
-        return await _form(request, session, upstream, clock, error=exc.message, status=exc.status)
+        return await _form(
+            request, session, upstream, clock, error=exc.message, status=exc.status, values=values
+        )
     return RedirectResponse(f"/hazards/{created['id']}?done=report", status_code=303)

@@ -1,0 +1,69 @@
+"""A refused form comes back as it was typed, with the reason in Chinese: the accident quick
+report (a township officer on a phone at the scene) and 登记隐患. Nothing is saved."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.portal.pages.report import BEIJING
+from shared.clock import TestClock
+from tests.portal.conftest import Api, SignIn
+from tests.portal.formvalues import form_values
+from tests.portal.test_accident_pages import FORM, local
+
+
+def later(clock: TestClock, hours: int) -> str:
+    return (clock.now() + timedelta(hours=hours)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"unit_id": "ent-nowhere"},
+        {"reporter_phone": "请打给我"},
+        {"occurred_at": "future"},
+    ],
+    ids=["unknown-unit", "bad-phone", "future-time"],
+)
+async def test_a_refused_quick_report_keeps_what_was_typed(
+    signed_in: SignIn, api: Api, clock: TestClock, wrong: dict[str, str]
+) -> None:
+    town, csrf = await signed_in("daping")
+    typed = FORM | {
+        "unit_id": "ent-shifeng",
+        "channel": "public",
+        "accident_type": "collapse",
+        "occurred_at": local(clock, 40),
+        "received_at": local(clock, 10),
+        "minor_injuries": "3",
+        "trapped": "2",
+        "poisoned": "0",
+    }
+    typed |= {k: later(clock, 2) if v == "future" else v for k, v in wrong.items()}
+    refused = await town.post("/accidents/new", data=typed | {"csrf_token": csrf})
+    assert 400 <= refused.status_code < 500, refused.text
+    assert 'role="alert"' in refused.text
+    assert form_values(refused.text) == typed
+    assert (await api.as_("office").get("/accidents")).json() == []
+
+
+async def test_a_refused_hazard_report_keeps_what_was_typed(
+    signed_in: SignIn, api: Api, clock: TestClock
+) -> None:
+    town, csrf = await signed_in("daping")
+    typed = {
+        "unit_id": "ent-nowhere",
+        "source": "complaint",
+        "location": "石灰窑东侧平台",
+        "description": "平台护栏缺失，作业人员无安全带",
+        "found_at": local(clock, 30),
+        "latitude": "27.5",
+        "longitude": "111.9",
+    }
+    refused = await town.post("/hazards/new", data=typed | {"csrf_token": csrf})
+    assert 400 <= refused.status_code < 500, refused.text
+    assert 'role="alert"' in refused.text
+    assert form_values(refused.text) == typed
+    assert (await api.as_("office").get("/hazards")).json()["items"] == []
