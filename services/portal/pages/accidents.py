@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
-from services.portal.forms import kept
-from services.portal.pages.detail import _int, _text
+from services.portal.forms import COUNT_MAX, LOSS_MAX, Refused, kept, whole
+from services.portal.pages.detail import _text
 from services.portal.pages.report import BEIJING
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
@@ -106,12 +106,21 @@ def quick_report(form: FormData, role: str) -> dict[str, Any]:
         "measures_taken": _text(form, "measures_taken") or None,
         "reporter_name": _text(form, "reporter_name"),
         "reporter_phone": _text(form, "reporter_phone"),
-        "direct_loss_yuan": _int(form, "direct_loss_yuan"),
+        "direct_loss_yuan": whole(
+            form, "direct_loss_yuan", "直接经济损失", low=0, high=LOSS_MAX, unit="元"
+        ),
     }
-    body |= {k: _int(form, k) for k in CASUALTIES}
+    # Blank stays None (not yet known: 漏报, asked for again); a typo is refused, not blanked.
+    body |= {
+        k: whole(form, k, f"{t}人数", low=0, high=COUNT_MAX, unit="人")
+        for k, t in CASUALTIES.items()
+    }
     if role != "enterprise":
         body["unit_id"] = _text(form, "unit_id")
         body["received_at"] = _when(form, "received_at")
+        # Blank is "now" (the API's default); a time that cannot be read is not.
+        if body["received_at"] is None and _text(form, "received_at"):
+            raise Refused("请填写正确的接报时间。")
     return body
 
 
@@ -121,7 +130,10 @@ async def report(
 ) -> Response:
     form = await request.form()
     values = kept(form)
-    body = quick_report(form, session.role)
+    try:
+        body = quick_report(form, session.role)
+    except Refused as exc:
+        return await _form(request, session, clock, error=exc.message, status=422, values=values)
     if body["occurred_at"] is None:
         return await _form(
             request, session, clock, error="请填写正确的事故发生时间。", status=422, values=values

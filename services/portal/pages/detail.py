@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
+from services.portal.forms import DAYS_MAX, INT4_MAX, Refused, whole
 from services.portal.pages.service import SERVICE_ROLES
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
@@ -114,9 +115,17 @@ def _text(form: FormData, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _int(form: FormData, key: str) -> int | None:
-    value = _text(form, key)
-    return int(value) if value.isdigit() else None
+def _days(form: FormData, key: str, label: str) -> int | None:
+    return whole(form, key, label, low=1, high=DAYS_MAX, unit="日")
+
+
+def _yuan(form: FormData, key: str, label: str) -> int:
+    # Blank is 0, as the API's default; 12万 or 15000.50 is refused, not sent as 0.
+    return whole(form, key, label, low=0, high=INT4_MAX, unit="元") or 0
+
+
+def _grade(form: FormData) -> int | None:
+    return whole(form, "grade", "重大事故隐患分级", low=1, high=3)
 
 
 def _files(form: FormData, key: str) -> list[UploadFile]:
@@ -148,14 +157,14 @@ def _simple(form: FormData, hid: str, action: str, pending_id: str) -> Call | No
             "POST",
             f"{base}/classify",
             {"level": "general"}
-            | ({"deadline_days": d} if (d := _int(form, "deadline_days")) else {}),
+            | ({"deadline_days": d} if (d := _days(form, "deadline_days", "整改期限")) else {}),
         ),
         "classify_major": lambda: (
             "POST",
             f"{base}/classify",
             {
                 "level": "major",
-                "grade": _int(form, "grade"),
+                "grade": _grade(form),
                 "criterion_id": _text(form, "criterion_id") or None,
             },
         ),
@@ -163,7 +172,7 @@ def _simple(form: FormData, hid: str, action: str, pending_id: str) -> Call | No
             "POST",
             f"{base}/propose-major",
             {
-                "grade": _int(form, "grade"),
+                "grade": _grade(form),
                 "criterion_id": _text(form, "criterion_id"),
                 "reason": _text(form, "reason"),
             },
@@ -173,7 +182,7 @@ def _simple(form: FormData, hid: str, action: str, pending_id: str) -> Call | No
             f"{base}/plan",
             {k: _text(form, k) for k in PLAN_FIELDS}
             | {
-                "funds_budget": _int(form, "funds_budget") or 0,
+                "funds_budget": _yuan(form, "funds_budget", "治理资金预算"),
                 "responsible_person": _text(form, "responsible_person"),
             },
         ),
@@ -190,7 +199,7 @@ def _simple(form: FormData, hid: str, action: str, pending_id: str) -> Call | No
         "request_extension": lambda: (
             "POST",
             f"{base}/extensions",
-            {"reason": _text(form, "reason"), "days": _int(form, "days")},
+            {"reason": _text(form, "reason"), "days": _days(form, "days", "延期天数")},
         ),
         "decide_extension": lambda: (
             "POST",
@@ -223,15 +232,13 @@ async def act(
     tab = _text(form, "tab") or "basic"
     try:
         if action == "report_rectification":
+            # Checked before any photo goes up: a refused amount leaves no stray attachment.
+            spent = _yuan(form, "funds_spent", "整改资金")
             ids = [
                 (await upload(upstream, session.token, hazard_id, f, "acceptance"))["id"]
                 for f in _files(form, "photos")
             ]
-            body = {
-                "summary": _text(form, "summary"),
-                "funds_spent": _int(form, "funds_spent") or 0,
-                "attachment_ids": ids,
-            }
+            body = {"summary": _text(form, "summary"), "funds_spent": spent, "attachment_ids": ids}
             call: Call | None = ("POST", f"/hazards/{hazard_id}/rectification-report", body)
         elif action == "attach":
             for f in _files(form, "photos"):
@@ -251,6 +258,10 @@ async def act(
             )
         method, path, json = call
         await upstream.call("hazard_api", method, path, token=session.token, json=json)
+    except Refused as exc:
+        return await render(
+            request, hazard_id, session.token, upstream, tab, error=exc.message, status_code=422
+        )
     except UpstreamError as exc:
         if exc.status == 404:
             raise

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
-from services.portal.forms import kept
+from services.portal.forms import Refused, decimal, kept
 from services.portal.pages.detail import _files, _text, upload
 from services.portal.render import page
 from services.portal.upstream import UpstreamError
@@ -95,12 +95,17 @@ async def report(
     }
     if unit_id := _text(form, "unit_id"):
         body["unit_id"] = unit_id
-    lat, lon = _text(form, "latitude"), _text(form, "longitude")
     try:
-        if lat and lon:
-            body["latitude"], body["longitude"] = float(lat), float(lon)
-    except ValueError:
-        pass
+        lat = decimal(form, "latitude", "纬度", low=-90, high=90)
+        lon = decimal(form, "longitude", "经度", low=-180, high=180)
+        if (lat is None) != (lon is None):
+            raise Refused("纬度和经度须同时填写或同时不填")
+    except Refused as exc:
+        return await _form(
+            request, session, upstream, clock, error=exc.message, status=422, values=values
+        )
+    if lat is not None and lon is not None:
+        body["latitude"], body["longitude"] = lat, lon
     try:
         created = await upstream.call(
             "hazard_api", "POST", "/hazards", token=session.token, json=body
