@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import string
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -109,6 +110,37 @@ _FIELD_MESSAGES = {
 }
 
 
+# Messages that say the bound pydantic checked (its `ctx`), so "不能大于365", not "输入不合法".
+_BOUND_MESSAGES = {
+    "string_too_short": "内容过短（至少{min_length}个字符）",
+    "string_too_long": "内容过长（最多{max_length}个字符）",
+    "too_short": "至少须有{min_length}项",
+    "too_long": "最多{max_length}项",
+    "greater_than_equal": "不能小于{ge}",
+    "greater_than": "须大于{gt}",
+    "less_than_equal": "不能大于{le}",
+    "less_than": "须小于{lt}",
+}
+_KIND_MESSAGES = {
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "int_type": "须为整数",
+    "float_parsing": "须为数字",
+    "float_type": "须为数字",
+    "finite_number": "须为数字",
+    "bool_parsing": "须为“是”或“否”",
+    "date_parsing": "日期格式不正确（如 2027-01-01）",
+    "date_from_datetime_parsing": "日期格式不正确（如 2027-01-01）",
+    "datetime_parsing": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "timezone_aware": "时间须带时区",
+}
+
+
+def _fields_of(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
 def _is_chinese(text: object) -> bool:
     return isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -116,11 +148,22 @@ def _is_chinese(text: object) -> bool:
 def _describe(error: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(error.get("type", ""))
     msg = error.get("msg")
-    # A validator that already speaks Chinese (PydanticCustomError) is quoted as it is.
-    fallback = msg if _is_chinese(msg) else "输入不合法"
+    ctx = error.get("ctx") or {}
+    # A validator that already speaks Chinese is quoted as it is (a model validator's ValueError
+    # without pydantic's "Value error, " before it).
+    said = str(ctx["error"]) if kind == "value_error" and "error" in ctx else msg
+    message = _FIELD_MESSAGES.get(kind) or _KIND_MESSAGES.get(kind)
+    bound = _BOUND_MESSAGES.get(kind, "")
+    # Said only when pydantic gave the bound; otherwise the plain message above.
+    if bound and all(key in ctx for key in _fields_of(bound)):
+        message = bound.format(**ctx)
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        message = "不能为空"
+    if message is None:
+        message = said if _is_chinese(said) else "输入不合法"
     return {
         "field": ".".join(str(p) for p in error.get("loc", ()) if p != "body"),
-        "message": _FIELD_MESSAGES.get(kind, fallback),
+        "message": message,
         "detail": error.get("msg"),
         "type": kind,
     }

@@ -18,6 +18,7 @@ import orjson
 from multidict import CIMultiDictProxy
 
 from services.portal.config import Settings
+from services.portal.fields import field_label
 
 SERVICES = ("hazard_api", "escalation", "notification", "reporting")
 # uvicorn closes an idle keep-alive connection after 5 s; ours are dropped before that, so a
@@ -65,8 +66,9 @@ def message_of(answer: Answer) -> str:
     if isinstance(body, dict):
         errors = body.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            field, text = errors[0].get("field"), errors[0].get("message", "")
-            return f"{field}：{text}" if field else str(text)
+            field, text = errors[0].get("field") or "", errors[0].get("message", "")
+            label = field_label(str(field))
+            return f"{label}：{text}" if label else str(text)
         detail = body.get("detail")
         if isinstance(detail, str):
             return detail
