@@ -195,6 +195,11 @@ async def test_follow_ups_and_the_sign_off_of_each_report(
         "deaths": "2",
     }
     assert (await ent.post(f"/accidents/{aid}/reports", data=follow_up)).status_code == 403
+    typo = await ent.post(
+        f"/accidents/{aid}/reports", data=follow_up | {"deaths": "两人", "csrf_token": csrf}
+    )
+    assert typo.status_code == 422 and "死亡人数须为0至100000之间的整数（人）" in typo.text
+    assert len((await api.as_("hongxing").get(f"/accidents/{aid}")).json()["reports"]) == 1
     filed = await ent.post(f"/accidents/{aid}/reports", data=follow_up | {"csrf_token": csrf})
     assert filed.status_code == 303, filed.text
     d = (await api.as_("hongxing").get(f"/accidents/{aid}")).json()

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.portal.deps import PostSession, UpstreamDep
+from services.portal.forms import COUNT_MAX, LOSS_MAX, Refused, text, whole
 from services.portal.pages.accidents import CASUALTIES, render
-from services.portal.pages.detail import _int, _text
 from services.portal.upstream import UpstreamError
 
 router = APIRouter(include_in_schema=False)
@@ -21,15 +21,21 @@ router = APIRouter(include_in_schema=False)
 
 def follow_up(form: FormData, role: str) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "kind": _text(form, "kind"),
-        "channel": "enterprise" if role == "enterprise" else _text(form, "channel") or "phone",
-        "account": _text(form, "account"),
-        "measures_taken": _text(form, "measures_taken") or None,
-        "reporter_name": _text(form, "reporter_name"),
-        "reporter_phone": _text(form, "reporter_phone"),
-        "direct_loss_yuan": _int(form, "direct_loss_yuan"),
+        "kind": text(form, "kind"),
+        "channel": "enterprise" if role == "enterprise" else text(form, "channel") or "phone",
+        "account": text(form, "account"),
+        "measures_taken": text(form, "measures_taken") or None,
+        "reporter_name": text(form, "reporter_name"),
+        "reporter_phone": text(form, "reporter_phone"),
+        "direct_loss_yuan": whole(
+            form, "direct_loss_yuan", "直接经济损失", low=0, high=LOSS_MAX, unit="元"
+        ),
     }
-    return body | {k: _int(form, k) for k in CASUALTIES}
+    # Blank: unchanged or not yet known; a typo is refused, not blanked.
+    return body | {
+        k: whole(form, k, f"{t}人数", low=0, high=COUNT_MAX, unit="人")
+        for k, t in CASUALTIES.items()
+    }
 
 
 async def _call(
@@ -50,7 +56,12 @@ async def _call(
 async def add_report(
     request: Request, accident_id: str, session: PostSession, upstream: UpstreamDep
 ) -> Response:
-    body = follow_up(await request.form(), session.role)
+    try:
+        body = follow_up(await request.form(), session.role)
+    except Refused as exc:
+        return await render(
+            request, accident_id, session.token, upstream, error=exc.message, status_code=422
+        )
     path = f"/accidents/{accident_id}/reports"
     return await _call(request, accident_id, session, upstream, path, body, "follow_up")
 
