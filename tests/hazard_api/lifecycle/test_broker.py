@@ -71,7 +71,10 @@ async def test_consumer_receives_each_hazards_events_in_order(
                             envelope = Envelope.parse_message(record.value)
                             assert envelope.aggregate_id == key
                             assert isinstance(envelope.typed_payload(), HazardEvent)
-                            received[key].append(str(envelope.event_id))
+                            # Deduplicated, as every consumer does: the relay publishes again
+                            # what a slow broker did not yet show when asked.
+                            if str(envelope.event_id) not in received[key]:
+                                received[key].append(str(envelope.event_id))
     finally:
         await consumer.stop()
         await relay.stop()
