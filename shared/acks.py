@@ -26,6 +26,7 @@ from aiokafka.protocol.offset import OffsetRequest
 log = logging.getLogger(__name__)
 
 LATEST = -1  # ListOffsets: the end of the partition
+UNKNOWN_TOPIC_OR_PARTITION = 3  # the one ListOffsets error that says the broker has none
 # Pauses before asking again about an end not yet past our records: a loaded broker may answer
 # before it counts them, and each false "not there" publishes those records a second time.
 RECHECK_S = (0.05, 0.1, 0.2, 0.4)
@@ -66,10 +67,12 @@ class BrokerWitness:
         cluster = producer.client.cluster
         layout: dict[str, set[int]] = {}
         reset = False
+        why: list[str] = []  # what made it a reset, for the log
         for topic in {md.topic for _, md in acks}:
             parts = cluster.partitions_for_topic(topic) or set()
             if self._shrunk(topic, parts):
                 reset = True
+                why.append(f"{topic}: {len(parts)} partition(s) in the metadata")
                 continue
             self.partitions[topic] = max(self.partitions.get(topic, 0), len(parts))
             layout[topic] = parts
@@ -78,7 +81,9 @@ class BrokerWitness:
             for _, md in acks
             if md.partition in layout.get(md.topic, ())
         }
-        reset = reset or len(tps) < len({(md.topic, md.partition) for _, md in acks})
+        if len(tps) < len({(md.topic, md.partition) for _, md in acks}):
+            reset = True
+            why.append("a partition written to is not in the metadata")
         # tansu reports a partition's end as the base offset of its last record batch + 1, so
         # a record counts when the end passes the first offset this round acknowledged there
         # (all of them went in together). An end below one seen before is a reset; an end not
@@ -102,6 +107,9 @@ class BrokerWitness:
                 end = ends.get(tp)
                 if end is None or end < self.seen_end.get(tp, 0):
                     reset = True
+                    why.append(
+                        f"{tp.topic}/{tp.partition}: end {end}, seen {self.seen_end.get(tp)}"
+                    )
                 elif end > first[tp]:
                     held.add(tp)
                     self.seen_end[tp] = end
@@ -114,7 +122,7 @@ class BrokerWitness:
                 "they stay unsent",
                 self.name,
                 len(acks) - len(confirmed),
-                " (reset)" if reset else "",
+                f" (reset: {'; '.join(why)})" if reset else "",
             )
         return confirmed, reset
 
@@ -148,6 +156,9 @@ class BrokerWitness:
         self, producer: AIOKafkaProducer, tps: set[TopicPartition]
     ) -> dict[TopicPartition, int] | None:
         """The broker's end offset of each partition (missing: the broker says it has none).
+        None when it cannot say: unreachable, a partition without a leader just now, or any
+        error but "unknown topic or partition" — under load tansu answered so for partitions it
+        had, and taking that for a loss republished every recent row (a false reset).
         Asked through the producer's own connection (a ListOffsets request, as aiokafka's
         consumer does): no second client to start and stop beside every relay."""
         if not tps:
@@ -157,7 +168,8 @@ class BrokerWitness:
         for tp in tps:
             node = cluster.leader_for_partition(tp)
             if node is None or node < 0:
-                continue  # no leader: the broker does not have it
+                log.warning("outbox relay %s: no leader for %s just now", self.name, tp)
+                return None
             by_node.setdefault(node, {}).setdefault(tp.topic, []).append((tp.partition, LATEST))
         ends: dict[TopicPartition, int] = {}
         try:
@@ -170,6 +182,8 @@ class BrokerWitness:
                     for part, error_code, *info in parts:
                         if error_code == 0:
                             ends[TopicPartition(topic, part)] = int(info[-1])
+                        elif error_code != UNKNOWN_TOPIC_OR_PARTITION:
+                            raise RuntimeError(f"ListOffsets {topic}/{part}: error {error_code}")
         except Exception as exc:
             log.warning("outbox relay %s: end offsets unavailable: %r", self.name, exc)
             return None

@@ -56,3 +56,36 @@ async def test_records_the_broker_never_shows_stay_unsent_without_a_reset() -> N
     confirmed, reset = await witness.confirm(producer(), acks(40, 10))
     assert confirmed == [] and not reset
     assert witness.asked == len(RECHECK_S) + 1
+
+
+class Answering:
+    """A broker connection that answers ListOffsets for partition 0 with `error_code`."""
+
+    def __init__(self, error_code: int, leader: int | None = 0) -> None:
+        self.error_code = error_code
+        self.cluster = SimpleNamespace(
+            partitions_for_topic=lambda topic: {0}, leader_for_partition=lambda tp: leader
+        )
+
+    async def force_metadata_update(self) -> bool:
+        return True
+
+    async def send(self, node: int, request: Any) -> Any:
+        return SimpleNamespace(topics=[(TP.topic, [(0, self.error_code, -1, 50)])])
+
+
+async def test_a_broker_error_is_not_taken_for_lost_records() -> None:
+    """Under load tansu answered ListOffsets with an error (or metadata without a leader) for
+    a partition it had: that is "cannot say" (nothing confirmed, sent again), not a reset,
+    which would republish every recent row. Only "unknown topic or partition" says it lost
+    them."""
+    for client in (Answering(error_code=6), Answering(error_code=0, leader=-1)):
+        witness = BrokerWitness("127.0.0.1:1", "test")
+        confirmed, reset = await witness.confirm(SimpleNamespace(client=client), acks(40, 10))
+        assert (confirmed, reset) == ([], False)
+    witness = BrokerWitness("127.0.0.1:1", "test")
+    confirmed, reset = await witness.confirm(SimpleNamespace(client=Answering(3)), acks(40, 10))
+    assert (confirmed, reset) == ([], True)
+    witness = BrokerWitness("127.0.0.1:1", "test")
+    confirmed, reset = await witness.confirm(SimpleNamespace(client=Answering(0)), acks(40, 10))
+    assert (confirmed, reset) == (list(range(10)), False)
