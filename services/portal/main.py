@@ -32,6 +32,7 @@ from services.portal.pages import (
     resumption,
     service,
     statistics,
+    units,
     workbench,
 )
 from services.portal.render import TEMPLATES, page
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(module.router)
     for module in (directory, directory_import, calendar, statistics, board, notices, policies):
         app.include_router(module.router)
-    for module in (documents, deliveries, accident_reports):
+    for module in (documents, deliveries, accident_reports, units):
         app.include_router(module.router)
     install_handlers(app)
     return app

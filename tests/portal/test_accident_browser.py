@@ -168,3 +168,51 @@ async def test_an_accident_to_closure_and_the_acceptance_checklists(
     refused = [e for e in j.errors if e.endswith(f"/accidents/{aid}/actions/close: {REFUSED}")]
     assert len(refused) == 1 and [e for e in j.errors if e not in refused] == []
     assert len(list(shots.glob("*.png"))) >= 12
+
+
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+async def test_a_township_reports_by_unit_name_and_the_report_is_signed_off(
+    device: str, app: FastAPI, api: Api, clock: TestClock, chromium_path: str, tmp_path: Path
+) -> None:
+    """On the phone at the scene: the unit picked from the suggestions its name brings up;
+    then the report's 核稿 by the township and 签发 by the county office, on the page."""
+    shots = screenshots(tmp_path, f"accident-signoff-{device}")
+    async with (
+        portal_over(clock, hazard_api=app) as portal,
+        journey(portal, api, device, chromium_path, shots) as j,
+    ):
+        town = await j.page_as("daping", "township", "tw-daping")
+        await town.goto(f"{j.base}/accidents/new")
+        await town.locator("[name=unit]").press_sequentially("石峰", delay=50)
+        option = town.locator("#unit-options option")
+        await option.first.wait_for(state="attached")
+        assert await option.evaluate_all("os => os.map(o => o.value)") == [
+            "石峰石灰石矿（ent-shifeng）"
+        ]
+        await town.fill("[name=unit]", "石峰石灰石矿（ent-shifeng）")
+        for name, value in {
+            "place": "采场西侧边坡",
+            "account": "边坡落石砸伤一名作业人员",
+            "deaths": "0",
+            "missing": "0",
+            "serious_injuries": "1",
+            "direct_loss_yuan": "20000",
+            "reporter_name": "郑宇",
+            "reporter_phone": "13800002001",
+        }.items():
+            await town.fill(f"[name={name}]", value)
+        await j.shot(town, "quick-report-by-name")
+        await town.click("#accident-form button[type=submit]")
+        await town.locator("#reports").wait_for()
+        aid = town.url.split("/accidents/")[1].split("?")[0]
+        a = (await api.as_("office").get(f"/accidents/{aid}")).json()["accident"]
+        assert a["unit_id"] == "ent-shifeng"
+        await town.click("#review-1")
+        await town.locator("[data-signoff=reviewed]").wait_for()
+        await j.shot(town, "reviewed")
+        office = await j.page_as("office", "county_office", "dep-yingji")
+        await office.goto(f"{j.base}/accidents/{aid}")
+        await office.click("#issue-1")
+        await office.locator("[data-signoff=issued]").wait_for()
+        assert "已签发" in await office.inner_text("#reports")
+        await j.shot(office, "issued")

@@ -21,7 +21,7 @@ def later(clock: TestClock, hours: int) -> str:
 @pytest.mark.parametrize(
     "wrong",
     [
-        {"unit_id": "ent-nowhere"},
+        {"unit": "ent-nowhere"},
         {"reporter_phone": "请打给我"},
         {"occurred_at": "future"},
     ],
@@ -32,7 +32,7 @@ async def test_a_refused_quick_report_keeps_what_was_typed(
 ) -> None:
     town, csrf = await signed_in("daping")
     typed = FORM | {
-        "unit_id": "ent-shifeng",
+        "unit": "ent-shifeng",
         "channel": "public",
         "accident_type": "collapse",
         "occurred_at": local(clock, 40),
@@ -54,7 +54,7 @@ async def test_a_refused_hazard_report_keeps_what_was_typed(
 ) -> None:
     town, csrf = await signed_in("daping")
     typed = {
-        "unit_id": "ent-nowhere",
+        "unit": "ent-nowhere",
         "source": "complaint",
         "location": "石灰窑东侧平台",
         "description": "平台护栏缺失，作业人员无安全带",

@@ -14,6 +14,7 @@ from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
 from services.portal.forms import COUNT_MAX, LOSS_MAX, Refused, kept, whole
 from services.portal.pages.detail import _text
 from services.portal.pages.report import BEIJING
+from services.portal.pages.units import resolve_unit
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
 
@@ -132,6 +133,9 @@ async def report(
     values = kept(form)
     try:
         body = quick_report(form, session.role)
+        if session.role != "enterprise":  # an enterprise reports its own accident
+            typed = _text(form, "unit") or _text(form, "unit_id")
+            body["unit_id"] = await resolve_unit(upstream, session.token, typed, kind="enterprise")
     except Refused as exc:
         return await _form(request, session, clock, error=exc.message, status=422, values=values)
     if body["occurred_at"] is None:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
 from services.portal.forms import Refused, decimal, kept
 from services.portal.pages.detail import _files, _text, upload
+from services.portal.pages.units import resolve_unit
 from services.portal.render import page
 from services.portal.upstream import UpstreamError
 
@@ -93,9 +94,9 @@ async def report(
         "source": _text(form, "source") or "self_check",
         "found_at": found_at,
     }
-    if unit_id := _text(form, "unit_id"):
-        body["unit_id"] = unit_id
     try:
+        if typed := _text(form, "unit") or _text(form, "unit_id"):
+            body["unit_id"] = await resolve_unit(upstream, session.token, typed, kind=None)
         lat = decimal(form, "latitude", "纬度", low=-90, high=90)
         lon = decimal(form, "longitude", "经度", low=-180, high=180)
         if (lat is None) != (lon is None):
