@@ -6,8 +6,10 @@ received (the SMS provider's own record, the SMTP server's own record):
 - lost: a hazard without its escalation case; a listed hazard none of whose steps fired; a
   step whose time had come that never fired (an active case whose timer is overdue when the
   run has settled); a fired step (with people to tell) that never became a notification
-  request; a planned delivery (dispatch, person,
-  channel) of which neither the provider nor the SMTP server has a record;
+  request; a notice never sent, unless notification withdrew it because the hazard's case
+  later overtook it (stopped; or, for a step that stops on rectification, paused or accepted
+  — the rule of services/notification/intake/withdrawal.py); a planned delivery (dispatch,
+  person, channel) of which neither the provider nor the SMTP server has a record;
 - duplicates: more than one received message for one (item, step, person, channel). An SMS
   counts once per record the provider accepted; an email once per `Message-ID` (email has no
   status query, so a resend after a crash is possible, and carries the same id);
@@ -32,6 +34,7 @@ class StepFired:
     step_index: int = 0
     # Listing re-plans a case under another policy, whose steps may share keys (`order`).
     policy_id: str = ""
+    stop_condition: str | None = None
 
     @property
     def order(self) -> tuple[datetime, int, int]:
@@ -39,11 +42,21 @@ class StepFired:
 
 
 @dataclass(frozen=True)
+class CaseChange:
+    """An escalation `CaseChanged`: what may withdraw the notices of earlier steps."""
+
+    hazard_id: str
+    state: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Notice:
     request_id: str  # the StepFired event id
     person_id: str
     dispatch_id: str | None
-    status: str  # waiting, bundled, superseded
+    status: str  # waiting, bundled, superseded, withdrawn
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,7 @@ class Records:
     # Active cases whose next step was due (well) before the end and did not fire: hazard → due.
     overdue: dict[str, datetime] = field(default_factory=dict)
     steps: list[StepFired] = field(default_factory=list)  # fired, with people to tell
+    changes: list[CaseChange] = field(default_factory=list)
     requests: set[str] = field(default_factory=set)  # StepFired event ids notification has
     notices: list[Notice] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
@@ -105,6 +119,18 @@ def email_key(message_id: str) -> str:
     """`<dispatch.delivery@domain>` (notification's `providers/email.message_id`) → the part
     naming the delivery, the same for every resend of it."""
     return message_id.strip().strip("<>").rpartition("@")[0]
+
+
+def overtaken(step: StepFired, changes: list[CaseChange]) -> bool:
+    """Whether a later change of the step's case warranted withdrawing its notices."""
+    for change in changes:
+        if change.hazard_id != step.hazard_id or change.at < step.fired_at:
+            continue
+        if change.state == "stopped":
+            return True
+        if change.reason in ("paused", "accepted") and step.stop_condition == "rectified":
+            return True
+    return False
 
 
 def check(records: Records) -> Verdict:
@@ -170,6 +196,8 @@ def check(records: Records) -> Verdict:
     for notice in records.notices:
         step = steps.get(notice.request_id)
         if step is None or notice.status == "superseded":
+            continue
+        if notice.status == "withdrawn" and overtaken(step, records.changes):
             continue
         if notice.dispatch_id is None:
             lose(f"notice of {step.step_key} for {notice.person_id} ({step.hazard_id}) never sent")

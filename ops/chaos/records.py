@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ops.chaos.checker import (
+    CaseChange,
     Delivery,
     Notice,
     Received,
@@ -92,6 +93,16 @@ async def read_records(
     for row in await rows(urls["escalation"], "SELECT event_id, value FROM outbox"):
         envelope = json.loads(row["value"])
         payload = envelope.get("payload", {})
+        if envelope.get("type") == "escalation.case_changed":
+            records.changes.append(
+                CaseChange(
+                    hazard_id=payload["hazard_id"],
+                    state=payload["state"],
+                    reason=payload["reason"],
+                    at=_when(envelope["occurred_at"]),
+                )
+            )
+            continue
         if envelope.get("type") != "escalation.step_fired" or not payload.get("target_roles"):
             continue
         records.steps.append(
@@ -103,6 +114,7 @@ async def read_records(
                 fired_at=_when(payload["fired_at"]),
                 step_index=int(payload.get("step_index", 0)),
                 policy_id=str(payload.get("policy_id", "")),
+                stop_condition=payload.get("stop_condition"),
             )
         )
     notification = urls["notification"]

@@ -61,6 +61,9 @@ class CaseChanged(Payload):
     # Set when the case switched policy (re-selection): the version it left.
     previous_policy_id: str | None = None
     previous_policy_version: int | None = None
+    # The hazard's facts as the case now has them (a moved deadline): notification brings the
+    # notices still waiting up to date with them. Optional: older events lack it.
+    facts: HazardFacts | None = None
 
 
 class TaskCreated(Payload):

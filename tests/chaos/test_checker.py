@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ops.chaos.checker import (
+    CaseChange,
     Delivery,
     Notice,
     Received,
@@ -152,3 +153,30 @@ def test_a_text_the_caps_redirected_counts_when_its_email_arrived() -> None:
     records.deliveries[2] = Delivery(3, "d-2", "p-1", "sms", ("out-3",), redirected=True)
     records.received = [m for m in records.received if m.key != "d-2.4"]
     assert check(records).lost == 2
+
+
+def _withdrawn() -> Records:
+    """The second step's notice withdrawn by notification: never sent, nothing delivered."""
+    records = _world()
+    records.notices[1] = Notice("ev-2", "p-1", None, "withdrawn")
+    records.deliveries = records.deliveries[:2]
+    records.received = records.received[:2]
+    return records
+
+
+def test_a_withdrawn_notice_is_lost_unless_its_case_later_overtook_it() -> None:
+    records = _withdrawn()
+    assert check(records).lost == 1  # nothing warranted it
+    later = T0 + timedelta(days=3, minutes=5)
+    records.changes = [CaseChange("h-1", "active", "rebaselined", later)]
+    assert check(records).lost == 1  # a moved deadline updates a notice, never withdraws it
+    records.changes = [CaseChange("h-1", "stopped", "stopped: closed", T0 + timedelta(days=1))]
+    assert check(records).lost == 1  # closed before the step fired: not what withdrew it
+    records.changes = [CaseChange("h-1", "stopped", "stopped: closed", later)]
+    assert check(records).clean
+    records.changes = [CaseChange("h-1", "paused", "paused", later)]
+    assert check(records).lost == 1  # the step does not stop on rectification
+    records.steps[1] = StepFired(
+        "ev-2", "h-1", "overdue_notice", 0, T0 + timedelta(days=3), 2, stop_condition="rectified"
+    )
+    assert check(records).clean

@@ -1,15 +1,16 @@
 """A notice still waiting (digest window) when its hazard's case moves on is withdrawn, never
-sent: closed, or its deadline extended, nobody gets 「请督促企业于…前完成整改」 with stale facts;
-once the rectification is reported, only the steps that stop then are withdrawn."""
+sent (nobody is to 督促 a closed hazard); once the rectification is reported, only the steps
+that stop then; and one whose deadline moved meanwhile goes with the deadline in force."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from services.notification.intake.models import Notice, NotificationRequest
-from shared.contract import CaseChanged, ChainRole, Envelope, Producer
+from shared.contract import CaseChanged, ChainRole, Envelope, HazardFacts, Producer
 from tests.notification.county import PEOPLE, org_events, step_fired
 from tests.notification.settings import aliyun_config
 
@@ -17,7 +18,9 @@ FIRM_PHONE = PEOPLE["p-firm"].mobile or ""
 PRINCIPAL = [ChainRole.ENTERPRISE_PRINCIPAL]
 
 
-def case_changed(h: Any, hazard_n: int, *, state: str, reason: str) -> Envelope:
+def case_changed(
+    h: Any, hazard_n: int, *, state: str, reason: str, facts: HazardFacts | None = None
+) -> Envelope:
     change = CaseChanged(
         case_id=f"case-{hazard_n}",
         hazard_id=f"h-{hazard_n}",
@@ -25,6 +28,7 @@ def case_changed(h: Any, hazard_n: int, *, state: str, reason: str) -> Envelope:
         policy_id="default",
         policy_version=1,
         reason=reason,
+        facts=facts,
     )
     return Envelope.of(
         change,
@@ -73,18 +77,25 @@ async def test_a_closed_hazards_waiting_notice_is_withdrawn_and_the_rest_of_the_
     assert await statuses(h) == {("h-1", None): "withdrawn", ("h-2", None): "bundled"}
 
 
-async def test_an_extended_deadline_withdraws_the_notices_that_cite_the_old_one(
+async def test_a_moved_deadline_brings_the_waiting_notices_up_to_date(
     make_harness: Any, aliyun: Any
 ) -> None:
+    """An extension approved while the overdue notice waited: it goes, naming the deadline in
+    force (and no longer 已逾期), not the old one."""
     h = await make_harness(sms_providers=[aliyun_config(aliyun.url)], default_channels=["sms"])
     await h.org(org_events())
-    await h.step(step_fired(h.clock, roles=PRINCIPAL, hazard_n=1))
+    step = step_fired(h.clock, roles=PRINCIPAL, hazard_n=1)  # a day overdue
+    await h.step(step)
     await h.settle()
-    await h.step(case_changed(h, 1, state="active", reason="rebaselined"))
+    facts = step.typed_payload().facts  # type: ignore[attr-defined]
+    extended = facts.model_copy(update={"deadline_at": h.clock.now() + timedelta(days=20)})
+    await h.step(case_changed(h, 1, state="active", reason="rebaselined", facts=extended))
     h.clock.advance(seconds=900)
     await h.settle()
-    assert aliyun.emulator.sends_to(FIRM_PHONE) == []
-    assert await statuses(h) == {("h-1", None): "withdrawn"}
+    [text] = aliyun.emulator.sends_to(FIRM_PHONE)
+    said = " ".join(str(v) for v in text.params.values())
+    assert "3月26日" in said and "逾期" not in said, text.params
+    assert await statuses(h) == {("h-1", None): "bundled"}
 
 
 async def test_a_reported_rectification_withdraws_only_the_steps_that_stop_then(

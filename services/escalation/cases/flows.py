@@ -173,6 +173,7 @@ class CaseFlows:
             reason=reason,
             previous_policy_id=previous[0] if previous else None,
             previous_policy_version=previous[1] if previous else None,
+            facts=HazardFacts.model_validate_json(case.facts) if case.facts else None,
         )
         envelope = Envelope.of(
             changed, aggregate_id=case.hazard_id, producer=Producer.ESCALATION, occurred_at=now

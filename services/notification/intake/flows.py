@@ -21,7 +21,7 @@ from services.notification.intake.models import (
     RequestKind,
     RequestStatus,
 )
-from services.notification.intake.withdrawal import withdraw_overtaken
+from services.notification.intake.withdrawal import on_case_changed
 from services.notification.messages.reports import REPORT_ACTION, report_step
 from services.notification.preferences import service as preferences
 from services.notification.preferences.service import Window
@@ -56,7 +56,7 @@ class Intake:
             await self.add_report_requests(session, envelope, payload, now=now)
             return
         if isinstance(payload, CaseChanged):
-            await withdraw_overtaken(session, payload)
+            await on_case_changed(session, payload)
             return
         if not isinstance(payload, StepFired):
             return  # tasks and anomalies are not asks to notify anybody
