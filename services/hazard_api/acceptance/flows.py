@@ -14,7 +14,7 @@ from services.hazard_api.items.kernel import Change, Context, Outcome
 from shared.contract import DeadlineKind, HazardEventType, HazardStatus
 
 
-def _is_rectifier(h: Hazard, user: AuthUser) -> bool:
+def is_rectifier(h: Hazard, user: AuthUser) -> bool:
     if user.id == h.rectification_reported_by_user_id:
         return True
     return user.person_id is not None and user.person_id == h.rectification_reported_by_person_id
@@ -24,7 +24,7 @@ def decide(data: VerdictIn) -> Change[Hazard, Acceptance]:
     """The reviewer's verdict: never the person who reported the rectification (16号令)."""
 
     async def change(h: Hazard, ctx: Context) -> Outcome[Acceptance]:
-        if _is_rectifier(h, ctx.user):
+        if is_rectifier(h, ctx.user):
             raise Forbidden("验收人不能是整改申请人：须由挂牌单位或监管部门的其他人员验收")
         acceptance = await open_acceptance(session=ctx.session, hazard_id=h.id)
         if acceptance is None:  # pragma: no cover - the state says there is one

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
+from services.hazard_api.acceptance.flows import is_rectifier
 from services.hazard_api.acceptance.models import AcceptanceOut
 from services.hazard_api.acceptance.service import rounds
 from services.hazard_api.auth.deps import TokenClaims
@@ -105,6 +106,8 @@ async def detail(
     plan = await session.get(TreatmentPlan, h.id)
     origin = origin_of(source=h.source, listing_level=h.listing_level)
     allowed = AUTHORITY.allowed(status=h.status, origin=origin, role=user.role)
+    if is_rectifier(h, user):  # the kernel refuses it (403): not offered either
+        allowed = [a for a in allowed if a != Action.DECIDE_ACCEPTANCE]
     return HazardDetail(
         hazard=hazard_out(h, clock.now()),
         allowed_actions={a: AUTHORITY.rules[a].label for a in allowed},

@@ -132,6 +132,10 @@ async def test_the_person_who_reported_the_rectification_cannot_accept_it(api: A
         f"/hazards/{hid}/rectification-report",
         {"summary": "督促整改完成", "attachment_ids": [photo["id"]]},
     )
+    # Not offered to the applicant (a page shows no button that can only be refused) …
+    offered = [(await u.get(f"/hazards/{hid}")).json()["allowed_actions"] for u in (dept, dept2)]
+    assert "decide_acceptance" not in offered[0] and "decide_acceptance" in offered[1]
+    # … and refused all the same.
     refused = await dept.post(f"/hazards/{hid}/acceptance", {"passed": True, "opinion": "合格"})
     assert refused.status_code == 403
     assert "验收人不能是整改申请人" in refused.json()["detail"]
