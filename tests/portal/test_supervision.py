@@ -166,4 +166,7 @@ async def test_the_policies_and_a_hazards_simulated_timeline(
     office, _ = await signed_in("office")
     sim = (await office.get(f"/policies?hazard={h['code']}")).text
     assert 'id="timeline"' in sim and "逾期整改通知" in sim
-    assert re.search(r"该隐患督办案件按 county-general 第 \d+ 版运行，已发出 [1-9]\d* 步", sim)
+    # Policies by their titles, not their file ids.
+    assert "适用策略：<strong>一般事故隐患限期整改督办（县级默认）</strong>" in sim
+    title = "一般事故隐患限期整改督办（县级默认）"
+    assert re.search(rf"该隐患督办案件按「{title}」第 \d+ 版运行，已发出 [1-9]\d* 步", sim)

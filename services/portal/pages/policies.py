@@ -108,6 +108,7 @@ async def policies(request: Request, session: SessionDep, upstream: UpstreamDep)
         request,
         "policies.html",
         policies=rows,
+        titles={p["policy_id"]: p["title"] for p in rows},
         hazard=hazard,
         hazard_id=hazard_id,
         sim=sim,
