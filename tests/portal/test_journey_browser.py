@@ -87,6 +87,11 @@ async def test_the_major_hazard_journey_in_chromium(
         assert detail["hazard"]["status"] == "reported" and len(detail["attachments"]) == 1
         await ent.goto(f"{base}/hazards/{hid}?tab=evidence")
         assert await ent.locator(".gallery img").count() == 1
+        # Every tab in sight, on the phone too (a row cut off at 「验」 hid the rest).
+        cut = await ent.eval_on_selector_all(
+            ".tabs a", "as => as.filter(a => a.getBoundingClientRect().right > innerWidth).length"
+        )
+        assert cut == 0
         await j.shot(ent, "evidence")
 
         # The township judges it major and proposes it; the department confirms.
