@@ -67,3 +67,25 @@ async def test_a_refused_hazard_report_keeps_what_was_typed(
     assert 'role="alert"' in refused.text
     assert form_values(refused.text) == typed
     assert (await api.as_("office").get("/hazards")).json()["items"] == []
+
+
+async def test_a_photo_refused_after_the_hazard_was_registered_does_not_bring_the_form_back(
+    signed_in: SignIn, api: Api, clock: TestClock
+) -> None:
+    """The hazard stands once the API took it: showing the filled form again would have it
+    registered twice on the next submit. Its page says the photo is still to be added."""
+    ent, csrf = await signed_in("hongxing")
+    typed = {
+        "location": "二号库房",
+        "description": "防护屏障部分缺失",
+        "found_at": local(clock, 30),
+        "csrf_token": csrf,
+    }
+    r = await ent.post(
+        "/hazards/new", data=typed, files={"photos": ("现场.png", b"not a picture", "image/png")}
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].endswith("?tab=evidence&photo=failed")
+    page = await ent.get(r.headers["location"])
+    assert "隐患已登记，但现场照片未能上传" in page.text
+    assert len((await api.as_("office").get("/hazards")).json()["items"]) == 1

@@ -111,10 +111,16 @@ async def report(
         created = await upstream.call(
             "hazard_api", "POST", "/hazards", token=session.token, json=body
         )
-        for photo in _files(form, "photos"):
-            await upload(upstream, session.token, created["id"], photo, "hazard")
     except UpstreamError as exc:
         return await _form(
             request, session, upstream, clock, error=exc.message, status=exc.status, values=values
+        )
+    try:
+        for photo in _files(form, "photos"):
+            await upload(upstream, session.token, created["id"], photo, "hazard")
+    except UpstreamError:
+        # The hazard stands: the form again would register it twice. Its page says what to do.
+        return RedirectResponse(
+            f"/hazards/{created['id']}?tab=evidence&photo=failed", status_code=303
         )
     return RedirectResponse(f"/hazards/{created['id']}?done=report", status_code=303)
