@@ -9,9 +9,10 @@ import pytest
 
 from services.portal.pages.report import BEIJING
 from shared.clock import TestClock
-from tests.portal.conftest import Api, SignIn
+from tests.portal.conftest import PLAN, Api, SignIn
 from tests.portal.formvalues import form_values
 from tests.portal.test_accident_pages import FORM, local
+from tests.portal.test_form_numbers import major_hazard
 
 
 def later(clock: TestClock, hours: int) -> str:
@@ -89,3 +90,18 @@ async def test_a_photo_refused_after_the_hazard_was_registered_does_not_bring_th
     page = await ent.get(r.headers["location"])
     assert "隐患已登记，但现场照片未能上传" in page.text
     assert len((await api.as_("office").get("/hazards")).json()["items"]) == 1
+
+
+async def test_a_refused_plan_comes_back_as_it_was_typed(signed_in: SignIn, api: Api) -> None:
+    """The six-part plan is the longest thing a clerk types: a refusal keeps all of it."""
+    hid = await major_hazard(api)
+    ent, csrf = await signed_in("hongxing")
+    typed = {k: str(v) for k, v in PLAN.items()} | {"funds_budget": "12万"}
+    refused = await ent.post(
+        f"/hazards/{hid}/actions/submit_plan", data=typed | {"tab": "plan", "csrf_token": csrf}
+    )
+    assert refused.status_code == 422, refused.text
+    shown = form_values(refused.text)
+    assert {k: shown.get(k) for k in typed} == typed
+    assert 'id="action-submit_plan" open' in refused.text
+    assert (await api.as_("hongxing").get(f"/hazards/{hid}")).json()["plan"] is None

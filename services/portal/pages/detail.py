@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
-from services.portal.forms import DAYS_MAX, INT4_MAX, Refused, whole
+from services.portal.forms import DAYS_MAX, INT4_MAX, Refused, kept, whole
 from services.portal.pages.service import SERVICE_ROLES
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
@@ -69,7 +69,10 @@ async def render(
     *,
     error: str = "",
     status_code: int = 200,
+    acted: str = "",
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """`acted`/`typed`: the action refused and what was typed in its form, shown again."""
     tab = tab if tab in TABS else "basic"
     d = await upstream.call("hazard_api", "GET", f"/hazards/{hazard_id}", token=token)
     extra: Any = None
@@ -106,6 +109,8 @@ async def render(
         pending=pending[0] if pending else None,
         plan_fields=PLAN_FIELDS,
         service_roles=SERVICE_ROLES,
+        acted=acted,
+        typed=typed or {},
         error=error,
     )
 
@@ -230,6 +235,7 @@ async def act(
 ) -> Response:
     form = await request.form()
     tab = _text(form, "tab") or "basic"
+    typed = kept(form)  # a refusal shows the form as it was typed
     try:
         if action == "report_rectification":
             # Checked before any photo goes up: a refused amount leaves no stray attachment.
@@ -260,7 +266,15 @@ async def act(
         await upstream.call("hazard_api", method, path, token=session.token, json=json)
     except Refused as exc:
         return await render(
-            request, hazard_id, session.token, upstream, tab, error=exc.message, status_code=422
+            request,
+            hazard_id,
+            session.token,
+            upstream,
+            tab,
+            error=exc.message,
+            status_code=422,
+            acted=action,
+            typed=typed,
         )
     except UpstreamError as exc:
         if exc.status == 404:
@@ -273,6 +287,8 @@ async def act(
             tab,
             error=exc.message,
             status_code=exc.status,
+            acted=action,
+            typed=typed,
         )
     return RedirectResponse(f"/hazards/{hazard_id}?tab={tab}&done={action}", status_code=303)
 
