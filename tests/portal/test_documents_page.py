@@ -119,3 +119,44 @@ async def test_who_may_not_issue_gets_hazard_api_403_as_a_chinese_page(
     refused = await browser.post(f"/documents/{d['id']}/issue", data={"csrf_token": csrf})
     assert refused.status_code == 403 and "<h1>操作未完成</h1>" in refused.text
     assert "当前账号角色无权签发该类公文" in refused.text
+
+
+async def test_a_draft_is_made_from_the_page_with_what_the_role_may_draft(
+    api: Api, signed_in: SignIn
+) -> None:
+    """A clerk saw an empty list with no way to start a document: the hazard's 公文 page now
+    drafts the types the role may (a department: 整改通知书 only), the whole list a 通报."""
+    h = await rectifying_hazard(api)
+    dept, dept_csrf = await signed_in("zhujian")
+    page = await dept.get("/documents", params={"hazard_id": h["id"]})
+    offered = re.findall(r'<option value="(\w+)">', page.text.split('id="draft-form"')[1])
+    assert offered == ["rectification_notice"]
+    made = await dept.post(
+        "/documents/new",
+        data={"doc_type": "rectification_notice", "hazard_id": h["id"], "csrf_token": dept_csrf},
+    )
+    assert made.status_code == 303, made.text
+    doc_id = made.headers["location"].split("/documents/")[1].split("?")[0]
+    doc = (await api.as_("office").get(f"/documents/{doc_id}")).json()
+    assert (doc["doc_type"], doc["status"], doc["hazard_id"]) == (
+        "rectification_notice",
+        "draft",
+        h["id"],
+    )
+    assert "草稿已拟制" in (await dept.get(made.headers["location"])).text
+    # What the role may not draft is refused in words, nothing made; no token, no draft.
+    refused = await dept.post(
+        "/documents/new",
+        data={"doc_type": "listing_notice", "hazard_id": h["id"], "csrf_token": dept_csrf},
+    )
+    assert refused.status_code == 403 and 'id="error"' in refused.text
+    assert (await dept.post("/documents/new", data={"doc_type": "bulletin"})).status_code == 403
+    office, _ = await signed_in("office")
+    county = await office.get("/documents")
+    assert re.findall(r'<option value="(\w+)">', county.text.split('id="draft-form"')[1]) == [
+        "bulletin"
+    ]
+    hazard_page = await office.get("/documents", params={"hazard_id": h["id"]})
+    assert "bulletin" not in hazard_page.text.split('id="draft-form"')[1]
+    listed = (await api.as_("office").get("/documents", params={"hazard_id": h["id"]})).json()
+    assert [d["doc_type"] for d in listed] == ["rectification_notice"]

@@ -1,14 +1,16 @@
-"""公文: the documents a user may see (hazard_api's list and filters), one document's GB/T 9704
-page in a sandboxed frame, its PDF, and 签发 of a draft (hazard_api decides who may)."""
+"""公文: the documents a user may see (hazard_api's list and filters), a new draft (拟制) from a
+hazard's data or, for a 通报, the county's, one document's GB/T 9704 page in a sandboxed frame,
+its PDF, and 签发 of a draft (hazard_api decides who may)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
+from services.portal.forms import text
 from services.portal.render import page
 from services.portal.upstream import Answer, Upstream, UpstreamError, message_of
 
@@ -22,6 +24,14 @@ TYPES = {
     "delisting_notice": "摘牌销号通知",
 }
 STATUSES = {"draft": "草稿", "issued": "已印发"}
+# What each role is offered to draft (hazard_api's documents/states.py decides; a page offers
+# no button that can only be refused). A 通报 is of the county's items, the rest of a hazard.
+DRAFTERS = {
+    "county_office": tuple(TYPES),
+    "department": ("rectification_notice",),
+    "township": ("rectification_notice",),
+}
+COUNTY_WIDE = ("bulletin",)
 # The document is the API's HTML (its fields escaped by hazard_api's autoescaping templates),
 # and it is still shown as an opaque origin: no script, no form, no link out of the frame.
 FRAME_CSP = (
@@ -41,18 +51,54 @@ async def documents(
 ) -> HTMLResponse:
     # hazard_api checks the values (its 422 is the page's message); "" is the form's 全部.
     f = {"doc_type": doc_type, "status": status, "hazard_id": hazard_id}
+    return await _listing(request, session, upstream, f)
+
+
+async def _listing(
+    request: Request,
+    session: Any,
+    upstream: Upstream,
+    f: dict[str, str],
+    *,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     params = {k: v for k, v in f.items() if v}
     rows = await upstream.call(
         "hazard_api", "GET", "/documents", token=session.token, params=params
     )
+    offered = DRAFTERS.get(session.role, ())
+    draftable = [(k, TYPES[k]) for k in offered if (k in COUNTY_WIDE) != bool(f["hazard_id"])]
     return page(
         request,
         "documents.html",
+        status_code,
         rows=rows,
         types=TYPES,
         statuses=STATUSES,
         f=f,
+        draftable=draftable,
+        error=error,
     )
+
+
+@router.post("/documents/new")
+async def draft(request: Request, session: PostSession, upstream: UpstreamDep) -> Response:
+    form = await request.form()
+    hazard_id = text(form, "hazard_id")
+    body = {"doc_type": text(form, "doc_type")} | ({"hazard_id": hazard_id} if hazard_id else {})
+    try:
+        created = await upstream.call(
+            "hazard_api", "POST", "/documents", token=session.token, json=body
+        )
+    except UpstreamError as exc:
+        if exc.status == 404:
+            raise
+        f = {"doc_type": "", "status": "", "hazard_id": hazard_id}
+        return await _listing(
+            request, session, upstream, f, error=exc.message, status_code=exc.status
+        )
+    return RedirectResponse(f"/documents/{created['id']}?drafted=1", status_code=303)
 
 
 # Before /documents/{document_id}, which would otherwise take "<id>.pdf" as an id.
