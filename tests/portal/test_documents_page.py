@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 from tests.hazard_api.lifecycle.documents import rectifying_hazard
-from tests.portal.conftest import Api, SignIn
+from tests.portal.conftest import HAZARD, Api, SignIn
+from tests.portal.formvalues import form_values
 
 
 async def drafted(api: Api, who: str, doc_type: str, hazard_id: str) -> dict[str, Any]:
@@ -160,3 +161,25 @@ async def test_a_draft_is_made_from_the_page_with_what_the_role_may_draft(
     assert "bulletin" not in hazard_page.text.split('id="draft-form"')[1]
     listed = (await api.as_("office").get("/documents", params={"hazard_id": h["id"]})).json()
     assert [d["doc_type"] for d in listed] == ["rectification_notice"]
+
+
+async def test_the_listing_form_cites_the_listing_notice_issued_here(
+    api: Api, signed_in: SignIn
+) -> None:
+    """Two numbers for one notice (the one typed into 挂牌, the one the issued 挂牌督办通知书
+    bears) confused the ledger: the form now brings the issued one."""
+    hid: str = (await api.as_("hongxing").post("/hazards", HAZARD)).json()["id"]
+    office_api = api.as_("office")
+    classified = await office_api.post(
+        f"/hazards/{hid}/classify", {"level": "major", "grade": 3, "criterion_id": "YH-05"}
+    )
+    assert classified.status_code == 200, classified.text
+    office, _ = await signed_in("office")
+    page = await office.get(f"/hazards/{hid}")
+    assert "list" in (await office_api.get(f"/hazards/{hid}")).json()["allowed_actions"]
+    assert form_values(page.text.split('id="action-list"')[1])["notice_no"] == ""
+    notice = await drafted(api, "office", "listing_notice", hid)
+    issued = (await office_api.post(f"/documents/{notice['id']}/issue")).json()
+    page = await office.get(f"/hazards/{hid}")
+    shown = form_values(page.text.split('id="action-list"')[1].split("</form>")[0])
+    assert shown["notice_no"] == issued["doc_no"] and issued["doc_no"]

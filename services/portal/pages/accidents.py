@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
 from services.portal.forms import COUNT_MAX, LOSS_MAX, Refused, kept, whole
-from services.portal.pages.detail import _text
+from services.portal.forms import text as _text
 from services.portal.pages.report import BEIJING
 from services.portal.pages.units import resolve_unit
 from services.portal.render import page

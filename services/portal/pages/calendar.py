@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
-from services.portal.pages.detail import _text
+from services.portal.forms import text as _text
 from services.portal.pages.directory import TABS, office_only
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError

@@ -3,15 +3,21 @@ back to the page; only the actions hazard_api lists in `allowed_actions` are off
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
-from services.portal.forms import DAYS_MAX, INT4_MAX, Refused, kept, whole
+from services.portal.forms import Refused, kept, text
+from services.portal.pages.hazard_actions import (
+    PLAN_FIELDS,
+    Call,
+    files_of,
+    simple_call,
+    upload,
+    yuan,
+)
 from services.portal.pages.service import SERVICE_ROLES
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
@@ -27,14 +33,6 @@ TABS = {
     "evidence": "佐证材料",
     "timeline": "时间线",
     "audit": "审计",
-}
-PLAN_FIELDS = {
-    "goal_and_tasks": "治理的目标和任务",
-    "methods_and_measures": "采取的方法和措施",
-    "funds_and_materials": "经费和物资的落实",
-    "organisation_and_persons": "负责治理的机构和人员",
-    "time_limit": "治理的时限和要求",
-    "safety_and_emergency": "安全措施和应急预案",
 }
 # Actions with a form on the page (the rest stay in the API).
 FORMS = (
@@ -94,6 +92,19 @@ async def render(
             params={"industry_code": d["hazard"]["industry_code"]},
         )
     pending = [e for e in d["extensions"] if e["status"] == "pending"]
+    # The 挂牌/摘牌 forms cite the notice's 文号: the one issued here, if it was (the county's
+    # own number otherwise, typed as it stands on the paper).
+    issued: dict[str, str] = {}
+    if {"list", "close"} & allowed.keys():
+        docs = await upstream.call(
+            "hazard_api",
+            "GET",
+            "/documents",
+            token=token,
+            params={"hazard_id": hazard_id, "status": "issued"},
+        )
+        for doc in sorted(docs, key=lambda doc: doc.get("issued_at") or ""):
+            issued[doc["doc_type"]] = doc["doc_no"]
     return page(
         request,
         "detail.html",
@@ -111,122 +122,9 @@ async def render(
         service_roles=SERVICE_ROLES,
         acted=acted,
         typed=typed or {},
+        issued=issued,
         error=error,
     )
-
-
-def _text(form: FormData, key: str) -> str:
-    value = form.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _days(form: FormData, key: str, label: str) -> int | None:
-    return whole(form, key, label, low=1, high=DAYS_MAX, unit="日")
-
-
-def _yuan(form: FormData, key: str, label: str) -> int:
-    # Blank is 0, as the API's default; 12万 or 15000.50 is refused, not sent as 0.
-    return whole(form, key, label, low=0, high=INT4_MAX, unit="元") or 0
-
-
-def _grade(form: FormData) -> int | None:
-    return whole(form, "grade", "重大事故隐患分级", low=1, high=3)
-
-
-def _files(form: FormData, key: str) -> list[UploadFile]:
-    return [f for f in form.getlist(key) if isinstance(f, UploadFile) and f.filename]
-
-
-async def upload(
-    upstream: Upstream, token: str, hazard_id: str, file: UploadFile, purpose: str
-) -> dict[str, Any]:
-    content = await file.read()
-    result: dict[str, Any] = await upstream.call(
-        "hazard_api",
-        "POST",
-        f"/hazards/{hazard_id}/attachments",
-        token=token,
-        files={"file": (file.filename, content, file.content_type or "application/octet-stream")},
-        data={"purpose": purpose},
-    )
-    return result
-
-
-Call = tuple[str, str, dict[str, Any] | None]
-
-
-def _simple(form: FormData, hid: str, action: str, pending_id: str) -> Call | None:
-    base = f"/hazards/{hid}"
-    build: dict[str, Callable[[], Call]] = {
-        "classify_general": lambda: (
-            "POST",
-            f"{base}/classify",
-            {"level": "general"}
-            | ({"deadline_days": d} if (d := _days(form, "deadline_days", "整改期限")) else {}),
-        ),
-        "classify_major": lambda: (
-            "POST",
-            f"{base}/classify",
-            {
-                "level": "major",
-                "grade": _grade(form),
-                "criterion_id": _text(form, "criterion_id") or None,
-            },
-        ),
-        "propose_major": lambda: (
-            "POST",
-            f"{base}/propose-major",
-            {
-                "grade": _grade(form),
-                "criterion_id": _text(form, "criterion_id"),
-                "reason": _text(form, "reason"),
-            },
-        ),
-        "submit_plan": lambda: (
-            "PUT",
-            f"{base}/plan",
-            {k: _text(form, k) for k in PLAN_FIELDS}
-            | {
-                "funds_budget": _yuan(form, "funds_budget", "治理资金预算"),
-                "responsible_person": _text(form, "responsible_person"),
-            },
-        ),
-        "start_rectification": lambda: (
-            "POST",
-            f"{base}/start-rectification",
-            {"note": _text(form, "note") or None},
-        ),
-        "list": lambda: (
-            "POST",
-            f"{base}/listing",
-            {"notice_no": _text(form, "notice_no"), "published": form.get("published") == "on"},
-        ),
-        "request_extension": lambda: (
-            "POST",
-            f"{base}/extensions",
-            {"reason": _text(form, "reason"), "days": _days(form, "days", "延期天数")},
-        ),
-        "decide_extension": lambda: (
-            "POST",
-            f"{base}/extensions/{pending_id}/decision",
-            {"approve": form.get("approve") == "yes", "opinion": _text(form, "opinion")},
-        ),
-        "decide_acceptance": lambda: (
-            "POST",
-            f"{base}/acceptance",
-            {"passed": form.get("passed") == "yes", "opinion": _text(form, "opinion")},
-        ),
-        "close": lambda: (
-            "POST",
-            f"{base}/close",
-            {
-                "delisting_notice_no": _text(form, "delisting_notice_no") or None,
-                "published": form.get("published") == "on",
-            },
-        ),
-        "void": lambda: ("POST", f"{base}/void", {"reason": _text(form, "reason")}),
-    }
-    return build[action]() if action in build else None
 
 
 @router.post("/hazards/{hazard_id}/actions/{action}")
@@ -234,24 +132,24 @@ async def act(
     request: Request, hazard_id: str, action: str, session: PostSession, upstream: UpstreamDep
 ) -> Response:
     form = await request.form()
-    tab = _text(form, "tab") or "basic"
+    tab = text(form, "tab") or "basic"
     typed = kept(form)  # a refusal shows the form as it was typed
     try:
         if action == "report_rectification":
             # Checked before any photo goes up: a refused amount leaves no stray attachment.
-            spent = _yuan(form, "funds_spent", "整改资金")
+            spent = yuan(form, "funds_spent", "整改资金")
             ids = [
                 (await upload(upstream, session.token, hazard_id, f, "acceptance"))["id"]
-                for f in _files(form, "photos")
+                for f in files_of(form, "photos")
             ]
-            body = {"summary": _text(form, "summary"), "funds_spent": spent, "attachment_ids": ids}
+            body = {"summary": text(form, "summary"), "funds_spent": spent, "attachment_ids": ids}
             call: Call | None = ("POST", f"/hazards/{hazard_id}/rectification-report", body)
         elif action == "attach":
-            for f in _files(form, "photos"):
+            for f in files_of(form, "photos"):
                 await upload(upstream, session.token, hazard_id, f, "hazard")
             return RedirectResponse(f"/hazards/{hazard_id}?tab=evidence", status_code=303)
         else:
-            call = _simple(form, hazard_id, action, _text(form, "extension_id"))
+            call = simple_call(form, hazard_id, action, text(form, "extension_id"))
         if call is None:
             return await render(
                 request,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
-from services.portal.pages.detail import _text
+from services.portal.forms import text as _text
 from services.portal.pages.directory import TABS, office_only
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError, message_of

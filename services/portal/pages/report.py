@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
 from services.portal.forms import Refused, decimal, kept
-from services.portal.pages.detail import _files, _text, upload
+from services.portal.forms import text as _text
+from services.portal.pages.hazard_actions import files_of as _files
+from services.portal.pages.hazard_actions import upload
 from services.portal.pages.units import resolve_unit
 from services.portal.render import page
 from services.portal.upstream import UpstreamError

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
-from services.portal.pages.detail import _text
+from services.portal.forms import text as _text
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
 
