@@ -5,19 +5,12 @@ authority table's answer; the verifier is never the rectifier."""
 from __future__ import annotations
 
 from services.hazard_api.acceptance.models import Acceptance, CloseIn, VerdictIn
-from services.hazard_api.acceptance.service import open_acceptance
-from services.hazard_api.auth.service import AuthUser
+from services.hazard_api.acceptance.service import is_rectifier, open_acceptance
 from services.hazard_api.errors import Conflict, Forbidden
 from services.hazard_api.hazards.deadlines import set_deadline
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.items.kernel import Change, Context, Outcome
 from shared.contract import DeadlineKind, HazardEventType, HazardStatus
-
-
-def is_rectifier(h: Hazard, user: AuthUser) -> bool:
-    if user.id == h.rectification_reported_by_user_id:
-        return True
-    return user.person_id is not None and user.person_id == h.rectification_reported_by_person_id
 
 
 def decide(data: VerdictIn) -> Change[Hazard, Acceptance]:

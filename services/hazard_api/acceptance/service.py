@@ -17,6 +17,13 @@ from shared.calendar import default_calendar
 from shared.contract import DeadlineKind
 
 
+def is_rectifier(h: Hazard, user: AuthUser) -> bool:
+    """Whether `user` reported the hazard's rectification: never its verifier (16号令)."""
+    if user.id == h.rectification_reported_by_user_id:
+        return True
+    return user.person_id is not None and user.person_id == h.rectification_reported_by_person_id
+
+
 async def open_round(
     h: Hazard,
     data: RectifiedIn,

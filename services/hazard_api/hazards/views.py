@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
-from services.hazard_api.acceptance.flows import is_rectifier
 from services.hazard_api.acceptance.models import AcceptanceOut
-from services.hazard_api.acceptance.service import rounds
+from services.hazard_api.acceptance.service import is_rectifier, rounds
 from services.hazard_api.auth.deps import TokenClaims
 from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.evidence.models import AttachmentOut
