@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from services.portal.deps import PostSession, UpstreamDep
 from services.portal.forms import COUNT_MAX, LOSS_MAX, Refused, text, whole
-from services.portal.pages.accidents import CASUALTIES, render
-from services.portal.upstream import UpstreamError
+from services.portal.pages.accidents import CASUALTIES, carried_out, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,20 +37,6 @@ def follow_up(form: FormData, role: str) -> dict[str, Any]:
     }
 
 
-async def _call(
-    request: Request, aid: str, session: Any, upstream: Any, path: str, body: Any, done: str
-) -> Response:
-    try:
-        await upstream.call("hazard_api", "POST", path, token=session.token, json=body)
-    except UpstreamError as exc:
-        if exc.status == 404:
-            raise
-        return await render(
-            request, aid, session.token, upstream, error=exc.message, status_code=exc.status
-        )
-    return RedirectResponse(f"/accidents/{aid}?done={done}", status_code=303)
-
-
 @router.post("/accidents/{accident_id}/reports")
 async def add_report(
     request: Request, accident_id: str, session: PostSession, upstream: UpstreamDep
@@ -63,7 +48,9 @@ async def add_report(
             request, accident_id, session.token, upstream, error=exc.message, status_code=422
         )
     path = f"/accidents/{accident_id}/reports"
-    return await _call(request, accident_id, session, upstream, path, body, "follow_up")
+    return await carried_out(
+        request, accident_id, session, upstream, ("POST", path, body), done="follow_up"
+    )
 
 
 @router.post("/accidents/{accident_id}/reports/{report_id}/{step}")
@@ -80,4 +67,6 @@ async def sign_off(
             request, accident_id, session.token, upstream, error="不支持的操作。", status_code=404
         )
     path = f"/accidents/{accident_id}/reports/{report_id}/{step}"
-    return await _call(request, accident_id, session, upstream, path, None, step)
+    return await carried_out(
+        request, accident_id, session, upstream, ("POST", path, None), done=step
+    )

@@ -242,6 +242,20 @@ async def act(
         return await render(
             request, accident_id, session.token, upstream, error="不支持的操作。", status_code=404
         )
+    return await carried_out(request, accident_id, session, upstream, call, done=action)
+
+
+async def carried_out(
+    request: Request,
+    aid: str,
+    session: Any,
+    upstream: Upstream,
+    call: tuple[str, str, Any],
+    *,
+    done: str,
+) -> Response:
+    """`call` (method, path, body) made as the user: back to the accident, or its page again
+    with hazard_api's refusal in words (a 404 stays the not-found page)."""
     method, path, json = call
     try:
         await upstream.call("hazard_api", method, path, token=session.token, json=json)
@@ -249,6 +263,6 @@ async def act(
         if exc.status == 404:
             raise
         return await render(
-            request, accident_id, session.token, upstream, error=exc.message, status_code=exc.status
+            request, aid, session.token, upstream, error=exc.message, status_code=exc.status
         )
-    return RedirectResponse(f"/accidents/{accident_id}?done={action}", status_code=303)
+    return RedirectResponse(f"/accidents/{aid}?done={done}", status_code=303)
