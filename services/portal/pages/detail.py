@@ -162,20 +162,9 @@ async def act(
             )
         method, path, json = call
         await upstream.call("hazard_api", method, path, token=session.token, json=json)
-    except Refused as exc:
-        return await render(
-            request,
-            hazard_id,
-            session.token,
-            upstream,
-            tab,
-            error=exc.message,
-            status_code=422,
-            acted=action,
-            typed=typed,
-        )
-    except UpstreamError as exc:
-        if exc.status == 404:
+    except (Refused, UpstreamError) as exc:
+        status = exc.status if isinstance(exc, UpstreamError) else 422  # 422: refused here
+        if status == 404:
             raise
         return await render(
             request,
@@ -184,7 +173,7 @@ async def act(
             upstream,
             tab,
             error=exc.message,
-            status_code=exc.status,
+            status_code=status,
             acted=action,
             typed=typed,
         )
