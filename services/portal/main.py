@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ from shared.clock import Clock
 from shared.heap import freeze_startup_heap
 from shared.http import ops_router
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -125,6 +127,8 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, exc: Unavailable) -> HTMLResponse:
+        # The user sees 稍后再试; the operator needs which service and why (timeout, reset, 5xx).
+        log.warning("%s %s: service unavailable: %s", request.method, request.url.path, exc)
         return page(
             request,
             "error.html",

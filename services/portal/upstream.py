@@ -177,7 +177,7 @@ class Upstream:
                 allow_redirects=False,
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Unavailable(f"{service}: {type(exc).__name__}") from exc
+            raise Unavailable(f"{service}: {method} {path}: {type(exc).__name__}: {exc}") from exc
 
     async def send(
         self, service: str, method: str, path: str, *, token: str | None, **kwargs: Any
@@ -192,13 +192,15 @@ class Upstream:
         try:
             answer = Answer(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Unavailable(f"{service}: {type(exc).__name__}") from exc
+            raise Unavailable(f"{service}: {response.url}: {type(exc).__name__}: {exc}") from exc
         finally:
             response.release()
         if answer.status_code == 401 and token:
             raise SignedOut()
         if answer.status_code >= 500:
-            raise Unavailable(f"{service}: HTTP {answer.status_code}")
+            raise Unavailable(
+                f"{service}: {response.url}: HTTP {answer.status_code} {message_of(answer)}"
+            )
         return answer
 
     async def call(

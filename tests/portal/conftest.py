@@ -38,7 +38,6 @@ def portal_settings(**overrides: object) -> Settings:
         # Nothing listens there: the workbench shows tasks as unavailable, not an error page.
         "escalation_url": "http://127.0.0.1:9",
         "notification_url": "http://127.0.0.1:9",
-        "upstream_timeout_s": 5.0,
         **overrides,
     }
     return Settings(**fields)  # type: ignore[arg-type]

@@ -4,16 +4,21 @@ answer (the API's Chinese message, a refused token, a 5xx, nobody listening)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from services.portal.main import create_app
+from services.portal.session import COOKIE, PageSession, encode, new_csrf
 from services.portal.upstream import SignedOut, Unavailable, Upstream, UpstreamError
-from tests.portal.conftest import portal_settings
+from shared.clock import TestClock
+from tests.portal.conftest import PORTAL_SECRET, portal_settings
 from tests.serving import serving
 
 
@@ -99,8 +104,10 @@ async def test_each_kind_of_answer(upstream: Upstream) -> None:
     assert (refused.value.status, refused.value.message) == (404, "隐患不存在或不在您的管辖范围内")
     with pytest.raises(SignedOut):
         await upstream.call("hazard_api", "GET", "/status/401", token="t")
-    with pytest.raises(Unavailable):
+    with pytest.raises(Unavailable) as failed:
         await upstream.call("hazard_api", "GET", "/status/502", token="t")
+    # What the operator reads in the portal's log: which service, which call, what came back.
+    assert "hazard_api" in str(failed.value) and "/status/502: HTTP 502" in str(failed.value)
     answer = await upstream.send("hazard_api", "GET", "/status/409", token="t")
     assert answer.status_code == 409 and answer.headers["content-type"] == "application/json"
 
@@ -108,7 +115,32 @@ async def test_each_kind_of_answer(upstream: Upstream) -> None:
 async def test_a_service_nobody_listens_on_is_unavailable() -> None:
     client = Upstream(portal_settings(escalation_url="http://127.0.0.1:9"))
     try:
-        with pytest.raises(Unavailable):
+        with pytest.raises(Unavailable) as failed:
             await client.call("escalation", "GET", "/tasks", token="t")
+        assert "escalation: GET /tasks: ClientConnectorError" in str(failed.value)
     finally:
         await client.aclose()
+
+
+async def test_a_page_whose_service_is_down_says_so_and_the_log_says_why(
+    clock: TestClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    portal = create_app(portal_settings(hazard_api_url="http://127.0.0.1:9"), clock)
+    session = PageSession(
+        token="t",
+        csrf=new_csrf(),
+        username="office",
+        role="county_office",
+        unit_id="U",
+        last_seen=clock.now().timestamp(),
+    )
+    transport = httpx.ASGITransport(app=portal)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as browser:
+        browser.cookies.set(COOKIE, encode(session, PORTAL_SECRET), domain="portal.test")
+        with caplog.at_level(logging.WARNING, logger="services.portal.main"):
+            page = await browser.get("/hazards")
+    await portal.state.upstream.aclose()
+    assert page.status_code == 503 and "后台服务暂时无法访问" in page.text
+    [record] = [r for r in caplog.records if r.name == "services.portal.main"]
+    assert "GET /hazards: service unavailable: hazard_api: GET" in record.getMessage()
+    assert "ClientConnectorError" in record.getMessage()
