@@ -216,6 +216,18 @@ class WorkCalendar:
 
 
 @functools.cache
+def statutory_holidays(year: int) -> tuple[tuple[date, str], ...]:
+    """The days 《全国年节及纪念日放假办法》 gives off in `year` (as amended for 2025 on: 除夕,
+    5月2日), by name: every official schedule has each of them among its holidays, whatever
+    it moves around them. Lunar festivals and 清明 are computed by the `holidays` package."""
+    from holidays import country_holidays
+
+    days = country_holidays("CN", years=year, observed=False, language="zh_CN")
+    # For years it has the official schedule of, the package lists its 调休 rest days too.
+    return tuple(sorted((d, name) for d, name in days.items() if "调休" not in name))
+
+
+@functools.cache
 def default_calendar() -> WorkCalendar:
     """The process-wide calendar; a service loads its stored schedules into it at start-up."""
     return WorkCalendar()

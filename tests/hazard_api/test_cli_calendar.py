@@ -28,7 +28,7 @@ from services.hazard_api.auth.models import User
 from services.hazard_api.auth.service import issue_token
 from services.hazard_api.directory.seed import DemoCounty
 from services.hazard_api.schedules.watcher import refresh
-from shared.calendar import default_calendar
+from shared.calendar import default_calendar, statutory_holidays
 from shared.clock import TestClock
 from tests.hazard_api.conftest import SECRET
 
@@ -45,7 +45,11 @@ def schedule(**changes: Any) -> dict[str, Any]:
     body = {
         "year": YEAR,
         "notice_no": f"国办发明电〔{YEAR - 1}〕7号",
-        "holidays": [f"{YEAR}-01-01", (saturday + timedelta(days=2)).isoformat()],
+        # The statutory days (a schedule without one is refused) and a Monday bridged to them.
+        "holidays": sorted(
+            {d.isoformat() for d, _ in statutory_holidays(YEAR)}
+            | {(saturday + timedelta(days=2)).isoformat()}
+        ),
         "workdays": [(saturday + timedelta(days=7)).isoformat()],
     }
     return body | changes
@@ -165,7 +169,8 @@ async def test_a_schedule_from_a_file_is_loaded_replaced_and_taken_up_by_a_runni
     assert await refresh(app.state.sessionmaker, app.state.settings, clock) == 0
 
     corrected = tmp_path / "corrected.json"
-    corrected.write_text(json.dumps(schedule(holidays=[f"{YEAR}-01-01"], notice_no="更正通知")))
+    statutory = [d.isoformat() for d, _ in statutory_holidays(YEAR)]
+    corrected.write_text(json.dumps(schedule(holidays=statutory, notice_no="更正通知")))
     assert await in_process(monkeypatch, hazard_db)(corrected, "office") == 0
     assert "第2版" in capsys.readouterr().out
     shown = await office_get(app, client, f"/calendar/{YEAR}")

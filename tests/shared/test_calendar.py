@@ -1,8 +1,15 @@
 from datetime import UTC, date, datetime, timedelta
 
+import chinese_calendar
 import pytest
 
-from shared.calendar import CalendarResult, WorkCalendar, YearSchedule, default_calendar
+from shared.calendar import (
+    CalendarResult,
+    WorkCalendar,
+    YearSchedule,
+    default_calendar,
+    statutory_holidays,
+)
 from shared.clock import SHANGHAI
 from shared.contract import DeadlineKind
 
@@ -150,3 +157,28 @@ def test_bad_schedule_is_rejected(changes: dict[str, object], message: str) -> N
 def test_default_calendar_is_one_instance() -> None:
     assert default_calendar() is default_calendar()
     assert default_calendar().is_workday(date(2026, 2, 14))
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_every_statutory_day_is_off_in_the_official_schedules_packaged(year: int) -> None:
+    # The check a loaded schedule must pass holds for the notices chinese-calendar carries.
+    days = statutory_holidays(year)
+    assert len(days) == 13  # 放假办法 (2025 on): 元旦1、春节4、清明1、劳动节2、端午1、中秋1、国庆3
+    assert {name for _, name in days} == {
+        "元旦",
+        "农历除夕",
+        "春节",
+        "清明节",
+        "劳动节",
+        "端午节",
+        "中秋节",
+        "国庆节",
+    }
+    assert [d for d, _ in days if chinese_calendar.is_workday(d)] == []
+
+
+def test_the_statutory_days_of_a_year_without_a_notice() -> None:
+    days = dict(statutory_holidays(2027))
+    assert days[date(2027, 2, 5)] == "农历除夕" and days[date(2027, 9, 15)] == "中秋节"
+    assert days[date(2027, 4, 5)] == "清明节" and days[date(2027, 6, 9)] == "端午节"
+    assert date(2027, 10, 4) not in days  # a rest day the notice decides, not the law

@@ -18,7 +18,7 @@ from services.hazard_api.db import outbox_tables
 from services.hazard_api.errors import FieldError
 from services.hazard_api.schedules.models import HolidaySchedule, ScheduleIn, ScheduleOut
 from services.hazard_api.schedules.recount import recount_deadlines
-from shared.calendar import WorkCalendar, YearSchedule, default_calendar
+from shared.calendar import WorkCalendar, YearSchedule, default_calendar, statutory_holidays
 from shared.clock import Clock, local
 from shared.contract import ORG_EVENTS, CalendarScheduleLoaded, Envelope, Producer
 from shared.outbox import add_event
@@ -62,6 +62,13 @@ def check(data: ScheduleIn, *, year: int, today: date) -> YearSchedule:
         problems.append(
             ("workdays", f"调休上班日期应为周六或周日，以下日期是周一至周五：{_days(weekdays)}")
         )
+    listed = set(data.holidays)
+    missing = [(d, name) for d, name in statutory_holidays(year) if d not in listed]
+    if missing and first <= year <= last:
+        # A notice always gives every statutory day off; one missing is a truncated file or a
+        # typo, and would make a festival a working day for every deadline of the year.
+        named = "、".join(f"{d.month}月{d.day}日（{name}）" for d, name in missing)
+        problems.append(("holidays", f"放假日期缺少{year}年的法定节假日：{named}"))
     if problems:
         raise ScheduleRejected(problems)
     return YearSchedule(

@@ -147,6 +147,16 @@ BAD_SCHEDULES = [
         "调休上班日期应为周六或周日，以下日期是周一至周五：2027年1月8日",
         id="a-make-up-day-on-a-weekday",
     ),
+    pytest.param(
+        OFFICIAL_2027
+        | {
+            "holidays": [
+                d for d in OFFICIAL_2027["holidays"] if d not in ("2027-05-02", "2027-06-09")
+            ]
+        },
+        "放假日期缺少2027年的法定节假日：5月2日（劳动节）、6月9日（端午节）",
+        id="a-statutory-holiday-missing",
+    ),
 ]
 
 
