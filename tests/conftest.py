@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from fastapi.dependencies import models as fastapi_dependencies
 
 from shared.broker import EmbeddedBroker
 from shared.calendar import default_calendar
@@ -111,6 +112,28 @@ def official_calendar_reset() -> Iterator[None]:
     default_calendar().reset()
     yield
     default_calendar().reset()
+
+
+# FastAPI remembers, per route handler and dependency, whether it is a coroutine or a
+# generator, in three caches of 4,096 entries each. The ops, outbox-feed and API-docs routes
+# are closures made by each app, so those caches kept hundreds of this process's apps alive,
+# each with its engine, routes and validators: 3 GB by the end of `make test`, and full
+# collections of that heap long enough (seconds) to time out a request in a later test.
+# One process runs one app in production, where the caches stay small.
+_FASTAPI_CALL_CACHES = (
+    "_is_gen_callable_cached",
+    "_is_async_gen_callable_cached",
+    "_is_coroutine_callable_cached",
+)
+
+
+@pytest.fixture(autouse=True)
+def apps_released() -> Iterator[None]:
+    yield
+    for name in _FASTAPI_CALL_CACHES:
+        cache = getattr(fastapi_dependencies, name, None)
+        if cache is not None:
+            cache.cache_clear()
 
 
 @pytest.fixture
