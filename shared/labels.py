@@ -12,9 +12,6 @@ from datetime import date, datetime
 
 from shared.clock import local
 from shared.contract import (
-    AccidentClass,
-    AccidentStatus,
-    CampaignStatus,
     ChainRole,
     Channel,
     DeadlineKind,
@@ -29,7 +26,6 @@ from shared.contract import (
     PostRole,
     Producer,
     ReportKind,
-    SuspensionStatus,
     TaskKind,
     UnitKind,
     Urgency,
@@ -127,46 +123,6 @@ HAZARD_STATUS_LABELS: dict[str, str] = {
     HazardStatus.ACCEPTED: "验收通过",
     HazardStatus.CLOSED: "已销号",
     HazardStatus.VOIDED: "已作废",
-}
-ACCIDENT_CLASS_LABELS: dict[str, str] = {
-    AccidentClass.GENERAL: "一般事故",
-    AccidentClass.LARGER: "较大事故",
-    AccidentClass.MAJOR: "重大事故",
-    AccidentClass.ESPECIALLY_MAJOR: "特别重大事故",
-}
-ACCIDENT_STATUS_LABELS: dict[str, str] = {
-    AccidentStatus.REPORTED: "已接报",
-    AccidentStatus.INVESTIGATION_REPORTED: "调查报告已提交",
-    AccidentStatus.DECIDED: "已批复",
-    AccidentStatus.CLOSED: "已结案",
-}
-# An accident's reports (hazard_api's ReportKind) and their sign-off before they count as sent.
-ACCIDENT_REPORT_KIND_LABELS: dict[str, str] = {
-    "first": "快报",
-    "follow_up": "续报",
-    "supplementary": "补报",
-}
-REPORT_SIGNOFF_LABELS: dict[str, str] = {
-    "drafted": "拟稿，待核稿",
-    "reviewed": "已核稿，待签发",
-    "issued": "已签发",
-}
-SUSPENSION_STATUS_LABELS: dict[str, str] = {
-    SuspensionStatus.SUSPENDED: "停产整顿中",
-    SuspensionStatus.APPLIED: "已申请复工复产",
-    SuspensionStatus.REVIEWED: "乡镇（街道）已审核",
-    SuspensionStatus.ACCEPTED: "复工复产验收合格",
-    SuspensionStatus.RESUMED: "已复工复产",
-}
-CAMPAIGN_STATUS_LABELS: dict[str, str] = {
-    CampaignStatus.OPEN: "验收进行中",
-    CampaignStatus.CLOSED: "已结束",
-}
-# An enterprise's standing in a 复工复产 campaign.
-CAMPAIGN_ENTRY_LABELS: dict[str, str] = {
-    "pending": "待验收",
-    "failed": "验收未通过",
-    "accepted": "验收合格，准予复工复产",
 }
 HAZARD_LEVEL_LABELS: dict[str, str] = {
     HazardLevel.GENERAL: "一般事故隐患",

@@ -10,15 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from shared.apidocs.assets import asset_url
-from shared.labels import (
+from shared.accident_labels import (
+    ACCIDENT_AUDIT_LABELS,
     ACCIDENT_REPORT_KIND_LABELS,
-    HAZARD_AUDIT_LABELS,
     REPORT_SIGNOFF_LABELS,
-    beijing_time,
-    deadline_label,
-    label,
 )
+from shared.apidocs.assets import asset_url
+from shared.labels import HAZARD_AUDIT_LABELS, beijing_time, deadline_label, label
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -48,6 +46,7 @@ def _deadline(h: dict[str, Any]) -> str:
 TEMPLATES.env.filters["bj"] = _time
 TEMPLATES.env.filters["deadline"] = _deadline
 TEMPLATES.env.filters["audit_action"] = lambda action: label(HAZARD_AUDIT_LABELS, action)
+TEMPLATES.env.filters["accident_action"] = lambda action: label(ACCIDENT_AUDIT_LABELS, action)
 TEMPLATES.env.globals["role_name"] = lambda r: ROLE_NAMES.get(r, r)
 TEMPLATES.env.globals["report_kind"] = lambda k: label(ACCIDENT_REPORT_KIND_LABELS, k)
 TEMPLATES.env.globals["signoff"] = lambda s: label(REPORT_SIGNOFF_LABELS, s)

@@ -5,6 +5,7 @@ only its own."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from services.portal.pages.report import BEIJING
@@ -229,7 +230,17 @@ async def test_follow_ups_and_the_sign_off_of_each_report(
     assert issued.status_code == 303, issued.text
     d = (await api.as_("office").get(f"/accidents/{aid}")).json()
     assert d["reports"][0]["signoff"] == "issued" and d["reports"][0]["issued_at"]
-    assert "已签发" in (await office.get(f"/accidents/{aid}")).text
+    page = (await office.get(f"/accidents/{aid}")).text
+    assert "已签发" in page
+    # 办理记录: each step of the accident's audit chain, in words, with who acted.
+    history = page.split('id="history"')[1]
+    steps = re.findall(r"<li><time>[^<]+</time> (.*?)</li>", history)
+    assert steps == [
+        "接报事故（快报）（生产经营单位）",
+        "续报、补报（生产经营单位）",
+        "核稿（乡镇（街道））",
+        "签发报告（向上报告）（县安委办）",
+    ], steps
 
     await office.post(f"/accidents/{aid}/reports/{second}/review", data={"csrf_token": office_csrf})
     same = await office.post(

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.db import outbox_tables
+from shared.accident_labels import ACCIDENT_CLASS_LABELS
 from shared.contract import (
     ESCALATION_EVENTS,
     AccidentEvent,
@@ -29,7 +30,6 @@ from shared.contract import (
     StepFired,
     Urgency,
 )
-from shared.labels import ACCIDENT_CLASS_LABELS
 from shared.outbox import add_event
 
 POLICY_ID = "accident-immediate"

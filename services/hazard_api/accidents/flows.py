@@ -34,8 +34,8 @@ from services.hazard_api.accidents.service import (
 from services.hazard_api.errors import Conflict, FieldError, NotFound
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.items.kernel import Change, Context, Outcome
+from shared.accident_labels import ACCIDENT_CLASS_LABELS
 from shared.contract import AccidentClass, AccidentEventType, AccidentStatus, HazardStatus
-from shared.labels import ACCIDENT_CLASS_LABELS
 
 Ev = AccidentEventType
 # Received before the clock's now by at most this much is fine; a receipt in the future is not.

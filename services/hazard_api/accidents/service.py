@@ -27,6 +27,7 @@ from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.errors import NotFound
+from shared.accident_labels import ACCIDENT_CLASS_LABELS, ACCIDENT_STATUS_LABELS
 from shared.clock import local
 from shared.contract import (
     ACCIDENT_EVENTS,
@@ -38,12 +39,7 @@ from shared.contract import (
     Envelope,
     Producer,
 )
-from shared.labels import (
-    ACCIDENT_CLASS_LABELS,
-    ACCIDENT_STATUS_LABELS,
-    beijing_time,
-    label,
-)
+from shared.labels import beijing_time, label
 from shared.outbox import add_event
 
 NOT_FOUND = "事故不存在或不在您的管辖范围内"

@@ -10,8 +10,8 @@ from enum import StrEnum
 
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.items.authority import Authority, Rule
+from shared.accident_labels import ACCIDENT_STATUS_LABELS
 from shared.contract import AccidentStatus
-from shared.labels import ACCIDENT_STATUS_LABELS
 
 S = AccidentStatus
 R = UserRole

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.hazard_api.accidents.models import Accident
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
+from shared.accident_labels import ACCIDENT_CLASS_LABELS
 from shared.clock import SHANGHAI, local
-from shared.labels import ACCIDENT_CLASS_LABELS
 
 
 class Tally(BaseModel):

@@ -35,6 +35,8 @@ from services.hazard_api.accidents.service import (
 from services.hazard_api.accidents.states import AUTHORITY, ORIGIN, Action
 from services.hazard_api.accidents.statistics import AccidentStatistics, year_statistics
 from services.hazard_api.accidents.statistics_export import as_csv, as_xlsx
+from services.hazard_api.audit.models import AuditEntryOut
+from services.hazard_api.audit.service import chain
 from services.hazard_api.auth.deps import TokenClaims
 from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.directory.models import Unit
@@ -105,6 +107,17 @@ async def detail(
         reports=[ReportOut.model_validate(r) for r in reports],
         allowed_actions={action: AUTHORITY.rules[action].label for action in allowed},
     )
+
+
+@router.get(
+    "/accidents/{accident_id}/audit", summary="事故办理记录（审计链：谁、何时、办理了什么）"
+)
+async def accident_audit(
+    accident_id: AccidentId, session: SessionDep, user: AccidentReader
+) -> list[AuditEntryOut]:
+    a = await get_scoped(session=session, user=user, accident_id=accident_id)
+    rows = await chain(session=session, chain_key=ACCIDENT.chain_key(a.id))
+    return [AuditEntryOut.of(r) for r in rows]
 
 
 @router.post("/accidents/{accident_id}/reports", status_code=201, summary="续报或补报")

@@ -81,6 +81,21 @@ class AuditEntryOut(BaseModel):
     after: dict[str, Any] | None
     hash: str
 
+    @classmethod
+    def of(cls, row: AuditRow) -> AuditEntryOut:
+        return cls(
+            id=row.id,
+            seq=row.seq,
+            at=row.at,
+            actor_user_id=row.actor_user_id,
+            actor_person_id=row.actor_person_id,
+            actor_role=row.actor_role,
+            action=row.action,
+            before=row.before,
+            after=row.after,
+            hash=row.hash,
+        )
+
 
 class Problem(StrEnum):
     """What verification found (the first finding is reported)."""

@@ -88,18 +88,4 @@ async def hazard_audit(
 ) -> list[AuditEntryOut]:
     h = await get_scoped(session=session, user=user, hazard_id=hazard_id)
     rows = await chain(session=session, chain_key=chain_key(h.id))
-    return [
-        AuditEntryOut(
-            id=r.id,
-            seq=r.seq,
-            at=r.at,
-            actor_user_id=r.actor_user_id,
-            actor_person_id=r.actor_person_id,
-            actor_role=r.actor_role,
-            action=r.action,
-            before=r.before,
-            after=r.after,
-            hash=r.hash,
-        )
-        for r in rows
-    ]
+    return [AuditEntryOut.of(r) for r in rows]

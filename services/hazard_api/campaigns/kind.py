@@ -17,8 +17,8 @@ from services.hazard_api.campaigns.schemas import CampaignIn, CampaignOut, Entry
 from services.hazard_api.campaigns.states import ACCEPTED, AUTHORITY, ORIGIN, Action
 from services.hazard_api.hazards.admission import admitted_caller
 from services.hazard_api.items.kernel import Context, Creation, ItemKind, record_creation
+from shared.accident_labels import CAMPAIGN_ENTRY_LABELS, CAMPAIGN_STATUS_LABELS
 from shared.contract import ACCIDENT_EVENTS, CampaignEventType, Envelope
-from shared.labels import CAMPAIGN_ENTRY_LABELS, CAMPAIGN_STATUS_LABELS
 
 NOT_FOUND = "复工复产验收不存在"
 

@@ -8,8 +8,8 @@ from enum import StrEnum
 
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.items.authority import Authority, Rule
+from shared.accident_labels import CAMPAIGN_STATUS_LABELS
 from shared.contract import CampaignStatus
-from shared.labels import CAMPAIGN_STATUS_LABELS
 
 S = CampaignStatus
 R = UserRole

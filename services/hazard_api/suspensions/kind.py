@@ -18,6 +18,7 @@ from services.hazard_api.suspensions import flows
 from services.hazard_api.suspensions.models import Suspension
 from services.hazard_api.suspensions.schemas import OrderIn, SuspensionOut
 from services.hazard_api.suspensions.states import AUTHORITY, ORIGIN, Action
+from shared.accident_labels import SUSPENSION_STATUS_LABELS
 from shared.contract import (
     ACCIDENT_EVENTS,
     Envelope,
@@ -27,7 +28,6 @@ from shared.contract import (
     SuspensionFacts,
     SuspensionStatus,
 )
-from shared.labels import SUSPENSION_STATUS_LABELS
 from shared.outbox import add_event
 
 NOT_FOUND = "停产整顿记录不存在或不在您的管辖范围内"

@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from services.hazard_api.auth.models import UserRole
 from services.hazard_api.items.authority import Authority, Rule
+from shared.accident_labels import SUSPENSION_STATUS_LABELS
 from shared.contract import SuspensionStatus
-from shared.labels import SUSPENSION_STATUS_LABELS
 
 S = SuspensionStatus
 R = UserRole

@@ -20,10 +20,10 @@ from services.notification.messages.duties import (
     duty_of,
     matter_of,
 )
+from shared.accident_labels import ACCIDENT_CLASS_LABELS
 from shared.clock import local
 from shared.contract import DocumentRef, StepFired
 from shared.labels import (
-    ACCIDENT_CLASS_LABELS,
     ACTION_LABELS,
     DOCUMENT_TYPE_LABELS,
     DUE_SOON_DAYS,

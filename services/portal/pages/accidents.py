@@ -3,6 +3,7 @@ clocks, flags and the 四不放过 checklist whose close shows hazard_api's 409 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -162,7 +163,10 @@ async def render(
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    d = await upstream.call("hazard_api", "GET", f"/accidents/{aid}", token=token)
+    d, history = await asyncio.gather(
+        upstream.call("hazard_api", "GET", f"/accidents/{aid}", token=token),
+        upstream.call("hazard_api", "GET", f"/accidents/{aid}/audit", token=token),
+    )
     return page(
         request,
         "accident_detail.html",
@@ -173,6 +177,7 @@ async def render(
         four=FOUR,
         casualties=CASUALTIES,
         channels=CHANNELS,
+        history=history,
         error=error,
     )
 

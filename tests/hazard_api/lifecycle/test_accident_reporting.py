@@ -245,3 +245,25 @@ async def test_an_integration_client_without_accidents_write_may_not_report(
     reported = await client.post("/accidents", json=report, headers=full)
     assert reported.status_code == 201, reported.text
     assert [a["id"] for a in (await office.get("/accidents")).json()] == [reported.json()["id"]]
+
+
+async def test_the_audit_chain_says_who_did_what_and_stays_in_scope(
+    api: Api, clock: TestClock
+) -> None:
+    office, office2 = api.as_("office"), api.as_("office2")
+    aid = (await api.as_("hongxing").post("/accidents", quick_report(clock))).json()["id"]
+    report_id = (await office.get(f"/accidents/{aid}")).json()["reports"][0]["id"]
+    await api.as_("daping").post(f"/accidents/{aid}/reports/{report_id}/review")
+    assert (await office2.post(f"/accidents/{aid}/reports/{report_id}/issue")).status_code == 200
+    chain = (await office.get(f"/accidents/{aid}/audit")).json()
+    assert [(e["seq"], e["action"], e["actor_role"]) for e in chain] == [
+        (1, "accident.reported", "enterprise"),
+        (2, "accident.report_reviewed", "township"),
+        (3, "accident.report_issued", "county_office"),
+    ]
+    me2 = (await office2.get("/auth/me")).json()
+    assert chain[2]["actor_user_id"] == me2["id"]
+    assert (await api.as_("hongxing").get(f"/accidents/{aid}/audit")).status_code == 200
+    other = await api.as_("huayu").get(f"/accidents/{aid}/audit")
+    assert other.status_code == 404, other.text
+    assert (await office.get("/accidents/nope/audit")).status_code == 404
