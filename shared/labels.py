@@ -8,7 +8,7 @@ two services never name the same thing differently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from shared.clock import local
 from shared.contract import (
@@ -248,6 +248,16 @@ def beijing_time(dt: datetime | None, missing: str = "未定") -> str:
     d = local(dt)
     # Fields, not strftime: several times faster, and an export formats a million of these.
     return f"{d.year}年{d.month}月{d.day}日{d.hour:02d}:{d.minute:02d}"
+
+
+def as_of_label(as_of: datetime) -> str:
+    """「截至…」 of a statistic: a period that has ended ends at the next one's midnight, which
+    county practice writes as the last day (截至9月30日); a running one as of the minute."""
+    d = local(as_of)
+    if (d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0):
+        last = d.date() - timedelta(days=1)
+        return f"{last.year}年{last.month}月{last.day}日"
+    return beijing_time(as_of)
 
 
 # 即将到期, wherever it is said (the portal's work queue, a digest's count): a deadline within

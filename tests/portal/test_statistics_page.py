@@ -10,6 +10,7 @@ from typing import Any
 
 from services.portal.pages.statistics import COLUMNS
 from shared.clock import TestClock
+from shared.labels import beijing_time
 from tests.portal.conftest import Api, SignIn
 from tests.portal.test_ledger import _spread
 
@@ -32,7 +33,7 @@ def expected(row: dict[str, Any]) -> list[str]:
     for key, _, _ in COLUMNS:
         value = row[key]
         if key == "rectification_rate":
-            out.append(f"{value * 100:.1f}%")
+            out.append(f"{value * 100:.2f}%")
         else:
             out.append(f"{value:,}" if key == "funds_spent" else str(value))
     return [row["unit_name"], *out]
@@ -53,6 +54,10 @@ async def test_the_page_shows_the_apis_figures_for_every_grouping(
                 assert page.status_code == 200, page.text
                 stats = (await api.as_(username).get("/statistics/hazards", params=params)).json()
                 assert stats["total"]["found"] == (5 if username == "office" else 4)
+                # Q1 of 2026 is still running on the test clock: as of the minute.
+                now = beijing_time(clock.now())
+                heading = f"2026年第一季度 · 截至{now}" if quarter else "2026年度 · 截至"
+                assert heading in page.text
                 rows = table(page.text)
                 assert rows == [expected(u) for u in stats["units"]] + [
                     expected(stats["total"] | {"unit_name": "合计"})

@@ -91,3 +91,9 @@ def test_times_are_written_in_beijing_time() -> None:
     assert labels.beijing_time(last_moment) == "2027年1月1日23:59"
     assert labels.beijing_date(datetime(2027, 1, 1, 16, 0, tzinfo=UTC)) == "1月2日"
     assert labels.beijing_time(None) == "未定"
+
+
+def test_a_statistic_of_a_period_that_has_ended_is_as_of_its_last_day() -> None:
+    # The third quarter ends at 1 October 00:00 Beijing time: county practice writes 9月30日.
+    assert labels.as_of_label(datetime(2026, 9, 30, 16, 0, tzinfo=UTC)) == "2026年9月30日"
+    assert labels.as_of_label(datetime(2026, 3, 6, 1, 0, tzinfo=UTC)) == "2026年3月6日09:00"

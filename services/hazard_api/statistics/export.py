@@ -13,7 +13,7 @@ from services.hazard_api.statistics.service import (
     UnitStatistics,
 )
 from shared import csv_cells
-from shared.labels import beijing_time
+from shared.labels import as_of_label
 
 COLUMNS = (
     ("found", "排查隐患数"),
@@ -31,7 +31,7 @@ COLUMNS = (
 
 def title(stats: StatisticsOut) -> str:
     when = f"{stats.year}年" + (f"第{stats.quarter}季度" if stats.quarter else "度")
-    return f"{when}事故隐患排查治理情况统计表（数据截至{beijing_time(stats.as_of)}）"
+    return f"{when}事故隐患排查治理情况统计表（数据截至{as_of_label(stats.as_of)}）"
 
 
 def _values(row: UnitStatistics) -> list[str | int | float]:

@@ -5,6 +5,7 @@ chart drawn from exactly the table's figures, and the API's CSV/XLSX export."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from services.portal.deps import ClockDep, SessionDep, UpstreamDep
 from services.portal.render import page
 from services.portal.upstream import UpstreamError, message_of
 from shared.clock import local
+from shared.labels import as_of_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +55,7 @@ def _params(year: int, quarter: str, group_by: str) -> dict[str, Any]:
 def _cell(row: dict[str, Any], key: str) -> str:
     value = row[key]
     if key == "rectification_rate":
-        return f"{value * 100:.1f}%"
+        return f"{value * 100:.2f}%"  # as the exported table writes it
     return f"{value:,}" if key == "funds_spent" else str(value)
 
 
@@ -101,7 +103,8 @@ async def statistics(
         quarter=quarter,
         years=list(range(this_year, this_year - 5, -1)),
         chart=json.dumps(chart_data(stats), ensure_ascii=False),
-        period="年度" if not quarter else f"第{'一二三四'[int(quarter) - 1]}季度",
+        period="年度" if not quarter else f"年第{'一二三四'[int(quarter) - 1]}季度",
+        as_of=as_of_label(datetime.fromisoformat(stats["as_of"])),
         query=urlencode(params),
     )
 
