@@ -26,10 +26,12 @@ from shared.db import transaction
 from shared.labels import SUBMISSION_DOCUMENT_LABELS, SUBMISSION_ITEM_LABELS
 from tests.conftest import DatabaseFactory
 from tests.hazard_api.conftest import SECRET as HAZARD_SECRET
+from tests.hazard_api.lifecycle.conftest import EventsLoader, outbox_events
+from tests.hazard_api.lifecycle.test_accident_class import quick_report
 from tests.portal.conftest import HAZARD, Api, SignIn, portal_over
 from tests.reporting.conftest import consume, emulator, hazard, listing, make_settings
 
-__all__ = ["emulator"]
+__all__ = ["emulator", "outbox_events"]
 
 
 @pytest.fixture
@@ -86,7 +88,7 @@ async def test_the_county_office_sees_each_submission_and_its_attempts(
     assert '<a href="/reporting">上报记录</a>' in page.text
     assert shown(page.text) == [listing_id, major_id]
     row = re.search(rf'<tr data-id="{major_id}".*?</tr>', page.text, re.S)
-    assert row and "重大隐患" in row.group(0) and "失败待重试（HTTP 500）" in row.group(0)
+    assert row and "重大隐患" in row.group(0) and "失败待重试（答复状态码 500）" in row.group(0)
     assert "待推送" in row.group(0) and "重新推送" in row.group(0)
 
     only = await browser.get("/reporting", params={"document": "hazard-listing"})
@@ -202,3 +204,42 @@ async def test_rows_name_the_hazard_by_its_code_and_a_code_finds_them(
     assert shown(found.text) == [major_row["webhook_id"]]
     missing = await browser.get("/reporting", params={"item_key": "YH20990101-00000000"})
     assert missing.status_code == 200 and shown(missing.text) == []
+
+
+async def test_an_accident_is_found_by_its_code(
+    signed_in: SignIn,
+    api: Api,
+    reporting_app: FastAPI,
+    clock: TestClock,
+    outbox_events: EventsLoader,
+) -> None:
+    reported = await api.as_("office").post("/accidents", quick_report(clock, deaths=1))
+    accident = reported.json()
+    await consume(reporting_app.state.runtime, *await outbox_events(accident["id"]))
+    rows = await ledger(reporting_app, api, item_key=f"accident:{accident['id']}")
+    assert rows, "the quick report went into the reporting ledger"
+    browser, _ = await signed_in("office")
+    found = await browser.get("/reporting", params={"item_key": f" {accident['code'].lower()} "})
+    assert shown(found.text) == [r["webhook_id"] for r in rows]
+    assert f"事故 {accident['code']}" in found.text
+    missing = await browser.get("/reporting", params={"item_key": "SG-2099-00000000"})
+    assert missing.status_code == 200 and shown(missing.text) == []
+    unknown_no = await browser.get("/reporting", params={"item_key": "演示县安委督〔2099〕1号"})
+    assert unknown_no.status_code == 200 and shown(unknown_no.text) == []
+
+
+async def test_an_issued_document_is_found_by_its_number(
+    signed_in: SignIn,
+    api: Api,
+    reporting_app: FastAPI,
+    outbox_events: EventsLoader,
+) -> None:
+    office = api.as_("office")
+    drafted = (await office.post("/documents", {"doc_type": "bulletin"})).json()
+    issued = (await office.post(f"/documents/{drafted['id']}/issue")).json()
+    await consume(reporting_app.state.runtime, *await outbox_events(issued["id"]))
+    rows = await ledger(reporting_app, api, item_key=f"document:{issued['id']}")
+    assert rows, "the issued document went into the reporting ledger"
+    browser, _ = await signed_in("office")
+    found = await browser.get("/reporting", params={"item_key": issued["doc_no"]})
+    assert shown(found.text) == [r["webhook_id"] for r in rows]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
 from ops.province_emulator import Running
 from services.reporting.db import outbox_tables
+from services.reporting.delivery.outcomes import no_answer
 from services.reporting.exchange.builders import regenerate
 from services.reporting.intake.units import apply_org_event
 from services.reporting.ledger.models import Attempt, Endpoint, Submission
@@ -117,7 +120,7 @@ async def test_an_hour_of_outage_then_everything_in_order_without_duplicates(
     for a in throttled:  # Retry-After is honoured: not due again before it
         due = heads[a.submission_seq].next_attempt_at
         assert due is not None and due >= a.started_at + timedelta(seconds=600)
-    assert {a.error for a in attempts if a.status_code is None} == {"超时：ReadTimeout"}
+    assert {a.error for a in attempts if a.status_code is None} == {"超时：省级平台未在时限内答复"}
     emu.mode = "ok"
     clock.advance(hours=6)
     for _ in range(6):  # one submission per item per round
@@ -219,3 +222,18 @@ async def test_after_the_retry_window_a_dead_letter_then_replay_delivers_it(
     finally:
         await rt.stop()
         await rt.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (httpx.ConnectError("refused"), "连接失败：无法连接省级平台"),
+        (httpx.ConnectTimeout("slow"), "连接省级平台超时"),
+        (httpx.ReadTimeout("slow"), "超时：省级平台未在时限内答复"),
+        (httpx.RemoteProtocolError("closed"), "连接失败：省级平台中断了连接"),
+        (httpx.DecodingError("bad"), "网络错误：推送未完成"),
+    ],
+)
+def test_a_push_without_an_answer_is_told_in_words(exc: httpx.HTTPError, text: str) -> None:
+    # What the 上报记录 page shows for the attempt: no exception names.
+    assert no_answer(exc) == text

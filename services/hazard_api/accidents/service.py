@@ -282,13 +282,13 @@ async def reports_of(*, session: AsyncSession, accident_id: str) -> list[Acciden
     return list(rows)
 
 
-async def list_accidents(*, session: AsyncSession, user: AuthUser) -> list[Accident]:
-    rows = await session.scalars(
-        select(Accident)
-        .where(in_scope(user, Accident.unit_id))
-        .order_by(Accident.occurred_at.desc())
-        .limit(500)
-    )
+async def list_accidents(
+    *, session: AsyncSession, user: AuthUser, code: str | None = None
+) -> list[Accident]:
+    query = select(Accident).where(in_scope(user, Accident.unit_id))
+    if code is not None:
+        query = query.where(Accident.code == code.strip().upper())
+    rows = await session.scalars(query.order_by(Accident.occurred_at.desc()).limit(500))
     return list(rows)
 
 

@@ -61,9 +61,15 @@ async def report_accident(
 
 
 @router.get("/accidents", summary="事故列表（按角色范围）")
-async def list_(session: SessionDep, user: AccidentReader, clock: ClockDep) -> list[AccidentOut]:
+async def list_(
+    session: SessionDep,
+    user: AccidentReader,
+    clock: ClockDep,
+    code: Annotated[str | None, Query(max_length=40, description="事故编号，如 SG-2026-…")] = None,
+) -> list[AccidentOut]:
     now = clock.now()
-    return [accident_out(a, now) for a in await list_accidents(session=session, user=user)]
+    found = await list_accidents(session=session, user=user, code=code)
+    return [accident_out(a, now) for a in found]
 
 
 @router.get(

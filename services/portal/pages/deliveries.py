@@ -54,8 +54,8 @@ async def deliveries(
     f = {"state": state, "document": document, "item_key": item_key}
     params = {k: v for k, v in f.items() if v}
     if item_key and ":" not in item_key:
-        # The ledger keys items by id; a clerk types the hazard's code (YH…) instead.
-        params["item_key"] = await _hazard_key(upstream, session.token, item_key)
+        # The ledger keys items by id; a clerk types what the item is known by instead.
+        params["item_key"] = await _item_key(upstream, session.token, item_key)
     rows: list[dict[str, Any]] = []
     if params.get("item_key") != NO_SUCH_ITEM:
         rows = await upstream.call(
@@ -87,11 +87,29 @@ def item_title(item_key: str, ref: str | None) -> str:
     return f"{label(SUBMISSION_ITEM_LABELS, kind)} {ref or rest[:8]}"
 
 
-async def _hazard_key(upstream: Upstream, token: str, code: str) -> str:
+async def _item_key(upstream: Upstream, token: str, typed: str) -> str:
+    """The ledger key of what a clerk typed: a hazard's code (YH…), an accident's (SG-…) or
+    an issued document's 文号 (〔2026〕…号)."""
+    code = typed.upper()
+    if code.startswith("SG-"):
+        found = await upstream.call(
+            "hazard_api", "GET", "/accidents", token=token, params={"code": code}
+        )
+        return f"accident:{found[0]['id']}" if found else NO_SUCH_ITEM
+    if "〔" in typed or "号" in typed:
+        issued = await upstream.call(
+            "hazard_api",
+            "GET",
+            "/documents",
+            token=token,
+            params={"status": "issued", "limit": 500},
+        )
+        ids = [d["id"] for d in issued if d.get("doc_no") == typed]
+        return f"document:{ids[0]}" if ids else NO_SUCH_ITEM
     found = await upstream.call(
-        "hazard_api", "GET", "/hazards", token=token, params={"q": code.upper(), "page_size": 100}
+        "hazard_api", "GET", "/hazards", token=token, params={"q": code, "page_size": 100}
     )
-    ids = [h["id"] for h in found["items"] if h["code"].upper() == code.upper()]
+    ids = [h["id"] for h in found["items"] if h["code"].upper() == code]
     return f"hazard:{ids[0]}" if ids else NO_SUCH_ITEM
 
 

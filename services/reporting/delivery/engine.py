@@ -24,7 +24,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.config import Settings
-from services.reporting.delivery.outcomes import Answer, Decision, Outcome, decide
+from services.reporting.delivery.outcomes import Answer, Decision, Outcome, decide, no_answer
 from services.reporting.delivery.pipeline import Pipeline
 from services.reporting.delivery.record import record_results
 from services.reporting.ledger.models import (
@@ -174,10 +174,9 @@ class Deliverer:
                     response.text[:RESPONSE_KEEP],
                     response.headers.get("retry-after"),
                 )
-            except httpx.TimeoutException as exc:
-                answer = Answer(None, error=f"超时：{type(exc).__name__}")
             except httpx.HTTPError as exc:
-                answer = Answer(None, error=f"连接失败：{type(exc).__name__}: {exc}"[:500])
+                log.warning("push %s to %s: no answer: %r", job.webhook_id, job.url, exc)
+                answer = Answer(None, error=no_answer(exc))
         now = self.clock.now()
         decision = decide(
             self.settings,

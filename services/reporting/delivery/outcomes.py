@@ -16,6 +16,8 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+import httpx
+
 from services.reporting.config import Settings
 
 
@@ -32,6 +34,29 @@ class Answer:
     body: str | None = None
     retry_after: str | None = None
     error: str | None = None
+
+
+# What a clerk reads on the 上报记录 page for a push that got no answer; the exception's own
+# name and text go to the log, where an operator looks.
+NO_ANSWER: dict[type[Exception], str] = {
+    httpx.ConnectTimeout: "连接省级平台超时",
+    httpx.ReadTimeout: "超时：省级平台未在时限内答复",
+    httpx.WriteTimeout: "超时：报文未能在时限内发出",
+    httpx.PoolTimeout: "超时：本地推送连接繁忙",
+    httpx.ConnectError: "连接失败：无法连接省级平台",
+    httpx.RemoteProtocolError: "连接失败：省级平台中断了连接",
+}
+
+
+def no_answer(exc: httpx.HTTPError) -> str:
+    for kind, text in NO_ANSWER.items():
+        if isinstance(exc, kind):
+            return text
+    return (
+        "超时：省级平台未答复"
+        if isinstance(exc, httpx.TimeoutException)
+        else "网络错误：推送未完成"
+    )
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
