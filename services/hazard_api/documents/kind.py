@@ -21,7 +21,9 @@ from services.hazard_api.documents.models import Document
 from services.hazard_api.documents.schemas import DocumentOut, DraftIn
 from services.hazard_api.documents.states import (
     AUTHORITY,
+    COUNTY_WIDE,
     DOCUMENT_STATUS_LABELS,
+    ROLES,
     Action,
     DocumentStatus,
 )
@@ -45,6 +47,19 @@ DRAFTED = "document.drafted"
 S = DocumentStatus
 
 
+def _drafted_here(user: AuthUser) -> ColumnElement[bool]:
+    """`states.drafted_here` as a condition: a role that drafts the type, and for a 整改通知书
+    the same unit. A leader or an integration client bound to the county shares the county
+    office's `issuer_unit_id` but drafts nothing: none of its drafts."""
+    types = [t for t, roles in ROLES.items() if user.role in roles]
+    own_unit = [t for t in types if t not in COUNTY_WIDE]
+    county_wide = [t for t in types if t in COUNTY_WIDE]
+    return or_(
+        Document.doc_type.in_(county_wide),
+        and_(Document.doc_type.in_(own_unit), Document.issuer_unit_id == user.unit_id),
+    )
+
+
 def _visible(user: AuthUser) -> ColumnElement[bool]:
     """A draft: its drafting office and the county office. Issued: whoever sees the unit it
     concerns, its office, and (a 通报 of the whole county) every supervisor and leader."""
@@ -54,7 +69,7 @@ def _visible(user: AuthUser) -> ColumnElement[bool]:
     if user.role != UserRole.ENTERPRISE:
         issued_to = or_(issued_to, Document.unit_id.is_(None))
     issued = and_(Document.status == S.ISSUED.value, issued_to)
-    return or_(Document.issuer_unit_id == user.unit_id, issued)
+    return or_(_drafted_here(user), issued)
 
 
 def scoped(user: AuthUser, document_id: str) -> Select[Document]:

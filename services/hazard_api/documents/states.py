@@ -2,7 +2,9 @@
 
 The county office (县安委办) issues in the name of the county 安委会/安委办: 挂牌督办通知书,
 督办函, 通报 and 摘牌销号通知. The supervising department or the township that ordered the
-rectification issues the 隐患整改通知书 (the county office may as well).
+rectification issues the 隐患整改通知书 (the county office may as well). Only the drafting
+office edits and issues its own draft (`drafted_here`): a 整改通知书 belongs to the unit that
+drafted it, a county-wide document to the county office.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ ROLES: dict[str, frozenset[UserRole]] = {
     T.BULLETIN: _COUNTY,
     T.DELISTING_NOTICE: _COUNTY,
 }
+
+# Documents issued in the name of the county 安委会/安委办: the county office's, whichever of its
+# accounts drafts them (their `issuer_unit_id` is the county's).
+COUNTY_WIDE: frozenset[str] = frozenset(t for t, roles in ROLES.items() if roles == _COUNTY)
+
+
+def drafted_here(role: UserRole, unit_id: str, doc_type: str, issuer_unit_id: str) -> bool:
+    """The caller's office drafted the document: a role that drafts this type and, for a
+    整改通知书, the same unit (a department's draft is not the county office's to issue)."""
+    if role not in ROLES[doc_type]:
+        return False
+    return doc_type in COUNTY_WIDE or issuer_unit_id == unit_id
 
 
 def _rule(label: str, states: tuple[str, ...]) -> Rule:

@@ -1,0 +1,83 @@
+"""Who sees which 公文 and who may issue it: a draft is its drafting office's only (a leader or an
+integration client bound to the county shares the county's unit, not the county office's
+drafts); an issued document follows the scope of the unit it concerns (a 通报 of the whole
+county: every supervisor and leader)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.hazard_api.lifecycle.conftest import HAZARD, Api
+from tests.hazard_api.lifecycle.documents import rectifying_hazard
+
+
+async def _drafted(api: Api, who: str, doc_type: str, hazard_id: str | None) -> dict[str, Any]:
+    body = {"doc_type": doc_type} | ({"hazard_id": hazard_id} if hazard_id else {})
+    r = await api.as_(who).post("/documents", body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def _issued(api: Api, who: str, doc_type: str, hazard_id: str | None) -> dict[str, Any]:
+    d = await _drafted(api, who, doc_type, hazard_id)
+    r = await api.as_(who).post(f"/documents/{d['id']}/issue")
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def _seen(api: Api, who: str) -> set[str]:
+    r = await api.as_(who).get("/documents")
+    assert r.status_code == 200, r.text
+    return {d["id"] for d in r.json()}
+
+
+async def test_drafts_are_their_offices_and_issued_documents_follow_scope(api: Api) -> None:
+    # 红星烟花爆竹 in 大坪乡: outside 付县长's portfolio (住建、交通、码头铺镇).
+    reported = await api.as_("hongxing").post("/hazards", HAZARD)
+    assert reported.status_code == 201, reported.text
+    fireworks = reported.json()["id"]
+    assert (await api.as_("fuxianzhang").get(f"/hazards/{fireworks}")).status_code == 404
+    # 建成建筑 in 码头铺镇, supervised by 住建局: inside it.
+    building = (await rectifying_hazard(api))["id"]
+    assert (await api.as_("fuxianzhang").get(f"/hazards/{building}")).status_code == 200
+
+    fireworks_draft = await _drafted(api, "office", "listing_notice", fireworks)
+    fireworks_issued = await _issued(api, "office", "listing_notice", fireworks)
+    building_draft = await _drafted(api, "office", "listing_notice", building)
+    building_issued = await _issued(api, "office", "listing_notice", building)
+    bulletin = await _drafted(api, "office", "bulletin", None)
+    dept_draft = await _drafted(api, "zhujian", "rectification_notice", building)
+    drafts = {fireworks_draft["id"], building_draft["id"], bulletin["id"], dept_draft["id"]}
+
+    # The leader: issued documents about what he answers for; no county office draft.
+    assert await _seen(api, "fuxianzhang") == {building_issued["id"]}
+    for d in (fireworks_issued, *(dict(id=i) for i in drafts)):
+        for tail in ("", "/html", "/pdf"):
+            r = await api.as_("fuxianzhang").get(f"/documents/{d['id']}{tail}")
+            assert r.status_code == 404, (d["id"], tail, r.text)
+            assert "不在您的管辖范围内" in r.json()["detail"]
+    shown = await api.as_("fuxianzhang").get(f"/documents/{building_issued['id']}")
+    assert shown.status_code == 200
+
+    # The city's integration client (hazards:read, bound to the county): issued ones only.
+    assert await _seen(api, "shiji") == {fireworks_issued["id"], building_issued["id"]}
+    for i in drafts:
+        assert (await api.as_("shiji").get(f"/documents/{i}")).status_code == 404
+    by_status = await api.as_("shiji").get("/documents", params={"status": "draft"})
+    assert by_status.status_code == 200 and by_status.json() == []
+
+    # The county office still sees every draft; the department its own office's (also another
+    # account of it); the township and the enterprise what is issued about them.
+    assert drafts | {fireworks_issued["id"], building_issued["id"]} <= await _seen(api, "office")
+    assert await _seen(api, "office2") == await _seen(api, "office")
+    assert dept_draft["id"] in await _seen(api, "zhujian2")
+    assert await _seen(api, "zhujian") == {dept_draft["id"], building_issued["id"]}
+    assert await _seen(api, "daping") == {fireworks_issued["id"]}
+    assert await _seen(api, "hongxing") == {fireworks_issued["id"]}
+
+    # The 通报 of the whole county, once issued: every supervisor and leader, not an enterprise.
+    issued = await api.as_("office").post(f"/documents/{bulletin['id']}/issue")
+    assert issued.status_code == 200, issued.text
+    for who in ("fuxianzhang", "shiji", "daping", "zhujian"):
+        assert bulletin["id"] in await _seen(api, who), who
+    assert bulletin["id"] not in await _seen(api, "hongxing")
