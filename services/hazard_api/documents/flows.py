@@ -7,24 +7,26 @@ import asyncio
 
 from sqlalchemy import select
 
-from services.hazard_api.auth.models import UserRole
 from services.hazard_api.directory.models import Person, Unit
 from services.hazard_api.documents import drafting, numbering, render
 from services.hazard_api.documents.models import Document
 from services.hazard_api.documents.schemas import EditIn
-from services.hazard_api.documents.states import DocumentStatus
+from services.hazard_api.documents.states import DocumentStatus, drafted_here
 from services.hazard_api.errors import Forbidden
 from services.hazard_api.items.kernel import Change, Context, Outcome
 from shared.clock import local
 
 ISSUED = "document.issued"
 EDITED = "document.edited"
-NOT_DRAFTER = "只有拟稿单位（或县安委办）可以修改、签发本公文"
+NOT_DRAFTER = "本公文草稿由{body}拟制，只有拟稿单位可以修改、签发"
 
 
 def _own(doc: Document, ctx: Context) -> None:
-    if ctx.user.role != UserRole.COUNTY_OFFICE and doc.issuer_unit_id != ctx.user.unit_id:
-        raise Forbidden(NOT_DRAFTER)
+    """Only the drafting office edits and issues its draft (README: 公文, Authority): the
+    county office does not issue a department's or township's draft under its 文号."""
+    user = ctx.user
+    if not drafted_here(user.role, user.unit_id, doc.doc_type, doc.issuer_unit_id):
+        raise Forbidden(NOT_DRAFTER.format(body=doc.issuing_body))
 
 
 def edit(data: EditIn) -> Change[Document, Document]:

@@ -1,7 +1,7 @@
 """Who sees which 公文 and who may issue it: a draft is its drafting office's only (a leader or an
 integration client bound to the county shares the county's unit, not the county office's
 drafts); an issued document follows the scope of the unit it concerns (a 通报 of the whole
-county: every supervisor and leader)."""
+county: every supervisor and leader); only the drafting office edits and issues its draft."""
 
 from __future__ import annotations
 
@@ -81,3 +81,35 @@ async def test_drafts_are_their_offices_and_issued_documents_follow_scope(api: A
     for who in ("fuxianzhang", "shiji", "daping", "zhujian"):
         assert bulletin["id"] in await _seen(api, who), who
     assert bulletin["id"] not in await _seen(api, "hongxing")
+
+
+async def test_only_the_drafting_office_edits_and_issues_its_draft(api: Api) -> None:
+    hid = (await rectifying_hazard(api))["id"]
+    draft = await _drafted(api, "zhujian", "rectification_notice", hid)
+    office = api.as_("office")
+
+    # The county office reads the department's draft but does not issue it under 住建局's 文号.
+    refused = await office.post(f"/documents/{draft['id']}/issue")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"] == "本公文草稿由演示县住建局拟制，只有拟稿单位可以修改、签发"
+    edit = await office.patch(f"/documents/{draft['id']}", {"cc": "码头铺镇人民政府"})
+    assert edit.status_code == 403 and "只有拟稿单位" in edit.json()["detail"]
+    unchanged = (await office.get(f"/documents/{draft['id']}")).json()
+    assert unchanged["status"] == "draft" and unchanged["doc_no"] is None
+    assert unchanged["cc"] == draft["cc"]
+
+    # Another account of the drafting office may.
+    done = await api.as_("zhujian2").post(f"/documents/{draft['id']}/issue")
+    assert done.status_code == 200, done.text
+    assert done.json()["doc_no"] == "演示县住建局隐改〔2026〕1号"
+
+    # A county-wide document is the county office's, whichever of its accounts drafted it.
+    letter = await _drafted(api, "office", "listing_notice", hid)
+    by_colleague = await api.as_("office2").post(f"/documents/{letter['id']}/issue")
+    assert by_colleague.status_code == 200, by_colleague.text
+
+    # The county office's own 整改通知书 is its own (应急管理局) to issue, not 住建局's.
+    own = await _drafted(api, "office", "rectification_notice", hid)
+    assert (await api.as_("zhujian").post(f"/documents/{own['id']}/issue")).status_code == 404
+    mine = await office.post(f"/documents/{own['id']}/issue")
+    assert mine.status_code == 200, mine.text
