@@ -122,6 +122,32 @@ async def test_who_may_not_issue_gets_hazard_api_403_as_a_chinese_page(
     assert "当前账号角色无权签发该类公文" in refused.text
 
 
+async def test_the_issue_form_is_offered_only_to_the_drafting_office(
+    api: Api, signed_in: SignIn
+) -> None:
+    """hazard_api's `allowed_actions` decides: the county office reads a department's draft
+    but is not offered its 签发; a leader does not see the county office's draft at all."""
+    h = await rectifying_hazard(api)
+    d = await drafted(api, "zhujian", "rectification_notice", h["id"])
+    office, _ = await signed_in("office")
+    shown = await office.get(f"/documents/{d['id']}")
+    assert shown.status_code == 200, shown.text
+    assert 'id="issue-form"' not in shown.text and 'id="draft-note"' in shown.text
+    department, _ = await signed_in("zhujian2")
+    own = await department.get(f"/documents/{d['id']}")
+    assert 'id="issue-form"' in own.text and 'id="draft-note"' not in own.text
+
+    notice = await drafted(api, "office", "listing_notice", h["id"])
+    leader, _ = await signed_in("fuxianzhang")
+    hidden = await leader.get(f"/documents/{notice['id']}")
+    assert hidden.status_code == 404 and "页面不存在" in hidden.text
+    assert notice["id"] not in rows((await leader.get("/documents")).text)
+    assert (await api.as_("office").post(f"/documents/{notice['id']}/issue")).status_code == 200
+    issued = await leader.get(f"/documents/{notice['id']}")
+    assert issued.status_code == 200 and 'id="issue-form"' not in issued.text
+    assert 'id="draft-note"' not in issued.text
+
+
 async def test_a_draft_is_made_from_the_page_with_what_the_role_may_draft(
     api: Api, signed_in: SignIn
 ) -> None:

@@ -18,7 +18,7 @@ from services.hazard_api.config import Settings
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.documents import drafting
 from services.hazard_api.documents.models import Document
-from services.hazard_api.documents.schemas import DocumentOut, DraftIn
+from services.hazard_api.documents.schemas import DocumentDetail, DocumentOut, DraftIn
 from services.hazard_api.documents.states import (
     AUTHORITY,
     COUNTY_WIDE,
@@ -26,6 +26,7 @@ from services.hazard_api.documents.states import (
     ROLES,
     Action,
     DocumentStatus,
+    drafted_here,
 )
 from services.hazard_api.errors import Conflict, FieldError, NotFound
 from services.hazard_api.hazards.admission import admitted_caller
@@ -134,6 +135,15 @@ DOCUMENT: ItemKind[Document] = ItemKind(
 )
 
 
+def allowed_actions(d: Document, user: AuthUser) -> dict[str, str]:
+    """What the caller may do with the document now (what a page offers): the table's actions
+    for its role and the document's state, and only on its own office's draft."""
+    if not drafted_here(user.role, user.unit_id, d.doc_type, d.issuer_unit_id):
+        return {}
+    allowed = AUTHORITY.allowed(status=d.status, origin=d.doc_type, role=user.role)
+    return {action: AUTHORITY.rules[action].label for action in allowed}
+
+
 def document_out(d: Document) -> DocumentOut:
     out = DocumentOut.model_validate(d)
     return out.model_copy(
@@ -142,6 +152,11 @@ def document_out(d: Document) -> DocumentOut:
             "status_label": DOCUMENT_STATUS_LABELS[d.status],
         }
     )
+
+
+def document_detail(d: Document, user: AuthUser) -> DocumentDetail:
+    out = document_out(d).model_dump()
+    return DocumentDetail.model_validate(out | {"allowed_actions": allowed_actions(d, user)})
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,14 @@ class DocumentOut(BaseModel):
     sha256: str | None
 
 
+class DocumentDetail(DocumentOut):
+    """One document as `GET /documents/{id}` answers it, with what the caller may do now."""
+
+    # The authority table's actions for the caller's role and the document's state, on its own
+    # office's draft only (中文 labels keyed by action); the kernel still guards each request.
+    allowed_actions: dict[str, str] = {}
+
+
 class VerifyOut(BaseModel):
     """The document rendered again from its record, compared with the sha256 issued."""
 

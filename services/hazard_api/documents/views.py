@@ -12,9 +12,21 @@ from sqlalchemy.orm import undefer
 from services.hazard_api.auth.deps import TokenClaims
 from services.hazard_api.deps import ClockDep, SessionDep, SettingsDep
 from services.hazard_api.documents import flows, render
-from services.hazard_api.documents.kind import DOCUMENT, DOCUMENT_DRAFT, document_out, listed
+from services.hazard_api.documents.kind import (
+    DOCUMENT,
+    DOCUMENT_DRAFT,
+    document_detail,
+    document_out,
+    listed,
+)
 from services.hazard_api.documents.models import Document
-from services.hazard_api.documents.schemas import DocumentOut, DraftIn, EditIn, VerifyOut
+from services.hazard_api.documents.schemas import (
+    DocumentDetail,
+    DocumentOut,
+    DraftIn,
+    EditIn,
+    VerifyOut,
+)
 from services.hazard_api.documents.states import Action, DocumentStatus
 from services.hazard_api.errors import Conflict, NotFound
 from services.hazard_api.fields import EntityId, IdPath
@@ -74,9 +86,9 @@ async def list_(
     return [document_out(d) for d in rows]
 
 
-@router.get("/documents/{document_id}", summary="公文")
-async def get(doc: Visible) -> DocumentOut:
-    return document_out(doc)
+@router.get("/documents/{document_id}", summary="公文（含当前账号可办理的操作）")
+async def get(doc: Visible, user: HazardReader) -> DocumentDetail:
+    return document_detail(doc, user)
 
 
 @router.patch("/documents/{document_id}", summary="修改公文草稿（已印发的公文不可修改）")

@@ -113,3 +113,28 @@ async def test_only_the_drafting_office_edits_and_issues_its_draft(api: Api) -> 
     assert (await api.as_("zhujian").post(f"/documents/{own['id']}/issue")).status_code == 404
     mine = await office.post(f"/documents/{own['id']}/issue")
     assert mine.status_code == 200, mine.text
+
+
+async def test_the_document_lists_what_the_caller_may_do_with_it(api: Api) -> None:
+    hid = (await rectifying_hazard(api))["id"]
+    draft = await _drafted(api, "zhujian", "rectification_notice", hid)
+    path = f"/documents/{draft['id']}"
+
+    def allowed(r: Any) -> dict[str, str]:
+        assert r.status_code == 200, r.text
+        return dict(r.json()["allowed_actions"])
+
+    both = {"edit": "修改该类公文", "issue": "签发该类公文"}
+    assert allowed(await api.as_("zhujian").get(path)) == both
+    assert allowed(await api.as_("zhujian2").get(path)) == both
+    assert allowed(await api.as_("office").get(path)) == {}  # reads it, does not issue it
+
+    letter = await _drafted(api, "office", "listing_notice", hid)
+    assert allowed(await api.as_("office2").get(f"/documents/{letter['id']}")) == both
+
+    issued = await api.as_("zhujian").post(f"{path}/issue")
+    assert issued.status_code == 200 and "allowed_actions" not in issued.json()
+    for who in ("zhujian", "office", "fuxianzhang", "jiancheng", "shiji"):
+        assert allowed(await api.as_(who).get(path)) == {}, who
+    listed = await api.as_("zhujian").get("/documents")
+    assert all("allowed_actions" not in d for d in listed.json())
