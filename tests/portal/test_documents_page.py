@@ -95,6 +95,8 @@ async def test_issuing_from_the_page_numbers_the_draft_and_needs_csrf(
     assert in_api["status"] == "issued" and in_api["doc_no"] == "演示县住建局隐改〔2026〕1号"
     page = await browser.get(done.headers["location"])
     assert "已签发，文号 演示县住建局隐改〔2026〕1号" in page.text
+    # The hash wraps on a phone (portal.css) instead of widening the page.
+    assert f'<code class="document-hash">{in_api["sha256"]}</code>' in page.text
     assert 'id="issue-form"' not in page.text
 
     # Issued once: a second 签发 is refused by hazard_api, shown as a Chinese error page.
