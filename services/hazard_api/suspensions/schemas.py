@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -49,11 +50,31 @@ class CheckItem(_In):
     evidence: Text
 
 
+TEAM_SIZE = (3, 20)
+
+
+def _team_size(team: list[Member]) -> list[Member]:
+    """The team is counted in people (人), not in items (项) as the generic bound says."""
+    low, high = TEAM_SIZE
+    if len(team) < low:
+        raise PydanticCustomError("team_too_small", "至少须有{min_length}人", {"min_length": low})
+    if len(team) > high:
+        raise PydanticCustomError("team_too_large", "最多{max_length}人", {"max_length": high})
+    return team
+
+
+Team = Annotated[
+    list[Member],
+    Field(json_schema_extra={"minItems": TEAM_SIZE[0], "maxItems": TEAM_SIZE[1]}),
+    AfterValidator(_team_size),
+]
+
+
 class AcceptanceIn(_In):
     """The acceptance team (应急管理, the supervising department, the township) decides on a
     checklist; 同意复产 only with every item passed."""
 
-    team: Annotated[list[Member], Field(min_length=3, max_length=20)]
+    team: Team
     checklist: Annotated[list[CheckItem], Field(min_length=1, max_length=200)]
     passed: bool
     note: Text
