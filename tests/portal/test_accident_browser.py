@@ -45,6 +45,8 @@ async def fill_checklist(page: Page, j: Journey, name: str) -> None:
         await page.fill(f"[name=team_{member['unit']}]", member["name"])
     for i in range(await page.locator("fieldset.check-item").count()):
         await page.fill(f"[name=evidence_{i}]", "现场核查记录")
+    # The decision has no default: the team chooses it.
+    await page.select_option("[name=passed]", "yes")
     await page.fill("[name=note]", "经现场验收，同意复产")
     await j.shot(page, f"{name}-form")
     await page.locator("#checklist button[type=submit]").click()

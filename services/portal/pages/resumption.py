@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.portal.deps import PostSession, SessionDep, UpstreamDep
+from services.portal.forms import Refused, kept
 from services.portal.forms import text as _text
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
@@ -25,6 +26,16 @@ ITEMS = (
     ("应急演练", "已组织应急演练并有记录"),
     ("安全生产责任制", "健全并落实到岗位"),
 )
+DECISIONS = {"yes": True, "no": False}
+
+
+def blank_form() -> dict[str, str]:
+    """A new checklist: the DOMAIN §5 items and standards, each 合格 until marked otherwise;
+    no team, no evidence and no decision (同意 or 不同意 is chosen, never a default)."""
+    rows: dict[str, str] = {}
+    for i, (item, standard) in enumerate(ITEMS):
+        rows |= {f"item_{i}": item, f"standard_{i}": standard, f"result_{i}": "pass"}
+    return rows
 
 
 @router.get("/campaigns")
@@ -89,7 +100,9 @@ async def _render(
     *,
     error: str = "",
     status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The page; `values` is a refused form as it was typed (else a blank checklist)."""
     subject = await target.load(upstream, token)
     return page(
         request,
@@ -99,8 +112,9 @@ async def _render(
         action=target.path,
         back=target.back if target.kind == "campaign" else None,
         team=TEAM,
-        items=ITEMS,
+        rows=range(len(ITEMS)),
         error=error,
+        values=blank_form() if values is None else values,
     )
 
 
@@ -118,23 +132,38 @@ def acceptance_body(form: FormData) -> dict[str, Any]:
                 }
             )
     team = [{"unit": u, "name": _text(form, f"team_{u}")} for u in TEAM if _text(form, f"team_{u}")]
+    decision = _text(form, "passed")
+    if decision not in DECISIONS:
+        raise Refused("验收结论：请选择同意复产或不同意复产")
     return {
         "team": team,
         "checklist": checklist,
-        "passed": form.get("passed") == "yes",
+        "passed": DECISIONS[decision],
         "note": _text(form, "note"),
     }
 
 
 async def _decide(request: Request, target: Target, session: Any, upstream: Upstream) -> Response:
-    body = acceptance_body(await request.form())
+    form = await request.form()
+    values = kept(form)
     try:
+        body = acceptance_body(form)
         await upstream.call("hazard_api", "POST", target.path, token=session.token, json=body)
+    except Refused as exc:
+        return await _render(
+            request, target, session.token, upstream, error=exc.message, status=422, values=values
+        )
     except UpstreamError as exc:
         if exc.status == 404:
             raise
         return await _render(
-            request, target, session.token, upstream, error=exc.message, status=exc.status
+            request,
+            target,
+            session.token,
+            upstream,
+            error=exc.message,
+            status=exc.status,
+            values=values,
         )
     return RedirectResponse(f"{target.path}?done=acceptance", status_code=303)
 
