@@ -17,7 +17,7 @@ from services.hazard_api.items.kernel import Context, Creation, ItemKind, record
 from services.hazard_api.suspensions import flows
 from services.hazard_api.suspensions.models import Suspension
 from services.hazard_api.suspensions.schemas import OrderIn, SuspensionOut
-from services.hazard_api.suspensions.states import AUTHORITY, ORIGIN, Action
+from services.hazard_api.suspensions.states import AUTHORITY, ORIGIN, Action, allowed_actions
 from shared.accident_labels import SUSPENSION_STATUS_LABELS
 from shared.contract import (
     ACCIDENT_EVENTS,
@@ -83,9 +83,13 @@ SUSPENSION: ItemKind[Suspension] = ItemKind(
 )
 
 
-def suspension_out(s: Suspension) -> SuspensionOut:
+def suspension_out(s: Suspension, user: AuthUser | None = None) -> SuspensionOut:
+    """The order as answered; with `user`, the actions that user may take on it now."""
     out = SuspensionOut.model_validate(s)
-    return out.model_copy(update={"status_label": SUSPENSION_STATUS_LABELS[s.status]})
+    update: dict[str, Any] = {"status_label": SUSPENSION_STATUS_LABELS[s.status]}
+    if user is not None:
+        update["allowed_actions"] = allowed_actions(s.status, user.role)
+    return out.model_copy(update=update)
 
 
 async def _admit(
@@ -106,7 +110,7 @@ async def _write(data: OrderIn, unit: UnitFacts, ctx: Context) -> SuspensionOut:
     record_creation(SUSPENSION, s, SuspensionEventType.ORDERED.value, ctx)
     envelope = envelope_of(s, SuspensionEventType.ORDERED, ctx.user, ctx.now, data.reason)
     await add_event(ctx.session, outbox_tables.outbox, envelope, ACCIDENT_EVENTS, now=ctx.now)
-    return suspension_out(s)
+    return suspension_out(s, ctx.user)
 
 
 SUSPENSION_ORDER: Creation[OrderIn, UnitFacts, SuspensionOut] = Creation(

@@ -97,3 +97,5 @@ class SuspensionOut(BaseModel):
     acceptances: list[dict[str, Any]]
     accepted_at: datetime | None
     resumed_at: datetime | None
+    # The actions the caller may take now (what a page offers; the kernel still guards).
+    allowed_actions: dict[str, str] = {}

@@ -47,3 +47,16 @@ AUTHORITY = Authority(
     state_labels=SUSPENSION_STATUS_LABELS,
     origin_labels={ORIGIN: "停产停业整顿"},
 )
+
+
+def allowed_actions(status: str, role: UserRole) -> dict[str, str]:
+    """The actions `role` may take on an order in `status` now, with their labels (what a page
+    offers; the kernel still guards every one). 恢复生产 only once accepted: its rule stays
+    open to every open state so that the change refuses with NOT_ACCEPTED's words, but the
+    change allows it from 验收合格 only."""
+    allowed = AUTHORITY.allowed(status=status, origin=ORIGIN, role=role)
+    return {
+        action: RULES[action].label
+        for action in allowed
+        if action != Action.RESUME or status == S.ACCEPTED
+    }

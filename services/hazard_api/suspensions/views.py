@@ -52,7 +52,7 @@ async def list_(session: SessionDep, user: AccidentReader) -> list[SuspensionOut
         .order_by(Suspension.ordered_at.desc())
         .limit(500)
     )
-    return [suspension_out(s) for s in rows]
+    return [suspension_out(s, user) for s in rows]
 
 
 @router.get("/suspensions/{suspension_id}", summary="停产整顿详情（含复工复产验收记录）")
@@ -64,7 +64,7 @@ async def detail(
     )
     if s is None:
         raise NotFound(NOT_FOUND)
-    return suspension_out(s)
+    return suspension_out(s, user)
 
 
 @router.post("/suspensions/{suspension_id}/application", summary="申请复工复产")
@@ -72,7 +72,7 @@ async def apply(
     suspension_id: SuspensionId, data: ApplicationIn, tx: AccidentTransitions
 ) -> SuspensionOut:
     s, _ = await tx.apply(SUSPENSION, suspension_id, Action.APPLY, flows.apply(data))
-    return suspension_out(s)
+    return suspension_out(s, tx.ctx.user)
 
 
 @router.post("/suspensions/{suspension_id}/review", summary="乡镇（街道）审核")
@@ -80,7 +80,7 @@ async def review(
     suspension_id: SuspensionId, data: ReviewIn, tx: AccidentTransitions
 ) -> SuspensionOut:
     s, _ = await tx.apply(SUSPENSION, suspension_id, Action.REVIEW, flows.review(data))
-    return suspension_out(s)
+    return suspension_out(s, tx.ctx.user)
 
 
 @router.post("/suspensions/{suspension_id}/acceptance", summary="复工复产验收")
@@ -89,10 +89,10 @@ async def decide_acceptance(
 ) -> SuspensionOut:
     change = flows.decide_acceptance(data)
     s, _ = await tx.apply(SUSPENSION, suspension_id, Action.DECIDE_ACCEPTANCE, change)
-    return suspension_out(s)
+    return suspension_out(s, tx.ctx.user)
 
 
 @router.post("/suspensions/{suspension_id}/resume", summary="恢复生产（须验收合格）")
 async def resume(suspension_id: SuspensionId, tx: AccidentTransitions) -> SuspensionOut:
     s, _ = await tx.apply(SUSPENSION, suspension_id, Action.RESUME, flows.resume())
-    return suspension_out(s)
+    return suspension_out(s, tx.ctx.user)
