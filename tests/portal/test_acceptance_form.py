@@ -117,3 +117,67 @@ async def test_the_decision_is_chosen_never_a_default(
     assert alert(refused.text) == "验收结论：请选择同意复产或不同意复产"
     assert shown(refused.text)["evidence_0"] == "现场核查记录"
     assert (await api.as_("office").get(f"/suspensions/{sid}")).json()["acceptances"] == []
+
+
+def row_actions(listing: str, sid: str) -> list[str]:
+    """The actions the /suspensions row of the order offers, by their words."""
+    row = listing.split(f'<tr data-id="{sid}">')[1].split("</tr>")[0]
+    return re.findall(r"<(?:a|button)[^>]*>(复工复产验收|恢复生产)</", row)
+
+
+def page_actions(page: str) -> list[str]:
+    """What the acceptance page offers: the checklist form, the 恢复生产 button."""
+    return [
+        name
+        for key, name in (('id="checklist"', "验收清单"), ('id="resume"', "恢复生产"))
+        if key in page
+    ]
+
+
+async def test_the_suspension_pages_offer_only_what_the_api_allows(
+    signed_in: SignIn, api: Api, clock: TestClock
+) -> None:
+    """The list and the acceptance page offer the acceptance and 恢复生产 only to the roles
+    and in the states hazard_api allows them (its `allowed_actions`)."""
+    o, ent = api.as_("office"), api.as_("hongxing")
+    aid = (await ent.post("/accidents", quick_report(clock, deaths=1))).json()["id"]
+    order = {"unit_id": "ent-hongxing", "order_no": "演应急停〔2026〕1号", "reason": "事故"}
+    sid = (await o.post("/suspensions", order | {"accident_id": aid})).json()["id"]
+    browsers = {user: await signed_in(user) for user in ("office", "daping", "hongxing")}
+    url = f"/suspensions/{sid}/acceptance"
+
+    async def offered() -> dict[str, tuple[list[str], list[str]]]:
+        said = {}
+        for user, (browser, _) in browsers.items():
+            listing, page = (await browser.get("/suspensions")).text, (await browser.get(url)).text
+            said[user] = (row_actions(listing, sid), page_actions(page))
+        return said
+
+    nothing: tuple[list[str], list[str]] = ([], [])
+    # 停产整顿中 (before the application and the township's review): neither, for anyone.
+    assert await offered() == {"office": nothing, "daping": nothing, "hongxing": nothing}
+    await ent.post(f"/suspensions/{sid}/application", APPLICATION)
+    await api.as_("daping").post(f"/suspensions/{sid}/review", {"passed": True, "note": "齐"})
+    # 乡镇（街道）已审核: the acceptance team's checklist, for the county office only.
+    assert await offered() == {
+        "office": (["复工复产验收"], ["验收清单"]),
+        "daping": nothing,
+        "hongxing": nothing,
+    }
+    office, csrf = browsers["office"]
+    assert (await office.post(url, data=checklist_form(csrf, passed=True))).status_code == 303
+    # 验收合格: 恢复生产, for the county office only; no second checklist.
+    assert await offered() == {
+        "office": (["恢复生产"], ["恢复生产"]),
+        "daping": nothing,
+        "hongxing": nothing,
+    }
+    listing = (await office.get("/suspensions")).text
+    assert f'action="/suspensions/{sid}/resume"' in listing
+    resumed = await office.post(f"/suspensions/{sid}/resume", data={"csrf_token": csrf})
+    assert resumed.status_code == 303
+    # 已复工复产: nothing left to do; the records stay readable from the list.
+    assert await offered() == {"office": nothing, "daping": nothing, "hongxing": nothing}
+    mine = (await browsers["hongxing"][0].get("/suspensions")).text
+    assert f'href="{url}" class="records">验收记录' in mine
+    assert "本账号没有可办理的复工复产验收事项" in (await browsers["hongxing"][0].get(url)).text

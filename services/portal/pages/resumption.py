@@ -70,8 +70,11 @@ class Target:
     async def load(self, upstream: Upstream, token: str) -> dict[str, Any]:
         if self.kind == "suspension":
             s: dict[str, Any] = await upstream.call("hazard_api", "GET", self.back, token=token)
+            allowed = s.get("allowed_actions") or {}
             return {"unit_name": s["unit_name"], "status_label": s["status_label"]} | {
-                "resumable": s["status"] == "accepted",
+                # Only what hazard_api says this account may do now.
+                "resumable": "resume" in allowed,
+                "decidable": "decide_acceptance" in allowed,
                 "acceptances": s["acceptances"],
                 "title": f"停产整顿（{s['order_no']}）",
             }
@@ -81,7 +84,7 @@ class Target:
         found: list[dict[str, Any]] = [e for e in rows if e["unit_id"] == unit_id]
         if not found:
             raise UpstreamError(404, "企业不在本次复工复产验收范围内")
-        return found[0] | {"title": c["name"]}
+        return found[0] | {"title": c["name"], "decidable": True}
 
 
 def _target(kind: str, first: str, second: str | None = None) -> Target:
