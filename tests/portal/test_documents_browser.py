@@ -92,7 +92,7 @@ async def test_documents_and_reporting_records_in_chromium(
 
             await page.goto(f"{base}/reporting")
             await page.wait_for_selector("#deliveries")
-            assert "失败待重试（HTTP 500）" in await page.inner_text("#deliveries")
+            assert "失败待重试（答复状态码 500）" in await page.inner_text("#deliveries")
             await shot(page, "deliveries")
             major = str(failing[1]["webhook_id"])
             await page.locator(f"tr[data-id='{major}'] .replay button").click()
