@@ -123,7 +123,7 @@ async def accident_audit(
 ) -> list[AuditEntryOut]:
     a = await get_scoped(session=session, user=user, accident_id=accident_id)
     rows = await chain(session=session, chain_key=ACCIDENT.chain_key(a.id))
-    return [AuditEntryOut.of(r) for r in rows]
+    return [AuditEntryOut.model_validate(r) for r in rows]
 
 
 @router.post("/accidents/{accident_id}/reports", status_code=201, summary="续报或补报")

@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,6 +70,8 @@ class AuditSeal(Base):
 
 
 class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read off an AuditRow
+
     id: int
     seq: int
     at: datetime
@@ -80,21 +82,6 @@ class AuditEntryOut(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     hash: str
-
-    @classmethod
-    def of(cls, row: AuditRow) -> AuditEntryOut:
-        return cls(
-            id=row.id,
-            seq=row.seq,
-            at=row.at,
-            actor_user_id=row.actor_user_id,
-            actor_person_id=row.actor_person_id,
-            actor_role=row.actor_role,
-            action=row.action,
-            before=row.before,
-            after=row.after,
-            hash=row.hash,
-        )
 
 
 class Problem(StrEnum):

@@ -88,4 +88,4 @@ async def hazard_audit(
 ) -> list[AuditEntryOut]:
     h = await get_scoped(session=session, user=user, hazard_id=hazard_id)
     rows = await chain(session=session, chain_key=chain_key(h.id))
-    return [AuditEntryOut.of(r) for r in rows]
+    return [AuditEntryOut.model_validate(r) for r in rows]
