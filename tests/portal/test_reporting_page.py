@@ -243,3 +243,5 @@ async def test_an_issued_document_is_found_by_its_number(
     browser, _ = await signed_in("office")
     found = await browser.get("/reporting", params={"item_key": issued["doc_no"]})
     assert shown(found.text) == [r["webhook_id"] for r in rows]
+    other_no = issued["doc_no"].replace("〕", "〕9")  # a 文号 of nothing issued
+    assert shown((await browser.get("/reporting", params={"item_key": other_no})).text) == []

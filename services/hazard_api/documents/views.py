@@ -71,9 +71,14 @@ async def list_(
     doc_type: DocumentType | None = None,
     doc_status: Annotated[DocumentStatus | None, Query(alias="status")] = None,
     hazard_id: EntityId | None = None,
+    doc_no: Annotated[
+        str | None, Query(max_length=100, description="文号，如 演示县安委督〔2026〕3号")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DocumentOut]:
     query = listed(user)
+    if doc_no is not None:
+        query = query.where(Document.doc_no == doc_no.strip())
     if doc_type is not None:
         query = query.where(Document.doc_type == doc_type.value)
     if doc_status is not None:

@@ -98,13 +98,9 @@ async def _item_key(upstream: Upstream, token: str, typed: str) -> str:
         return f"accident:{found[0]['id']}" if found else NO_SUCH_ITEM
     if "〔" in typed or "号" in typed:
         issued = await upstream.call(
-            "hazard_api",
-            "GET",
-            "/documents",
-            token=token,
-            params={"status": "issued", "limit": 500},
+            "hazard_api", "GET", "/documents", token=token, params={"doc_no": typed}
         )
-        ids = [d["id"] for d in issued if d.get("doc_no") == typed]
+        ids = [d["id"] for d in issued]
         return f"document:{ids[0]}" if ids else NO_SUCH_ITEM
     found = await upstream.call(
         "hazard_api", "GET", "/hazards", token=token, params={"q": code, "page_size": 100}
