@@ -23,7 +23,7 @@ DEFAULT_HAZARD_EVENTS = [
     "hazard.extension_approved",
     "hazard.closed",
 ]
-DEFAULT_ACCIDENT_EVENTS = ["accident.reported", "accident.follow_up", "accident.class_changed"]
+DEFAULT_ACCIDENT_EVENTS = ["accident.report_issued"]  # a report once signed off (签发)
 DEFAULT_DOCUMENT_EVENTS = ["document.issued"]
 
 

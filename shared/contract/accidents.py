@@ -73,12 +73,38 @@ class AccidentEventType(StrEnum):
     CLOSED = "accident.closed"
 
 
+class AccidentReportFacts(Payload):
+    """One report as it was signed off (签发): what goes upward is this report's own contents,
+    not the accident's latest figures, which a later report may already have changed."""
+
+    report_id: str
+    seq: int  # 1: the first report (快报)
+    kind: str  # first 快报, follow_up 续报, supplementary 补报
+    received_at: AwareDatetime
+    channel: str
+    account: str
+    measures_taken: str | None = None
+    deaths: int | None = None  # None: this report did not state it
+    missing: int | None = None
+    serious_injuries: int | None = None
+    minor_injuries: int | None = None
+    trapped: int | None = None
+    poisoned: int | None = None
+    direct_loss_yuan: int | None = None
+    class_after: AccidentClass  # the class its figures give
+    within_window: bool  # received within the 30-day (7-day) window: may move the class
+    moved_class: bool = False  # its figures moved the statutory class
+    issued_at: AwareDatetime
+
+
 class AccidentEvent(Payload):
-    """One accident transition or flag; `facts` is the state after it."""
+    """One accident transition or flag; `facts` is the state after it; `report` the report
+    signed off, on `accident.report_issued` only."""
 
     event: AccidentEventType
     facts: AccidentFacts
     note: str | None = None
+    report: AccidentReportFacts | None = None
 
 
 class SuspensionStatus(StrEnum):

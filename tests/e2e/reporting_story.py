@@ -16,7 +16,7 @@ from tests.e2e.world import PLAN, PNG, START, World
 
 async def make_reports(w: World) -> None:
     """Six upward documents: the hazard's classification, listing and delisting (销号), the
-    accident's 快报 and two 续报 — all made while the province may be failing."""
+    accident's 快报 and two 续报, each signed off — all made while the province may be failing."""
     hazard = await w.api(
         "POST",
         "/hazards",
@@ -65,6 +65,16 @@ async def make_reports(w: World) -> None:
             "serious_injuries": 2,
         }
         await w.api("POST", f"/accidents/{accident['id']}/reports", "hongxing", json=follow_up)
+    await sign_off(w, accident["id"])
+
+
+async def sign_off(w: World, aid: str) -> None:
+    """Each report goes upward only once signed off: 核稿 by the township, 签发 by the county
+    office, in the order they were made."""
+    detail = await w.api("GET", f"/accidents/{aid}", "office")
+    for report in detail["reports"]:
+        await w.api("POST", f"/accidents/{aid}/reports/{report['id']}/review", "daping")
+        await w.api("POST", f"/accidents/{aid}/reports/{report['id']}/issue", "office")
 
 
 async def delist(w: World, hid: str) -> None:

@@ -20,6 +20,7 @@ from shared.contract import (
     AccidentEvent,
     AccidentEventType,
     AccidentFacts,
+    AccidentReportFacts,
     AccidentStatus,
     Envelope,
     HazardEvent,
@@ -124,7 +125,12 @@ def hazard(
 
 
 def accident(
-    kind: AccidentEventType, at: datetime, *, accident_id: str = "a-1", deaths: int = 1
+    kind: AccidentEventType,
+    at: datetime,
+    *,
+    accident_id: str = "a-1",
+    deaths: int = 1,
+    report: AccidentReportFacts | None = None,
 ) -> Envelope:
     facts = AccidentFacts(
         accident_id=accident_id,
@@ -141,9 +147,38 @@ def accident(
         channel="enterprise",
         deaths=deaths,
     )
-    payload = AccidentEvent(event=kind, facts=facts)
+    payload = AccidentEvent(event=kind, facts=facts, report=report)
     return Envelope.of(
         payload, aggregate_id=accident_id, producer=Producer.HAZARD_API, occurred_at=at
+    )
+
+
+def issued(
+    at: datetime,
+    *,
+    seq: int = 1,
+    kind: str = "first",
+    deaths: int | None = 1,
+    moved_class: bool = False,
+    accident_id: str = "a-1",
+) -> Envelope:
+    """A report signed off (签发) at `at`: the event that takes it upward. The accident's facts
+    say 9 deaths, so a document with the report's own figures cannot come from the facts."""
+    report = AccidentReportFacts(
+        report_id=f"{accident_id}-r{seq}",
+        seq=seq,
+        kind=kind,
+        received_at=at - timedelta(minutes=10),
+        channel="enterprise",
+        account=f"第{seq}次报告",
+        deaths=deaths,
+        class_after=AccidentClass.LARGER if moved_class else AccidentClass.GENERAL,
+        within_window=True,
+        moved_class=moved_class,
+        issued_at=at,
+    )
+    return accident(
+        AccidentEventType.REPORT_ISSUED, at, accident_id=accident_id, deaths=9, report=report
     )
 
 

@@ -22,7 +22,7 @@ from shared.clock import TestClock
 from shared.contract import AccidentEventType, Envelope
 from shared.db import transaction
 from shared.labels import beijing_time
-from tests.reporting.conftest import accident, make_settings, start_runtime
+from tests.reporting.conftest import accident, issued, make_settings, start_runtime
 
 # The helper's 快报 was received 20 minutes before it was recorded: 2 hours from receipt.
 DUE_AFTER = timedelta(minutes=100)
@@ -114,6 +114,10 @@ async def test_no_receipt_within_two_hours_alerts_the_office_once(
 async def test_a_receipt_in_time_keeps_the_watch_silent(link: Link, clock: TestClock) -> None:
     rt, t = link.runtime, clock.now()
     await _receive(rt, accident(AccidentEventType.REPORTED, t))
+    await rt.deliverer.run_until_idle()
+    assert link.emulator.emulator.ordered() == []  # the 快报 is not signed off yet
+    clock.set(t + timedelta(minutes=30))
+    await _receive(rt, issued(clock.now()))  # 签发: now it goes upward
     await rt.deliverer.run_until_idle()
     clock.set(t + timedelta(hours=3))
     assert await rt.incoming.acks.tick() == 0

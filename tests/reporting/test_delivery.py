@@ -3,7 +3,7 @@ signatures and schemas as the receiver checks them, outages, rotation, 410 and d
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -17,7 +17,16 @@ from services.reporting.intake.units import apply_org_event
 from services.reporting.ledger.models import Attempt, Endpoint, Submission
 from services.reporting.runtime import Runtime
 from shared.clock import TestClock
-from shared.contract import AccidentEventType, HazardEventType, HazardLevel, HazardStatus
+from shared.contract import (
+    AccidentEventType,
+    DocumentIssued,
+    DocumentType,
+    Envelope,
+    HazardEventType,
+    HazardLevel,
+    HazardStatus,
+    Producer,
+)
 from shared.db import transaction
 from tests.reporting.conftest import (
     CREDIT,
@@ -26,13 +35,15 @@ from tests.reporting.conftest import (
     accident,
     consume,
     hazard,
+    issued,
     listing,
     unit_event,
 )
 
 
 async def story(rt: Runtime, clock: TestClock) -> None:
-    """A major hazard classified, listed and delisted; an accident's 快报 and two 续报."""
+    """A major hazard classified, listed and delisted; an accident's 快报 and two 续报, each
+    recorded (which sends nothing upward) and later signed off (签发)."""
     t = clock.now()
     async with transaction(rt.sessionmaker) as session:
         await apply_org_event(session, unit_event(t))
@@ -41,9 +52,12 @@ async def story(rt: Runtime, clock: TestClock) -> None:
         hazard(HazardEventType.CLASSIFIED, t),
         accident(AccidentEventType.REPORTED, t),
         listing(t + timedelta(minutes=5)),
+        issued(t + timedelta(minutes=15)),
         accident(AccidentEventType.FOLLOW_UP, t + timedelta(minutes=40), deaths=2),
+        issued(t + timedelta(minutes=50), seq=2, kind="follow_up", deaths=2),
         hazard(HazardEventType.CLOSED, t + timedelta(days=20), status=HazardStatus.CLOSED),
-        accident(AccidentEventType.FOLLOW_UP, t + timedelta(hours=3), deaths=3),
+        accident(AccidentEventType.CLASS_CHANGED, t + timedelta(hours=3), deaths=3),
+        issued(t + timedelta(hours=3, minutes=5), seq=3, kind="supplementary", moved_class=True),
     )
 
 
@@ -87,6 +101,36 @@ async def test_each_report_arrives_once_in_order_signed_and_valid(
     for row in rows:
         assert row.state == "delivered" and row.receipt_no
         assert regenerate(row.source) == row.body  # byte for byte from the ledger
+
+
+async def test_an_accident_goes_upward_only_as_its_signed_off_reports_say(
+    runtime: Runtime, emulator: Running, clock: TestClock
+) -> None:
+    """A report recorded but not signed off sends nothing; each 签发 sends that report's own
+    figures and whether it moved the class, not the accident's latest facts (9 deaths here)."""
+    t = clock.now()
+    async with transaction(runtime.sessionmaker) as session:
+        await apply_org_event(session, unit_event(t))
+    await consume(
+        runtime,
+        accident(AccidentEventType.REPORTED, t),
+        accident(AccidentEventType.FOLLOW_UP, t + timedelta(minutes=5), deaths=2),
+        accident(AccidentEventType.CLASS_CHANGED, t + timedelta(minutes=6), deaths=3),
+    )
+    await runtime.deliverer.run_until_idle()
+    assert emulator.emulator.ordered() == []  # drafts go nowhere
+    await consume(
+        runtime,
+        issued(t + timedelta(minutes=20)),
+        issued(t + timedelta(minutes=30), seq=2, kind="supplementary", deaths=3, moved_class=True),
+    )
+    await runtime.deliverer.run_until_idle()
+    data = [r["data"] for r in emulator.emulator.ordered()]
+    assert [(d["report_kind"], d["deaths"], d["class_changed"]) for d in data] == [
+        ("initial", 1, False),
+        ("follow_up", 3, True),
+    ]
+    assert [d["note"] for d in data] == ["第1次报告", "第2次报告"]
 
 
 async def test_a_redelivered_event_adds_nothing(
@@ -237,3 +281,52 @@ async def test_after_the_retry_window_a_dead_letter_then_replay_delivers_it(
 def test_a_push_without_an_answer_is_told_in_words(exc: httpx.HTTPError, text: str) -> None:
     # What the 上报记录 page shows for the attempt: no exception names.
     assert no_answer(exc) == text
+
+
+def _document(at: datetime, doc_no: str, doc_type: DocumentType, hazard_id: str | None) -> Envelope:
+    issued = DocumentIssued(
+        document_id=f"d-{doc_no}",
+        doc_type=doc_type,
+        doc_no=doc_no,
+        title="关于隐患整改的通知",
+        issuing_body="演示县安全生产委员会办公室",
+        hazard_id=hazard_id,
+        unit_id="u-qs",
+        sha256="0" * 64,
+        url=f"/documents/d-{doc_no}/pdf",
+        issued_at=at,
+    )
+    return Envelope.of(
+        issued,
+        aggregate_id=hazard_id or f"d-{doc_no}",
+        producer=Producer.HAZARD_API,
+        occurred_at=at,
+    )
+
+
+async def test_a_document_goes_upward_with_its_hazard(
+    runtime: Runtime, emulator: Running, clock: TestClock
+) -> None:
+    """The 整改通知书 of a general hazard stays in the county with the hazard; one of a hazard
+    reported upward as major goes, and so does a 通报 about no hazard."""
+    t = clock.now()
+    async with transaction(runtime.sessionmaker) as session:
+        await apply_org_event(session, unit_event(t))
+    general = hazard(
+        HazardEventType.CLASSIFIED, t, hazard_id="h-general", level=HazardLevel.GENERAL
+    )
+    notice = DocumentType.RECTIFICATION_NOTICE
+    await consume(
+        runtime,
+        general,
+        _document(t, "演安委〔2026〕1号", notice, "h-general"),
+        hazard(HazardEventType.CLASSIFIED, t),  # h-1, major
+        _document(t, "演安委〔2026〕2号", notice, "h-1"),
+        _document(t, "演安委〔2026〕3号", DocumentType.BULLETIN, None),
+    )
+    await runtime.deliverer.run_until_idle()
+    sent = [r["data"] for r in emulator.emulator.ordered() if "payload" in r["data"]]
+    assert sorted(d["payload"]["doc_no"] for d in sent) == [
+        "演安委〔2026〕2号",
+        "演安委〔2026〕3号",
+    ]

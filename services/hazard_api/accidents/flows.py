@@ -1,4 +1,4 @@
-"""Accident changes for the transition kernel: reports and their sign-off, flags, the
+"""Accident changes for the transition kernel: reports (their sign-off: signoff.py), flags, the
 investigation and its decision, the 四不放过 records and the close."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from services.hazard_api.accidents.service import (
     emit,
     four_items,
 )
-from services.hazard_api.errors import Conflict, FieldError, NotFound
+from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.items.kernel import Change, Context, Outcome
 from shared.accident_labels import ACCIDENT_CLASS_LABELS
@@ -82,6 +82,7 @@ def new_report(
         reporter_phone=data.reporter_phone,
         within_window=within_window,
         class_after=class_after.value,
+        moved_class=False,
         signoff="drafted",
         created_by_user_id="",
     )
@@ -144,6 +145,7 @@ def follow_up(data: FollowUpIn) -> Change[Accident, AccidentReport]:
             a.accident_class = computed.value
             a.investigation_level = INVESTIGATION_LEVEL[computed]
             event = Ev.CLASS_CHANGED
+            report.moved_class = True
             notes.append(
                 f"事故等级由{ACCIDENT_CLASS_LABELS[old]}变为{ACCIDENT_CLASS_LABELS[computed]}"
             )
@@ -167,45 +169,6 @@ def _now_given(item: str, a: Accident) -> bool:
     if item.startswith("初步估计"):
         return a.direct_loss_yuan is not None
     return False
-
-
-async def _report(a: Accident, ctx: Context, report_id: str) -> AccidentReport:
-    r = await ctx.session.get(AccidentReport, report_id)
-    if r is None or r.accident_id != a.id:
-        raise NotFound("该事故没有这份报告")
-    return r
-
-
-def review_report(report_id: str) -> Change[Accident, AccidentReport]:
-    """核稿."""
-
-    async def change(a: Accident, ctx: Context) -> Outcome[AccidentReport]:
-        r = await _report(a, ctx, report_id)
-        if r.signoff != "drafted":
-            raise Conflict("该报告已核稿，不能重复核稿")
-        r.signoff, r.reviewed_by_user_id = "reviewed", ctx.user.id
-        return Outcome(r, audit_action="accident.report_reviewed", extra={"report_id": r.id})
-
-    return change
-
-
-def issue_report(report_id: str) -> Change[Accident, AccidentReport]:
-    """签发: the report counts as sent upward; the first one stops the 2-hour clock."""
-
-    async def change(a: Accident, ctx: Context) -> Outcome[AccidentReport]:
-        r = await _report(a, ctx, report_id)
-        if r.signoff == "drafted":
-            raise Conflict("报告须先核稿再签发")
-        if r.signoff == "issued":
-            raise Conflict("该报告已签发")
-        if r.reviewed_by_user_id == ctx.user.id:
-            raise Conflict("核稿人与签发人不能为同一账号")
-        r.signoff, r.issued_by_user_id, r.issued_at = "issued", ctx.user.id, ctx.now
-        if a.upward_reported_at is None:
-            a.upward_reported_at = ctx.now
-        return Outcome(r, event=Ev.REPORT_ISSUED, extra={"report_id": r.id})
-
-    return change
 
 
 def record_finding(data: FindingIn) -> Change[Accident, None]:

@@ -97,6 +97,7 @@ class AccidentReport(Base):
     reporter_phone: Mapped[str] = mapped_column(String(20))
     within_window: Mapped[bool] = mapped_column(Boolean, default=True)
     class_after: Mapped[str] = mapped_column(String(20))  # the class its figures give
+    moved_class: Mapped[bool] = mapped_column(Boolean, default=False)  # it moved the class
     signoff: Mapped[str] = mapped_column(String(20), default="drafted")  # 拟稿 / 核稿 / 签发
     reviewed_by_user_id: Mapped[str | None] = mapped_column(ID)
     issued_by_user_id: Mapped[str | None] = mapped_column(ID)

@@ -35,6 +35,7 @@ from shared.contract import (
     AccidentEvent,
     AccidentEventType,
     AccidentFacts,
+    AccidentReportFacts,
     AccidentStatus,
     Envelope,
     Producer,
@@ -293,17 +294,34 @@ async def list_accidents(
 
 
 def envelope_of(
-    a: Accident, event: str, user: AuthUser, now: datetime, note: str | None
+    a: Accident,
+    event: str,
+    user: AuthUser,
+    now: datetime,
+    note: str | None,
+    *,
+    report: AccidentReportFacts | None = None,
 ) -> Envelope:
     payload = AccidentEvent(
-        event=AccidentEventType(event), facts=facts(a, actor_person_id=user.person_id), note=note
+        event=AccidentEventType(event),
+        facts=facts(a, actor_person_id=user.person_id),
+        note=note,
+        report=report,
     )
     return Envelope.of(payload, aggregate_id=a.id, producer=Producer.HAZARD_API, occurred_at=now)
 
 
 async def emit(
-    session: AsyncSession, a: Accident, event: str, user: AuthUser, now: datetime, note: str
+    session: AsyncSession,
+    a: Accident,
+    event: str,
+    user: AuthUser,
+    now: datetime,
+    note: str | None,
+    *,
+    report: AccidentReportFacts | None = None,
 ) -> None:
-    """A further event in the transaction (a flag raised beside the transition's own)."""
-    envelope = envelope_of(a, event, user, now, note)
+    """A further event in the transaction (a flag raised beside the transition's own), or a
+    transition's own event when it carries more than the accident's facts."""
+    envelope = envelope_of(a, event, user, now, note, report=report)
     await add_event(session, outbox_tables.outbox, envelope, ACCIDENT_EVENTS, now=now)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy import select
 
-from services.hazard_api.accidents import flows
+from services.hazard_api.accidents import flows, signoff
 from services.hazard_api.accidents.deps import AccidentReader, AccidentTransitions
 from services.hazard_api.accidents.kind import ACCIDENT, ACCIDENT_INTAKE
 from services.hazard_api.accidents.schemas import (
@@ -138,7 +138,7 @@ async def add_report(
 async def review_report(
     accident_id: AccidentId, report_id: ReportId, tx: AccidentTransitions
 ) -> ReportOut:
-    change = flows.review_report(report_id)
+    change = signoff.review_report(report_id)
     _, r = await tx.apply(ACCIDENT, accident_id, Action.REVIEW_REPORT, change)
     return ReportOut.model_validate(r)
 
@@ -147,7 +147,7 @@ async def review_report(
 async def issue_report(
     accident_id: AccidentId, report_id: ReportId, tx: AccidentTransitions
 ) -> ReportOut:
-    change = flows.issue_report(report_id)
+    change = signoff.issue_report(report_id)
     _, r = await tx.apply(ACCIDENT, accident_id, Action.ISSUE_REPORT, change)
     return ReportOut.model_validate(r)
 

@@ -14,18 +14,17 @@ from services.reporting.exchange import codes
 from services.reporting.exchange.documents import checked, render, schema_url
 
 HAZARD_MAJOR_EVENTS = frozenset({"hazard.classified", "hazard.reclassified"})
-ACCIDENT_KINDS = {
-    "accident.reported": "initial",
-    "accident.follow_up": "follow_up",
-    "accident.class_changed": "follow_up",  # a 续报 whose figures moved the class
-}
+# An accident report goes upward once signed off (签发, `accident.report_issued`), as the report
+# says it: the 快报 as `initial`, a 续报 or 补报 as `follow_up`.
+ACCIDENT_REPORT_EVENTS = frozenset({"accident.report_issued"})
+REPORT_KINDS = {"first": "initial", "follow_up": "follow_up", "supplementary": "follow_up"}
 
 
 def document_for(event_type: str, event: str | None) -> str | None:
     """The document an event goes upward as, or None."""
     if event_type == "hazard.event" and event in codes.HAZARD_EVENTS:
         return "hazard-major" if event in HAZARD_MAJOR_EVENTS else "hazard-listing"
-    if event_type == "accident.event" and event in ACCIDENT_KINDS:
+    if event_type == "accident.event" and event in ACCIDENT_REPORT_EVENTS:
         return "accident-report"
     if event_type == "document.issued":
         return "document-issued"
@@ -67,21 +66,23 @@ def _hazard_data(payload: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any
 
 
 def _accident_data(payload: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
-    facts = payload["facts"]
+    """The signed-off report's own figures (None: it did not state one), with the statutory
+    class and investigation level as they stood when it was signed off."""
+    facts, report = payload["facts"], payload["report"]
     return {
-        "report_kind": ACCIDENT_KINDS[payload["event"]],
-        "class_changed": payload["event"] == "accident.class_changed",
+        "report_kind": REPORT_KINDS[report["kind"]],
+        "class_changed": report["moved_class"],
         "unit": unit,
         "accident_class": facts["accident_class"],
         "investigation_level": facts["investigation_level"],
         "accident_type": facts["accident_type"],
         "occurred_at": _at(facts, "occurred_at"),
-        "received_at": _at(facts, "received_at"),
-        "deaths": facts.get("deaths"),
-        "missing": facts.get("missing"),
-        "serious_injuries": facts.get("serious_injuries"),
-        "direct_loss_yuan": facts.get("direct_loss_yuan"),
-        "note": payload.get("note"),
+        "received_at": _at(report, "received_at"),
+        "deaths": report.get("deaths"),
+        "missing": report.get("missing"),
+        "serious_injuries": report.get("serious_injuries"),
+        "direct_loss_yuan": report.get("direct_loss_yuan"),
+        "note": report.get("account"),
     }
 
 

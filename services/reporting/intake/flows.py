@@ -69,6 +69,16 @@ class Intake:
             and not await self._already_reported(session, item_key)
         ):
             return
+        # A document about a hazard goes with its hazard: the 整改通知书 of a hazard that stays
+        # in the county stays too. Its hazard's events share its key (hazard.events), so a
+        # classification as major is in the ledger before any later document of that hazard.
+        hazard_id = payload.get("hazard_id") if kind == "document" else None
+        if (
+            hazard_id
+            and not self.settings.report_general_hazards
+            and not await self._already_reported(session, f"hazard:{hazard_id}")
+        ):
+            return
         unit_id = facts.get("unit_id")
         source = {
             "envelope": raw,

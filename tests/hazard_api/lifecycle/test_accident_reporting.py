@@ -267,3 +267,41 @@ async def test_the_audit_chain_says_who_did_what_and_stays_in_scope(
     other = await api.as_("huayu").get(f"/accidents/{aid}/audit")
     assert other.status_code == 404, other.text
     assert (await office.get("/accidents/nope/audit")).status_code == 404
+
+
+async def test_only_a_signed_off_report_is_issued_with_its_own_contents(
+    api: Api, clock: TestClock, outbox_events: EventsLoader
+) -> None:
+    """`accident.report_issued` (what reporting sends upward) carries the report signed off,
+    not the accident's latest figures: the 快报 signed off after a 续报 that moved the class
+    still says 1 death; the 续报's own 签发 says 3 and that it moved the class."""
+    ent, office, office2 = api.as_("hongxing"), api.as_("office"), api.as_("office2")
+    aid = (await ent.post("/accidents", quick_report(clock, deaths=1))).json()["id"]
+    follow = {
+        "kind": "follow_up",
+        "account": "又有2名重伤人员经抢救无效死亡",
+        "reporter_name": "张红星",
+        "reporter_phone": "13800001001",
+        "deaths": 3,
+    }
+    assert (await ent.post(f"/accidents/{aid}/reports", follow)).status_code == 201
+    first, second = [r["id"] for r in (await office.get(f"/accidents/{aid}")).json()["reports"]]
+    assert await flags(outbox_events, aid) == ["accident.reported", "accident.class_changed"]
+    for rid in (first, second):
+        assert (await office.post(f"/accidents/{aid}/reports/{rid}/review")).status_code == 200
+        assert (await office2.post(f"/accidents/{aid}/reports/{rid}/issue")).status_code == 200
+    issued = [
+        p
+        for p in (e.typed_payload() for e in await outbox_events(aid))
+        if isinstance(p, AccidentEvent) and p.event.value == "accident.report_issued"
+    ]
+    reports = [p.report for p in issued]
+    assert [(r.seq, r.kind, r.deaths, r.moved_class) for r in reports if r] == [
+        (1, "first", 1, False),
+        (2, "follow_up", 3, True),
+    ]
+    assert all(p.facts.deaths == 3 and p.facts.accident_class == "larger" for p in issued)
+    assert [p.report.account for p in issued if p.report] == [
+        "二号工房装药时发生爆炸，引发火灾",
+        "又有2名重伤人员经抢救无效死亡",
+    ]
