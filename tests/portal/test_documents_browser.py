@@ -83,6 +83,14 @@ async def test_documents_and_reporting_records_in_chromium(
             async with page.expect_download() as download:
                 await page.click("#download-pdf")
             assert (await download.value).suggested_filename.endswith(".pdf")
+            # 修改草稿 before 签发: the framed document shows the change.
+            await page.click("#edit-draft summary")
+            addressee = f"{doc['addressee']}、大坪乡人民政府"
+            await page.fill("#edit-form input[name=addressee]", addressee)
+            await page.click("#save-draft")
+            await page.wait_for_selector("#edited-note")
+            assert "大坪乡人民政府" in await framed.inner_text()
+            await shot(page, "edited")
             await page.click("#issue")
             await page.wait_for_selector("#issued-note")
             in_api = (await api.as_("office").get(f"/documents/{doc['id']}")).json()
@@ -102,4 +110,4 @@ async def test_documents_and_reporting_records_in_chromium(
             await browser.close()
             await portal.state.upstream.aclose()
     assert errors == []
-    assert len(list(shots.glob("*.png"))) == 5
+    assert len(list(shots.glob("*.png"))) == 6

@@ -211,3 +211,48 @@ async def test_the_listing_form_cites_the_listing_notice_issued_here(
     page = await office.get(f"/hazards/{hid}")
     shown = form_values(page.text.split('id="action-list"')[1].split("</form>")[0])
     assert shown["notice_no"] == issued["doc_no"] and issued["doc_no"]
+
+
+async def test_the_drafting_office_corrects_its_draft_from_the_page(
+    api: Api, signed_in: SignIn
+) -> None:
+    """修改草稿 is offered where hazard_api allows it (the drafting office, before 签发); a
+    refused change comes back as typed with hazard_api's message; the change is what 签发
+    then prints."""
+    h = await rectifying_hazard(api)
+    d = await drafted(api, "zhujian", "rectification_notice", h["id"])
+    office, _ = await signed_in("office")  # reads the department's draft, may not change it
+    assert 'id="edit-form"' not in (await office.get(f"/documents/{d['id']}")).text
+    browser, csrf = await signed_in("zhujian")
+    shown = await browser.get(f"/documents/{d['id']}")
+    assert 'id="edit-form"' in shown.text
+    values = form_values(shown.text)
+    assert values["title"] == d["title"] and values["body"] == d["body"]
+
+    typed = values | {"title": "", "body": d["body"] + "\n请于三日内书面回复。", "csrf_token": csrf}
+    refused = await browser.post(f"/documents/{d['id']}/edit", data=typed)
+    assert refused.status_code == 422, refused.text
+    assert (
+        'role="alert"' in refused.text
+        and '<details class="action" id="edit-draft" open>' in refused.text
+    )
+    assert form_values(refused.text)["body"] == typed["body"]
+    assert (await api.as_("zhujian").get(f"/documents/{d['id']}")).json()["title"] == d["title"]
+
+    fixed = typed | {
+        "title": "关于限期整改液氯储罐区隐患的通知",
+        "attachments": "整改方案\n\n验收表",
+    }
+    done = await browser.post(f"/documents/{d['id']}/edit", data=fixed)
+    assert done.status_code == 303 and done.headers["location"] == f"/documents/{d['id']}?edited=1"
+    in_api = (await api.as_("zhujian").get(f"/documents/{d['id']}")).json()
+    assert in_api["title"] == "关于限期整改液氯储罐区隐患的通知"
+    assert in_api["body"].endswith("请于三日内书面回复。")
+    assert in_api["attachments"] == ["整改方案", "验收表"]
+    assert "草稿已修改" in (await browser.get(done.headers["location"])).text
+
+    assert (await api.as_("zhujian").post(f"/documents/{d['id']}/issue")).status_code == 200
+    issued = await browser.get(f"/documents/{d['id']}")
+    assert 'id="edit-form"' not in issued.text
+    late = await browser.post(f"/documents/{d['id']}/edit", data=fixed)
+    assert late.status_code in (403, 409) and "<h1>" in late.text

@@ -1,6 +1,6 @@
 """公文: the documents a user may see (hazard_api's list and filters), a new draft (拟制) from a
 hazard's data or, for a 通报, the county's, one document's GB/T 9704 page in a sandboxed frame,
-its PDF, and 签发 of a draft (hazard_api decides who may)."""
+its PDF, and 修改 and 签发 of a draft (hazard_api decides who may)."""
 
 from __future__ import annotations
 
@@ -118,7 +118,34 @@ async def document(
     request: Request, document_id: str, session: SessionDep, upstream: UpstreamDep
 ) -> HTMLResponse:
     d = await upstream.call("hazard_api", "GET", f"/documents/{document_id}", token=session.token)
-    return page(request, "document.html", d=d)
+    return page(request, "document.html", d=d, values=_editable(d))
+
+
+def _editable(d: dict[str, Any]) -> dict[str, str]:
+    """A draft's fields as the edit form shows them: 附件 one per line."""
+    values = {k: d.get(k) or "" for k in ("title", "addressee", "body", "cc")}
+    return values | {"attachments": "\n".join(d.get("attachments") or [])}
+
+
+@router.post("/documents/{document_id}/edit")
+async def edit(
+    request: Request, document_id: str, session: PostSession, upstream: UpstreamDep
+) -> Response:
+    """修改草稿 (hazard_api's PATCH: only the drafting office's draft). Refused, the page comes
+    back with the form as typed and hazard_api's message."""
+    form = await request.form()
+    values = {k: text(form, k) for k in ("title", "addressee", "body", "cc", "attachments")}
+    lines = [line.strip() for line in values["attachments"].splitlines() if line.strip()]
+    body = {k: values[k] for k in ("title", "addressee", "body", "cc")} | {"attachments": lines}
+    path = f"/documents/{document_id}"
+    try:
+        await upstream.call("hazard_api", "PATCH", path, token=session.token, json=body)
+    except UpstreamError as exc:
+        if exc.status == 404:
+            raise
+        d = await upstream.call("hazard_api", "GET", path, token=session.token)
+        return page(request, "document.html", exc.status, d=d, values=values, error=exc.message)
+    return RedirectResponse(f"{path}?edited=1", status_code=303)
 
 
 @router.get("/documents/{document_id}/frame")
