@@ -65,6 +65,13 @@ FIELD_LABELS = {
     "workers": "对从业人员的教育",
     "measures": "整改措施",
     "hazard_id": "隐患编号",
+    # 停产停业整顿与复工复产申请
+    "order_no": "文号",
+    "accident_id": "关联事故",
+    "self_check": "自查情况",
+    "rectification_report": "整改报告",
+    "training_records": "培训记录",
+    "drill_records": "应急演练记录",
     # 复工复产验收
     "team": "验收人员",
     "name": "姓名",

@@ -33,6 +33,7 @@ from services.portal.pages import (
     resumption,
     service,
     statistics,
+    suspensions,
     units,
     workbench,
 )
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.include_router(module.router)
     for module in (directory, directory_import, calendar, statistics, board, notices, policies):
         app.include_router(module.router)
-    for module in (documents, deliveries, accident_reports, units):
+    for module in (documents, deliveries, accident_reports, units, suspensions):
         app.include_router(module.router)
     install_handlers(app)
     return app

@@ -15,6 +15,7 @@ from services.portal.deps import ClockDep, PostSession, SessionDep, UpstreamDep
 from services.portal.forms import COUNT_MAX, LOSS_MAX, Refused, kept, whole
 from services.portal.forms import text as _text
 from services.portal.pages.report import BEIJING
+from services.portal.pages.suspensions import ORDER_ROLES
 from services.portal.pages.units import resolve_unit
 from services.portal.render import page
 from services.portal.upstream import Upstream, UpstreamError
@@ -179,6 +180,8 @@ async def render(
         channels=CHANNELS,
         history=history,
         error=error,
+        # Every page here is signed in: current_session set the page session.
+        may_order=request.state.page_session.role in ORDER_ROLES,
     )
 
 

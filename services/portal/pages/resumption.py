@@ -55,12 +55,6 @@ async def campaign(
     return page(request, "campaign.html", c=c, entries=entries, pending=pending)
 
 
-@router.get("/suspensions")
-async def suspensions(request: Request, session: SessionDep, upstream: UpstreamDep) -> HTMLResponse:
-    rows = await upstream.call("hazard_api", "GET", "/suspensions", token=session.token)
-    return page(request, "suspensions.html", rows=rows)
-
-
 class Target:
     """What is accepted: a 停产整顿 order or an enterprise of a campaign."""
 
