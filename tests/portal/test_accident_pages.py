@@ -135,7 +135,8 @@ async def test_acceptance_checklists(signed_in: SignIn, api: Api, clock: TestClo
 
     office, csrf = await signed_in("office")
     listed = (await office.get("/suspensions")).text
-    assert '红星烟花爆竹有限公司 <span class="badge late">停产整顿中</span>' in listed
+    name = f'href="/suspensions/{sid}" class="detail">红星烟花爆竹有限公司</a>'
+    assert f'{name} <span class="badge late">停产整顿中</span>' in listed
     assert "乡镇（街道）已审核" in listed and f"/suspensions/{sid}/acceptance" in listed
     huayu, _ = await signed_in("huayu")
     assert "红星烟花爆竹有限公司" not in (await huayu.get("/suspensions")).text
