@@ -50,11 +50,15 @@ class Journey:
         self.errors: list[str] = []
         self.n = 0
 
-    async def page_as(self, username: str, role: str, unit_id: str) -> Page:
-        """A fresh browser context holding `username`'s session (minted like /auth/token)."""
+    async def page_as(
+        self, username: str, role: str, unit_id: str, *, device: str | None = None
+    ) -> Page:
+        """A fresh browser context holding `username`'s session (minted like /auth/token), on
+        the journey's device or on `device` (one person at a desk, the next on a phone)."""
         token = self.api.headers[username]["Authorization"].removeprefix("Bearer ")
         session = PageSession(token, new_csrf(), username, role, unit_id, 1e12)
-        context = await self.browser.new_context(**self.device)
+        viewport = self.device if device is None else VIEWPORTS[device]
+        context = await self.browser.new_context(**viewport)
         await context.add_cookies(
             [{"name": COOKIE, "value": encode(session, PORTAL_SECRET), "url": self.base}]
         )
