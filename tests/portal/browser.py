@@ -134,3 +134,10 @@ async def journey(
             yield Journey(browser, base, VIEWPORTS[device], shots, api)
         finally:
             await browser.close()
+
+
+async def fits_the_screen(page: Page) -> None:
+    """The page is no wider than the device's screen. Not `innerWidth`: a phone's browser widens
+    its layout viewport to whatever overflows, so that comparison never fails."""
+    width = await page.evaluate("[document.documentElement.scrollWidth, screen.width]")
+    assert width[0] <= width[1], width

@@ -151,6 +151,8 @@ async def test_directory_and_statistics_in_chromium(
         row = office.locator("tr[data-year='2027']")
         assert await row.get_attribute("data-provisional") == "false"
         assert "office" in await row.inner_text()
+        # On a phone each year is a card of labelled lines, not ten squeezed columns.
+        assert await office.locator("#schedules thead").is_visible() == (device == "desktop")
         await j.shot(office, "calendar")
 
         for group_by in ("township", "department", "industry", "level"):

@@ -15,7 +15,14 @@ from shared.clock import TestClock
 from shared.db import transaction
 from tests.hazard_api.conftest import DEMO_PASSWORD
 from tests.hazard_api.lifecycle.conftest import PLAN
-from tests.portal.browser import VIEWPORTS, cjk_font, journey, photo, screenshots
+from tests.portal.browser import (
+    VIEWPORTS,
+    cjk_font,
+    fits_the_screen,
+    journey,
+    photo,
+    screenshots,
+)
 from tests.portal.conftest import Api, portal_over
 
 
@@ -152,6 +159,7 @@ async def test_the_major_hazard_journey_in_chromium(
         await office.wait_for_url("**/hazards?status=closed**")
         await office.locator(f"tr[data-id='{hid}']").wait_for()
         assert await office.locator("#total").inner_text() == "1"
+        await fits_the_screen(office)  # the filters' date inputs once widened a phone's page
         await j.shot(office, "ledger")
         await ent.goto(f"{base}/")
         await j.shot(ent, "workbench-end")

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from shared.clock import TestClock
 from tests.hazard_api.lifecycle.test_accident_class import quick_report
 from tests.hazard_api.lifecycle.test_accident_closure import APPLICATION
-from tests.portal.browser import Journey, journey, screenshots
+from tests.portal.browser import Journey, fits_the_screen, journey, screenshots
 from tests.portal.conftest import Api, portal_over
 from tests.portal.test_accident_browser import fill_checklist
 
@@ -31,11 +31,6 @@ REFUSED = "the server responded with a status of 422 (Unprocessable Entity)"
 def db_kind() -> str:
     # The pages keep no data; the database paths are covered by the HTTP tests on both kinds.
     return "sqlite"
-
-
-async def fits_the_screen(page: Page) -> None:
-    width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], width
 
 
 async def submitted(page: Page, j: Journey, form: str, name: str) -> None:
