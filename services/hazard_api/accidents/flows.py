@@ -29,7 +29,7 @@ from services.hazard_api.accidents.service import (
     CASUALTY_FIELDS,
     class_of,
     emit,
-    four_items,
+    four_missing,
 )
 from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.hazards.models import Hazard
@@ -279,7 +279,7 @@ def close() -> Change[Accident, None]:
     """结案, only with all four of 四不放过 recorded (409 naming the first one missing)."""
 
     async def change(a: Accident, ctx: Context) -> Outcome[None]:
-        missing = [name for name, done in four_items(a).items() if not done]
+        missing = four_missing(a)
         if missing:
             raise Conflict("四不放过未落实，不能结案：" + "；".join(missing))
         a.status, a.closed_at = AccidentStatus.CLOSED.value, ctx.now

@@ -201,6 +201,15 @@ class ReportOut(BaseModel):
     issued_at: datetime | None
 
 
+class FourItem(BaseModel):
+    """One of 四不放过: `key` (cause, accountability, education, measures), what it is once
+    recorded, and whether it is."""
+
+    key: str
+    label: str
+    done: bool
+
+
 class AccidentOut(BaseModel):
     id: str
     code: str
@@ -236,7 +245,7 @@ class AccidentOut(BaseModel):
     flags: list[str]  # the flags in words: 迟报61分钟, 漏报：伤亡人数 …
     upward_reported_at: datetime | None
     clocks: list[ClockOut]
-    four_items: dict[str, bool]  # 四不放过
+    four_items: list[FourItem]  # 四不放过, in order
     closed_at: datetime | None
 
 

@@ -120,14 +120,34 @@ def accident_clocks(a: Accident, now: datetime) -> list[clocks.Clock]:
     return found
 
 
-def four_items(a: Accident) -> dict[str, bool]:
-    """四不放过, in the order the close checks them."""
+# 四不放过, in the order the close checks them: (key, the item once recorded, the close's words
+# while it is missing).
+FOUR_ITEMS = (
+    ("cause", "事故原因查清（调查报告）", "事故原因未查清（调查报告）"),
+    ("accountability", "事故责任者受到处理", "事故责任者未受到处理"),
+    ("education", "事故责任者和群众（从业人员）受到教育", "事故责任者和群众（从业人员）未受到教育"),
+    ("measures", "防范和整改措施落实", "防范和整改措施未落实"),
+)
+
+
+def four_done(a: Accident) -> dict[str, bool]:
+    """Which of 四不放过 are recorded, by key."""
     return {
-        "事故原因未查清（调查报告）": a.cause is not None,
-        "事故责任者未受到处理": bool(a.accountability),
-        "事故责任者和群众（从业人员）未受到教育": a.education is not None,
-        "防范和整改措施未落实": bool(a.measures),
+        "cause": a.cause is not None,
+        "accountability": bool(a.accountability),
+        "education": a.education is not None,
+        "measures": bool(a.measures),
     }
+
+
+def four_items(a: Accident) -> list[dict[str, Any]]:
+    done = four_done(a)
+    return [{"key": k, "label": label, "done": done[k]} for k, label, _ in FOUR_ITEMS]
+
+
+def four_missing(a: Accident) -> list[str]:
+    done = four_done(a)
+    return [missing for k, _, missing in FOUR_ITEMS if not done[k]]
 
 
 def flags_in_words(a: Accident) -> list[str]:
@@ -255,7 +275,7 @@ def snapshot(a: Accident) -> dict[str, Any]:
         "investigation_reported_at": iso(a.investigation_reported_at),
         "decision_extension_days": a.decision_extension_days,
         "decided_at": iso(a.decided_at),
-        "four_items": four_items(a),
+        "four_items": four_done(a),
         "closed_at": iso(a.closed_at),
     }
 

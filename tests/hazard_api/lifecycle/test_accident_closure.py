@@ -75,7 +75,13 @@ async def test_closure_names_what_is_missing(api: Api, clock: TestClock) -> None
     }
     r = await office.put(f"/accidents/{aid}/measures", measures)
     assert r.status_code == 200, r.text
-    assert r.json()["four_items"] == dict.fromkeys(r.json()["four_items"], True)
+    items = r.json()["four_items"]
+    assert [(i["key"], i["done"]) for i in items] == [
+        ("cause", True),
+        ("accountability", True),
+        ("education", True),
+        ("measures", True),
+    ]
     # The enterprise cannot close its own case.
     assert (await ent.post(f"/accidents/{aid}/close")).status_code == 403
     r = await office.post(f"/accidents/{aid}/close")
