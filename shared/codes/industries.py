@@ -42,3 +42,18 @@ def industry_name(code: str) -> str | None:
 
 def is_industry_code(code: str) -> bool:
     return industry_name(code) is not None
+
+
+def industry_label(code: str) -> str:
+    """A code or a prefix as a person reads it: "C2672 焰火、鞭炮产品制造"; a prefix that is
+    no level of the catalogue (C2), or a group or class the catalogue does not list yet, is
+    named by its nearest listed parent: "C2（制造业中代码以C2开头的行业）", "C2679（属炸药、
+    火工及焰火产品制造）"."""
+    if name := industry_name(code):
+        return f"{code} {name}"
+    for end in range(len(code) - 1, 0, -1):
+        if parent := industry_name(code[:end]):
+            if len(code) == 5:  # a class: one industry, not a set of them
+                return f"{code}（属{parent}）"
+            return f"{code}（{parent}中代码以{code}开头的行业）"
+    return code

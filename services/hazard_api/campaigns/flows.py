@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
+from services.hazard_api.campaigns.orders import open_orders, refusal, under_open_order
 from services.hazard_api.campaigns.schemas import CampaignIn, RemindIn
 from services.hazard_api.campaigns.states import ACCEPTED, FAILED, PENDING
 from services.hazard_api.db import outbox_tables
@@ -104,6 +105,19 @@ async def new_campaign(data: CampaignIn, ctx: Context) -> Campaign:
     return c
 
 
+async def awaiting(ctx: Context, campaign_id: str) -> int:
+    """The enterprises the campaign still has to accept: not accepted, not under an open
+    停产整顿 order (that order decides their restart: campaigns/orders.py)."""
+    n = await ctx.session.scalar(
+        select(func.count()).where(
+            CampaignEnterprise.campaign_id == campaign_id,
+            CampaignEnterprise.status != ACCEPTED,
+            ~under_open_order(),
+        )
+    )
+    return n or 0
+
+
 async def counts(ctx: Context, campaign_id: str) -> tuple[int, int]:
     """(enterprises, accepted) of the whole campaign."""
     rows = await ctx.session.execute(
@@ -154,6 +168,8 @@ def decide_acceptance(unit_id: str, data: AcceptanceIn) -> Change[Campaign, None
             raise NotFound(NOT_IN_CAMPAIGN)
         if entry.status == ACCEPTED:
             raise Conflict(f"{entry.unit_name}已通过复工复产验收")
+        if order := (await open_orders(ctx.session, [unit_id])).get(unit_id):
+            raise Conflict(refusal(entry.unit_name, order))
         entry.acceptances = [*entry.acceptances, acceptance_round(data, ctx)]
         entry.status, entry.updated_at = (ACCEPTED if data.passed else FAILED), ctx.now
         if data.passed:
@@ -169,7 +185,8 @@ def decide_acceptance(unit_id: str, data: AcceptanceIn) -> Change[Campaign, None
 async def pending_lists(
     ctx: Context, campaign_id: str
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The enterprises not yet accepted: township → ids, department → ids."""
+    """The enterprises not yet accepted (nor under an open 停产整顿 order, which has its own
+    steps to chase): township → ids, department → ids."""
     rows = await ctx.session.execute(
         select(
             CampaignEnterprise.unit_id,
@@ -177,7 +194,7 @@ async def pending_lists(
             CampaignEnterprise.department_ids,
         )
         .where(CampaignEnterprise.campaign_id == campaign_id)
-        .where(CampaignEnterprise.status != ACCEPTED)
+        .where(CampaignEnterprise.status != ACCEPTED, ~under_open_order())
         .order_by(CampaignEnterprise.unit_id)
     )
     towns: dict[str, list[str]] = defaultdict(list)
@@ -194,7 +211,7 @@ def remind(data: RemindIn) -> Change[Campaign, None]:
     async def change(c: Campaign, ctx: Context) -> Outcome[None]:
         towns, departments = await pending_lists(ctx, c.id)
         if not towns and not departments:
-            raise Conflict("范围内企业均已通过复工复产验收，无需催办")
+            raise Conflict("范围内没有尚待本次复工复产验收的企业，无需催办")
         c.reminders = [*c.reminders, ctx.now.isoformat()]
         await emit(
             ctx,
@@ -212,9 +229,9 @@ def remind(data: RemindIn) -> Change[Campaign, None]:
 
 def close() -> Change[Campaign, None]:
     async def change(c: Campaign, ctx: Context) -> Outcome[None]:
-        total, accepted = await counts(ctx, c.id)
-        if accepted < total:
-            raise Conflict(f"尚有{total - accepted}家企业未通过复工复产验收，不能结束")
+        # One under an open 停产整顿 order does not hold the end up: its order decides.
+        if left := await awaiting(ctx, c.id):
+            raise Conflict(f"尚有{left}家企业未通过复工复产验收，不能结束")
         c.status, c.closed_at = CampaignStatus.CLOSED.value, ctx.now
         await emit(ctx, c, Ev.CLOSED)
         return Outcome(None, audit_action=Ev.CLOSED.value)

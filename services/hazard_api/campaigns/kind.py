@@ -13,11 +13,19 @@ from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.campaigns import flows
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
+from services.hazard_api.campaigns.orders import UNDER_ORDER_LABEL, OpenOrder, under_open_order
 from services.hazard_api.campaigns.schemas import CampaignIn, CampaignOut, EntryOut
-from services.hazard_api.campaigns.states import ACCEPTED, AUTHORITY, ORIGIN, Action
+from services.hazard_api.campaigns.states import (
+    ACCEPTED,
+    AUTHORITY,
+    ORIGIN,
+    Action,
+    allowed_actions,
+)
 from services.hazard_api.hazards.admission import admitted_caller
 from services.hazard_api.items.kernel import Context, Creation, ItemKind, record_creation
 from shared.accident_labels import CAMPAIGN_ENTRY_LABELS, CAMPAIGN_STATUS_LABELS
+from shared.codes.industries import industry_label, industry_name
 from shared.contract import ACCIDENT_EVENTS, CampaignEventType, Envelope
 
 NOT_FOUND = "复工复产验收不存在"
@@ -58,19 +66,42 @@ CAMPAIGN: ItemKind[Campaign] = ItemKind(
 )
 
 
-def entry_out(e: CampaignEnterprise) -> EntryOut:
+def entry_out(
+    e: CampaignEnterprise,
+    order: OpenOrder | None = None,
+    *,
+    for_user: tuple[AuthUser, Campaign] | None = None,
+) -> EntryOut:
+    """The enterprise as answered: `order` its open 停产整顿 order (shown as 停产整顿中 until
+    accepted); with `for_user`, the actions that caller may take on it in that campaign now."""
     out = EntryOut.model_validate(e)
-    return out.model_copy(update={"status_label": CAMPAIGN_ENTRY_LABELS[e.status]})
+    under_order = order is not None and e.status != ACCEPTED
+    update: dict[str, Any] = {
+        "status_label": UNDER_ORDER_LABEL if under_order else CAMPAIGN_ENTRY_LABELS[e.status],
+        "industry_name": industry_name(e.industry_code) if e.industry_code else None,
+    }
+    if order is not None:
+        update |= {"suspension_id": order.suspension_id, "suspension_order_no": order.order_no}
+    if for_user is not None:
+        user, c = for_user
+        update["allowed_actions"] = allowed_actions(
+            c.status, e.status, user.role, under_order=order is not None
+        )
+    return out.model_copy(update=update)
 
 
 async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> CampaignOut:
     """The campaign with the counts of the caller's own enterprises in it."""
     rows = await session.execute(
-        select(CampaignEnterprise.status, func.count())
+        select(CampaignEnterprise.status, func.count(), func.count().filter(under_open_order()))
         .where(CampaignEnterprise.campaign_id == c.id, in_scope(user, CampaignEnterprise.unit_id))
         .group_by(CampaignEnterprise.status)
     )
-    by = {s: n for s, n in rows}
+    by: dict[str, int] = {}
+    under_order = 0
+    for status, n, in_order in rows:
+        by[status] = n
+        under_order += in_order if status != ACCEPTED else 0
     return CampaignOut(
         id=c.id,
         name=c.name,
@@ -78,6 +109,7 @@ async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> Ca
         status=c.status,
         status_label=CAMPAIGN_STATUS_LABELS[c.status],
         industry_prefixes=c.industry_prefixes,
+        industry_labels=[industry_label(p) for p in c.industry_prefixes],
         township_ids=c.township_ids,
         resume_by=c.resume_by,
         reminders=c.reminders,
@@ -85,6 +117,7 @@ async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> Ca
         closed_at=c.closed_at,
         enterprises=sum(by.values()),
         accepted=by.get(ACCEPTED, 0),
+        under_order=under_order,
     )
 
 

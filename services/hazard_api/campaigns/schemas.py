@@ -37,12 +37,19 @@ class EntryOut(BaseModel):
     unit_id: str
     unit_name: str
     industry_code: str | None
+    industry_name: str | None = None  # GB/T 4754
     township_id: str | None
     department_ids: list[str]
     status: str
     status_label: str = ""
     acceptances: list[dict[str, Any]]
     accepted_at: datetime | None
+    # An open 停产整顿 order (campaigns/orders.py): its restart is that order's to decide.
+    suspension_id: str | None = None
+    suspension_order_no: str | None = None
+    # The actions the caller may take on this enterprise now (what a page offers; the kernel
+    # and the change still guard).
+    allowed_actions: dict[str, str] = {}
 
 
 class CampaignOut(BaseModel):
@@ -52,6 +59,7 @@ class CampaignOut(BaseModel):
     status: str
     status_label: str
     industry_prefixes: list[str]
+    industry_labels: list[str]  # each prefix with its GB/T 4754 name, for people
     township_ids: list[str]
     resume_by: datetime | None
     reminders: list[str]
@@ -59,6 +67,7 @@ class CampaignOut(BaseModel):
     closed_at: datetime | None
     enterprises: int  # in the caller's scope
     accepted: int
+    under_order: int  # not accepted, under an open 停产整顿 order (not the campaign's to decide)
 
 
 class PendingGroup(BaseModel):

@@ -45,3 +45,15 @@ AUTHORITY = Authority(
     state_labels=CAMPAIGN_STATUS_LABELS,
     origin_labels={ORIGIN: "节后复工复产"},
 )
+
+
+def allowed_actions(
+    campaign_status: str, entry_status: str, role: UserRole, *, under_order: bool
+) -> dict[str, str]:
+    """The actions `role` may take on one enterprise of a campaign now, with their labels:
+    its acceptance while the campaign is open, the enterprise is not accepted yet and not
+    under an open 停产整顿 order (campaigns/orders.py)."""
+    allowed = AUTHORITY.allowed(status=campaign_status, origin=ORIGIN, role=role)
+    if Action.DECIDE_ACCEPTANCE not in allowed or entry_status == ACCEPTED or under_order:
+        return {}
+    return {Action.DECIDE_ACCEPTANCE.value: RULES[Action.DECIDE_ACCEPTANCE].label}

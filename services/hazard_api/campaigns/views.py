@@ -19,6 +19,7 @@ from services.hazard_api.campaigns.kind import (
     entry_out,
 )
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
+from services.hazard_api.campaigns.orders import open_orders
 from services.hazard_api.campaigns.pending import pending_out
 from services.hazard_api.campaigns.schemas import (
     CampaignIn,
@@ -82,8 +83,9 @@ async def enterprises(
     )
     if status_ is not None:
         query = query.where(CampaignEnterprise.status == status_)
-    rows = await session.scalars(query.order_by(CampaignEnterprise.unit_id))
-    return [entry_out(e) for e in rows]
+    rows = list(await session.scalars(query.order_by(CampaignEnterprise.unit_id)))
+    orders = await open_orders(session, [e.unit_id for e in rows])
+    return [entry_out(e, orders.get(e.unit_id), for_user=(user, c)) for e in rows]
 
 
 @router.get("/campaigns/{campaign_id}/pending", summary="未验收企业清单（按乡镇、按部门）")
@@ -99,10 +101,10 @@ async def decide_acceptance(
     campaign_id: CampaignId, unit_id: UnitId, data: AcceptanceIn, tx: AccidentTransitions
 ) -> EntryOut:
     change = flows.decide_acceptance(unit_id, data)
-    await tx.apply(CAMPAIGN, campaign_id, Action.DECIDE_ACCEPTANCE, change)
+    c, _ = await tx.apply(CAMPAIGN, campaign_id, Action.DECIDE_ACCEPTANCE, change)
     entry = await tx.ctx.session.get(CampaignEnterprise, (campaign_id, unit_id))
     assert entry is not None  # the change found it
-    return entry_out(entry)
+    return entry_out(entry, for_user=(tx.ctx.user, c))
 
 
 @router.post("/campaigns/{campaign_id}/reminders", summary="催办未验收企业（按乡镇、按部门）")
