@@ -78,7 +78,20 @@ class Target:
         found: list[dict[str, Any]] = [e for e in rows if e["unit_id"] == unit_id]
         if not found:
             raise UpstreamError(404, "企业不在本次复工复产验收范围内")
-        return found[0] | {"title": c["name"], "decidable": True}
+        entry = found[0]
+        order_no = entry.get("suspension_order_no")
+        return entry | {
+            "title": c["name"],
+            # Only what hazard_api says this account may do now (role, state, and not under
+            # an open 停产整顿 order, whose own acceptance decides the restart).
+            "decidable": "decide_acceptance" in (entry.get("allowed_actions") or {}),
+            "note": (
+                f"该企业正在停产停业整顿（{order_no}），须经该责令的复工复产验收合格后方可恢复"
+                "生产，不在本次复工复产验收中验收。"
+                if order_no and entry["status"] != "accepted"
+                else ""
+            ),
+        }
 
 
 def _target(kind: str, first: str, second: str | None = None) -> Target:
