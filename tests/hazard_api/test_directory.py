@@ -143,10 +143,14 @@ async def test_seeding_emits_the_whole_directory_once(app: FastAPI, seeded: Demo
         kind = Envelope.model_validate_json(raw).type
         counted[kind] = counted.get(kind, 0) + 1
     units = 1 + len(seeded.townships) + len(seeded.villages) + len(seeded.departments)
+    # An enterprise under a 停产整顿 order is upserted again as suspended by its order.
+    orders = len([e for e in seeded.enterprises if e.suspension])
+    assert orders == 1
     assert counted == {
-        "org.unit_upserted": units + len(seeded.enterprises),
+        "org.unit_upserted": units + len(seeded.enterprises) + orders,
         "org.person_upserted": len({p.holder.id for p in seeded.posts if p.holder}),
         "org.post_upserted": len(seeded.posts),
+        "suspension.event": orders,
     }
 
 

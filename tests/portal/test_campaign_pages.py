@@ -21,7 +21,7 @@ async def test_a_campaign_offers_acceptance_only_where_allowed(signed_in: SignIn
     page = (await office.get(f"/campaigns/{cid}")).text
     assert "C26 化学原料和化学制品制造业、B10 非金属矿采选业" in page
     assert "C2672 焰火、鞭炮产品制造" in page and "B1011 石灰石、石膏开采" in page
-    assert "停产整顿中（演应急停〔2027〕5号）" in page and 'id="under-order">1<' in page
+    assert "停产整顿中（演应急停〔2027〕5号）" in page and 'id="under-order">2<' in page
     link = f"/campaigns/{cid}/enterprises/%s/acceptance"
     assert link % "ent-hongxing" in page and link % "ent-shifeng" not in page
     # The township sees every row of its territory but decides none.

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +15,14 @@ from services.hazard_api.auth.accounts import create_user
 from services.hazard_api.auth.models import Scope, UserIn, UserRole
 from services.hazard_api.auth.passwords import hash_password
 from services.hazard_api.config import Settings
+from services.hazard_api.db import import_models
 from services.hazard_api.directory.models import Unit
 from services.hazard_api.directory.people import create_person
 from services.hazard_api.directory.schemas import PersonIn, PostIn, UnitIn
 from services.hazard_api.directory.service import create_unit
 from services.hazard_api.directory.staff import create_post
+from services.hazard_api.suspensions.demo import order_for_demo
+from services.hazard_api.suspensions.schemas import OrderIn
 from shared.clock import Clock
 from shared.contract import EnterpriseStatus, PostRole, UnitKind
 from shared.db import make_sessionmaker, transaction
@@ -47,12 +50,30 @@ class _Village(_Named):
     township: str
 
 
+class _Order(_Row):
+    """责令停产停业整顿: 文号, reason, and the account that ordered it."""
+
+    order_no: str
+    reason: str
+    by: str
+
+
 class _Enterprise(_Named):
     territorial: str
     industry: tuple[str, str]
     departments: list[str]
     high_risk: bool = True
     status: EnterpriseStatus = EnterpriseStatus.OPERATING
+    suspension: _Order | None = None  # its open 停产整顿 order, which marks it suspended
+
+    @model_validator(mode="after")
+    def _suspended_by_an_order(self) -> _Enterprise:
+        if self.status == EnterpriseStatus.SUSPENDED:
+            raise ValueError(
+                f"demo data: {self.id} is suspended only by its 停产整顿 order: give `suspension:`"
+                " (order_no, reason, by) instead of `status: suspended`"
+            )
+        return self
 
 
 class _Holder(_Row):
@@ -107,6 +128,7 @@ async def seed_demo(*, session: AsyncSession, clock: Clock, demo: DemoCounty | N
 
     Returns False, writing nothing, if the county is already there.
     """
+    import_models()  # the demo's 停产整顿 order refers to other domains' tables (accidents)
     with unrecorded():
         return await _seed_demo(session=session, clock=clock, demo=demo)
 
@@ -191,6 +213,10 @@ async def _seed_demo(*, session: AsyncSession, clock: Clock, demo: DemoCounty | 
         await create_user(
             account, session=session, clock=clock, password_hash=_hashes[demo.demo_password]
         )
+    for enterprise in demo.enterprises:
+        if (order := enterprise.suspension) is not None:
+            ordered = OrderIn(unit_id=enterprise.id, order_no=order.order_no, reason=order.reason)
+            await order_for_demo(ordered, session=session, clock=clock, by_username=order.by)
     return True
 
 

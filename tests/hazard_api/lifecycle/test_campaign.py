@@ -14,7 +14,8 @@ from shared.contract import ACCIDENT_EVENTS, CampaignEvent, Envelope
 from tests.hazard_api.lifecycle.conftest import Api
 from tests.hazard_api.lifecycle.test_accident_closure import ACCEPTANCE, CHECKLIST
 
-# 烟花爆竹 (C26) and 矿山 (B10) in 大坪乡: 红星, 金龙 (suspended, still in scope), 石峰.
+# 烟花爆竹 (C26) and 矿山 (B10) in 大坪乡: 红星, 金龙 (under the demo's 停产整顿 order: in scope,
+# left to its order — test_campaign_orders.py), 石峰.
 CAMPAIGN = {
     "name": "2027年春节后复工复产验收",
     "notice_no": "演安委〔2027〕2号",
@@ -42,9 +43,10 @@ async def test_a_campaign_from_opening_to_its_end(api: Api, app: FastAPI, clock:
     c = r.json()
     cid = c["id"]
     assert (c["status_label"], c["enterprises"], c["accepted"]) == ("验收进行中", 3, 0)
+    assert c["under_order"] == 1
     rows = (await office.get(f"/campaigns/{cid}/enterprises")).json()
     assert [e["unit_id"] for e in rows] == IN_SCOPE
-    assert {e["status_label"] for e in rows} == {"待验收"}
+    assert [e["status_label"] for e in rows] == ["待验收", "停产整顿中", "待验收"]
     # The enterprise sees only itself; the township all three (its territory).
     mine = (await hongxing.get(f"/campaigns/{cid}/enterprises")).json()
     assert [e["unit_id"] for e in mine] == ["ent-hongxing"]
@@ -53,12 +55,12 @@ async def test_a_campaign_from_opening_to_its_end(api: Api, app: FastAPI, clock:
     # The lists not yet accepted, by township and by department (linked or by industry).
     pending = (await office.get(f"/campaigns/{cid}/pending")).json()
     assert [(g["unit_name"], len(g["enterprises"])) for g in pending["by_township"]] == [
-        ("大坪乡", 3)
+        ("大坪乡", 2)
     ]
     by_dep = {
         g["unit_name"]: [e["unit_id"] for e in g["enterprises"]] for g in pending["by_department"]
     }
-    assert by_dep == {"应急管理局": IN_SCOPE, "公安局": ["ent-hongxing", "ent-jinlong"]}
+    assert by_dep == {"应急管理局": ["ent-hongxing", "ent-shifeng"], "公安局": ["ent-hongxing"]}
 
     # The same acceptance round as 停产整顿: the team and the checklist are checked.
     url = f"/campaigns/{cid}/enterprises/ent-hongxing/acceptance"
@@ -79,10 +81,9 @@ async def test_a_campaign_from_opening_to_its_end(api: Api, app: FastAPI, clock:
     r = await office.post(f"/campaigns/{cid}/reminders", {"note": "请于2月20日前完成验收"})
     assert r.status_code == 200 and len(r.json()["reminders"]) == 1
     r = await office.post(f"/campaigns/{cid}/close")
-    assert r.status_code == 409 and r.json()["detail"] == "尚有2家企业未通过复工复产验收，不能结束"
-    for unit in ("ent-jinlong", "ent-shifeng"):
-        r = await office.post(f"/campaigns/{cid}/enterprises/{unit}/acceptance", ACCEPTANCE)
-        assert r.status_code == 200, r.text
+    assert r.status_code == 409 and r.json()["detail"] == "尚有1家企业未通过复工复产验收，不能结束"
+    r = await office.post(f"/campaigns/{cid}/enterprises/ent-shifeng/acceptance", ACCEPTANCE)
+    assert r.status_code == 200, r.text
     assert (await office.get(f"/campaigns/{cid}/pending")).json()["by_township"] == []
     r = await office.post(f"/campaigns/{cid}/reminders", {})
     assert r.status_code == 409 and "无需催办" in r.json()["detail"]
@@ -97,17 +98,13 @@ async def test_a_campaign_from_opening_to_its_end(api: Api, app: FastAPI, clock:
         "campaign.accepted",
         "campaign.reminded",
         "campaign.accepted",
-        "campaign.accepted",
         "campaign.closed",
     ]
     reminded = events[3]
-    assert reminded.pending_by_township == {"tw-daping": ["ent-jinlong", "ent-shifeng"]}
-    assert reminded.pending_by_department == {
-        "dep-gongan": ["ent-jinlong"],
-        "dep-yingji": ["ent-jinlong", "ent-shifeng"],
-    }
+    assert reminded.pending_by_township == {"tw-daping": ["ent-shifeng"]}
+    assert reminded.pending_by_department == {"dep-yingji": ["ent-shifeng"]}
     assert (reminded.facts.enterprises, reminded.facts.accepted) == (3, 1)
-    assert events[2].unit_id == "ent-hongxing" and events[-1].facts.accepted == 3
+    assert events[2].unit_id == "ent-hongxing" and events[-1].facts.accepted == 2
     # Every change is on the campaign's audit chain, in the same order.
     async with app.state.sessionmaker() as session:
         actions = await session.scalars(
