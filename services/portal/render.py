@@ -43,7 +43,18 @@ def _deadline(h: dict[str, Any]) -> str:
     return deadline_label(datetime.fromisoformat(raw), bool(h.get("deadline_provisional")))
 
 
+def _yuan(value: int | None, missing: str = "未报") -> str:
+    """An amount in whole yuan as a clerk reads it: 1,200,000元（120万元）."""
+    if value is None:
+        return missing
+    if value < 10_000:
+        return f"{value}元"
+    wan = f"{value / 10_000:.2f}".rstrip("0").rstrip(".")
+    return f"{value:,}元（{wan}万元）"
+
+
 TEMPLATES.env.filters["bj"] = _time
+TEMPLATES.env.filters["yuan"] = _yuan
 TEMPLATES.env.filters["deadline"] = _deadline
 TEMPLATES.env.filters["audit_action"] = lambda action: label(HAZARD_AUDIT_LABELS, action)
 TEMPLATES.env.filters["accident_action"] = lambda action: label(ACCIDENT_AUDIT_LABELS, action)

@@ -127,6 +127,12 @@ async def test_an_accident_to_closure_and_the_acceptance_checklists(
         )
         assert await office.locator("#four li.todo").count() == 0
         await j.shot(office, "four-items")
+        # Every report went upward before the close: 核稿 by the township, 签发 by the office.
+        rid = (await api.as_("office").get(f"/accidents/{aid}")).json()["reports"][0]["id"]
+        signoff = f"/accidents/{aid}/reports/{rid}"
+        assert (await api.as_("daping").post(f"{signoff}/review")).status_code == 200
+        assert (await api.as_("office").post(f"{signoff}/issue")).status_code == 200
+        await office.reload()
         await office.click("#action-close button")
         await office.wait_for_load_state()
         assert "已结案" in await office.inner_text("#status")

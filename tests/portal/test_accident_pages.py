@@ -60,6 +60,7 @@ async def test_quick_report_detail_and_the_four_items(
     assert a["late_minutes"] is not None  # 75 minutes: 迟报
     page = (await ent.get(r.headers["location"])).text
     assert "迟报" in page and "向设区的市级人民政府安全生产监督管理部门上报" in page
+    assert "<dd>300,000元（30万元）</dd>" in page  # the loss as a clerk reads it
     assert "结案" not in page  # the enterprise may not close
     listing = (await ent.get("/accidents")).text
     assert aid in listing and "迟报" in listing

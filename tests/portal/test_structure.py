@@ -55,3 +55,18 @@ def test_templates_are_checked_on_disk_only_in_development() -> None:
     assert TEMPLATES.env.auto_reload
     create_app(portal_settings(env="production"))
     assert not TEMPLATES.env.auto_reload
+
+
+def test_amounts_read_as_a_clerk_reads_them() -> None:
+    from services.portal.render import TEMPLATES
+
+    yuan = TEMPLATES.env.filters["yuan"]
+    assert [yuan(v) for v in (None, 0, 9_999, 10_000, 1_234_567, 1_200_000)] == [
+        "未报",
+        "0元",
+        "9999元",
+        "10,000元（1万元）",
+        "1,234,567元（123.46万元）",
+        "1,200,000元（120万元）",
+    ]
+    assert yuan(None, "—") == "—"

@@ -34,7 +34,7 @@ from services.hazard_api.accidents.service import (
 from services.hazard_api.errors import Conflict, FieldError
 from services.hazard_api.hazards.models import Hazard
 from services.hazard_api.items.kernel import Change, Context, Outcome
-from shared.accident_labels import ACCIDENT_CLASS_LABELS
+from shared.accident_labels import ACCIDENT_CLASS_LABELS, ACCIDENT_REPORT_KIND_LABELS
 from shared.contract import AccidentClass, AccidentEventType, AccidentStatus, HazardStatus
 
 Ev = AccidentEventType
@@ -276,12 +276,20 @@ def record_measures(data: MeasuresIn) -> Change[Accident, None]:
 
 
 def close() -> Change[Accident, None]:
-    """结案, only with all four of 四不放过 recorded (409 naming the first one missing)."""
+    """结案, only with all four of 四不放过 recorded (409 naming each one missing) and every
+    report signed off: a report still in draft never went upward."""
 
     async def change(a: Accident, ctx: Context) -> Outcome[None]:
         missing = four_missing(a)
         if missing:
             raise Conflict("四不放过未落实，不能结案：" + "；".join(missing))
+        drafts = await ctx.session.scalars(
+            select(AccidentReport)
+            .where(AccidentReport.accident_id == a.id, AccidentReport.signoff != "issued")
+            .order_by(AccidentReport.seq)
+        )
+        if unsent := [f"第{r.seq}份报告（{ACCIDENT_REPORT_KIND_LABELS[r.kind]}）" for r in drafts]:
+            raise Conflict("尚有报告未核稿、签发（未向上级报告），不能结案：" + "、".join(unsent))
         a.status, a.closed_at = AccidentStatus.CLOSED.value, ctx.now
         return Outcome(None, event=Ev.CLOSED)
 

@@ -84,6 +84,13 @@ async def test_closure_names_what_is_missing(api: Api, clock: TestClock) -> None
     ]
     # The enterprise cannot close its own case.
     assert (await ent.post(f"/accidents/{aid}/close")).status_code == 403
+    # Nor can the office while a report never went upward (its 快报 is still a draft).
+    assert await close_says() == "尚有报告未核稿、签发（未向上级报告），不能结案：第1份报告（快报）"
+    report_id = (await office.get(f"/accidents/{aid}")).json()["reports"][0]["id"]
+    assert (await office.post(f"/accidents/{aid}/reports/{report_id}/review")).status_code == 200
+    assert await close_says() == "尚有报告未核稿、签发（未向上级报告），不能结案：第1份报告（快报）"
+    issued = await api.as_("office2").post(f"/accidents/{aid}/reports/{report_id}/issue")
+    assert issued.status_code == 200, issued.text
     r = await office.post(f"/accidents/{aid}/close")
     assert r.status_code == 200 and r.json()["status"] == "closed"
     assert (await office.post(f"/accidents/{aid}/close")).status_code == 409

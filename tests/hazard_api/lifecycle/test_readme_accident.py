@@ -49,11 +49,11 @@ async def test_the_readme_accident_walkthrough(app: FastAPI, api: Api) -> None:
     lines = out.splitlines()
     assert lines[0].startswith("accident ")
     assert lines[1] == "larger"  # the 续报's three deaths: 较大事故
-    assert lines[2:4] == ["reviewed", "issued"]
-    assert lines[4] == "较大事故 设区的市级人民政府"
+    assert lines[2:6] == ["reviewed", "issued", "reviewed", "issued"]  # the 快报, the 续报
+    assert lines[6] == "较大事故 设区的市级人民政府"
     assert (
-        "向设区的市级人民政府安全生产监督管理部门上报（并报省级）" in lines[5]
-        and "已完成" in lines[5]
+        "向设区的市级人民政府安全生产监督管理部门上报（并报省级）" in lines[7]
+        and "已完成" in lines[7]
     )
     assert "suspended" in out and "四不放过未落实，不能结案：事故责任者未受到处理" in out
     assert "已结案" in out and "已复工复产" in out
