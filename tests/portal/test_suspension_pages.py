@@ -80,6 +80,10 @@ async def test_the_walk_from_the_order_to_the_acceptance(
     page = (await office.get(url)).text
     for said in (ORDER["order_no"], ORDER["reason"], f'href="/accidents/{aid}"', "停产整顿中"):
         assert said in page, said
+    # The accident's page now shows the order instead of offering a second one.
+    accident = (await office.get(f"/accidents/{aid}")).text
+    assert 'id="order-suspension"' not in accident
+    assert f'<a href="{url}">查看停产整顿</a>' in accident and ORDER["order_no"] in accident
 
     ent, ent_csrf = await signed_in("hongxing")
     page = (await ent.get(url)).text

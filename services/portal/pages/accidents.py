@@ -168,6 +168,15 @@ async def render(
         upstream.call("hazard_api", "GET", f"/accidents/{aid}", token=token),
         upstream.call("hazard_api", "GET", f"/accidents/{aid}/audit", token=token),
     )
+    # Every page here is signed in: current_session set the page session.
+    may_order = request.state.page_session.role in ORDER_ROLES
+    open_order = None
+    if may_order:  # an enterprise already under an order is shown it, not offered a second
+        orders = await upstream.call("hazard_api", "GET", "/suspensions", token=token)
+        unit_id = d["accident"]["unit_id"]
+        open_order = next(
+            (o for o in orders if o["unit_id"] == unit_id and o["status"] != "resumed"), None
+        )
     return page(
         request,
         "accident_detail.html",
@@ -180,8 +189,8 @@ async def render(
         channels=CHANNELS,
         history=history,
         error=error,
-        # Every page here is signed in: current_session set the page session.
-        may_order=request.state.page_session.role in ORDER_ROLES,
+        may_order=may_order and open_order is None,
+        open_order=open_order,
     )
 
 
