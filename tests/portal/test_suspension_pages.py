@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from typing import Any
 
 from services.hazard_api.suspensions.states import RULES, Action
 from services.portal.pages.suspensions import ORDER_ROLES
 from shared.clock import TestClock
+from shared.labels import beijing_time
 from tests.hazard_api.lifecycle.test_accident_class import quick_report
 from tests.hazard_api.lifecycle.test_accident_closure import APPLICATION
 from tests.portal.conftest import Api, SignIn
@@ -93,6 +95,8 @@ async def test_the_walk_from_the_order_to_the_acceptance(
     assert applied.status_code == 303, applied.text
     page = (await ent.get(url)).text
     assert 'id="apply-form"' not in page
+    applied_at = (await api.as_("office").get(f"/suspensions/{sid}")).json()["applied_at"]
+    assert f'<dd id="applied-at">{beijing_time(datetime.fromisoformat(applied_at))}</dd>' in page
     for key, value in APPLICATION.items():
         assert f'<dd data-record="{key}">{value}</dd>' in page
 

@@ -95,6 +95,8 @@ class SuspensionOut(BaseModel):
     application: dict[str, Any] | None
     review: dict[str, Any] | None
     acceptances: list[dict[str, Any]]
+    applied_at: datetime | None = None  # the latest application
+    reviewed_at: datetime | None = None  # the township's latest review
     accepted_at: datetime | None
     resumed_at: datetime | None
     # The actions the caller may take now (what a page offers; the kernel still guards).
