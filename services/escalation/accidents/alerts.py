@@ -3,8 +3,7 @@ an `immediate` step at the accident's county chain — the only urgency notifica
 at night and never holds for a digest.
 
 The accident's statutory clocks (the 2-hour upward report, the supplementary window, the
-investigation and its decision) are computed and shown by hazard_api; chasing them with timed
-steps is still to come (they need accident anchors on cases).
+investigation and its decision) are chased by timed steps of a case of their own (clocks.py).
 """
 
 from __future__ import annotations
