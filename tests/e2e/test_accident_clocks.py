@@ -72,7 +72,11 @@ async def run_scenario(w: World) -> None:
     texts = [a for a in w.sms.accepted if a.phone == SAFETY_LEADER]
     words = " ".join(str(v) for a in texts for v in a.params.values())
     assert "市应急管理局" in words and "1时10分" in words, words
-    assert await planned_upward_steps(w, aid) == ["upward_overdue", "upward_overdue"]
+
+    async def repeats_planned() -> bool:  # read from escalation's API, which may trail the text
+        return await planned_upward_steps(w, aid) == ["upward_overdue", "upward_overdue"]
+
+    await eventually(repeats_planned, "the two hourly repeats planned after the overdue notice")
     # Reviewed by the township, signed off by the county office: the hourly repeats go.
     detail = await w.api("GET", f"/accidents/{aid}", "office")
     report_id = detail["reports"][0]["id"]
