@@ -215,9 +215,14 @@ async def test_an_accident_is_found_by_its_code(
 ) -> None:
     reported = await api.as_("office").post("/accidents", quick_report(clock, deaths=1))
     accident = reported.json()
+    # Only a signed-off report goes upward: 核稿 by the township, 签发 by another account.
+    rid = (await api.as_("office").get(f"/accidents/{accident['id']}")).json()["reports"][0]["id"]
+    signoff = f"/accidents/{accident['id']}/reports/{rid}"
+    assert (await api.as_("daping").post(f"{signoff}/review")).status_code == 200
+    assert (await api.as_("office").post(f"{signoff}/issue")).status_code == 200
     await consume(reporting_app.state.runtime, *await outbox_events(accident["id"]))
     rows = await ledger(reporting_app, api, item_key=f"accident:{accident['id']}")
-    assert rows, "the quick report went into the reporting ledger"
+    assert rows, "the signed-off quick report went into the reporting ledger"
     browser, _ = await signed_in("office")
     found = await browser.get("/reporting", params={"item_key": f" {accident['code'].lower()} "})
     assert shown(found.text) == [r["webhook_id"] for r in rows]
