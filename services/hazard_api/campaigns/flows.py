@@ -12,7 +12,12 @@ from sqlalchemy import func, or_, select
 
 from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
-from services.hazard_api.campaigns.orders import open_orders, refusal, under_open_order
+from services.hazard_api.campaigns.orders import (
+    accepted_by_order,
+    left_to_order,
+    orders_of,
+    refusal,
+)
 from services.hazard_api.campaigns.schemas import CampaignIn, RemindIn
 from services.hazard_api.campaigns.states import ACCEPTED, FAILED, PENDING
 from services.hazard_api.db import outbox_tables
@@ -106,27 +111,30 @@ async def new_campaign(data: CampaignIn, ctx: Context) -> Campaign:
 
 
 async def awaiting(ctx: Context, campaign_id: str) -> int:
-    """The enterprises the campaign still has to accept: not accepted, not under an open
-    停产整顿 order (that order decides their restart: campaigns/orders.py)."""
+    """The enterprises the campaign still has to accept: not accepted, not left to a 停产整顿
+    order (that order decides their restart: campaigns/orders.py)."""
     n = await ctx.session.scalar(
         select(func.count()).where(
             CampaignEnterprise.campaign_id == campaign_id,
             CampaignEnterprise.status != ACCEPTED,
-            ~under_open_order(),
+            ~left_to_order(),
         )
     )
     return n or 0
 
 
 async def counts(ctx: Context, campaign_id: str) -> tuple[int, int]:
-    """(enterprises, accepted) of the whole campaign."""
-    rows = await ctx.session.execute(
-        select(CampaignEnterprise.status, func.count())
-        .where(CampaignEnterprise.campaign_id == campaign_id)
-        .group_by(CampaignEnterprise.status)
-    )
-    by = {s: n for s, n in rows}
-    return sum(by.values()), by.get(ACCEPTED, 0)
+    """(enterprises, accepted) of the whole campaign; accepted by the campaign or, while it
+    ran, by their 停产整顿 order's acceptance."""
+    accepted = or_(CampaignEnterprise.status == ACCEPTED, accepted_by_order())
+    total, done = (
+        await ctx.session.execute(
+            select(func.count(), func.count().filter(accepted)).where(
+                CampaignEnterprise.campaign_id == campaign_id
+            )
+        )
+    ).one()
+    return total, done
 
 
 async def emit(
@@ -168,7 +176,7 @@ def decide_acceptance(unit_id: str, data: AcceptanceIn) -> Change[Campaign, None
             raise NotFound(NOT_IN_CAMPAIGN)
         if entry.status == ACCEPTED:
             raise Conflict(f"{entry.unit_name}已通过复工复产验收")
-        if order := (await open_orders(ctx.session, [unit_id])).get(unit_id):
+        if order := (await orders_of(ctx.session, c, [unit_id])).get(unit_id):
             raise Conflict(refusal(entry.unit_name, order))
         entry.acceptances = [*entry.acceptances, acceptance_round(data, ctx)]
         entry.status, entry.updated_at = (ACCEPTED if data.passed else FAILED), ctx.now
@@ -185,8 +193,8 @@ def decide_acceptance(unit_id: str, data: AcceptanceIn) -> Change[Campaign, None
 async def pending_lists(
     ctx: Context, campaign_id: str
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The enterprises not yet accepted (nor under an open 停产整顿 order, which has its own
-    steps to chase): township → ids, department → ids."""
+    """The enterprises not yet accepted (nor left to a 停产整顿 order, which has its own steps
+    to chase): township → ids, department → ids."""
     rows = await ctx.session.execute(
         select(
             CampaignEnterprise.unit_id,
@@ -194,7 +202,7 @@ async def pending_lists(
             CampaignEnterprise.department_ids,
         )
         .where(CampaignEnterprise.campaign_id == campaign_id)
-        .where(CampaignEnterprise.status != ACCEPTED, ~under_open_order())
+        .where(CampaignEnterprise.status != ACCEPTED, ~left_to_order())
         .order_by(CampaignEnterprise.unit_id)
     )
     towns: dict[str, list[str]] = defaultdict(list)
@@ -229,7 +237,7 @@ def remind(data: RemindIn) -> Change[Campaign, None]:
 
 def close() -> Change[Campaign, None]:
     async def change(c: Campaign, ctx: Context) -> Outcome[None]:
-        # One under an open 停产整顿 order does not hold the end up: its order decides.
+        # One left to a 停产整顿 order does not hold the end up: its order decides.
         if left := await awaiting(ctx, c.id):
             raise Conflict(f"尚有{left}家企业未通过复工复产验收，不能结束")
         c.status, c.closed_at = CampaignStatus.CLOSED.value, ctx.now

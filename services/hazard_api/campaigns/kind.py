@@ -13,7 +13,13 @@ from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.campaigns import flows
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
-from services.hazard_api.campaigns.orders import UNDER_ORDER_LABEL, OpenOrder, under_open_order
+from services.hazard_api.campaigns.orders import (
+    ACCEPTED_BY_ORDER_LABEL,
+    UNDER_ORDER_LABEL,
+    OpenOrder,
+    accepted_by_order,
+    under_open_order,
+)
 from services.hazard_api.campaigns.schemas import CampaignIn, CampaignOut, EntryOut
 from services.hazard_api.campaigns.states import (
     ACCEPTED,
@@ -72,16 +78,23 @@ def entry_out(
     *,
     for_user: tuple[AuthUser, Campaign] | None = None,
 ) -> EntryOut:
-    """The enterprise as answered: `order` its open 停产整顿 order (shown as 停产整顿中 until
-    accepted); with `for_user`, the actions that caller may take on it in that campaign now."""
+    """The enterprise as answered: `order` the 停产整顿 order deciding its restart (shown as
+    停产整顿中 while open, as accepted once its acceptance passed in the campaign); with
+    `for_user`, the actions that caller may take on it in that campaign now."""
     out = EntryOut.model_validate(e)
-    under_order = order is not None and e.status != ACCEPTED
+    label = CAMPAIGN_ENTRY_LABELS[e.status]
+    if order is not None and e.status != ACCEPTED:
+        label = ACCEPTED_BY_ORDER_LABEL if order.resumed else UNDER_ORDER_LABEL
     update: dict[str, Any] = {
-        "status_label": UNDER_ORDER_LABEL if under_order else CAMPAIGN_ENTRY_LABELS[e.status],
+        "status_label": label,
         "industry_name": industry_name(e.industry_code) if e.industry_code else None,
     }
     if order is not None:
-        update |= {"suspension_id": order.suspension_id, "suspension_order_no": order.order_no}
+        update |= {
+            "suspension_id": order.suspension_id,
+            "suspension_order_no": order.order_no,
+            "accepted_by_order": order.resumed,
+        }
     if for_user is not None:
         user, c = for_user
         update["allowed_actions"] = allowed_actions(
@@ -91,17 +104,26 @@ def entry_out(
 
 
 async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> CampaignOut:
-    """The campaign with the counts of the caller's own enterprises in it."""
+    """The campaign with the counts of the caller's own enterprises in it (accepted: by the
+    campaign, or by their 停产整顿 order while it ran)."""
     rows = await session.execute(
-        select(CampaignEnterprise.status, func.count(), func.count().filter(under_open_order()))
+        select(
+            CampaignEnterprise.status,
+            func.count(),
+            func.count().filter(under_open_order()),
+            func.count().filter(accepted_by_order()),
+        )
         .where(CampaignEnterprise.campaign_id == c.id, in_scope(user, CampaignEnterprise.unit_id))
         .group_by(CampaignEnterprise.status)
     )
-    by: dict[str, int] = {}
-    under_order = 0
-    for status, n, in_order in rows:
-        by[status] = n
-        under_order += in_order if status != ACCEPTED else 0
+    total = accepted = under_order = 0
+    for status, n, in_order, by_order in rows:
+        total += n
+        if status == ACCEPTED:
+            accepted += n
+        else:
+            under_order += in_order
+            accepted += by_order
     return CampaignOut(
         id=c.id,
         name=c.name,
@@ -115,8 +137,8 @@ async def campaign_out(session: AsyncSession, user: AuthUser, c: Campaign) -> Ca
         reminders=c.reminders,
         opened_at=c.opened_at,
         closed_at=c.closed_at,
-        enterprises=sum(by.values()),
-        accepted=by.get(ACCEPTED, 0),
+        enterprises=total,
+        accepted=accepted,
         under_order=under_order,
     )
 

@@ -1,6 +1,6 @@
 """未验收企业清单: the enterprises of a campaign not yet accepted, grouped by township and by
 department, within the caller's scope (a township sees its own, a department the ones it
-supervises). One under an open 停产整顿 order is not on it (campaigns/orders.py)."""
+supervises). One left to a 停产整顿 order is not on it (campaigns/orders.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from services.hazard_api.auth.scope import in_scope
 from services.hazard_api.auth.service import AuthUser
 from services.hazard_api.campaigns.kind import entry_out
 from services.hazard_api.campaigns.models import CampaignEnterprise
-from services.hazard_api.campaigns.orders import under_open_order
+from services.hazard_api.campaigns.orders import left_to_order
 from services.hazard_api.campaigns.schemas import EntryOut, PendingGroup, PendingOut
 from services.hazard_api.campaigns.states import ACCEPTED
 from services.hazard_api.directory.models import Unit
@@ -26,7 +26,7 @@ async def pending_out(session: AsyncSession, user: AuthUser, campaign_id: str) -
             .where(
                 CampaignEnterprise.campaign_id == campaign_id,
                 CampaignEnterprise.status != ACCEPTED,
-                ~under_open_order(),
+                ~left_to_order(),
                 in_scope(user, CampaignEnterprise.unit_id),
             )
             .order_by(CampaignEnterprise.unit_id)

@@ -44,9 +44,11 @@ class EntryOut(BaseModel):
     status_label: str = ""
     acceptances: list[dict[str, Any]]
     accepted_at: datetime | None
-    # An open 停产整顿 order (campaigns/orders.py): its restart is that order's to decide.
+    # The 停产整顿 order deciding its restart (campaigns/orders.py): open, or accepted while
+    # the campaign ran (`accepted_by_order`: nothing left for the campaign to decide).
     suspension_id: str | None = None
     suspension_order_no: str | None = None
+    accepted_by_order: bool = False
     # The actions the caller may take on this enterprise now (what a page offers; the kernel
     # and the change still guard).
     allowed_actions: dict[str, str] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from services.hazard_api.accidents.deps import AccidentReader, AccidentTransitions
 from services.hazard_api.auth.deps import TokenClaims
@@ -19,7 +19,7 @@ from services.hazard_api.campaigns.kind import (
     entry_out,
 )
 from services.hazard_api.campaigns.models import Campaign, CampaignEnterprise
-from services.hazard_api.campaigns.orders import open_orders
+from services.hazard_api.campaigns.orders import accepted_by_order, orders_of
 from services.hazard_api.campaigns.pending import pending_out
 from services.hazard_api.campaigns.schemas import (
     CampaignIn,
@@ -28,7 +28,7 @@ from services.hazard_api.campaigns.schemas import (
     PendingOut,
     RemindIn,
 )
-from services.hazard_api.campaigns.states import Action
+from services.hazard_api.campaigns.states import ACCEPTED, Action
 from services.hazard_api.deps import ClockDep, SessionDep
 from services.hazard_api.errors import NotFound
 from services.hazard_api.items.requests import create_from
@@ -81,10 +81,12 @@ async def enterprises(
     query = select(CampaignEnterprise).where(
         CampaignEnterprise.campaign_id == c.id, in_scope(user, CampaignEnterprise.unit_id)
     )
-    if status_ is not None:
-        query = query.where(CampaignEnterprise.status == status_)
+    if status_ == ACCEPTED:  # by the campaign or by its 停产整顿 order (campaigns/orders.py)
+        query = query.where(or_(CampaignEnterprise.status == ACCEPTED, accepted_by_order()))
+    elif status_ is not None:
+        query = query.where(CampaignEnterprise.status == status_, ~accepted_by_order())
     rows = list(await session.scalars(query.order_by(CampaignEnterprise.unit_id)))
-    orders = await open_orders(session, [e.unit_id for e in rows])
+    orders = await orders_of(session, c, [e.unit_id for e in rows])
     return [entry_out(e, orders.get(e.unit_id), for_user=(user, c)) for e in rows]
 
 

@@ -1,12 +1,17 @@
 """A campaign and 停产整顿: an enterprise under an open order is shown as 停产整顿中 with its
 文号; the campaign neither decides on it (409 naming the order) nor lists it as 未验收, chases
-it or waits for it to end; once the order is resumed it is an ordinary enterprise of the
-campaign again. Each row says what the caller may do on it (`allowed_actions`)."""
+it or waits for it to end; once the order's acceptance passed while the campaign ran, the
+enterprise counts as accepted and is not asked to pass again (one accepted before the campaign
+opened is an ordinary enterprise of it). Each row says what the caller may do on it
+(`allowed_actions`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
+from shared.clock import TestClock
 from tests.hazard_api.lifecycle.conftest import Api
 from tests.hazard_api.lifecycle.test_accident_closure import ACCEPTANCE, APPLICATION
 from tests.hazard_api.lifecycle.test_campaign import CAMPAIGN, campaign_events
@@ -77,13 +82,48 @@ async def test_an_enterprise_under_an_order_is_left_to_its_order(api: Api, app: 
     assert r.status_code == 200, r.text
     assert r.json()["allowed_actions"] == {}  # accepted: nothing left to decide
 
-    # Its order ends: an ordinary enterprise of the campaign again, which must now pass.
+    # Its order's acceptance passes while the campaign runs: accepted for this restart
+    # already, not asked to pass a second time.
     await resume(api, sid)
     shifeng = (await rows(api, "office", cid))["ent-shifeng"]
+    assert (shifeng["status_label"], shifeng["allowed_actions"]) == ("停产整顿复工验收合格", {})
+    assert (shifeng["accepted_by_order"], shifeng["suspension_order_no"]) == (
+        True,
+        "演应急停〔2027〕5号",
+    )
+    c = (await office.get(f"/campaigns/{cid}")).json()
+    assert (c["accepted"], c["under_order"]) == (2, 1)  # 红星, 石峰; 金龙 still ordered
+    accepted = (await office.get(f"/campaigns/{cid}/enterprises?status=accepted")).json()
+    assert {e["unit_id"] for e in accepted} == {"ent-hongxing", "ent-shifeng"}
+    pending = (await office.get(f"/campaigns/{cid}/enterprises?status=pending")).json()
+    assert [e["unit_id"] for e in pending] == ["ent-jinlong"]
+    r = await office.post(url, ACCEPTANCE)
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == (
+        "石峰石灰石矿已经停产停业整顿（演应急停〔2027〕5号）的复工复产验收合格并恢复生产，"
+        "无需在本次复工复产验收中重复验收"
+    )
+    r = await office.post(f"/campaigns/{cid}/reminders", {})
+    assert r.status_code == 409  # nobody left for the campaign to chase
+    assert (await office.post(f"/campaigns/{cid}/close")).status_code == 200
+    assert (await campaign_events(app))[-1].facts.accepted == 2
+
+
+async def test_an_order_accepted_before_the_campaign_does_not_count_for_it(
+    api: Api, clock: TestClock
+) -> None:
+    """The holiday came after that acceptance: the enterprise passes the campaign's like any."""
+    office = api.as_("office")
+    sid = (await office.post("/suspensions", ORDER)).json()["id"]
+    await resume(api, sid)
+    clock.advance(timedelta(days=1))
+    cid = (await office.post("/campaigns", CAMPAIGN | {"industry_prefixes": ["B10"]})).json()["id"]
+    shifeng = (await rows(api, "office", cid))["ent-shifeng"]
     assert (shifeng["status_label"], shifeng["allowed_actions"]) == ("待验收", DECIDE)
-    assert (await office.get(f"/campaigns/{cid}")).json()["under_order"] == 1
+    assert shifeng["suspension_order_no"] is None and not shifeng["accepted_by_order"]
     r = await office.post(f"/campaigns/{cid}/close")
     assert r.status_code == 409 and r.json()["detail"] == "尚有1家企业未通过复工复产验收，不能结束"
+    url = f"/campaigns/{cid}/enterprises/ent-shifeng/acceptance"
     assert (await office.post(url, ACCEPTANCE)).status_code == 200
     assert (await office.post(f"/campaigns/{cid}/close")).status_code == 200
 
