@@ -127,12 +127,16 @@ class SuspensionFacts(Payload):
     ordered_at: AwareDatetime
     resumed_at: AwareDatetime | None = None
     actor_person_id: str | None = None
+    # The township's review: the acceptance team's 10 days run from it. Optional so older
+    # events still parse.
+    reviewed_at: AwareDatetime | None = None
 
 
 class SuspensionEventType(StrEnum):
     ORDERED = "suspension.ordered"  # 停产停业整顿
     APPLIED = "suspension.applied"  # 复工复产申请
-    REVIEWED = "suspension.reviewed"  # 乡镇审核
+    # 乡镇审核: passed when `facts.status` is `reviewed`, returned to 整顿 when `suspended`.
+    REVIEWED = "suspension.reviewed"
     ACCEPTANCE_FAILED = "suspension.acceptance_failed"
     ACCEPTED = "suspension.accepted"  # 复工复产验收合格
     RESUMED = "suspension.resumed"

@@ -65,6 +65,7 @@ def envelope_of(
         accident_id=s.accident_id,
         ordered_at=s.ordered_at,
         resumed_at=s.resumed_at,
+        reviewed_at=s.reviewed_at,
         actor_person_id=user.person_id,
     )
     payload = SuspensionEvent(event=SuspensionEventType(event), facts=facts, note=note)

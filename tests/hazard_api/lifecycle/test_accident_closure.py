@@ -9,7 +9,14 @@ from sqlalchemy import select
 from services.hazard_api.db import outbox_tables
 from services.hazard_api.directory.models import Unit
 from shared.clock import TestClock
-from shared.contract import ORG_EVENTS, Envelope, UnitUpserted
+from shared.contract import (
+    ACCIDENT_EVENTS,
+    ORG_EVENTS,
+    Envelope,
+    SuspensionEvent,
+    SuspensionEventType,
+    UnitUpserted,
+)
 from tests.hazard_api.lifecycle.conftest import HAZARD, Api
 from tests.hazard_api.lifecycle.test_accident_class import quick_report
 
@@ -203,6 +210,20 @@ async def test_resumption_only_after_a_passed_acceptance(
             if isinstance(p := Envelope.model_validate_json(r_.value).typed_payload(), UnitUpserted)
         ]
     assert statuses[-2:] == ["suspended", "operating"]
+    # Each review tells escalation when it was made: the acceptance team's 10 days run from it.
+    async with app.state.sessionmaker() as session:
+        rows = await session.execute(
+            select(o.c.value).where(o.c.topic == ACCIDENT_EVENTS, o.c.key == sid)
+        )
+        reviews = [
+            p.facts
+            for r_ in rows
+            if isinstance(
+                p := Envelope.model_validate_json(r_.value).typed_payload(), SuspensionEvent
+            )
+            and p.event is SuspensionEventType.REVIEWED
+        ]
+    assert [(f.status, f.reviewed_at is not None) for f in reviews] == [("reviewed", True)] * 2
 
 
 async def test_statistics_by_month_class_industry_and_township(api: Api, clock: TestClock) -> None:
