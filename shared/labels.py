@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, str] = {
     EscalationAction.ACCIDENT_ITEMS_REMINDER: "事故快报缺项补报催办",
     EscalationAction.DOCUMENT_ISSUED: "公文印发告知",
     EscalationAction.CAMPAIGN_REMINDER: "复工复产验收催办",
+    EscalationAction.RESUMPTION_STEP: "停产整顿复工复产办理提醒",
 }
 # Official documents (公文, #14) by type, as their titles and texts name them.
 DOCUMENT_TYPE_LABELS: dict[str, str] = {
@@ -113,6 +114,8 @@ TASK_KIND_LABELS: dict[str, str] = {
     TaskKind.CONCEALMENT_REVIEW: "瞒报核查",
     TaskKind.MISSING_ITEMS: "事故快报缺项，督促补报",
     TaskKind.CAMPAIGN_PENDING: "复工复产验收未完成，督促验收",
+    TaskKind.RESUMPTION_REVIEW: "复工复产申请待审核，督促乡镇（街道）审核",
+    TaskKind.RESUMPTION_ACCEPTANCE: "复工复产待验收，督促组织验收",
     TaskKind.REPORTING_ALERT: "上报异常，请处理",
 }
 HAZARD_STATUS_LABELS: dict[str, str] = {

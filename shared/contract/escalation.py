@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from shared.contract.accidents import AccidentFacts, CampaignFacts
+from shared.contract.accidents import AccidentFacts, CampaignFacts, SuspensionFacts
 from shared.contract.base import Payload
 from shared.contract.documents import DocumentRef
 from shared.contract.hazards import HazardFacts
@@ -46,6 +46,9 @@ class StepFired(Payload):
     # `pending` how many of its enterprises have not passed 复工复产验收.
     campaign: CampaignFacts | None = None
     pending: int | None = None
+    # A 停产整顿 order's 复工复产 step: `facts.unit_id` is then the unit whose principal acts
+    # (the township, a department or the enterprise), `facts.unit_name` the enterprise's.
+    suspension: SuspensionFacts | None = None
 
 
 class CaseChanged(Payload):

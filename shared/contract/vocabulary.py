@@ -103,6 +103,9 @@ class EscalationAction(StrEnum):
     DOCUMENT_ISSUED = "document_issued"  # 公文印发告知 (#14): a 督办函 a person issued
     # A 复工复产 campaign's 催办: a township's or department's enterprises not yet accepted.
     CAMPAIGN_REMINDER = "campaign_reminder"
+    # A 停产整顿 order's 复工复产 step: the township reviews, the acceptance team accepts, or
+    # the enterprise rectifies and applies again.
+    RESUMPTION_STEP = "resumption_step"
 
 
 class TaskKind(StrEnum):
@@ -122,6 +125,9 @@ class TaskKind(StrEnum):
     MISSING_ITEMS = "missing_items"  # 漏报：督促补报缺项
     # Raised by a campaign's 催办 (campaign.reminded): one per township or department.
     CAMPAIGN_PENDING = "campaign_pending"  # 复工复产验收未完成
+    # Raised by a 停产整顿 order's steps: one per application, one per passed review.
+    RESUMPTION_REVIEW = "resumption_review"  # 复工复产申请待乡镇（街道）审核
+    RESUMPTION_ACCEPTANCE = "resumption_acceptance"  # 复工复产验收待组织
     # Not a policy's: the upward reporting link needs a person (reporting.alert, #16).
     REPORTING_ALERT = "reporting_alert"  # 上报异常
 

@@ -81,7 +81,7 @@ class CaseFlows:
             )
             await accident_clocks.on_accident(self, session, payload, at=envelope.occurred_at)
         elif (raiser := RAISERS.get(type(payload))) is not None:
-            # A failed notice, an issued 督办函, a campaign, a reporting alert: tasks.
+            # A failed notice, an issued 督办函, a campaign, a 停产整顿 order, a reporting alert.
             await raiser(session, payload, event_id=str(envelope.event_id), now=self.clock.now())
         # Other `org.events` (the directory) are notification's business.
 

@@ -7,10 +7,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.escalation.campaigns.reminders import on_campaign
+from services.escalation.suspensions.resumption import on_suspension
 from services.escalation.tasks.alerts import on_alert
 from services.escalation.tasks.documents import on_issued
 from services.escalation.tasks.reporting_alerts import on_reporting_alert
-from shared.contract import CampaignEvent, DocumentIssued, NotificationAlert, ReportingAlert
+from shared.contract import (
+    CampaignEvent,
+    DocumentIssued,
+    NotificationAlert,
+    ReportingAlert,
+    SuspensionEvent,
+)
 
 Raiser = Callable[..., Awaitable[None]]
 RAISERS: dict[type[Any], Raiser] = {
@@ -18,4 +25,5 @@ RAISERS: dict[type[Any], Raiser] = {
     DocumentIssued: on_issued,
     CampaignEvent: on_campaign,
     ReportingAlert: on_reporting_alert,
+    SuspensionEvent: on_suspension,
 }
