@@ -66,9 +66,10 @@ def dispatch_urgency(notices: list[Notice]) -> Urgency:
 
 def stands_alone(step: dict[str, Any]) -> bool:
     """A step whose text a digest cannot say: a digest counts hazards 已逾期 or 即将到期, and
-    a report reminder, an issued document (its 文号), a 复工复产 campaign's 催办 or an accident's
-    clock is none of these."""
-    return is_report(step) or any(step.get(k) for k in ("document", "campaign", "accident"))
+    a report reminder, an issued document (its 文号), a 复工复产 campaign's 催办, a 停产整顿
+    order's 复工复产 step or an accident's clock is none of these."""
+    kinds = ("document", "campaign", "suspension", "accident")
+    return is_report(step) or any(step.get(k) for k in kinds)
 
 
 def dispatch_groups(

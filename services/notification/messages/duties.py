@@ -28,6 +28,8 @@ class Duty(StrEnum):
     RESPOND = "respond"  # 事故：立即赶赴现场、组织救援处置（属地、行业、县安委办）
     MEET_CLOCK = "meet_clock"  # 事故时限：按期上报、补报、提交调查报告、批复
     CHASE_RESUMPTION = "chase_resumption"  # 复工复产验收催办：验收合格后方可复工复产
+    # 停产整顿复工复产：本环节由其办理（乡镇审核申请、验收组组织验收、企业整改后重新申请）
+    HANDLE_RESUMPTION = "handle_resumption"
 
 
 class Matter(StrEnum):
@@ -44,6 +46,7 @@ class Matter(StrEnum):
     ACCIDENT_CLOCK = "accident_clock"  # 事故报告、调查、批复时限
     ACCIDENT_ITEMS = "accident_items"  # 事故快报缺项补报
     CAMPAIGN = "campaign"  # 复工复产验收：企业验收合格后方可复工复产
+    SUSPENSION = "suspension"  # 停产整顿企业复工复产：审核、验收、重新申请
 
 
 class Seat(StrEnum):
@@ -84,6 +87,7 @@ MATTERS: dict[str, Matter] = {
     "accident_clock_overdue": Matter.ACCIDENT_CLOCK,
     "accident_items_reminder": Matter.ACCIDENT_ITEMS,
     "campaign_reminder": Matter.CAMPAIGN,
+    "resumption_step": Matter.SUSPENSION,
 }
 
 # Older policies' steps that named a sanction: to the county office they become a proposal to
@@ -119,6 +123,11 @@ _DOERS: dict[Matter, tuple[frozenset[Seat], Duty]] = {
     Matter.CAMPAIGN: (
         frozenset({Seat.TERRITORIAL, Seat.INDUSTRY, Seat.OFFICE}),
         Duty.CHASE_RESUMPTION,
+    ),
+    # Each step is addressed only to whose turn it is: whoever gets it does the step's work.
+    Matter.SUSPENSION: (
+        frozenset({Seat.ENTERPRISE, Seat.TERRITORIAL, Seat.INDUSTRY, Seat.OFFICE}),
+        Duty.HANDLE_RESUMPTION,
     ),
 }
 

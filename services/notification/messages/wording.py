@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.notification.messages import accident_clocks, campaigns
+from services.notification.messages import accident_clocks, campaigns, suspensions
 from services.notification.messages.duties import (
     PROPOSALS,
     TASK_PROPOSALS,
@@ -52,6 +52,7 @@ TITLES: dict[Matter, str] = {
     Matter.ACCIDENT_CLOCK: "事故报告调查时限提醒",
     Matter.ACCIDENT_ITEMS: "事故快报缺项补报催办",
     Matter.CAMPAIGN: "复工复产验收催办",
+    Matter.SUSPENSION: "停产整顿复工复产办理提醒",
 }
 # What a supervisor urges or a leader oversees, per matter.
 MATTER_WORK: dict[Matter, str] = {
@@ -66,6 +67,7 @@ MATTER_WORK: dict[Matter, str] = {
     Matter.ACCIDENT_CLOCK: "完成事故报告和调查处理",
     Matter.ACCIDENT_ITEMS: "补报事故快报缺项",
     Matter.CAMPAIGN: "完成复工复产验收",
+    Matter.SUSPENSION: "办理复工复产有关事项",
 }
 ACCIDENT_CLOCK_MATTERS = frozenset({Matter.ACCIDENT_CLOCK, Matter.ACCIDENT_ITEMS})
 
@@ -113,6 +115,8 @@ def status_text(step: StepFired, matter: Matter, now: datetime) -> str:
     facts = step.facts
     if step.campaign is not None:
         return campaigns.status(step)
+    if step.suspension is not None:
+        return suspensions.status(step)
     if step.accident is not None and matter in ACCIDENT_CLOCK_MATTERS:
         return accident_clocks.clock_status(step, now)
     if step.accident is not None:
@@ -220,7 +224,7 @@ def ask_text(duty: Duty, matter: Matter, when: str, proposal: str) -> str:
             return "请知悉"
         case Duty.RESPOND:
             return "请立即赶赴现场，组织做好救援处置，并按规定报告"
-        case Duty.MEET_CLOCK:
+        case Duty.MEET_CLOCK | Duty.HANDLE_RESUMPTION:
             return f"请{when}{MATTER_WORK[matter]}"
         case Duty.CHASE_RESUMPTION:
             return campaigns.ask(duty)
@@ -273,6 +277,8 @@ def notice_item(
             if step.accident is not None
             else campaigns.LEVEL
             if step.campaign is not None
+            else suspensions.LEVEL
+            if step.suspension is not None
             else label(HAZARD_LEVEL_LABELS, facts.level, missing="隐患（待判定）")
         ),
         "role": role,
@@ -287,6 +293,8 @@ def notice_item(
             if matter in ACCIDENT_CLOCK_MATTERS and step.accident is not None
             else campaigns.ask(duty)
             if matter is Matter.CAMPAIGN
+            else suspensions.ask(step, duty)
+            if matter is Matter.SUSPENSION and step.suspension is not None
             else ask_text(duty, matter, _when(due, overdue), proposal_of(step, raw or {}))
         ),
         "overdue_days": overdue,
