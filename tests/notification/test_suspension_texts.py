@@ -76,7 +76,7 @@ def resumption_step(
     ("key", "unit", "role", "said"),
     [
         ("suspension_applied", "tw-east", R.TOWNSHIP_PRINCIPAL,
-         "企业已提交复工复产申请，请及时审核复工复产申请"),
+         "企业已提交复工复产申请，请及时审核"),
         ("suspension_reviewed", "dep-yjj", R.DEPARTMENT_HEAD,
          "复工复产申请已经乡镇（街道）审核同意，请于3月16日前组织复工复产验收"),
         ("suspension_reviewed", "tw-east", R.TOWNSHIP_PRINCIPAL,

@@ -1,12 +1,12 @@
 """A 停产整顿 order's 复工复产 steps as their doers read them (DOMAIN §5).
 
-「红星烟花爆竹有限公司的停产整顿（编号示应急停〔2027〕5号）企业已提交复工复产申请，请及时审核复工
-复产申请。」 — the township principal; the acceptance team (department heads, the township
-principal) is asked to 组织复工复产验收 by the 10th day after the review; the enterprise whose
-application the township returned, to rectify and apply again. Escalation addresses each step
-to whose turn it is, so the step (its key), not the seat, says what is asked. Each part stays
-within a provider's 35 characters a variable (the enterprise's name and the 文号 are clipped
-like any other unit name and code).
+「红星烟花爆竹有限公司的停产整顿（编号示应急停〔2027〕5号）企业已提交复工复产申请，请及时审核。」
+— the township principal; the acceptance team (department heads, the township principal) is
+asked to 组织复工复产验收 by the 10th day after the review; the enterprise whose application
+the township returned, to rectify and apply again. Escalation addresses each step to whose
+turn it is, so the step (its key), not the seat, says what is asked. Each part stays within a
+provider's 35 characters a variable (the enterprise's name and the 文号 are clipped like any
+other unit name and code).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ STATUS = {
     "suspension_returned": "复工复产申请未通过乡镇（街道）审核",
 }
 WORK = {
-    "suspension_applied": "审核复工复产申请",
+    "suspension_applied": "审核",
     "suspension_reviewed": "组织复工复产验收",
     "suspension_returned": "继续整改，整改完成后重新申请复工复产",
 }
