@@ -50,7 +50,7 @@ def _opened_at() -> ColumnElement[datetime]:
 
 
 def _accepted_in_campaign() -> ColumnElement[bool]:
-    return and_(Suspension.status == _RESUMED, Suspension.accepted_at >= _opened_at())
+    return and_(Suspension.status == _RESUMED, Suspension.accepted_at > _opened_at())
 
 
 def under_open_order() -> ColumnElement[bool]:
@@ -88,7 +88,7 @@ async def orders_of(
             Suspension.unit_id.in_(ids),
             or_(
                 Suspension.status != _RESUMED,
-                and_(Suspension.status == _RESUMED, Suspension.accepted_at >= campaign.opened_at),
+                and_(Suspension.status == _RESUMED, Suspension.accepted_at > campaign.opened_at),
             ),
         )
         .order_by(Suspension.accepted_at.nulls_last())

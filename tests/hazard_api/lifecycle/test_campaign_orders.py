@@ -35,7 +35,9 @@ async def resume(api: Api, sid: str) -> None:
     assert (await office.post(f"/suspensions/{sid}/resume")).status_code == 200
 
 
-async def test_an_enterprise_under_an_order_is_left_to_its_order(api: Api, app: FastAPI) -> None:
+async def test_an_enterprise_under_an_order_is_left_to_its_order(
+    api: Api, app: FastAPI, clock: TestClock
+) -> None:
     office = api.as_("office")
     r = await office.post("/suspensions", ORDER)
     assert r.status_code == 201, r.text
@@ -84,6 +86,7 @@ async def test_an_enterprise_under_an_order_is_left_to_its_order(api: Api, app: 
 
     # Its order's acceptance passes while the campaign runs: accepted for this restart
     # already, not asked to pass a second time.
+    clock.advance(timedelta(days=2))
     await resume(api, sid)
     shifeng = (await rows(api, "office", cid))["ent-shifeng"]
     assert (shifeng["status_label"], shifeng["allowed_actions"]) == ("停产整顿复工验收合格", {})
