@@ -13,7 +13,7 @@ import pytest
 from services.notification.delivery.bundle import stands_alone
 from services.notification.messages.duties import Duty
 from services.notification.messages.limits import limit_of
-from services.notification.messages.render import sms_variables
+from services.notification.messages.render import render, sms_variables
 from shared.clock import SHANGHAI
 from shared.contract import (
     ChainRole,
@@ -31,6 +31,7 @@ from tests.escalation.suspensions import suspension_facts
 from tests.notification.county import DEPT, FIRM, PEOPLE, TOWN, org_events, step_fired
 from tests.notification.settings import aliyun_config
 from tests.notification.texts import NOW, VOICE, R, item, sms_text
+from tests.notification.texts import step as hazard_step
 
 DUE = datetime(2026, 3, 16, 23, 59, 59, 999999, tzinfo=SHANGHAI)  # 10 days after the review
 LINK = "https://ajb.example.gov.cn/a/tok"
@@ -159,3 +160,34 @@ async def test_the_acceptance_team_gets_its_own_text_at_the_provider(
             "status": "复工复产申请已经乡镇（街道）审核同意",
             "ask": "请于3月16日前组织复工复产验收",
         }
+
+
+def email_text(it: dict[str, Any]) -> str:
+    context = {
+        "person_name": "王某",
+        "item": it,
+        "link": LINK,
+        "expires": "3月13日09:00",
+        "subject": "提醒",
+        "county": VOICE.county,
+        "organisation": VOICE.organisation,
+        "phone": VOICE.phone,
+    }
+    return render("email/notice", 2, "txt", **context) + render(
+        "email/notice", 2, "html", **context
+    )
+
+
+def test_the_email_names_the_matter_not_a_hazard() -> None:
+    """An order's step is no hazard and has no 整改期限 (its ask carries the date)."""
+    step = resumption_step("suspension_reviewed", DEPT, R.DEPARTMENT_HEAD)
+    mail = email_text(item(step, R.DEPARTMENT_HEAD))
+    assert "事项：停产整顿复工复产：红星烟花爆竹有限公司" in mail
+    assert "<th>事项</th>" in mail
+    assert "隐患" not in mail and "整改期限" not in mail
+    assert "请于3月16日前组织复工复产验收" in mail
+    # A hazard's notice keeps both, as do items stored before the headings (a notice shown again).
+    hazard = item(hazard_step(), R.ENTERPRISE_PRINCIPAL)
+    for it in (hazard, {k: v for k, v in hazard.items() if not k.endswith("_heading")}):
+        mail = email_text(it)
+        assert "隐患描述：" in mail and "整改期限：" in mail and "<th>整改期限</th>" in mail

@@ -243,6 +243,10 @@ def document_notice(doc: DocumentRef) -> dict[str, Any]:
     }
 
 
+def _is_hazard(step: StepFired) -> bool:
+    return step.accident is None and step.campaign is None and step.suspension is None
+
+
 def notice_item(
     step: StepFired,
     role: str,
@@ -268,6 +272,10 @@ def notice_item(
         "code": facts.code or facts.hazard_id,
         "unit_name": facts.unit_name,
         "description": facts.description,
+        # An accident's, a campaign's or an order's step names its matter, not a hazard, and
+        # has no 整改期限 (its ask carries any date): the email says 事项 and leaves that out.
+        "description_heading": "隐患描述" if _is_hazard(step) else "事项",
+        "deadline_heading": "整改期限" if _is_hazard(step) else "",
         "action": action,
         "action_label": title_of(action, matter, overdue),
         "deadline_label": deadline_label(facts.deadline_at, facts.deadline_provisional),
