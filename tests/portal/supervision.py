@@ -78,16 +78,17 @@ class Supervision:
     notification: FastAPI
     clock: TestClock
 
-    async def feed_escalation(self) -> None:
-        """hazard_api's hazard events, in order, through escalation's flows (its consumer's
-        work without the broker); then the steps due now fire."""
+    async def feed_escalation(self, kinds: tuple[str, ...] = ("hazard.",)) -> None:
+        """hazard_api's events of `kinds` (hazard events unless told), in order, through
+        escalation's flows (its consumer's work without the broker); then the steps due now
+        fire."""
         o = outbox_tables.outbox
         async with self.hazard_api.state.engine.connect() as conn:
             values = (await conn.execute(select(o.c.value).order_by(o.c.id))).scalars().all()
         runtime = self.escalation.state.runtime
         for value in values:
             envelope = Envelope.model_validate_json(value)
-            if envelope.type.startswith("hazard."):
+            if envelope.type.startswith(kinds):
                 async with transaction(runtime.sessionmaker) as session:
                     await runtime.flows.handle(session, envelope)
         await runtime.scheduler.run_due()
