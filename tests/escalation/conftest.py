@@ -25,6 +25,7 @@ from shared.contract import (
     HazardFacts,
     HazardLevel,
     HazardStatus,
+    NotificationAlert,
     Producer,
     StepFired,
 )
@@ -172,3 +173,20 @@ async def run_until(runtime: Runtime, clock: TestClock, until: datetime) -> None
         await runtime.scheduler.run_due()
     if until > clock.now():
         clock.set(until)
+
+
+async def undelivered_alert(runtime: Runtime, hazard_id: str, step_key: str, **kw: Any) -> Envelope:
+    """notification's alert that the notice of this (one) fired step failed for good."""
+    [step] = [
+        e
+        for e in await outbox_events(runtime, "escalation.step_fired")
+        if isinstance(p := e.typed_payload(), StepFired)
+        and (p.hazard_id, p.step_key) == (hazard_id, step_key)
+    ]
+    alert = NotificationAlert(
+        request_event_id=str(step.event_id), hazard_ids=[hazard_id], at=step.occurred_at, **kw
+    )
+    at = step.occurred_at
+    return Envelope.of(
+        alert, aggregate_id=hazard_id, producer=Producer.NOTIFICATION, occurred_at=at
+    )

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from services.escalation.cases import service as cases
 from services.escalation.runtime import Runtime
 from services.escalation.tasks.models import Task
 from shared.clock import TestClock
@@ -21,7 +22,7 @@ from shared.contract import (
     TaskState,
 )
 from tests.escalation.accidents import clock_steps, keys_until, make_accident, moved, tell
-from tests.escalation.conftest import outbox_events, sh
+from tests.escalation.conftest import deliver, outbox_events, sh, undelivered_alert
 
 Ev = AccidentEventType
 
@@ -120,3 +121,34 @@ async def test_missing_items_chased_until_the_follow_up_supplies_them(
         "TaskCreated",
         "TaskClosed",
     ]
+
+
+async def test_an_accident_alert_that_reached_nobody_is_a_task_naming_the_accident(
+    county: Runtime, clock: TestClock
+) -> None:
+    """The immediate alert's step has no case of its own; the accident's clocks case (keyed by
+    its id) carries the task, and the title calls it an accident, not a hazard."""
+    start = sh(2026, 3, 11, 10, 0)
+    clock.set(start)
+    a = make_accident(start, start + timedelta(minutes=20))
+    await tell(county, clock, Ev.REPORTED, a, a.received_at)
+    alert = await undelivered_alert(
+        county,
+        a.accident_id,
+        "accident_reported",
+        kind="dead_letter",
+        person_id="p-county-head",
+        person_name="县长丙",
+        detail="短信与邮件均未能送达",
+    )
+    await deliver(county, alert)
+    await deliver(county, alert)  # redelivered: still one task
+    [task] = await tasks_of(county, a.accident_id)
+    async with county.sessionmaker() as session:
+        case = await cases.get_case(session=session, hazard_id=a.accident_id)
+    assert case is not None and task.case_id == case.id
+    assert task.kind == TaskKind.NOTICE_UNDELIVERED.value
+    assert task.title == (
+        "县长丙未收到大坪乡红星烟花爆竹有限公司事故SG-2026-0001的“生产安全事故快报”通知："
+        "短信与邮件均未能送达。请电话告知本人，并核实其联系方式"
+    )

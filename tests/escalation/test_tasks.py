@@ -17,13 +17,17 @@ from services.escalation.runtime import Runtime
 from shared.bearer import encode_token
 from shared.clock import TestClock, local
 from shared.contract import (
+    Channel,
+    Envelope,
     EscalationAction,
     HazardEventType,
     HazardLevel,
     HazardStatus,
+    SuspensionEventType,
     TaskClosed,
     TaskCreated,
 )
+from tests.escalation.campaigns import CAMPAIGN
 from tests.escalation.conftest import (
     deliver,
     end_of_day,
@@ -34,7 +38,10 @@ from tests.escalation.conftest import (
     outbox_events,
     run_until,
     sh,
+    undelivered_alert,
 )
+from tests.escalation.suspensions import ORDER_NO, SUSPENSION, suspension_event
+from tests.escalation.test_campaign_reminders import consumer, reminded
 
 # hazard_api's signing key, as escalation is told it (ESCALATION_BEARER_KEY).
 SECRET = "hazard-api-signing-key-for-tests-0123456789"
@@ -214,3 +221,78 @@ def test_default_policies_never_announce_a_sanction() -> None:
             if step.action is EscalationAction.TASK:
                 assert "建议" in step.title, (policy.id, step.key)
                 assert step.targets[0].value == "county_office", (policy.id, step.key)
+
+
+async def one_undelivered(
+    runtime: Runtime, client: httpx.AsyncClient, clock: TestClock, alert: Envelope
+) -> Any:
+    """The alert, delivered twice (the broker may), is one open task on `GET /tasks`."""
+    await deliver(runtime, alert)
+    await deliver(runtime, alert)
+    items = (await client.get("/tasks", headers=auth(clock, "county_office"))).json()["items"]
+    [task] = [t for t in items if t["kind"] == "notice_undelivered"]
+    created = [e.typed_payload() for e in await outbox_events(runtime, "escalation.task_created")]
+    assert [
+        c.task_id for c in created if isinstance(c, TaskCreated) and c.kind == "notice_undelivered"
+    ] == [task["task_id"]]
+    assert task["case_id"] is None and task["assignee_role"] == "county_office"
+    return task
+
+
+async def test_a_suspension_steps_undelivered_notice_is_a_caseless_task(
+    app: FastAPI, client: httpx.AsyncClient, clock: TestClock
+) -> None:
+    """No case chases a 停产整顿 order: the step in the outbox still names whom it missed."""
+    runtime: Runtime = app.state.runtime
+    clock.set(sh(2027, 3, 8, 10, 0))
+    await consumer(runtime, clock)._apply(
+        suspension_event(SuspensionEventType.APPLIED, clock.now())
+    )
+    detail = "短信与邮件均未能送达：24小时内多次重试仍未成功"
+    alert = await undelivered_alert(
+        runtime,
+        SUSPENSION,
+        "suspension_applied",
+        kind="dead_letter",
+        person_id="p-east-head",
+        person_name="东镇镇长甲",
+        detail=detail,
+    )
+    task = await one_undelivered(runtime, client, clock, alert)
+    assert (task["hazard_id"], task["hazard_code"]) == (SUSPENSION, ORDER_NO)
+    assert task["unit_name"] == "红星烟花爆竹有限公司"
+    assert task["title"] == (
+        f"东镇镇长甲未收到红星烟花爆竹有限公司停产整顿（{ORDER_NO}）的“审核复工复产申请”通知："
+        f"{detail}。请电话告知本人，并核实其联系方式"
+    )
+    office = auth(clock, "county_office")
+    done = await client.post(
+        f"/tasks/{task['task_id']}/done", json={"note": "已电话告知"}, headers=office
+    )
+    assert done.status_code == 200 and done.json()["case_id"] is None
+    [closed] = [e.typed_payload() for e in await outbox_events(runtime, "escalation.task_closed")]
+    assert isinstance(closed, TaskClosed) and closed.hazard_id == SUSPENSION
+
+
+async def test_a_campaign_reminders_undelivered_text_is_a_caseless_task(
+    app: FastAPI, client: httpx.AsyncClient, clock: TestClock
+) -> None:
+    runtime: Runtime = app.state.runtime
+    clock.set(sh(2027, 2, 18, 9, 0))
+    await consumer(runtime, clock)._apply(reminded(clock.now(), {}, {"dep-yjj": ["e1"]}))
+    alert = await undelivered_alert(
+        runtime,
+        CAMPAIGN,
+        "campaign_pending_department",
+        kind="delivery_failed",
+        person_id="p-yjj-head",
+        person_name="应急局局长乙",
+        channel=Channel.SMS,
+        detail="空号",
+    )
+    task = await one_undelivered(runtime, client, clock, alert)
+    assert (task["hazard_id"], task["hazard_code"]) == (CAMPAIGN, "示安委办〔2027〕3号")
+    assert task["title"] == (
+        "应急局局长乙的短信未送达（2027年春节后复工复产（示安委办〔2027〕3号）的"
+        "“复工复产验收催办”通知；其他渠道仍在通知）：空号。请核实其手机号"
+    )
