@@ -262,7 +262,7 @@ async def test_a_suspension_steps_undelivered_notice_is_a_caseless_task(
     assert (task["hazard_id"], task["hazard_code"]) == (SUSPENSION, ORDER_NO)
     assert task["unit_name"] == "红星烟花爆竹有限公司"
     assert task["title"] == (
-        f"东镇镇长甲未收到红星烟花爆竹有限公司停产整顿（{ORDER_NO}）的“审核复工复产申请”通知："
+        f"东镇镇长甲未收到红星烟花爆竹有限公司停产整顿{ORDER_NO}的“审核复工复产申请”通知："
         f"{detail}。请电话告知本人，并核实其联系方式"
     )
     office = auth(clock, "county_office")
@@ -293,6 +293,6 @@ async def test_a_campaign_reminders_undelivered_text_is_a_caseless_task(
     task = await one_undelivered(runtime, client, clock, alert)
     assert (task["hazard_id"], task["hazard_code"]) == (CAMPAIGN, "示安委办〔2027〕3号")
     assert task["title"] == (
-        "应急局局长乙的短信未送达（2027年春节后复工复产（示安委办〔2027〕3号）的"
+        "应急局局长乙的短信未送达（2027年春节后复工复产示安委办〔2027〕3号的"
         "“复工复产验收催办”通知；其他渠道仍在通知）：空号。请核实其手机号"
     )

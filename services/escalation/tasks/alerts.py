@@ -53,11 +53,13 @@ def alert_task_id(alert_event_id: str) -> str:
 def matter(step: StepFired | None, facts: HazardFacts) -> str:
     """What the notice was about: a hazard, or the order, campaign or accident of a caseless
     step (none of which is a 隐患, and the office must know which it is to make the call)."""
+    # 文号 straight after the name, as a hazard's code is: the title may put the phrase in
+    # brackets of its own.
     if step is not None and step.suspension is not None:
-        return f"{facts.unit_name}停产整顿（{step.suspension.order_no}）"
+        return f"{facts.unit_name}停产整顿{step.suspension.order_no}"
     if step is not None and step.campaign is not None:
         c = step.campaign
-        return f"{c.name}（{c.notice_no}）" if c.notice_no else c.name
+        return f"{c.name}{c.notice_no or ''}"
     if step is not None and step.accident is not None:
         return f"{facts.unit_name}事故{step.accident.code}"
     return f"{facts.unit_name}隐患{facts.code or facts.hazard_id}"
