@@ -19,7 +19,7 @@ from services.escalation.runtime import build_runtime
 from services.escalation.tasks.views import router as tasks_router
 from shared.apidocs import service_app
 from shared.clock import Clock
-from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner
+from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner, start_all
 from shared.contract import (
     ACCIDENT_EVENTS,
     HAZARD_EVENTS,
@@ -78,9 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     # accident.events: an accident's immediate step is told at once
                     fetch_max_wait_ms=URGENT_FETCH_MAX_WAIT_MS,
                 )
-                await consumer.start()
                 app.state.consumer = consumer
-                stack.push_async_callback(consumer.stop)
                 # Its own group, read from the start of `org.events`: every account locked or
                 # cut off since the deployment began is known here too.
                 accounts = ConsumerRunner(
@@ -93,7 +91,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     clock=clock,
                     session_timeout_ms=settings.consumer_session_timeout_ms,
                 )
-                await accounts.start()
+                await start_all([consumer, accounts])
+                stack.push_async_callback(consumer.stop)
                 stack.push_async_callback(accounts.stop)
                 for reconciler in await start_reconcilers(
                     [consumer, accounts],

@@ -33,7 +33,7 @@ from services.notification.records import chain as records
 from services.notification.records import tracking
 from services.notification.scheduler import Scheduler
 from shared.clock import Clock
-from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner
+from shared.consumer import URGENT_FETCH_MAX_WAIT_MS, ConsumerRunner, start_all
 from shared.contract import ESCALATION_EVENTS, ORG_EVENTS, Envelope
 from shared.db import make_sessionmaker, transaction
 from shared.outbox import OutboxRelay
@@ -206,8 +206,7 @@ class Runtime:
                     fetch_max_wait_ms=URGENT_FETCH_MAX_WAIT_MS,  # immediate steps
                 ),
             ]
-            for consumer in self.consumers:
-                await consumer.start()
+            await start_all(self.consumers)
             self.reconcilers = await start_reconcilers(
                 self.consumers,
                 s.repair,

@@ -19,7 +19,7 @@ from services.reporting.intake.flows import Intake
 from services.reporting.intake.units import apply_org_event
 from services.reporting.ledger.service import PROVINCE, ensure_endpoint
 from shared.clock import Clock
-from shared.consumer import ConsumerRunner
+from shared.consumer import ConsumerRunner, start_all
 from shared.contract import ACCIDENT_EVENTS, HAZARD_EVENTS, ORG_EVENTS
 from shared.db import make_sessionmaker, transaction
 from shared.loops import start_loop, stop_loop
@@ -87,8 +87,7 @@ class Runtime:
                     f"{s.consumer_group}.acks", [ACCIDENT_EVENTS], self.incoming.on_accident_event
                 ),
             ]
-            for consumer in self.consumers:
-                await consumer.start()
+            await start_all(self.consumers)
             self.reconcilers = await start_reconcilers(
                 self.consumers,
                 s.repair,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.clock import TestClock
-from shared.consumer import ConsumerRunner, Handler, PermanentError
+from shared.consumer import ConsumerRunner, Handler, PermanentError, start_all
 from shared.contract import Envelope, dlq_topic
 from tests.conftest import DatabaseFactory, unique_topic
 from tests.shared.support import (
@@ -288,3 +288,59 @@ async def test_stop_cancels_a_stuck_handler_without_committing_its_record(
     assert await db.count(db.tables.processed_events) == 0
     assert await committed_offset(broker, runner.name, topic) is None
     await db.engine.dispose()
+
+
+class Traced(ConsumerRunner):
+    """A runner that notes when its start begins and ends (joining its group in between)."""
+
+    def __init__(self, trace: list[str], *args: object, fail: bool = False, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.trace, self.fail = trace, fail
+
+    async def start(self) -> None:
+        self.trace.append(f"{self.name} begins")
+        if self.fail:
+            await asyncio.sleep(0)
+            raise RuntimeError("broker refused")
+        await super().start()
+        self.trace.append(f"{self.name} started")
+
+
+def traced(trace: list[str], db: OutboxDb, broker: str, name: str, fail: bool = False) -> Traced:
+    return Traced(
+        trace,
+        name=name,
+        topics=[unique_topic("start")],
+        bootstrap_servers=broker,
+        sessionmaker=db.sessions,
+        processed_events=db.tables.processed_events,
+        handler=db.apply,
+        session_timeout_ms=6000,
+        fail=fail,
+    )
+
+
+async def test_a_services_consumers_join_their_groups_side_by_side(
+    db: OutboxDb, broker: str
+) -> None:
+    """Each start waits for its group's first join: one after another the waits added up."""
+    trace: list[str] = []
+    a, b = (traced(trace, db, broker, group_name()) for _ in range(2))
+    await start_all([a, b])
+    try:
+        assert sorted(trace[:2]) == sorted([f"{a.name} begins", f"{b.name} begins"]), trace
+        assert a._consumer is not None and b._consumer is not None
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+async def test_when_one_consumer_cannot_start_the_others_are_stopped_again(
+    db: OutboxDb, broker: str
+) -> None:
+    trace: list[str] = []
+    good, bad = traced(trace, db, broker, group_name()), traced(trace, db, broker, "x", fail=True)
+    with pytest.raises(RuntimeError, match="broker refused"):
+        await start_all([good, bad])
+    assert f"{good.name} started" in trace
+    assert good._consumer is None and good._task is None  # left its group, loop ended
