@@ -11,8 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 
 from services.notification.config import Settings
 from services.notification.messages.limits import clipped
+from services.notification.messages.notice import notice_item
 from services.notification.messages.reports import is_report_item
-from services.notification.messages.wording import notice_item
 from shared.contract import Urgency
 
 __all__ = [
