@@ -76,6 +76,7 @@ async def test_an_application_asks_the_township_to_review_and_opens_a_task(
     (task,) = await order_tasks(county)
     assert task.kind == TaskKind.RESUMPTION_REVIEW.value and task.state == TaskState.OPEN.value
     assert task.assignee_role == R.COUNTY_OFFICE.value and task.case_id is None
+    assert task.due_at == end_of_day(2027, 3, 18)  # the procedure's 10 days bound the review
     assert step.task_id == task.id
     assert task.title == (
         "停产整顿（示应急停〔2027〕5号）：红星烟花爆竹有限公司已申请复工复产，"

@@ -101,11 +101,15 @@ def acceptance_team(s: SuspensionFacts) -> list[Doer]:
     return [*departments, township_of(s)]
 
 
-def acceptance_due(s: SuspensionFacts, now: datetime) -> datetime:
-    """The end of the 10th calendar day after the review's Beijing date (no holiday table:
-    calendar days)."""
-    day = (s.reviewed_at or now).astimezone(SHANGHAI).date() + timedelta(days=ACCEPTANCE_DAYS)
+def ten_days_after(at: datetime) -> datetime:
+    """The end of the 10th calendar day after `at`'s Beijing date (no holiday table: calendar
+    days)."""
+    day = at.astimezone(SHANGHAI).date() + timedelta(days=ACCEPTANCE_DAYS)
     return datetime.combine(day, time.max, tzinfo=SHANGHAI)
+
+
+def acceptance_due(s: SuspensionFacts, now: datetime) -> datetime:
+    return ten_days_after(s.reviewed_at or now)
 
 
 def step_facts(s: SuspensionFacts, doer: Doer, due: datetime | None) -> HazardFacts:
@@ -223,8 +227,10 @@ async def on_applied(
     await send_step(session, s, township, APPLIED, due=None, task=tid, event_id=event_id, now=now)
     title = "已申请复工复产，请督促乡镇（街道）及时审核"
     kind = TaskKind.RESUMPTION_REVIEW
-    # The county sets no period for the township's review: the task is due from the application.
-    await open_task(session, s, kind, APPLIED, title, tid=tid, due=now, now=now)
+    # No period is set for the township's review alone; the 10 days that DOMAIN §5 gives the
+    # whole procedure bound it (due at the application itself, it read as overdue at once).
+    due = ten_days_after(now)
+    await open_task(session, s, kind, APPLIED, title, tid=tid, due=due, now=now)
 
 
 async def on_reviewed(
