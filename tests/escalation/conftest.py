@@ -28,6 +28,8 @@ from shared.contract import (
     NotificationAlert,
     Producer,
     StepFired,
+    TaskClosed,
+    TaskCreated,
 )
 from shared.db import transaction
 
@@ -142,6 +144,16 @@ async def outbox_events(runtime: Runtime, event_type: str | None = None) -> list
         values = (await conn.execute(select(o.c.value).order_by(o.c.id))).scalars().all()
     envelopes = [Envelope.parse_message(v.encode()) for v in values]
     return [e for e in envelopes if event_type is None or e.type == event_type]
+
+
+async def task_events(runtime: Runtime, subject_id: str) -> list[TaskCreated | TaskClosed]:
+    """The task events in escalation's outbox about one hazard, accident, campaign or order."""
+    out: list[TaskCreated | TaskClosed] = []
+    for e in await outbox_events(runtime):
+        payload = e.typed_payload()
+        if isinstance(payload, TaskCreated | TaskClosed) and payload.hazard_id == subject_id:
+            out.append(payload)
+    return out
 
 
 async def fired_steps(runtime: Runtime, hazard_id: str | None = None) -> list[StepFired]:

@@ -16,13 +16,12 @@ from shared.contract import (
     AccidentEventType,
     ChainRole,
     EscalationAction,
-    TaskClosed,
     TaskCreated,
     TaskKind,
     TaskState,
 )
 from tests.escalation.accidents import clock_steps, keys_until, make_accident, moved, tell
-from tests.escalation.conftest import deliver, outbox_events, sh, undelivered_alert
+from tests.escalation.conftest import deliver, sh, task_events, undelivered_alert
 
 Ev = AccidentEventType
 
@@ -31,15 +30,6 @@ async def tasks_of(runtime: Runtime, accident_id: str) -> list[Task]:
     async with runtime.sessionmaker() as session:
         rows = await session.scalars(select(Task).where(Task.hazard_id == accident_id))
         return list(rows.all())
-
-
-async def task_events(runtime: Runtime, accident_id: str) -> list[TaskCreated | TaskClosed]:
-    out: list[TaskCreated | TaskClosed] = []
-    for e in await outbox_events(runtime):
-        payload = e.typed_payload()
-        if isinstance(payload, TaskCreated | TaskClosed) and payload.hazard_id == accident_id:
-            out.append(payload)
-    return out
 
 
 async def test_media_first_accident_opens_a_concealment_review_for_the_county_office(

@@ -36,7 +36,7 @@ from shared.contract import (
 )
 from shared.responsibility import Directory, resolve_role
 from tests.escalation.campaigns import CAMPAIGN, campaign_facts
-from tests.escalation.conftest import fired_steps, outbox_events, sh
+from tests.escalation.conftest import fired_steps, sh, task_events
 
 Ev = CampaignEventType
 
@@ -82,15 +82,6 @@ async def tasks_by_unit(runtime: Runtime) -> dict[str, Task]:
     return {HazardFacts.model_validate_json(t.facts).unit_id: t for t in found}
 
 
-async def task_events(runtime: Runtime) -> list[TaskCreated | TaskClosed]:
-    out: list[TaskCreated | TaskClosed] = []
-    for e in await outbox_events(runtime):
-        payload = e.typed_payload()
-        if isinstance(payload, TaskCreated | TaskClosed) and payload.hazard_id == CAMPAIGN:
-            out.append(payload)
-    return out
-
-
 def by_unit(steps: list[StepFired]) -> dict[str, StepFired]:
     return {s.facts.unit_id: s for s in steps}
 
@@ -127,7 +118,7 @@ async def test_reminder_texts_each_township_and_department_and_opens_their_tasks
     # The broker delivers it again: nothing more is sent or opened.
     assert not await runner._apply(event)
     assert len(await fired_steps(county, CAMPAIGN)) == 3
-    assert len(await task_events(county)) == 3
+    assert len(await task_events(county, CAMPAIGN)) == 3
 
 
 async def test_next_reminder_refreshes_the_task_and_closes_a_settled_units(
@@ -146,7 +137,7 @@ async def test_next_reminder_refreshes_the_task_and_closes_a_settled_units(
     assert tasks["tw-west"].state == TaskState.DONE.value
     steps = await fired_steps(county, CAMPAIGN)
     assert [s.facts.unit_id for s in steps] == ["tw-east", "tw-west", "tw-east"]
-    created = [e for e in await task_events(county) if isinstance(e, TaskCreated)]
+    created = [e for e in await task_events(county, CAMPAIGN) if isinstance(e, TaskCreated)]
     assert len(created) == 2
 
 
@@ -161,7 +152,7 @@ async def test_campaign_closed_closes_its_tasks(county: Runtime, clock: TestCloc
     tasks = await campaign_tasks(county)
     assert len(tasks) == 2 and all(t.state == TaskState.DONE.value for t in tasks)
     assert all(t.note == "复工复产验收工作已结束" for t in tasks)
-    closings = [e for e in await task_events(county) if isinstance(e, TaskClosed)]
+    closings = [e for e in await task_events(county, CAMPAIGN) if isinstance(e, TaskClosed)]
     assert len(closings) == 2 and all(e.case_id is None for e in closings)
     assert len(await fired_steps(county, CAMPAIGN)) == 2  # the close texts nobody
 

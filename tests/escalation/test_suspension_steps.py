@@ -21,13 +21,12 @@ from shared.contract import (
     SuspensionEventType,
     SuspensionStatus,
     TaskClosed,
-    TaskCreated,
     TaskKind,
     TaskState,
     Urgency,
 )
 from shared.responsibility import resolve_role
-from tests.escalation.conftest import end_of_day, fired_steps, outbox_events, sh
+from tests.escalation.conftest import end_of_day, fired_steps, sh, task_events
 from tests.escalation.suspensions import ORDER_NO, SUSPENSION, suspension_event, suspension_facts
 from tests.escalation.test_campaign_reminders import consumer, county_directory
 
@@ -42,15 +41,6 @@ async def order_tasks(runtime: Runtime) -> list[Task]:
             select(Task).where(Task.hazard_id == SUSPENSION).order_by(Task.created_at)
         )
         return list(rows.all())
-
-
-async def task_events(runtime: Runtime) -> list[TaskCreated | TaskClosed]:
-    out: list[TaskCreated | TaskClosed] = []
-    for e in await outbox_events(runtime):
-        payload = e.typed_payload()
-        if isinstance(payload, TaskCreated | TaskClosed) and payload.hazard_id == SUSPENSION:
-            out.append(payload)
-    return out
 
 
 def told(steps: list[StepFired]) -> list[tuple[str, str, str]]:
@@ -85,7 +75,7 @@ async def test_an_application_asks_the_township_to_review_and_opens_a_task(
     # The broker delivers it again: nothing more is sent or opened.
     assert not await runner._apply(applied)
     assert len(await fired_steps(county, SUSPENSION)) == 1
-    assert len(await task_events(county)) == 1
+    assert len(await task_events(county, SUSPENSION)) == 1
 
 
 @pytest.mark.parametrize(
@@ -139,7 +129,7 @@ async def test_a_passed_review_asks_the_team_to_accept_within_ten_days(
     _, acceptance = await order_tasks(county)
     assert acceptance.state == TaskState.DONE.value and acceptance.note == note
     assert acceptance.closed_by == "p-yjj"
-    closings = [e for e in await task_events(county) if isinstance(e, TaskClosed)]
+    closings = [e for e in await task_events(county, SUSPENSION) if isinstance(e, TaskClosed)]
     assert [e.kind for e in closings] == [
         TaskKind.RESUMPTION_REVIEW,
         TaskKind.RESUMPTION_ACCEPTANCE,

@@ -71,6 +71,15 @@ def full_portal(
     )
 
 
+@pytest.fixture
+async def supervised_portal(
+    app: FastAPI, escalation_app: FastAPI, notification_app: FastAPI, clock: TestClock
+) -> AsyncIterator[FastAPI]:
+    """The portal in front of all three (a module makes it its `portal_app`)."""
+    async with full_portal(app, escalation_app, notification_app, clock) as portal:
+        yield portal
+
+
 @dataclass
 class Supervision:
     hazard_api: FastAPI

@@ -4,14 +4,12 @@ marked on the board, 签收 from the portal reaching notification, CSRF on the �
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.clock import TestClock
 from tests.portal.conftest import HAZARD, Api, SignIn
 from tests.portal.supervision import (  # noqa: F401  (fixtures)
     Supervision,
@@ -19,6 +17,7 @@ from tests.portal.supervision import (  # noqa: F401  (fixtures)
     full_portal,
     notification_app,
     overdue_hazard,
+    supervised_portal,
     supervision,
 )
 
@@ -26,14 +25,8 @@ LEADER, FIRM = ("p-chenweidong", "陈卫东"), ("p-hongxing-2", "李安")
 
 
 @pytest.fixture
-async def portal_app(
-    app: FastAPI,
-    escalation_app: FastAPI,  # noqa: F811
-    notification_app: FastAPI,  # noqa: F811
-    clock: TestClock,
-) -> AsyncIterator[FastAPI]:
-    async with full_portal(app, escalation_app, notification_app, clock) as portal:
-        yield portal
+def portal_app(supervised_portal: FastAPI) -> FastAPI:  # noqa: F811
+    return supervised_portal
 
 
 async def told(api: Api, supervision: Supervision) -> tuple[dict[str, Any], str, str]:  # noqa: F811

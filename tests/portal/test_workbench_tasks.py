@@ -6,7 +6,6 @@ through `/tasks/subject/…`, which asks hazard_api which one it is."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
@@ -21,6 +20,7 @@ from tests.portal.supervision import (  # noqa: F401  (fixtures)
     escalation_app,
     full_portal,
     notification_app,
+    supervised_portal,
     supervision,
 )
 
@@ -28,14 +28,8 @@ ORDER = {"unit_id": "ent-shifeng", "order_no": "演应急停〔2027〕5号", "re
 
 
 @pytest.fixture
-async def portal_app(
-    app: FastAPI,
-    escalation_app: FastAPI,  # noqa: F811
-    notification_app: FastAPI,  # noqa: F811
-    clock: TestClock,
-) -> AsyncIterator[FastAPI]:
-    async with full_portal(app, escalation_app, notification_app, clock) as portal:
-        yield portal
+def portal_app(supervised_portal: FastAPI) -> FastAPI:  # noqa: F811
+    return supervised_portal
 
 
 def task_links(html: str) -> dict[str, str]:
