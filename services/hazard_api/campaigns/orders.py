@@ -68,10 +68,7 @@ def accepted_by_order() -> ColumnElement[bool]:
 
 def left_to_order() -> ColumnElement[bool]:
     """True for a row the campaign neither decides, lists as 未验收, chases nor waits for."""
-    return exists().where(
-        Suspension.unit_id == CampaignEnterprise.unit_id,
-        or_(Suspension.status != _RESUMED, _accepted_in_campaign()),
-    )
+    return or_(under_open_order(), accepted_by_order())
 
 
 async def orders_of(
